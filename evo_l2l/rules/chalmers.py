@@ -1,0 +1,131 @@
+"""The Chalmers (1990) rule family: a scaled linear combination of 10 local terms.
+
+    dw = k0 * (k1 w + k2 a + k3 o + k4 t + k5 w a + k6 w o + k7 w t
+               + k8 a o + k9 a t + k10 o t)
+
+w: the weight, a: the input (pre-synaptic activity), o: the output
+(post-synaptic activity), t: the target. The delta rule is k9 = -k8 != 0 with
+every other k zero: dw = k0 k9 a (t - o). Term order after a secondary source
+[S]; the 35-bit genome layout is from Mitchell (1996), p. 63 [V]:
+k0 has 5 bits (bit 0 the sign, bits 1-4 an integer n; |k0| = 2^(n-9), 0 if
+n = 0); k1..k10 have 3 bits each (sign, then n in 0..3; |k| = 2^(n-1), 0 if
+n = 0). Bits are most significant first; a set sign bit means negative.
+
+Coefficient rows have 11 entries: k0, k1..k10. Kernels take them transposed,
+(11, R), so the rule index is innermost.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+TERM_NAMES = ("w", "a", "o", "t", "w*a", "w*o", "w*t", "a*o", "a*t", "o*t")
+COEF_NAMES = ("k0",) + tuple(f"k{i}" for i in range(1, 11))
+N_COEF = 11
+N_BITS = 35
+_BITS_K0 = 5
+_BITS_K = 3
+
+
+def decode_bits(genomes: np.ndarray) -> np.ndarray:
+    """(N, 35) {0,1} -> (N, 11) float64 coefficients k0..k10."""
+    g = np.asarray(genomes)
+    if g.ndim == 1:
+        g = g[None, :]
+    if g.shape[1] != N_BITS:
+        raise ValueError(f"a Chalmers bit genome has {N_BITS} bits, got {g.shape[1]}")
+    g = g.astype(np.int64)
+    out = np.empty((g.shape[0], N_COEF))
+    sign = 1 - 2 * g[:, 0]
+    n = g[:, 1] * 8 + g[:, 2] * 4 + g[:, 3] * 2 + g[:, 4]
+    out[:, 0] = np.where(n > 0, sign * np.ldexp(1.0, n - 9), 0.0)
+    k = g[:, _BITS_K0:].reshape(-1, 10, _BITS_K)
+    n = k[:, :, 1] * 2 + k[:, :, 2]
+    out[:, 1:] = np.where(n > 0, (1 - 2 * k[:, :, 0]) * np.ldexp(1.0, n - 1), 0.0)
+    return out
+
+
+def encode_bits(coef: np.ndarray) -> np.ndarray:
+    """(11,) coefficients on the genome's grid -> (35,) uint8 bits (inverse of decode_bits)."""
+    coef = np.asarray(coef, dtype=np.float64)
+    bits = []
+    for value, n_bits, offset in [(coef[0], _BITS_K0, 9)] + [(c, _BITS_K, 1) for c in coef[1:]]:
+        if value == 0:
+            n = 0
+        else:
+            n = int(np.log2(abs(value))) + offset
+            if not (1 <= n < 2 ** (n_bits - 1)) or np.ldexp(1.0, n - offset) != abs(value):
+                raise ValueError(f"{value} is not representable in the bit genome")
+        bits.append(int(value < 0))
+        bits.extend(int(b) for b in format(n, f"0{n_bits - 1}b"))
+    return np.array(bits, dtype=np.uint8)
+
+
+def decode_real(genomes: np.ndarray) -> np.ndarray:
+    """(N, 11) real genome -> (N, 11) coefficients (the identity, copied)."""
+    g = np.asarray(genomes, dtype=np.float64)
+    if g.ndim == 1:
+        g = g[None, :]
+    if g.shape[1] != N_COEF:
+        raise ValueError(f"a Chalmers real genome has {N_COEF} genes, got {g.shape[1]}")
+    return g.copy()
+
+
+def effective(coef: np.ndarray) -> np.ndarray:
+    """(..., 11) -> (..., 10) term coefficients k0 * k_i actually applied."""
+    coef = np.asarray(coef, dtype=np.float64)
+    return coef[..., :1] * coef[..., 1:]
+
+
+def is_delta_rule(coef: np.ndarray, tol: float = 0.0) -> np.ndarray:
+    """True where the rule is c a (t - o) with c > 0: k9 = -k8, k0 k9 > 0, rest 0."""
+    e = np.atleast_2d(effective(coef))
+    others = np.delete(e, [7, 8], axis=1)
+    scale = np.maximum(np.abs(e[:, 8]), 1e-300)
+    out = ((e[:, 8] > 0) & (np.abs(e[:, 7] + e[:, 8]) <= tol * scale)
+           & np.all(np.abs(others) <= tol * scale[:, None], axis=1))
+    return out if np.ndim(coef) > 1 else bool(out[0])
+
+
+def _num(x: float) -> str:
+    return f"{x:.6g}"
+
+
+def formula(coef: np.ndarray) -> str:
+    """Readable update, zero terms dropped: 'dw = 4*a*(t - o)' or 'dw = 0.5*a*t - w'."""
+    e = effective(coef)
+    if not np.all(np.isfinite(e)):
+        return "dw = (non-finite coefficients)"
+    if is_delta_rule(coef):
+        return f"dw = {_num(e[8])}*a*(t - o)"
+    parts = []
+    for c, name in zip(e, TERM_NAMES):
+        if c == 0:
+            continue
+        mag = abs(c)
+        body = name if mag == 1 else f"{_num(mag)}*{name}"
+        parts.append(("- " if c < 0 else "+ ") + body)
+    if not parts:
+        return "dw = 0"
+    text = " ".join(parts)
+    return "dw = " + (text[2:] if text.startswith("+ ") else "-" + text[2:])
+
+
+def delta_rule(rate: float = 1.0) -> np.ndarray:
+    """The delta rule dw = rate * a * (t - o) as an 11-coefficient row."""
+    coef = np.zeros(N_COEF)
+    coef[0], coef[8], coef[9] = rate, -1.0, 1.0
+    return coef
+
+
+def hebb_rule(rate: float = 1.0) -> np.ndarray:
+    """Plain Hebb dw = rate * a * o."""
+    coef = np.zeros(N_COEF)
+    coef[0], coef[8] = rate, 1.0
+    return coef
+
+
+def no_learning() -> np.ndarray:
+    return np.zeros(N_COEF)
+
+
+KNOWN_RULES = {"delta": delta_rule, "hebb": hebb_rule, "none": no_learning}

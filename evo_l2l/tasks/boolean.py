@@ -1,0 +1,81 @@
+"""Linearly separable Boolean mappings, the task family of Chalmers (1990).
+
+Chalmers, "The evolution of learning: an experiment in genetic connectionism",
+Proc. 1990 Connectionist Models Summer School, pp. 81-90. The paper's 30
+mappings are not published; we generate mappings of the same shapes (the
+pattern x input counts of a Swift reproduction, marked [S] in
+shared/REFERENCES.md) from a random hyperplane, so each is separable by
+construction and has both output classes.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .taskset import HELDOUT, TRAIN, TaskSet
+
+# (count, patterns, inputs) of the Chalmers environment [S: Swift reproduction].
+CHALMERS_SHAPES = ((6, 8, 3), (4, 4, 2), (8, 8, 4), (8, 12, 5), (4, 8, 7))
+
+
+def linearly_separable_mapping(rng: np.random.Generator, n_patterns: int,
+                               n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """One separable mapping: (X (P, n) in {0,1}, t (P,) in {0,1}), both classes present.
+
+    Patterns are distinct binary vectors in ascending binary order; the targets
+    threshold a Gaussian hyperplane between two distinct projections.
+    """
+    if not 1 <= n_inputs <= 20:
+        raise ValueError("n_inputs must be in 1..20")
+    if not 2 <= n_patterns <= 2 ** n_inputs:
+        raise ValueError(f"n_patterns must be in 2..{2 ** n_inputs} for {n_inputs} inputs")
+    codes = np.sort(rng.choice(2 ** n_inputs, size=n_patterns, replace=False))
+    X = ((codes[:, None] >> np.arange(n_inputs - 1, -1, -1)) & 1).astype(np.float64)
+    while True:
+        z = X @ rng.standard_normal(n_inputs)
+        levels = np.unique(z)
+        if len(levels) >= 2:
+            break
+    cut = rng.integers(1, len(levels))
+    threshold = 0.5 * (levels[cut - 1] + levels[cut])
+    return X, (z > threshold).astype(np.float64)
+
+
+def make_boolean_environment(rng: np.random.Generator,
+                             shapes=CHALMERS_SHAPES, n_heldout: int = 10,
+                             bias: float = -1.0, init_low: float = 0.0,
+                             init_high: float = 1.0) -> TaskSet:
+    """Distinct separable mappings of the given (count, patterns, inputs) shapes.
+
+    A bias input of constant value `bias` is appended as the last column.
+    Initial weights are drawn U[init_low, init_high) per task. `n_heldout`
+    tasks, chosen at random, are marked HELDOUT; the rest TRAIN.
+    """
+    specs = [(p, n) for count, p, n in shapes for _ in range(count)]
+    if not specs:
+        raise ValueError("the environment needs at least one task")
+    if not 0 <= n_heldout < len(specs):
+        raise ValueError(f"n_heldout must be in 0..{len(specs) - 1}")
+    T, P = len(specs), max(p for p, _ in specs)
+    I = max(n for _, n in specs) + 1
+    X = np.zeros((T, P, I)); Y = np.zeros((T, P, 1)); W0 = np.zeros((T, 1, I))
+    seen = set()
+    for k, (p, n) in enumerate(specs):
+        for _ in range(1000):
+            x, t = linearly_separable_mapping(rng, p, n)
+            key = (x.tobytes(), t.tobytes())
+            if key not in seen:
+                break
+        else:
+            raise ValueError(f"cannot draw enough distinct {p}x{n} mappings")
+        seen.add(key)
+        X[k, :p, :n] = x
+        X[k, :p, n] = bias
+        Y[k, :p, 0] = t
+        W0[k, 0, :n + 1] = rng.uniform(init_low, init_high, size=n + 1)
+    split = np.full(T, TRAIN, dtype=np.int8)
+    split[rng.choice(T, size=n_heldout, replace=False)] = HELDOUT
+    n_inputs = np.array([n + 1 for _, n in specs])
+    return TaskSet(X, Y, W0, np.array([p for p, _ in specs]), n_inputs,
+                   np.ones(T, dtype=np.int64), split, family="linearly_separable",
+                   params={"shapes": [list(s) for s in shapes], "n_heldout": n_heldout,
+                           "bias": bias, "init_low": init_low, "init_high": init_high})

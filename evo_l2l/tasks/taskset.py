@@ -1,0 +1,76 @@
+"""TaskSet: a batch of padded tasks as plain arrays, the unit kernels consume."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+TRAIN, HELDOUT = 0, 1
+SPLIT_NAMES = ("train", "heldout")
+
+
+@dataclass
+class TaskSet:
+    """Tasks padded to common shapes (T tasks, P patterns, I inputs, O outputs).
+
+    X (T, P, I) float64 inputs, bias column included; Y (T, P, O) float64
+    targets; W0 (T, O, I) float64 initial weights; n_patterns, n_inputs,
+    n_outputs (T,) int64 used sizes; split (T,) int8, TRAIN or HELDOUT.
+    Padding is zero and is never read by the kernels.
+    """
+
+    X: np.ndarray
+    Y: np.ndarray
+    W0: np.ndarray
+    n_patterns: np.ndarray
+    n_inputs: np.ndarray
+    n_outputs: np.ndarray
+    split: np.ndarray
+    family: str = ""
+    params: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.X = np.ascontiguousarray(self.X, dtype=np.float64)
+        self.Y = np.ascontiguousarray(self.Y, dtype=np.float64)
+        self.W0 = np.ascontiguousarray(self.W0, dtype=np.float64)
+        for name in ("n_patterns", "n_inputs", "n_outputs"):
+            setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.int64))
+        self.split = np.ascontiguousarray(self.split, dtype=np.int8)
+        T = self.X.shape[0]
+        ok = (self.X.ndim == 3 and self.Y.ndim == 3 and self.W0.ndim == 3
+              and self.Y.shape[:2] == self.X.shape[:2]
+              and self.W0.shape == (T, self.Y.shape[2], self.X.shape[2])
+              and all(a.shape == (T,) for a in (self.n_patterns, self.n_inputs,
+                                                 self.n_outputs, self.split)))
+        if not ok:
+            raise ValueError("task arrays have inconsistent shapes")
+        if T and (self.n_patterns.min() < 1 or self.n_patterns.max() > self.X.shape[1]
+                  or self.n_inputs.min() < 1 or self.n_inputs.max() > self.X.shape[2]
+                  or self.n_outputs.min() < 1 or self.n_outputs.max() > self.Y.shape[2]):
+            raise ValueError("task sizes exceed the padded arrays")
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+    def select(self, which: str | np.ndarray) -> "TaskSet":
+        """Subset by split name ('train', 'heldout', 'all') or index/mask array."""
+        if isinstance(which, str):
+            if which == "all":
+                idx = np.arange(len(self))
+            elif which in SPLIT_NAMES:
+                idx = np.flatnonzero(self.split == SPLIT_NAMES.index(which))
+            else:
+                raise ValueError(f"unknown task split {which!r}; expected train, heldout or all")
+        else:
+            idx = np.asarray(which)
+        return TaskSet(self.X[idx], self.Y[idx], self.W0[idx], self.n_patterns[idx],
+                       self.n_inputs[idx], self.n_outputs[idx], self.split[idx],
+                       self.family, dict(self.params))
+
+    def synapse_updates_per_epoch(self) -> int:
+        """Synaptic updates one rule makes in one epoch over all tasks."""
+        return int(np.sum(self.n_patterns * self.n_inputs * self.n_outputs))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"X": self.X, "Y": self.Y, "W0": self.W0, "n_patterns": self.n_patterns,
+                "n_inputs": self.n_inputs, "n_outputs": self.n_outputs, "split": self.split}

@@ -1,0 +1,38 @@
+"""Slow, obviously correct NumPy references the numba kernels are tested against."""
+import numpy as np
+
+
+def sigmoid(s):
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-s))
+
+
+def chalmers_curves(coef, tasks, n_epochs, clip):
+    """(R, 11) rules x TaskSet -> (R, T, E+1), one rule and one task at a time."""
+    R, T = len(coef), len(tasks)
+    out = np.zeros((R, T, n_epochs + 1))
+    for r in range(R):
+        k = coef[r]
+        for task in range(T):
+            p_n, i_n, o_n = tasks.n_patterns[task], tasks.n_inputs[task], tasks.n_outputs[task]
+            X = tasks.X[task, :p_n, :i_n]
+            Y = tasks.Y[task, :p_n, :o_n]
+            W = tasks.W0[task, :o_n, :i_n].copy()
+
+            def perf():
+                err = np.abs(Y - sigmoid(X @ W.T)).mean()
+                return 0.0 if np.isnan(err) else 1.0 - err
+
+            out[r, task, 0] = perf()
+            for e in range(n_epochs):
+                for p in range(p_n):
+                    a = X[p][None, :]          # (1, I)
+                    o = sigmoid(W @ X[p])[:, None]  # (O, 1)
+                    t = Y[p][:, None]
+                    with np.errstate(all="ignore"):
+                        dw = k[0] * (k[1] * W + k[2] * a + k[3] * o + k[4] * t
+                                     + k[5] * W * a + k[6] * W * o + k[7] * W * t
+                                     + k[8] * a * o + k[9] * a * t + k[10] * o * t)
+                        W = np.clip(W + dw, -clip, clip)
+                out[r, task, e + 1] = perf()
+    return out
