@@ -1,0 +1,361 @@
+"""The HDF5 run archive: schema, writer, reader and resume state.
+
+Schema (format "evo_l2l.run", version FORMAT_VERSION) is documented in
+docs/schema.md. The writer keeps the file in HDF5 SWMR mode, so readers can
+open a live run and a killed writer leaves a file holding every flushed
+generation. Rows are buffered and flushed every `flush_interval` seconds.
+Nothing here pickles or evals: strings are JSON, arrays are plain numbers.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import socket
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+FORMAT = "evo_l2l.run"
+FORMAT_VERSION = "1.0"
+_MAJOR = 1
+
+STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED = "running", "complete", "interrupted"
+
+# 1-D per-generation columns: name -> dtype.
+GENERATION_COLUMNS = {
+    "generation": "i8", "fitness_min": "f8", "fitness_mean": "f8", "fitness_max": "f8",
+    "fitness_std": "f8", "n_evaluations": "i8", "wall_time": "f8", "best_index": "i8",
+    "best_fitness": "f8", "best_heldout_fitness": "f8", "best_so_far_fitness": "f8",
+    "best_so_far_heldout_fitness": "f8", "best_so_far_generation": "i8",
+}
+
+
+class ArchiveError(Exception):
+    """An archive that is missing, foreign, too new, truncated or corrupt (one line)."""
+
+
+def _versions() -> dict:
+    import click
+    import deap
+    import h5py
+    import numba
+    from . import __version__
+    return {"evo_l2l": __version__, "numpy": np.__version__, "numba": numba.__version__,
+            "deap": deap.__version__, "h5py": h5py.__version__,
+            "hdf5": h5py.version.hdf5_version, "click": click.__version__}
+
+
+def _py_state_arrays(state: tuple) -> tuple[np.ndarray, float]:
+    version, words, gauss = state
+    if version != 3 or len(words) != 625:
+        raise ValueError("unexpected stdlib random state")
+    return np.array(words, dtype=np.int64), (np.nan if gauss is None else float(gauss))
+
+
+def _py_state_tuple(words: np.ndarray, gauss: float) -> tuple:
+    return (3, tuple(int(w) for w in words), None if np.isnan(gauss) else float(gauss))
+
+
+class ArchiveWriter:
+    """Appends GenerationRecords to an archive; use as a loop hook."""
+
+    def __init__(self, path: str, flush_interval: float = 1.0):
+        import h5py
+        self.path = path
+        self.flush_interval = flush_interval
+        self._buffer: list = []
+        self._last_flush = time.monotonic()
+        self.write_seconds = 0.0
+        self.f = h5py.File(path, "r+", libver="latest")
+        self.f.swmr_mode = True
+        g = self.f["generations"]
+        self._cols = {name: g[name] for name in GENERATION_COLUMNS}
+        self._arrays = {name: g[name] for name in ("population_genome", "population_coef",
+                                                   "population_fitness", "best_so_far_genome")}
+        self.n_rows = self._cols["generation"].shape[0]
+        st = self.f["state"]
+        st["status"][()] = STATUS_RUNNING.encode()
+        st["writer"][()] = f"{socket.gethostname()}:{os.getpid()}".encode()
+        st["heartbeat"][()] = time.time()
+        self.f.flush()
+
+    @staticmethod
+    def create(path: str, config, tasks, problem, force: bool = False) -> None:
+        """Writes the static part of a new archive (atomic: temp file, then rename)."""
+        import h5py
+        if os.path.exists(path) and not force:
+            raise ArchiveError(f"{path} exists; pass --force to overwrite it")
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise ArchiveError(f"output folder {parent} does not exist")
+        tmp = f"{path}.tmp-{os.getpid()}"
+        try:
+            with h5py.File(tmp, "w", libver="latest") as f:
+                f.attrs["format"] = FORMAT
+                f.attrs["format_version"] = FORMAT_VERSION
+                from . import __version__
+                f.attrs["generated_by"] = f"evo_l2l {__version__}"
+                f.attrs["creation_date"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+                f.attrs["preset"] = config.preset
+                f.attrs["seed"] = config.seed
+                f.attrs["config"] = config.to_json()
+                f.attrs["versions"] = json.dumps(_versions(), sort_keys=True)
+                f.attrs["rule_family"] = config.rule_family
+                f.attrs["coef_names"] = json.dumps(list(problem.family.COEF_NAMES))
+                f.attrs["term_names"] = json.dumps(list(problem.family.TERM_NAMES))
+                t = f.create_group("tasks")
+                for name, arr in tasks.arrays().items():
+                    t.create_dataset(name, data=arr)
+                t.attrs["family"] = tasks.family
+                t.attrs["params"] = json.dumps(tasks.params)
+                t.attrs["split_names"] = json.dumps(["train", "heldout"])
+                N, L, K = config.population, problem.genome_length, problem.family.N_COEF
+                chunk = max(1, min(256, 4096 // max(1, N * L)))
+                g = f.create_group("generations")
+                for name, dt in GENERATION_COLUMNS.items():
+                    g.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(1024,))
+                gdt = problem.genome_dtype
+                g.create_dataset("population_genome", shape=(0, N, L), maxshape=(None, N, L),
+                                 dtype=gdt, chunks=(chunk, N, L))
+                g.create_dataset("population_coef", shape=(0, N, K), maxshape=(None, N, K),
+                                 dtype="f8", chunks=(chunk, N, K))
+                g.create_dataset("population_fitness", shape=(0, N), maxshape=(None, N),
+                                 dtype="f8", chunks=(chunk, N))
+                g.create_dataset("best_so_far_genome", shape=(0, L), maxshape=(None, L),
+                                 dtype=gdt, chunks=(256, L))
+                s = f.create_group("state")
+                s.create_dataset("status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
+                s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
+                s.create_dataset("heartbeat", data=time.time())
+                s.create_dataset("generation", data=np.int64(-1))
+                s.create_dataset("n_generations_target", data=np.int64(config.n_generations))
+                s.create_dataset("elapsed", data=0.0)
+                s.create_dataset("population_genome", shape=(N, L), dtype=gdt)
+                s.create_dataset("population_fitness", shape=(N,), dtype="f8")
+                s.create_dataset("hof_genome", shape=(L,), dtype=gdt)
+                s.create_dataset("hof_fitness", data=np.nan)
+                s.create_dataset("hof_heldout_fitness", data=np.nan)
+                s.create_dataset("hof_generation", data=np.int64(-1))
+                s.create_dataset("py_random_state", shape=(625,), dtype="i8")
+                s.create_dataset("py_random_gauss", data=np.nan)
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
+
+    def __call__(self, record) -> None:
+        self._buffer.append(record)
+        if time.monotonic() - self._last_flush >= self.flush_interval:
+            self.flush()
+
+    def flush(self) -> None:
+        """Appends buffered rows, then the resume state of the last one (in that order)."""
+        if not self._buffer:
+            return
+        t0 = time.perf_counter()
+        recs, self._buffer = self._buffer, []
+        n0, n = self.n_rows, len(recs)
+        fit = np.array([r.fitness for r in recs])
+        cols = {
+            "generation": [r.generation for r in recs],
+            "fitness_min": fit.min(axis=1), "fitness_mean": fit.mean(axis=1),
+            "fitness_max": fit.max(axis=1), "fitness_std": fit.std(axis=1),
+            "n_evaluations": [r.n_evaluations for r in recs],
+            "wall_time": [r.elapsed for r in recs],
+            "best_index": [r.best_index for r in recs],
+            "best_fitness": fit[np.arange(n), [r.best_index for r in recs]],
+            "best_heldout_fitness": [r.best_heldout for r in recs],
+            "best_so_far_fitness": [r.hof_fitness for r in recs],
+            "best_so_far_heldout_fitness": [r.hof_heldout for r in recs],
+            "best_so_far_generation": [r.hof_generation for r in recs],
+        }
+        arrays = {"population_genome": np.array([r.genomes for r in recs]),
+                  "population_coef": np.array([r.coef for r in recs]),
+                  "population_fitness": fit,
+                  "best_so_far_genome": np.array([r.hof_genome for r in recs])}
+        for name, values in cols.items():
+            ds = self._cols[name]
+            ds.resize((n0 + n,))
+            ds[n0:] = values
+        for name, values in arrays.items():
+            ds = self._arrays[name]
+            ds.resize(n0 + n, axis=0)
+            ds[n0:] = values
+        last = recs[-1]
+        st = self.f["state"]
+        st["population_genome"][...] = last.genomes
+        st["population_fitness"][...] = last.fitness
+        st["hof_genome"][...] = last.hof_genome
+        st["hof_fitness"][()] = last.hof_fitness
+        st["hof_heldout_fitness"][()] = last.hof_heldout
+        st["hof_generation"][()] = last.hof_generation
+        words, gauss = _py_state_arrays(last.py_random_state)
+        st["py_random_state"][...] = words
+        st["py_random_gauss"][()] = gauss
+        st["elapsed"][()] = last.elapsed
+        st["heartbeat"][()] = time.time()
+        # The generation counter goes last: a reader trusts rows up to it.
+        st["generation"][()] = last.generation
+        self.f.flush()
+        self.n_rows = n0 + n
+        self._last_flush = time.monotonic()
+        self.write_seconds += time.perf_counter() - t0
+
+    def close(self, status: str) -> None:
+        self.flush()
+        self.f["state"]["status"][()] = status.encode()
+        self.f["state"]["heartbeat"][()] = time.time()
+        self.f.flush()
+        self.f.close()
+
+
+@dataclass
+class Run:
+    """An archive read into memory: plain numpy arrays and dicts."""
+
+    path: str
+    attrs: dict
+    config: object            # RunConfig
+    tasks: object             # TaskSet
+    generations: dict         # column name -> array, rows 0..n_generations_done-1
+    state: dict               # resume state of the last complete generation
+    status: str               # running, complete or interrupted
+    heartbeat: float
+
+    @property
+    def n_generations_done(self) -> int:
+        return int(self.state["generation"]) + 1
+
+    def resume_record(self):
+        from .evolution.loop import GenerationRecord
+        s, g = self.state, self.generations
+        gen = int(s["generation"])
+        if gen < 0:
+            raise ArchiveError(f"{self.path}: holds no complete generation to resume from")
+        genomes = s["population_genome"]
+        best = int(np.argmax(s["population_fitness"]))
+        return GenerationRecord(
+            gen, genomes, g["population_coef"][gen], s["population_fitness"],
+            int(g["n_evaluations"][gen]), best, float(g["best_heldout_fitness"][gen]),
+            s["hof_genome"], float(s["hof_fitness"]), float(s["hof_heldout_fitness"]),
+            int(s["hof_generation"]), float(s["elapsed"]),
+            _py_state_tuple(s["py_random_state"], float(s["py_random_gauss"])))
+
+
+def _open_h5(path: str):
+    import h5py
+    if not os.path.exists(path):
+        raise ArchiveError(f"{path}: no such file")
+    if os.path.isdir(path):
+        raise ArchiveError(f"{path}: is a folder, not an archive")
+    try:
+        if not h5py.is_hdf5(path):
+            raise ArchiveError(f"{path}: not an HDF5 file")
+    except OSError as exc:
+        raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    try:
+        return h5py.File(path, "r", swmr=True)
+    except OSError:
+        try:
+            return h5py.File(path, "r")
+        except OSError as exc:
+            raise ArchiveError(f"{path}: truncated or corrupt HDF5 file ({_first_line(exc)})") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def open_run(path: str, populations: bool = True) -> Run:
+    """Reads a run archive; every failure is an ArchiveError with one line.
+
+    populations=False skips the (G, N, ...) population arrays for quick looks.
+    """
+    from .config import ConfigError, RunConfig
+    from .tasks import TaskSet
+    f = _open_h5(path)
+    try:
+        with f:
+            fmt = _text(f.attrs.get("format", ""))
+            if fmt != FORMAT:
+                raise ArchiveError(f"{path}: not an evo_l2l run archive (format {fmt!r})")
+            version = _text(f.attrs.get("format_version", ""))
+            try:
+                major = int(version.split(".")[0])
+            except ValueError:
+                raise ArchiveError(f"{path}: unreadable format version {version!r}") from None
+            if major > _MAJOR:
+                raise ArchiveError(f"{path}: format version {version} is newer than this "
+                                   f"evo_l2l reads ({FORMAT_VERSION}); upgrade evo_l2l")
+            attrs = {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
+                     for k, v in f.attrs.items()}
+            try:
+                config = RunConfig.from_dict(json.loads(attrs["config"]))
+            except (KeyError, ValueError, ConfigError) as exc:
+                raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
+            st = f["state"]
+            state = {k: ds[()] for k, ds in st.items()}
+            status = _text(state.pop("status"))
+            heartbeat = float(state["heartbeat"])
+            n = int(state["generation"]) + 1
+            g = f["generations"]
+            gens = {}
+            for name, ds in g.items():
+                if not populations and name.startswith("population_"):
+                    continue
+                if ds.shape[0] < n:
+                    raise ArchiveError(f"{path}: generation table shorter than its state")
+                gens[name] = ds[:n]
+            t = f["tasks"]
+            tasks = TaskSet(*(t[k][()] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
+                                                   "n_outputs", "split")),
+                            family=_text(t.attrs.get("family", "")),
+                            params=json.loads(_text(t.attrs.get("params", "{}"))))
+    except ArchiveError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+        raise ArchiveError(f"{path}: damaged archive ({_first_line(exc)})") from None
+    return Run(path, attrs, config, tasks, gens, state, status, heartbeat)
+
+
+def prepare_resume(path: str, n_generations: int | None) -> Run:
+    """Rewrites the archive to its last complete generation (atomically) for appending.
+
+    A writer killed in SWMR mode leaves flags that forbid reopening the file
+    for writing; copying into a fresh file clears them and drops rows written
+    after the last complete resume state.
+    """
+    import h5py
+    run = open_run(path)
+    if run.n_generations_done < 1:
+        raise ArchiveError(f"{path}: holds no complete generation to resume from")
+    n = run.n_generations_done
+    tmp = f"{path}.resume-{os.getpid()}"
+    try:
+        with _open_h5(path) as src, h5py.File(tmp, "w", libver="latest") as dst:
+            for k, v in src.attrs.items():
+                dst.attrs[k] = v
+            src.copy(src["tasks"], dst, "tasks")
+            src.copy(src["state"], dst, "state")
+            g = dst.create_group("generations")
+            for name, ds in src["generations"].items():
+                shape = (n,) + ds.shape[1:]
+                new = g.create_dataset(name, shape=shape, maxshape=(None,) + ds.shape[1:],
+                                       dtype=ds.dtype, chunks=ds.chunks)
+                new[...] = run.generations[name]
+            if n_generations is not None:
+                dst["state"]["n_generations_target"][()] = n_generations
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return open_run(path)

@@ -1,0 +1,144 @@
+"""Run configuration: one flat, JSON-serialisable record per run.
+
+Presets supply defaults (their paper's settings); the command line and
+config files override fields by name. Every check ends in a ConfigError with
+one line a user can act on.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass, field
+
+
+class ConfigError(ValueError):
+    """A bad option or config file; the message is one line for the user."""
+
+
+@dataclass
+class RunConfig:
+    preset: str = "chalmers1990"
+    seed: int = 0
+    # Outer loop (DEAP).
+    optimizer: str = "ga"
+    n_generations: int = 1000
+    population: int = 40
+    genome: str = "bits"              # bits (Chalmers' 35-bit code) or real (11 floats)
+    selection: str = "roulette"       # roulette (fitness-proportional) or tournament
+    tournament_size: int = 3
+    crossover: str = "two_point"      # two_point, uniform, blend (real only)
+    crossover_prob: float = 0.8
+    mutation_indpb: float = 0.01      # per-gene probability of mutation
+    mutation_sigma: float = 0.5       # Gaussian mutation, real genomes only
+    elitism: int = 1
+    # Inner loop (the learners).
+    rule_family: str = "chalmers"
+    n_epochs: int = 10
+    clip: float = 20.0
+    fitness_measure: str = "mean"     # mean over measurements, or final epoch only
+    # Task environment.
+    task_family: str = "linearly_separable"
+    task_shapes: list = field(default_factory=lambda: [[6, 8, 3], [4, 4, 2], [8, 8, 4],
+                                                       [8, 12, 5], [4, 8, 7]])
+    n_heldout: int = 10
+    bias: float = -1.0
+    init_low: float = 0.0
+    init_high: float = 1.0
+    task_seed: int | None = None      # None: derived from seed
+    # Engineering.
+    fitness_cache: bool = True
+    flush_interval: float = 1.0       # seconds between archive flushes
+
+    CHOICES = {"optimizer": ("ga",), "genome": ("bits", "real"),
+               "selection": ("roulette", "tournament"),
+               "crossover": ("two_point", "uniform", "blend"),
+               "rule_family": ("chalmers",), "fitness_measure": ("mean", "final"),
+               "task_family": ("linearly_separable",)}
+
+    def validate(self) -> "RunConfig":
+        def need(ok: bool, msg: str) -> None:
+            if not ok:
+                raise ConfigError(msg)
+        for name, choices in self.CHOICES.items():
+            need(getattr(self, name) in choices,
+                 f"{name} must be one of {', '.join(choices)}; got {getattr(self, name)!r}")
+        for name in ("seed", "n_generations", "population", "tournament_size", "elitism",
+                     "n_epochs", "n_heldout"):
+            v = getattr(self, name)
+            need(isinstance(v, int) and not isinstance(v, bool), f"{name} must be an integer; got {v!r}")
+        need(self.seed >= 0, "seed must be >= 0")
+        need(self.task_seed is None or (isinstance(self.task_seed, int) and self.task_seed >= 0),
+             "task_seed must be a non-negative integer or null")
+        need(self.n_generations >= 1, "n_generations must be >= 1")
+        need(self.population >= 2, "population must be >= 2")
+        need(0 <= self.elitism < self.population, "elitism must be in 0..population-1")
+        need(self.tournament_size >= 1, "tournament_size must be >= 1")
+        need(self.n_epochs >= 1, "n_epochs must be >= 1")
+        for name in ("crossover_prob", "mutation_indpb"):
+            v = getattr(self, name)
+            need(isinstance(v, (int, float)) and 0.0 <= v <= 1.0, f"{name} must be in [0, 1]; got {v!r}")
+        for name in ("mutation_sigma", "clip", "flush_interval"):
+            v = getattr(self, name)
+            need(isinstance(v, (int, float)) and v > 0 and not math.isnan(v),
+                 f"{name} must be > 0; got {v!r}")
+        for name in ("bias", "init_low", "init_high"):
+            v = getattr(self, name)
+            need(isinstance(v, (int, float)) and math.isfinite(v), f"{name} must be a finite number")
+        need(self.init_low <= self.init_high, "init_low must be <= init_high")
+        need(not (self.crossover == "blend" and self.genome == "bits"),
+             "crossover 'blend' needs genome 'real'")
+        shapes_ok = (isinstance(self.task_shapes, (list, tuple)) and len(self.task_shapes) > 0
+                     and all(isinstance(s, (list, tuple)) and len(s) == 3
+                             and all(isinstance(x, int) and x >= 0 for x in s)
+                             for s in self.task_shapes))
+        need(shapes_ok, "task_shapes must be a list of [count, patterns, inputs] integer triples")
+        need(all(1 <= s[2] <= 20 and 2 <= s[1] <= 2 ** s[2] for s in self.task_shapes),
+             "each task shape needs 1..20 inputs and 2..2^inputs patterns")
+        n_tasks = sum(s[0] for s in self.task_shapes)
+        need(0 <= self.n_heldout < n_tasks, f"n_heldout must be in 0..{n_tasks - 1}")
+        return self
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict, base: "RunConfig | None" = None) -> "RunConfig":
+        """Overrides fields of `base` (or the defaults); unknown keys are errors."""
+        if not isinstance(data, dict):
+            raise ConfigError("a config must be a mapping of field names to values")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise ConfigError(f"unknown config field(s): {', '.join(unknown)}")
+        values = (base or cls()).to_dict()
+        values.update(data)
+        # Floats given as ints (e.g. clip = 20) are fine.
+        for f in dataclasses.fields(cls):
+            if f.type == "float" and isinstance(values[f.name], int) and not isinstance(values[f.name], bool):
+                values[f.name] = float(values[f.name])
+        return cls(**values).validate()
+
+
+def load_config_file(path: str) -> dict:
+    """Reads a TOML or JSON config file into a dict; one-line errors."""
+    import tomllib
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read()
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        if path.endswith(".json"):
+            data = json.loads(raw.decode("utf-8"))
+        else:
+            data = tomllib.loads(raw.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(f"config file {path} is not valid {'JSON' if path.endswith('.json') else 'TOML'}: {first}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a table of fields")
+    return data

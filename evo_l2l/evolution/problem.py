@@ -1,0 +1,89 @@
+"""A problem maps genome batches to fitness: decode, run the learners, score.
+
+Genomes cross this boundary as plain arrays (N, L), never as DEAP objects, so
+any executor can carry them. Fitness is a pure function of the genome (tasks
+and initial weights are fixed), which makes the cache below exact.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..config import RunConfig
+from ..learners import fitness_from_curves, learning_curves
+from ..rules import RULE_FAMILIES
+from ..tasks import TaskSet, make_boolean_environment
+
+
+def seed_tree(seed: int) -> dict[str, np.random.SeedSequence]:
+    """The run's seed tree: one child per consumer, fixed order forever."""
+    tasks, python_random = np.random.SeedSequence(seed).spawn(2)
+    return {"tasks": tasks, "python_random": python_random}
+
+
+def python_random_seed(seed: int) -> int:
+    """The integer that seeds stdlib `random` (which DEAP's operators use)."""
+    words = seed_tree(seed)["python_random"].generate_state(4, np.uint32)
+    return int(sum(int(w) << (32 * i) for i, w in enumerate(words)))
+
+
+def build_tasks(config: RunConfig) -> TaskSet:
+    ss = (np.random.SeedSequence(config.task_seed) if config.task_seed is not None
+          else seed_tree(config.seed)["tasks"])
+    rng = np.random.default_rng(ss)
+    return make_boolean_environment(rng, shapes=[tuple(s) for s in config.task_shapes],
+                                    n_heldout=config.n_heldout, bias=config.bias,
+                                    init_low=config.init_low, init_high=config.init_high)
+
+
+class ParametricRuleProblem:
+    """Fitness of parametric rules (a coefficient vector per genome) on a task set."""
+
+    def __init__(self, config: RunConfig, tasks: TaskSet, cache_size: int = 200_000):
+        self.config = config
+        self.family = RULE_FAMILIES[config.rule_family]
+        self.tasks = tasks
+        self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
+        if config.genome == "bits":
+            self.genome_length, self.genome_dtype = self.family.N_BITS, np.uint8
+            self._decode = self.family.decode_bits
+        else:
+            self.genome_length, self.genome_dtype = self.family.N_COEF, np.float64
+            self._decode = self.family.decode_real
+        self._cache = {"train": {}, "heldout": {}}
+        self.cache_size = cache_size if config.fitness_cache else 0
+        self.n_kernel_evaluations = 0
+
+    def decode(self, genomes: np.ndarray) -> np.ndarray:
+        return self._decode(np.asarray(genomes, dtype=self.genome_dtype))
+
+    def curves(self, coef: np.ndarray, split: str | TaskSet = "train") -> np.ndarray:
+        """(R, 11) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
+        tasks = self.splits[split] if isinstance(split, str) else split
+        return learning_curves(coef, tasks, self.config.n_epochs, self.config.clip)
+
+    def fitness_of_coef(self, coef: np.ndarray, split: str | TaskSet = "train") -> np.ndarray:
+        return fitness_from_curves(self.curves(coef, split), self.config.fitness_measure)
+
+    def evaluate(self, genomes: np.ndarray, split: str = "train") -> tuple[np.ndarray, int]:
+        """(N, L) genomes -> ((N,) fitness, number of genomes actually evaluated)."""
+        g = np.ascontiguousarray(genomes, dtype=self.genome_dtype)
+        if g.ndim != 2 or g.shape[1] != self.genome_length:
+            raise ValueError(f"genomes must have shape (N, {self.genome_length})")
+        cache = self._cache[split]
+        keys = [row.tobytes() for row in g]
+        todo = {}
+        for i, key in enumerate(keys):
+            if key not in cache and key not in todo:
+                todo[key] = i
+        if todo:
+            rows = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
+            new = self.fitness_of_coef(self.decode(g[rows]), split)
+            self.n_kernel_evaluations += len(rows)
+            if self.cache_size:
+                if len(cache) + len(new) > self.cache_size:
+                    cache.clear()
+                cache.update(zip(todo, new.tolist()))
+            else:
+                fresh = dict(zip(todo, new.tolist()))
+                return np.array([fresh[k] for k in keys]), len(rows)
+        return np.array([cache[k] for k in keys]), len(todo)

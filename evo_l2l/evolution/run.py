@@ -1,0 +1,99 @@
+"""Start or resume a run: config in, archive on disk and a result out.
+
+This is a plain library function, so it can itself be the fitness of a
+higher level (meta-evolution) or be called from a notebook or a cluster job.
+"""
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveWriter,
+                       prepare_resume)
+from ..config import RunConfig
+from .loop import GenerationRecord, evolve
+from .problem import ParametricRuleProblem, build_tasks
+
+
+@dataclass
+class RunResult:
+    path: str
+    status: str
+    config: RunConfig
+    problem: ParametricRuleProblem
+    last: GenerationRecord
+    wall_seconds: float
+    write_seconds: float
+
+
+class StopFlag:
+    """Set by SIGINT/SIGTERM; the loop stops at the next generation boundary."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+
+    def __call__(self) -> bool:
+        return self.signal is not None
+
+
+@contextlib.contextmanager
+def graceful_stop():
+    flag = StopFlag()
+    if threading.current_thread() is not threading.main_thread():
+        yield flag
+        return
+
+    def handler(signum, frame):
+        if flag.signal is not None:          # second Ctrl-C: stop now
+            raise KeyboardInterrupt
+        flag.signal = signum
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield flag
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _drive(path: str, config: RunConfig, problem: ParametricRuleProblem,
+           hooks: Iterable[Callable], resume_from: GenerationRecord | None) -> RunResult:
+    t0 = time.perf_counter()
+    writer = ArchiveWriter(path, config.flush_interval)
+    status = STATUS_INTERRUPTED
+    try:
+        with graceful_stop() as stop:
+            last = evolve(problem, config, [writer, *hooks], resume_from, stop)
+        if last.generation + 1 >= config.n_generations:
+            status = STATUS_COMPLETE
+    finally:
+        writer.close(status)
+    return RunResult(path, status, config, problem, last, time.perf_counter() - t0,
+                     writer.write_seconds)
+
+
+def start_run(config: RunConfig, path: str, force: bool = False,
+              hooks: Iterable[Callable] = ()) -> RunResult:
+    """A new run of `config`, archived at `path` generation by generation."""
+    config.validate()
+    tasks = build_tasks(config)
+    problem = ParametricRuleProblem(config, tasks)
+    ArchiveWriter.create(path, config, tasks, problem, force=force)
+    return _drive(path, config, problem, hooks, None)
+
+
+def resume_run(path: str, n_generations: int | None = None,
+               hooks: Iterable[Callable] = ()) -> RunResult:
+    """Continues an archived run from its last complete generation.
+
+    n_generations: the new total (default: the run's own target).
+    """
+    run = prepare_resume(path, n_generations)
+    target = int(run.state["n_generations_target"])
+    config = RunConfig.from_dict({**run.config.to_dict(), "n_generations": target})
+    problem = ParametricRuleProblem(config, run.tasks)
+    return _drive(path, config, problem, hooks, run.resume_record())
