@@ -32,8 +32,7 @@ GENERATION_COLUMNS = {
 }
 
 
-class ArchiveError(Exception):
-    """An archive that is missing, foreign, too new, truncated or corrupt (one line)."""
+from .errors import ArchiveError  # noqa: E402  (re-exported)
 
 
 def _versions() -> dict:

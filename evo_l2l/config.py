@@ -12,8 +12,7 @@ import math
 from dataclasses import dataclass, field
 
 
-class ConfigError(ValueError):
-    """A bad option or config file; the message is one line for the user."""
+from .errors import ConfigError
 
 
 @dataclass

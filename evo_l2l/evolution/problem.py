@@ -65,19 +65,22 @@ class ParametricRuleProblem:
         return fitness_from_curves(self.curves(coef, split), self.config.fitness_measure)
 
     def evaluate(self, genomes: np.ndarray, split: str = "train") -> tuple[np.ndarray, int]:
-        """(N, L) genomes -> ((N,) fitness, number of genomes actually evaluated)."""
+        """(N, L) genomes -> ((N,) fitness, number of distinct rules sent to the kernel)."""
         g = np.ascontiguousarray(genomes, dtype=self.genome_dtype)
         if g.ndim != 2 or g.shape[1] != self.genome_length:
             raise ValueError(f"genomes must have shape (N, {self.genome_length})")
         cache = self._cache[split]
-        keys = [row.tobytes() for row in g]
+        # Keyed by decoded coefficients (+0.0 folds -0.0 into 0.0): genomes
+        # that differ only in the sign bit of a zero coefficient share an entry.
+        coef = self.decode(g) + 0.0
+        keys = [row.tobytes() for row in coef]
         todo = {}
         for i, key in enumerate(keys):
             if key not in cache and key not in todo:
                 todo[key] = i
         if todo:
             rows = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
-            new = self.fitness_of_coef(self.decode(g[rows]), split)
+            new = self.fitness_of_coef(coef[rows], split)
             self.n_kernel_evaluations += len(rows)
             if self.cache_size:
                 if len(cache) + len(new) > self.cache_size:

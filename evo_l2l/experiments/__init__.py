@@ -1,0 +1,16 @@
+"""Presets: one module per classic experiment, with its paper's numbers.
+
+Each module has NAME, PAPER, SUMMARY, default_config(**overrides) and
+PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
+"""
+from . import chalmers1990, chalmers1990_real
+from ..config import ConfigError
+
+PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real)}
+
+
+def get_preset(name: str):
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ConfigError(f"unknown experiment {name!r}; known: {', '.join(PRESETS)}") from None

@@ -1,0 +1,43 @@
+"""The `evo-l2l` command line: each command parses, calls one library function, prints.
+
+Heavy imports (numba, h5py, deap) happen inside commands so `--help` is instant.
+"""
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..errors import ArchiveError, ConfigError
+
+
+class _Group(click.Group):
+    """Turns errors a user can cause into one line on stderr and exit code 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (ConfigError, ArchiveError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="evo_l2l")
+def main():
+    """Evolve synaptic learning rules and analyse the runs.
+
+    \b
+    Quick start:
+      evo-l2l experiments                 list the presets
+      evo-l2l run chalmers1990            evolve; writes runs/chalmers1990-seed0.h5
+      evo-l2l best runs/chalmers1990-seed0.h5
+    """
+
+
+from . import run as _run, inspect as _inspect  # noqa: E402  (register commands)
+
+__all__ = ["main"]

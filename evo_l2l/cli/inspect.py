@@ -1,0 +1,88 @@
+"""`evo-l2l best` and `evo-l2l info`: questions answered from the archive alone."""
+from __future__ import annotations
+
+import json
+import time
+
+import click
+
+from . import main
+
+
+def _problem(run):
+    from ..evolution.problem import ParametricRuleProblem
+    return ParametricRuleProblem(run.config, run.tasks)
+
+
+@main.command()
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--top", "top", type=click.IntRange(min=1), default=1, show_default=True,
+              help="How many distinct rules to show, best first.")
+@click.option("--generation", type=click.IntRange(min=0),
+              help="Rank one generation's population instead of the whole run.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def best(archive, top, generation, as_json):
+    """The best rules of a run: formula, coefficients, train and held-out fitness."""
+    from ..archive import open_run
+    from ..analysis.rules import top_rules
+    from ..errors import ArchiveError
+    run = open_run(archive)
+    if run.n_generations_done < 1:
+        raise ArchiveError(f"{archive}: holds no complete generation yet")
+    try:
+        rules = top_rules(run, _problem(run), top, generation)
+    except ValueError as exc:
+        raise ArchiveError(f"{archive}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps(rules if top > 1 else rules[0], indent=2))
+        return
+    for r in rules:
+        tag = "  [the delta rule]" if r["is_delta_rule"] else ""
+        click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{tag}")
+        click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "
+                   + "   ".join(f"dist({k}) {v:.3f}" for k, v in r["distance_to_known_rules"].items()))
+        click.echo("   " + "  ".join(f"{k}={v:g}" for k, v in r["coefficients"].items()))
+
+
+def _status(run) -> str:
+    if run.status == "running" and time.time() - run.heartbeat > max(10.0, 3 * run.config.flush_interval):
+        return "interrupted (writer stopped without closing)"
+    return run.status
+
+
+@main.command()
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def info(archive, as_json):
+    """Preset, config, seed, progress, status, versions and best fitness of a run."""
+    from ..archive import open_run
+    run = open_run(archive, populations=False)
+    g = run.generations
+    n = run.n_generations_done
+    d = {
+        "archive": archive, "format": run.attrs.get("format"),
+        "format_version": run.attrs.get("format_version"),
+        "preset": run.attrs.get("preset"), "seed": run.attrs.get("seed"),
+        "status": _status(run), "generations_done": n,
+        "generations_target": int(run.state["n_generations_target"]),
+        "wall_seconds": float(run.state["elapsed"]),
+        "best_fitness": float(run.state["hof_fitness"]) if n else None,
+        "best_heldout_fitness": float(run.state["hof_heldout_fitness"]) if n else None,
+        "best_generation": int(run.state["hof_generation"]) if n else None,
+        "created": run.attrs.get("creation_date"), "generated_by": run.attrs.get("generated_by"),
+        "versions": json.loads(run.attrs.get("versions", "{}")),
+        "config": run.config.to_dict(),
+        "tasks": {"train": int((run.tasks.split == 0).sum()),
+                  "heldout": int((run.tasks.split == 1).sum())},
+    }
+    if as_json:
+        click.echo(json.dumps(d, indent=2))
+        return
+    for key in ("archive", "preset", "seed", "status", "generations_done", "generations_target",
+                "wall_seconds", "best_fitness", "best_heldout_fitness", "best_generation",
+                "created", "generated_by"):
+        v = d[key]
+        click.echo(f"{key:22s} {v:.4f}" if isinstance(v, float) else f"{key:22s} {v}")
+    click.echo(f"{'tasks':22s} {d['tasks']['train']} train, {d['tasks']['heldout']} held-out")
+    click.echo(f"{'versions':22s} " + ", ".join(f"{k} {v}" for k, v in d["versions"].items()))
+    click.echo(f"{'config':22s} " + json.dumps(d["config"], sort_keys=True))

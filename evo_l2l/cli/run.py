@@ -1,0 +1,149 @@
+"""`evo-l2l run`, `evo-l2l resume` and `evo-l2l experiments`."""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from ..config import ConfigError
+from . import main
+
+
+def _parse_sets(pairs: tuple[str, ...]) -> dict:
+    out = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set expects FIELD=VALUE, got {pair!r}")
+        try:
+            out[key.strip()] = json.loads(text)
+        except ValueError:
+            out[key.strip()] = text
+    return out
+
+
+class _Progress:
+    """A generation progress bar on stderr (a loop hook)."""
+
+    def __init__(self, total: int, done: int, quiet: bool):
+        self.bar = None
+        if not quiet:
+            self.bar = click.progressbar(length=total, label="generations", file=sys.stderr,
+                                         show_pos=True, show_eta=True,
+                                         item_show_func=lambda r: r)
+            self.bar.__enter__()
+            self.bar.update(done)
+
+    def __call__(self, record) -> None:
+        if self.bar is not None:
+            self.bar.update(1, f"best {record.hof_fitness:.4f}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def _print_summary(result, as_json: bool) -> None:
+    from ..analysis.rules import best_delta_rule, describe_rule
+    problem, last = result.problem, result.last
+    best = describe_rule(problem, problem.decode(last.hof_genome[None])[0],
+                         generation=last.hof_generation)
+    delta = best_delta_rule(problem)
+    n_train, n_held = len(problem.splits["train"]), len(problem.splits["heldout"])
+    if as_json:
+        click.echo(json.dumps({"archive": result.path, "status": result.status,
+                               "generations": last.generation + 1,
+                               "wall_seconds": result.wall_seconds, "best": best,
+                               "delta_rule": delta}, indent=2))
+        return
+    tag = "  [the delta rule]" if best["is_delta_rule"] else ""
+    click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
+    click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")
+    click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
+    label = f"delta rule (rate {delta['rate']:g})"
+    click.echo(f"{label:28s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
+    click.echo(f"archive: {result.path} ({last.generation + 1} generations, {result.status}, "
+               f"{result.wall_seconds:.1f} s)")
+
+
+@main.command()
+@click.argument("experiment")
+@click.option("--seed", type=click.IntRange(min=0), help="Seed of the run (default 0).")
+@click.option("--generations", "n_generations", type=click.IntRange(min=1),
+              help="Number of generations (the preset's default otherwise).")
+@click.option("--population", type=click.IntRange(min=2), help="Population size.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="TOML or JSON file of config fields (see docs/config.md).")
+@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
+              help="Override one config field; repeatable. VALUE is JSON or text.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Archive path (default runs/EXPERIMENT-seedS.h5).")
+@click.option("--force", is_flag=True, help="Overwrite an existing archive.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def run(experiment, seed, n_generations, population, config_file, sets, output, force,
+        quiet, as_json):
+    """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
+    from ..config import load_config_file
+    from ..experiments import get_preset
+    preset = get_preset(experiment)
+    overrides = load_config_file(config_file) if config_file else {}
+    overrides.update(_parse_sets(sets))
+    for key, value in (("seed", seed), ("n_generations", n_generations),
+                       ("population", population)):
+        if value is not None:
+            overrides[key] = value
+    overrides.pop("preset", None)
+    config = preset.default_config(**overrides)
+    path = output or os.path.join("runs", f"{config.preset}-seed{config.seed}.h5")
+    if output is None:
+        os.makedirs("runs", exist_ok=True)
+    from ..evolution.run import start_run
+    progress = _Progress(config.n_generations, 0, quiet or as_json)
+    try:
+        result = start_run(config, path, force=force, hooks=[progress])
+    finally:
+        progress.close()
+    if result.status != "complete":
+        click.echo(f"stopped after generation {result.last.generation}; "
+                   f"continue with: evo-l2l resume {path}", err=True)
+    _print_summary(result, as_json)
+
+
+@main.command()
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--generations", "n_generations", type=click.IntRange(min=1),
+              help="New total number of generations (default: the run's own).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def resume(archive, n_generations, quiet, as_json):
+    """Continue an interrupted (or finished) run exactly where its ARCHIVE ends."""
+    from ..archive import ArchiveError, open_run
+    from ..evolution.run import resume_run
+    run = open_run(archive, populations=False)
+    target = n_generations or int(run.state["n_generations_target"])
+    if target < run.n_generations_done:
+        raise ArchiveError(f"{archive}: already has {run.n_generations_done} generations "
+                           f"(asked for {target})")
+    progress = _Progress(target, run.n_generations_done, quiet or as_json)
+    try:
+        result = resume_run(archive, n_generations, hooks=[progress])
+    finally:
+        progress.close()
+    _print_summary(result, as_json)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def experiments(as_json):
+    """List the preset experiments with their papers."""
+    from ..experiments import PRESETS
+    if as_json:
+        click.echo(json.dumps({n: {"paper": m.PAPER, "summary": m.SUMMARY}
+                               for n, m in PRESETS.items()}, indent=2))
+        return
+    for name, mod in PRESETS.items():
+        click.echo(f"{name:20s} {mod.PAPER}")
+        click.echo(f"{'':20s} {mod.SUMMARY}")
