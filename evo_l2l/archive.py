@@ -36,14 +36,14 @@ from .errors import ArchiveError  # noqa: E402  (re-exported)
 
 
 def _versions() -> dict:
-    import click
+    from importlib.metadata import version
     import deap
     import h5py
     import numba
     from . import __version__
     return {"evo_l2l": __version__, "numpy": np.__version__, "numba": numba.__version__,
             "deap": deap.__version__, "h5py": h5py.__version__,
-            "hdf5": h5py.version.hdf5_version, "click": click.__version__}
+            "hdf5": h5py.version.hdf5_version, "click": version("click")}
 
 
 def _py_state_arrays(state: tuple) -> tuple[np.ndarray, float]:
@@ -244,6 +244,16 @@ class Run:
             _py_state_tuple(s["py_random_state"], float(s["py_random_gauss"])))
 
 
+def _stored_eof(path: str) -> int | None:
+    """End-of-file address recorded in a version 2/3 superblock, if there is one."""
+    import struct
+    with open(path, "rb") as fh:
+        head = fh.read(36)
+    if len(head) == 36 and head[:8] == b"\x89HDF\r\n\x1a\n" and head[8] >= 2 and head[9] == 8:
+        return struct.unpack("<Q", head[28:36])[0]
+    return None
+
+
 def _open_h5(path: str):
     import h5py
     if not os.path.exists(path):
@@ -253,15 +263,23 @@ def _open_h5(path: str):
     try:
         if not h5py.is_hdf5(path):
             raise ArchiveError(f"{path}: not an HDF5 file")
+        eof = _stored_eof(path)
     except OSError as exc:
         raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    # SWMR readers retry failed metadata reads for a long time, so a truncated
+    # file must be caught here, before it is ever opened in SWMR mode.
+    if eof is not None and os.path.getsize(path) < eof:
+        raise ArchiveError(f"{path}: truncated HDF5 file ({os.path.getsize(path)} of {eof} bytes)")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        if "already open for write" not in str(exc):
+            raise ArchiveError(f"{path}: truncated or corrupt HDF5 file ({_first_line(exc)})") from None
+    # A live run, or one whose writer was killed: the SWMR flags are set.
     try:
         return h5py.File(path, "r", swmr=True)
-    except OSError:
-        try:
-            return h5py.File(path, "r")
-        except OSError as exc:
-            raise ArchiveError(f"{path}: truncated or corrupt HDF5 file ({_first_line(exc)})") from None
+    except OSError as exc:
+        raise ArchiveError(f"{path}: corrupt HDF5 file ({_first_line(exc)})") from None
 
 
 def _first_line(exc: BaseException) -> str:

@@ -27,7 +27,8 @@ def chalmers_curves(coef, tasks, n_epochs, clip):
             for e in range(n_epochs):
                 for p in range(p_n):
                     a = X[p][None, :]          # (1, I)
-                    o = sigmoid(W @ X[p])[:, None]  # (O, 1)
+                    with np.errstate(invalid="ignore"):
+                        o = sigmoid(W @ X[p])[:, None]  # (O, 1)
                     t = Y[p][:, None]
                     with np.errstate(all="ignore"):
                         dw = k[0] * (k[1] * W + k[2] * a + k[3] * o + k[4] * t

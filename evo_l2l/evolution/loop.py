@@ -28,7 +28,7 @@ class GenerationRecord:
     genomes: np.ndarray          # (N, L) population after evaluation
     coef: np.ndarray             # (N, K) decoded coefficients
     fitness: np.ndarray          # (N,) training fitness
-    n_evaluations: int           # genomes actually sent to the kernel this generation
+    n_evaluations: int           # individuals whose fitness was (re)computed
     best_index: int              # index of the generation's best in the population
     best_heldout: float          # held-out fitness of the generation's best
     hof_genome: np.ndarray       # (L,) best genome so far
@@ -54,10 +54,12 @@ def evolve(problem: ParametricRuleProblem, config: RunConfig, hooks: Iterable[Ho
         invalid = [ind for ind in pop if not ind.fitness.valid]
         if not invalid:
             return 0
-        fit, n_new = problem.evaluate(np.array(invalid, dtype=problem.genome_dtype))
+        fit, _ = problem.evaluate(np.array(invalid, dtype=problem.genome_dtype))
         for ind, f in zip(invalid, fit.tolist()):
             ind.fitness.values = (f,)
-        return n_new
+        # DEAP's count (invalid individuals), not kernel work: it must not
+        # depend on the fitness cache, which a resumed run starts empty.
+        return len(invalid)
 
     def heldout(genome: np.ndarray) -> float:
         return float(problem.evaluate(genome[None, :], "heldout")[0][0])

@@ -1,0 +1,106 @@
+"""Bad archives end in one-line ArchiveErrors; good ones read back what was written."""
+import json
+import os
+
+import h5py
+import numpy as np
+import pytest
+
+from evo_l2l import open_run
+from evo_l2l.archive import FORMAT, ArchiveError
+from evo_l2l.evolution.run import start_run
+from evo_l2l.experiments import PRESETS
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("a") / "run.h5")
+    start_run(PRESETS["chalmers1990"].default_config(n_generations=5, population=6), path)
+    return path
+
+
+def one_line_error(path, match):
+    with pytest.raises(ArchiveError, match=match) as info:
+        open_run(path)
+    assert "\n" not in str(info.value)
+
+
+def test_reads_back(good):
+    run = open_run(good)
+    assert run.attrs["format"] == FORMAT and run.status == "complete"
+    assert run.config.population == 6 and len(run.tasks) == 30
+    assert json.loads(run.attrs["versions"])["numpy"] == np.__version__
+    assert run.generations["generation"].tolist() == list(range(5))
+
+
+def test_missing(tmp_path):
+    one_line_error(str(tmp_path / "nope.h5"), "no such file")
+
+
+def test_folder(tmp_path):
+    one_line_error(str(tmp_path), "folder")
+
+
+def test_not_hdf5(tmp_path):
+    p = tmp_path / "x.h5"
+    p.write_text("hello")
+    one_line_error(str(p), "not an HDF5 file")
+
+
+def test_foreign_hdf5(tmp_path):
+    p = str(tmp_path / "x.h5")
+    with h5py.File(p, "w") as f:
+        f["data"] = np.arange(3)
+    one_line_error(p, "not an evo_l2l run archive")
+
+
+def test_newer_version(tmp_path, good):
+    p = str(tmp_path / "new.h5")
+    with open(good, "rb") as a, open(p, "wb") as b:
+        b.write(a.read())
+    with h5py.File(p, "r+") as f:
+        f.attrs["format_version"] = "2.0"
+    one_line_error(p, "newer")
+
+
+@pytest.mark.parametrize("fraction", [0.1, 0.5, 0.9])
+def test_truncated(tmp_path, good, fraction):
+    data = open(good, "rb").read()
+    p = tmp_path / "cut.h5"
+    p.write_bytes(data[: int(len(data) * fraction)])
+    one_line_error(str(p), "truncated")
+
+
+def test_corrupt_bytes(tmp_path, good):
+    data = bytearray(open(good, "rb").read())
+    rng = np.random.default_rng(0)
+    for seed in range(5):
+        bad = bytearray(data)
+        for i in np.random.default_rng(seed).integers(0, len(bad), 200):
+            bad[i] ^= 0xFF
+        p = tmp_path / f"bad{seed}.h5"
+        p.write_bytes(bytes(bad))
+        try:
+            open_run(str(p))   # may survive if only padding was hit
+        except ArchiveError as exc:
+            assert "\n" not in str(exc)
+
+
+def test_damaged_config(tmp_path, good):
+    p = str(tmp_path / "cfg.h5")
+    with open(good, "rb") as a, open(p, "wb") as b:
+        b.write(a.read())
+    with h5py.File(p, "r+") as f:
+        f.attrs["config"] = "{not json"
+    one_line_error(p, "damaged config")
+
+
+def test_never_overwrites_without_force(tmp_path, good):
+    p = str(tmp_path / "keep.h5")
+    with open(good, "rb") as a, open(p, "wb") as b:
+        b.write(a.read())
+    before = open(p, "rb").read()
+    with pytest.raises(ArchiveError, match="--force"):
+        start_run(PRESETS["chalmers1990"].default_config(n_generations=2, population=4), p)
+    assert open(p, "rb").read() == before
+    assert not [f for f in os.listdir(tmp_path) if ".tmp" in f]

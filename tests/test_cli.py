@@ -1,0 +1,103 @@
+"""The command line through click's CliRunner, in a temporary folder."""
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+
+from evo_l2l.cli import main
+
+TINY = ["--generations", "6", "--population", "8", "-q"]
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    return CliRunner()
+
+
+def test_run_writes_default_archive_and_summary(runner):
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY])
+    assert res.exit_code == 0, res.output
+    assert os.path.exists("runs/chalmers1990-seed0.h5")
+    assert "best rule (generation" in res.output and "delta rule (rate" in res.output
+    assert "held-out (10 tasks)" in res.output
+
+
+def test_run_json_best_info(runner):
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "--seed", "2", "-o", "a.h5", "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output)
+    assert summary["generations"] == 6 and summary["status"] == "complete"
+    best = json.loads(runner.invoke(main, ["best", "a.h5", "--json"]).output)
+    assert best["fitness"] == pytest.approx(summary["best"]["fitness"], abs=0)
+    assert set(best["coefficients"]) == {f"k{i}" for i in range(11)}
+    top = json.loads(runner.invoke(main, ["best", "a.h5", "--top", "3", "--json"]).output)
+    assert [r["rank"] for r in top] == [1, 2, 3]
+    assert top[0]["fitness"] >= top[1]["fitness"] >= top[2]["fitness"]
+    info = json.loads(runner.invoke(main, ["info", "a.h5", "--json"]).output)
+    assert info["seed"] == 2 and info["generations_done"] == 6 and info["status"] == "complete"
+
+
+def test_resume_extends(runner):
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    res = runner.invoke(main, ["resume", "a.h5", "--generations", "9", "-q"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(runner.invoke(main, ["info", "a.h5", "--json"]).output)
+    assert info["generations_done"] == 9
+    res = runner.invoke(main, ["resume", "a.h5", "--generations", "4", "-q"])
+    assert res.exit_code == 2 and "already has 9" in res.output
+
+
+def test_experiments_lists_presets(runner):
+    res = runner.invoke(main, ["experiments"])
+    assert res.exit_code == 0 and "chalmers1990" in res.output and "Chalmers 1990" in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "nope"], "unknown experiment"),
+    (["run", "chalmers1990", "--set", "population=1"], "population must be >= 2"),
+    (["run", "chalmers1990", "--set", "colour=red"], "unknown config field"),
+    (["run", "chalmers1990", "--set", "novalue"], "FIELD=VALUE"),
+    (["run", "chalmers1990", "--set", "genome=tree"], "genome must be one of"),
+    (["run", "chalmers1990", "--config", "missing.toml"], "cannot read config file"),
+    (["best", "missing.h5"], "no such file"),
+    (["info", "missing.h5"], "no such file"),
+    (["resume", "missing.h5"], "no such file"),
+])
+def test_bad_input_is_one_line_and_exit_2(runner, args, message):
+    res = runner.invoke(main, args)
+    assert res.exit_code == 2, res.output
+    assert message in res.output
+    assert "Traceback" not in res.output
+
+
+def test_bad_click_option_exit_2(runner):
+    res = runner.invoke(main, ["run", "chalmers1990", "--generations", "0"])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+
+
+def test_config_file(runner, tmp_path):
+    (tmp_path / "c.toml").write_text("population = 6\nn_generations = 3\nclip = 10\n")
+    res = runner.invoke(main, ["run", "chalmers1990", "--config", "c.toml", "-q", "-o", "c.h5", "--json"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(runner.invoke(main, ["info", "c.h5", "--json"]).output)
+    assert info["config"]["population"] == 6 and info["config"]["clip"] == 10.0
+    (tmp_path / "bad.toml").write_text("population = [\n")
+    res = runner.invoke(main, ["run", "chalmers1990", "--config", "bad.toml"])
+    assert res.exit_code == 2 and "not valid TOML" in res.output
+
+
+def test_existing_archive_needs_force(runner):
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    before = open("a.h5", "rb").read()
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"])
+    assert res.exit_code == 2 and "--force" in res.output
+    assert open("a.h5", "rb").read() == before
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5", "--force"]).exit_code == 0
+
+
+def test_bad_archive_for_best(runner):
+    open("x.h5", "w").write("not hdf5")
+    res = runner.invoke(main, ["best", "x.h5"])
+    assert res.exit_code == 2 and "not an HDF5 file" in res.output

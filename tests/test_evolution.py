@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+
+from evo_l2l import open_run
+from evo_l2l.evolution.run import resume_run, start_run
+from evo_l2l.experiments import PRESETS
+
+TINY = dict(n_generations=12, population=10)
+
+
+def arrays_of(path):
+    run = open_run(path)
+    out = {f"generations/{k}": v for k, v in run.generations.items() if k != "wall_time"}
+    out.update({f"state/{k}": np.asarray(v) for k, v in run.state.items()
+                if k not in ("elapsed", "heartbeat", "writer")})
+    return out
+
+
+def assert_same_arrays(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        np.testing.assert_array_equal(a[k], b[k], err_msg=k)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_every_preset_runs_at_toy_size(tmp_path, preset):
+    config = PRESETS[preset].default_config(**TINY)
+    result = start_run(config, str(tmp_path / "r.h5"))
+    assert result.status == "complete" and result.last.generation == 11
+    run = open_run(str(tmp_path / "r.h5"))
+    assert run.n_generations_done == 12 and run.status == "complete"
+    assert run.generations["population_genome"].shape[:2] == (12, 10)
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_same_seed_same_archive(tmp_path, preset):
+    config = PRESETS[preset].default_config(seed=3, **TINY)
+    start_run(config, str(tmp_path / "a.h5"))
+    start_run(config, str(tmp_path / "b.h5"))
+    assert_same_arrays(arrays_of(tmp_path / "a.h5"), arrays_of(tmp_path / "b.h5"))
+    other = PRESETS[preset].default_config(seed=4, **TINY)
+    start_run(other, str(tmp_path / "c.h5"))
+    assert not np.array_equal(open_run(tmp_path / "a.h5").generations["population_genome"],
+                              open_run(tmp_path / "c.h5").generations["population_genome"])
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_resume_equals_uninterrupted(tmp_path, preset):
+    full = PRESETS[preset].default_config(seed=1, n_generations=16, population=10)
+    half = PRESETS[preset].default_config(seed=1, n_generations=8, population=10)
+    start_run(full, str(tmp_path / "full.h5"))
+    start_run(half, str(tmp_path / "half.h5"))
+    result = resume_run(str(tmp_path / "half.h5"), 16)
+    assert result.status == "complete"
+    assert_same_arrays(arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5"))
+
+
+def test_fitness_cache_is_exact(tmp_path):
+    preset = PRESETS["chalmers1990"]
+    start_run(preset.default_config(seed=2, **TINY), str(tmp_path / "a.h5"))
+    start_run(preset.default_config(seed=2, fitness_cache=False, **TINY), str(tmp_path / "b.h5"))
+    assert_same_arrays(arrays_of(tmp_path / "a.h5"), arrays_of(tmp_path / "b.h5"))
+
+
+def test_tiny_seeded_evolution_improves(tmp_path):
+    config = PRESETS["chalmers1990"].default_config(seed=0, n_generations=60, population=20)
+    start_run(config, str(tmp_path / "r.h5"))
+    g = open_run(tmp_path / "r.h5").generations
+    assert g["fitness_max"][-1] > g["fitness_max"][0] + 0.02
+    assert g["fitness_mean"][-10:].mean() > g["fitness_mean"][:10].mean() + 0.05
+    assert np.all(np.diff(g["best_so_far_fitness"]) >= 0)
+
+
+def test_archived_fitness_matches_a_fresh_evaluation(tmp_path):
+    from evo_l2l.evolution.problem import ParametricRuleProblem
+    start_run(PRESETS["chalmers1990"].default_config(**TINY), str(tmp_path / "r.h5"))
+    run = open_run(tmp_path / "r.h5")
+    problem = ParametricRuleProblem(run.config, run.tasks)
+    fit = problem.fitness_of_coef(run.generations["population_coef"][-1])
+    np.testing.assert_array_equal(fit, run.generations["population_fitness"][-1])

@@ -1,0 +1,75 @@
+"""Every learner kernel against the slow NumPy reference in naive.py."""
+import numpy as np
+import pytest
+
+import naive
+from conftest import random_taskset
+from evo_l2l.learners import fitness_from_curves, learning_curves
+from evo_l2l.rules import chalmers
+from evo_l2l.tasks import make_boolean_environment
+
+
+@pytest.mark.parametrize("serial", [False, True])
+@pytest.mark.parametrize("seed", range(4))
+def test_random_rules_and_tasks_match_reference(seed, serial):
+    rng = np.random.default_rng(seed)
+    tasks = random_taskset(rng)
+    coef = np.vstack([chalmers.decode_bits(rng.integers(0, 2, (9, 35))),
+                      rng.normal(0, 0.5, (9, 11))])
+    got = learning_curves(coef, tasks, n_epochs=4, clip=3.0, serial=serial)
+    ref = naive.chalmers_curves(coef, tasks, 4, 3.0)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+
+
+def test_chalmers_environment_matches_reference(rng):
+    tasks = make_boolean_environment(rng)
+    coef = chalmers.decode_bits(rng.integers(0, 2, (6, 35)))
+    coef[0] = chalmers.delta_rule(4.0)
+    np.testing.assert_allclose(learning_curves(coef, tasks), naive.chalmers_curves(coef, tasks, 10, 20.0),
+                               rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("block", [1, 3, 64])
+def test_rule_blocks_do_not_change_results(rng, block):
+    tasks = random_taskset(rng)
+    coef = rng.normal(0, 1, (10, 11))
+    a = learning_curves(coef, tasks, 3, 5.0, block=block)
+    b = learning_curves(coef, tasks, 3, 5.0, block=10)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_diverging_rules_get_a_defined_fitness(rng):
+    tasks = random_taskset(rng)
+    coef = rng.normal(0, 1, (8, 11)) * 1e200      # overflow to inf, then inf - inf = NaN
+    coef[1] = np.nan
+    coef[2] = np.inf
+    curves = learning_curves(coef, tasks, 3, np.inf)
+    assert np.all(np.isfinite(curves)) and curves.min() >= 0 and curves.max() <= 1
+    fit = fitness_from_curves(curves)
+    assert np.all(np.isfinite(fit))
+    assert np.all(curves[1, :, 1:] == 0)   # NaN rule: worst score after the first update
+    np.testing.assert_allclose(curves, naive.chalmers_curves(coef, tasks, 3, np.inf), atol=1e-12)
+
+
+def test_delta_rule_learns_and_no_learning_does_not(rng):
+    tasks = make_boolean_environment(rng)
+    curves = learning_curves(np.array([chalmers.delta_rule(4.0), chalmers.no_learning()]), tasks)
+    assert curves[0, :, -1].mean() > curves[0, :, 0].mean() + 0.2
+    np.testing.assert_array_equal(curves[1, :, -1], curves[1, :, 0])
+
+
+def test_fitness_measures():
+    curves = np.array([[[0.5, 0.7, 0.9], [0.1, 0.2, 0.3]]])
+    np.testing.assert_allclose(fitness_from_curves(curves, "mean"), [(0.7 + 0.2) / 2])
+    np.testing.assert_allclose(fitness_from_curves(curves, "final"), [0.6])
+    with pytest.raises(ValueError):
+        fitness_from_curves(curves, "median")
+
+
+def test_wrapper_validates_shapes(rng):
+    tasks = random_taskset(rng)
+    with pytest.raises(ValueError):
+        learning_curves(np.zeros((3, 10)), tasks)
+    with pytest.raises(ValueError):
+        learning_curves(np.zeros((3, 11)), tasks, clip=0)
+    assert learning_curves(np.zeros((0, 11)), tasks).shape == (0, len(tasks), 11)
