@@ -72,7 +72,8 @@ class ArchiveWriter:
         g = self.f["generations"]
         self._cols = {name: g[name] for name in GENERATION_COLUMNS}
         self._arrays = {name: g[name] for name in ("population_genome", "population_coef",
-                                                   "population_fitness", "best_so_far_genome")}
+                                                   "population_fitness", "best_so_far_genome",
+                                                   "best_so_far_coef")}
         self.n_rows = self._cols["generation"].shape[0]
         st = self.f["state"]
         st["status"][()] = STATUS_RUNNING.encode()
@@ -124,6 +125,8 @@ class ArchiveWriter:
                                  dtype="f8", chunks=(chunk, N))
                 g.create_dataset("best_so_far_genome", shape=(0, L), maxshape=(None, L),
                                  dtype=gdt, chunks=(256, L))
+                g.create_dataset("best_so_far_coef", shape=(0, K), maxshape=(None, K),
+                                 dtype="f8", chunks=(256, K))
                 s = f.create_group("state")
                 s.create_dataset("status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
                 s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
@@ -174,7 +177,8 @@ class ArchiveWriter:
         arrays = {"population_genome": np.array([r.genomes for r in recs]),
                   "population_coef": np.array([r.coef for r in recs]),
                   "population_fitness": fit,
-                  "best_so_far_genome": np.array([r.hof_genome for r in recs])}
+                  "best_so_far_genome": np.array([r.hof_genome for r in recs]),
+                  "best_so_far_coef": np.array([r.hof_coef for r in recs])}
         for name, values in cols.items():
             ds = self._cols[name]
             ds.resize((n0 + n,))
@@ -239,7 +243,7 @@ class Run:
         return GenerationRecord(
             gen, genomes, g["population_coef"][gen], s["population_fitness"],
             int(g["n_evaluations"][gen]), best, float(g["best_heldout_fitness"][gen]),
-            s["hof_genome"], float(s["hof_fitness"]), float(s["hof_heldout_fitness"]),
+            s["hof_genome"], g["best_so_far_coef"][gen], float(s["hof_fitness"]), float(s["hof_heldout_fitness"]),
             int(s["hof_generation"]), float(s["elapsed"]),
             _py_state_tuple(s["py_random_state"], float(s["py_random_gauss"])))
 

@@ -32,6 +32,7 @@ class GenerationRecord:
     best_index: int              # index of the generation's best in the population
     best_heldout: float          # held-out fitness of the generation's best
     hof_genome: np.ndarray       # (L,) best genome so far
+    hof_coef: np.ndarray         # (K,) its coefficients
     hof_fitness: float
     hof_heldout: float
     hof_generation: int
@@ -88,7 +89,7 @@ def evolve(problem: ParametricRuleProblem, config: RunConfig, hooks: Iterable[Ho
                 hof = (genomes[best].copy(), float(fitness[best]), best_heldout, generation)
             record = GenerationRecord(
                 generation, genomes, problem.decode(genomes), fitness, n_eval, best,
-                best_heldout, hof[0], hof[1], hof[2], hof[3],
+                best_heldout, hof[0], problem.decode(hof[0][None])[0], hof[1], hof[2], hof[3],
                 elapsed0 + time.perf_counter() - t0, random.getstate())
             for hook in hooks:
                 hook(record)
