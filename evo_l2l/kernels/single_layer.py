@@ -2,8 +2,14 @@
 
 Layout ("structure of arrays"): the rule index is the innermost axis of every
 per-rule array, so the loop over rules is a contiguous, branch-free loop that
-LLVM vectorises without reordering any arithmetic. One parallel job is one
-(task, block of rules) pair; each job writes only its own output slots.
+LLVM vectorises without reordering any sum across rules. One parallel job is
+one (task, block of rules) pair; each job writes only its own output slots.
+
+Speed choices (measured by scripts/bench_inner.py, see docs/performance.md):
+the sigmoid uses fast_exp (vectorisable, ~1 ulp) instead of libm's scalar
+exp, and the update is regrouped per (pattern, output) so each synapse costs
+three FMAs. Both change last bits only; the tests bound the difference to the
+slow reference.
 
 Kernels see arrays and scalars only. Shapes (T tasks, P patterns, I inputs
 including the bias column, O outputs, R rules, E epochs):
@@ -20,6 +26,8 @@ including the bias column, O outputs, R rules, E epochs):
 """
 import numpy as np
 from numba import njit, prange
+
+from .fastexp import fast_exp
 
 # Contraction (FMA) only: full fastmath reorders sums and drops the NaN
 # guards that give diverging rules a defined fitness.
@@ -41,7 +49,7 @@ def _measure(W, x_t, y_t, n_p, n_i, n_o, out, s, nr):
                     s[r] += W[j, i, r] * a
             t = y_t[p, j]
             for r in range(nr):
-                o = 1.0 / (1.0 + np.exp(-s[r]))
+                o = 1.0 / (1.0 + fast_exp(-s[r]))
                 out[r] += abs(t - o)
     scale = 1.0 / (n_p * n_o)
     for r in range(nr):
@@ -83,6 +91,10 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
         o = np.empty((max_o, nr))
         s = np.empty(nr)
         m = np.empty(nr)
+        c0 = np.empty(nr)
+        c1 = np.empty(nr)
+        c2 = np.empty(nr)
+        c3 = np.empty(nr)
         _measure(W, x_t, y_t, n_p, n_i, n_o, m, s, nr)
         for r in range(nr):
             perf[task, 0, r0 + r] = m[r]
@@ -98,20 +110,23 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                         for r in range(nr):
                             s[r] += W[j, i, r] * a
                     for r in range(nr):
-                        o[j, r] = 1.0 / (1.0 + np.exp(-s[r]))
+                        o[j, r] = 1.0 / (1.0 + fast_exp(-s[r]))
                 for j in range(n_o):
                     t = y_t[p, j]
+                    # dw = k0 (k1 w + ... + k10 o t) regrouped as
+                    # (c0 + c1 a) + (c2 + c3 a) w: the per-rule factors depend
+                    # only on (o, t), so each synapse costs three FMAs.
+                    for r in range(nr):
+                        oj = o[j, r]
+                        c0[r] = k[0, r] * (k[3, r] * oj + k[4, r] * t + k[10, r] * oj * t)
+                        c1[r] = k[0, r] * (k[2, r] + k[8, r] * oj + k[9, r] * t)
+                        c2[r] = k[0, r] * (k[1, r] + k[6, r] * oj + k[7, r] * t)
+                        c3[r] = k[0, r] * k[5, r]
                     for i in range(n_i):
                         a = x_t[p, i]
                         for r in range(nr):
                             w = W[j, i, r]
-                            oj = o[j, r]
-                            dw = k[0, r] * (k[1, r] * w + k[2, r] * a
-                                            + k[3, r] * oj + k[4, r] * t
-                                            + k[5, r] * w * a + k[6, r] * w * oj
-                                            + k[7, r] * w * t + k[8, r] * a * oj
-                                            + k[9, r] * a * t + k[10, r] * oj * t)
-                            w = w + dw
+                            w = w + ((c0[r] + c1[r] * a) + (c2[r] + c3[r] * a) * w)
                             # Comparisons are false for NaN, so NaN survives
                             # the clip and is scored by _measure.
                             if w > clip:
