@@ -118,3 +118,13 @@ def test_fast_exp_is_within_two_ulp_of_numpy():
     apply(special, out)
     assert np.isnan(out[0])
     assert out[1] > 1e307 and out[3] > 1e307 and 0 <= out[2] < 1e-300 and 0 <= out[4] < 1e-300
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_vectorised_numpy_baseline_matches_reference(seed):
+    from evo_l2l.learners.vectorised_numpy import learning_curves_numpy
+    rng = np.random.default_rng(seed)
+    tasks = random_taskset(rng)
+    coef = np.vstack([chalmers.decode_bits(rng.integers(0, 2, (5, 35))), rng.normal(0, 0.5, (5, 11))])
+    np.testing.assert_allclose(learning_curves_numpy(coef, tasks, 4, 3.0),
+                               naive.chalmers_curves(coef, tasks, 4, 3.0), rtol=0, atol=1e-12)

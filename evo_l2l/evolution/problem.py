@@ -6,6 +6,8 @@ and initial weights are fixed), which makes the cache below exact.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..config import RunConfig
@@ -52,6 +54,7 @@ class ParametricRuleProblem:
         self._cache = {"train": {}, "heldout": {}}
         self.cache_size = cache_size if config.fitness_cache else 0
         self.n_kernel_evaluations = 0
+        self.kernel_seconds = 0.0      # time inside learning_curves, for benchmarks
 
     def decode(self, genomes: np.ndarray) -> np.ndarray:
         return self._decode(np.asarray(genomes, dtype=self.genome_dtype))
@@ -59,7 +62,10 @@ class ParametricRuleProblem:
     def curves(self, coef: np.ndarray, split: str | TaskSet = "train") -> np.ndarray:
         """(R, 11) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
         tasks = self.splits[split] if isinstance(split, str) else split
-        return learning_curves(coef, tasks, self.config.n_epochs, self.config.clip)
+        t0 = time.perf_counter()
+        out = learning_curves(coef, tasks, self.config.n_epochs, self.config.clip)
+        self.kernel_seconds += time.perf_counter() - t0
+        return out
 
     def fitness_of_coef(self, coef: np.ndarray, split: str | TaskSet = "train") -> np.ndarray:
         return fitness_from_curves(self.curves(coef, split), self.config.fitness_measure)

@@ -1,0 +1,147 @@
+#!/usr/bin/env python
+"""Inner-loop benchmark: synaptic updates per second, ratios measured in one run.
+
+    python scripts/bench_inner.py [--repeats 7] [--quick]
+
+For three sizes it times, interleaved round by round, the production kernel
+(numba, parallel, rules innermost), a plain serial numba loop (rule
+outermost, libm exp) and vectorised NumPy; checks they agree; prints medians
+and paired ratios (median over rounds of the per-round ratio, robust to a
+noisy machine). Then whole-generation costs of the chalmers1990 preset
+(kernel, Python/DEAP, archive) and the CLI's start-up times.
+One synaptic update = one weight changed once by the rule.
+"""
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+from evo_l2l.kernels import single_layer as K
+from evo_l2l.learners import learning_curves
+from evo_l2l.learners.vectorised_numpy import learning_curves_numpy
+from evo_l2l.rules import chalmers
+from evo_l2l.tasks import TaskSet, make_boolean_environment
+
+
+def boolean_tasks(rng, T, P, I, O):
+    """T tasks of P random binary patterns, I-1 inputs + bias, O outputs."""
+    X = rng.integers(0, 2, (T, P, I)).astype(float)
+    X[:, :, -1] = -1.0
+    Y = rng.integers(0, 2, (T, P, O)).astype(float)
+    W0 = rng.uniform(0, 1, (T, O, I))
+    return TaskSet(X, Y, W0, np.full(T, P), np.full(T, I), np.full(T, O), np.zeros(T))
+
+
+def sizes(rng):
+    env = make_boolean_environment(rng).select("train")
+    return {
+        "chalmers (40 rules x 20 tasks, <=12 pat x <=8 in x 1 out)": (
+            chalmers.decode_bits(rng.integers(0, 2, (40, 35))), env),
+        "medium (100 rules x 30 tasks x 20 pat x 8 in x 2 out)": (
+            rng.normal(0, 0.5, (100, 11)), boolean_tasks(rng, 30, 20, 8, 2)),
+        "large (200 rules x 30 tasks x 30 pat x 8 in x 4 out)": (
+            rng.normal(0, 0.5, (200, 11)), boolean_tasks(rng, 30, 30, 8, 4)),
+    }
+
+
+def serial(coef, tasks, n_epochs=10, clip=20.0):
+    return learning_curves(coef, tasks, n_epochs, clip, serial=True)
+
+
+def timed(fn, *args):
+    t0 = time.perf_counter()
+    out = fn(*args)
+    return time.perf_counter() - t0, out
+
+
+def bench_kernels(repeats: int, numpy_repeats: int) -> None:
+    rng = np.random.default_rng(0)
+    impls = {"production": learning_curves, "serial numba": serial, "numpy": learning_curves_numpy}
+    print(f"{'size':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs serial':>10s} {'vs numpy':>9s}")
+    for name, (coef, tasks) in sizes(rng).items():
+        n_updates = len(coef) * tasks.synapse_updates_per_epoch() * 10
+        ref = learning_curves(coef, tasks)           # also compiles
+        serial(coef[:2], tasks)
+        for impl, fn in impls.items():
+            worst = np.abs(fn(coef, tasks) - ref).max() if impl != "production" else 0.0
+            if worst > 1e-6:
+                sys.exit(f"{impl} disagrees with production on {name}: {worst:.2e}")
+        times = {k: [] for k in impls}
+        for rnd in range(repeats):
+            for impl, fn in impls.items():
+                if impl == "numpy" and rnd >= numpy_repeats:
+                    continue
+                times[impl].append(timed(fn, coef, tasks)[0])
+        t = {k: np.array(v) for k, v in times.items()}
+        m = len(t["numpy"])
+        r_serial = np.median(t["serial numba"] / t["production"])
+        r_numpy = np.median(t["numpy"] / t["production"][:m])
+        for impl in impls:
+            rate = n_updates / np.median(t[impl]) / 1e6
+            extra = (f"{r_serial:10.1f}x {r_numpy:8.1f}x" if impl == "production" else "")
+            print(f"{name:58s} {impl:>14s} {rate:12.0f} {extra}")
+
+
+def bench_generation() -> None:
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import chalmers1990
+    with tempfile.TemporaryDirectory() as tmp:
+        start_run(chalmers1990.default_config(n_generations=3), os.path.join(tmp, "w.h5"))
+        walls = []
+        for seed in range(3):
+            res = start_run(chalmers1990.default_config(seed=seed), os.path.join(tmp, f"{seed}.h5"))
+            walls.append((res.wall_seconds, res.problem.kernel_seconds, res.write_seconds,
+                          res.problem.n_kernel_evaluations))
+    w = np.array(walls)
+    wall, kern, write = np.median(w[:, 0]), np.median(w[:, 1]), np.median(w[:, 2])
+    print(f"\nchalmers1990, full run (1000 generations, population 40), median of 3 seeds:")
+    print(f"  wall time            {wall:8.2f} s   ({wall / 1000 * 1e3:.2f} ms per generation)")
+    print(f"  in the kernel        {kern:8.2f} s   ({kern / wall:5.1%})")
+    print(f"  archive writes       {write:8.3f} s   ({write / wall:5.1%})")
+    print(f"  Python, DEAP, rest   {wall - kern - write:8.2f} s   ({(wall - kern - write) / wall:5.1%})")
+    print(f"  rules sent to the kernel per run (cache hits skipped): {int(np.median(w[:, 3]))} of 40000")
+
+
+def bench_cli() -> None:
+    exe = [sys.executable, "-m", "evo_l2l"]
+    with tempfile.TemporaryDirectory() as tmp:
+        def t(args, n=5):
+            out = []
+            for _ in range(n):
+                t0 = time.perf_counter()
+                subprocess.run(exe + args, cwd=tmp, check=True, capture_output=True)
+                out.append(time.perf_counter() - t0)
+            return np.median(out)
+        t(["run", "chalmers1990", "--generations", "1", "-q", "--force"], 1)  # warm the cache
+        print("\ncommand line (median of 5, warm):")
+        print(f"  evo-l2l --help                                {t(['--help']):6.2f} s")
+        print(f"  evo-l2l experiments                           {t(['experiments']):6.2f} s")
+        print(f"  evo-l2l run chalmers1990 --generations 1      "
+              f"{t(['run', 'chalmers1990', '--generations', '1', '-q', '--force']):6.2f} s")
+        print(f"  evo-l2l run chalmers1990 (1000 generations)   "
+              f"{t(['run', 'chalmers1990', '-q', '--force'], 3):6.2f} s")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, no CLI timings")
+    args = ap.parse_args()
+    import numba
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or ''}"
+          f" python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__},"
+          f" threads {numba.get_num_threads()}")
+    repeats = 3 if args.quick else args.repeats
+    bench_kernels(repeats, min(3, repeats))
+    bench_generation()
+    if not args.quick:
+        bench_cli()
+
+
+if __name__ == "__main__":
+    main()
