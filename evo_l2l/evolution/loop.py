@@ -77,6 +77,7 @@ def evolve(problem: ParametricRuleProblem, config: RunConfig, hooks: Iterable[Ho
         pop = [individual_from_genome(g, f) for g, f in zip(r.genomes, r.fitness)]
         generation, elapsed0 = r.generation, r.elapsed
         hof = (r.hof_genome.copy(), r.hof_fitness, r.hof_heldout, r.hof_generation)
+        hof_coef = problem.decode(hof[0][None])[0]
         record = r
 
     while True:
@@ -87,9 +88,10 @@ def evolve(problem: ParametricRuleProblem, config: RunConfig, hooks: Iterable[Ho
             best_heldout = heldout(genomes[best])
             if hof is None or fitness[best] > hof[1]:
                 hof = (genomes[best].copy(), float(fitness[best]), best_heldout, generation)
+                hof_coef = problem.decode(hof[0][None])[0]
             record = GenerationRecord(
                 generation, genomes, problem.decode(genomes), fitness, n_eval, best,
-                best_heldout, hof[0], problem.decode(hof[0][None])[0], hof[1], hof[2], hof[3],
+                best_heldout, hof[0], hof_coef, hof[1], hof[2], hof[3],
                 elapsed0 + time.perf_counter() - t0, random.getstate())
             for hook in hooks:
                 hook(record)

@@ -26,21 +26,31 @@ _BITS_K0 = 5
 _BITS_K = 3
 
 
+def _magnitude_tables() -> tuple[np.ndarray, np.ndarray]:
+    n0 = np.arange(16)
+    k0 = np.where(n0 > 0, np.ldexp(1.0, n0 - 9), 0.0)
+    k0 = np.concatenate([k0, -k0])               # code = sign * 16 + n
+    n = np.arange(4)
+    k = np.where(n > 0, np.ldexp(1.0, n - 1), 0.0)
+    return k0, np.concatenate([k, -k])          # code = sign * 4 + n
+
+
+_K0_TABLE, _K_TABLE = _magnitude_tables()
+_K0_WEIGHTS = np.array([16, 8, 4, 2, 1])
+_K_WEIGHTS = np.array([4, 2, 1])
+
+
 def decode_bits(genomes: np.ndarray) -> np.ndarray:
-    """(N, 35) {0,1} -> (N, 11) float64 coefficients k0..k10."""
+    """(N, 35) {0,1} -> (N, 11) float64 coefficients k0..k10 (by table lookup)."""
     g = np.asarray(genomes)
     if g.ndim == 1:
         g = g[None, :]
-    if g.shape[1] != N_BITS:
-        raise ValueError(f"a Chalmers bit genome has {N_BITS} bits, got {g.shape[1]}")
+    if g.ndim != 2 or g.shape[1] != N_BITS:
+        raise ValueError(f"a Chalmers bit genome has {N_BITS} bits, got shape {g.shape}")
     g = g.astype(np.int64)
     out = np.empty((g.shape[0], N_COEF))
-    sign = 1 - 2 * g[:, 0]
-    n = g[:, 1] * 8 + g[:, 2] * 4 + g[:, 3] * 2 + g[:, 4]
-    out[:, 0] = np.where(n > 0, sign * np.ldexp(1.0, n - 9), 0.0)
-    k = g[:, _BITS_K0:].reshape(-1, 10, _BITS_K)
-    n = k[:, :, 1] * 2 + k[:, :, 2]
-    out[:, 1:] = np.where(n > 0, (1 - 2 * k[:, :, 0]) * np.ldexp(1.0, n - 1), 0.0)
+    out[:, 0] = _K0_TABLE[g[:, :_BITS_K0] @ _K0_WEIGHTS]
+    out[:, 1:] = _K_TABLE[g[:, _BITS_K0:].reshape(-1, 10, _BITS_K) @ _K_WEIGHTS]
     return out
 
 
