@@ -38,6 +38,6 @@ def main():
     """
 
 
-from . import run as _run, inspect as _inspect  # noqa: E402  (register commands)
+from . import analyse as _analyse, inspect as _inspect, run as _run  # noqa: E402,F401
 
 __all__ = ["main"]

@@ -1,0 +1,78 @@
+"""Figures of runs, drawn with matplotlib (Agg: no display needed)."""
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .curves import learning_curve, problem_for, rule_from_spec
+
+
+def _label(run) -> str:
+    return f"{os.path.basename(run.path)} ({run.attrs.get('preset')}, seed {run.attrs.get('seed')})"
+
+
+def fitness_axes(ax, runs) -> None:
+    for k, run in enumerate(runs):
+        g, c = run.generations, f"C{k}"
+        x = g["generation"]
+        name = _label(run) if len(runs) > 1 else "train"
+        ax.plot(x, g["fitness_max"], color=c, lw=1.5, label=f"{name}: max")
+        ax.plot(x, g["fitness_mean"], color=c, lw=1, ls="--", label=f"{name}: mean")
+        ax.plot(x, g["fitness_min"], color=c, lw=0.7, ls=":", alpha=0.7, label=f"{name}: min")
+        ax.plot(x, g["best_heldout_fitness"], color=c, lw=1, ls="-.", alpha=0.8,
+                label=f"{name}: held-out (best of generation)")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("fitness (1 - mean|t - o|)")
+    ax.set_title("fitness per generation")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+
+
+def coefficient_axes(ax, run) -> None:
+    problem = problem_for(run)
+    fam = problem.family
+    eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
+    x = run.generations["generation"]
+    for j, name in enumerate(fam.TERM_NAMES):
+        if np.any(eff[:, j] != 0):
+            ax.plot(x, eff[:, j], lw=1.2, label=name, drawstyle="steps-post")
+    ax.set_yscale("symlog", linthresh=0.01)
+    ax.set_xlabel("generation")
+    ax.set_ylabel("k0 * k_i (symlog)")
+    ax.set_title(f"best-so-far rule's coefficients\n{os.path.basename(run.path)}", fontsize=9)
+    ax.legend(fontsize=7, ncol=2, loc="best")
+    ax.grid(alpha=0.3)
+
+
+def learning_curve_axes(ax, runs) -> None:
+    for k, run in enumerate(runs):
+        problem = problem_for(run)
+        tasks = run.tasks.select("heldout")
+        if len(tasks) == 0:
+            tasks = run.tasks.select("train")
+        for spec, ls in (("best", "-"), ("delta", "--")):
+            label, coef = rule_from_spec(run, problem, spec)
+            curve = learning_curve(problem, coef, tasks)
+            prefix = f"{os.path.basename(run.path)}: " if len(runs) > 1 else ""
+            ax.plot(curve["epoch"], curve["mean"], color=f"C{k}", ls=ls, marker="o", ms=3,
+                    label=f"{prefix}{label}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("performance, mean over held-out tasks")
+    ax.set_title("learning curves on held-out tasks")
+    ax.legend(fontsize=7, loc="lower right")
+    ax.grid(alpha=0.3)
+
+
+def plot_runs(runs: list, path: str) -> None:
+    """One figure: fitness curves, coefficient trajectories, learning curves."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, 3, figsize=(17, 5))
+    fitness_axes(axes[0], runs)
+    coefficient_axes(axes[1], runs[0])
+    learning_curve_axes(axes[2], runs)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

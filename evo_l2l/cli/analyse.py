@@ -1,0 +1,84 @@
+"""`evo-l2l evaluate`, `evo-l2l plot` and `evo-l2l report`."""
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import main
+
+
+@main.command()
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--rule", "rules", multiple=True, default=("best", "delta"), show_default=True,
+              help="Rule to evaluate, repeatable: best, gen:G, top:K, delta, delta:RATE, "
+                   "hebb, hebb:RATE, none.")
+@click.option("--tasks", "which", type=click.Choice(["train", "heldout", "fresh"]),
+              default="heldout", show_default=True,
+              help="Stored tasks of a split, or freshly sampled tasks of the same family.")
+@click.option("--n-tasks", type=click.IntRange(min=1), help="Use only the first N tasks.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Seed of the fresh tasks.")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+def evaluate(archive, rules, which, n_tasks, seed, as_json):
+    """Re-run inner learning with archived or known rules; print learning curves."""
+    from ..analysis.curves import learning_curve, problem_for, rule_from_spec, tasks_from_spec
+    from ..archive import open_run
+    from ..errors import ArchiveError, ConfigError
+    run = open_run(archive)
+    if run.n_generations_done < 1:
+        raise ArchiveError(f"{archive}: holds no complete generation yet")
+    problem = problem_for(run)
+    try:
+        tasks = tasks_from_spec(run, which, n_tasks, seed)
+        chosen = [rule_from_spec(run, problem, spec) for spec in rules]
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    out = []
+    for spec, (label, coef) in zip(rules, chosen):
+        d = {"rule": spec, "label": label, "formula": problem.family.formula(coef),
+             "tasks": which, **learning_curve(problem, coef, tasks)}
+        out.append(d)
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{out[0]['n_tasks']} {which} tasks; performance = 1 - mean|t - o|, mean over tasks")
+    for d in out:
+        click.echo(f"\n{d['label']}: {d['formula']}")
+        click.echo(f"  fitness (mean over measurements) {d['fitness_mean']:.4f}   "
+                   f"final {d['fitness_final']:.4f}")
+        click.echo("  epoch  " + " ".join(f"{e:>6d}" for e in d["epoch"]))
+        click.echo("  mean   " + " ".join(f"{v:6.3f}" for v in d["mean"]))
+        click.echo("  min    " + " ".join(f"{v:6.3f}" for v in d["min"]))
+
+
+@main.command()
+@click.argument("archives", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="PNG (or PDF/SVG) file to write.")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def plot(archives, output, force):
+    """Fitness curves, coefficient trajectories and learning curves of one or more runs."""
+    import os
+    from ..analysis.plots import plot_runs
+    from ..archive import open_run
+    from ..errors import ConfigError
+    if os.path.exists(output) and not force:
+        raise ConfigError(f"{output} exists; pass --force to overwrite it")
+    runs = [open_run(a) for a in archives]
+    plot_runs(runs, output)
+    click.echo(f"wrote {output}")
+
+
+@main.command()
+@click.argument("archives", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for report.md, report.html and the figures.")
+def report(archives, out_dir):
+    """A Markdown and a self-contained HTML report of one or more runs."""
+    from ..analysis.report import write_report
+    from ..archive import open_run
+    runs = [open_run(a) for a in archives]
+    paths = write_report(runs, out_dir)
+    for p in paths:
+        click.echo(f"wrote {p}")

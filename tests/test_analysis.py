@@ -1,0 +1,91 @@
+"""evaluate, plot and report read only the archive and say what they claim."""
+import json
+import os
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from evo_l2l import open_run
+from evo_l2l.cli import main
+from evo_l2l.evolution.run import start_run
+from evo_l2l.experiments import PRESETS
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("an") / "run.h5")
+    start_run(PRESETS["chalmers1990"].default_config(n_generations=15, population=12, seed=4), path)
+    return path
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def test_evaluate_best_matches_archived_fitness(archive):
+    res = invoke("evaluate", archive, "--rule", "best", "--tasks", "train", "--json")
+    assert res.exit_code == 0, res.output
+    (d,) = json.loads(res.output)
+    run = open_run(archive)
+    assert d["fitness_mean"] == pytest.approx(float(run.state["hof_fitness"]), abs=1e-15)
+    held = json.loads(invoke("evaluate", archive, "--rule", "best", "--json").output)[0]
+    assert held["fitness_mean"] == pytest.approx(float(run.state["hof_heldout_fitness"]), abs=1e-15)
+    assert len(d["mean"]) == 11 and d["n_tasks"] == 20
+
+
+def test_evaluate_rule_specs_and_fresh_tasks(archive):
+    res = invoke("evaluate", archive, "--rule", "gen:3", "--rule", "delta:2", "--rule", "none",
+                 "--rule", "top:2", "--tasks", "fresh", "--n-tasks", "7", "--seed", "9", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    assert [d["n_tasks"] for d in out] == [7, 7, 7, 7]
+    assert out[1]["formula"] == "dw = 2*a*(t - o)"
+    assert len(set(out[2]["mean"])) == 1            # no learning: flat curve
+    assert out[1]["fitness_final"] > out[1]["mean"][0] + 0.1
+    again = json.loads(invoke("evaluate", archive, "--rule", "delta:2", "--tasks", "fresh",
+                              "--n-tasks", "7", "--seed", "9", "--json").output)
+    assert again[0]["mean"] == out[1]["mean"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--rule", "gen:9999"], "generation must be in"),
+    (["--rule", "magic"], "unknown rule"),
+    (["--rule", "delta:fast"], "needs a number"),
+    (["--n-tasks", "50"], "--n-tasks must be in"),
+])
+def test_evaluate_bad_specs(archive, args, message):
+    res = invoke("evaluate", archive, *args)
+    assert res.exit_code == 2 and message in res.output and "Traceback" not in res.output
+
+
+def test_plot_writes_png(archive, tmp_path):
+    out = tmp_path / "f.png"
+    res = invoke("plot", archive, archive, "-o", out)
+    assert res.exit_code == 0, res.output
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and out.stat().st_size > 20_000
+    res = invoke("plot", archive, "-o", out)
+    assert res.exit_code == 2 and "--force" in res.output
+
+
+def test_report_is_self_contained(archive, tmp_path):
+    res = invoke("report", archive, "-o", tmp_path / "rep")
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "rep" / "report.md").read_text()
+    page = (tmp_path / "rep" / "report.html").read_text()
+    run = open_run(archive)
+    assert f"{float(run.state['hof_fitness']):.4f}" in md
+    assert "data:image/png;base64," in page and "<table>" in page
+    assert not re.search(r"(src|href)=\"(http|file)", page)
+
+
+def test_docs_schema_snippet_runs(archive, capsys):
+    """The h5py snippet in docs/schema.md reads the best rule of a real archive."""
+    doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "schema.md")).read()
+    code = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
+    exec(code.replace("runs/chalmers1990-seed0.h5", archive), {})
+    out = capsys.readouterr().out
+    run = open_run(archive)
+    assert repr(float(run.state["hof_fitness"]))[:8] in out
+    assert "'k0'" in out
