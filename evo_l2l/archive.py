@@ -187,6 +187,9 @@ class ArchiveWriter:
             ds = self._arrays[name]
             ds.resize(n0 + n, axis=0)
             ds[n0:] = values
+        # Rows reach the file before the state that points at them: a kill
+        # between the two flushes leaves extra rows, never a state past the table.
+        self.f.flush()
         last = recs[-1]
         st = self.f["state"]
         st["population_genome"][...] = last.genomes
@@ -347,6 +350,27 @@ def open_run(path: str, populations: bool = True) -> Run:
     return Run(path, attrs, config, tasks, gens, state, status, heartbeat)
 
 
+def writer_alive(run) -> str | None:
+    """'host:pid' of the process still writing the run, or None.
+
+    On this host the pid is checked; on another host a recent heartbeat counts.
+    """
+    if run.status != STATUS_RUNNING:
+        return None
+    writer = _text(run.state.get("writer", b""))
+    host, _, pid = writer.rpartition(":")
+    if host == socket.gethostname() and pid.isdigit():
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return writer
+        return writer if int(pid) != os.getpid() else None
+    fresh = time.time() - run.heartbeat < max(10.0, 3 * run.config.flush_interval)
+    return writer if fresh else None
+
+
 def prepare_resume(path: str, n_generations: int | None) -> Run:
     """Rewrites the archive to its last complete generation (atomically) for appending.
 
@@ -356,6 +380,9 @@ def prepare_resume(path: str, n_generations: int | None) -> Run:
     """
     import h5py
     run = open_run(path)
+    live = writer_alive(run)
+    if live:
+        raise ArchiveError(f"{path}: is being written by a live run ({live}); stop it first")
     if run.n_generations_done < 1:
         raise ArchiveError(f"{path}: holds no complete generation to resume from")
     n = run.n_generations_done

@@ -45,7 +45,11 @@ def best(archive, top, generation, as_json):
 
 
 def _status(run) -> str:
-    if run.status == "running" and time.time() - run.heartbeat > max(10.0, 3 * run.config.flush_interval):
+    from ..archive import writer_alive
+    if run.status == "running":
+        live = writer_alive(run)
+        if live:
+            return f"running (writer {live}, last flush {time.time() - run.heartbeat:.1f} s ago)"
         return "interrupted (writer stopped without closing)"
     return run.status
 

@@ -81,10 +81,12 @@ def _print_summary(result, as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Archive path (default runs/EXPERIMENT-seedS.h5).")
 @click.option("--force", is_flag=True, help="Overwrite an existing archive.")
+@click.option("--flush-interval", type=click.FloatRange(min=0, min_open=True),
+              help="Seconds between archive flushes: the most work a crash can lose (default 1).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def run(experiment, seed, n_generations, population, config_file, sets, output, force,
-        quiet, as_json):
+        flush_interval, quiet, as_json):
     """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
     from ..config import load_config_file
     from ..experiments import get_preset
@@ -92,7 +94,7 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     overrides = load_config_file(config_file) if config_file else {}
     overrides.update(_parse_sets(sets))
     for key, value in (("seed", seed), ("n_generations", n_generations),
-                       ("population", population)):
+                       ("population", population), ("flush_interval", flush_interval)):
         if value is not None:
             overrides[key] = value
     overrides.pop("preset", None)
@@ -106,10 +108,17 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         result = start_run(config, path, force=force, hooks=[progress])
     finally:
         progress.close()
+    _finish(result, as_json)
+
+
+def _finish(result, as_json: bool) -> None:
+    """Summary, then exit 128 + signal number if a signal stopped the run early."""
     if result.status != "complete":
         click.echo(f"stopped after generation {result.last.generation}; "
-                   f"continue with: evo-l2l resume {path}", err=True)
+                   f"continue with: evo-l2l resume {result.path}", err=True)
     _print_summary(result, as_json)
+    if result.stop_signal is not None:
+        sys.exit(128 + result.stop_signal)
 
 
 @main.command()
@@ -132,7 +141,7 @@ def resume(archive, n_generations, quiet, as_json):
         result = resume_run(archive, n_generations, hooks=[progress])
     finally:
         progress.close()
-    _print_summary(result, as_json)
+    _finish(result, as_json)
 
 
 @main.command()

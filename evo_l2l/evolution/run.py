@@ -28,6 +28,7 @@ class RunResult:
     last: GenerationRecord
     wall_seconds: float
     write_seconds: float
+    stop_signal: int | None = None     # SIGINT/SIGTERM that stopped the run early
 
 
 class StopFlag:
@@ -73,7 +74,7 @@ def _drive(path: str, config: RunConfig, problem: ParametricRuleProblem,
     finally:
         writer.close(status)
     return RunResult(path, status, config, problem, last, time.perf_counter() - t0,
-                     writer.write_seconds)
+                     writer.write_seconds, stop.signal)
 
 
 def start_run(config: RunConfig, path: str, force: bool = False,
