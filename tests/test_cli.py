@@ -101,3 +101,15 @@ def test_bad_archive_for_best(runner):
     open("x.h5", "w").write("not hdf5")
     res = runner.invoke(main, ["best", "x.h5"])
     assert res.exit_code == 2 and "not an HDF5 file" in res.output
+
+
+@pytest.mark.parametrize("args", [["--help"], ["experiments"], ["run", "--help"]])
+def test_light_commands_do_not_import_numba(args):
+    import subprocess
+    import sys
+    code = ("import sys\nfrom click.testing import CliRunner\nfrom evo_l2l.cli import main\n"
+            f"r = CliRunner().invoke(main, {args!r})\nassert r.exit_code == 0, r.output\n"
+            "heavy = [m for m in ('numba', 'h5py', 'deap', 'matplotlib') if m in sys.modules]\n"
+            "print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

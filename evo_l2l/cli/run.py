@@ -156,3 +156,17 @@ def experiments(as_json):
     for name, mod in PRESETS.items():
         click.echo(f"{name:20s} {mod.PAPER}")
         click.echo(f"{'':20s} {mod.SUMMARY}")
+
+
+@main.command()
+def warmup():
+    """Compile the numba kernels into the on-disk cache now (cluster set-up, images)."""
+    import time
+    import numpy as np
+    from ..learners import learning_curves
+    from ..tasks import make_boolean_environment
+    t0 = time.perf_counter()
+    tasks = make_boolean_environment(np.random.default_rng(0), shapes=((2, 4, 2),), n_heldout=0)
+    learning_curves(np.zeros((2, 11)), tasks, n_epochs=1)
+    click.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s "
+               "(compiled, or loaded from numba's cache)")
