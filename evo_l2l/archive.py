@@ -60,15 +60,28 @@ def _py_state_tuple(words: np.ndarray, gauss: float) -> tuple:
 class ArchiveWriter:
     """Appends GenerationRecords to an archive; use as a loop hook."""
 
-    def __init__(self, path: str, flush_interval: float = 1.0):
+    def __init__(self, path: str, flush_interval: float = 1.0, publish_from: str | None = None):
+        """Opens `path` for appending; or opens the complete file `publish_from`,
+        switches it to SWMR mode and only then renames it to `path`, so `path`
+        never names a half-written file, whenever the process dies."""
         import h5py
         self.path = path
         self.flush_interval = flush_interval
         self._buffer: list = []
         self._last_flush = time.monotonic()
         self.write_seconds = 0.0
-        self.f = h5py.File(path, "r+", libver="latest")
-        self.f.swmr_mode = True
+        try:
+            self.f = h5py.File(publish_from or path, "r+", libver="latest")
+            self.f.swmr_mode = True
+            self._start()
+            if publish_from:
+                os.replace(publish_from, path)
+        except BaseException:
+            if publish_from and os.path.exists(publish_from):
+                os.remove(publish_from)
+            raise
+
+    def _start(self) -> None:
         g = self.f["generations"]
         self._cols = {name: g[name] for name in GENERATION_COLUMNS}
         self._arrays = {name: g[name] for name in ("population_genome", "population_coef",
@@ -81,9 +94,9 @@ class ArchiveWriter:
         st["heartbeat"][()] = time.time()
         self.f.flush()
 
-    @staticmethod
-    def create(path: str, config, tasks, problem, force: bool = False) -> None:
-        """Writes the static part of a new archive (atomic: temp file, then rename)."""
+    @classmethod
+    def create(cls, path: str, config, tasks, problem, force: bool = False) -> "ArchiveWriter":
+        """A writer on a new archive (its static part written to a temp file, then published)."""
         import h5py
         if os.path.exists(path) and not force:
             raise ArchiveError(f"{path} exists; pass --force to overwrite it")
@@ -142,11 +155,11 @@ class ArchiveWriter:
                 s.create_dataset("hof_generation", data=np.int64(-1))
                 s.create_dataset("py_random_state", shape=(625,), dtype="i8")
                 s.create_dataset("py_random_gauss", data=np.nan)
-            os.replace(tmp, path)
         except BaseException:
             if os.path.exists(tmp):
                 os.remove(tmp)
             raise
+        return cls(path, config.flush_interval, publish_from=tmp)
 
     def __call__(self, record) -> None:
         self._buffer.append(record)
@@ -371,12 +384,13 @@ def writer_alive(run) -> str | None:
     return writer if fresh else None
 
 
-def prepare_resume(path: str, n_generations: int | None) -> Run:
-    """Rewrites the archive to its last complete generation (atomically) for appending.
+def prepare_resume(path: str, n_generations: int | None) -> tuple[Run, str]:
+    """Copies the archive up to its last complete generation into a temp file.
 
-    A writer killed in SWMR mode leaves flags that forbid reopening the file
-    for writing; copying into a fresh file clears them and drops rows written
-    after the last complete resume state.
+    Returns the run and the temp file, which ArchiveWriter(publish_from=...)
+    publishes over `path`. A writer killed in SWMR mode leaves flags that
+    forbid reopening the file for writing; the fresh copy clears them and
+    drops rows written after the last complete resume state.
     """
     import h5py
     run = open_run(path)
@@ -401,9 +415,8 @@ def prepare_resume(path: str, n_generations: int | None) -> Run:
                 new[...] = run.generations[name]
             if n_generations is not None:
                 dst["state"]["n_generations_target"][()] = n_generations
-        os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return open_run(path)
+    return open_run(tmp), tmp

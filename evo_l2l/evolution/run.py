@@ -61,10 +61,10 @@ def graceful_stop():
             signal.signal(s, h)
 
 
-def _drive(path: str, config: RunConfig, problem: ParametricRuleProblem,
+def _drive(writer: ArchiveWriter, config: RunConfig, problem: ParametricRuleProblem,
            hooks: Iterable[Callable], resume_from: GenerationRecord | None) -> RunResult:
     t0 = time.perf_counter()
-    writer = ArchiveWriter(path, config.flush_interval)
+    path = writer.path
     status = STATUS_INTERRUPTED
     try:
         with graceful_stop() as stop:
@@ -83,8 +83,8 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     config.validate()
     tasks = build_tasks(config)
     problem = ParametricRuleProblem(config, tasks)
-    ArchiveWriter.create(path, config, tasks, problem, force=force)
-    return _drive(path, config, problem, hooks, None)
+    writer = ArchiveWriter.create(path, config, tasks, problem, force=force)
+    return _drive(writer, config, problem, hooks, None)
 
 
 def resume_run(path: str, n_generations: int | None = None,
@@ -93,8 +93,9 @@ def resume_run(path: str, n_generations: int | None = None,
 
     n_generations: the new total (default: the run's own target).
     """
-    run = prepare_resume(path, n_generations)
+    run, tmp = prepare_resume(path, n_generations)
     target = int(run.state["n_generations_target"])
     config = RunConfig.from_dict({**run.config.to_dict(), "n_generations": target})
     problem = ParametricRuleProblem(config, run.tasks)
-    return _drive(path, config, problem, hooks, run.resume_record())
+    writer = ArchiveWriter(path, config.flush_interval, publish_from=tmp)
+    return _drive(writer, config, problem, hooks, run.resume_record())
