@@ -37,3 +37,36 @@ def chalmers_curves(coef, tasks, n_epochs, clip):
                         W = np.clip(W + dw, -clip, clip)
                 out[r, task, e + 1] = perf()
     return out
+
+
+def symbolic_curves(funcs, tasks, n_epochs, clip):
+    """Rules as Python functions f(w, a, o, t) -> dw, applied synapse by synapse."""
+    R, T = len(funcs), len(tasks)
+    out = np.zeros((R, T, n_epochs + 1))
+    for r, f in enumerate(funcs):
+        for task in range(T):
+            p_n, i_n, o_n = tasks.n_patterns[task], tasks.n_inputs[task], tasks.n_outputs[task]
+            X = tasks.X[task, :p_n, :i_n]
+            Y = tasks.Y[task, :p_n, :o_n]
+            W = tasks.W0[task, :o_n, :i_n].copy()
+
+            def perf():
+                with np.errstate(all="ignore"):
+                    err = np.abs(Y - sigmoid(X @ W.T)).mean()
+                return 0.0 if np.isnan(err) else 1.0 - err
+
+            out[r, task, 0] = perf()
+            for e in range(n_epochs):
+                for p in range(p_n):
+                    with np.errstate(all="ignore"):
+                        o = sigmoid(W @ X[p])
+                    new = W.copy()
+                    for j in range(o_n):
+                        for i in range(i_n):
+                            with np.errstate(all="ignore"):
+                                dw = f(W[j, i], X[p, i], o[j], Y[p, j])
+                                w = W[j, i] + dw
+                            new[j, i] = w if np.isnan(w) else min(max(w, -clip), clip)
+                    W = new
+                out[r, task, e + 1] = perf()
+    return out

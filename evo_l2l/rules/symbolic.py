@@ -1,0 +1,323 @@
+"""Symbolic learning rules: DEAP expression trees over a learner's local variables.
+
+The form of the rule is searched, not only its coefficients, as in Bengio,
+Bengio & Cloutier (1994, genetic programming over {+, -, *, /}) and Jordan et
+al. (2021, Cartesian GP). A tree becomes a postfix program (int opcodes and a
+float per slot) that one numba interpreter runs for a whole population (see
+kernels/symbolic.py); trees are stored as text (`mul(a, sub(t, o))`) and
+parsed back with a whitelist of primitive names: never eval.
+
+Semantics (shared by the kernel, `python_function` and sympy display):
+pdiv(x, y) = x / y if |y| > 1e-12 else 1 (protected division);
+pexp(x) = exp(min(x, 50)); square(x) = x * x.
+"""
+from __future__ import annotations
+
+import functools
+import math
+import operator
+import random
+import re
+
+import numpy as np
+from deap import gp
+
+# Opcodes of the postfix programs; OP_VAR and OP_CONST read their slot's
+# argument (a variable index, or the float constant).
+OP_VAR, OP_CONST, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG, OP_SQUARE, OP_TANH, OP_EXP = range(10)
+# Fused "x op= leaf" forms (second operand a variable / a constant), made by fuse().
+OP_ADDV, OP_SUBV, OP_MULV, OP_DIVV, OP_ADDC, OP_SUBC, OP_MULC, OP_DIVC = range(10, 18)
+_FUSED = {(OP_ADD, OP_VAR): OP_ADDV, (OP_SUB, OP_VAR): OP_SUBV, (OP_MUL, OP_VAR): OP_MULV,
+          (OP_DIV, OP_VAR): OP_DIVV, (OP_ADD, OP_CONST): OP_ADDC, (OP_SUB, OP_CONST): OP_SUBC,
+          (OP_MUL, OP_CONST): OP_MULC, (OP_DIV, OP_CONST): OP_DIVC}
+
+
+def fuse(ops: list, args: list) -> tuple[list, list]:
+    """Peephole pass: 'leaf, binary op' (the leaf is the second operand) -> one fused op.
+
+    Same arithmetic in the same order, one pass over the synapses fewer.
+    """
+    out_ops, out_args = [], []
+    for op, arg in zip(ops, args):
+        if out_ops and len(out_ops) >= 2 and (op, out_ops[-1]) in _FUSED:
+            leaf = out_ops.pop()
+            leaf_arg = out_args.pop()
+            out_ops.append(_FUSED[(op, leaf)])
+            out_args.append(leaf_arg)
+        else:
+            out_ops.append(op)
+            out_args.append(arg)
+    return out_ops, out_args
+PDIV_EPS = 1e-12
+EXP_MAX = 50.0
+
+
+def pdiv(x, y):
+    return x / y if abs(y) > PDIV_EPS else 1.0
+
+
+def square(x):
+    return x * x
+
+
+def pexp(x):
+    return math.exp(min(x, EXP_MAX))
+
+
+def neg(x):
+    return -x
+
+
+# name -> (python function, arity, opcode)
+BINARY = {"add": (operator.add, OP_ADD), "sub": (operator.sub, OP_SUB),
+          "mul": (operator.mul, OP_MUL), "pdiv": (pdiv, OP_DIV)}
+UNARY = {"neg": (neg, OP_NEG), "square": (square, OP_SQUARE),
+         "tanh": (math.tanh, OP_TANH), "pexp": (pexp, OP_EXP)}
+TRANSCENDENTAL = ("tanh", "pexp")
+FIXED_CONSTANTS = {"one": 1.0, "two": 2.0, "half": 0.5}
+
+# Local variables of each learner (order = row of the kernel's variable matrix).
+VARIABLES = {
+    "single_layer": ("w", "a", "o", "t"),
+}
+
+
+def _ephemeral() -> float:
+    # Module-level (not a lambda) so trees pickle; rounded so formulas read well.
+    return round(random.uniform(-1.0, 1.0), 3)
+
+
+@functools.lru_cache(maxsize=None)
+def make_pset(learner: str = "single_layer", unary: tuple = ()) -> gp.PrimitiveSet:
+    """The primitive set over a learner's local variables, +, -, *, pdiv and `unary` ops."""
+    if learner not in VARIABLES:
+        raise ValueError(f"unknown learner {learner!r}; known: {', '.join(VARIABLES)}")
+    bad = sorted(set(unary) - set(UNARY))
+    if bad:
+        raise ValueError(f"unknown unary primitive(s) {', '.join(bad)}; known: {', '.join(UNARY)}")
+    names = VARIABLES[learner]
+    pset = gp.PrimitiveSet(f"{learner}_{'_'.join(unary) or 'basic'}", len(names))
+    pset.renameArguments(**{f"ARG{i}": n for i, n in enumerate(names)})
+    for name, (fn, _) in BINARY.items():
+        pset.addPrimitive(fn, 2, name=name)
+    for name in unary:
+        pset.addPrimitive(UNARY[name][0], 1, name=name)
+    for name, value in FIXED_CONSTANTS.items():
+        pset.addTerminal(value, name=name)
+    pset.addEphemeralConstant(f"erc_{learner}", _ephemeral)
+    return pset
+
+
+def _leaf(node, var_index: dict) -> tuple[str, float]:
+    """('var', index) or ('const', value) for a leaf of a tree."""
+    value = node.value
+    if isinstance(value, str):
+        if value in var_index:
+            return "var", float(var_index[value])
+        if value in FIXED_CONSTANTS:
+            return "const", FIXED_CONSTANTS[value]
+        raise ValueError(f"unknown terminal {value!r}")
+    return "const", float(value)
+
+
+def _ephemeral_class(pset: gp.PrimitiveSet):
+    for term in pset.terminals[pset.ret]:
+        if isinstance(term, gp.MetaEphemeral):
+            return term
+    raise ValueError("primitive set has no ephemeral constant")
+
+
+_TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z_0-9]*)|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([(),]))")
+
+
+def parse_tree(text: str, pset: gp.PrimitiveSet) -> gp.PrimitiveTree:
+    """Text such as 'mul(a, sub(t, -0.5))' -> PrimitiveTree; ValueError on anything else."""
+    tokens, pos = [], 0
+    text = text.strip()
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos:
+            raise ValueError(f"unexpected character at {pos} in rule {text!r}")
+        tokens.append(m.groups())
+        pos = m.end()
+    nodes: list = []
+    erc = _ephemeral_class(pset)
+
+    def parse(k: int) -> int:
+        if k >= len(tokens):
+            raise ValueError(f"rule {text!r} ends too early")
+        name, number, punct = tokens[k]
+        if number is not None:
+            node = erc()
+            node.value = float(number)
+            nodes.append(node)
+            return k + 1
+        if name is None:
+            raise ValueError(f"unexpected {punct!r} in rule {text!r}")
+        if name not in pset.mapping:
+            raise ValueError(f"unknown primitive or variable {name!r} in rule {text!r}")
+        prim = pset.mapping[name]
+        nodes.append(prim)
+        if prim.arity == 0:
+            return k + 1
+        if k + 1 >= len(tokens) or tokens[k + 1][2] != "(":
+            raise ValueError(f"{name} needs {prim.arity} argument(s) in rule {text!r}")
+        k += 2
+        for n in range(prim.arity):
+            k = parse(k)
+            want = ")" if n == prim.arity - 1 else ","
+            if k >= len(tokens) or tokens[k][2] != want:
+                raise ValueError(f"{name} takes {prim.arity} argument(s) in rule {text!r}")
+            k += 1
+        return k
+
+    end = parse(0)
+    if end != len(tokens):
+        raise ValueError(f"trailing text in rule {text!r}")
+    return gp.PrimitiveTree(nodes)
+
+
+def tree_text(tree) -> str:
+    """Canonical text of a tree; constants in repr form so parse_tree round-trips exactly."""
+    return str(tree)
+
+
+def compile_programs(trees, pset: gp.PrimitiveSet):
+    """Trees -> (ops (N, L) int32, args (N, L) float64, lengths (N,) int64, max stack depth).
+
+    Postfix order; args holds the variable index for OP_VAR and the value for OP_CONST.
+    """
+    var_index = {name: i for i, name in enumerate(pset.arguments)}
+    opcode = {name: op for name, (_, op) in {**BINARY, **UNARY}.items()}
+    progs, depth_max = [], 1
+    for tree in trees:
+        ops, args = [], []
+        depth = [0, 0]    # current, max
+
+        def emit(i: int) -> int:
+            node = tree[i]
+            if node.arity == 0:
+                kind, value = _leaf(node, var_index)
+                ops.append(OP_VAR if kind == "var" else OP_CONST)
+                args.append(value)
+                depth[0] += 1
+                depth[1] = max(depth[1], depth[0])
+                return i + 1
+            j = i + 1
+            for _ in range(node.arity):
+                j = emit(j)
+            ops.append(opcode[node.name]); args.append(0.0)
+            depth[0] -= node.arity - 1
+            return j
+
+        emit(0)
+        progs.append(fuse(ops, args))
+        depth_max = max(depth_max, depth[1])
+    n = len(progs)
+    L = max([len(o) for o, _ in progs] + [1])
+    ops = np.zeros((n, L), dtype=np.int32)
+    args = np.zeros((n, L), dtype=np.float64)
+    lengths = np.zeros(n, dtype=np.int64)
+    for k, (o, a) in enumerate(progs):
+        ops[k, :len(o)] = o
+        args[k, :len(a)] = a
+        lengths[k] = len(o)
+    return ops, args, lengths, depth_max
+
+
+def python_function(tree, pset: gp.PrimitiveSet):
+    """The rule as a Python function of the variables, built without eval (a closure tree)."""
+    var_index = {name: i for i, name in enumerate(pset.arguments)}
+    fns = {name: fn for name, (fn, _) in {**BINARY, **UNARY}.items()}
+
+    def build(i: int):
+        node = tree[i]
+        if node.arity == 0:
+            kind, value = _leaf(node, var_index)
+            if kind == "var":
+                k = int(value)
+                return (lambda *v: v[k]), i + 1
+            return (lambda *v: value), i + 1
+        children, j = [], i + 1
+        for _ in range(node.arity):
+            f, j = build(j)
+            children.append(f)
+        fn = fns[node.name]
+        if node.arity == 1:
+            (c0,) = children
+            return (lambda *v: fn(c0(*v))), j
+        c0, c1 = children
+        return (lambda *v: fn(c0(*v), c1(*v))), j
+
+    return build(0)[0]
+
+
+def to_sympy(tree, pset: gp.PrimitiveSet):
+    """The tree as a sympy expression (pdiv shown as plain division)."""
+    import sympy
+    symbols = {name: sympy.Symbol(name) for name in pset.arguments}
+    var_index = {name: i for i, name in enumerate(pset.arguments)}
+    ops = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
+           "pdiv": lambda x, y: x / y, "neg": lambda x: -x, "square": lambda x: x ** 2,
+           "tanh": sympy.tanh, "pexp": sympy.exp}
+
+    def build(i: int):
+        node = tree[i]
+        if node.arity == 0:
+            kind, value = _leaf(node, var_index)
+            if kind == "var":
+                return symbols[pset.arguments[int(value)]], i + 1
+            return sympy.nsimplify(value, rational=True), i + 1
+        args, j = [], i + 1
+        for _ in range(node.arity):
+            e, j = build(j)
+            args.append(e)
+        return ops[node.name](*args), j
+
+    return build(0)[0]
+
+
+def simplified(tree, pset: gp.PrimitiveSet):
+    import sympy
+    e = to_sympy(tree, pset)
+    try:
+        return sympy.factor(sympy.simplify(e))
+    except Exception:      # sympy can fail on odd expressions; show them unsimplified
+        return e
+
+
+def formula(tree, pset: gp.PrimitiveSet) -> str:
+    """'dw = 2*a*(t - o)' style: simplified with sympy, t before o where sympy allows."""
+    text = str(simplified(tree, pset))
+    text = text.replace("-o + t", "t - o")
+    return f"dw = {text}"
+
+
+def delta_scale(tree, pset: gp.PrimitiveSet) -> float | None:
+    """c if the rule is c * a * (t - o) with c > 0 (the delta rule), else None."""
+    import sympy
+    names = pset.arguments
+    if not {"a", "o", "t"} <= set(names):
+        return None
+    a, o, t = (sympy.Symbol(n) for n in ("a", "o", "t"))
+    try:
+        ratio = sympy.simplify(to_sympy(tree, pset) / (a * (t - o)))
+    except Exception:
+        return None
+    if ratio.free_symbols or not ratio.is_number:
+        return None
+    value = complex(ratio)
+    if value.imag != 0 or not value.real > 0 or not math.isfinite(value.real):
+        return None
+    return float(value.real)
+
+
+def delta_rule_text(rate: float = 1.0) -> str:
+    return f"mul({float(rate)!r}, mul(a, sub(t, o)))" if rate != 1.0 else "mul(a, sub(t, o))"
+
+
+KNOWN_RULES = {
+    "delta": delta_rule_text,
+    "hebb": lambda rate=1.0: f"mul({float(rate)!r}, mul(a, o))" if rate != 1.0 else "mul(a, o)",
+    "none": lambda: "0.0",
+}
