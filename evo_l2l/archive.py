@@ -70,6 +70,7 @@ class ArchiveWriter:
         self._buffer: list = []
         self._last_flush = time.monotonic()
         self.write_seconds = 0.0
+        self.cache_log: list = []      # the problem's new cache entries (shared list)
         try:
             self.f = h5py.File(publish_from or path, "r+", libver="latest")
             self.f.swmr_mode = True
@@ -84,11 +85,13 @@ class ArchiveWriter:
     def _start(self) -> None:
         g = self.f["generations"]
         self._cols = {name: g[name] for name in GENERATION_COLUMNS}
-        self._arrays = {name: g[name] for name in ("population_genome", "population_coef",
-                                                   "population_fitness", "best_so_far_genome",
-                                                   "best_so_far_coef")}
+        self._arrays = {name: ds for name, ds in g.items()
+                        if name.startswith(("population_", "best_so_far_"))
+                        and name not in GENERATION_COLUMNS}
         self.n_rows = self._cols["generation"].shape[0]
+        self._text = g["population_genome"].dtype.kind == "O"
         st = self.f["state"]
+        self._cache_keys, self._cache_fitness = st["cache_keys"], st["cache_fitness"]
         st["status"][()] = STATUS_RUNNING.encode()
         st["writer"][()] = f"{socket.gethostname()}:{os.getpid()}".encode()
         st["heartbeat"][()] = time.time()
@@ -116,30 +119,35 @@ class ArchiveWriter:
                 f.attrs["config"] = config.to_json()
                 f.attrs["versions"] = json.dumps(_versions(), sort_keys=True)
                 f.attrs["rule_family"] = config.rule_family
-                f.attrs["coef_names"] = json.dumps(list(problem.family.COEF_NAMES))
-                f.attrs["term_names"] = json.dumps(list(problem.family.TERM_NAMES))
+                f.attrs["rule_kind"] = problem.kind
+                if problem.kind == "parametric":
+                    f.attrs["coef_names"] = json.dumps(list(problem.family.COEF_NAMES))
+                    f.attrs["term_names"] = json.dumps(list(problem.family.TERM_NAMES))
+                else:
+                    f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
                 t = f.create_group("tasks")
                 for name, arr in tasks.arrays().items():
                     t.create_dataset(name, data=arr)
                 t.attrs["family"] = tasks.family
                 t.attrs["params"] = json.dumps(tasks.params)
                 t.attrs["split_names"] = json.dumps(["train", "heldout"])
-                N, L, K = config.population, problem.genome_length, problem.family.N_COEF
-                chunk = max(1, min(256, 4096 // max(1, N * L)))
+                N, gshape = config.population, tuple(problem.genome_shape)
+                gdt = h5py.string_dtype() if problem.genome_dtype is object else problem.genome_dtype
+                rows = max(1, min(256, 4096 // max(1, N * (gshape[0] if gshape else 8))))
                 g = f.create_group("generations")
                 for name, dt in GENERATION_COLUMNS.items():
                     g.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(1024,))
-                gdt = problem.genome_dtype
-                g.create_dataset("population_genome", shape=(0, N, L), maxshape=(None, N, L),
-                                 dtype=gdt, chunks=(chunk, N, L))
-                g.create_dataset("population_coef", shape=(0, N, K), maxshape=(None, N, K),
-                                 dtype="f8", chunks=(chunk, N, K))
-                g.create_dataset("population_fitness", shape=(0, N), maxshape=(None, N),
-                                 dtype="f8", chunks=(chunk, N))
-                g.create_dataset("best_so_far_genome", shape=(0, L), maxshape=(None, L),
-                                 dtype=gdt, chunks=(256, L))
-                g.create_dataset("best_so_far_coef", shape=(0, K), maxshape=(None, K),
-                                 dtype="f8", chunks=(256, K))
+
+                def table(name, tail, dtype, chunk_rows):
+                    g.create_dataset(name, shape=(0,) + tail, maxshape=(None,) + tail,
+                                     dtype=dtype, chunks=(chunk_rows,) + tail)
+
+                table("population_genome", (N,) + gshape, gdt, rows)
+                table("population_fitness", (N,), "f8", rows)
+                table("best_so_far_genome", gshape, gdt, 256)
+                for name, (tail, dtype) in problem.archive_fields().items():
+                    table(f"population_{name}", (N,) + tuple(tail), dtype, rows)
+                    table(f"best_so_far_{name}", tuple(tail), dtype, 256)
                 s = f.create_group("state")
                 s.create_dataset("status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
                 s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
@@ -147,13 +155,16 @@ class ArchiveWriter:
                 s.create_dataset("generation", data=np.int64(-1))
                 s.create_dataset("n_generations_target", data=np.int64(config.n_generations))
                 s.create_dataset("elapsed", data=0.0)
-                s.create_dataset("population_genome", shape=(N, L), dtype=gdt)
+                s.create_dataset("population_genome", shape=(N,) + gshape, dtype=gdt)
                 s.create_dataset("population_fitness", shape=(N,), dtype="f8")
-                s.create_dataset("hof_genome", shape=(L,), dtype=gdt)
+                s.create_dataset("hof_genome", shape=gshape, dtype=gdt)
                 s.create_dataset("hof_fitness", data=np.nan)
                 s.create_dataset("hof_heldout_fitness", data=np.nan)
                 s.create_dataset("hof_generation", data=np.int64(-1))
                 s.create_dataset("py_random_state", shape=(625,), dtype="i8")
+                # Fitness cache entries, for problems whose cache must survive a resume.
+                s.create_dataset("cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
+                s.create_dataset("cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
                 s.create_dataset("py_random_gauss", data=np.nan)
         except BaseException:
             if os.path.exists(tmp):
@@ -187,11 +198,12 @@ class ArchiveWriter:
             "best_so_far_heldout_fitness": [r.hof_heldout for r in recs],
             "best_so_far_generation": [r.hof_generation for r in recs],
         }
-        arrays = {"population_genome": np.array([r.genomes for r in recs]),
-                  "population_coef": np.array([r.coef for r in recs]),
+        arrays = {"population_genome": self._genomes([r.genomes for r in recs]),
                   "population_fitness": fit,
-                  "best_so_far_genome": np.array([r.hof_genome for r in recs]),
-                  "best_so_far_coef": np.array([r.hof_coef for r in recs])}
+                  "best_so_far_genome": self._genomes([r.hof_genome for r in recs])}
+        for name in recs[0].extra:
+            arrays[f"population_{name}"] = np.array([r.extra[name] for r in recs])
+            arrays[f"best_so_far_{name}"] = np.array([r.hof_extra[name] for r in recs])
         for name, values in cols.items():
             ds = self._cols[name]
             ds.resize((n0 + n,))
@@ -200,14 +212,22 @@ class ArchiveWriter:
             ds = self._arrays[name]
             ds.resize(n0 + n, axis=0)
             ds[n0:] = values
+        if self.cache_log:
+            keys, values = zip(*self.cache_log)
+            self.cache_log.clear()
+            n_c = self._cache_keys.shape[0]
+            self._cache_keys.resize((n_c + len(keys),))
+            self._cache_keys[n_c:] = np.array(keys, dtype=np.uint64)
+            self._cache_fitness.resize((n_c + len(keys),))
+            self._cache_fitness[n_c:] = np.array(values)
         # Rows reach the file before the state that points at them: a kill
         # between the two flushes leaves extra rows, never a state past the table.
         self.f.flush()
         last = recs[-1]
         st = self.f["state"]
-        st["population_genome"][...] = last.genomes
+        st["population_genome"][...] = self._genomes(last.genomes)
         st["population_fitness"][...] = last.fitness
-        st["hof_genome"][...] = last.hof_genome
+        st["hof_genome"][()] = self._genomes(last.hof_genome)
         st["hof_fitness"][()] = last.hof_fitness
         st["hof_heldout_fitness"][()] = last.hof_heldout
         st["hof_generation"][()] = last.hof_generation
@@ -222,6 +242,17 @@ class ArchiveWriter:
         self.n_rows = n0 + n
         self._last_flush = time.monotonic()
         self.write_seconds += time.perf_counter() - t0
+
+    def _genomes(self, values):
+        """Genomes as the datasets take them: tree texts become object arrays of str."""
+        if not self._text:
+            return np.asarray(values)
+        arr = np.asarray(values, dtype=object)
+        if arr.ndim == 0:
+            return str(arr.item())
+        flat = np.empty(arr.size, dtype=object)
+        flat[:] = [str(x) for x in arr.ravel()]
+        return flat.reshape(arr.shape)
 
     def close(self, status: str) -> None:
         self.flush()
@@ -256,10 +287,13 @@ class Run:
             raise ArchiveError(f"{self.path}: holds no complete generation to resume from")
         genomes = s["population_genome"]
         best = int(np.argmax(s["population_fitness"]))
+        fields = [k[len("population_"):] for k in g
+                  if k.startswith("population_") and k not in ("population_genome", "population_fitness")]
         return GenerationRecord(
-            gen, genomes, g["population_coef"][gen], s["population_fitness"],
+            gen, genomes, {k: g[f"population_{k}"][gen] for k in fields}, s["population_fitness"],
             int(g["n_evaluations"][gen]), best, float(g["best_heldout_fitness"][gen]),
-            s["hof_genome"], g["best_so_far_coef"][gen], float(s["hof_fitness"]), float(s["hof_heldout_fitness"]),
+            np.asarray(s["hof_genome"]), {k: g[f"best_so_far_{k}"][gen] for k in fields},
+            float(s["hof_fitness"]), float(s["hof_heldout_fitness"]),
             int(s["hof_generation"]), float(s["elapsed"]),
             _py_state_tuple(s["py_random_state"], float(s["py_random_gauss"])))
 
@@ -302,6 +336,15 @@ def _open_h5(path: str):
         raise ArchiveError(f"{path}: corrupt HDF5 file ({_first_line(exc)})") from None
 
 
+def _read(ds, n: int | None = None):
+    """A dataset (its first n rows) as numpy; variable-length text as str objects."""
+    import h5py
+    if not isinstance(ds, h5py.Dataset):
+        raise KeyError("an unreadable object where a dataset should be")
+    src = ds.asstr() if h5py.check_string_dtype(ds.dtype) is not None else ds
+    return src[()] if n is None else src[:n]
+
+
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
@@ -339,7 +382,7 @@ def open_run(path: str, populations: bool = True) -> Run:
             except (KeyError, ValueError, ConfigError) as exc:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             st = f["state"]
-            state = {k: ds[()] for k, ds in st.items()}
+            state = {k: _read(ds) for k, ds in st.items()}
             status = _text(state.pop("status"))
             heartbeat = float(state["heartbeat"])
             n = int(state["generation"]) + 1
@@ -350,7 +393,7 @@ def open_run(path: str, populations: bool = True) -> Run:
                     continue
                 if ds.shape[0] < n:
                     raise ArchiveError(f"{path}: generation table shorter than its state")
-                gens[name] = ds[:n]
+                gens[name] = _read(ds, n)
             t = f["tasks"]
             tasks = TaskSet(*(t[k][()] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
                                                    "n_outputs", "split")),
@@ -358,7 +401,7 @@ def open_run(path: str, populations: bool = True) -> Run:
                             params=json.loads(_text(t.attrs.get("params", "{}"))))
     except ArchiveError:
         raise
-    except (OSError, KeyError, ValueError, TypeError, RuntimeError) as exc:
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
         raise ArchiveError(f"{path}: damaged archive ({_first_line(exc)})") from None
     return Run(path, attrs, config, tasks, gens, state, status, heartbeat)
 

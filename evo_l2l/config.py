@@ -31,6 +31,15 @@ class RunConfig:
     mutation_indpb: float = 0.01      # per-gene probability of mutation
     mutation_sigma: float = 0.5       # Gaussian mutation, real genomes only
     elitism: int = 1
+    # Genetic programming (optimizer = "gp"), see evolution/gp_ops.py.
+    gp_variant: str = "generational"  # generational or mu_plus_lambda
+    gp_init_depth: int = 3            # initial trees: half-and-half, depth 1..this
+    gp_max_height: int = 8            # static limits on every crossover and mutation
+    gp_max_size: int = 32
+    gp_mutation_prob: float = 0.2
+    gp_unary: list = field(default_factory=list)   # any of neg, square, tanh, pexp
+    parsimony_size: float = 0.0       # > 0: double tournament with this parsimony size
+    gp_constant_steps: int = 0        # hill-climbing steps on the best tree's constants
     # Inner loop (the learners).
     rule_family: str = "chalmers"
     n_epochs: int = 10
@@ -49,7 +58,7 @@ class RunConfig:
     fitness_cache: bool = True
     flush_interval: float = 1.0       # seconds between archive flushes
 
-    CHOICES = {"optimizer": ("ga",), "genome": ("bits", "real"),
+    CHOICES = {"optimizer": ("ga", "gp"), "gp_variant": ("generational", "mu_plus_lambda"), "genome": ("bits", "real"),
                "selection": ("roulette", "tournament"),
                "crossover": ("two_point", "uniform", "blend"),
                "rule_family": ("chalmers",), "fitness_measure": ("mean", "final"),
@@ -63,7 +72,8 @@ class RunConfig:
             need(getattr(self, name) in choices,
                  f"{name} must be one of {', '.join(choices)}; got {getattr(self, name)!r}")
         for name in ("seed", "n_generations", "population", "tournament_size", "elitism",
-                     "n_epochs", "n_heldout"):
+                     "n_epochs", "n_heldout", "gp_init_depth", "gp_max_height", "gp_max_size",
+                     "gp_constant_steps"):
             v = getattr(self, name)
             need(isinstance(v, int) and not isinstance(v, bool), f"{name} must be an integer; got {v!r}")
         need(self.seed >= 0, "seed must be >= 0")
@@ -74,7 +84,17 @@ class RunConfig:
         need(0 <= self.elitism < self.population, "elitism must be in 0..population-1")
         need(self.tournament_size >= 1, "tournament_size must be >= 1")
         need(self.n_epochs >= 1, "n_epochs must be >= 1")
-        for name in ("crossover_prob", "mutation_indpb"):
+        need(1 <= self.gp_init_depth <= self.gp_max_height <= 17,
+             "need 1 <= gp_init_depth <= gp_max_height <= 17")
+        need(self.gp_max_size >= 3, "gp_max_size must be >= 3")
+        need(self.gp_constant_steps >= 0, "gp_constant_steps must be >= 0")
+        need(isinstance(self.parsimony_size, (int, float)) and
+             (self.parsimony_size == 0 or 1.0 <= self.parsimony_size <= 2.0),
+             "parsimony_size must be 0 (off) or in [1, 2]")
+        unary = ("neg", "square", "tanh", "pexp")
+        need(isinstance(self.gp_unary, (list, tuple)) and all(u in unary for u in self.gp_unary),
+             f"gp_unary must be a list of {', '.join(unary)}")
+        for name in ("crossover_prob", "mutation_indpb", "gp_mutation_prob"):
             v = getattr(self, name)
             need(isinstance(v, (int, float)) and 0.0 <= v <= 1.0, f"{name} must be in [0, 1]; got {v!r}")
         for name in ("mutation_sigma", "clip", "flush_interval"):

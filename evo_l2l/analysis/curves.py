@@ -5,24 +5,25 @@ import dataclasses
 
 import numpy as np
 
-from ..evolution.problem import ParametricRuleProblem, build_tasks
+from ..evolution.problem import build_tasks, make_problem
 from ..tasks import TaskSet
 
 RULE_SPECS = "best, gen:G, top:K, delta, delta:RATE, hebb, hebb:RATE, none"
 
 
-def problem_for(run) -> ParametricRuleProblem:
-    return ParametricRuleProblem(run.config, run.tasks)
+def problem_for(run):
+    return make_problem(run.config, run.tasks)
 
 
-def rule_from_spec(run, problem: ParametricRuleProblem, spec: str) -> tuple[str, np.ndarray]:
-    """A rule named on the command line -> (label, (K,) coefficients). ValueError if unknown."""
-    fam = problem.family
+def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
+    """A rule named on the command line -> (label, rule). ValueError if unknown."""
     g = run.generations
     name, _, arg = spec.partition(":")
+    known = ("delta", "hebb", "none")
     if name == "best" and not arg:
         gen = int(run.state["generation"])
-        return f"best (generation {int(g['best_so_far_generation'][gen])})", g["best_so_far_coef"][gen]
+        return (f"best (generation {int(g['best_so_far_generation'][gen])})",
+                problem.rule_of_genome(g["best_so_far_genome"][gen]))
     if name == "gen":
         try:
             gen = int(arg)
@@ -31,23 +32,23 @@ def rule_from_spec(run, problem: ParametricRuleProblem, spec: str) -> tuple[str,
         if not 0 <= gen < run.n_generations_done:
             raise ValueError(f"generation must be in 0..{run.n_generations_done - 1}")
         i = int(g["best_index"][gen])
-        return f"best of generation {gen}", g["population_coef"][gen, i]
+        return f"best of generation {gen}", problem.rule_of_genome(g["population_genome"][gen, i])
     if name == "top":
-        from .rules import top_rules
+        from .rules import ranked_rules
         try:
             k = int(arg)
         except ValueError:
             raise ValueError(f"top:K needs an integer rank, got {arg!r}") from None
-        rules = top_rules(run, problem, k)
+        rules = ranked_rules(run, problem, k)
         if k < 1 or len(rules) < k:
             raise ValueError(f"the run has {len(rules)} distinct rules; top:{k} does not exist")
-        r = rules[-1]
-        return f"#{k} (generation {r['generation']})", np.array(list(r["coefficients"].values()))
-    if name in fam.KNOWN_RULES:
+        gen, rule = rules[-1]
+        return f"#{k} (generation {gen})", rule
+    if name in known:
         if name == "delta" and not arg:
             from .rules import best_delta_rule
             rate = best_delta_rule(problem)["rate"]
-            return f"delta rule (rate {rate:g})", fam.delta_rule(rate)
+            return f"delta rule (rate {rate:g})", problem.known_rule("delta", rate)
         if arg:
             if name == "none":
                 raise ValueError("none takes no rate")
@@ -55,8 +56,8 @@ def rule_from_spec(run, problem: ParametricRuleProblem, spec: str) -> tuple[str,
                 rate = float(arg)
             except ValueError:
                 raise ValueError(f"{name}:RATE needs a number, got {arg!r}") from None
-            return f"{name} rule (rate {rate:g})", fam.KNOWN_RULES[name](rate)
-        return ("no learning" if name == "none" else f"{name} rule"), fam.KNOWN_RULES[name]()
+            return f"{name} rule (rate {rate:g})", problem.known_rule(name, rate)
+        return ("no learning" if name == "none" else f"{name} rule"), problem.known_rule(name)
     raise ValueError(f"unknown rule {spec!r}; expected one of: {RULE_SPECS}")
 
 
@@ -78,9 +79,9 @@ def tasks_from_spec(run, which: str, n_tasks: int | None = None, seed: int = 0) 
     return tasks
 
 
-def learning_curve(problem: ParametricRuleProblem, coef: np.ndarray, tasks: TaskSet) -> dict:
+def learning_curve(problem, rule, tasks: TaskSet) -> dict:
     """Mean, min and max over tasks of the performance before training and after each epoch."""
-    curves = problem.curves(np.asarray(coef, dtype=np.float64)[None, :], tasks)[0]   # (T, E+1)
+    curves = problem.curves([rule], tasks)[0]   # (T, E+1)
     return {"epoch": list(range(curves.shape[1])),
             "mean": curves.mean(axis=0).tolist(), "min": curves.min(axis=0).tolist(),
             "max": curves.max(axis=0).tolist(),

@@ -29,7 +29,23 @@ def fitness_axes(ax, runs) -> None:
     ax.grid(alpha=0.3)
 
 
+def size_axes(ax, run) -> None:
+    """Tree size per generation (symbolic rules): bloat control made visible."""
+    g = run.generations
+    x, size = g["generation"], g["population_size"]
+    ax.fill_between(x, size.min(axis=1), size.max(axis=1), alpha=0.25, label="min-max")
+    ax.plot(x, size.mean(axis=1), lw=1.2, label="mean")
+    ax.plot(x, g["best_so_far_size"], lw=1.2, ls="--", label="best-so-far rule")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("tree size (nodes)")
+    ax.set_title(f"rule size per generation\n{os.path.basename(run.path)}", fontsize=9)
+    ax.legend(fontsize=7)
+    ax.grid(alpha=0.3)
+
+
 def coefficient_axes(ax, run) -> None:
+    if "population_size" in run.generations:
+        return size_axes(ax, run)
     problem = problem_for(run)
     fam = problem.family
     eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
@@ -52,8 +68,8 @@ def learning_curve_axes(ax, runs) -> None:
         if len(tasks) == 0:
             tasks = run.tasks.select("train")
         for spec, ls in (("best", "-"), ("delta", "--")):
-            label, coef = rule_from_spec(run, problem, spec)
-            curve = learning_curve(problem, coef, tasks)
+            label, rule = rule_from_spec(run, problem, spec)
+            curve = learning_curve(problem, rule, tasks)
             prefix = f"{os.path.basename(run.path)}: " if len(runs) > 1 else ""
             ax.plot(curve["epoch"], curve["mean"], color=f"C{k}", ls=ls, marker="o", ms=3,
                     label=f"{prefix}{label}")

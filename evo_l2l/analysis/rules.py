@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..evolution.problem import ParametricRuleProblem
 
 
 def known_rule_distance(family, coef: np.ndarray) -> dict[str, float]:
@@ -20,39 +19,43 @@ def known_rule_distance(family, coef: np.ndarray) -> dict[str, float]:
     return out
 
 
-def describe_rule(problem: ParametricRuleProblem, coef: np.ndarray, **extra) -> dict:
-    """One rule as a JSON-ready dict: coefficients by name, formula, fitness, distances."""
-    fam = problem.family
-    coef = np.asarray(coef, dtype=np.float64)
-    fit = problem.fitness_of_coef(coef[None, :], "train")[0]
-    held = problem.fitness_of_coef(coef[None, :], "heldout")[0]
+def describe_rule(problem, rule, **extra) -> dict:
+    """One rule as a JSON-ready dict: formula, fitness on train and held-out tasks, details.
+
+    `rule` is what the problem's rules are: a coefficient row (parametric
+    families: details are the coefficients by name and distances to known
+    rules) or a tree text (symbolic rules: details are the text and its size).
+    """
+    fit = problem.fitness_of([rule], "train")[0]
+    held = problem.fitness_of([rule], "heldout")[0]
     d = dict(extra)
-    d.update({
-        "formula": fam.formula(coef),
-        "is_delta_rule": bool(fam.is_delta_rule(coef)),
-        "coefficients": {n: float(c) for n, c in zip(fam.COEF_NAMES, coef)},
-        "fitness": float(fit), "heldout_fitness": float(held),
-        "distance_to_known_rules": known_rule_distance(fam, coef),
-    })
+    d.update({"formula": problem.formula(rule), "is_delta_rule": problem.is_delta_rule(rule),
+              "fitness": float(fit), "heldout_fitness": float(held)})
+    d.update(problem.rule_details(rule))
     return d
 
 
-def best_delta_rule(problem: ParametricRuleProblem) -> dict:
+DELTA_RATES = 2.0 ** np.arange(-8, 9)
+
+
+def best_delta_rule(problem) -> dict:
     """The delta rule at the rate (a power of two in 2^-8..2^8) best on the training tasks."""
-    fam = problem.family
-    rates = 2.0 ** np.arange(-8, 9)
-    coef = np.array([fam.delta_rule(r) for r in rates])
-    fit = problem.fitness_of_coef(coef, "train")
+    rules = [problem.known_rule("delta", r) for r in DELTA_RATES]
+    fit = problem.fitness_of(rules, "train")
     best = int(np.argmax(fit))
-    return describe_rule(problem, coef[best], rate=float(rates[best]))
+    return describe_rule(problem, rules[best], rate=float(DELTA_RATES[best]))
 
 
-def top_rules(run, problem: ParametricRuleProblem, k: int = 1,
-              generation: int | None = None) -> list[dict]:
-    """The k best distinct rules of the whole run (or of one generation) by training fitness."""
+def ranked_rules(run, problem, k: int = 1, generation: int | None = None) -> list[tuple]:
+    """The k best distinct rules by training fitness: [(generation, rule), ...].
+
+    Over the whole run, or one generation's population. Distinct means a
+    different rule (parametric: coefficients; symbolic: function on the probe
+    points), not a different genome.
+    """
     g = run.generations
     if generation is None:
-        genomes = g["population_genome"].reshape(-1, g["population_genome"].shape[-1])
+        genomes = g["population_genome"].reshape((-1,) + g["population_genome"].shape[2:])
         fitness = g["population_fitness"].reshape(-1)
         gens = np.repeat(g["generation"], g["population_fitness"].shape[1])
     else:
@@ -65,13 +68,18 @@ def top_rules(run, problem: ParametricRuleProblem, k: int = 1,
     order = np.argsort(-fitness, kind="stable")
     seen, out = set(), []
     for i in order:
-        # Distinct rules, not genomes: a zero coefficient has two sign bits.
-        coef = problem.decode(genomes[i][None])[0] + 0.0
-        key = coef.tobytes()
+        rule = problem.rule_of_genome(genomes[i])
+        key = problem.rule_key(rule)
         if key in seen:
             continue
         seen.add(key)
-        out.append(describe_rule(problem, coef, rank=len(out) + 1, generation=int(gens[i])))
+        out.append((int(gens[i]), rule))
         if len(out) == k:
             break
     return out
+
+
+def top_rules(run, problem, k: int = 1, generation: int | None = None) -> list[dict]:
+    """ranked_rules, described."""
+    return [describe_rule(problem, rule, rank=n + 1, generation=gen)
+            for n, (gen, rule) in enumerate(ranked_rules(run, problem, k, generation))]

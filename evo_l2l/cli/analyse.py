@@ -35,9 +35,9 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     out = []
-    for spec, (label, coef) in zip(rules, chosen):
-        d = {"rule": spec, "label": label, "formula": problem.family.formula(coef),
-             "tasks": which, **learning_curve(problem, coef, tasks)}
+    for spec, (label, rule) in zip(rules, chosen):
+        d = {"rule": spec, "label": label, "formula": problem.formula(rule),
+             "tasks": which, **learning_curve(problem, rule, tasks)}
         out.append(d)
     if as_json:
         click.echo(json.dumps(out, indent=2))

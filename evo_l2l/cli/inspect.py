@@ -10,8 +10,8 @@ from . import main
 
 
 def _problem(run):
-    from ..evolution.problem import ParametricRuleProblem
-    return ParametricRuleProblem(run.config, run.tasks)
+    from ..evolution.problem import make_problem
+    return make_problem(run.config, run.tasks)
 
 
 @main.command()
@@ -39,9 +39,13 @@ def best(archive, top, generation, as_json):
     for r in rules:
         tag = "  [the delta rule]" if r["is_delta_rule"] else ""
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{tag}")
+        dist = r.get("distance_to_known_rules", {})
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "
-                   + "   ".join(f"dist({k}) {v:.3f}" for k, v in r["distance_to_known_rules"].items()))
-        click.echo("   " + "  ".join(f"{k}={v:g}" for k, v in r["coefficients"].items()))
+                   + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))
+        if "coefficients" in r:
+            click.echo("   " + "  ".join(f"{k}={v:g}" for k, v in r["coefficients"].items()))
+        else:
+            click.echo(f"   tree ({r['size']} nodes): {r['rule']}")
 
 
 def _status(run) -> str:

@@ -48,7 +48,7 @@ class _Progress:
 def _print_summary(result, as_json: bool) -> None:
     from ..analysis.rules import best_delta_rule, describe_rule
     problem, last = result.problem, result.last
-    best = describe_rule(problem, problem.decode(last.hof_genome[None])[0],
+    best = describe_rule(problem, problem.rule_of_genome(last.hof_genome),
                          generation=last.hof_generation)
     delta = best_delta_rule(problem)
     n_train, n_held = len(problem.splits["train"]), len(problem.splits["heldout"])

@@ -90,3 +90,26 @@ def next_generation(tb: base.Toolbox, pop: list, config: RunConfig) -> list:
         tb.mutate(ind)
         del ind.fitness.values
     return elites + offspring
+
+
+class GAOperators:
+    """The GA as the loop sees it: make, vary and (de)serialise a population."""
+
+    def __init__(self, config: RunConfig, problem):
+        self.config = config
+        self.problem = problem
+        self.tb = make_toolbox(config, problem.genome_length)
+
+    def population(self, n: int) -> list:
+        return self.tb.population(n=n)
+
+    def next_generation(self, pop: list, evaluate) -> list:
+        new = next_generation(self.tb, pop, self.config)
+        evaluate(new)
+        return new
+
+    def to_genomes(self, pop: list) -> np.ndarray:
+        return np.array(pop, dtype=self.problem.genome_dtype)
+
+    def from_genomes(self, genomes: np.ndarray, fitness: np.ndarray) -> list:
+        return [individual_from_genome(g, f) for g, f in zip(genomes, fitness)]

@@ -18,21 +18,20 @@ from typing import Callable, Iterable
 import numpy as np
 
 from ..config import RunConfig
-from .ga import individual_from_genome, make_toolbox, next_generation
-from .problem import ParametricRuleProblem, python_random_seed
+from .problem import python_random_seed
 
 
 @dataclass
 class GenerationRecord:
     generation: int
-    genomes: np.ndarray          # (N, L) population after evaluation
-    coef: np.ndarray             # (N, K) decoded coefficients
+    genomes: np.ndarray          # (N, L) arrays, or (N,) tree texts
+    extra: dict                  # per-individual arrays to archive, e.g. {"coef": (N, K)}
     fitness: np.ndarray          # (N,) training fitness
     n_evaluations: int           # individuals whose fitness was (re)computed
     best_index: int              # index of the generation's best in the population
     best_heldout: float          # held-out fitness of the generation's best
-    hof_genome: np.ndarray       # (L,) best genome so far
-    hof_coef: np.ndarray         # (K,) its coefficients
+    hof_genome: np.ndarray       # best genome so far ((L,) array or a 0-d text array)
+    hof_extra: dict              # its archived arrays, e.g. {"coef": (K,)}
     hof_fitness: float
     hof_heldout: float
     hof_generation: int
@@ -43,60 +42,78 @@ class GenerationRecord:
 HookFn = Callable[[GenerationRecord], None]
 
 
-def evolve(problem: ParametricRuleProblem, config: RunConfig, hooks: Iterable[HookFn] = (),
+def make_operators(config: RunConfig, problem):
+    if config.optimizer == "gp":
+        from .gp_ops import GPOperators
+        return GPOperators(config, problem)
+    from .ga import GAOperators
+    return GAOperators(config, problem)
+
+
+def evolve(problem, config: RunConfig, hooks: Iterable[HookFn] = (),
            resume_from: GenerationRecord | None = None,
            should_stop: Callable[[], bool] = lambda: False) -> GenerationRecord:
-    """Runs (or continues) the GA until config.n_generations; returns the last record."""
+    """Runs (or continues) evolution until config.n_generations; returns the last record."""
     hooks = list(hooks)
-    tb = make_toolbox(config, problem.genome_length)
+    ops = make_operators(config, problem)
     t0 = time.perf_counter()
+    n_eval = 0
 
-    def evaluate(pop: list) -> int:
+    def evaluate(pop: list) -> None:
+        nonlocal n_eval
         invalid = [ind for ind in pop if not ind.fitness.valid]
         if not invalid:
-            return 0
-        fit, _ = problem.evaluate(np.array(invalid, dtype=problem.genome_dtype))
+            return
+        fit, _ = problem.evaluate(ops.to_genomes(invalid))
         for ind, f in zip(invalid, fit.tolist()):
             ind.fitness.values = (f,)
         # DEAP's count (invalid individuals), not kernel work: it must not
-        # depend on the fitness cache, which a resumed run starts empty.
-        return len(invalid)
+        # depend on the fitness cache.
+        n_eval += len(invalid)
 
-    def heldout(genome: np.ndarray) -> float:
-        return float(problem.evaluate(genome[None, :], "heldout")[0][0])
+    def heldout(genome) -> float:
+        return float(problem.evaluate(_one(problem, genome), "heldout")[0][0])
 
     if resume_from is None:
         random.seed(python_random_seed(config.seed))
-        pop = tb.population(n=config.population)
-        n_eval = evaluate(pop)
+        pop = ops.population(config.population)
+        evaluate(pop)
         generation, elapsed0 = 0, 0.0
         hof = None
     else:
         r = resume_from
         random.setstate(r.py_random_state)
-        pop = [individual_from_genome(g, f) for g, f in zip(r.genomes, r.fitness)]
+        pop = ops.from_genomes(r.genomes, r.fitness)
         generation, elapsed0 = r.generation, r.elapsed
         hof = (r.hof_genome.copy(), r.hof_fitness, r.hof_heldout, r.hof_generation)
-        hof_coef = problem.decode(hof[0][None])[0]
+        hof_extra = {k: v[0] for k, v in problem.describe(_one(problem, hof[0])).items()}
         record = r
 
     while True:
         if resume_from is None or generation > resume_from.generation:
-            genomes = np.array(pop, dtype=problem.genome_dtype)
+            genomes = ops.to_genomes(pop)
             fitness = np.array([ind.fitness.values[0] for ind in pop])
             best = int(np.argmax(fitness))
             best_heldout = heldout(genomes[best])
             if hof is None or fitness[best] > hof[1]:
-                hof = (genomes[best].copy(), float(fitness[best]), best_heldout, generation)
-                hof_coef = problem.decode(hof[0][None])[0]
+                hof = (np.array(genomes[best]).copy(), float(fitness[best]), best_heldout, generation)
+                hof_extra = {k: v[0] for k, v in problem.describe(_one(problem, hof[0])).items()}
             record = GenerationRecord(
-                generation, genomes, problem.decode(genomes), fitness, n_eval, best,
-                best_heldout, hof[0], hof_coef, hof[1], hof[2], hof[3],
+                generation, genomes, problem.describe(genomes), fitness, n_eval, best,
+                best_heldout, hof[0], hof_extra, hof[1], hof[2], hof[3],
                 elapsed0 + time.perf_counter() - t0, random.getstate())
             for hook in hooks:
                 hook(record)
         if generation + 1 >= config.n_generations or should_stop():
             return record
-        pop = next_generation(tb, pop, config)
-        n_eval = evaluate(pop)
+        n_eval = 0
+        pop = ops.next_generation(pop, evaluate)
         generation += 1
+
+
+def _one(problem, genome) -> np.ndarray:
+    """A batch of one genome, as the problem expects it."""
+    if problem.genome_shape == ():
+        return problem.to_genome_array([str(np.asarray(genome, dtype=object).item())
+                                        if isinstance(genome, np.ndarray) else str(genome)])
+    return np.asarray(genome, dtype=problem.genome_dtype)[None, :]

@@ -38,7 +38,12 @@ def build_tasks(config: RunConfig) -> TaskSet:
 
 
 class ParametricRuleProblem:
-    """Fitness of parametric rules (a coefficient vector per genome) on a task set."""
+    """Fitness of parametric rules (a coefficient vector per genome) on a task set.
+
+    A *rule* here is a (K,) coefficient row; genomes are (N, L) arrays.
+    """
+
+    kind = "parametric"
 
     def __init__(self, config: RunConfig, tasks: TaskSet, cache_size: int = 200_000):
         self.config = config
@@ -51,24 +56,69 @@ class ParametricRuleProblem:
         else:
             self.genome_length, self.genome_dtype = self.family.N_COEF, np.float64
             self._decode = self.family.decode_real
+        self.genome_shape = (self.genome_length,)
         self._cache = {"train": {}, "heldout": {}}
         self.cache_size = cache_size if config.fitness_cache else 0
+        self.cache_log: list = []      # only problems with a persistent cache fill it
         self.n_kernel_evaluations = 0
         self.kernel_seconds = 0.0      # time inside learning_curves, for benchmarks
 
+    # -- the archive's view -------------------------------------------------
+    def archive_fields(self) -> dict:
+        """Per-individual arrays archived beside the genome: name -> (shape, dtype)."""
+        return {"coef": ((self.family.N_COEF,), "f8")}
+
+    def describe(self, genomes: np.ndarray) -> dict:
+        return {"coef": self.decode(genomes)}
+
+    def to_genome_array(self, genomes) -> np.ndarray:
+        return np.asarray(genomes, dtype=self.genome_dtype)
+
+    # -- rules ---------------------------------------------------------------
     def decode(self, genomes: np.ndarray) -> np.ndarray:
         return self._decode(np.asarray(genomes, dtype=self.genome_dtype))
 
-    def curves(self, coef: np.ndarray, split: str | TaskSet = "train") -> np.ndarray:
+    def rules_of(self, genomes: np.ndarray) -> np.ndarray:
+        return self.decode(genomes)
+
+    def rule_of_genome(self, genome) -> np.ndarray:
+        return self.decode(np.asarray(genome)[None])[0]
+
+    def formula(self, rule) -> str:
+        return self.family.formula(rule)
+
+    def is_delta_rule(self, rule) -> bool:
+        return bool(self.family.is_delta_rule(rule))
+
+    def known_rule(self, name: str, rate: float | None = None):
+        make = self.family.KNOWN_RULES[name]
+        return make() if rate is None else make(rate)
+
+    def rule_key(self, rule) -> bytes:
+        return (np.asarray(rule, dtype=np.float64) + 0.0).tobytes()
+
+    def rule_details(self, rule) -> dict:
+        from ..analysis.rules import known_rule_distance
+        return {"coefficients": {n: float(c) for n, c in zip(self.family.COEF_NAMES, rule)},
+                "distance_to_known_rules": known_rule_distance(self.family, rule)}
+
+    def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, 11) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
         tasks = self.splits[split] if isinstance(split, str) else split
+        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.family.N_COEF)
         t0 = time.perf_counter()
-        out = learning_curves(coef, tasks, self.config.n_epochs, self.config.clip)
+        out = learning_curves(rules, tasks, self.config.n_epochs, self.config.clip)
         self.kernel_seconds += time.perf_counter() - t0
         return out
 
-    def fitness_of_coef(self, coef: np.ndarray, split: str | TaskSet = "train") -> np.ndarray:
-        return fitness_from_curves(self.curves(coef, split), self.config.fitness_measure)
+    def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
+        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.family.N_COEF)
+        return fitness_from_curves(self.curves(rules, split), self.config.fitness_measure)
+
+    fitness_of_coef = fitness_of
+
+    def load_cache(self, keys: np.ndarray, fitness: np.ndarray) -> None:
+        """Parametric caches are exact and need no persistence."""
 
     def evaluate(self, genomes: np.ndarray, split: str = "train") -> tuple[np.ndarray, int]:
         """(N, L) genomes -> ((N,) fitness, number of distinct rules sent to the kernel)."""
@@ -86,7 +136,7 @@ class ParametricRuleProblem:
                 todo[key] = i
         if todo:
             rows = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
-            new = self.fitness_of_coef(coef[rows], split)
+            new = self.fitness_of(coef[rows], split)
             self.n_kernel_evaluations += len(rows)
             if self.cache_size:
                 if len(cache) + len(new) > self.cache_size:
@@ -96,3 +146,11 @@ class ParametricRuleProblem:
                 fresh = dict(zip(todo, new.tolist()))
                 return np.array([fresh[k] for k in keys]), len(rows)
         return np.array([cache[k] for k in keys]), len(todo)
+
+
+def make_problem(config: RunConfig, tasks: TaskSet):
+    """The problem object for a config: parametric (GA) or symbolic (GP) rules."""
+    if config.optimizer == "gp":
+        from .symbolic_problem import SymbolicRuleProblem
+        return SymbolicRuleProblem(config, tasks)
+    return ParametricRuleProblem(config, tasks)

@@ -16,7 +16,7 @@ from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveWriter,
                        prepare_resume)
 from ..config import RunConfig
 from .loop import GenerationRecord, evolve
-from .problem import ParametricRuleProblem, build_tasks
+from .problem import ParametricRuleProblem, build_tasks, make_problem
 
 
 @dataclass
@@ -65,6 +65,7 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: ParametricRuleProb
            hooks: Iterable[Callable], resume_from: GenerationRecord | None) -> RunResult:
     t0 = time.perf_counter()
     path = writer.path
+    writer.cache_log = problem.cache_log
     status = STATUS_INTERRUPTED
     try:
         with graceful_stop() as stop:
@@ -82,7 +83,7 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     """A new run of `config`, archived at `path` generation by generation."""
     config.validate()
     tasks = build_tasks(config)
-    problem = ParametricRuleProblem(config, tasks)
+    problem = make_problem(config, tasks)
     writer = ArchiveWriter.create(path, config, tasks, problem, force=force)
     return _drive(writer, config, problem, hooks, None)
 
@@ -96,6 +97,7 @@ def resume_run(path: str, n_generations: int | None = None,
     run, tmp = prepare_resume(path, n_generations)
     target = int(run.state["n_generations_target"])
     config = RunConfig.from_dict({**run.config.to_dict(), "n_generations": target})
-    problem = ParametricRuleProblem(config, run.tasks)
+    problem = make_problem(config, run.tasks)
+    problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
     writer = ArchiveWriter(path, config.flush_interval, publish_from=tmp)
     return _drive(writer, config, problem, hooks, run.resume_record())

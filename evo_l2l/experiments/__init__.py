@@ -3,10 +3,10 @@
 Each module has NAME, PAPER, SUMMARY, default_config(**overrides) and
 PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 """
-from . import chalmers1990, chalmers1990_real
+from . import chalmers1990, chalmers1990_gp, chalmers1990_real
 from ..config import ConfigError
 
-PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real)}
+PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real, chalmers1990_gp)}
 
 
 def get_preset(name: str):

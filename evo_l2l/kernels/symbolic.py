@@ -215,3 +215,14 @@ def train_programs_single_layer(ops, args, lengths, depth, W0_packed, A_pat, PV,
                          seg_o, err_seg, m)
             for k in range(K):
                 perf[r, k, epoch + 1] = m[k]
+
+
+@njit(cache=True, fastmath=_FASTMATH)
+def probe_outputs(ops, args, lengths, depth, V, PV, var_kind, var_row, out):
+    """out[r] = program r's output on the probe points (V, PV as in interpret)."""
+    S = V.shape[1]
+    stack = np.empty((depth, S))
+    for r in range(ops.shape[0]):
+        res = interpret(ops[r], args[r], lengths[r], V, PV, var_kind, var_row, stack, S)
+        for s in range(S):
+            out[r, s] = res[s]

@@ -182,47 +182,55 @@ def tree_text(tree) -> str:
     return str(tree)
 
 
-def compile_programs(trees, pset: gp.PrimitiveSet):
-    """Trees -> (ops (N, L) int32, args (N, L) float64, lengths (N,) int64, max stack depth).
+def compile_tree(tree, pset: gp.PrimitiveSet) -> tuple[list, list, int]:
+    """One tree -> (postfix ops, args, stack depth it needs), leaf operands fused.
 
-    Postfix order; args holds the variable index for OP_VAR and the value for OP_CONST.
+    args holds the variable index for variable leaves and the value for constants.
     """
     var_index = {name: i for i, name in enumerate(pset.arguments)}
     opcode = {name: op for name, (_, op) in {**BINARY, **UNARY}.items()}
-    progs, depth_max = [], 1
-    for tree in trees:
-        ops, args = [], []
-        depth = [0, 0]    # current, max
+    ops, args = [], []
+    depth = [0, 0]    # current, max
 
-        def emit(i: int) -> int:
-            node = tree[i]
-            if node.arity == 0:
-                kind, value = _leaf(node, var_index)
-                ops.append(OP_VAR if kind == "var" else OP_CONST)
-                args.append(value)
-                depth[0] += 1
-                depth[1] = max(depth[1], depth[0])
-                return i + 1
-            j = i + 1
-            for _ in range(node.arity):
-                j = emit(j)
-            ops.append(opcode[node.name]); args.append(0.0)
-            depth[0] -= node.arity - 1
-            return j
+    def emit(i: int) -> int:
+        node = tree[i]
+        if node.arity == 0:
+            kind, value = _leaf(node, var_index)
+            ops.append(OP_VAR if kind == "var" else OP_CONST)
+            args.append(value)
+            depth[0] += 1
+            depth[1] = max(depth[1], depth[0])
+            return i + 1
+        j = i + 1
+        for _ in range(node.arity):
+            j = emit(j)
+        ops.append(opcode[node.name])
+        args.append(0.0)
+        depth[0] -= node.arity - 1
+        return j
 
-        emit(0)
-        progs.append(fuse(ops, args))
-        depth_max = max(depth_max, depth[1])
+    emit(0)
+    ops, args = fuse(ops, args)
+    return ops, args, depth[1]
+
+
+def pack_programs(progs: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """[(ops, args, depth), ...] -> (ops (N, L) int32, args (N, L) f8, lengths (N,), depth)."""
     n = len(progs)
-    L = max([len(o) for o, _ in progs] + [1])
+    L = max([len(p[0]) for p in progs] + [1])
     ops = np.zeros((n, L), dtype=np.int32)
     args = np.zeros((n, L), dtype=np.float64)
     lengths = np.zeros(n, dtype=np.int64)
-    for k, (o, a) in enumerate(progs):
+    for k, (o, a, _) in enumerate(progs):
         ops[k, :len(o)] = o
         args[k, :len(a)] = a
         lengths[k] = len(o)
-    return ops, args, lengths, depth_max
+    return ops, args, lengths, max([p[2] for p in progs] + [1])
+
+
+def compile_programs(trees, pset: gp.PrimitiveSet):
+    """Trees -> (ops (N, L) int32, args (N, L) float64, lengths (N,) int64, max stack depth)."""
+    return pack_programs([compile_tree(t, pset) for t in trees])
 
 
 def python_function(tree, pset: gp.PrimitiveSet):

@@ -1,0 +1,165 @@
+"""Fitness of symbolic rules (expression trees, stored as text) on a task set.
+
+Genomes are (N,) arrays of tree texts. Evaluation compiles each distinct text
+once and sends a batch of programs to the interpreter kernel. The training
+cache is a functional-equivalence cache, as in AutoML-Zero and hal-cgp: a
+rule's key is a hash of its outputs on a fixed set of probe points, so rules
+that compute the same function (a*(t-o) and a*t - a*o) are evaluated once.
+The first rule evaluated under a key sets its fitness; the cache is archived
+with the run, so a resumed run makes exactly the same choices.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+
+import numpy as np
+
+from ..config import RunConfig
+from ..learners import fitness_from_curves
+from ..learners.symbolic import program_curves, synapse_views
+from ..rules import symbolic as sym
+from ..tasks import TaskSet
+
+N_PROBES = 64
+
+
+def _probe_points() -> tuple[np.ndarray, np.ndarray]:
+    """Fixed probe values of (w, o) and (a, t), the same in every run and version."""
+    rng = np.random.default_rng(20261126)
+    w = rng.uniform(-3, 3, N_PROBES)
+    o = rng.uniform(0.01, 0.99, N_PROBES)
+    a = rng.choice([-1.0, 0.0, 1.0, 0.5], N_PROBES) + rng.uniform(-0.1, 0.1, N_PROBES)
+    t = rng.choice([0.0, 1.0], N_PROBES)
+    return np.ascontiguousarray(np.stack([w, o])), np.ascontiguousarray(np.stack([a, t]))
+
+
+class SymbolicRuleProblem:
+    """A *rule* here is a tree text such as 'mul(a, sub(t, o))'."""
+
+    kind = "symbolic"
+
+    def __init__(self, config: RunConfig, tasks: TaskSet):
+        self.config = config
+        self.pset = sym.make_pset("single_layer", tuple(config.gp_unary))
+        self.tasks = tasks
+        self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
+        self._views = {k: synapse_views(v) for k, v in self.splits.items()}
+        self.genome_shape = ()
+        self.genome_dtype = object
+        self._compiled: dict[str, tuple] = {}
+        self._cache = {"train": {}, "heldout": {}}
+        self.cache_log: list = []
+        self._probe_V, self._probe_PV = _probe_points()
+        self.n_kernel_evaluations = 0
+        self.kernel_seconds = 0.0
+
+    # -- the archive's view -------------------------------------------------
+    def archive_fields(self) -> dict:
+        return {"size": ((), "i8")}
+
+    def describe(self, genomes) -> dict:
+        return {"size": np.array([self._compile(t)[3] for t in genomes], dtype=np.int64)}
+
+    def to_genome_array(self, genomes) -> np.ndarray:
+        out = np.empty(len(genomes), dtype=object)
+        out[:] = [str(g) for g in genomes]
+        return out
+
+    # -- rules ---------------------------------------------------------------
+    def tree(self, text: str):
+        return sym.parse_tree(text, self.pset)
+
+    def _compile(self, text: str) -> tuple:
+        """text -> (ops, args, depth, size, key), memoised."""
+        hit = self._compiled.get(text)
+        if hit is None:
+            tree = self.tree(text)
+            ops, args, depth = sym.compile_tree(tree, self.pset)
+            if self.config.fitness_cache:
+                key = self._probe_key((ops, args, depth))
+            else:
+                key = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+            hit = (ops, args, depth, len(tree), key)
+            if len(self._compiled) > 500_000:
+                self._compiled.clear()
+            self._compiled[text] = hit
+        return hit
+
+    def _probe_key(self, prog) -> int:
+        from ..kernels.symbolic import probe_outputs
+        ops, args, lengths, depth = sym.pack_programs([prog])
+        out = np.empty((1, N_PROBES))
+        probe_outputs(ops, args, lengths, depth, self._probe_V, self._probe_PV,
+                      np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]), out)
+        # float32 absorbs last-bit differences between equivalent orderings;
+        # non-finite values are mapped to fixed sentinels.
+        v = np.nan_to_num(out[0], nan=3.0e38, posinf=2.0e38, neginf=-2.0e38)
+        v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32)
+        return int.from_bytes(hashlib.blake2b(v.tobytes(), digest_size=8).digest(), "little")
+
+    def rules_of(self, genomes) -> list[str]:
+        return [str(g) for g in genomes]
+
+    def rule_of_genome(self, genome) -> str:
+        return str(np.asarray(genome, dtype=object).item()) if isinstance(genome, np.ndarray) else str(genome)
+
+    def decode(self, genomes) -> list[str]:
+        return self.rules_of(genomes)
+
+    def formula(self, rule: str) -> str:
+        return sym.formula(self.tree(rule), self.pset)
+
+    def is_delta_rule(self, rule: str) -> bool:
+        return sym.delta_scale(self.tree(rule), self.pset) is not None
+
+    def known_rule(self, name: str, rate: float | None = None) -> str:
+        make = sym.KNOWN_RULES[name]
+        return make() if rate is None else make(rate)
+
+    def rule_key(self, rule: str) -> int:
+        return self._compile(rule)[4]
+
+    def rule_details(self, rule: str) -> dict:
+        return {"rule": rule, "size": self._compile(rule)[3]}
+
+    def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
+        """Tree texts -> (R, T, E+1) learning curves on a split or a TaskSet."""
+        if isinstance(split, str):
+            tasks, views = self.splits[split], self._views[split]
+        else:
+            tasks, views = split, None
+        progs = sym.pack_programs([self._compile(r)[:3] for r in rules]) if len(rules) else None
+        if progs is None:
+            return np.zeros((0, len(tasks), self.config.n_epochs + 1))
+        t0 = time.perf_counter()
+        out = program_curves(progs, tasks, self.config.n_epochs, self.config.clip, views)
+        self.kernel_seconds += time.perf_counter() - t0
+        return out
+
+    def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
+        return fitness_from_curves(self.curves(list(rules), split), self.config.fitness_measure)
+
+    def load_cache(self, keys: np.ndarray, fitness: np.ndarray) -> None:
+        self._cache["train"].update(zip((int(k) for k in keys), fitness.tolist()))
+
+    def evaluate(self, genomes, split: str = "train") -> tuple[np.ndarray, int]:
+        """(N,) tree texts -> ((N,) fitness, number of distinct rules sent to the kernel).
+
+        Training fitness is cached by functional-equivalence key; held-out
+        fitness (which never steers evolution) by exact text.
+        """
+        texts = self.rules_of(genomes)
+        cache = self._cache[split]
+        keys = [self._compile(t)[4] if split == "train" else t for t in texts]
+        todo: dict = {}
+        for i, key in enumerate(keys):
+            if key not in cache and key not in todo:
+                todo[key] = i
+        if todo:
+            new = self.fitness_of([texts[i] for i in todo.values()], split)
+            self.n_kernel_evaluations += len(todo)
+            cache.update(zip(todo, new.tolist()))
+            if split == "train":
+                self.cache_log.extend(zip(todo, new.tolist()))
+        return np.array([cache[k] for k in keys]), len(todo)
