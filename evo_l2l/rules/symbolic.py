@@ -211,7 +211,19 @@ def compile_tree(tree, pset: gp.PrimitiveSet) -> tuple[list, list, int]:
 
     emit(0)
     ops, args = fuse(ops, args)
-    return ops, args, depth[1]
+    return ops, args, stack_depth(ops)
+
+
+def stack_depth(ops: list) -> int:
+    """The deepest stack a postfix program reaches."""
+    depth = deepest = 0
+    for op in ops:
+        if op in (OP_VAR, OP_CONST):
+            depth += 1
+        elif op in (OP_ADD, OP_SUB, OP_MUL, OP_DIV):
+            depth -= 1
+        deepest = max(deepest, depth)
+    return max(deepest, 1)
 
 
 def pack_programs(progs: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:

@@ -1,0 +1,108 @@
+"""Symbolic rules: interpreter vs gp.compile, text round trips, equivalence, bloat control."""
+import random
+
+import numpy as np
+import pytest
+from deap import gp
+from hypothesis import given, settings, strategies as st
+
+import naive
+from conftest import random_taskset
+from evo_l2l.learners.symbolic import program_curves
+from evo_l2l.rules import symbolic as sym
+from evo_l2l.tasks import make_boolean_environment
+
+ALL_UNARY = ("neg", "square", "tanh", "pexp")
+
+
+def random_trees(seed, n, pset, max_depth=5):
+    random.seed(seed)
+    return [gp.PrimitiveTree(gp.genHalfAndHalf(pset, 1, max_depth)) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_interpreter_matches_gp_compile_on_random_trees(seed):
+    pset = sym.make_pset("single_layer", ALL_UNARY)
+    trees = random_trees(seed, 12, pset)
+    trees.append(sym.parse_tree("pdiv(a, sub(t, t))", pset))      # protected division by 0
+    tasks = random_taskset(np.random.default_rng(seed))
+    got = program_curves(sym.compile_programs(trees, pset), tasks, 4, 3.0)
+    funcs = [gp.compile(t, pset) for t in trees]   # DEAP's own compilation (tests only)
+    ref = naive.symbolic_curves(funcs, tasks, 4, 3.0)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+
+
+def test_python_function_equals_gp_compile():
+    pset = sym.make_pset("single_layer", ALL_UNARY)
+    rng = np.random.default_rng(0)
+    for tree in random_trees(5, 30, pset):
+        f, g = sym.python_function(tree, pset), gp.compile(tree, pset)
+        for v in rng.uniform(-2, 2, (5, 4)):
+            a, b = f(*v), g(*v)
+            assert a == b or (np.isnan(a) and np.isnan(b))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000))
+def test_tree_text_round_trip_same_program_and_fitness(seed):
+    pset = sym.make_pset("single_layer", ("neg", "square"))
+    (tree,) = random_trees(seed, 1, pset, 4)
+    text = sym.tree_text(tree)
+    again = sym.parse_tree(text, pset)
+    assert sym.tree_text(again) == text
+    p1, p2 = sym.compile_programs([tree], pset), sym.compile_programs([again], pset)
+    for x, y in zip(p1, p2):
+        np.testing.assert_array_equal(x, y)
+    tasks = make_boolean_environment(np.random.default_rng(seed)).select(np.arange(4))
+    np.testing.assert_array_equal(program_curves(p1, tasks, 2), program_curves(p2, tasks, 2))
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os')", "mul(a, b)", "mul(a)", "mul(a, t, o)", "add(a, t", "a t",
+    "lambda: 1", "mul(a, t); x", "eval(1)", "",
+])
+def test_parser_refuses_anything_outside_the_whitelist(text):
+    with pytest.raises(ValueError):
+        sym.parse_tree(text, sym.make_pset())
+
+
+def test_formula_and_delta_detection():
+    pset = sym.make_pset()
+    delta = sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset)
+    assert sym.formula(delta, pset) == "dw = 2*a*(t - o)"
+    assert sym.delta_scale(delta, pset) == 2.0
+    assert sym.delta_scale(sym.parse_tree("mul(a, sub(o, t))", pset), pset) is None   # anti-delta
+    assert sym.delta_scale(sym.parse_tree("mul(a, o)", pset), pset) is None
+    assert sym.delta_scale(sym.parse_tree("mul(w, sub(t, o))", pset), pset) is None
+
+
+def test_fused_leaf_ops_keep_the_arithmetic():
+    pset = sym.make_pset()
+    ops, args, depth = sym.compile_tree(sym.parse_tree("mul(a, sub(t, o))", pset), pset)
+    assert ops == [sym.OP_VAR, sym.OP_VAR, sym.OP_SUBV, sym.OP_MUL] and depth == 2
+
+
+def test_functional_equivalence_cache_merges_equivalent_rules(tmp_path):
+    from evo_l2l.evolution.symbolic_problem import SymbolicRuleProblem
+    from evo_l2l.experiments import PRESETS
+    from evo_l2l.evolution.problem import build_tasks
+    config = PRESETS["chalmers1990-gp"].default_config(population=4, n_generations=2)
+    problem = SymbolicRuleProblem(config, build_tasks(config))
+    texts = ["mul(a, sub(t, o))", "sub(mul(a, t), mul(a, o))", "mul(sub(t, o), a)", "mul(a, o)"]
+    keys = [problem.rule_key(t) for t in texts]
+    assert keys[0] == keys[1] == keys[2] != keys[3]
+    fit, n_new = problem.evaluate(np.array(texts, dtype=object))
+    assert n_new == 2 and fit[0] == fit[1] == fit[2] != fit[3]
+    exact = problem.fitness_of(texts)
+    np.testing.assert_allclose(fit[:3], exact[:3], atol=1e-9)
+
+
+def test_tree_size_stays_bounded(tmp_path):
+    from evo_l2l import open_run
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS["chalmers1990-gp"].default_config(population=30, n_generations=40,
+                                                      gp_max_size=20, gp_max_height=6)
+    start_run(config, str(tmp_path / "gp.h5"))
+    sizes = open_run(str(tmp_path / "gp.h5")).generations["population_size"]
+    assert sizes.max() <= 20
