@@ -42,6 +42,8 @@ class RunConfig:
     gp_constant_steps: int = 0        # hill-climbing steps on the best tree's constants
     # Inner loop (the learners).
     rule_family: str = "chalmers"
+    learner: str = "single_layer"     # single_layer, student or reward (symbolic rules)
+    eta: float = 1.0                  # symbolic rules: w += eta * rule
     n_epochs: int = 10
     clip: float = 20.0
     fitness_measure: str = "mean"     # mean over measurements, or final epoch only
@@ -62,7 +64,8 @@ class RunConfig:
                "selection": ("roulette", "tournament"),
                "crossover": ("two_point", "uniform", "blend"),
                "rule_family": ("chalmers",), "fitness_measure": ("mean", "final"),
-               "task_family": ("linearly_separable",)}
+               "task_family": ("linearly_separable", "student_teacher"),
+               "learner": ("single_layer", "student", "reward")}
 
     def validate(self) -> "RunConfig":
         def need(ok: bool, msg: str) -> None:
@@ -97,7 +100,11 @@ class RunConfig:
         for name in ("crossover_prob", "mutation_indpb", "gp_mutation_prob"):
             v = getattr(self, name)
             need(isinstance(v, (int, float)) and 0.0 <= v <= 1.0, f"{name} must be in [0, 1]; got {v!r}")
-        for name in ("mutation_sigma", "clip", "flush_interval"):
+        need(self.optimizer == "gp" or self.learner == "single_layer",
+             "learners other than single_layer need optimizer 'gp' (symbolic rules)")
+        need((self.learner == "student") == (self.task_family == "student_teacher"),
+             "learner 'student' goes with task_family 'student_teacher' and only with it")
+        for name in ("mutation_sigma", "clip", "flush_interval", "eta"):
             v = getattr(self, name)
             need(isinstance(v, (int, float)) and v > 0 and not math.isnan(v),
                  f"{name} must be > 0; got {v!r}")

@@ -70,3 +70,59 @@ def symbolic_curves(funcs, tasks, n_epochs, clip):
                     W = new
                 out[r, task, e + 1] = perf()
     return out
+
+
+def symbolic_curves_learner(funcs, tasks, n_epochs, clip, learner, eta, seed=0):
+    """Student (linear, 1/(1+MSE)) and reward (stochastic sigmoid) learners, one synapse at a time.
+
+    funcs take the learner's variables: student f(u_target, u, psp),
+    reward f(R, E). The reward learner's coin flips come from the kernel's
+    counter-based noise (the thing under test is the learning, not the RNG),
+    indexed like the kernel: tasks by decreasing pattern count, then outputs.
+    """
+    from evo_l2l.kernels.symbolic import uniform_noise
+    R, T = len(funcs), len(tasks)
+    out = np.zeros((R, T, n_epochs + 1))
+    order = np.argsort(-tasks.n_patterns, kind="stable")
+    seg_base = {}
+    g = 0
+    for task in order:
+        seg_base[task] = g
+        g += tasks.n_outputs[task]
+    for r, f in enumerate(funcs):
+        for task in range(T):
+            p_n, i_n, o_n = tasks.n_patterns[task], tasks.n_inputs[task], tasks.n_outputs[task]
+            X = tasks.X[task, :p_n, :i_n]
+            Y = tasks.Y[task, :p_n, :o_n]
+            W = tasks.W0[task, :o_n, :i_n].copy()
+
+            def perf():
+                with np.errstate(all="ignore"):
+                    if learner == "student":
+                        v = 1.0 / (1.0 + ((Y - X @ W.T) ** 2).mean())
+                    else:
+                        v = 1.0 - np.abs(Y - sigmoid(X @ W.T)).mean()
+                return 0.0 if np.isnan(v) else v
+
+            out[r, task, 0] = perf()
+            for e in range(n_epochs):
+                for p in range(p_n):
+                    with np.errstate(all="ignore"):
+                        s = W @ X[p]
+                    o = s if learner == "student" else sigmoid(s)
+                    new = W.copy()
+                    for j in range(o_n):
+                        if learner == "reward":
+                            y = 1.0 if uniform_noise(seed, seg_base[task] + j, e, p) < o[j] else 0.0
+                            reward = 1.0 if y == Y[p, j] else 0.0
+                        for i in range(i_n):
+                            with np.errstate(all="ignore"):
+                                if learner == "student":
+                                    dw = f(Y[p, j], o[j], X[p, i])
+                                else:
+                                    dw = f(reward, (y - o[j]) * X[p, i])
+                                w = W[j, i] + eta * dw
+                            new[j, i] = w if np.isnan(w) else min(max(w, -clip), clip)
+                    W = new
+                out[r, task, e + 1] = perf()
+    return out

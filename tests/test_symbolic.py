@@ -106,3 +106,31 @@ def test_tree_size_stays_bounded(tmp_path):
     start_run(config, str(tmp_path / "gp.h5"))
     sizes = open_run(str(tmp_path / "gp.h5")).generations["population_size"]
     assert sizes.max() <= 20
+
+
+@pytest.mark.parametrize("learner, seed", [("student", 0), ("student", 1), ("reward", 0), ("reward", 1)])
+def test_other_learners_match_reference(learner, seed):
+    from evo_l2l.tasks import make_student_teacher_tasks
+    pset = sym.make_pset(learner, ("neg", "square"))
+    trees = random_trees(seed, 8, pset, 4)
+    trees.append(sym.parse_tree(sym.KNOWN_RULES_BY_LEARNER[learner]["delta"](0.5), pset))
+    rng = np.random.default_rng(seed)
+    if learner == "student":
+        tasks = make_student_teacher_tasks(rng, shapes=((3, 6, 3), (2, 4, 5)), n_heldout=0)
+    else:
+        tasks = make_boolean_environment(rng, shapes=((2, 4, 2), (3, 8, 3)), n_heldout=0)
+    got = program_curves(sym.compile_programs(trees, pset), tasks, 3, 5.0, learner=learner,
+                         eta=0.3, noise_seed=seed)
+    funcs = [gp.compile(t, pset) for t in trees]
+    ref = naive.symbolic_curves_learner(funcs, tasks, 3, 5.0, learner, 0.3, seed)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+    assert got[-1, :, -1].mean() > got[-1, :, 0].mean()      # the known rule learns
+
+
+def test_known_forms_per_learner():
+    p = sym.make_pset("reward")
+    assert sym.known_form(sym.parse_tree("mul(sub(R, one), mul(two, E))", p), p, "reward") == ("(R - 1)*E", 2.0)
+    assert sym.known_form(sym.parse_tree("mul(E, R)", p), p, "reward")[0] == "R*E"
+    assert sym.known_form(sym.parse_tree("mul(sub(one, R), E)", p), p, "reward") is None
+    q = sym.make_pset("student")
+    assert sym.known_form(sym.parse_tree("mul(psp, sub(u_target, u))", q), q, "student") == ("delta", 1.0)

@@ -45,6 +45,11 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
+def reference_name(problem) -> str:
+    """The known rule shown beside evolved ones."""
+    return "(R - 1)*E rule" if getattr(problem, "learner", "") == "reward" else "delta rule"
+
+
 def _print_summary(result, as_json: bool) -> None:
     from ..analysis.rules import best_delta_rule, describe_rule
     problem, last = result.problem, result.last
@@ -58,11 +63,12 @@ def _print_summary(result, as_json: bool) -> None:
                                "wall_seconds": result.wall_seconds, "best": best,
                                "delta_rule": delta}, indent=2))
         return
-    tag = "  [the delta rule]" if best["is_delta_rule"] else ""
+    form = best.get("known_form") or ("delta" if best["is_delta_rule"] else None)
+    tag = f"  [{'the delta rule' if form == 'delta' else form}]" if form else ""
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")
     click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
-    label = f"delta rule (rate {delta['rate']:g})"
+    label = f"{reference_name(problem)} (rate {delta['rate']:g})"
     click.echo(f"{label:28s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
     click.echo(f"archive: {result.path} ({last.generation + 1} generations, {result.status}, "
                f"{result.wall_seconds:.1f} s)")

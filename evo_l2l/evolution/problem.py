@@ -13,7 +13,7 @@ import numpy as np
 from ..config import RunConfig
 from ..learners import fitness_from_curves, learning_curves
 from ..rules import RULE_FAMILIES
-from ..tasks import TaskSet, make_boolean_environment
+from ..tasks import TaskSet
 
 
 def seed_tree(seed: int) -> dict[str, np.random.SeedSequence]:
@@ -32,9 +32,10 @@ def build_tasks(config: RunConfig) -> TaskSet:
     ss = (np.random.SeedSequence(config.task_seed) if config.task_seed is not None
           else seed_tree(config.seed)["tasks"])
     rng = np.random.default_rng(ss)
-    return make_boolean_environment(rng, shapes=[tuple(s) for s in config.task_shapes],
-                                    n_heldout=config.n_heldout, bias=config.bias,
-                                    init_low=config.init_low, init_high=config.init_high)
+    from ..tasks import TASK_FAMILIES
+    return TASK_FAMILIES[config.task_family](
+        rng, shapes=[tuple(s) for s in config.task_shapes], n_heldout=config.n_heldout,
+        bias=config.bias, init_low=config.init_low, init_high=config.init_high)
 
 
 class ParametricRuleProblem:

@@ -24,14 +24,30 @@ from ..tasks import TaskSet
 N_PROBES = 64
 
 
-def _probe_points() -> tuple[np.ndarray, np.ndarray]:
-    """Fixed probe values of (w, o) and (a, t), the same in every run and version."""
+def _probe_points(learner: str) -> tuple[np.ndarray, np.ndarray]:
+    """Fixed probe values (the same in every run and version) in the kernel's layout.
+
+    Each variable is drawn from the values it takes in its learner (binary
+    targets stay binary, so t*t and t count as the same rule there).
+    """
+    from ..learners.symbolic import LEARNER_LAYOUT
     rng = np.random.default_rng(20261126)
-    w = rng.uniform(-3, 3, N_PROBES)
-    o = rng.uniform(0.01, 0.99, N_PROBES)
-    a = rng.choice([-1.0, 0.0, 1.0, 0.5], N_PROBES) + rng.uniform(-0.1, 0.1, N_PROBES)
-    t = rng.choice([0.0, 1.0], N_PROBES)
-    return np.ascontiguousarray(np.stack([w, o])), np.ascontiguousarray(np.stack([a, t]))
+    draw = {
+        "w": lambda: rng.uniform(-3, 3, N_PROBES),
+        "a": lambda: rng.choice([-1.0, 0.0, 1.0, 0.5], N_PROBES) + rng.uniform(-0.1, 0.1, N_PROBES),
+        "o": lambda: rng.uniform(0.01, 0.99, N_PROBES),
+        "t": lambda: rng.choice([0.0, 1.0], N_PROBES),
+        "u_target": lambda: rng.uniform(-2, 2, N_PROBES),
+        "u": lambda: rng.uniform(-2, 2, N_PROBES),
+        "psp": lambda: rng.uniform(0, 1, N_PROBES),
+        "R": lambda: rng.choice([0.0, 1.0], N_PROBES),
+        "E": lambda: rng.uniform(-1, 1, N_PROBES),
+    }
+    V, PV = np.zeros((4, N_PROBES)), np.zeros((2, N_PROBES))
+    _, kinds, rows = LEARNER_LAYOUT[learner]
+    for name, kind, row in zip(sym.VARIABLES[learner], kinds, rows):
+        (V if kind == 0 else PV)[row] = draw[name]()
+    return V, PV
 
 
 class SymbolicRuleProblem:
@@ -41,7 +57,8 @@ class SymbolicRuleProblem:
 
     def __init__(self, config: RunConfig, tasks: TaskSet):
         self.config = config
-        self.pset = sym.make_pset("single_layer", tuple(config.gp_unary))
+        self.learner = config.learner
+        self.pset = sym.make_pset(self.learner, tuple(config.gp_unary))
         self.tasks = tasks
         self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
         self._views = {k: synapse_views(v) for k, v in self.splits.items()}
@@ -50,7 +67,7 @@ class SymbolicRuleProblem:
         self._compiled: dict[str, tuple] = {}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_log: list = []
-        self._probe_V, self._probe_PV = _probe_points()
+        self._probe_V, self._probe_PV = _probe_points(self.learner)
         self.n_kernel_evaluations = 0
         self.kernel_seconds = 0.0
 
@@ -90,8 +107,10 @@ class SymbolicRuleProblem:
         from ..kernels.symbolic import probe_outputs
         ops, args, lengths, depth = sym.pack_programs([prog])
         out = np.empty((1, N_PROBES))
+        from ..learners.symbolic import LEARNER_LAYOUT
+        _, kinds, rows = LEARNER_LAYOUT[self.learner]
         probe_outputs(ops, args, lengths, depth, self._probe_V, self._probe_PV,
-                      np.array([0, 1, 0, 1]), np.array([0, 0, 1, 1]), out)
+                      np.array(kinds, dtype=np.int64), np.array(rows, dtype=np.int64), out)
         # float32 absorbs last-bit differences between equivalent orderings;
         # non-finite values are mapped to fixed sentinels.
         v = np.nan_to_num(out[0], nan=3.0e38, posinf=2.0e38, neginf=-2.0e38)
@@ -110,18 +129,28 @@ class SymbolicRuleProblem:
     def formula(self, rule: str) -> str:
         return sym.formula(self.tree(rule), self.pset)
 
+    def known_form(self, rule: str):
+        """(name, scale) of the known form the rule is a positive multiple of, or None."""
+        return sym.known_form(self.tree(rule), self.pset, self.learner)
+
     def is_delta_rule(self, rule: str) -> bool:
-        return sym.delta_scale(self.tree(rule), self.pset) is not None
+        form = self.known_form(rule)
+        return form is not None and form[0] == "delta"
 
     def known_rule(self, name: str, rate: float | None = None) -> str:
-        make = sym.KNOWN_RULES[name]
-        return make() if rate is None else make(rate)
+        rules = sym.KNOWN_RULES_BY_LEARNER[self.learner]
+        if name not in rules:
+            raise ValueError(f"no known rule {name!r} for the {self.learner} learner; "
+                             f"known: {', '.join(rules)}")
+        return rules[name](rate)
 
     def rule_key(self, rule: str) -> int:
         return self._compile(rule)[4]
 
     def rule_details(self, rule: str) -> dict:
-        return {"rule": rule, "size": self._compile(rule)[3]}
+        form = self.known_form(rule)
+        return {"rule": rule, "size": self._compile(rule)[3],
+                "known_form": None if form is None else form[0]}
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """Tree texts -> (R, T, E+1) learning curves on a split or a TaskSet."""
@@ -133,7 +162,8 @@ class SymbolicRuleProblem:
         if progs is None:
             return np.zeros((0, len(tasks), self.config.n_epochs + 1))
         t0 = time.perf_counter()
-        out = program_curves(progs, tasks, self.config.n_epochs, self.config.clip, views)
+        out = program_curves(progs, tasks, self.config.n_epochs, self.config.clip, views,
+                             self.learner, self.config.eta, self.config.seed)
         self.kernel_seconds += time.perf_counter() - t0
         return out
 

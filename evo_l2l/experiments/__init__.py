@@ -3,10 +3,11 @@
 Each module has NAME, PAPER, SUMMARY, default_config(**overrides) and
 PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 """
-from . import chalmers1990, chalmers1990_gp, chalmers1990_real
+from . import chalmers1990, chalmers1990_gp, chalmers1990_real, jordan2021
 from ..config import ConfigError
 
-PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real, chalmers1990_gp)}
+PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real, chalmers1990_gp,
+                                jordan2021.error, jordan2021.reward)}
 
 
 def get_preset(name: str):

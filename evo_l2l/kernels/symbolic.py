@@ -127,92 +127,142 @@ def interpret(ops, args, n, V, PV_p, var_kind, var_row, stack, S):
     return stack[0]
 
 
+# Learners (the `learner` argument of train_programs).
+SIGMOID_SUPERVISED, LINEAR_STUDENT, REWARD_MODULATED = 0, 1, 2
+
+
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _outputs(W, a, seg_start, n_seg, seg_s, seg_o):
-    """Sigmoid output of each of the first n_seg (task, output) segments."""
+def _outputs(W, a, seg_start, n_seg, seg_s, seg_o, linear):
+    """Output of each of the first n_seg (task, output) segments: sigmoid or linear."""
     for g in range(n_seg):
         acc = 0.0
         for s in range(seg_start[g], seg_start[g + 1]):
             acc += W[s] * a[s]
         seg_s[g] = acc
-    for g in range(n_seg):     # separate loop: vectorises across segments
-        seg_o[g] = 1.0 / (1.0 + fast_exp(-seg_s[g]))
+    if linear:
+        for g in range(n_seg):
+            seg_o[g] = seg_s[g]
+    else:
+        for g in range(n_seg):     # separate loop: vectorises across segments
+            seg_o[g] = 1.0 / (1.0 + fast_exp(-seg_s[g]))
 
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _measure_all(W, A_pat, T_seg, seg_start, seg_task, n_seg_active, scale, seg_s, seg_o,
-                 err_seg, out):
-    """out[k] = 1 - mean|t - o| of the k-th packed task (0 if its output is NaN)."""
+                 err_seg, out, learner):
+    """out[k]: performance of the k-th packed task, 0 if its output is NaN.
+
+    Sigmoid learners: 1 - mean|t - o| (for the reward learner, o is the
+    probability of answering 1, so this is the expected accuracy). Linear
+    student: 1 / (1 + mean (t - u)^2).
+    """
+    linear = learner == LINEAR_STUDENT
     n_seg = seg_task.shape[0]
     for g in range(n_seg):
         err_seg[g] = 0.0
     for p in range(A_pat.shape[0]):
         n_g = n_seg_active[p]
-        _outputs(W, A_pat[p], seg_start, n_g, seg_s, seg_o)
-        for g in range(n_g):
-            err_seg[g] += abs(T_seg[p, g] - seg_o[g])
+        _outputs(W, A_pat[p], seg_start, n_g, seg_s, seg_o, linear)
+        if linear:
+            for g in range(n_g):
+                d = T_seg[p, g] - seg_o[g]
+                err_seg[g] += d * d
+        else:
+            for g in range(n_g):
+                err_seg[g] += abs(T_seg[p, g] - seg_o[g])
     for k in range(out.shape[0]):
         out[k] = 0.0
     for g in range(n_seg):
         out[seg_task[g]] += err_seg[g]
     for k in range(out.shape[0]):
-        v = 1.0 - out[k] * scale[k]
+        e = out[k] * scale[k]
+        v = 1.0 / (1.0 + e) if linear else 1.0 - e
         out[k] = v if v == v else 0.0
 
 
+@njit(cache=True, inline="always")
+def uniform_noise(seed, g, epoch, p):
+    """A uniform [0, 1) draw from a counter (splitmix64): reproducible, no stored state."""
+    x = np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(g) * np.uint64(0xBF58476D1CE4E5B9)
+    x += np.uint64(epoch) * np.uint64(0x94D049BB133111EB) + np.uint64(p) + np.uint64(1)
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return float(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
-def train_programs_single_layer(ops, args, lengths, depth, W0_packed, A_pat, PV, T_seg,
-                                seg_start, seg_of, seg_task, n_seg_active, scale, n_epochs,
-                                clip, perf):
-    """Every program trains a single-layer sigmoid net on every task; fills perf (R, K, E+1).
+def train_programs(ops, args, lengths, depth, W0_packed, A_pat, PV, T_seg, seg_start, seg_of,
+                   seg_task, n_seg_active, scale, n_epochs, clip, learner, eta, var_kind,
+                   var_row, noise_seed, perf):
+    """Every program trains every task's neuron(s) online; fills perf (R, K, E+1).
 
     Synapses are packed task after task (no padding; see learners/symbolic.py),
     tasks sorted by decreasing pattern count, so at pattern p the tasks still
     learning form a prefix: segments [0, n_seg_active[p]) of (task, output)
     pairs and their synapses [0, seg_start[n_seg_active[p]]). A_pat (P, S):
-    input a of each synapse at pattern p; PV (P, 2, S): a and t, the pattern
-    variables; T_seg (P, G): target of each segment. Variables w, a, o, t are
-    V[0] (the live weights), PV[p, 0], V[1], PV[p, 1]. perf is in packed
-    task order.
+    input of each synapse at pattern p; PV (P, 2, S): input and target, the
+    pattern variables; T_seg (P, G): target of each segment. perf is in packed
+    task order. Each update is w += eta * rule, then clipped to [-clip, clip].
+
+    State rows V: 0 w, 1 o (the output), 2 R (reward), 3 E (eligibility).
+    A rule's variable k is V[var_row[k]] if var_kind[k] == 0, else
+    PV[p, var_row[k]]. Learners:
+      SIGMOID_SUPERVISED  o = sigmoid(w.x)
+      LINEAR_STUDENT      o = w.x (the target is a teacher's output)
+      REWARD_MODULATED    o = p = sigmoid(w.x); the neuron answers y = 1 with
+                          probability p (counter-based noise), R = 1 if y equals
+                          the target else 0, E = (y - p) * x (REINFORCE's
+                          eligibility)
     """
-    var_kind = np.array([0, 1, 0, 1])
-    var_row = np.array([0, 0, 1, 1])
     R = ops.shape[0]
     K = scale.shape[0]
     P = A_pat.shape[0]
     S = W0_packed.shape[0]
     G = seg_task.shape[0]
+    linear = learner == LINEAR_STUDENT
     for r in prange(R):
-        V = np.empty((2, S))
+        V = np.zeros((4, S))
         for s in range(S):
             V[0, s] = W0_packed[s]
         stack = np.empty((depth, S))
         seg_s = np.empty(G)
         seg_o = np.empty(G)
+        seg_y = np.empty(G)
         err_seg = np.empty(G)
         m = np.empty(K)
         _measure_all(V[0], A_pat, T_seg, seg_start, seg_task, n_seg_active, scale, seg_s,
-                     seg_o, err_seg, m)
+                     seg_o, err_seg, m, learner)
         for k in range(K):
             perf[r, k, 0] = m[k]
         for epoch in range(n_epochs):
             for p in range(P):
                 n_g = n_seg_active[p]
                 n_s = seg_start[n_g]
-                _outputs(V[0], A_pat[p], seg_start, n_g, seg_s, seg_o)
+                _outputs(V[0], A_pat[p], seg_start, n_g, seg_s, seg_o, linear)
                 for s in range(n_s):
                     V[1, s] = seg_o[seg_of[s]]
+                if learner == REWARD_MODULATED:
+                    for g in range(n_g):
+                        y = 1.0 if uniform_noise(noise_seed, g, epoch, p) < seg_o[g] else 0.0
+                        seg_y[g] = y
+                    for s in range(n_s):
+                        g = seg_of[s]
+                        V[2, s] = 1.0 if seg_y[g] == T_seg[p, g] else 0.0
+                        V[3, s] = (seg_y[g] - seg_o[g]) * A_pat[p, s]
                 dw = interpret(ops[r], args[r], lengths[r], V, PV[p], var_kind, var_row,
                                stack, n_s)
                 for s in range(n_s):
-                    w = V[0, s] + dw[s]
+                    w = V[0, s] + eta * dw[s]
                     if w > clip:
                         w = clip
                     elif w < -clip:
                         w = -clip
                     V[0, s] = w
             _measure_all(V[0], A_pat, T_seg, seg_start, seg_task, n_seg_active, scale, seg_s,
-                         seg_o, err_seg, m)
+                         seg_o, err_seg, m, learner)
             for k in range(K):
                 perf[r, k, epoch + 1] = m[k]
 

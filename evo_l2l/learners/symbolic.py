@@ -42,24 +42,44 @@ def synapse_views(tasks: TaskSet) -> dict:
             "scale": 1.0 / ordered.astype(np.float64)}
 
 
+# learner name -> (kernel code, var_kind, var_row) for its variables, in the
+# order rules/symbolic.VARIABLES lists them (see kernels/symbolic.train_programs).
+LEARNER_LAYOUT = {
+    "single_layer": (0, (0, 1, 0, 1), (0, 0, 1, 1)),   # w, a, o, t
+    "student": (1, (1, 0, 1), (1, 1, 0)),              # u_target, u, psp
+    "reward": (2, (0, 0), (2, 3)),                     # R, E
+}
+
+
 def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 20.0,
-                   views: dict | None = None) -> np.ndarray:
-    """Learning curves (R, T, n_epochs + 1) of compiled programs (ops, args, lengths, depth)."""
+                   views: dict | None = None, learner: str = "single_layer", eta: float = 1.0,
+                   noise_seed: int = 0) -> np.ndarray:
+    """Learning curves (R, T, n_epochs + 1) of compiled programs (ops, args, lengths, depth).
+
+    learner: single_layer (sigmoid, supervised), student (linear neuron
+    matching a teacher) or reward (stochastic sigmoid neuron, reward only).
+    Each update is w += eta * rule(...), clipped to [-clip, clip].
+    """
     ops, args, lengths, depth = programs
     if n_epochs < 0 or not clip > 0:
         raise ValueError("n_epochs must be >= 0 and clip > 0")
+    if learner not in LEARNER_LAYOUT:
+        raise ValueError(f"unknown learner {learner!r}; known: {', '.join(LEARNER_LAYOUT)}")
+    code, kind, row = LEARNER_LAYOUT[learner]
     R, T = ops.shape[0], len(tasks)
     if R == 0 or T == 0:
         return np.zeros((R, T, n_epochs + 1))
     v = views if views is not None else synapse_views(tasks)
     packed = np.zeros((R, T, n_epochs + 1))
-    from ..kernels.symbolic import train_programs_single_layer
-    train_programs_single_layer(np.ascontiguousarray(ops, dtype=np.int32),
-                                np.ascontiguousarray(args, dtype=np.float64),
-                                np.ascontiguousarray(lengths, dtype=np.int64), int(depth),
-                                v["W0_packed"], v["A_pat"], v["PV"], v["T_seg"], v["seg_start"],
-                                v["seg_of"], v["seg_task"], v["n_seg_active"], v["scale"],
-                                int(n_epochs), float(clip), packed)
+    from ..kernels.symbolic import train_programs
+    train_programs(np.ascontiguousarray(ops, dtype=np.int32),
+                   np.ascontiguousarray(args, dtype=np.float64),
+                   np.ascontiguousarray(lengths, dtype=np.int64), int(depth),
+                   v["W0_packed"], v["A_pat"], v["PV"], v["T_seg"], v["seg_start"],
+                   v["seg_of"], v["seg_task"], v["n_seg_active"], v["scale"],
+                   int(n_epochs), float(clip), int(code), float(eta),
+                   np.array(kind, dtype=np.int64), np.array(row, dtype=np.int64),
+                   int(noise_seed), packed)
     perf = np.empty_like(packed)
     perf[:, v["order"]] = packed
     return perf

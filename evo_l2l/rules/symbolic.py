@@ -78,7 +78,9 @@ FIXED_CONSTANTS = {"one": 1.0, "two": 2.0, "half": 0.5}
 
 # Local variables of each learner (order = row of the kernel's variable matrix).
 VARIABLES = {
-    "single_layer": ("w", "a", "o", "t"),
+    "single_layer": ("w", "a", "o", "t"),        # weight, input, output, target
+    "student": ("u_target", "u", "psp"),         # Jordan et al. 2021, error-driven
+    "reward": ("R", "E"),                        # Jordan et al. 2021, reward-driven
 }
 
 
@@ -330,6 +332,50 @@ def delta_scale(tree, pset: gp.PrimitiveSet) -> float | None:
     if value.imag != 0 or not value.real > 0 or not math.isfinite(value.real):
         return None
     return float(value.real)
+
+
+def _scaled(rate, body: str) -> str:
+    return body if rate is None or rate == 1.0 else f"mul({float(rate)!r}, {body})"
+
+
+# learner -> name -> rule text as a function of an optional rate.
+KNOWN_RULES_BY_LEARNER = {
+    "single_layer": {"delta": lambda rate=None: _scaled(rate, "mul(a, sub(t, o))"),
+                     "hebb": lambda rate=None: _scaled(rate, "mul(a, o)"),
+                     "none": lambda rate=None: "0.0"},
+    "student": {"delta": lambda rate=None: _scaled(rate, "mul(psp, sub(u_target, u))"),
+                "none": lambda rate=None: "0.0"},
+    "reward": {"delta": lambda rate=None: _scaled(rate, "mul(sub(R, one), E)"),
+               "reinforce": lambda rate=None: _scaled(rate, "mul(R, E)"),
+               "none": lambda rate=None: "0.0"},
+}
+
+# learner -> [(name, sympy template)]: a rule is that form if rule / template
+# simplifies to a positive number.
+FORM_TEMPLATES = {
+    "single_layer": [("delta", lambda v: v["a"] * (v["t"] - v["o"]))],
+    "student": [("delta", lambda v: v["psp"] * (v["u_target"] - v["u"]))],
+    "reward": [("(R - 1)*E", lambda v: (v["R"] - 1) * v["E"]), ("R*E", lambda v: v["R"] * v["E"])],
+}
+
+
+def known_form(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
+    """(name, c) if the rule is c times a known form with c > 0, else None."""
+    import sympy
+    expr = to_sympy(tree, pset)
+    symbols = {n: sympy.Symbol(n) for n in pset.arguments}
+    for name, template in FORM_TEMPLATES.get(learner, []):
+        t = template(symbols)
+        try:
+            ratio = sympy.simplify(expr / t)
+        except Exception:
+            continue
+        if ratio.free_symbols or not ratio.is_number:
+            continue
+        value = complex(ratio)
+        if value.imag == 0 and value.real > 0 and math.isfinite(value.real):
+            return name, float(value.real)
+    return None
 
 
 def delta_rule_text(rate: float = 1.0) -> str:

@@ -1,0 +1,80 @@
+#!/usr/bin/env python
+"""Symbolic-rule presets over seeds: how often is the known rule found?
+
+    python scripts/reproduce_gp.py --preset chalmers1990-gp [--seeds 10] [--generations 200] [--size-run 1000]
+    python scripts/reproduce_gp.py --preset jordan2021-error --seeds 6
+    python scripts/reproduce_gp.py --preset jordan2021-reward --seeds 8
+
+Per seed: the best rule simplified by sympy, the known form it matches (a
+positive multiple of the delta rule a*(t - o) or psp*(u_target - u), or of
+(R - 1)*E / R*E), its train and held-out fitness beside the known rule's at
+its best rate. Then, optionally, tree size per generation of one long run.
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+
+from evo_l2l import open_run
+from evo_l2l.analysis.rules import best_delta_rule, describe_rule
+from evo_l2l.evolution.run import start_run
+from evo_l2l.cli.run import reference_name
+from evo_l2l.experiments import get_preset
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="chalmers1990-gp")
+    ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--generations", type=int, default=None, help="default: the preset's")
+    ap.add_argument("--size-run", type=int, default=0, help="generations of the size run (0: skip)")
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    preset = get_preset(args.preset)
+    args.out = args.out or f"runs/repro_{args.preset}"
+    if args.generations is None:
+        args.generations = preset.default_config().n_generations
+    os.makedirs(args.out, exist_ok=True)
+    t0 = time.perf_counter()
+    rows = []
+    print(f"{'seed':>4} {'form':>10} {'train':>7} {'held-out':>8} {'known train':>11} {'known held':>10}  best rule")
+    forms = []
+    for seed in range(args.seeds):
+        config = preset.default_config(seed=seed, n_generations=args.generations)
+        res = start_run(config, os.path.join(args.out, f"seed{seed}.h5"), force=True)
+        p = res.problem
+        best = describe_rule(p, p.rule_of_genome(res.last.hof_genome))
+        delta = best_delta_rule(p)
+        forms.append(best.get("known_form"))
+        rows.append((forms[-1] is not None, best["fitness"], best["heldout_fitness"],
+                     delta["fitness"], delta["heldout_fitness"]))
+        print(f"{seed:>4} {forms[-1] or '-':>10} {best['fitness']:7.4f} "
+              f"{best['heldout_fitness']:8.4f} {delta['fitness']:11.4f} {delta['heldout_fitness']:10.4f}"
+              f"  {best['formula']}", flush=True)
+    r = np.array(rows, dtype=float)
+    counts = {f: forms.count(f) for f in sorted({f for f in forms if f})}
+    paper = preset.PAPER_NUMBERS.get("delta_rediscoveries", ("-", ""))
+    print(f"\nknown forms found (positive multiples): "
+          f"{', '.join(f'{k}: {v}' for k, v in counts.items()) or 'none'} of {len(rows)} seeds")
+    print(f"paper: {paper[0]} [{paper[1]}]")
+    print(f"mean best fitness {r[:, 1].mean():.4f} (held-out {r[:, 2].mean():.4f}); "
+          f"{reference_name(p)} at its best rate {r[:, 3].mean():.4f} (held-out {r[:, 4].mean():.4f})")
+    print(f"{args.seeds} runs x {args.generations} generations in {time.perf_counter() - t0:.1f} s")
+    if args.size_run:
+        path = os.path.join(args.out, "size_run.h5")
+        t1 = time.perf_counter()
+        start_run(preset.default_config(seed=0, n_generations=args.size_run), path, force=True)
+        g = open_run(path).generations
+        size = g["population_size"]
+        print(f"\ntree size per generation, seed 0, {args.size_run} generations "
+              f"({time.perf_counter() - t1:.1f} s; static limits: height 8, 32 nodes)")
+        print(f"{'generation':>10} {'min':>5} {'mean':>6} {'max':>5} {'best-so-far':>11} {'fitness max':>11}")
+        step = max(1, args.size_run // 10)
+        for gen in list(range(0, args.size_run, step)) + [args.size_run - 1]:
+            print(f"{gen:>10} {size[gen].min():>5} {size[gen].mean():6.1f} {size[gen].max():>5} "
+                  f"{g['best_so_far_size'][gen]:>11} {g['fitness_max'][gen]:11.4f}")
+
+
+if __name__ == "__main__":
+    main()
