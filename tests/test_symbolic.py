@@ -134,3 +134,10 @@ def test_known_forms_per_learner():
     assert sym.known_form(sym.parse_tree("mul(sub(one, R), E)", p), p, "reward") is None
     q = sym.make_pset("student")
     assert sym.known_form(sym.parse_tree("mul(psp, sub(u_target, u))", q), q, "student") == ("delta", 1.0)
+
+
+def test_reward_baseline_forms():
+    p = sym.make_pset("reward")
+    form = sym.known_form(sym.parse_tree("mul(E, sub(R, 0.63))", p), p, "reward")
+    assert form[0] == "(R - 0.63)*E" and form[1] == 1.0
+    assert sym.known_form(sym.parse_tree("mul(E, sub(R, two))", p), p, "reward") is None

@@ -359,11 +359,36 @@ FORM_TEMPLATES = {
 }
 
 
+def _baseline_form(expr, v) -> tuple[str, float] | None:
+    """c * (R - b) * E with c > 0 and a reward baseline 0 <= b <= 1: ('(R - b)*E', c)."""
+    import sympy
+    R, E = v["R"], v["E"]
+    try:
+        q = sympy.expand(sympy.simplify(expr / E))
+        poly = sympy.Poly(q, R)
+    except Exception:
+        return None
+    if poly.degree() != 1 or q.free_symbols - {R}:
+        return None
+    slope, intercept = (complex(c) for c in poly.all_coeffs())
+    if slope.imag or intercept.imag or not slope.real > 0:
+        return None
+    b = -intercept.real / slope.real
+    if not -1e-12 <= b <= 1 + 1e-12:
+        return None
+    name = "R*E" if abs(b) < 1e-12 else "(R - 1)*E" if abs(b - 1) < 1e-12 else f"(R - {b:.3g})*E"
+    return name, float(slope.real)
+
+
 def known_form(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
     """(name, c) if the rule is c times a known form with c > 0, else None."""
     import sympy
     expr = to_sympy(tree, pset)
     symbols = {n: sympy.Symbol(n) for n in pset.arguments}
+    if learner == "reward":
+        hit = _baseline_form(expr, symbols)
+        if hit is not None:
+            return hit
     for name, template in FORM_TEMPLATES.get(learner, []):
         t = template(symbols)
         try:
