@@ -55,8 +55,9 @@ def main() -> None:
     r = np.array(rows, dtype=float)
     counts = {f: forms.count(f) for f in sorted({f for f in forms if f})}
     paper = preset.PAPER_NUMBERS.get("delta_rediscoveries", ("-", ""))
-    print(f"\nknown forms found (positive multiples): "
-          f"{', '.join(f'{k}: {v}' for k, v in counts.items()) or 'none'} of {len(rows)} seeds")
+    found = sum(1 for f in forms if f)
+    print(f"\nknown forms found (positive multiples): {found} of {len(rows)} seeds"
+          + (f" ({', '.join(f'{k}: {v}' for k, v in counts.items())})" if counts else ""))
     print(f"paper: {paper[0]} [{paper[1]}]")
     print(f"mean best fitness {r[:, 1].mean():.4f} (held-out {r[:, 2].mean():.4f}); "
           f"{reference_name(p)} at its best rate {r[:, 3].mean():.4f} (held-out {r[:, 4].mean():.4f})")

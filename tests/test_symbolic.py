@@ -141,3 +141,11 @@ def test_reward_baseline_forms():
     form = sym.known_form(sym.parse_tree("mul(E, sub(R, 0.63))", p), p, "reward")
     assert form[0] == "(R - 0.63)*E" and form[1] == 1.0
     assert sym.known_form(sym.parse_tree("mul(E, sub(R, two))", p), p, "reward") is None
+
+
+def test_reward_forms_use_binary_reward():
+    p = sym.make_pset("reward")
+    # E * (R*R - 0.5): with R in {0, 1} this is (R - 0.5) * E
+    assert sym.known_form(sym.parse_tree("mul(E, sub(mul(R, R), half))", p), p, "reward")[0] == "(R - 0.5)*E"
+    # E**3 terms are not of the form
+    assert sym.known_form(sym.parse_tree("mul(E, mul(E, sub(R, half)))", p), p, "reward") is None

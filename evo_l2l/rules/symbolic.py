@@ -360,24 +360,30 @@ FORM_TEMPLATES = {
 
 
 def _baseline_form(expr, v) -> tuple[str, float] | None:
-    """c * (R - b) * E with c > 0 and a reward baseline 0 <= b <= 1: ('(R - b)*E', c)."""
+    """c * (R - b) * E with c > 0 and a reward baseline 0 <= b <= 1: ('(R - b)*E', c).
+
+    The reward learner's R is 0 or 1, so any rule g(R) * E is such a form
+    when g(1) > g(0) and b = -g(0) / (g(1) - g(0)) lies in [0, 1].
+    """
     import sympy
     R, E = v["R"], v["E"]
     try:
-        q = sympy.expand(sympy.simplify(expr / E))
-        poly = sympy.Poly(q, R)
-    except Exception:
+        q = sympy.simplify(expr / E)
+        if q.free_symbols - {R}:
+            return None
+        g0, g1 = complex(q.subs(R, 0)), complex(q.subs(R, 1))
+    except (TypeError, ValueError, ZeroDivisionError):
         return None
-    if poly.degree() != 1 or q.free_symbols - {R}:
+    if g0.imag or g1.imag or not all(map(math.isfinite, (g0.real, g1.real))):
         return None
-    slope, intercept = (complex(c) for c in poly.all_coeffs())
-    if slope.imag or intercept.imag or not slope.real > 0:
+    slope = g1.real - g0.real
+    if not slope > 0:
         return None
-    b = -intercept.real / slope.real
+    b = -g0.real / slope
     if not -1e-12 <= b <= 1 + 1e-12:
         return None
     name = "R*E" if abs(b) < 1e-12 else "(R - 1)*E" if abs(b - 1) < 1e-12 else f"(R - {b:.3g})*E"
-    return name, float(slope.real)
+    return name, float(slope)
 
 
 def known_form(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
