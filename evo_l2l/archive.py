@@ -57,6 +57,13 @@ def _py_state_tuple(words: np.ndarray, gauss: float) -> tuple:
     return (3, tuple(int(w) for w in words), None if np.isnan(gauss) else float(gauss))
 
 
+def _optimizer_state_size(config, problem) -> int:
+    if config.optimizer == "cmaes":
+        from .evolution.cmaes_ops import state_size
+        return state_size(problem.genome_length)
+    return 0
+
+
 class ArchiveWriter:
     """Appends GenerationRecords to an archive; use as a loop hook."""
 
@@ -103,6 +110,14 @@ class ArchiveWriter:
         import h5py
         if os.path.exists(path) and not force:
             raise ArchiveError(f"{path} exists; pass --force to overwrite it")
+        if os.path.exists(path):
+            try:
+                live = writer_alive(open_run(path, populations=False))
+            except ArchiveError:
+                live = None
+            if live:
+                raise ArchiveError(f"{path}: is being written by a live run ({live}); "
+                                   "stop it before overwriting")
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise ArchiveError(f"output folder {parent} does not exist")
@@ -166,6 +181,8 @@ class ArchiveWriter:
                 s.create_dataset("cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
                 s.create_dataset("cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
                 s.create_dataset("py_random_gauss", data=np.nan)
+                s.create_dataset("optimizer_state", shape=(_optimizer_state_size(config, problem),),
+                                 dtype="f8")
         except BaseException:
             if os.path.exists(tmp):
                 os.remove(tmp)
@@ -178,9 +195,22 @@ class ArchiveWriter:
             self.flush()
 
     def flush(self) -> None:
-        """Appends buffered rows, then the resume state of the last one (in that order)."""
+        """Appends buffered rows, then the resume state of the last one (in that order).
+
+        SIGINT and SIGTERM are held back during the writes, so a second Ctrl-C
+        cannot leave a state half from one generation and half from another.
+        """
         if not self._buffer:
             return
+        import signal
+        held = {signal.SIGINT, signal.SIGTERM}
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            self._flush()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _flush(self) -> None:
         t0 = time.perf_counter()
         recs, self._buffer = self._buffer, []
         n0, n = self.n_rows, len(recs)
@@ -234,6 +264,8 @@ class ArchiveWriter:
         words, gauss = _py_state_arrays(last.py_random_state)
         st["py_random_state"][...] = words
         st["py_random_gauss"][()] = gauss
+        if last.optimizer_state is not None and len(last.optimizer_state):
+            st["optimizer_state"][...] = last.optimizer_state
         st["elapsed"][()] = last.elapsed
         st["heartbeat"][()] = time.time()
         # The generation counter goes last: a reader trusts rows up to it.
@@ -286,6 +318,11 @@ class Run:
         if gen < 0:
             raise ArchiveError(f"{self.path}: holds no complete generation to resume from")
         genomes = s["population_genome"]
+        same = (np.array_equal(np.asarray(genomes), np.asarray(g["population_genome"][gen]))
+                and np.array_equal(s["population_fitness"], g["population_fitness"][gen]))
+        if not same:
+            raise ArchiveError(f"{self.path}: resume state does not match generation {gen} "
+                               "of the table; the archive is damaged")
         best = int(np.argmax(s["population_fitness"]))
         fields = [k[len("population_"):] for k in g
                   if k.startswith("population_") and k not in ("population_genome", "population_fitness")]
@@ -295,7 +332,8 @@ class Run:
             np.asarray(s["hof_genome"]), {k: g[f"best_so_far_{k}"][gen] for k in fields},
             float(s["hof_fitness"]), float(s["hof_heldout_fitness"]),
             int(s["hof_generation"]), float(s["elapsed"]),
-            _py_state_tuple(s["py_random_state"], float(s["py_random_gauss"])))
+            _py_state_tuple(s["py_random_state"], float(s["py_random_gauss"])),
+            np.asarray(s.get("optimizer_state", np.zeros(0))))
 
 
 def _stored_eof(path: str) -> int | None:
@@ -398,7 +436,8 @@ def open_run(path: str, populations: bool = True) -> Run:
             tasks = TaskSet(*(t[k][()] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
                                                    "n_outputs", "split")),
                             family=_text(t.attrs.get("family", "")),
-                            params=json.loads(_text(t.attrs.get("params", "{}"))))
+                            params=json.loads(_text(t.attrs.get("params", "{}"))),
+                            direction=t["direction"][()] if "direction" in t else None)
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
@@ -423,11 +462,12 @@ def writer_alive(run) -> str | None:
         except PermissionError:
             return writer
         return writer if int(pid) != os.getpid() else None
-    fresh = time.time() - run.heartbeat < max(10.0, 3 * run.config.flush_interval)
+    # The heartbeat moves once per flush, i.e. at least once per generation.
+    fresh = time.time() - run.heartbeat < max(120.0, 3 * run.config.flush_interval)
     return writer if fresh else None
 
 
-def prepare_resume(path: str, n_generations: int | None) -> tuple[Run, str]:
+def prepare_resume(path: str, n_generations: int | None, force: bool = False) -> tuple[Run, str]:
     """Copies the archive up to its last complete generation into a temp file.
 
     Returns the run and the temp file, which ArchiveWriter(publish_from=...)
@@ -437,9 +477,10 @@ def prepare_resume(path: str, n_generations: int | None) -> tuple[Run, str]:
     """
     import h5py
     run = open_run(path)
-    live = writer_alive(run)
+    live = None if force else writer_alive(run)
     if live:
-        raise ArchiveError(f"{path}: is being written by a live run ({live}); stop it first")
+        raise ArchiveError(f"{path}: is being written by a live run ({live}); stop it first "
+                           "(or pass --force if that process is gone)")
     if run.n_generations_done < 1:
         raise ArchiveError(f"{path}: holds no complete generation to resume from")
     n = run.n_generations_done
@@ -458,8 +499,11 @@ def prepare_resume(path: str, n_generations: int | None) -> tuple[Run, str]:
                 new[...] = run.generations[name]
             if n_generations is not None:
                 dst["state"]["n_generations_target"][()] = n_generations
+        copy = open_run(tmp)
+        copy.resume_record()          # refuses a damaged state before anything is replaced
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    return open_run(tmp), tmp
+    copy.path = path
+    return copy, tmp

@@ -31,6 +31,7 @@ class RunConfig:
     mutation_indpb: float = 0.01      # per-gene probability of mutation
     mutation_sigma: float = 0.5       # Gaussian mutation, real genomes only
     elitism: int = 1
+    cma_sigma: float = 0.5            # CMA-ES: initial step size (mean starts at 0)
     # Genetic programming (optimizer = "gp"), see evolution/gp_ops.py.
     gp_variant: str = "generational"  # generational or mu_plus_lambda
     gp_init_depth: int = 3            # initial trees: half-and-half, depth 1..this
@@ -43,7 +44,8 @@ class RunConfig:
     # Inner loop (the learners).
     rule_family: str = "chalmers"
     learner: str = "single_layer"     # single_layer, student or reward (symbolic rules)
-    eta: float = 1.0                  # symbolic rules: w += eta * rule
+    eta: float = 1.0                  # symbolic and Volterra rules: w += eta * rule
+    l1_penalty: float = 0.0           # parametric rules: fitness -= l1_penalty * sum |coef|
     n_epochs: int = 10
     clip: float = 20.0
     fitness_measure: str = "mean"     # mean over measurements, or final epoch only
@@ -60,11 +62,11 @@ class RunConfig:
     fitness_cache: bool = True
     flush_interval: float = 1.0       # seconds between archive flushes
 
-    CHOICES = {"optimizer": ("ga", "gp"), "gp_variant": ("generational", "mu_plus_lambda"), "genome": ("bits", "real"),
+    CHOICES = {"optimizer": ("ga", "gp", "cmaes"), "gp_variant": ("generational", "mu_plus_lambda"), "genome": ("bits", "real"),
                "selection": ("roulette", "tournament"),
                "crossover": ("two_point", "uniform", "blend"),
-               "rule_family": ("chalmers",), "fitness_measure": ("mean", "final"),
-               "task_family": ("linearly_separable", "student_teacher"),
+               "rule_family": ("chalmers", "volterra"), "fitness_measure": ("mean", "final"),
+               "task_family": ("linearly_separable", "student_teacher", "gaussian_pca"),
                "learner": ("single_layer", "student", "reward")}
 
     def validate(self) -> "RunConfig":
@@ -79,7 +81,7 @@ class RunConfig:
                      "gp_constant_steps"):
             v = getattr(self, name)
             need(isinstance(v, int) and not isinstance(v, bool), f"{name} must be an integer; got {v!r}")
-        need(self.seed >= 0, "seed must be >= 0")
+        need(0 <= self.seed < 2 ** 63, "seed must be in 0..2^63-1")
         need(self.task_seed is None or (isinstance(self.task_seed, int) and self.task_seed >= 0),
              "task_seed must be a non-negative integer or null")
         need(self.n_generations >= 1, "n_generations must be >= 1")
@@ -90,6 +92,8 @@ class RunConfig:
         need(1 <= self.gp_init_depth <= self.gp_max_height <= 17,
              "need 1 <= gp_init_depth <= gp_max_height <= 17")
         need(self.gp_max_size >= 3, "gp_max_size must be >= 3")
+        need(self.gp_variant != "mu_plus_lambda" or self.crossover_prob + self.gp_mutation_prob <= 1.0,
+             "mu_plus_lambda needs crossover_prob + gp_mutation_prob <= 1")
         need(self.gp_constant_steps >= 0, "gp_constant_steps must be >= 0")
         need(isinstance(self.parsimony_size, (int, float)) and
              (self.parsimony_size == 0 or 1.0 <= self.parsimony_size <= 2.0),
@@ -104,7 +108,16 @@ class RunConfig:
              "learners other than single_layer need optimizer 'gp' (symbolic rules)")
         need((self.learner == "student") == (self.task_family == "student_teacher"),
              "learner 'student' goes with task_family 'student_teacher' and only with it")
-        for name in ("mutation_sigma", "clip", "flush_interval", "eta"):
+        need((self.rule_family == "volterra") == (self.task_family == "gaussian_pca")
+             or self.optimizer == "gp",
+             "rule_family 'volterra' goes with task_family 'gaussian_pca' and only with it")
+        need(not (self.rule_family == "volterra" and self.genome == "bits"),
+             "rule_family 'volterra' needs genome 'real'")
+        need(isinstance(self.l1_penalty, (int, float)) and 0 <= self.l1_penalty < float("inf"),
+             "l1_penalty must be a number >= 0")
+        need(self.optimizer != "cmaes" or (self.genome == "real" and self.population >= 4),
+             "optimizer 'cmaes' needs genome 'real' and population >= 4")
+        for name in ("mutation_sigma", "clip", "flush_interval", "eta", "cma_sigma"):
             v = getattr(self, name)
             need(isinstance(v, (int, float)) and v > 0 and not math.isnan(v),
                  f"{name} must be > 0; got {v!r}")
@@ -119,10 +132,14 @@ class RunConfig:
                              and all(isinstance(x, int) and x >= 0 for x in s)
                              for s in self.task_shapes))
         need(shapes_ok, "task_shapes must be a list of [count, patterns, inputs] integer triples")
-        need(all(1 <= s[2] <= 20 and 2 <= s[1] <= 2 ** s[2] for s in self.task_shapes),
-             "each task shape needs 1..20 inputs and 2..2^inputs patterns")
+        if self.task_family == "linearly_separable":
+            need(all(1 <= s[2] <= 20 and 2 <= s[1] <= 2 ** s[2] for s in self.task_shapes),
+                 "each task shape needs 1..20 inputs and 2..2^inputs patterns")
+        else:
+            need(all(1 <= s[2] <= 1000 and 1 <= s[1] <= 100_000 for s in self.task_shapes),
+                 "each task shape needs 1..1000 inputs and 1..100000 patterns")
         n_tasks = sum(s[0] for s in self.task_shapes)
-        need(0 <= self.n_heldout < n_tasks, f"n_heldout must be in 0..{n_tasks - 1}")
+        need(1 <= self.n_heldout < n_tasks, f"n_heldout must be in 1..{n_tasks - 1}")
         return self
 
     def to_dict(self) -> dict:

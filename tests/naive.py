@@ -126,3 +126,37 @@ def symbolic_curves_learner(funcs, tasks, n_epochs, clip, learner, eta, seed=0):
                     W = new
                 out[r, task, e + 1] = perf()
     return out
+
+
+def volterra_curves(coef, tasks, n_epochs, clip, eta):
+    """dw_i = eta * sum_abc A_abc x_i^a y^b w_i^c for a linear neuron, one rule at a time."""
+    R, T = len(coef), len(tasks)
+    out = np.zeros((R, T, n_epochs + 1))
+    for r in range(R):
+        A = coef[r].reshape(3, 3, 3)
+        for task in range(T):
+            n_p, n_i = tasks.n_patterns[task], tasks.n_inputs[task]
+            X = tasks.X[task, :n_p, :n_i]
+            d = tasks.direction[task, :n_i]
+            w = tasks.W0[task, 0, :n_i].copy()
+
+            def perf():
+                with np.errstate(all="ignore"):
+                    norm = np.linalg.norm(w)
+                    v = abs(w @ d) / norm * np.exp(-(norm - 1) ** 2) if norm > 0 else 0.0
+                return 0.0 if np.isnan(v) else v
+
+            out[r, task, 0] = perf()
+            for e in range(n_epochs):
+                for p in range(n_p):
+                    with np.errstate(all="ignore"):
+                        y = w @ X[p]
+                        dw = np.zeros(n_i)
+                        for a in range(3):
+                            for b in range(3):
+                                for c in range(3):
+                                    dw += A[a, b, c] * X[p] ** a * y ** b * w ** c
+                        w = w + eta * dw
+                    w = np.where(np.isnan(w), w, np.clip(w, -clip, clip))
+                out[r, task, e + 1] = perf()
+    return out

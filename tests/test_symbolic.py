@@ -42,6 +42,12 @@ def test_python_function_equals_gp_compile():
             assert a == b or (np.isnan(a) and np.isnan(b))
 
 
+def test_parsing_does_not_touch_random():
+    state = random.getstate()
+    sym.parse_tree("mul(a, add(0.5, sub(t, -1.25)))", sym.make_pset())
+    assert random.getstate() == state
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000))
 def test_tree_text_round_trip_same_program_and_fitness(seed):
@@ -70,10 +76,13 @@ def test_formula_and_delta_detection():
     pset = sym.make_pset()
     delta = sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset)
     assert sym.formula(delta, pset) == "dw = 2*a*(t - o)"
-    assert sym.delta_scale(delta, pset) == 2.0
-    assert sym.delta_scale(sym.parse_tree("mul(a, sub(o, t))", pset), pset) is None   # anti-delta
-    assert sym.delta_scale(sym.parse_tree("mul(a, o)", pset), pset) is None
-    assert sym.delta_scale(sym.parse_tree("mul(w, sub(t, o))", pset), pset) is None
+    form = lambda text: sym.known_form(sym.parse_tree(text, pset), pset, "single_layer")
+    assert form("mul(two, sub(mul(a, t), mul(o, a)))") == ("delta", 2.0)
+    assert form("mul(a, sub(o, t))") is None            # anti-delta
+    assert form("mul(a, o)") is None
+    assert form("mul(w, sub(t, o))") is None
+    # sympy cancels the a's, but protected division returns 1 where a = 0
+    assert form("pdiv(mul(a, mul(a, sub(t, o))), a)") is None
 
 
 def test_fused_leaf_ops_keep_the_arithmetic():
@@ -140,6 +149,8 @@ def test_reward_baseline_forms():
     p = sym.make_pset("reward")
     form = sym.known_form(sym.parse_tree("mul(E, sub(R, 0.63))", p), p, "reward")
     assert form[0] == "(R - 0.63)*E" and form[1] == 1.0
+    assert sym.known_form(sym.parse_tree("mul(E, sub(R, pdiv(R, R)))", p), p, "reward")[0] == "(R - 1)*E"
+    assert sym.known_form(sym.parse_tree("pdiv(mul(E, mul(E, R)), E)", p), p, "reward") is None
     assert sym.known_form(sym.parse_tree("mul(E, sub(R, two))", p), p, "reward") is None
 
 

@@ -39,8 +39,9 @@ DELTA_RATES = 2.0 ** np.arange(-8, 9)
 
 
 def best_delta_rule(problem) -> dict:
-    """The delta rule at the rate (a power of two in 2^-8..2^8) best on the training tasks."""
-    rules = [problem.known_rule("delta", r) for r in DELTA_RATES]
+    """The reference rule (delta; Oja for Volterra rules) at the power-of-two rate in
+    2^-8..2^8 that does best on the training tasks."""
+    rules = [problem.known_rule(problem.reference_rule, r) for r in DELTA_RATES]
     fit = problem.fitness_of(rules, "train")
     best = int(np.argmax(fit))
     return describe_rule(problem, rules[best], rate=float(DELTA_RATES[best]))

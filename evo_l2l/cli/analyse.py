@@ -36,8 +36,11 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
         raise ConfigError(str(exc)) from None
     out = []
     for spec, (label, rule) in zip(rules, chosen):
-        d = {"rule": spec, "label": label, "formula": problem.formula(rule),
-             "tasks": which, **learning_curve(problem, rule, tasks)}
+        try:
+            d = {"rule": spec, "label": label, "formula": problem.formula(rule),
+                 "tasks": which, **learning_curve(problem, rule, tasks)}
+        except ValueError as exc:
+            raise ConfigError(f"cannot evaluate rule {spec!r}: {exc}") from None
         out.append(d)
     if as_json:
         click.echo(json.dumps(out, indent=2))

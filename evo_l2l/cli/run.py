@@ -47,7 +47,9 @@ class _Progress:
 
 def reference_name(problem) -> str:
     """The known rule shown beside evolved ones."""
-    return "(R - 1)*E rule" if getattr(problem, "learner", "") == "reward" else "delta rule"
+    if getattr(problem, "learner", "") == "reward":
+        return "(R - 1)*E rule"
+    return "Oja's rule" if problem.reference_rule == "oja" else "delta rule"
 
 
 def _print_summary(result, as_json: bool) -> None:
@@ -64,7 +66,8 @@ def _print_summary(result, as_json: bool) -> None:
                                "delta_rule": delta}, indent=2))
         return
     form = best.get("known_form") or ("delta" if best["is_delta_rule"] else None)
-    tag = f"  [{'the delta rule' if form == 'delta' else form}]" if form else ""
+    names = {"delta": "the delta rule", "oja": "Oja's rule"}
+    tag = f"  [{names.get(form, form)}]" if form else ""
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")
     click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
@@ -131,9 +134,11 @@ def _finish(result, as_json: bool) -> None:
 @click.argument("archive", type=click.Path(dir_okay=False))
 @click.option("--generations", "n_generations", type=click.IntRange(min=1),
               help="New total number of generations (default: the run's own).")
+@click.option("--force", is_flag=True,
+              help="Resume even if the archive looks live (its writer was on another host, or its pid was reused).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def resume(archive, n_generations, quiet, as_json):
+def resume(archive, n_generations, force, quiet, as_json):
     """Continue an interrupted (or finished) run exactly where its ARCHIVE ends."""
     from ..archive import ArchiveError, open_run
     from ..evolution.run import resume_run
@@ -144,7 +149,7 @@ def resume(archive, n_generations, quiet, as_json):
                            f"(asked for {target})")
     progress = _Progress(target, run.n_generations_done, quiet or as_json)
     try:
-        result = resume_run(archive, n_generations, hooks=[progress])
+        result = resume_run(archive, n_generations, hooks=[progress], force=force)
     finally:
         progress.close()
     _finish(result, as_json)

@@ -92,7 +92,8 @@ class GPOperators:
         for _ in range(self.config.gp_constant_steps):
             trial = self.tb.clone(ind)
             for i in consts:
-                node = type(ind[i])()
+                cls = type(ind[i])
+                node = cls.__new__(cls)       # no draw from random: the value is set below
                 node.value = round(ind[i].value + random.gauss(0.0, 0.1 + 0.1 * abs(ind[i].value)), 4)
                 trial[i] = node
             del trial.fitness.values

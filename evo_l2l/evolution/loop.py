@@ -37,6 +37,7 @@ class GenerationRecord:
     hof_generation: int
     elapsed: float               # seconds of evolution so far, over all sessions
     py_random_state: tuple       # random.getstate() at the end of this generation
+    optimizer_state: np.ndarray = None   # e.g. CMA-ES mean, step size, covariance (else empty)
 
 
 HookFn = Callable[[GenerationRecord], None]
@@ -46,6 +47,9 @@ def make_operators(config: RunConfig, problem):
     if config.optimizer == "gp":
         from .gp_ops import GPOperators
         return GPOperators(config, problem)
+    if config.optimizer == "cmaes":
+        from .cmaes_ops import CMAESOperators
+        return CMAESOperators(config, problem)
     from .ga import GAOperators
     return GAOperators(config, problem)
 
@@ -83,6 +87,8 @@ def evolve(problem, config: RunConfig, hooks: Iterable[HookFn] = (),
     else:
         r = resume_from
         random.setstate(r.py_random_state)
+        if hasattr(ops, "set_state"):
+            ops.set_state(np.asarray(r.optimizer_state))
         pop = ops.from_genomes(r.genomes, r.fitness)
         generation, elapsed0 = r.generation, r.elapsed
         hof = (r.hof_genome.copy(), r.hof_fitness, r.hof_heldout, r.hof_generation)
@@ -101,7 +107,8 @@ def evolve(problem, config: RunConfig, hooks: Iterable[HookFn] = (),
             record = GenerationRecord(
                 generation, genomes, problem.describe(genomes), fitness, n_eval, best,
                 best_heldout, hof[0], hof_extra, hof[1], hof[2], hof[3],
-                elapsed0 + time.perf_counter() - t0, random.getstate())
+                elapsed0 + time.perf_counter() - t0, random.getstate(),
+                ops.get_state() if hasattr(ops, "get_state") else np.zeros(0))
             for hook in hooks:
                 hook(record)
         if generation + 1 >= config.n_generations or should_stop():

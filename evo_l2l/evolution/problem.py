@@ -51,6 +51,8 @@ class ParametricRuleProblem:
         self.family = RULE_FAMILIES[config.rule_family]
         self.tasks = tasks
         self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
+        if config.genome == "bits" and not hasattr(self.family, "decode_bits"):
+            raise ValueError(f"rule family {config.rule_family!r} has no bit genome; use genome 'real'")
         if config.genome == "bits":
             self.genome_length, self.genome_dtype = self.family.N_BITS, np.uint8
             self._decode = self.family.decode_bits
@@ -98,23 +100,35 @@ class ParametricRuleProblem:
     def rule_key(self, rule) -> bytes:
         return (np.asarray(rule, dtype=np.float64) + 0.0).tobytes()
 
+    @property
+    def reference_rule(self) -> str:
+        """The known rule evolved ones are compared with (delta, or Oja for Volterra rules)."""
+        return self.family.REFERENCE_RULE
+
     def rule_details(self, rule) -> dict:
         from ..analysis.rules import known_rule_distance
         return {"coefficients": {n: float(c) for n, c in zip(self.family.COEF_NAMES, rule)},
-                "distance_to_known_rules": known_rule_distance(self.family, rule)}
+                "distance_to_known_rules": known_rule_distance(self.family, rule),
+                "known_form": self.reference_rule if self.is_delta_rule(rule) else None}
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, 11) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
         tasks = self.splits[split] if isinstance(split, str) else split
         rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.family.N_COEF)
         t0 = time.perf_counter()
-        out = learning_curves(rules, tasks, self.config.n_epochs, self.config.clip)
+        out = self.family.curves(rules, tasks, self.config)
         self.kernel_seconds += time.perf_counter() - t0
         return out
 
     def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
+        """Mean task performance, minus l1_penalty * sum |coefficients| (0 by default)."""
         rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.family.N_COEF)
-        return fitness_from_curves(self.curves(rules, split), self.config.fitness_measure)
+        fit = fitness_from_curves(self.curves(rules, split), self.config.fitness_measure)
+        if self.config.l1_penalty:
+            with np.errstate(invalid="ignore"):
+                penalty = self.config.l1_penalty * np.abs(self.family.effective(rules)).sum(axis=1)
+            fit = np.where(np.isfinite(penalty), fit - penalty, -np.inf)
+        return fit
 
     fitness_of_coef = fitness_of
 

@@ -6,6 +6,7 @@ higher level (meta-evolution) or be called from a notebook or a cluster job.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import threading
 import time
@@ -89,15 +90,21 @@ def start_run(config: RunConfig, path: str, force: bool = False,
 
 
 def resume_run(path: str, n_generations: int | None = None,
-               hooks: Iterable[Callable] = ()) -> RunResult:
+               hooks: Iterable[Callable] = (), force: bool = False) -> RunResult:
     """Continues an archived run from its last complete generation.
 
     n_generations: the new total (default: the run's own target).
     """
-    run, tmp = prepare_resume(path, n_generations)
-    target = int(run.state["n_generations_target"])
-    config = RunConfig.from_dict({**run.config.to_dict(), "n_generations": target})
-    problem = make_problem(config, run.tasks)
-    problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
+    run, tmp = prepare_resume(path, n_generations, force)
+    try:
+        target = int(run.state["n_generations_target"])
+        config = RunConfig.from_dict({**run.config.to_dict(), "n_generations": target})
+        problem = make_problem(config, run.tasks)
+        problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
+        record = run.resume_record()
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
     writer = ArchiveWriter(path, config.flush_interval, publish_from=tmp)
-    return _drive(writer, config, problem, hooks, run.resume_record())
+    return _drive(writer, config, problem, hooks, record)

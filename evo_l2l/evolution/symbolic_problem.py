@@ -129,6 +129,8 @@ class SymbolicRuleProblem:
     def formula(self, rule: str) -> str:
         return sym.formula(self.tree(rule), self.pset)
 
+    reference_rule = "delta"    # for the reward learner, KNOWN_RULES maps it to (R - 1)*E
+
     def known_form(self, rule: str):
         """(name, scale) of the known form the rule is a positive multiple of, or None."""
         return sym.known_form(self.tree(rule), self.pset, self.learner)

@@ -1,6 +1,6 @@
 """Rule families: genome <-> kernel coefficients <-> formula, and known rules."""
-from . import chalmers
+from . import chalmers, volterra
 
-RULE_FAMILIES = {"chalmers": chalmers}
+RULE_FAMILIES = {"chalmers": chalmers, "volterra": volterra}
 
-__all__ = ["chalmers", "RULE_FAMILIES"]
+__all__ = ["chalmers", "volterra", "RULE_FAMILIES"]

@@ -134,8 +134,14 @@ def hebb_rule(rate: float = 1.0) -> np.ndarray:
     return coef
 
 
-def no_learning() -> np.ndarray:
+def no_learning(rate: float = 1.0) -> np.ndarray:
     return np.zeros(N_COEF)
 
 
 KNOWN_RULES = {"delta": delta_rule, "hebb": hebb_rule, "none": no_learning}
+REFERENCE_RULE = "delta"
+
+
+def curves(coef, tasks, config):
+    from ..learners import learning_curves
+    return learning_curves(coef, tasks, config.n_epochs, config.clip)

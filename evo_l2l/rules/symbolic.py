@@ -150,7 +150,9 @@ def parse_tree(text: str, pset: gp.PrimitiveSet) -> gp.PrimitiveTree:
             raise ValueError(f"rule {text!r} ends too early")
         name, number, punct = tokens[k]
         if number is not None:
-            node = erc()
+            # __new__, not erc(): calling the class draws a random value from
+            # stdlib random, which would shift a resumed run's random stream.
+            node = erc.__new__(erc)
             node.value = float(number)
             nodes.append(node)
             return k + 1
@@ -173,7 +175,12 @@ def parse_tree(text: str, pset: gp.PrimitiveSet) -> gp.PrimitiveTree:
             k += 1
         return k
 
-    end = parse(0)
+    if len(tokens) > 20_000:
+        raise ValueError("rule text too long")
+    try:
+        end = parse(0)
+    except RecursionError:
+        raise ValueError("rule nested too deeply") from None
     if end != len(tokens):
         raise ValueError(f"trailing text in rule {text!r}")
     return gp.PrimitiveTree(nodes)
@@ -315,25 +322,6 @@ def formula(tree, pset: gp.PrimitiveSet) -> str:
     return f"dw = {text}"
 
 
-def delta_scale(tree, pset: gp.PrimitiveSet) -> float | None:
-    """c if the rule is c * a * (t - o) with c > 0 (the delta rule), else None."""
-    import sympy
-    names = pset.arguments
-    if not {"a", "o", "t"} <= set(names):
-        return None
-    a, o, t = (sympy.Symbol(n) for n in ("a", "o", "t"))
-    try:
-        ratio = sympy.simplify(to_sympy(tree, pset) / (a * (t - o)))
-    except Exception:
-        return None
-    if ratio.free_symbols or not ratio.is_number:
-        return None
-    value = complex(ratio)
-    if value.imag != 0 or not value.real > 0 or not math.isfinite(value.real):
-        return None
-    return float(value.real)
-
-
 def _scaled(rate, body: str) -> str:
     return body if rate is None or rate == 1.0 else f"mul({float(rate)!r}, {body})"
 
@@ -382,12 +370,55 @@ def _baseline_form(expr, v) -> tuple[str, float] | None:
     b = -g0.real / slope
     if not -1e-12 <= b <= 1 + 1e-12:
         return None
-    name = "R*E" if abs(b) < 1e-12 else "(R - 1)*E" if abs(b - 1) < 1e-12 else f"(R - {b:.3g})*E"
+    name = "R*E" if abs(b) < 1e-12 else "(R - 1)*E" if abs(b - 1) < 1e-12 else f"(R - {b:.6g})*E"
     return name, float(slope)
 
 
+def _agrees_numerically(tree, pset, reference, learner: str) -> bool:
+    """Checks a symbolic match on points where protected division bites (zeros included).
+
+    sympy treats pdiv as plain division, so pdiv(a*x, a) 'simplifies' to x
+    although the kernel returns 1 where a = 0.
+    """
+    f = python_function(tree, pset)
+    values = {"w": (-1.5, 0.0, 0.7), "a": (-1.0, 0.0, 1.0), "o": (0.0, 0.3, 0.9), "t": (0.0, 1.0),
+              "u_target": (-1.0, 0.0, 0.8), "u": (-0.5, 0.0, 1.2), "psp": (0.0, 0.4, 1.0),
+              "R": (0.0, 1.0), "E": (-0.6, 0.0, 0.5)}
+    import itertools
+    for point in itertools.product(*(values[n] for n in pset.arguments)):
+        got, want = f(*point), reference(dict(zip(pset.arguments, point)))
+        if not (abs(got - want) <= 1e-9 * max(1.0, abs(want))):
+            return False
+    return True
+
+
 def known_form(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
-    """(name, c) if the rule is c times a known form with c > 0, else None."""
+    """(name, c) if the rule is c times a known form with c > 0, else None.
+
+    Found symbolically (sympy), then confirmed numerically, protected division included.
+    """
+    hit = _known_form_symbolic(tree, pset, learner)
+    if hit is None:
+        return None
+    name, c = hit
+    if learner == "reward":
+        if name == "R*E":
+            b = 0.0
+        elif name == "(R - 1)*E":
+            b = 1.0
+        else:
+            b = float(name[len("(R - "):-len(")*E")])
+        # b is printed with 3 significant digits: compare with a loose tolerance.
+        f = python_function(tree, pset)
+        ok = all(abs(f(R, E) - c * (R - b) * E) <= 2e-3 * max(1.0, abs(c)) for R in (0.0, 1.0)
+                 for E in (-0.6, 0.0, 0.5))
+        return hit if ok else None
+    refs = {"single_layer": lambda v: c * v["a"] * (v["t"] - v["o"]),
+            "student": lambda v: c * v["psp"] * (v["u_target"] - v["u"])}
+    return hit if _agrees_numerically(tree, pset, refs[learner], learner) else None
+
+
+def _known_form_symbolic(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
     import sympy
     expr = to_sympy(tree, pset)
     symbols = {n: sympy.Symbol(n) for n in pset.arguments}

@@ -28,6 +28,7 @@ class TaskSet:
     split: np.ndarray
     family: str = ""
     params: dict = field(default_factory=dict)
+    direction: np.ndarray | None = None   # (T, I) unit vector a task's weights should find (PCA tasks)
 
     def __post_init__(self) -> None:
         self.X = np.ascontiguousarray(self.X, dtype=np.float64)
@@ -37,6 +38,10 @@ class TaskSet:
             setattr(self, name, np.ascontiguousarray(getattr(self, name), dtype=np.int64))
         self.split = np.ascontiguousarray(self.split, dtype=np.int8)
         T = self.X.shape[0]
+        if self.direction is not None:
+            self.direction = np.ascontiguousarray(self.direction, dtype=np.float64)
+            if self.direction.shape != (T, self.X.shape[2]):
+                raise ValueError("task directions must have shape (T, I)")
         ok = (self.X.ndim == 3 and self.Y.ndim == 3 and self.W0.ndim == 3
               and self.Y.shape[:2] == self.X.shape[:2]
               and self.W0.shape == (T, self.Y.shape[2], self.X.shape[2])
@@ -65,12 +70,16 @@ class TaskSet:
             idx = np.asarray(which)
         return TaskSet(self.X[idx], self.Y[idx], self.W0[idx], self.n_patterns[idx],
                        self.n_inputs[idx], self.n_outputs[idx], self.split[idx],
-                       self.family, dict(self.params))
+                       self.family, dict(self.params),
+                       None if self.direction is None else self.direction[idx])
 
     def synapse_updates_per_epoch(self) -> int:
         """Synaptic updates one rule makes in one epoch over all tasks."""
         return int(np.sum(self.n_patterns * self.n_inputs * self.n_outputs))
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"X": self.X, "Y": self.Y, "W0": self.W0, "n_patterns": self.n_patterns,
-                "n_inputs": self.n_inputs, "n_outputs": self.n_outputs, "split": self.split}
+        out = {"X": self.X, "Y": self.Y, "W0": self.W0, "n_patterns": self.n_patterns,
+               "n_inputs": self.n_inputs, "n_outputs": self.n_outputs, "split": self.split}
+        if self.direction is not None:
+            out["direction"] = self.direction
+        return out

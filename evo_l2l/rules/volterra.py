@@ -1,0 +1,105 @@
+"""The Volterra (Taylor) rule family of Confavreux et al. (2020): 27 terms.
+
+    dw = eta * sum_{a,b,c in 0..2} A_abc x^a y^b w^c
+
+x: the presynaptic input, y: the postsynaptic output, w: the weight; eta is
+fixed by the config, so the overall scale of A is the learning rate. Oja's
+rule is A_110 = 1, A_021 = -1 (dw = x y - y^2 w); plain Hebb is A_110 = 1.
+Coefficients are rows of 27 floats in the order a*9 + b*3 + c [V in the
+follow-up code, per shared/REFERENCES.md]. Genomes are those floats.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+N_COEF = 27
+INDEX = {(a, b, c): a * 9 + b * 3 + c for a in range(3) for b in range(3) for c in range(3)}
+COEF_NAMES = tuple(f"A{a}{b}{c}" for (a, b, c) in INDEX)
+
+
+def _term(a: int, b: int, c: int) -> str:
+    parts = [f"{v}^{p}" if p > 1 else v for v, p in (("x", a), ("y", b), ("w", c)) if p]
+    return "*".join(parts) or "1"
+
+
+TERM_NAMES = tuple(_term(*abc) for abc in INDEX)
+
+
+def decode_real(genomes: np.ndarray) -> np.ndarray:
+    g = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
+    if g.shape[1] != N_COEF:
+        raise ValueError(f"a Volterra genome has {N_COEF} genes, got {g.shape[1]}")
+    return g.copy()
+
+
+def effective(coef: np.ndarray) -> np.ndarray:
+    """The term coefficients actually applied (before eta): A itself."""
+    return np.asarray(coef, dtype=np.float64)
+
+
+def oja_rule(rate: float = 1.0) -> np.ndarray:
+    coef = np.zeros(N_COEF)
+    coef[INDEX[1, 1, 0]], coef[INDEX[0, 2, 1]] = rate, -rate
+    return coef
+
+
+def hebb_rule(rate: float = 1.0) -> np.ndarray:
+    coef = np.zeros(N_COEF)
+    coef[INDEX[1, 1, 0]] = rate
+    return coef
+
+
+def no_learning(rate: float = 1.0) -> np.ndarray:
+    return np.zeros(N_COEF)
+
+
+KNOWN_RULES = {"oja": oja_rule, "hebb": hebb_rule, "none": no_learning}
+REFERENCE_RULE = "oja"
+
+
+def oja_distance(coef: np.ndarray) -> tuple[float, float, float]:
+    """After dividing by A110: (|A110' - 1|, |A021' + 1|, largest |other|); inf if A110 <= 0."""
+    coef = np.asarray(coef, dtype=np.float64)
+    a110 = coef[INDEX[1, 1, 0]]
+    if not a110 > 0:
+        return np.inf, np.inf, np.inf
+    n = coef / a110
+    others = np.delete(n, [INDEX[1, 1, 0], INDEX[0, 2, 1]])
+    return 0.0, abs(n[INDEX[0, 2, 1]] + 1.0), float(np.max(np.abs(others)))
+
+
+def is_oja_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
+    """Oja's rule up to a positive rate: after dividing by A110, A021 within tol of -1
+    and every other coefficient under tol (the issue's recovery criterion)."""
+    _, d021, other = oja_distance(coef)
+    return bool(d021 <= tol and other < tol)
+
+
+def is_delta_rule(coef: np.ndarray) -> bool:
+    """The family's reference rule (Oja), so summaries can flag it like the delta rule."""
+    return is_oja_rule(coef)
+
+
+def formula(coef: np.ndarray, tol: float = 0.0) -> str:
+    """'dw = 0.5*x*y - 0.5*y^2*w' (terms with |A| <= tol dropped)."""
+    coef = np.asarray(coef, dtype=np.float64)
+    if not np.all(np.isfinite(coef)):
+        return "dw = (non-finite coefficients)"
+    parts = []
+    for c, name in zip(coef, TERM_NAMES):
+        if abs(c) <= tol:
+            continue
+        mag = abs(c)
+        body = name if name != "1" else f"{mag:.4g}"
+        if name != "1" and mag != 1:
+            body = f"{mag:.4g}*{name}"
+        parts.append(("- " if c < 0 else "+ ") + body)
+    if not parts:
+        return "dw = 0"
+    text = " ".join(parts)
+    return "dw = " + (text[2:] if text.startswith("+ ") else "-" + text[2:])
+
+
+def curves(coef, tasks, config):
+    from ..learners.linear_neuron import volterra_curves
+    return volterra_curves(coef, tasks, config.n_epochs, config.clip, config.eta)
