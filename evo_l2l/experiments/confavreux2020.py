@@ -24,11 +24,11 @@ SUMMARY = "27-term Volterra rule for a linear neuron on Gaussian inputs; does Oj
 def default_config(**overrides) -> RunConfig:
     base = RunConfig(preset=NAME, optimizer="cmaes", cma_sigma=0.5,
                      rule_family="volterra", task_family="gaussian_pca",
-                     task_shapes=[[30, 100, 5]], n_heldout=10, genome="real",
+                     task_shapes=[[30, 200, 5]], n_heldout=10, genome="real",
                      selection="tournament", tournament_size=3, crossover="blend",
                      crossover_prob=0.5, mutation_indpb=0.1, mutation_sigma=0.1, elitism=2,
-                     population=60, n_generations=400, n_epochs=5, eta=0.02, clip=20.0,
-                     fitness_measure="final", l1_penalty=0.002, init_low=-1.0, init_high=1.0)
+                     population=60, n_generations=600, n_epochs=5, eta=0.02, clip=20.0,
+                     fitness_measure="final", l1_penalty=0.01, init_low=-1.0, init_high=1.0)
     return RunConfig.from_dict(overrides, base)
 
 
