@@ -8,7 +8,7 @@ import numpy as np
 from ..evolution.problem import build_tasks, make_problem
 from ..tasks import TaskSet
 
-RULE_SPECS = "best, gen:G, top:K, delta, delta:RATE, hebb, hebb:RATE, none"
+RULE_SPECS = "best, gen:G, top:K, or a known rule of the family (delta, oja, hebb, none...) with an optional :RATE"
 
 
 def problem_for(run):
@@ -19,7 +19,7 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
     """A rule named on the command line -> (label, rule). ValueError if unknown."""
     g = run.generations
     name, _, arg = spec.partition(":")
-    known = ("delta", "hebb", "none")
+    known = problem.known_rule_names()
     if name == "best" and not arg:
         gen = int(run.state["generation"])
         return (f"best (generation {int(g['best_so_far_generation'][gen])})",
@@ -45,10 +45,10 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
         gen, rule = rules[-1]
         return f"#{k} (generation {gen})", rule
     if name in known:
-        if name == "delta" and not arg:
+        if name == problem.reference_rule and not arg:
             from .rules import best_delta_rule
             rate = best_delta_rule(problem)["rate"]
-            return f"delta rule (rate {rate:g})", problem.known_rule("delta", rate)
+            return f"{name} rule (rate {rate:g})", problem.known_rule(name, rate)
         if arg:
             if name == "none":
                 raise ValueError("none takes no rate")
@@ -58,7 +58,8 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
                 raise ValueError(f"{name}:RATE needs a number, got {arg!r}") from None
             return f"{name} rule (rate {rate:g})", problem.known_rule(name, rate)
         return ("no learning" if name == "none" else f"{name} rule"), problem.known_rule(name)
-    raise ValueError(f"unknown rule {spec!r}; expected one of: {RULE_SPECS}")
+    raise ValueError(f"unknown rule {spec!r}; expected best, gen:G, top:K or one of "
+                     f"{', '.join(known)} (optionally with :RATE)")
 
 
 def tasks_from_spec(run, which: str, n_tasks: int | None = None, seed: int = 0) -> TaskSet:

@@ -23,7 +23,7 @@ def fitness_axes(ax, runs) -> None:
         ax.plot(x, g["best_heldout_fitness"], color=c, lw=1, ls="-.", alpha=0.8,
                 label=f"{name}: held-out (best of generation)")
     ax.set_xlabel("generation")
-    ax.set_ylabel("fitness (1 - mean|t - o|)")
+    ax.set_ylabel(f"fitness ({problem_for(runs[0]).performance})")
     ax.set_title("fitness per generation")
     ax.legend(fontsize=7, loc="lower right")
     ax.grid(alpha=0.3)
@@ -50,12 +50,19 @@ def coefficient_axes(ax, run) -> None:
     fam = problem.family
     eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
     x = run.generations["generation"]
+    final = np.abs(eff[-1])
+    # Many terms: name only those that matter at the end; the rest are thin grey.
+    big = final >= 0.05 * final.max() if len(fam.TERM_NAMES) > 12 and final.max() > 0 else final >= 0
     for j, name in enumerate(fam.TERM_NAMES):
-        if np.any(eff[:, j] != 0):
-            ax.plot(x, eff[:, j], lw=1.2, label=name, drawstyle="steps-post")
+        if not np.any(eff[:, j] != 0):
+            continue
+        if big[j]:
+            ax.plot(x, eff[:, j], lw=1.4, label=name, drawstyle="steps-post")
+        else:
+            ax.plot(x, eff[:, j], lw=0.6, color="0.6", alpha=0.6, drawstyle="steps-post")
     ax.set_yscale("symlog", linthresh=0.01)
     ax.set_xlabel("generation")
-    ax.set_ylabel("k0 * k_i (symlog)")
+    ax.set_ylabel(f"{getattr(fam, 'COEF_LABEL', 'coefficient')} (symlog)")
     ax.set_title(f"best-so-far rule's coefficients\n{os.path.basename(run.path)}", fontsize=9)
     ax.legend(fontsize=7, ncol=2, loc="best")
     ax.grid(alpha=0.3)
@@ -67,7 +74,7 @@ def learning_curve_axes(ax, runs) -> None:
         tasks = run.tasks.select("heldout")
         if len(tasks) == 0:
             tasks = run.tasks.select("train")
-        for spec, ls in (("best", "-"), ("delta", "--")):
+        for spec, ls in (("best", "-"), (problem.reference_rule, "--")):
             label, rule = rule_from_spec(run, problem, spec)
             curve = learning_curve(problem, rule, tasks)
             prefix = f"{os.path.basename(run.path)}: " if len(runs) > 1 else ""

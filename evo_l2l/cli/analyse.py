@@ -10,9 +10,10 @@ from . import main
 
 @main.command()
 @click.argument("archive", type=click.Path(dir_okay=False))
-@click.option("--rule", "rules", multiple=True, default=("best", "delta"), show_default=True,
-              help="Rule to evaluate, repeatable: best, gen:G, top:K, delta, delta:RATE, "
-                   "hebb, hebb:RATE, none.")
+@click.option("--rule", "rules", multiple=True, default=("best", "reference"), show_default=True,
+              help="Rule to evaluate, repeatable: best, gen:G, top:K, reference (the family's "
+                   "known rule at its best rate: delta or oja), or a known rule such as delta, "
+                   "delta:RATE, oja, hebb, none.")
 @click.option("--tasks", "which", type=click.Choice(["train", "heldout", "fresh"]),
               default="heldout", show_default=True,
               help="Stored tasks of a split, or freshly sampled tasks of the same family.")
@@ -31,6 +32,7 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
     problem = problem_for(run)
     try:
         tasks = tasks_from_spec(run, which, n_tasks, seed)
+        rules = tuple(problem.reference_rule if r == "reference" else r for r in rules)
         chosen = [rule_from_spec(run, problem, spec) for spec in rules]
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
@@ -45,7 +47,8 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
     if as_json:
         click.echo(json.dumps(out, indent=2))
         return
-    click.echo(f"{out[0]['n_tasks']} {which} tasks; performance = 1 - mean|t - o|, mean over tasks")
+    click.echo(f"{out[0]['n_tasks']} {which} tasks; performance = {problem.performance}, "
+               "mean over tasks")
     for d in out:
         click.echo(f"\n{d['label']}: {d['formula']}")
         click.echo(f"  fitness (mean over measurements) {d['fitness_mean']:.4f}   "

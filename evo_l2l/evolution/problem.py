@@ -93,12 +93,23 @@ class ParametricRuleProblem:
     def is_delta_rule(self, rule) -> bool:
         return bool(self.family.is_delta_rule(rule))
 
+    def known_rule_names(self) -> tuple:
+        return tuple(self.family.KNOWN_RULES)
+
     def known_rule(self, name: str, rate: float | None = None):
+        if name not in self.family.KNOWN_RULES:
+            raise ValueError(f"no known rule {name!r} in this family; known: "
+                             f"{', '.join(self.family.KNOWN_RULES)}")
         make = self.family.KNOWN_RULES[name]
         return make() if rate is None else make(rate)
 
     def rule_key(self, rule) -> bytes:
         return (np.asarray(rule, dtype=np.float64) + 0.0).tobytes()
+
+    @property
+    def performance(self) -> str:
+        """How one task's performance is measured (for labels)."""
+        return self.family.PERFORMANCE
 
     @property
     def reference_rule(self) -> str:

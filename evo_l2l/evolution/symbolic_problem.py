@@ -131,6 +131,11 @@ class SymbolicRuleProblem:
 
     reference_rule = "delta"    # for the reward learner, KNOWN_RULES maps it to (R - 1)*E
 
+    @property
+    def performance(self) -> str:
+        return {"single_layer": "1 - mean|t - o|", "student": "1 / (1 + mean (u_target - u)^2)",
+                "reward": "1 - mean|t - p| (expected accuracy)"}[self.learner]
+
     def known_form(self, rule: str):
         """(name, scale) of the known form the rule is a positive multiple of, or None."""
         return sym.known_form(self.tree(rule), self.pset, self.learner)
@@ -138,6 +143,9 @@ class SymbolicRuleProblem:
     def is_delta_rule(self, rule: str) -> bool:
         form = self.known_form(rule)
         return form is not None and form[0] == "delta"
+
+    def known_rule_names(self) -> tuple:
+        return tuple(sym.KNOWN_RULES_BY_LEARNER[self.learner])
 
     def known_rule(self, name: str, rate: float | None = None) -> str:
         rules = sym.KNOWN_RULES_BY_LEARNER[self.learner]

@@ -140,6 +140,8 @@ def no_learning(rate: float = 1.0) -> np.ndarray:
 
 KNOWN_RULES = {"delta": delta_rule, "hebb": hebb_rule, "none": no_learning}
 REFERENCE_RULE = "delta"
+PERFORMANCE = "1 - mean|t - o|"
+COEF_LABEL = "k0 * k_i"
 
 
 def curves(coef, tasks, config):

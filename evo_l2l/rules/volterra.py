@@ -55,6 +55,8 @@ def no_learning(rate: float = 1.0) -> np.ndarray:
 
 KNOWN_RULES = {"oja": oja_rule, "hebb": hebb_rule, "none": no_learning}
 REFERENCE_RULE = "oja"
+PERFORMANCE = "|cos(w, PC1)| * exp(-(|w| - 1)^2)"
+COEF_LABEL = "A_abc"
 
 
 def oja_distance(coef: np.ndarray) -> tuple[float, float, float]:
@@ -80,11 +82,13 @@ def is_delta_rule(coef: np.ndarray) -> bool:
     return is_oja_rule(coef)
 
 
-def formula(coef: np.ndarray, tol: float = 0.0) -> str:
-    """'dw = 0.5*x*y - 0.5*y^2*w' (terms with |A| <= tol dropped)."""
+def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
+    """'dw = 0.5*x*y - 0.5*y^2*w'; terms under rel_tol * max|A| are left out for
+    readability (the coefficients themselves are archived exactly)."""
     coef = np.asarray(coef, dtype=np.float64)
     if not np.all(np.isfinite(coef)):
         return "dw = (non-finite coefficients)"
+    tol = rel_tol * np.max(np.abs(coef)) if coef.size else 0.0
     parts = []
     for c, name in zip(coef, TERM_NAMES):
         if abs(c) <= tol:
