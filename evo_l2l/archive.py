@@ -61,6 +61,9 @@ def _optimizer_state_size(config, problem) -> int:
     if config.optimizer == "cmaes":
         from .evolution.cmaes_ops import state_size
         return state_size(problem.genome_length)
+    if config.optimizer in ("es", "sa"):
+        from .evolution.es_sa_ops import state_size
+        return state_size(config, problem.genome_length)
     return 0
 
 

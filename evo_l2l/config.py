@@ -32,6 +32,12 @@ class RunConfig:
     mutation_sigma: float = 0.5       # Gaussian mutation, real genomes only
     elitism: int = 1
     cma_sigma: float = 0.5            # CMA-ES: initial step size (mean starts at 0)
+    es_sigma: float = 0.1             # ES gradient: perturbation size
+    es_lr: float = 0.05               # ES gradient: learning rate on the mean
+    sa_step: float = 0.1              # SA: Gaussian proposal step (real genomes)
+    sa_t0: float = 0.05               # SA: T = max(sa_t_end, sa_t0 * sa_decay^generation)
+    sa_t_end: float = 1e-4
+    sa_decay: float = 0.99
     # Genetic programming (optimizer = "gp"), see evolution/gp_ops.py.
     gp_variant: str = "generational"  # generational or mu_plus_lambda
     gp_init_depth: int = 3            # initial trees: half-and-half, depth 1..this
@@ -62,7 +68,7 @@ class RunConfig:
     fitness_cache: bool = True
     flush_interval: float = 1.0       # seconds between archive flushes
 
-    CHOICES = {"optimizer": ("ga", "gp", "cmaes"), "gp_variant": ("generational", "mu_plus_lambda"), "genome": ("bits", "real"),
+    CHOICES = {"optimizer": ("ga", "gp", "cmaes", "es", "sa"), "gp_variant": ("generational", "mu_plus_lambda"), "genome": ("bits", "real"),
                "selection": ("roulette", "tournament"),
                "crossover": ("two_point", "uniform", "blend"),
                "rule_family": ("chalmers", "volterra"), "fitness_measure": ("mean", "final"),
@@ -117,7 +123,13 @@ class RunConfig:
              "l1_penalty must be a number >= 0")
         need(self.optimizer != "cmaes" or (self.genome == "real" and self.population >= 4),
              "optimizer 'cmaes' needs genome 'real' and population >= 4")
-        for name in ("mutation_sigma", "clip", "flush_interval", "eta", "cma_sigma"):
+        need(self.optimizer != "es" or (self.genome == "real" and self.population % 2 == 0),
+             "optimizer 'es' needs genome 'real' and an even population (antithetic pairs)")
+        need(self.sa_t_end <= self.sa_t0, "sa_t_end must be <= sa_t0")
+        need(isinstance(self.sa_decay, (int, float)) and 0 < self.sa_decay <= 1,
+             "sa_decay must be in (0, 1]")
+        for name in ("mutation_sigma", "clip", "flush_interval", "eta", "cma_sigma", "es_sigma",
+                     "es_lr", "sa_step", "sa_t0", "sa_t_end"):
             v = getattr(self, name)
             need(isinstance(v, (int, float)) and v > 0 and not math.isnan(v),
                  f"{name} must be > 0; got {v!r}")

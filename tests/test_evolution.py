@@ -78,3 +78,16 @@ def test_archived_fitness_matches_a_fresh_evaluation(tmp_path):
     problem = ParametricRuleProblem(run.config, run.tasks)
     fit = problem.fitness_of_coef(run.generations["population_coef"][-1])
     np.testing.assert_array_equal(fit, run.generations["population_fitness"][-1])
+
+
+@pytest.mark.parametrize("preset, optimizer", [("confavreux2020-oja", "es"), ("confavreux2020-oja", "sa"),
+                                               ("confavreux2020-oja", "ga"), ("chalmers1990", "sa")])
+def test_every_optimizer_resumes_exactly(tmp_path, preset, optimizer):
+    extra = {"genome": "real"} if optimizer != "sa" or preset != "chalmers1990" else {}
+    kw = dict(seed=2, population=8, optimizer=optimizer, **extra)
+    start_run(PRESETS[preset].default_config(n_generations=12, **kw), str(tmp_path / "full.h5"))
+    start_run(PRESETS[preset].default_config(n_generations=5, **kw), str(tmp_path / "half.h5"))
+    resume_run(str(tmp_path / "half.h5"), 12)
+    a, b = arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5")
+    a.pop("state/n_generations_target"); b.pop("state/n_generations_target")
+    assert_same_arrays(a, b)

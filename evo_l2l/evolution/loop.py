@@ -50,6 +50,12 @@ def make_operators(config: RunConfig, problem):
     if config.optimizer == "cmaes":
         from .cmaes_ops import CMAESOperators
         return CMAESOperators(config, problem)
+    if config.optimizer == "es":
+        from .es_sa_ops import ESOperators
+        return ESOperators(config, problem)
+    if config.optimizer == "sa":
+        from .es_sa_ops import SAOperators
+        return SAOperators(config, problem)
     from .ga import GAOperators
     return GAOperators(config, problem)
 
