@@ -91,3 +91,16 @@ def test_every_optimizer_resumes_exactly(tmp_path, preset, optimizer):
     a, b = arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5")
     a.pop("state/n_generations_target"); b.pop("state/n_generations_target")
     assert_same_arrays(a, b)
+
+
+def test_cmaes_restarts_instead_of_crashing():
+    from evo_l2l.evolution.cmaes_ops import _Strategy
+    from deap import creator
+    s = _Strategy(centroid=[0.0] * 3, sigma=0.5, lambda_=6)
+    s.initial_sigma = 0.5
+    pop = s.generate(creator.Individual)
+    for i, ind in enumerate(pop):
+        ind.fitness.values = (float(i),)
+    s.C[0, 0] = np.nan
+    s.update(pop)
+    assert s.restarts == 1 and s.sigma == 0.5 and np.all(np.isfinite(s.C))

@@ -1,7 +1,9 @@
 """CMA-ES (DEAP's cma.Strategy) as loop operators, with state that resumes exactly.
 
-Hansen's covariance matrix adaptation, as implemented by DEAP, with two
-changes that keep one seed in charge of the run: samples are drawn from
+Hansen's covariance matrix adaptation, as implemented by DEAP, with a restart
+from the identity covariance and the initial step size when the strategy breaks
+down numerically (it can on flat fitness landscapes), and two changes that
+keep one seed in charge of the run: samples are drawn from
 stdlib `random` (whose state the archive keeps) instead of numpy's global
 generator, and the strategy's whole state (mean, step size, paths,
 covariance and its eigen-decomposition) is packed into one float vector that
@@ -22,11 +24,32 @@ from deap import creator
 
 class _Strategy(cma.Strategy):
     def update(self, population):
-        super().update(population)
+        try:
+            with np.errstate(all="ignore"):
+                super().update(population)
+            ok = (np.isfinite(self.sigma) and 1e-300 < self.sigma < 1e300
+                  and all(np.all(np.isfinite(m)) for m in (self.C, self.diagD, self.B, self.centroid)))
+        except np.linalg.LinAlgError:
+            ok = False
+        if not ok:
+            self.restart()
+            return
         # eigh can hand back Fortran-ordered matrices; BLAS sums in a layout-
         # dependent order, so keep every matrix C-ordered, as a restored one is.
         self.C, self.B, self.BD = (np.ascontiguousarray(m) for m in (self.C, self.B, self.BD))
         self.diagD = np.ascontiguousarray(self.diagD)
+
+    def restart(self) -> None:
+        """Numerical breakdown (non-finite or degenerate covariance): start again from
+        the identity and the initial step size, keeping the mean if it is finite."""
+        n = self.dim
+        if not np.all(np.isfinite(self.centroid)):
+            self.centroid = np.zeros(n)
+        self.C, self.B, self.BD = np.eye(n), np.eye(n), np.eye(n) * 1.0
+        self.diagD = np.ones(n)
+        self.pc, self.ps = np.zeros(n), np.zeros(n)
+        self.sigma, self.cond = self.initial_sigma, 1.0
+        self.restarts = getattr(self, "restarts", 0) + 1
 
     def generate(self, ind_init):
         z = np.array([[random.gauss(0.0, 1.0) for _ in range(self.dim)]
@@ -48,6 +71,7 @@ class CMAESOperators:
         self.dim = problem.genome_length
         self.strategy = _Strategy(centroid=[0.0] * self.dim, sigma=config.cma_sigma,
                                   lambda_=config.population)
+        self.strategy.initial_sigma = config.cma_sigma
 
     def population(self, n: int) -> list:
         return self.strategy.generate(creator.Individual)
