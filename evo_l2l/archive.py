@@ -440,7 +440,8 @@ def open_run(path: str, populations: bool = True) -> Run:
                                                    "n_outputs", "split")),
                             family=_text(t.attrs.get("family", "")),
                             params=json.loads(_text(t.attrs.get("params", "{}"))),
-                            direction=t["direction"][()] if "direction" in t else None)
+                            direction=t["direction"][()] if "direction" in t else None,
+                            W0_hidden=t["W0_hidden"][()] if "W0_hidden" in t else None)
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:

@@ -52,6 +52,8 @@ class RunConfig:
     learner: str = "single_layer"     # single_layer, student or reward (symbolic rules)
     eta: float = 1.0                  # symbolic and Volterra rules: w += eta * rule
     l1_penalty: float = 0.0           # parametric rules: fitness -= l1_penalty * sum |coef|
+    n_hidden: int = 2                 # two-layer nets (rule_family bengio)
+    heldout_functions: list | None = None   # boolean_functions: held-out function numbers
     n_epochs: int = 10
     clip: float = 20.0
     fitness_measure: str = "mean"     # mean over measurements, or final epoch only
@@ -71,8 +73,9 @@ class RunConfig:
     CHOICES = {"optimizer": ("ga", "gp", "cmaes", "es", "sa"), "gp_variant": ("generational", "mu_plus_lambda"), "genome": ("bits", "real"),
                "selection": ("roulette", "tournament"),
                "crossover": ("two_point", "uniform", "blend"),
-               "rule_family": ("chalmers", "volterra"), "fitness_measure": ("mean", "final"),
-               "task_family": ("linearly_separable", "student_teacher", "gaussian_pca"),
+               "rule_family": ("chalmers", "volterra", "bengio"), "fitness_measure": ("mean", "final"),
+               "task_family": ("linearly_separable", "student_teacher", "gaussian_pca",
+                               "boolean_functions"),
                "learner": ("single_layer", "student", "reward")}
 
     def validate(self) -> "RunConfig":
@@ -117,8 +120,12 @@ class RunConfig:
         need((self.rule_family == "volterra") == (self.task_family == "gaussian_pca")
              or self.optimizer == "gp",
              "rule_family 'volterra' goes with task_family 'gaussian_pca' and only with it")
-        need(not (self.rule_family == "volterra" and self.genome == "bits"),
-             "rule_family 'volterra' needs genome 'real'")
+        need(not (self.rule_family in ("volterra", "bengio") and self.genome == "bits"),
+             f"rule_family {self.rule_family!r} needs genome 'real'")
+        need((self.rule_family == "bengio") == (self.task_family == "boolean_functions")
+             or self.optimizer == "gp",
+             "rule_family 'bengio' goes with task_family 'boolean_functions' and only with it")
+        need(isinstance(self.n_hidden, int) and 1 <= self.n_hidden <= 64, "n_hidden must be in 1..64")
         need(isinstance(self.l1_penalty, (int, float)) and 0 <= self.l1_penalty < float("inf"),
              "l1_penalty must be a number >= 0")
         need(self.optimizer != "cmaes" or (self.genome == "real" and self.population >= 4),
@@ -144,13 +151,23 @@ class RunConfig:
                              and all(isinstance(x, int) and x >= 0 for x in s)
                              for s in self.task_shapes))
         need(shapes_ok, "task_shapes must be a list of [count, patterns, inputs] integer triples")
-        if self.task_family == "linearly_separable":
+        if self.task_family == "boolean_functions":
+            need(len(self.task_shapes) == 1 and 1 <= self.task_shapes[0][2] <= 3,
+                 "boolean_functions takes one shape [1, 2^inputs, inputs] with 1..3 inputs")
+            n_functions = 2 ** (2 ** self.task_shapes[0][2])
+            hf = self.heldout_functions
+            need(hf is None or (isinstance(hf, list) and len(set(hf)) == len(hf) > 0
+                                and all(isinstance(k, int) and 0 <= k < n_functions for k in hf)
+                                and len(hf) < n_functions),
+                 f"heldout_functions must be distinct function numbers in 0..{n_functions - 1}")
+        elif self.task_family == "linearly_separable":
             need(all(1 <= s[2] <= 20 and 2 <= s[1] <= 2 ** s[2] for s in self.task_shapes),
                  "each task shape needs 1..20 inputs and 2..2^inputs patterns")
         else:
             need(all(1 <= s[2] <= 1000 and 1 <= s[1] <= 100_000 for s in self.task_shapes),
                  "each task shape needs 1..1000 inputs and 1..100000 patterns")
-        n_tasks = sum(s[0] for s in self.task_shapes)
+        n_tasks = (2 ** (2 ** self.task_shapes[0][2]) if self.task_family == "boolean_functions"
+                   else sum(s[0] for s in self.task_shapes))
         need(1 <= self.n_heldout < n_tasks, f"n_heldout must be in 1..{n_tasks - 1}")
         return self
 

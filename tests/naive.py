@@ -160,3 +160,50 @@ def volterra_curves(coef, tasks, n_epochs, clip, eta):
                     w = np.where(np.isnan(w), w, np.clip(w, -clip, clip))
                 out[r, task, e + 1] = perf()
     return out
+
+
+BENGIO_TERMS = ((), ("a",), ("o",), ("w",), ("m",), ("a", "o"), ("a", "w"), ("a", "m"),
+                ("o", "w"), ("o", "m"), ("w", "m"), ("a", "o", "w"), ("a", "o", "m"),
+                ("a", "w", "m"), ("o", "w", "m"), ("a", "o", "w", "m"))
+
+
+def bengio_curves(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epochs, clip):
+    """Two-layer nets, one shared local rule sum_k c_k prod(vars_k), all synapses one by one."""
+    R, T = len(coef), len(X)
+    out = np.zeros((R, T, n_epochs + 1))
+
+    def rule(c, a, o, w, m):
+        v = {"a": a, "o": o, "w": w, "m": m}
+        return sum(ck * np.prod([v[n] for n in term]) for ck, term in zip(c, BENGIO_TERMS))
+
+    for r in range(R):
+        for task in range(T):
+            n_p, n_i = n_patterns[task], n_inputs[task]
+            Wh = Wh0[task, :, :n_i].copy()
+            Wo = Wo0[task, 0].copy()
+
+            def forward(x):
+                with np.errstate(all="ignore"):
+                    h = sigmoid(Wh @ x)
+                    return h, sigmoid(Wo[:-1] @ h - Wo[-1])
+
+            def perf():
+                err = np.mean([abs(Y[task, p, 0] - forward(X[task, p, :n_i])[1]) for p in range(n_p)])
+                return 0.0 if np.isnan(err) else 1.0 - err
+
+            out[r, task, 0] = perf()
+            for e in range(n_epochs):
+                for p in range(n_p):
+                    x = X[task, p, :n_i]
+                    h, o = forward(x)
+                    m = Y[task, p, 0] - o
+                    with np.errstate(all="ignore"):
+                        pre = np.append(h, -1.0)
+                        new_o = np.array([Wo[j] + rule(coef[r], pre[j], o, Wo[j], m)
+                                          for j in range(len(Wo))])
+                        new_h = np.array([[Wh[j, i] + rule(coef[r], x[i], h[j], Wh[j, i], m)
+                                           for i in range(n_i)] for j in range(len(h))])
+                    Wo = np.where(np.isnan(new_o), new_o, np.clip(new_o, -clip, clip))
+                    Wh = np.where(np.isnan(new_h), new_h, np.clip(new_h, -clip, clip))
+                out[r, task, e + 1] = perf()
+    return out

@@ -35,7 +35,8 @@ def build_tasks(config: RunConfig) -> TaskSet:
     from ..tasks import TASK_FAMILIES
     return TASK_FAMILIES[config.task_family](
         rng, shapes=[tuple(s) for s in config.task_shapes], n_heldout=config.n_heldout,
-        bias=config.bias, init_low=config.init_low, init_high=config.init_high)
+        bias=config.bias, init_low=config.init_low, init_high=config.init_high,
+        n_hidden=config.n_hidden, heldout_functions=config.heldout_functions)
 
 
 class ParametricRuleProblem:

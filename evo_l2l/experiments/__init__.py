@@ -3,11 +3,12 @@
 Each module has NAME, PAPER, SUMMARY, default_config(**overrides) and
 PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 """
-from . import chalmers1990, chalmers1990_gp, chalmers1990_real, confavreux2020, jordan2021
+from . import (bengio1991, chalmers1990, chalmers1990_gp, chalmers1990_real, confavreux2020,
+               jordan2021)
 from ..config import ConfigError
 
 PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real, chalmers1990_gp,
-                                jordan2021.error, jordan2021.reward, confavreux2020)}
+                                jordan2021.error, jordan2021.reward, confavreux2020, bengio1991)}
 
 
 def get_preset(name: str):

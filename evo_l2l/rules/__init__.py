@@ -1,6 +1,6 @@
 """Rule families: genome <-> kernel coefficients <-> formula, and known rules."""
-from . import chalmers, volterra
+from . import bengio, chalmers, volterra
 
-RULE_FAMILIES = {"chalmers": chalmers, "volterra": volterra}
+RULE_FAMILIES = {"chalmers": chalmers, "volterra": volterra, "bengio": bengio}
 
-__all__ = ["chalmers", "volterra", "RULE_FAMILIES"]
+__all__ = ["bengio", "chalmers", "volterra", "RULE_FAMILIES"]

@@ -43,7 +43,7 @@ def linearly_separable_mapping(rng: np.random.Generator, n_patterns: int,
 def make_boolean_environment(rng: np.random.Generator,
                              shapes=CHALMERS_SHAPES, n_heldout: int = 10,
                              bias: float = -1.0, init_low: float = 0.0,
-                             init_high: float = 1.0) -> TaskSet:
+                             init_high: float = 1.0, **_ignored) -> TaskSet:
     """Distinct separable mappings of the given (count, patterns, inputs) shapes.
 
     A bias input of constant value `bias` is appended as the last column.

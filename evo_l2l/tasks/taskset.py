@@ -29,6 +29,7 @@ class TaskSet:
     family: str = ""
     params: dict = field(default_factory=dict)
     direction: np.ndarray | None = None   # (T, I) unit vector a task's weights should find (PCA tasks)
+    W0_hidden: np.ndarray | None = None   # (T, H, I) initial hidden weights (two-layer nets)
 
     def __post_init__(self) -> None:
         self.X = np.ascontiguousarray(self.X, dtype=np.float64)
@@ -42,9 +43,17 @@ class TaskSet:
             self.direction = np.ascontiguousarray(self.direction, dtype=np.float64)
             if self.direction.shape != (T, self.X.shape[2]):
                 raise ValueError("task directions must have shape (T, I)")
+        if self.W0_hidden is not None:
+            self.W0_hidden = np.ascontiguousarray(self.W0_hidden, dtype=np.float64)
+            if self.W0_hidden.ndim != 3 or self.W0_hidden.shape[0] != T \
+                    or self.W0_hidden.shape[2] != self.X.shape[2]:
+                raise ValueError("hidden initial weights must have shape (T, H, I)")
+        # Two-layer tasks keep the output layer's weights in W0 (T, 1, H + 1).
+        w0_shape = ((T, 1, self.W0_hidden.shape[1] + 1) if self.W0_hidden is not None
+                    else (T, self.Y.shape[2], self.X.shape[2]))
         ok = (self.X.ndim == 3 and self.Y.ndim == 3 and self.W0.ndim == 3
               and self.Y.shape[:2] == self.X.shape[:2]
-              and self.W0.shape == (T, self.Y.shape[2], self.X.shape[2])
+              and self.W0.shape == w0_shape
               and all(a.shape == (T,) for a in (self.n_patterns, self.n_inputs,
                                                  self.n_outputs, self.split)))
         if not ok:
@@ -71,7 +80,8 @@ class TaskSet:
         return TaskSet(self.X[idx], self.Y[idx], self.W0[idx], self.n_patterns[idx],
                        self.n_inputs[idx], self.n_outputs[idx], self.split[idx],
                        self.family, dict(self.params),
-                       None if self.direction is None else self.direction[idx])
+                       None if self.direction is None else self.direction[idx],
+                       None if self.W0_hidden is None else self.W0_hidden[idx])
 
     def synapse_updates_per_epoch(self) -> int:
         """Synaptic updates one rule makes in one epoch over all tasks."""
@@ -82,4 +92,6 @@ class TaskSet:
                "n_inputs": self.n_inputs, "n_outputs": self.n_outputs, "split": self.split}
         if self.direction is not None:
             out["direction"] = self.direction
+        if self.W0_hidden is not None:
+            out["W0_hidden"] = self.W0_hidden
         return out

@@ -1,0 +1,70 @@
+"""Two-layer nets trained by a shared local rule and a broadcast error; see kernels/two_layer.py."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tasks import TaskSet
+from .single_layer import DEFAULT_BLOCK
+
+
+def two_layer_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 30,
+                     clip: float = 20.0) -> np.ndarray:
+    """(R, 16) rule coefficients -> (R, T, n_epochs + 1) performance 1 - mean|t - o|."""
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    if coef.shape[1] != 16:
+        raise ValueError(f"coef must have shape (R, 16), got {coef.shape}")
+    if tasks.W0_hidden is None:
+        raise ValueError("these tasks have no hidden layer (use the boolean_functions family)")
+    if n_epochs < 0 or not clip > 0:
+        raise ValueError("n_epochs must be >= 0 and clip > 0")
+    R, T = coef.shape[0], len(tasks)
+    perf = np.zeros((T, n_epochs + 1, R))
+    if R and T:
+        H = tasks.W0_hidden.shape[1]
+        n_blocks = -(-R // DEFAULT_BLOCK)
+        from ..kernels.two_layer import train_two_layer_population
+        train_two_layer_population(np.ascontiguousarray(coef.T), tasks.X, tasks.Y,
+                                   tasks.W0_hidden, tasks.W0,
+                                   tasks.n_patterns, tasks.n_inputs, int(n_epochs), float(clip),
+                                   -(-R // n_blocks), perf)
+    return np.ascontiguousarray(perf.transpose(2, 0, 1))
+
+
+def backprop_curves(tasks: TaskSet, rates, n_epochs: int = 30, clip: float = 20.0) -> np.ndarray:
+    """The same nets trained online by backpropagation at each rate: (len(rates), T, E+1).
+
+    The reference Bengio et al. compared their rules with (NumPy, all tasks at once).
+    """
+    rates = np.atleast_1d(np.asarray(rates, dtype=np.float64))
+    H = tasks.W0_hidden.shape[1]
+    out = np.zeros((len(rates), len(tasks), n_epochs + 1))
+    X, Y, P = tasks.X, tasks.Y[:, :, 0], tasks.X.shape[1]
+
+    def sig(z):
+        return 1.0 / (1.0 + np.exp(-z))
+
+    for k, lr in enumerate(rates):
+        Wh = tasks.W0_hidden.copy()                      # (T, H, I)
+        Wo = tasks.W0[:, 0, :H + 1].copy()                # (T, H+1)
+
+        def perf():
+            h = sig(np.einsum("thi,tpi->tph", Wh, X))
+            o = sig(np.einsum("th,tph->tp", Wo[:, :H], h) - Wo[:, H][:, None])
+            return 1.0 - np.abs(Y - o).mean(axis=1)
+
+        out[k, :, 0] = perf()
+        with np.errstate(all="ignore"):
+            for e in range(n_epochs):
+                for p in range(P):
+                    x = X[:, p]                                     # (T, I)
+                    h = sig(np.einsum("thi,ti->th", Wh, x))
+                    o = sig((Wo[:, :H] * h).sum(axis=1) - Wo[:, H])
+                    d_o = (Y[:, p] - o) * o * (1 - o)               # ascent on -1/2 (t - o)^2
+                    d_h = d_o[:, None] * Wo[:, :H] * h * (1 - h)
+                    Wo[:, :H] += lr * d_o[:, None] * h
+                    Wo[:, H] += lr * d_o * -1.0
+                    Wh += lr * d_h[:, :, None] * x[:, None, :]
+                    np.clip(Wo, -clip, clip, out=Wo)
+                    np.clip(Wh, -clip, clip, out=Wh)
+                out[k, :, e + 1] = np.nan_to_num(perf(), nan=0.0)
+    return out

@@ -1,0 +1,89 @@
+"""A parametric synaptic rule in the spirit of Bengio, Bengio & Cloutier (1991).
+
+"Learning a synaptic learning rule" (IJCNN-91): dW is a parametric function of
+local variables only, shared by every synapse of networks learning different
+tasks [V]. The paper's exact parameterisation is not verified [?]; ours is
+the general multilinear form over the variables it names that our two-layer
+learner provides: presynaptic activity a, postsynaptic activity o, the
+synaptic strength w and a diffusely broadcast modulatory signal m (here the
+output error t - o_out, the supervised case):
+
+    dw = sum over subsets S of {a, o, w, m} of c_S * prod(S)       (16 terms)
+
+Known rules: a*m (the delta rule at the output layer, shared with the hidden
+layer), Hebb a*o, none. Genomes are the 16 floats.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+TERMS = ((), ("a",), ("o",), ("w",), ("m",), ("a", "o"), ("a", "w"), ("a", "m"),
+         ("o", "w"), ("o", "m"), ("w", "m"), ("a", "o", "w"), ("a", "o", "m"),
+         ("a", "w", "m"), ("o", "w", "m"), ("a", "o", "w", "m"))
+N_COEF = len(TERMS)
+TERM_NAMES = tuple("*".join(t) or "1" for t in TERMS)
+COEF_NAMES = tuple("c_" + ("".join(t) or "1") for t in TERMS)
+REFERENCE_RULE = "delta"
+PERFORMANCE = "1 - mean|t - o|"
+COEF_LABEL = "c_S"
+_AM = TERMS.index(("a", "m"))
+_AO = TERMS.index(("a", "o"))
+
+
+def decode_real(genomes: np.ndarray) -> np.ndarray:
+    g = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
+    if g.shape[1] != N_COEF:
+        raise ValueError(f"a Bengio-rule genome has {N_COEF} genes, got {g.shape[1]}")
+    return g.copy()
+
+
+def effective(coef: np.ndarray) -> np.ndarray:
+    return np.asarray(coef, dtype=np.float64)
+
+
+def delta_rule(rate: float = 1.0) -> np.ndarray:
+    c = np.zeros(N_COEF)
+    c[_AM] = rate
+    return c
+
+
+def hebb_rule(rate: float = 1.0) -> np.ndarray:
+    c = np.zeros(N_COEF)
+    c[_AO] = rate
+    return c
+
+
+def no_learning(rate: float = 1.0) -> np.ndarray:
+    return np.zeros(N_COEF)
+
+
+KNOWN_RULES = {"delta": delta_rule, "hebb": hebb_rule, "none": no_learning}
+
+
+def is_delta_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
+    """c*a*m with c > 0, every other coefficient under tol * c."""
+    coef = np.asarray(coef, dtype=np.float64)
+    c = coef[_AM]
+    return bool(c > 0 and np.all(np.abs(np.delete(coef, _AM)) < tol * c))
+
+
+def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
+    coef = np.asarray(coef, dtype=np.float64)
+    if not np.all(np.isfinite(coef)):
+        return "dw = (non-finite coefficients)"
+    tol = rel_tol * np.max(np.abs(coef)) if coef.size else 0.0
+    parts = []
+    for c, name in zip(coef, TERM_NAMES):
+        if abs(c) <= tol:
+            continue
+        body = f"{abs(c):.4g}" if name == "1" else (name if abs(c) == 1 else f"{abs(c):.4g}*{name}")
+        parts.append(("- " if c < 0 else "+ ") + body)
+    if not parts:
+        return "dw = 0"
+    text = " ".join(parts)
+    return "dw = " + (text[2:] if text.startswith("+ ") else "-" + text[2:])
+
+
+def curves(coef, tasks, config):
+    from ..learners.two_layer import two_layer_curves
+    return two_layer_curves(coef, tasks, config.n_epochs, config.clip)
