@@ -60,7 +60,7 @@ def main() -> None:
             rule = p.rule_of_genome(res.last.hof_genome)
             res_train.append(summarise(p.curves([rule], "train")[0], p.splits["train"]))
             res_held.append(summarise(p.curves([rule], "heldout")[0], p.splits["heldout"]))
-        rows[f"{name} (best of {args.seeds} seeds, mean)"] = (np.mean(res_train, axis=0),
+        rows[f"{name} (mean of {args.seeds} best rules)"] = (np.mean(res_train, axis=0),
                                                              np.mean(res_held, axis=0))
         print(f"{name}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
     config = bengio1991.default_config(seed=0)
