@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .terms import decode_rows, format_terms
+
 TERMS = ((), ("a",), ("o",), ("w",), ("m",), ("a", "o"), ("a", "w"), ("a", "m"),
          ("o", "w"), ("o", "m"), ("w", "m"), ("a", "o", "w"), ("a", "o", "m"),
          ("a", "w", "m"), ("o", "w", "m"), ("a", "o", "w", "m"))
@@ -31,10 +33,7 @@ _AO = TERMS.index(("a", "o"))
 
 
 def decode_real(genomes: np.ndarray) -> np.ndarray:
-    g = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
-    if g.shape[1] != N_COEF:
-        raise ValueError(f"a Bengio-rule genome has {N_COEF} genes, got {g.shape[1]}")
-    return g.copy()
+    return decode_rows(genomes, N_COEF, "Bengio-rule")
 
 
 def effective(coef: np.ndarray) -> np.ndarray:
@@ -68,20 +67,7 @@ def is_delta_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
 
 
 def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
-    coef = np.asarray(coef, dtype=np.float64)
-    if not np.all(np.isfinite(coef)):
-        return "dw = (non-finite coefficients)"
-    tol = rel_tol * np.max(np.abs(coef)) if coef.size else 0.0
-    parts = []
-    for c, name in zip(coef, TERM_NAMES):
-        if abs(c) <= tol:
-            continue
-        body = f"{abs(c):.4g}" if name == "1" else (name if abs(c) == 1 else f"{abs(c):.4g}*{name}")
-        parts.append(("- " if c < 0 else "+ ") + body)
-    if not parts:
-        return "dw = 0"
-    text = " ".join(parts)
-    return "dw = " + (text[2:] if text.startswith("+ ") else "-" + text[2:])
+    return format_terms(coef, TERM_NAMES, rel_tol)
 
 
 def curves(coef, tasks, config):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .terms import decode_rows, format_terms
+
 N_COEF = 27
 INDEX = {(a, b, c): a * 9 + b * 3 + c for a in range(3) for b in range(3) for c in range(3)}
 COEF_NAMES = tuple(f"A{a}{b}{c}" for (a, b, c) in INDEX)
@@ -26,10 +28,7 @@ TERM_NAMES = tuple(_term(*abc) for abc in INDEX)
 
 
 def decode_real(genomes: np.ndarray) -> np.ndarray:
-    g = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
-    if g.shape[1] != N_COEF:
-        raise ValueError(f"a Volterra genome has {N_COEF} genes, got {g.shape[1]}")
-    return g.copy()
+    return decode_rows(genomes, N_COEF, "Volterra")
 
 
 def effective(coef: np.ndarray) -> np.ndarray:
@@ -83,25 +82,7 @@ def is_delta_rule(coef: np.ndarray) -> bool:
 
 
 def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
-    """'dw = 0.5*x*y - 0.5*y^2*w'; terms under rel_tol * max|A| are left out for
-    readability (the coefficients themselves are archived exactly)."""
-    coef = np.asarray(coef, dtype=np.float64)
-    if not np.all(np.isfinite(coef)):
-        return "dw = (non-finite coefficients)"
-    tol = rel_tol * np.max(np.abs(coef)) if coef.size else 0.0
-    parts = []
-    for c, name in zip(coef, TERM_NAMES):
-        if abs(c) <= tol:
-            continue
-        mag = abs(c)
-        body = name if name != "1" else f"{mag:.4g}"
-        if name != "1" and mag != 1:
-            body = f"{mag:.4g}*{name}"
-        parts.append(("- " if c < 0 else "+ ") + body)
-    if not parts:
-        return "dw = 0"
-    text = " ".join(parts)
-    return "dw = " + (text[2:] if text.startswith("+ ") else "-" + text[2:])
+    return format_terms(coef, TERM_NAMES, rel_tol)
 
 
 def curves(coef, tasks, config):

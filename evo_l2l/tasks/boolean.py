@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .taskset import HELDOUT, TRAIN, TaskSet
+from .taskset import TaskSet, expand_shapes, random_split
 
 # (count, patterns, inputs) of the Chalmers environment [S: Swift reproduction].
 CHALMERS_SHAPES = ((6, 8, 3), (4, 4, 2), (8, 8, 4), (8, 12, 5), (4, 8, 7))
@@ -50,11 +50,7 @@ def make_boolean_environment(rng: np.random.Generator,
     Initial weights are drawn U[init_low, init_high) per task. `n_heldout`
     tasks, chosen at random, are marked HELDOUT; the rest TRAIN.
     """
-    specs = [(p, n) for count, p, n in shapes for _ in range(count)]
-    if not specs:
-        raise ValueError("the environment needs at least one task")
-    if not 0 <= n_heldout < len(specs):
-        raise ValueError(f"n_heldout must be in 0..{len(specs) - 1}")
+    specs = expand_shapes(shapes, n_heldout)
     T, P = len(specs), max(p for p, _ in specs)
     I = max(n for _, n in specs) + 1
     X = np.zeros((T, P, I)); Y = np.zeros((T, P, 1)); W0 = np.zeros((T, 1, I))
@@ -72,8 +68,7 @@ def make_boolean_environment(rng: np.random.Generator,
         X[k, :p, n] = bias
         Y[k, :p, 0] = t
         W0[k, 0, :n + 1] = rng.uniform(init_low, init_high, size=n + 1)
-    split = np.full(T, TRAIN, dtype=np.int8)
-    split[rng.choice(T, size=n_heldout, replace=False)] = HELDOUT
+    split = random_split(rng, T, n_heldout)
     n_inputs = np.array([n + 1 for _, n in specs])
     return TaskSet(X, Y, W0, np.array([p for p, _ in specs]), n_inputs,
                    np.ones(T, dtype=np.int64), split, family="linearly_separable",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .taskset import HELDOUT, TRAIN, TaskSet
+from .taskset import TaskSet, expand_shapes, random_split
 
 
 def random_covariance(rng: np.random.Generator, n: int, gap: float = 2.0):
@@ -30,11 +30,7 @@ def make_gaussian_pca_tasks(rng: np.random.Generator, shapes=((30, 200, 5),),
 
     X holds the samples; `direction` the first principal component; Y is unused (zeros).
     """
-    specs = [(p, n) for count, p, n in shapes for _ in range(count)]
-    if not specs:
-        raise ValueError("the environment needs at least one task")
-    if not 0 <= n_heldout < len(specs):
-        raise ValueError(f"n_heldout must be in 0..{len(specs) - 1}")
+    specs = expand_shapes(shapes, n_heldout)
     T, P, I = len(specs), max(p for p, _ in specs), max(n for _, n in specs)
     X = np.zeros((T, P, I)); Y = np.zeros((T, P, 1)); W0 = np.zeros((T, 1, I))
     direction = np.zeros((T, I))
@@ -43,8 +39,7 @@ def make_gaussian_pca_tasks(rng: np.random.Generator, shapes=((30, 200, 5),),
         X[k, :p, :n] = rng.multivariate_normal(np.zeros(n), cov, size=p)
         W0[k, 0, :n] = rng.uniform(init_low, init_high, n) / np.sqrt(n)
         direction[k, :n] = pc1
-    split = np.full(T, TRAIN, dtype=np.int8)
-    split[rng.choice(T, size=n_heldout, replace=False)] = HELDOUT
+    split = random_split(rng, T, n_heldout)
     return TaskSet(X, Y, W0, np.array([p for p, _ in specs]), np.array([n for _, n in specs]),
                    np.ones(T, dtype=np.int64), split, family="gaussian_pca",
                    params={"shapes": [list(s) for s in shapes], "n_heldout": n_heldout,

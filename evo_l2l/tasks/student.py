@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .taskset import HELDOUT, TRAIN, TaskSet
+from .taskset import TaskSet, expand_shapes, random_split
 
 
 def make_student_teacher_tasks(rng: np.random.Generator, shapes=((30, 20, 5),),
@@ -22,11 +22,7 @@ def make_student_teacher_tasks(rng: np.random.Generator, shapes=((30, 20, 5),),
     Each task has its own teacher, input sequence (rates ~ U[0, 1]) and
     student initial weights ~ U[init_low, init_high) / sqrt(inputs).
     """
-    specs = [(p, n) for count, p, n in shapes for _ in range(count)]
-    if not specs:
-        raise ValueError("the environment needs at least one task")
-    if not 0 <= n_heldout < len(specs):
-        raise ValueError(f"n_heldout must be in 0..{len(specs) - 1}")
+    specs = expand_shapes(shapes, n_heldout)
     T, P, I = len(specs), max(p for p, _ in specs), max(n for _, n in specs)
     X = np.zeros((T, P, I)); Y = np.zeros((T, P, 1)); W0 = np.zeros((T, 1, I))
     for k, (p, n) in enumerate(specs):
@@ -35,8 +31,7 @@ def make_student_teacher_tasks(rng: np.random.Generator, shapes=((30, 20, 5),),
         X[k, :p, :n] = x
         Y[k, :p, 0] = x @ teacher
         W0[k, 0, :n] = rng.uniform(init_low, init_high, n) / np.sqrt(n)
-    split = np.full(T, TRAIN, dtype=np.int8)
-    split[rng.choice(T, size=n_heldout, replace=False)] = HELDOUT
+    split = random_split(rng, T, n_heldout)
     return TaskSet(X, Y, W0, np.array([p for p, _ in specs]), np.array([n for _, n in specs]),
                    np.ones(T, dtype=np.int64), split, family="student_teacher",
                    params={"shapes": [list(s) for s in shapes], "n_heldout": n_heldout,

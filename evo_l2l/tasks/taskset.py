@@ -95,3 +95,20 @@ class TaskSet:
         if self.W0_hidden is not None:
             out["W0_hidden"] = self.W0_hidden
         return out
+
+
+def expand_shapes(shapes, n_heldout: int) -> list[tuple[int, int]]:
+    """[(count, patterns, inputs), ...] -> one (patterns, inputs) per task; checks n_heldout."""
+    specs = [(p, n) for count, p, n in shapes for _ in range(count)]
+    if not specs:
+        raise ValueError("the environment needs at least one task")
+    if not 0 <= n_heldout < len(specs):
+        raise ValueError(f"n_heldout must be in 0..{len(specs) - 1}")
+    return specs
+
+
+def random_split(rng: np.random.Generator, n_tasks: int, n_heldout: int) -> np.ndarray:
+    """(T,) int8: n_heldout tasks chosen at random are HELDOUT, the rest TRAIN."""
+    split = np.full(n_tasks, TRAIN, dtype=np.int8)
+    split[rng.choice(n_tasks, size=n_heldout, replace=False)] = HELDOUT
+    return split

@@ -1,0 +1,32 @@
+"""Helpers shared by rule families that are plain linear combinations of named terms."""
+from __future__ import annotations
+
+import numpy as np
+
+
+def decode_rows(genomes: np.ndarray, n_coef: int, family: str) -> np.ndarray:
+    """Real genomes are the coefficients themselves: (N, n_coef) float64, copied."""
+    g = np.atleast_2d(np.asarray(genomes, dtype=np.float64))
+    if g.shape[1] != n_coef:
+        raise ValueError(f"a {family} genome has {n_coef} genes, got {g.shape[1]}")
+    return g.copy()
+
+
+def format_terms(coef: np.ndarray, names, rel_tol: float = 1e-4) -> str:
+    """'dw = 0.5*x*y - 0.5*y^2*w'; terms under rel_tol * max|c| are left out for
+    readability (the coefficients themselves are archived exactly)."""
+    coef = np.asarray(coef, dtype=np.float64)
+    if not np.all(np.isfinite(coef)):
+        return "dw = (non-finite coefficients)"
+    tol = rel_tol * np.max(np.abs(coef)) if coef.size else 0.0
+    parts = []
+    for c, name in zip(coef, names):
+        if abs(c) <= tol:
+            continue
+        mag = abs(c)
+        body = f"{mag:.4g}" if name == "1" else (name if mag == 1 else f"{mag:.4g}*{name}")
+        parts.append(("- " if c < 0 else "+ ") + body)
+    if not parts:
+        return "dw = 0"
+    text = " ".join(parts)
+    return "dw = " + (text[2:] if text.startswith("+ ") else "-" + text[2:])
