@@ -73,9 +73,9 @@ class RunConfig:
     CHOICES = {"optimizer": ("ga", "gp", "cmaes", "es", "sa"), "gp_variant": ("generational", "mu_plus_lambda"), "genome": ("bits", "real"),
                "selection": ("roulette", "tournament"),
                "crossover": ("two_point", "uniform", "blend"),
-               "rule_family": ("chalmers", "volterra", "bengio"), "fitness_measure": ("mean", "final"),
+               "rule_family": ("chalmers", "volterra", "bengio", "conditioning"), "fitness_measure": ("mean", "final"),
                "task_family": ("linearly_separable", "student_teacher", "gaussian_pca",
-                               "boolean_functions"),
+                               "boolean_functions", "conditioning"),
                "learner": ("single_layer", "student", "reward")}
 
     def validate(self) -> "RunConfig":
@@ -120,7 +120,10 @@ class RunConfig:
         need((self.rule_family == "volterra") == (self.task_family == "gaussian_pca")
              or self.optimizer == "gp",
              "rule_family 'volterra' goes with task_family 'gaussian_pca' and only with it")
-        need(not (self.rule_family in ("volterra", "bengio") and self.genome == "bits"),
+        need((self.rule_family == "conditioning") == (self.task_family == "conditioning")
+             or self.optimizer == "gp",
+             "rule_family 'conditioning' goes with task_family 'conditioning' and only with it")
+        need(not (self.rule_family in ("volterra", "bengio", "conditioning") and self.genome == "bits"),
              f"rule_family {self.rule_family!r} needs genome 'real'")
         need((self.rule_family == "bengio") == (self.task_family == "boolean_functions")
              or self.optimizer == "gp",
@@ -151,7 +154,10 @@ class RunConfig:
                              and all(isinstance(x, int) and x >= 0 for x in s)
                              for s in self.task_shapes))
         need(shapes_ok, "task_shapes must be a list of [count, patterns, inputs] integer triples")
-        if self.task_family == "boolean_functions":
+        if self.task_family == "conditioning":
+            need(len(self.task_shapes) == 1 and 1 <= self.task_shapes[0][0] <= 100,
+                 "conditioning takes one shape [instances per protocol (1..100), 0, 0]")
+        elif self.task_family == "boolean_functions":
             need(len(self.task_shapes) == 1 and 1 <= self.task_shapes[0][2] <= 3,
                  "boolean_functions takes one shape [1, 2^inputs, inputs] with 1..3 inputs")
             n_functions = 2 ** (2 ** self.task_shapes[0][2])
@@ -167,6 +173,7 @@ class RunConfig:
             need(all(1 <= s[2] <= 1000 and 1 <= s[1] <= 100_000 for s in self.task_shapes),
                  "each task shape needs 1..1000 inputs and 1..100000 patterns")
         n_tasks = (2 ** (2 ** self.task_shapes[0][2]) if self.task_family == "boolean_functions"
+                   else 5 * self.task_shapes[0][0] if self.task_family == "conditioning"
                    else sum(s[0] for s in self.task_shapes))
         need(1 <= self.n_heldout < n_tasks, f"n_heldout must be in 1..{n_tasks - 1}")
         return self

@@ -207,3 +207,40 @@ def bengio_curves(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epochs, clip):
                     Wh = np.where(np.isnan(new_h), new_h, np.clip(new_h, -clip, clip))
                 out[r, task, e + 1] = perf()
     return out
+
+
+def conditioning_curves(coef, tasks, n_epochs, clip):
+    """The conditioning circuit trial by trial, one rule and one protocol at a time."""
+    terms = ((), ("a",), ("o",), ("w",), ("f",), ("a", "o"), ("a", "w"), ("a", "f"),
+             ("o", "w"), ("o", "f"), ("w", "f"), ("a", "o", "w"), ("a", "o", "f"),
+             ("a", "w", "f"), ("o", "w", "f"), ("a", "o", "w", "f"))
+    R, T = len(coef), len(tasks)
+    out = np.zeros((R, T, n_epochs + 1))
+    for r in range(R):
+        for k in range(T):
+            X, Y, P = tasks.X[k], tasks.Y[k, :, 0], tasks.n_patterns[k]
+            w1, w2, w_us, bias = tasks.W0[k, 0]
+            probes = [p for p in range(P) if X[p, 3]]
+            resp = lambda a, b, p: sigmoid(a * X[p, 0] + b * X[p, 1] + w_us * X[p, 2] + bias)
+            out[r, k, 0] = 1 - np.mean([abs(Y[p] - resp(w1, w2, p)) for p in probes])
+            w = [w1, w2]
+            for e in range(n_epochs):
+                errs = []
+                for p in range(P):
+                    with np.errstate(all="ignore"):
+                        o = resp(w[0], w[1], p)
+                    if X[p, 3]:
+                        errs.append(abs(Y[p] - o))
+                        continue
+                    f = X[p, 2]
+                    new = []
+                    for i in range(2):
+                        v = {"a": X[p, i], "o": o, "w": w[i], "f": f}
+                        with np.errstate(all="ignore"):
+                            dw = sum(c * np.prod([v[n] for n in t]) for c, t in zip(coef[r], terms))
+                            wi = w[i] + dw
+                        new.append(wi if np.isnan(wi) else min(max(wi, -clip), clip))
+                    w = new
+                m = np.mean(errs)
+                out[r, k, e + 1] = 0.0 if np.isnan(m) else 1 - m
+    return out

@@ -49,7 +49,8 @@ def reference_name(problem) -> str:
     """The known rule shown beside evolved ones."""
     if getattr(problem, "learner", "") == "reward":
         return "(R - 1)*E rule"
-    return "Oja's rule" if problem.reference_rule == "oja" else "delta rule"
+    return {"oja": "Oja's rule", "rescorla_wagner": "Rescorla-Wagner rule"}.get(
+        problem.reference_rule, "delta rule")
 
 
 def _print_summary(result, as_json: bool) -> None:
@@ -66,7 +67,8 @@ def _print_summary(result, as_json: bool) -> None:
                                "delta_rule": delta}, indent=2))
         return
     form = best.get("known_form") or ("delta" if best["is_delta_rule"] else None)
-    names = {"delta": "the delta rule", "oja": "Oja's rule"}
+    names = {"delta": "the delta rule", "oja": "Oja's rule",
+             "rescorla_wagner": "the Rescorla-Wagner rule"}
     tag = f"  [{names.get(form, form)}]" if form else ""
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")

@@ -8,7 +8,8 @@ from . import (bengio1991, chalmers1990, chalmers1990_gp, chalmers1990_real, con
 from ..config import ConfigError
 
 PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real, chalmers1990_gp,
-                                jordan2021.error, jordan2021.reward, confavreux2020, bengio1991)}
+                                jordan2021.error, jordan2021.reward, confavreux2020, bengio1991,
+                                bengio1991.conditioning)}
 
 
 def get_preset(name: str):

@@ -34,3 +34,34 @@ def default_config(**overrides) -> RunConfig:
 PAPER_NUMBERS = {
     "generalisation": ("rules learned on some Boolean functions learn new ones; numbers not verified", "?"),
 }
+
+
+class _Conditioning:
+    """bengio1991-conditioning: the rule reproduces conditioning phenomena.
+
+    The Aplysia-like circuit of kernels/conditioning.py and the protocols of
+    tasks/conditioning.py (acquisition, extinction, blocking, differential,
+    unpaired), 6 instances each, 10 of the 30 held out; the 16-term rule over
+    (a, o, w, f) of rules/conditioning.py, CMA-ES; one pass through each
+    protocol, performance at the probe trials. Does evolution find
+    Rescorla-Wagner a*(f - o), which explains all five, rather than
+    activity-dependent facilitation a*f?
+    """
+
+    NAME = "bengio1991-conditioning"
+    PAPER = PAPER
+    SUMMARY = "one local rule for an Aplysia-like circuit: acquisition, extinction, blocking..."
+    PAPER_NUMBERS = {"phenomena": ("the learned rule reproduces conditioning phenomena", "V")}
+
+    @staticmethod
+    def default_config(**overrides) -> RunConfig:
+        base = RunConfig(preset="bengio1991-conditioning", optimizer="cmaes", cma_sigma=0.3,
+                         genome="real", rule_family="conditioning", task_family="conditioning",
+                         task_shapes=[[6, 0, 0]], n_heldout=10, population=40,
+                         n_generations=300, n_epochs=1, clip=20.0, fitness_measure="final",
+                         init_low=-0.5, init_high=0.5, selection="tournament",
+                         crossover="blend", mutation_indpb=0.2, mutation_sigma=0.1)
+        return RunConfig.from_dict(overrides, base)
+
+
+conditioning = _Conditioning()

@@ -1,6 +1,7 @@
 """Rule families: genome <-> kernel coefficients <-> formula, and known rules."""
-from . import bengio, chalmers, volterra
+from . import bengio, chalmers, conditioning, volterra
 
-RULE_FAMILIES = {"chalmers": chalmers, "volterra": volterra, "bengio": bengio}
+RULE_FAMILIES = {"chalmers": chalmers, "volterra": volterra, "bengio": bengio,
+                 "conditioning": conditioning}
 
-__all__ = ["bengio", "chalmers", "volterra", "RULE_FAMILIES"]
+__all__ = ["bengio", "chalmers", "conditioning", "volterra", "RULE_FAMILIES"]
