@@ -52,6 +52,8 @@ class RunConfig:
     learner: str = "single_layer"     # single_layer, student or reward (symbolic rules)
     eta: float = 1.0                  # symbolic and Volterra rules: w += eta * rule
     l1_penalty: float = 0.0           # parametric rules: fitness -= l1_penalty * sum |coef|
+    rule_terms: list | None = None    # real genomes: evolve only these terms (names as in
+                                      # the family's TERM_NAMES, e.g. ["a*m", "a*o*m"]); others 0
     n_hidden: int = 2                 # two-layer nets (rule_family bengio)
     heldout_functions: list | None = None   # boolean_functions: held-out function numbers
     n_epochs: int = 10
@@ -129,6 +131,15 @@ class RunConfig:
              or self.optimizer == "gp",
              "rule_family 'bengio' goes with task_family 'boolean_functions' and only with it")
         need(isinstance(self.n_hidden, int) and 1 <= self.n_hidden <= 64, "n_hidden must be in 1..64")
+        if self.rule_terms is not None:
+            from .rules import RULE_FAMILIES
+            names = RULE_FAMILIES[self.rule_family].TERM_NAMES
+            need(self.genome == "real" and self.optimizer != "gp",
+                 "rule_terms needs genome 'real' and a parametric optimizer")
+            need(isinstance(self.rule_terms, list) and 0 < len(self.rule_terms) == len(set(self.rule_terms))
+                 and all(t in names for t in self.rule_terms),
+                 f"rule_terms must be distinct names among: {', '.join(names)}")
+            need(self.optimizer != "es" or self.population % 2 == 0, "es needs an even population")
         need(isinstance(self.l1_penalty, (int, float)) and 0 <= self.l1_penalty < float("inf"),
              "l1_penalty must be a number >= 0")
         need(self.optimizer != "cmaes" or (self.genome == "real" and self.population >= 4),

@@ -60,3 +60,20 @@ def test_backprop_matches_a_slow_loop():
                 Wh = Wh + 1.5 * np.outer(d_h, x)
             o_all = sig(sig(tasks.X[k] @ Wh.T) @ Wo[:2] - Wo[2])
             assert got[k, e + 1] == pytest.approx(1 - np.abs(tasks.Y[k, :, 0] - o_all).mean(), abs=1e-12)
+
+
+def test_configurable_term_set(tmp_path):
+    from evo_l2l import open_run
+    from evo_l2l.config import ConfigError
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    preset = PRESETS["bengio1991-boolean"]
+    config = preset.default_config(rule_terms=["a*m", "a*o*m", "1"], population=8, n_generations=4)
+    start_run(config, str(tmp_path / "t.h5"))
+    run = open_run(str(tmp_path / "t.h5"))
+    assert run.generations["population_genome"].shape[2] == 3
+    coef = run.generations["population_coef"]
+    used = [bengio.TERM_NAMES.index(t) for t in ("a*m", "a*o*m", "1")]
+    assert np.all(np.delete(coef, used, axis=2) == 0) and np.any(coef[:, :, used] != 0)
+    with pytest.raises(ConfigError, match="rule_terms"):
+        preset.default_config(rule_terms=["a*z"])

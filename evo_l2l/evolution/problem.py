@@ -57,6 +57,19 @@ class ParametricRuleProblem:
         if config.genome == "bits":
             self.genome_length, self.genome_dtype = self.family.N_BITS, np.uint8
             self._decode = self.family.decode_bits
+        elif config.rule_terms:
+            # A configurable term set: genes for the chosen terms only, 0 elsewhere.
+            idx = np.array([self.family.TERM_NAMES.index(t) for t in config.rule_terms])
+            self.genome_length, self.genome_dtype = len(idx), np.float64
+
+            def decode(g, idx=idx, n=self.family.N_COEF):
+                g = np.atleast_2d(np.asarray(g, dtype=np.float64))
+                if g.shape[1] != len(idx):
+                    raise ValueError(f"genomes need {len(idx)} genes (rule_terms)")
+                full = np.zeros((g.shape[0], n))
+                full[:, idx] = g
+                return full
+            self._decode = decode
         else:
             self.genome_length, self.genome_dtype = self.family.N_COEF, np.float64
             self._decode = self.family.decode_real
