@@ -18,7 +18,7 @@ import numpy as np
 from deap import cma
 
 from ..config import RunConfig
-from .ga import individual_from_genome
+from .ga import ArrayGenomes
 from deap import creator
 
 
@@ -62,7 +62,7 @@ def state_size(dim: int) -> int:
     return 4 * dim + 3 * dim * dim + 3
 
 
-class CMAESOperators:
+class CMAESOperators(ArrayGenomes):
     """The loop's view of CMA-ES: make, update-and-sample, (de)serialise."""
 
     def __init__(self, config: RunConfig, problem):
@@ -81,12 +81,6 @@ class CMAESOperators:
         new = self.strategy.generate(creator.Individual)
         evaluate(new)
         return new
-
-    def to_genomes(self, pop: list) -> np.ndarray:
-        return np.array(pop, dtype=np.float64)
-
-    def from_genomes(self, genomes, fitness) -> list:
-        return [individual_from_genome(g, f) for g, f in zip(genomes, fitness)]
 
     # -- exact resume --------------------------------------------------------
     def get_state(self) -> np.ndarray:

@@ -23,7 +23,7 @@ import numpy as np
 from deap import creator
 
 from ..config import RunConfig
-from .ga import individual_from_genome
+from .ga import ArrayGenomes
 
 
 def _centred_ranks(f: np.ndarray) -> np.ndarray:
@@ -32,7 +32,7 @@ def _centred_ranks(f: np.ndarray) -> np.ndarray:
     return ranks / max(len(f) - 1, 1) - 0.5
 
 
-class ESOperators:
+class ESOperators(ArrayGenomes):
     def __init__(self, config: RunConfig, problem):
         self.config, self.problem = config, problem
         self.dim = problem.genome_length
@@ -60,12 +60,6 @@ class ESOperators:
         evaluate(new)
         return new
 
-    def to_genomes(self, pop: list) -> np.ndarray:
-        return np.array(pop, dtype=np.float64)
-
-    def from_genomes(self, genomes, fitness) -> list:
-        return [individual_from_genome(g, f) for g, f in zip(genomes, fitness)]
-
     def get_state(self) -> np.ndarray:
         return np.concatenate([self.theta, self.eps.ravel()])
 
@@ -74,7 +68,7 @@ class ESOperators:
         self.eps = vec[self.dim:].reshape(self.half, self.dim).copy()
 
 
-class SAOperators:
+class SAOperators(ArrayGenomes):
     def __init__(self, config: RunConfig, problem):
         self.config, self.problem = config, problem
         self.dim = problem.genome_length
@@ -83,6 +77,7 @@ class SAOperators:
         self.current = np.zeros((self.n, self.dim))
         self.current_fit = np.full(self.n, -np.inf)
         self.generation = 0
+        self._pending_init = False     # the first evaluated population becomes the chains
 
     def _temperature(self) -> float:
         # A schedule in the generation number only (not the run's length), so
@@ -107,7 +102,7 @@ class SAOperators:
 
     def next_generation(self, pop: list, evaluate) -> list:
         f = np.array([ind.fitness.values[0] for ind in pop])
-        if getattr(self, "_pending_init", False) or self.generation == 0 and np.all(np.isinf(self.current_fit)):
+        if self._pending_init:
             self.current = np.array(pop, dtype=np.float64)
             self.current_fit = f.copy()
             self._pending_init = False
@@ -123,15 +118,9 @@ class SAOperators:
         evaluate(new)
         return new
 
-    def to_genomes(self, pop: list) -> np.ndarray:
-        return np.array(pop, dtype=self.problem.genome_dtype)
-
-    def from_genomes(self, genomes, fitness) -> list:
-        return [individual_from_genome(g, f) for g, f in zip(genomes, fitness)]
-
     def get_state(self) -> np.ndarray:
         return np.concatenate([self.current.ravel(), self.current_fit,
-                               [float(self.generation), float(getattr(self, "_pending_init", False))]])
+                               [float(self.generation), float(self._pending_init)]])
 
     def set_state(self, vec: np.ndarray) -> None:
         k = self.n * self.dim

@@ -92,7 +92,19 @@ def next_generation(tb: base.Toolbox, pop: list, config: RunConfig) -> list:
     return elites + offspring
 
 
-class GAOperators:
+class ArrayGenomes:
+    """(De)serialising fixed-length genomes; shared by the GA, CMA-ES, ES and SA operators."""
+
+    problem = None
+
+    def to_genomes(self, pop: list) -> np.ndarray:
+        return np.array(pop, dtype=self.problem.genome_dtype)
+
+    def from_genomes(self, genomes: np.ndarray, fitness: np.ndarray) -> list:
+        return [individual_from_genome(g, f) for g, f in zip(genomes, fitness)]
+
+
+class GAOperators(ArrayGenomes):
     """The GA as the loop sees it: make, vary and (de)serialise a population."""
 
     def __init__(self, config: RunConfig, problem):
@@ -107,9 +119,3 @@ class GAOperators:
         new = next_generation(self.tb, pop, self.config)
         evaluate(new)
         return new
-
-    def to_genomes(self, pop: list) -> np.ndarray:
-        return np.array(pop, dtype=self.problem.genome_dtype)
-
-    def from_genomes(self, genomes: np.ndarray, fitness: np.ndarray) -> list:
-        return [individual_from_genome(g, f) for g, f in zip(genomes, fitness)]

@@ -17,14 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .terms import decode_rows, format_terms
+from .terms import decode_rows, format_terms, multilinear_terms, term_names
 
-TERMS = ((), ("a",), ("o",), ("w",), ("m",), ("a", "o"), ("a", "w"), ("a", "m"),
-         ("o", "w"), ("o", "m"), ("w", "m"), ("a", "o", "w"), ("a", "o", "m"),
-         ("a", "w", "m"), ("o", "w", "m"), ("a", "o", "w", "m"))
+TERMS = multilinear_terms(("a", "o", "w", "m"))
 N_COEF = len(TERMS)
-TERM_NAMES = tuple("*".join(t) or "1" for t in TERMS)
-COEF_NAMES = tuple("c_" + ("".join(t) or "1") for t in TERMS)
+TERM_NAMES, COEF_NAMES = term_names(TERMS)
 REFERENCE_RULE = "delta"
 PERFORMANCE = "1 - mean|t - o|"
 COEF_LABEL = "c_S"

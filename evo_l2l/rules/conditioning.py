@@ -13,14 +13,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .terms import decode_rows, format_terms
+from .terms import decode_rows, format_terms, multilinear_terms, term_names
 
-TERMS = ((), ("a",), ("o",), ("w",), ("f",), ("a", "o"), ("a", "w"), ("a", "f"),
-         ("o", "w"), ("o", "f"), ("w", "f"), ("a", "o", "w"), ("a", "o", "f"),
-         ("a", "w", "f"), ("o", "w", "f"), ("a", "o", "w", "f"))
+TERMS = multilinear_terms(("a", "o", "w", "f"))
 N_COEF = len(TERMS)
-TERM_NAMES = tuple("*".join(t) or "1" for t in TERMS)
-COEF_NAMES = tuple("c_" + ("".join(t) or "1") for t in TERMS)
+TERM_NAMES, COEF_NAMES = term_names(TERMS)
 REFERENCE_RULE = "rescorla_wagner"
 PERFORMANCE = "1 - mean|desired - o| at probe trials"
 COEF_LABEL = "c_S"

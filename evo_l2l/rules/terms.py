@@ -1,7 +1,23 @@
 """Helpers shared by rule families that are plain linear combinations of named terms."""
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
+
+
+def multilinear_terms(variables: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
+    """Every subset of the variables, by size then in order: (), (a,), ..., (a, o, w, m).
+
+    The kernels (two_layer.py, conditioning.py) hard-code this order for four variables.
+    """
+    return tuple(c for r in range(len(variables) + 1) for c in itertools.combinations(variables, r))
+
+
+def term_names(terms) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(TERM_NAMES like 'a*o', COEF_NAMES like 'c_ao') of multilinear terms."""
+    return (tuple("*".join(t) or "1" for t in terms),
+            tuple("c_" + ("".join(t) or "1") for t in terms))
 
 
 def decode_rows(genomes: np.ndarray, n_coef: int, family: str) -> np.ndarray:
