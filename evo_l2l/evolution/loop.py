@@ -127,6 +127,5 @@ def evolve(problem, config: RunConfig, hooks: Iterable[HookFn] = (),
 def _one(problem, genome) -> np.ndarray:
     """A batch of one genome, as the problem expects it."""
     if problem.genome_shape == ():
-        return problem.to_genome_array([str(np.asarray(genome, dtype=object).item())
-                                        if isinstance(genome, np.ndarray) else str(genome)])
+        return problem.to_genome_array([problem.rule_of_genome(genome)])
     return np.asarray(genome, dtype=problem.genome_dtype)[None, :]
