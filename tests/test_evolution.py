@@ -104,3 +104,17 @@ def test_cmaes_restarts_instead_of_crashing():
     s.C[0, 0] = np.nan
     s.update(pop)
     assert s.restarts == 1 and s.sigma == 0.5 and np.all(np.isfinite(s.C))
+
+
+def test_gp_resume_with_many_constants_is_exact(tmp_path):
+    """Resuming parses every tree; parsing must not draw from stdlib random."""
+    preset = PRESETS["chalmers1990-gp"]
+    kw = dict(seed=5, population=30, gp_constant_steps=2)
+    start_run(preset.default_config(n_generations=10, **kw), str(tmp_path / "full.h5"))
+    start_run(preset.default_config(n_generations=4, **kw), str(tmp_path / "half.h5"))
+    texts = open_run(tmp_path / "half.h5").state["population_genome"]
+    assert any(any(ch.isdigit() for ch in str(t)) for t in texts)     # constants present
+    resume_run(str(tmp_path / "half.h5"), 10)
+    a, b = arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5")
+    a.pop("state/n_generations_target"); b.pop("state/n_generations_target")
+    assert_same_arrays(a, b)
