@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .terms import decode_rows, format_terms, multilinear_terms, term_names
+from .terms import (decode_rows, effective, format_terms, is_positive_multiple,  # noqa: F401
+                    multilinear_terms, sparse_rule, term_names)
 
 TERMS = multilinear_terms(("a", "o", "w", "m"))
 N_COEF = len(TERMS)
@@ -33,20 +34,12 @@ def decode_real(genomes: np.ndarray) -> np.ndarray:
     return decode_rows(genomes, N_COEF, "Bengio-rule")
 
 
-def effective(coef: np.ndarray) -> np.ndarray:
-    return np.asarray(coef, dtype=np.float64)
-
-
 def delta_rule(rate: float = 1.0) -> np.ndarray:
-    c = np.zeros(N_COEF)
-    c[_AM] = rate
-    return c
+    return sparse_rule(N_COEF, {_AM: 1.0}, rate)
 
 
 def hebb_rule(rate: float = 1.0) -> np.ndarray:
-    c = np.zeros(N_COEF)
-    c[_AO] = rate
-    return c
+    return sparse_rule(N_COEF, {_AO: 1.0}, rate)
 
 
 def no_learning(rate: float = 1.0) -> np.ndarray:
@@ -58,9 +51,7 @@ KNOWN_RULES = {"delta": delta_rule, "hebb": hebb_rule, "none": no_learning}
 
 def is_delta_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
     """c*a*m with c > 0, every other coefficient under tol * c."""
-    coef = np.asarray(coef, dtype=np.float64)
-    c = coef[_AM]
-    return bool(c > 0 and np.all(np.abs(np.delete(coef, _AM)) < tol * c))
+    return is_positive_multiple(coef, delta_rule(), tol)
 
 
 def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:

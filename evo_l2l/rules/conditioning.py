@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .terms import decode_rows, format_terms, multilinear_terms, term_names
+from .terms import (decode_rows, effective, format_terms, is_positive_multiple,  # noqa: F401
+                    multilinear_terms, sparse_rule, term_names)
 
 TERMS = multilinear_terms(("a", "o", "w", "f"))
 N_COEF = len(TERMS)
@@ -28,26 +29,16 @@ def decode_real(genomes: np.ndarray) -> np.ndarray:
     return decode_rows(genomes, N_COEF, "conditioning-rule")
 
 
-def effective(coef: np.ndarray) -> np.ndarray:
-    return np.asarray(coef, dtype=np.float64)
-
-
 def rescorla_wagner(rate: float = 1.0) -> np.ndarray:
-    c = np.zeros(N_COEF)
-    c[_AF], c[_AO] = rate, -rate
-    return c
+    return sparse_rule(N_COEF, {_AF: 1.0, _AO: -1.0}, rate)
 
 
 def facilitation(rate: float = 1.0) -> np.ndarray:
-    c = np.zeros(N_COEF)
-    c[_AF] = rate
-    return c
+    return sparse_rule(N_COEF, {_AF: 1.0}, rate)
 
 
 def hebb_rule(rate: float = 1.0) -> np.ndarray:
-    c = np.zeros(N_COEF)
-    c[_AO] = rate
-    return c
+    return sparse_rule(N_COEF, {_AO: 1.0}, rate)
 
 
 def no_learning(rate: float = 1.0) -> np.ndarray:
@@ -60,10 +51,7 @@ KNOWN_RULES = {"rescorla_wagner": rescorla_wagner, "facilitation": facilitation,
 
 def is_delta_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
     """Rescorla-Wagner up to a positive rate: c_af = -c_ao > 0, others under tol * c_af."""
-    coef = np.asarray(coef, dtype=np.float64)
-    c = coef[_AF]
-    return bool(c > 0 and abs(coef[_AO] + c) < tol * c
-                and np.all(np.abs(np.delete(coef, [_AF, _AO])) < tol * c))
+    return is_positive_multiple(coef, rescorla_wagner(), tol)
 
 
 def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:

@@ -46,3 +46,27 @@ def format_terms(coef: np.ndarray, names, rel_tol: float = 1e-4) -> str:
         return "dw = 0"
     text = " ".join(parts)
     return "dw = " + (text[2:] if text.startswith("+ ") else "-" + text[2:])
+
+
+def effective(coef: np.ndarray) -> np.ndarray:
+    """For plain linear families the applied term coefficients are the coefficients."""
+    return np.asarray(coef, dtype=np.float64)
+
+
+def sparse_rule(n_coef: int, weights: dict, rate: float = 1.0) -> np.ndarray:
+    """A coefficient row that is rate * weights[i] at each index i, 0 elsewhere."""
+    coef = np.zeros(n_coef)
+    for i, w in weights.items():
+        coef[i] = rate * w
+    return coef
+
+
+def is_positive_multiple(coef: np.ndarray, pattern: np.ndarray, tol: float = 0.1) -> bool:
+    """coef = c * pattern with c > 0, every coefficient within tol * c of that.
+
+    c is read at the pattern's largest positive entry (the pattern needs one).
+    """
+    coef = np.asarray(coef, dtype=np.float64)
+    pivot = int(np.argmax(pattern))
+    c = coef[pivot] / pattern[pivot]
+    return bool(c > 0 and np.all(np.abs(coef - c * pattern) < tol * c))

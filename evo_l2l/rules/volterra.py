@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .terms import decode_rows, format_terms
+from .terms import decode_rows, effective, format_terms, sparse_rule  # noqa: F401
 
 N_COEF = 27
 INDEX = {(a, b, c): a * 9 + b * 3 + c for a in range(3) for b in range(3) for c in range(3)}
@@ -31,21 +31,12 @@ def decode_real(genomes: np.ndarray) -> np.ndarray:
     return decode_rows(genomes, N_COEF, "Volterra")
 
 
-def effective(coef: np.ndarray) -> np.ndarray:
-    """The term coefficients actually applied (before eta): A itself."""
-    return np.asarray(coef, dtype=np.float64)
-
-
 def oja_rule(rate: float = 1.0) -> np.ndarray:
-    coef = np.zeros(N_COEF)
-    coef[INDEX[1, 1, 0]], coef[INDEX[0, 2, 1]] = rate, -rate
-    return coef
+    return sparse_rule(N_COEF, {INDEX[1, 1, 0]: 1.0, INDEX[0, 2, 1]: -1.0}, rate)
 
 
 def hebb_rule(rate: float = 1.0) -> np.ndarray:
-    coef = np.zeros(N_COEF)
-    coef[INDEX[1, 1, 0]] = rate
-    return coef
+    return sparse_rule(N_COEF, {INDEX[1, 1, 0]: 1.0}, rate)
 
 
 def no_learning(rate: float = 1.0) -> np.ndarray:
