@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fastexp import fast_exp
+from .simd import LANES, block_sums, spread_rows
 
 _FASTMATH = {"contract"}
 
@@ -25,7 +26,7 @@ PDIV_EPS = 1e-12
 EXP_MAX = 50.0
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def _var(k, V, PV_p, var_kind, var_row):
     """Variable k: a row of the state V, or of this pattern's PV_p."""
     if var_kind[k] == 0:
@@ -33,7 +34,7 @@ def _var(k, V, PV_p, var_kind, var_row):
     return PV_p[var_row[k]]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def interpret(ops, args, n, V, PV_p, var_kind, var_row, stack, S):
     """Runs one postfix program over the first S synapses; returns stack[0][:S].
 
@@ -131,48 +132,64 @@ def interpret(ops, args, n, V, PV_p, var_kind, var_row, stack, S):
 SIGMOID_SUPERVISED, LINEAR_STUDENT, REWARD_MODULATED = 0, 1, 2
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _outputs(W, a, seg_start, n_seg, seg_s, seg_o, linear):
-    """Output of each of the first n_seg (task, output) segments: sigmoid or linear."""
-    for g in range(n_seg):
-        acc = 0.0
-        for s in range(seg_start[g], seg_start[g + 1]):
-            acc += W[s] * a[s]
-        seg_s[g] = acc
+# LANES segments per block of the synapse layout (learners/symbolic.synapse_views):
+# one AVX-512 vector of doubles, two AVX2 ones (kernels/simd.py). Segment
+# arrays are padded to SEG_PAD so loops over them are long enough for LLVM's
+# vector loop body (vector width x unroll), not its scalar remainder.
+SEG_PAD = 32
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _sums(W, a, block_start, rows, n_blocks, seg_s):
+    """seg_s[g] = w.x of each segment of the first n_blocks blocks (inputs in order)."""
+    for b in range(n_blocks):
+        block_sums(W, a, block_start[b], rows[b], seg_s, b * LANES)
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _activate(seg_s, seg_o, linear):
+    """seg_o = sigmoid(seg_s) or seg_s, over the whole (padded) arrays."""
     if linear:
-        for g in range(n_seg):
+        for g in range(seg_s.shape[0]):
             seg_o[g] = seg_s[g]
     else:
-        for g in range(n_seg):     # separate loop: vectorises across segments
+        for g in range(seg_s.shape[0]):
             seg_o[g] = 1.0 / (1.0 + fast_exp(-seg_s[g]))
 
 
-@njit(cache=True, fastmath=_FASTMATH)
-def _measure_all(W, A_pat, T_seg, seg_start, seg_task, n_seg_active, scale, seg_s, seg_o,
-                 err_seg, out, learner):
-    """out[k]: performance of the k-th packed task, 0 if its output is NaN.
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def _spread(seg_x, x, block_start, rows, n_blocks):
+    """x[synapse] = seg_x[its segment], for the synapses of the first n_blocks blocks."""
+    for b in range(n_blocks):
+        spread_rows(seg_x, b * LANES, x, block_start[b], rows[b])
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
+def _measure_all(W, A, T_seg, live, block_start, rows, n_blocks_active, seg_task, scale,
+                 SS, OO, err_seg, out, learner):
+    """out[k]: performance of task k, 0 if its output is NaN.
 
     Sigmoid learners: 1 - mean|t - o| (for the reward learner, o is the
     probability of answering 1, so this is the expected accuracy). Linear
-    student: 1 / (1 + mean (t - u)^2).
+    student: 1 / (1 + mean (t - u)^2). SS, OO (P, G) are scratch: all
+    patterns' sums first, then one long activation loop. Entries of blocks
+    not computed at a pattern hold stale values, never counted (live).
     """
     linear = learner == LINEAR_STUDENT
-    n_seg = seg_task.shape[0]
-    for g in range(n_seg):
+    P, G = T_seg.shape
+    for p in range(P):
+        _sums(W, A[p], block_start, rows, n_blocks_active[p], SS[p])
+    _activate(SS.ravel(), OO.ravel(), linear)
+    for g in range(G):
         err_seg[g] = 0.0
-    for p in range(A_pat.shape[0]):
-        n_g = n_seg_active[p]
-        _outputs(W, A_pat[p], seg_start, n_g, seg_s, seg_o, linear)
-        if linear:
-            for g in range(n_g):
-                d = T_seg[p, g] - seg_o[g]
-                err_seg[g] += d * d
-        else:
-            for g in range(n_g):
-                err_seg[g] += abs(T_seg[p, g] - seg_o[g])
+    for p in range(P):
+        for g in range(G):
+            d = T_seg[p, g] - OO[p, g]
+            e = d * d if linear else abs(d)
+            err_seg[g] += e if live[p, g] else 0.0
     for k in range(out.shape[0]):
         out[k] = 0.0
-    for g in range(n_seg):
+    for g in range(seg_task.shape[0]):
         out[seg_task[g]] += err_seg[g]
     for k in range(out.shape[0]):
         e = out[k] * scale[k]
@@ -193,19 +210,21 @@ def uniform_noise(seed, g, epoch, p):
     return float(x >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, fastmath=_FASTMATH, parallel=True)
-def train_programs(ops, args, lengths, depth, W0_packed, A_pat, PV, T_seg, seg_start, seg_of,
-                   seg_task, n_seg_active, scale, n_epochs, clip, learner, eta, var_kind,
-                   var_row, noise_seed, perf):
-    """Every program trains every task's neuron(s) online; fills perf (R, K, E+1).
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, parallel=True)
+def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, block_start, rows,
+                   n_blocks_active, seg_task, seg_noise, scale, n_epochs, clip, learner, eta,
+                   var_kind, var_row, noise_seed, perf):
+    """Every program trains every task's neuron(s) online; fills perf (R, T, E+1).
 
-    Synapses are packed task after task (no padding; see learners/symbolic.py),
-    tasks sorted by decreasing pattern count, so at pattern p the tasks still
-    learning form a prefix: segments [0, n_seg_active[p]) of (task, output)
-    pairs and their synapses [0, seg_start[n_seg_active[p]]). A_pat (P, S):
-    input of each synapse at pattern p; PV (P, 2, S): input and target, the
-    pattern variables; T_seg (P, G): target of each segment. perf is in packed
-    task order. Each update is w += eta * rule, then clipped to [-clip, clip].
+    Layout (learners/symbolic.synapse_views): segments ((task, output) pairs)
+    in blocks of LANES, block b's synapses input-major from block_start[b],
+    rows[b] inputs deep. At pattern p the first n_blocks_active[p] blocks are
+    computed, and synapses with mask[p] learn. A (P, S): input of each
+    synapse; PV (P, 2, S): input and target, the pattern variables; T_seg
+    (P, G): target of each segment, counted where live[p, g]; seg_task: the
+    task of each real segment; seg_noise: a segment's index for the reward
+    learner's noise. Each update is w += eta * rule, then clipped to
+    [-clip, clip].
 
     State rows V: 0 w, 1 o (the output), 2 R (reward), 3 E (eligibility).
     A rule's variable k is V[var_row[k]] if var_kind[k] == 0, else
@@ -219,55 +238,58 @@ def train_programs(ops, args, lengths, depth, W0_packed, A_pat, PV, T_seg, seg_s
     """
     R = ops.shape[0]
     K = scale.shape[0]
-    P = A_pat.shape[0]
-    S = W0_packed.shape[0]
-    G = seg_task.shape[0]
+    P = A.shape[0]
+    S = W0.shape[0]
+    G = T_seg.shape[1]
     linear = learner == LINEAR_STUDENT
     for r in prange(R):
         V = np.zeros((4, S))
         for s in range(S):
-            V[0, s] = W0_packed[s]
+            V[0, s] = W0[s]
+        W = V[0]
         stack = np.empty((depth, S))
-        seg_s = np.empty(G)
+        seg_s = np.zeros(G)
         seg_o = np.empty(G)
         seg_y = np.empty(G)
         err_seg = np.empty(G)
+        SS = np.zeros((P, G))
+        OO = np.empty((P, G))
         m = np.empty(K)
-        _measure_all(V[0], A_pat, T_seg, seg_start, seg_task, n_seg_active, scale, seg_s,
-                     seg_o, err_seg, m, learner)
+        _measure_all(W, A, T_seg, live, block_start, rows, n_blocks_active, seg_task, scale,
+                     SS, OO, err_seg, m, learner)
         for k in range(K):
             perf[r, k, 0] = m[k]
         for epoch in range(n_epochs):
             for p in range(P):
-                n_g = n_seg_active[p]
-                n_s = seg_start[n_g]
-                _outputs(V[0], A_pat[p], seg_start, n_g, seg_s, seg_o, linear)
-                for s in range(n_s):
-                    V[1, s] = seg_o[seg_of[s]]
+                n_b = n_blocks_active[p]
+                n_s = block_start[n_b]
+                _sums(W, A[p], block_start, rows, n_b, seg_s)
+                _activate(seg_s, seg_o, linear)
+                _spread(seg_o, V[1], block_start, rows, n_b)
                 if learner == REWARD_MODULATED:
-                    for g in range(n_g):
-                        y = 1.0 if uniform_noise(noise_seed, g, epoch, p) < seg_o[g] else 0.0
-                        seg_y[g] = y
+                    for g in range(n_b * LANES):
+                        y = 1.0 if uniform_noise(noise_seed, seg_noise[g], epoch, p) < seg_o[g] else 0.0
+                        seg_s[g] = 1.0 if y == T_seg[p, g] else 0.0    # the reward
+                        seg_y[g] = y - seg_o[g]
+                    _spread(seg_s, V[2], block_start, rows, n_b)
+                    _spread(seg_y, V[3], block_start, rows, n_b)
                     for s in range(n_s):
-                        g = seg_of[s]
-                        V[2, s] = 1.0 if seg_y[g] == T_seg[p, g] else 0.0
-                        V[3, s] = (seg_y[g] - seg_o[g]) * A_pat[p, s]
+                        V[3, s] = V[3, s] * A[p, s]
                 dw = interpret(ops[r], args[r], lengths[r], V, PV[p], var_kind, var_row,
                                stack, n_s)
+                mp = mask[p]
                 for s in range(n_s):
-                    w = V[0, s] + eta * dw[s]
-                    if w > clip:
-                        w = clip
-                    elif w < -clip:
-                        w = -clip
-                    V[0, s] = w
-            _measure_all(V[0], A_pat, T_seg, seg_start, seg_task, n_seg_active, scale, seg_s,
-                         seg_o, err_seg, m, learner)
+                    w = W[s] + eta * dw[s]
+                    w = clip if w > clip else w
+                    w = -clip if w < -clip else w   # NaN fails both: it stays NaN
+                    W[s] = w if mp[s] else W[s]
+            _measure_all(W, A, T_seg, live, block_start, rows, n_blocks_active, seg_task,
+                         scale, SS, OO, err_seg, m, learner)
             for k in range(K):
                 perf[r, k, epoch + 1] = m[k]
 
 
-@njit(cache=True, fastmath=_FASTMATH)
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def probe_outputs(ops, args, lengths, depth, V, PV, var_kind, var_row, out):
     """out[r] = program r's output on the probe points (V, PV as in interpret)."""
     S = V.shape[1]

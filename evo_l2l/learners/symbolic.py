@@ -7,39 +7,61 @@ from ..tasks import TaskSet
 
 
 def synapse_views(tasks: TaskSet) -> dict:
-    """The packed layout the interpreter kernel runs on (no padding, tasks in lockstep).
+    """The layout the interpreter kernel runs on: tasks in lockstep, in blocks of LANES.
 
-    Tasks are sorted by decreasing pattern count (stable) and their synapses
-    packed task after task, output after output; a segment is one (task,
-    output) pair. At pattern p the tasks that still have a pattern p form a
-    prefix, so the kernel works on a prefix of every array.
+    A segment is one (task, output) pair. Segments are sorted by decreasing
+    pattern count, then decreasing input count (stable), and cut into blocks
+    of LANES segments (the last padded with empty ones). A block's synapses
+    are stored input-major, (rows, LANES), rows being its largest input
+    count, so a forward pass is one SIMD multiply-add per input: each
+    segment's sum still runs over its inputs in order, and padded synapses
+    (input 0, weight 0) add exact zeros. The blocks still learning at pattern
+    p form a prefix; inside it, `mask` says which synapses really learn at p
+    (padding and finished tasks do not). Every synapse array is (.., S) with
+    S = sum(rows) * LANES.
     """
-    order = np.argsort(-tasks.n_patterns, kind="stable").astype(np.int64)
+    from ..kernels.symbolic import LANES, SEG_PAD
     P = tasks.X.shape[1]
-    seg_len, seg_task, rows_a, rows_t, w0 = [], [], [], [], []
-    for k, task in enumerate(order):
-        n_p, n_i, n_o = tasks.n_patterns[task], tasks.n_inputs[task], tasks.n_outputs[task]
-        for j in range(n_o):
-            seg_len.append(n_i)
-            seg_task.append(k)
-            a = np.zeros((P, n_i)); a[:n_p] = tasks.X[task, :n_p, :n_i]
-            t = np.zeros((P, 1)); t[:n_p, 0] = tasks.Y[task, :n_p, j]
-            rows_a.append(a)
-            rows_t.append(t)
-            w0.append(tasks.W0[task, j, :n_i])
-    seg_start = np.concatenate([[0], np.cumsum(seg_len)]).astype(np.int64)
-    seg_of = np.repeat(np.arange(len(seg_len)), seg_len).astype(np.int64)
-    A = np.ascontiguousarray(np.hstack(rows_a))
-    T_seg = np.ascontiguousarray(np.hstack(rows_t))
-    T_pat = np.ascontiguousarray(T_seg[:, seg_of])
-    n_p_seg = tasks.n_patterns[order][np.array(seg_task)]
-    n_seg_active = np.array([(n_p_seg > p).sum() for p in range(P)], dtype=np.int64)
-    ordered = tasks.n_patterns[order] * tasks.n_outputs[order]
-    PV = np.ascontiguousarray(np.stack([A, T_pat], axis=1))
-    return {"order": order, "W0_packed": np.concatenate(w0), "A_pat": A, "PV": PV,
-            "T_seg": T_seg, "seg_start": seg_start, "seg_of": seg_of,
-            "seg_task": np.array(seg_task, dtype=np.int64), "n_seg_active": n_seg_active,
-            "scale": 1.0 / ordered.astype(np.float64)}
+    order = np.lexsort((-tasks.n_inputs, -tasks.n_patterns))
+    # The reward learner's noise is indexed by segment in pattern-count order
+    # (stable), independent of this layout.
+    by_patterns = np.argsort(-tasks.n_patterns, kind="stable")
+    first_out = np.zeros(len(tasks), dtype=np.int64)
+    first_out[by_patterns] = np.cumsum(tasks.n_outputs[by_patterns]) - tasks.n_outputs[by_patterns]
+    seg_task = np.repeat(order, tasks.n_outputs[order])
+    seg_j = np.concatenate([np.arange(tasks.n_outputs[t]) for t in order])
+    G = len(seg_task)
+    B = -(-G // LANES)
+    pad = -(-G // SEG_PAD) * SEG_PAD - G
+    n_in = np.concatenate([tasks.n_inputs[seg_task], np.zeros(pad, dtype=np.int64)])
+    n_pat = np.concatenate([tasks.n_patterns[seg_task], np.zeros(pad, dtype=np.int64)])
+    rows = n_in[:B * LANES].reshape(B, LANES).max(axis=1)
+    block_start = np.concatenate([[0], np.cumsum(rows * LANES)]).astype(np.int64)
+    S = int(block_start[-1])
+    A = np.zeros((P, S))
+    M = np.zeros((P, S), dtype=np.bool_)
+    W0 = np.zeros(S)
+    T_seg = np.zeros((P, G + pad))
+    T_syn = np.zeros((P, S))
+    for g in range(G):
+        task, j = seg_task[g], seg_j[g]
+        n_p, n_i = tasks.n_patterns[task], tasks.n_inputs[task]
+        b, lane = divmod(g, LANES)
+        cols = block_start[b] + np.arange(rows[b]) * LANES + lane
+        A[:n_p, cols[:n_i]] = tasks.X[task, :n_p, :n_i]
+        M[:n_p, cols[:n_i]] = True
+        W0[cols[:n_i]] = tasks.W0[task, j, :n_i]
+        T_seg[:n_p, g] = tasks.Y[task, :n_p, j]
+        T_syn[:n_p, cols] = T_seg[:n_p, g:g + 1]
+    n_blocks_active = np.array([-(-(n_pat > p).sum() // LANES) for p in range(P)],
+                               dtype=np.int64)
+    return {"W0": W0, "A": A, "PV": np.ascontiguousarray(np.stack([A, T_syn], axis=1)),
+            "mask": M, "T_seg": T_seg, "live": np.arange(P)[:, None] < n_pat[None, :],
+            "block_start": block_start, "rows": rows.astype(np.int64),
+            "n_blocks_active": n_blocks_active, "seg_task": seg_task.astype(np.int64),
+            "seg_noise": np.concatenate([first_out[seg_task] + seg_j,
+                                         np.zeros(pad, dtype=np.int64)]).astype(np.int64),
+            "scale": 1.0 / (tasks.n_patterns * tasks.n_outputs).astype(np.float64)}
 
 
 # learner name -> (kernel code, var_kind, var_row) for its variables, in the
@@ -70,16 +92,14 @@ def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 2
     if R == 0 or T == 0:
         return np.zeros((R, T, n_epochs + 1))
     v = views if views is not None else synapse_views(tasks)
-    packed = np.zeros((R, T, n_epochs + 1))
+    perf = np.zeros((R, T, n_epochs + 1))
     from ..kernels.symbolic import train_programs
     train_programs(np.ascontiguousarray(ops, dtype=np.int32),
                    np.ascontiguousarray(args, dtype=np.float64),
                    np.ascontiguousarray(lengths, dtype=np.int64), int(depth),
-                   v["W0_packed"], v["A_pat"], v["PV"], v["T_seg"], v["seg_start"],
-                   v["seg_of"], v["seg_task"], v["n_seg_active"], v["scale"],
-                   int(n_epochs), float(clip), int(code), float(eta),
-                   np.array(kind, dtype=np.int64), np.array(row, dtype=np.int64),
-                   int(noise_seed), packed)
-    perf = np.empty_like(packed)
-    perf[:, v["order"]] = packed
+                   v["W0"], v["A"], v["PV"], v["mask"], v["T_seg"], v["live"],
+                   v["block_start"], v["rows"], v["n_blocks_active"], v["seg_task"],
+                   v["seg_noise"], v["scale"], int(n_epochs), float(clip), int(code),
+                   float(eta), np.array(kind, dtype=np.int64), np.array(row, dtype=np.int64),
+                   int(noise_seed), perf)
     return perf
