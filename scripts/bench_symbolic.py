@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Symbolic-rule interpreter throughput against the parametric kernel and gp.compile.
 
-    python scripts/bench_symbolic.py [--repeats 5] [--rules 40]
+    python scripts/bench_symbolic.py [--repeats 9] [--rules 100]
 
 Workload: the chalmers1990 training tasks (20 tasks, <=12 patterns x <=8
 inputs, 10 epochs), a population of random GP trees (half-and-half, depth
@@ -45,8 +45,9 @@ def gp_compile_curves(trees, pset, tasks, n_epochs=10, clip=20.0):
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--rules", type=int, default=40)
+    ap.add_argument("--repeats", type=int, default=9)
+    ap.add_argument("--rules", type=int, default=100,
+                    help="population size (100: the chalmers1990-gp preset)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     tasks = make_boolean_environment(rng).select("train")

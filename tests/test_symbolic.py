@@ -32,6 +32,22 @@ def test_interpreter_matches_gp_compile_on_random_trees(seed):
     np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("text", [
+    "w", "0.5", "add(1.5, -2.25)", "pdiv(3.0, 0.0)", "tanh(pexp(0.75))",       # leaves, folding
+    "sub(0.5, a)", "pdiv(2.0, sub(t, t))", "pdiv(-1.5, o)", "mul(0.25, w)",     # constant first
+    "add(w, 0.5)", "pdiv(a, 0.0)", "neg(square(w))", "sub(w, w)",
+    "mul(add(a, mul(t, sub(o, 1.0))), pdiv(square(w), add(a, sub(0.5, 0.5))))",
+])
+def test_register_code_edge_cases_match_gp_compile(text):
+    """Leaves are operands, constants fold, a constant may come first: same numbers."""
+    pset = sym.make_pset("single_layer", ALL_UNARY)
+    tree = sym.parse_tree(text, pset)
+    tasks = random_taskset(np.random.default_rng(len(text)))
+    got = program_curves(sym.compile_programs([tree], pset), tasks, 3, 3.0)
+    ref = naive.symbolic_curves([gp.compile(tree, pset)], tasks, 3, 3.0)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+
+
 def test_python_function_equals_gp_compile():
     pset = sym.make_pset("single_layer", ALL_UNARY)
     rng = np.random.default_rng(0)

@@ -1,14 +1,19 @@
-"""A numba interpreter for postfix rule programs, and the single-layer learner on it.
+"""A numba interpreter for rule programs, and the learners that run on it.
 
-One compiled kernel serves every symbolic rule: programs arrive as arrays
-(ops int32, args float64, lengths), see rules/symbolic.py for the opcodes.
-Interpretation is vectorised: each opcode is applied to a whole vector of
-synapses at once, here every synapse of every task (all tasks advance in
-lockstep, pattern by pattern), so the cost of dispatching an opcode is
-shared by all the synapses of all the tasks. prange runs over
-programs; each writes only its own output slots.
+One compiled kernel serves every symbolic rule: programs arrive as postfix
+arrays (ops int32, args float64, lengths; see rules/symbolic.py for the
+opcodes) and each rule's program is translated to register code when its
+turn comes (translate). Interpretation is vectorised: each instruction is
+one pass over a whole vector of synapses, every synapse of every task (all
+tasks advance in lockstep, pattern by pattern), so the cost of dispatching
+an instruction is shared by all of them. prange runs over programs; each
+writes only its own output slots.
 
-Shapes: S synapses over all tasks (packed, no padding), P patterns.
+Speed choices (scripts/bench_symbolic.py, docs/performance.md): register
+code instead of a stack (a leaf costs no pass, constant subtrees fold);
+segments in blocks of eight lanes summed by vector intrinsics
+(kernels/simd.py); error_model="numpy" so no division carries a
+ZeroDivisionError branch that stops LLVM vectorising the loop.
 """
 import numpy as np
 from numba import njit, prange
@@ -20,112 +25,200 @@ _FASTMATH = {"contract"}
 
 OP_VAR, OP_CONST, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG, OP_SQUARE, OP_TANH, OP_EXP = range(10)
 # Fused "x op= leaf" forms (the second operand is a variable or a constant),
-# made by the peephole pass in rules/symbolic.py: one pass over S instead of two.
+# made by the peephole pass in rules/symbolic.py; translate reads them as leaf + op.
 OP_ADDV, OP_SUBV, OP_MULV, OP_DIVV, OP_ADDC, OP_SUBC, OP_MULC, OP_DIVC = range(10, 18)
 PDIV_EPS = 1e-12
 EXP_MAX = 50.0
 
 
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _var(k, V, PV_p, var_kind, var_row):
-    """Variable k: a row of the state V, or of this pattern's PV_p."""
-    if var_kind[k] == 0:
-        return V[var_row[k]]
-    return PV_p[var_row[k]]
+
+# The kernel runs programs as register code, translated from the postfix
+# program at the start of each rule: a leaf costs nothing (instructions read
+# the variable's row, or take the constant as an operand), constant subtrees
+# are folded, and each remaining instruction is one pass d = x op y over the
+# synapses. Rows of the register file M: 0-3 the state (w, o, R, E), 4-5 this
+# pattern's variables (inputs, targets), then two rows per stack slot, so an
+# instruction never writes a row it reads (the loops vectorise).
+R_ADD, R_SUB, R_MUL, R_DIV = range(4)                          # d = x op y
+R_ADDC, R_SUBC, R_MULC, R_DIVC, R_RSUBC, R_RDIVC = range(4, 10)  # d = x op c, c - x, c / x
+R_NEG, R_SQUARE, R_TANH, R_EXP = range(10, 14)                   # d = f(x)
+R_FILL = 14                                                      # d = c
+N_STATE, N_PATTERN = 4, 2
+TEMP0 = N_STATE + N_PATTERN
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _fold_binary(op, x, y):
+    """op (OP_ADD..OP_DIV) on two constants, as the vector loops compute it."""
+    if op == OP_ADD:
+        return x + y
+    if op == OP_SUB:
+        return x - y
+    if op == OP_MUL:
+        return x * y
+    return x / y if abs(y) > PDIV_EPS else 1.0
+
+
+@njit(cache=True, error_model="numpy", inline="always")
+def _fold_unary(op, x):
+    if op == OP_NEG:
+        return -x
+    if op == OP_SQUARE:
+        return x * x
+    if op == OP_TANH:
+        return np.tanh(x)
+    return np.exp(EXP_MAX if x > EXP_MAX else x)
+
+
+@njit(cache=True, error_model="numpy")
+def translate(ops, args, n, var_kind, var_row, code, dst, src, src2, const):
+    """Postfix program -> register code; returns (n_instructions, result row, pattern rows used).
+
+    var_kind/var_row place variable k in M: row var_row[k] of the state if
+    var_kind[k] == 0, else row N_STATE + var_row[k]. The bit j of the third
+    result says the program reads pattern row j.
+    """
+    depth = n + 1
+    kind = np.empty(depth, dtype=np.int64)     # per stack slot: 0 a row, 1 a constant
+    row = np.empty(depth, dtype=np.int64)
+    val = np.empty(depth)
+    sp = 0
+    m = 0
+    uses = 0
+    for k in range(n):
+        op = ops[k]
+        if op == OP_VAR or (op >= OP_ADDV and op <= OP_DIVV):
+            v = int(args[k])
+            if var_kind[v] == 0:
+                row[sp] = var_row[v]
+            else:
+                row[sp] = N_STATE + var_row[v]
+                uses |= 1 << var_row[v]
+            kind[sp] = 0
+            sp += 1
+            if op == OP_VAR:
+                continue
+            bop = op - OP_ADDV + OP_ADD
+        elif op == OP_CONST or op >= OP_ADDC:
+            kind[sp] = 1
+            val[sp] = args[k]
+            sp += 1
+            if op == OP_CONST:
+                continue
+            bop = op - OP_ADDC + OP_ADD
+        elif op >= OP_NEG:
+            i = sp - 1
+            if kind[i] == 1:
+                val[i] = _fold_unary(op, val[i])
+                continue
+            d = TEMP0 + 2 * i
+            d = d + 1 if row[i] == d else d
+            code[m] = R_NEG + (op - OP_NEG)
+            dst[m] = d
+            src[m] = row[i]
+            m += 1
+            row[i] = d
+            continue
+        else:
+            bop = op
+        sp -= 1
+        i = sp - 1
+        if kind[i] == 1 and kind[sp] == 1:
+            val[i] = _fold_binary(bop, val[i], val[sp])
+            continue
+        d = TEMP0 + 2 * i
+        if kind[i] == 0 and row[i] == d:
+            d += 1
+        dst[m] = d
+        if kind[i] == 0 and kind[sp] == 0:
+            code[m] = R_ADD + (bop - OP_ADD)
+            src[m] = row[i]
+            src2[m] = row[sp]
+        elif kind[i] == 0:
+            code[m] = R_ADDC + (bop - OP_ADD)
+            src[m] = row[i]
+            const[m] = val[sp]
+        else:    # constant first: add and mul commute exactly in IEEE arithmetic
+            code[m] = (R_ADDC if bop == OP_ADD else R_RSUBC if bop == OP_SUB
+                       else R_MULC if bop == OP_MUL else R_RDIVC)
+            src[m] = row[sp]
+            const[m] = val[i]
+        m += 1
+        kind[i] = 0
+        row[i] = d
+    if kind[0] == 1:
+        code[m] = R_FILL
+        dst[m] = TEMP0
+        const[m] = val[0]
+        return m + 1, TEMP0, uses
+    return m, row[0], uses
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
-def interpret(ops, args, n, V, PV_p, var_kind, var_row, stack, S):
-    """Runs one postfix program over the first S synapses; returns stack[0][:S].
-
-    Variables live in V (state such as weights and outputs, (n_state, S)) or
-    PV_p (this pattern's inputs and targets, (n_pattern_vars, S)).
-    """
-    sp = 0
+def run_registers(code, dst, src, src2, const, n, M, S):
+    """Runs n register instructions over the first S synapses of the register file M."""
     for k in range(n):
-        op = ops[k]
-        if op == OP_VAR:
-            src = _var(int(args[k]), V, PV_p, var_kind, var_row)
-            dst = stack[sp]
-            for s in range(S):
-                dst[s] = src[s]
-            sp += 1
-        elif op == OP_CONST:
-            c = args[k]
-            dst = stack[sp]
-            for s in range(S):
-                dst[s] = c
-            sp += 1
-        elif op >= OP_ADDV:
-            x = stack[sp - 1]
-            if op <= OP_DIVV:
-                y = _var(int(args[k]), V, PV_p, var_kind, var_row)
-                if op == OP_ADDV:
-                    for s in range(S):
-                        x[s] = x[s] + y[s]
-                elif op == OP_SUBV:
-                    for s in range(S):
-                        x[s] = x[s] - y[s]
-                elif op == OP_MULV:
-                    for s in range(S):
-                        x[s] = x[s] * y[s]
-                else:
-                    for s in range(S):
-                        d = y[s]
-                        x[s] = x[s] / d if abs(d) > PDIV_EPS else 1.0
+        op = code[k]
+        d = dst[k]
+        x = src[k]
+        if op <= R_DIV:
+            y = src2[k]
+            if op == R_ADD:
+                for s in range(S):
+                    M[d, s] = M[x, s] + M[y, s]
+            elif op == R_SUB:
+                for s in range(S):
+                    M[d, s] = M[x, s] - M[y, s]
+            elif op == R_MUL:
+                for s in range(S):
+                    M[d, s] = M[x, s] * M[y, s]
             else:
-                c = args[k]
-                if op == OP_ADDC:
+                for s in range(S):
+                    v = M[y, s]
+                    M[d, s] = M[x, s] / v if abs(v) > PDIV_EPS else 1.0
+        elif op <= R_RDIVC:
+            c = const[k]
+            if op == R_ADDC:
+                for s in range(S):
+                    M[d, s] = M[x, s] + c
+            elif op == R_SUBC:
+                for s in range(S):
+                    M[d, s] = M[x, s] - c
+            elif op == R_MULC:
+                for s in range(S):
+                    M[d, s] = M[x, s] * c
+            elif op == R_DIVC:
+                if abs(c) > PDIV_EPS:
                     for s in range(S):
-                        x[s] = x[s] + c
-                elif op == OP_SUBC:
-                    for s in range(S):
-                        x[s] = x[s] - c
-                elif op == OP_MULC:
-                    for s in range(S):
-                        x[s] = x[s] * c
+                        M[d, s] = M[x, s] / c
                 else:
-                    if abs(c) > PDIV_EPS:
-                        for s in range(S):
-                            x[s] = x[s] / c
-                    else:
-                        for s in range(S):
-                            x[s] = 1.0
-        elif op == OP_NEG:
-            x = stack[sp - 1]
+                    for s in range(S):
+                        M[d, s] = 1.0
+            elif op == R_RSUBC:
+                for s in range(S):
+                    M[d, s] = c - M[x, s]
+            else:
+                for s in range(S):
+                    v = M[x, s]
+                    M[d, s] = c / v if abs(v) > PDIV_EPS else 1.0
+        elif op == R_NEG:
             for s in range(S):
-                x[s] = -x[s]
-        elif op == OP_SQUARE:
-            x = stack[sp - 1]
+                M[d, s] = -M[x, s]
+        elif op == R_SQUARE:
             for s in range(S):
-                x[s] = x[s] * x[s]
-        elif op == OP_TANH:
-            x = stack[sp - 1]
+                v = M[x, s]
+                M[d, s] = v * v
+        elif op == R_TANH:
             for s in range(S):
-                x[s] = np.tanh(x[s])
-        elif op == OP_EXP:
-            x = stack[sp - 1]
+                M[d, s] = np.tanh(M[x, s])
+        elif op == R_EXP:
             for s in range(S):
-                v = x[s]
-                x[s] = np.exp(EXP_MAX if v > EXP_MAX else v)   # NaN stays NaN
+                v = M[x, s]
+                M[d, s] = np.exp(EXP_MAX if v > EXP_MAX else v)   # NaN stays NaN
         else:
-            sp -= 1
-            x = stack[sp - 1]
-            y = stack[sp]
-            if op == OP_ADD:
-                for s in range(S):
-                    x[s] = x[s] + y[s]
-            elif op == OP_SUB:
-                for s in range(S):
-                    x[s] = x[s] - y[s]
-            elif op == OP_MUL:
-                for s in range(S):
-                    x[s] = x[s] * y[s]
-            else:  # OP_DIV, protected
-                for s in range(S):
-                    d = y[s]
-                    x[s] = x[s] / d if abs(d) > PDIV_EPS else 1.0
-    return stack[0]
+            c = const[k]
+            for s in range(S):
+                M[d, s] = c
 
 
 # Learners (the `learner` argument of train_programs).
@@ -226,8 +319,9 @@ def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, bloc
     learner's noise. Each update is w += eta * rule, then clipped to
     [-clip, clip].
 
-    State rows V: 0 w, 1 o (the output), 2 R (reward), 3 E (eligibility).
-    A rule's variable k is V[var_row[k]] if var_kind[k] == 0, else
+    Register file M (see translate): state rows 0 w, 1 o (the output), 2 R
+    (reward), 3 E (eligibility); then this pattern's PV rows. A rule's
+    variable k is state row var_row[k] if var_kind[k] == 0, else
     PV[p, var_row[k]]. Learners:
       SIGMOID_SUPERVISED  o = sigmoid(w.x)
       LINEAR_STUDENT      o = w.x (the target is a teacher's output)
@@ -241,13 +335,20 @@ def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, bloc
     P = A.shape[0]
     S = W0.shape[0]
     G = T_seg.shape[1]
+    L = ops.shape[1]
     linear = learner == LINEAR_STUDENT
     for r in prange(R):
-        V = np.zeros((4, S))
+        code = np.empty(L, dtype=np.int64)
+        dst = np.empty(L, dtype=np.int64)
+        src = np.empty(L, dtype=np.int64)
+        src2 = np.empty(L, dtype=np.int64)
+        const = np.empty(L)
+        n_ins, out_row, uses = translate(ops[r], args[r], lengths[r], var_kind, var_row, code,
+                                         dst, src, src2, const)
+        M = np.zeros((TEMP0 + 2 * depth, S))
         for s in range(S):
-            V[0, s] = W0[s]
-        W = V[0]
-        stack = np.empty((depth, S))
+            M[0, s] = W0[s]
+        W = M[0]
         seg_s = np.zeros(G)
         seg_o = np.empty(G)
         seg_y = np.empty(G)
@@ -265,18 +366,22 @@ def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, bloc
                 n_s = block_start[n_b]
                 _sums(W, A[p], block_start, rows, n_b, seg_s)
                 _activate(seg_s, seg_o, linear)
-                _spread(seg_o, V[1], block_start, rows, n_b)
+                _spread(seg_o, M[1], block_start, rows, n_b)
                 if learner == REWARD_MODULATED:
                     for g in range(n_b * LANES):
                         y = 1.0 if uniform_noise(noise_seed, seg_noise[g], epoch, p) < seg_o[g] else 0.0
                         seg_s[g] = 1.0 if y == T_seg[p, g] else 0.0    # the reward
                         seg_y[g] = y - seg_o[g]
-                    _spread(seg_s, V[2], block_start, rows, n_b)
-                    _spread(seg_y, V[3], block_start, rows, n_b)
+                    _spread(seg_s, M[2], block_start, rows, n_b)
+                    _spread(seg_y, M[3], block_start, rows, n_b)
                     for s in range(n_s):
-                        V[3, s] = V[3, s] * A[p, s]
-                dw = interpret(ops[r], args[r], lengths[r], V, PV[p], var_kind, var_row,
-                               stack, n_s)
+                        M[3, s] = M[3, s] * A[p, s]
+                for j in range(N_PATTERN):
+                    if (uses >> j) & 1:
+                        for s in range(n_s):
+                            M[N_STATE + j, s] = PV[p, j, s]
+                run_registers(code, dst, src, src2, const, n_ins, M, n_s)
+                dw = M[out_row]
                 mp = mask[p]
                 for s in range(n_s):
                     w = W[s] + eta * dw[s]
@@ -291,10 +396,20 @@ def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, bloc
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def probe_outputs(ops, args, lengths, depth, V, PV, var_kind, var_row, out):
-    """out[r] = program r's output on the probe points (V, PV as in interpret)."""
+    """out[r] = program r's output at the probe points: state rows V (4, S), pattern rows PV (2, S)."""
     S = V.shape[1]
-    stack = np.empty((depth, S))
+    L = ops.shape[1]
+    M = np.zeros((TEMP0 + 2 * depth, S))
+    M[:N_STATE] = V
+    M[N_STATE:TEMP0] = PV
+    code = np.empty(L, dtype=np.int64)
+    dst = np.empty(L, dtype=np.int64)
+    src = np.empty(L, dtype=np.int64)
+    src2 = np.empty(L, dtype=np.int64)
+    const = np.empty(L)
     for r in range(ops.shape[0]):
-        res = interpret(ops[r], args[r], lengths[r], V, PV, var_kind, var_row, stack, S)
+        n_ins, out_row, _ = translate(ops[r], args[r], lengths[r], var_kind, var_row, code, dst,
+                                      src, src2, const)
+        run_registers(code, dst, src, src2, const, n_ins, M, S)
         for s in range(S):
-            out[r, s] = res[s]
+            out[r, s] = M[out_row, s]
