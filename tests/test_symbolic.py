@@ -88,6 +88,14 @@ def test_parser_refuses_anything_outside_the_whitelist(text):
         sym.parse_tree(text, sym.make_pset())
 
 
+def test_formula_applies_protected_division_by_a_zero_constant():
+    pset = sym.make_pset()
+    f = lambda text: sym.formula(sym.parse_tree(text, pset), pset)
+    assert f("mul(a, pdiv(t, sub(o, o)))") == "dw = a"       # pdiv(t, 0) is 1, not zoo
+    assert f("add(a, pdiv(t, 0.0))") == "dw = a + 1"
+    assert f("pdiv(a, two)") == "dw = a/2"
+
+
 def test_formula_and_delta_detection():
     pset = sym.make_pset()
     delta = sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset)

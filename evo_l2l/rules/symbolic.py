@@ -281,13 +281,25 @@ def python_function(tree, pset: gp.PrimitiveSet):
     return build(0)[0]
 
 
+def _sympy_pdiv(x, y):
+    """Protected division where sympy can decide it: a zero constant divisor gives 1."""
+    import sympy
+    if y.is_number:
+        try:
+            if bool(abs(y) <= PDIV_EPS):
+                return sympy.Integer(1)
+        except TypeError:     # nan and the like: leave it to sympy
+            pass
+    return x / y
+
+
 def to_sympy(tree, pset: gp.PrimitiveSet):
-    """The tree as a sympy expression (pdiv shown as plain division)."""
+    """The tree as a sympy expression (pdiv as plain division, or 1 for a zero constant divisor)."""
     import sympy
     symbols = {name: sympy.Symbol(name) for name in pset.arguments}
     var_index = {name: i for i, name in enumerate(pset.arguments)}
     ops = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
-           "pdiv": lambda x, y: x / y, "neg": lambda x: -x, "square": lambda x: x ** 2,
+           "pdiv": _sympy_pdiv, "neg": lambda x: -x, "square": lambda x: x ** 2,
            "tanh": sympy.tanh, "pexp": sympy.exp}
 
     def build(i: int):

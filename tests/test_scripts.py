@@ -1,0 +1,33 @@
+"""The scripts in scripts/ run end to end at toy sizes (their full runs live in docs/)."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_script(name, *args, cwd):
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", name), *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+@pytest.mark.parametrize("name, args, expect", [
+    ("reproduce_chalmers1990.py", ["--seeds", "2", "--generations", "3"], "delta-rule rediscoveries"),
+    ("reproduce_gp.py", ["--preset", "jordan2021-reward", "--seeds", "1", "--generations", "2",
+                         "--size-run", "3"], "known forms found"),
+    ("reproduce_confavreux2020.py", ["--seeds", "1", "--generations", "2"], "Oja"),
+    ("reproduce_bengio1991.py", ["--seeds", "1", "--generations", "2"], "bengio1991-boolean"),
+    ("reproduce_bengio1991_conditioning.py", ["--seeds", "1", "--generations", "2"], "seed"),
+    ("compare_optimizers.py", ["--preset", "chalmers1990", "--seeds", "1", "--generations", "2"],
+     "optimiser"),
+    ("bench_symbolic.py", ["--rules", "4", "--repeats", "1"], "interpreter / parametric"),
+])
+def test_script_runs(tmp_path, name, args, expect):
+    if "--generations" in args and name != "bench_symbolic.py":
+        args = [*args, "--out", str(tmp_path / "runs")]
+    out = run_script(name, *args, cwd=tmp_path)
+    assert expect in out
