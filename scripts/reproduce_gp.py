@@ -7,8 +7,9 @@
 
 Per seed: the best rule simplified by sympy, the known form it matches (a
 positive multiple of the delta rule a*(t - o) or psp*(u_target - u), or of
-(R - 1)*E / R*E), its train and held-out fitness beside the known rule's at
-its best rate. Then, optionally, tree size per generation of one long run.
+(R - 1)*E / R*E; "a.e." when it equals one except where a protected
+division divides by zero), its train and held-out fitness beside the known
+rule's at its best rate. Then, optionally, tree size per generation of one long run.
 """
 import argparse
 import os
@@ -39,7 +40,7 @@ def main() -> None:
     t0 = time.perf_counter()
     rows = []
     print(f"{'seed':>4} {'form':>10} {'train':>7} {'held-out':>8} {'known train':>11} {'known held':>10}  best rule")
-    forms = []
+    forms, ae_forms = [], []
     for seed in range(args.seeds):
         config = preset.default_config(seed=seed, n_generations=args.generations)
         res = start_run(config, os.path.join(args.out, f"seed{seed}.h5"), force=True)
@@ -47,9 +48,11 @@ def main() -> None:
         best = describe_rule(p, p.rule_of_genome(res.last.hof_genome))
         delta = best_delta_rule(p)
         forms.append(best.get("known_form"))
+        ae_forms.append(best.get("known_form_ae"))
         rows.append((forms[-1] is not None, best["fitness"], best["heldout_fitness"],
                      delta["fitness"], delta["heldout_fitness"]))
-        print(f"{seed:>4} {forms[-1] or '-':>10} {best['fitness']:7.4f} "
+        shown = forms[-1] or (f"{ae_forms[-1]} a.e." if ae_forms[-1] else "-")
+        print(f"{seed:>4} {shown:>10} {best['fitness']:7.4f} "
               f"{best['heldout_fitness']:8.4f} {delta['fitness']:11.4f} {delta['heldout_fitness']:10.4f}"
               f"  {best['formula']}", flush=True)
     r = np.array(rows, dtype=float)
@@ -58,6 +61,10 @@ def main() -> None:
     found = sum(1 for f in forms if f)
     print(f"\nknown forms found (positive multiples): {found} of {len(rows)} seeds"
           + (f" ({', '.join(f'{k}: {v}' for k, v in counts.items())})" if counts else ""))
+    ae_only = [a for f, a in zip(forms, ae_forms) if a and not f]
+    if ae_only:
+        print(f"  and {len(ae_only)} more equal to one except where a protected division divides"
+              f" by zero (a.e.; sympy's verdict): {', '.join(sorted(set(ae_only)))}")
     print(f"paper: {paper[0]} [{paper[1]}]")
     print(f"mean best fitness {r[:, 1].mean():.4f} (held-out {r[:, 2].mean():.4f}); "
           f"{reference_name(p)} at its best rate {r[:, 3].mean():.4f} (held-out {r[:, 4].mean():.4f})")

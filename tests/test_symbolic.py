@@ -160,6 +160,17 @@ def test_other_learners_match_reference(learner, seed):
     assert got[-1, :, -1].mean() > got[-1, :, 0].mean()      # the known rule learns
 
 
+def test_almost_everywhere_forms():
+    """pdiv(u_target - u, pdiv(c, psp)) is the delta rule except at psp = 0, where pdiv gives 1."""
+    pset = sym.make_pset("student")
+    tree = sym.parse_tree("pdiv(sub(u_target, u), pdiv(0.5, psp))", pset)
+    assert sym.known_form(tree, pset, "student") is None
+    name, c = sym.known_form(tree, pset, "student", exact=False)
+    assert name == "delta" and c == pytest.approx(2.0)
+    exact = sym.parse_tree("mul(two, mul(psp, sub(u_target, u)))", pset)
+    assert sym.known_form(exact, pset, "student", exact=False) == sym.known_form(exact, pset, "student")
+
+
 def test_known_forms_per_learner():
     p = sym.make_pset("reward")
     assert sym.known_form(sym.parse_tree("mul(sub(R, one), mul(two, E))", p), p, "reward") == ("(R - 1)*E", 2.0)

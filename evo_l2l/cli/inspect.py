@@ -38,6 +38,8 @@ def best(archive, top, generation, as_json):
         return
     for r in rules:
         tag = "  [the delta rule]" if r["is_delta_rule"] else ""
+        if not tag and r.get("known_form_ae"):
+            tag = f"  [{r['known_form_ae']}, except where a protected division divides by 0]"
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{tag}")
         dist = r.get("distance_to_known_rules", {})
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "

@@ -70,6 +70,9 @@ def _print_summary(result, as_json: bool) -> None:
     names = {"delta": "the delta rule", "oja": "Oja's rule",
              "rescorla_wagner": "the Rescorla-Wagner rule"}
     tag = f"  [{names.get(form, form)}]" if form else ""
+    if not form and best.get("known_form_ae"):
+        ae = best["known_form_ae"]
+        tag = f"  [{names.get(ae, ae)}, except where a protected division divides by 0]"
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")
     click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")

@@ -158,9 +158,13 @@ class SymbolicRuleProblem:
         return self._compile(rule)[4]
 
     def rule_details(self, rule: str) -> dict:
+        """known_form: the known form the rule equals everywhere; known_form_ae: the one
+        it equals except where a protected division divides by zero (sympy's view)."""
         form = self.known_form(rule)
+        ae = form or sym.known_form(self.tree(rule), self.pset, self.learner, exact=False)
         return {"rule": rule, "size": self._compile(rule)[3],
-                "known_form": None if form is None else form[0]}
+                "known_form": None if form is None else form[0],
+                "known_form_ae": None if ae is None else ae[0]}
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """Tree texts -> (R, T, E+1) learning curves on a split or a TaskSet."""

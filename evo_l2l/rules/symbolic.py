@@ -404,14 +404,18 @@ def _agrees_numerically(tree, pset, reference, learner: str) -> bool:
     return True
 
 
-def known_form(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
+def known_form(tree, pset: gp.PrimitiveSet, learner: str,
+               exact: bool = True) -> tuple[str, float] | None:
     """(name, c) if the rule is c times a known form with c > 0, else None.
 
-    Found symbolically (sympy), then confirmed numerically, protected division included.
+    Found symbolically (sympy), then (exact=True) confirmed numerically,
+    protected division included. exact=False keeps sympy's verdict alone:
+    the rule equals the form wherever no protected division divides by
+    zero, as a paper that simplifies its trees with sympy would count it.
     """
     hit = _known_form_symbolic(tree, pset, learner)
-    if hit is None:
-        return None
+    if hit is None or not exact:
+        return hit
     name, c = hit
     if learner == "reward":
         if name == "R*E":
