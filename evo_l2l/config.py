@@ -49,7 +49,7 @@ class RunConfig:
     gp_constant_steps: int = 0        # hill-climbing steps on the best tree's constants
     # Inner loop (the learners).
     rule_family: str = "chalmers"
-    learner: str = "single_layer"     # single_layer, student or reward (symbolic rules)
+    learner: str = "single_layer"     # symbolic rules: single_layer, student, reward, two_layer, conditioning
     eta: float = 1.0                  # symbolic and Volterra rules: w += eta * rule
     l1_penalty: float = 0.0           # parametric rules: fitness -= l1_penalty * sum |coef|
     rule_terms: list | None = None    # real genomes: evolve only these terms (names as in
@@ -78,7 +78,7 @@ class RunConfig:
                "rule_family": ("chalmers", "volterra", "bengio", "conditioning"), "fitness_measure": ("mean", "final"),
                "task_family": ("linearly_separable", "student_teacher", "gaussian_pca",
                                "boolean_functions", "conditioning"),
-               "learner": ("single_layer", "student", "reward")}
+               "learner": ("single_layer", "student", "reward", "two_layer", "conditioning")}
 
     def validate(self) -> "RunConfig":
         def need(ok: bool, msg: str) -> None:
@@ -119,6 +119,10 @@ class RunConfig:
              "learners other than single_layer need optimizer 'gp' (symbolic rules)")
         need((self.learner == "student") == (self.task_family == "student_teacher"),
              "learner 'student' goes with task_family 'student_teacher' and only with it")
+        for learner, family in (("two_layer", "boolean_functions"), ("conditioning", "conditioning")):
+            need(self.optimizer != "gp" or (self.learner == learner) == (self.task_family == family),
+                 f"with optimizer 'gp', learner {learner!r} goes with task_family {family!r}"
+                 " and only with it")
         need((self.rule_family == "volterra") == (self.task_family == "gaussian_pca")
              or self.optimizer == "gp",
              "rule_family 'volterra' goes with task_family 'gaussian_pca' and only with it")

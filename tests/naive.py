@@ -169,14 +169,21 @@ BENGIO_TERMS = ((), ("a",), ("o",), ("w",), ("m",), ("a", "o"), ("a", "w"), ("a"
 
 def bengio_curves(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epochs, clip):
     """Two-layer nets, one shared local rule sum_k c_k prod(vars_k), all synapses one by one."""
-    R, T = len(coef), len(X)
+    def rule(c):
+        def dw(a, o, w, m):
+            v = {"a": a, "o": o, "w": w, "m": m}
+            return sum(ck * np.prod([v[n] for n in term]) for ck, term in zip(c, BENGIO_TERMS))
+        return dw
+    return two_layer_rule_curves([rule(c) for c in coef], X, Y, Wh0, Wo0, n_patterns, n_inputs,
+                                 n_epochs, clip)
+
+
+def two_layer_rule_curves(funcs, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epochs, clip):
+    """Two-layer nets trained by dw = f(a, o, w, m) for each f in funcs, synapse by synapse."""
+    R, T = len(funcs), len(X)
     out = np.zeros((R, T, n_epochs + 1))
-
-    def rule(c, a, o, w, m):
-        v = {"a": a, "o": o, "w": w, "m": m}
-        return sum(ck * np.prod([v[n] for n in term]) for ck, term in zip(c, BENGIO_TERMS))
-
     for r in range(R):
+        rule = funcs[r]
         for task in range(T):
             n_p, n_i = n_patterns[task], n_inputs[task]
             Wh = Wh0[task, :, :n_i].copy()
@@ -199,9 +206,9 @@ def bengio_curves(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epochs, clip):
                     m = Y[task, p, 0] - o
                     with np.errstate(all="ignore"):
                         pre = np.append(h, -1.0)
-                        new_o = np.array([Wo[j] + rule(coef[r], pre[j], o, Wo[j], m)
+                        new_o = np.array([Wo[j] + rule(pre[j], o, Wo[j], m)
                                           for j in range(len(Wo))])
-                        new_h = np.array([[Wh[j, i] + rule(coef[r], x[i], h[j], Wh[j, i], m)
+                        new_h = np.array([[Wh[j, i] + rule(x[i], h[j], Wh[j, i], m)
                                            for i in range(n_i)] for j in range(len(h))])
                     Wo = np.where(np.isnan(new_o), new_o, np.clip(new_o, -clip, clip))
                     Wh = np.where(np.isnan(new_h), new_h, np.clip(new_h, -clip, clip))
@@ -214,7 +221,18 @@ def conditioning_curves(coef, tasks, n_epochs, clip):
     terms = ((), ("a",), ("o",), ("w",), ("f",), ("a", "o"), ("a", "w"), ("a", "f"),
              ("o", "w"), ("o", "f"), ("w", "f"), ("a", "o", "w"), ("a", "o", "f"),
              ("a", "w", "f"), ("o", "w", "f"), ("a", "o", "w", "f"))
-    R, T = len(coef), len(tasks)
+
+    def rule(c):
+        def dw(a, o, w, f):
+            v = {"a": a, "o": o, "w": w, "f": f}
+            return sum(ck * np.prod([v[n] for n in t]) for ck, t in zip(c, terms))
+        return dw
+    return conditioning_rule_curves([rule(c) for c in coef], tasks, n_epochs, clip)
+
+
+def conditioning_rule_curves(funcs, tasks, n_epochs, clip):
+    """The conditioning circuit trained by dw = f(a, o, w, f) for each f in funcs."""
+    R, T = len(funcs), len(tasks)
     out = np.zeros((R, T, n_epochs + 1))
     for r in range(R):
         for k in range(T):
@@ -235,10 +253,8 @@ def conditioning_curves(coef, tasks, n_epochs, clip):
                     f = X[p, 2]
                     new = []
                     for i in range(2):
-                        v = {"a": X[p, i], "o": o, "w": w[i], "f": f}
                         with np.errstate(all="ignore"):
-                            dw = sum(c * np.prod([v[n] for n in t]) for c, t in zip(coef[r], terms))
-                            wi = w[i] + dw
+                            wi = w[i] + funcs[r](X[p, i], o, w[i], f)
                         new.append(wi if np.isnan(wi) else min(max(wi, -clip), clip))
                     w = new
                 m = np.mean(errs)

@@ -160,6 +160,53 @@ def test_other_learners_match_reference(learner, seed):
     assert got[-1, :, -1].mean() > got[-1, :, 0].mean()      # the known rule learns
 
 
+@pytest.mark.parametrize("seed", range(2))
+def test_two_layer_learner_matches_reference(seed):
+    from evo_l2l.tasks import make_boolean_function_tasks
+    pset = sym.make_pset("two_layer", ALL_UNARY)
+    trees = random_trees(seed, 8, pset, 4) + [sym.parse_tree("mul(2.0, mul(a, m))", pset)]
+    rng = np.random.default_rng(seed)
+    tasks = make_boolean_function_tasks(rng, n_heldout=3, n_hidden=2 + seed).select(np.arange(0, 16, 3))
+    got = program_curves(sym.compile_programs(trees, pset), tasks, 4, 5.0, learner="two_layer",
+                         eta=0.5)
+    funcs = [gp.compile(t, pset) for t in trees]
+    H = tasks.W0_hidden.shape[1]
+    ref = naive.two_layer_rule_curves([lambda *v, f=f: 0.5 * f(*v) for f in funcs], tasks.X, tasks.Y,
+                                      tasks.W0_hidden, tasks.W0[:, :, :H + 1], tasks.n_patterns,
+                                      tasks.n_inputs, 4, 5.0)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+    assert got[-1, :, -1].mean() > got[-1, :, 0].mean()      # the delta rule a*m learns
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_conditioning_learner_matches_reference(seed):
+    from evo_l2l.tasks import make_conditioning_tasks
+    pset = sym.make_pset("conditioning", ALL_UNARY)
+    trees = random_trees(seed, 8, pset, 4) + [sym.parse_tree("mul(2.0, mul(a, sub(f, o)))", pset)]
+    tasks = make_conditioning_tasks(np.random.default_rng(seed), shapes=((2, 0, 0),), n_heldout=2)
+    got = program_curves(sym.compile_programs(trees, pset), tasks, 3, 8.0, learner="conditioning",
+                         eta=0.5)
+    funcs = [gp.compile(t, pset) for t in trees]
+    ref = naive.conditioning_rule_curves([lambda *v, f=f: 0.5 * f(*v) for f in funcs], tasks, 3, 8.0)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-12)
+
+
+def test_symbolic_known_rules_score_as_the_parametric_ones():
+    """Same nets, same rule: the Bengio presets' parametric and symbolic fitness agree."""
+    import dataclasses
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import get_preset
+    for preset, learner in (("bengio1991-boolean", "two_layer"),
+                            ("bengio1991-conditioning", "conditioning")):
+        base = get_preset(preset).default_config()
+        gp_config = dataclasses.replace(base, optimizer="gp", learner=learner).validate()
+        par, sy = make_problem(base, build_tasks(base)), make_problem(gp_config, build_tasks(gp_config))
+        names = [n for n in sy.known_rule_names() if n != "none"]
+        a = par.fitness_of([par.known_rule(n, 2.0) for n in names], "train")
+        b = sy.fitness_of([sy.known_rule(n, 2.0) for n in names], "train")
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
 def test_almost_everywhere_forms():
     """pdiv(u_target - u, pdiv(c, psp)) is the delta rule except at psp = 0, where pdiv gives 1."""
     pset = sym.make_pset("student")

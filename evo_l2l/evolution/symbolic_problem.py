@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config import RunConfig
 from ..learners import fitness_from_curves
-from ..learners.symbolic import program_curves, synapse_views
+from ..learners.symbolic import NET_LEARNERS, program_curves, synapse_views
 from ..rules import symbolic as sym
 from ..tasks import TaskSet
 
@@ -42,6 +42,8 @@ def _probe_points(learner: str) -> tuple[np.ndarray, np.ndarray]:
         "psp": lambda: rng.uniform(0, 1, N_PROBES),
         "R": lambda: rng.choice([0.0, 1.0], N_PROBES),
         "E": lambda: rng.uniform(-1, 1, N_PROBES),
+        "m": lambda: rng.uniform(-1, 1, N_PROBES),
+        "f": lambda: rng.choice([0.0, 1.0], N_PROBES),
     }
     V, PV = np.zeros((4, N_PROBES)), np.zeros((2, N_PROBES))
     _, kinds, rows = LEARNER_LAYOUT[learner]
@@ -61,7 +63,9 @@ class SymbolicRuleProblem:
         self.pset = sym.make_pset(self.learner, tuple(config.gp_unary))
         self.tasks = tasks
         self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
-        self._views = {k: synapse_views(v) for k, v in self.splits.items()}
+        self._views = {k: None if self.learner in NET_LEARNERS else synapse_views(v)
+                       for k, v in self.splits.items()}
+        self.reference_rule = "rescorla_wagner" if self.learner == "conditioning" else "delta"
         self.genome_shape = ()
         self.genome_dtype = object
         self._compiled: dict[str, tuple] = {}
@@ -129,12 +133,14 @@ class SymbolicRuleProblem:
     def formula(self, rule: str) -> str:
         return sym.formula(self.tree(rule), self.pset)
 
-    reference_rule = "delta"    # for the reward learner, KNOWN_RULES maps it to (R - 1)*E
+    # reference_rule (set in __init__): the known rule shown beside evolved ones; for the
+    # reward learner "delta" is (R - 1)*E, for conditioning it is Rescorla-Wagner.
 
     @property
     def performance(self) -> str:
         return {"single_layer": "1 - mean|t - o|", "student": "1 / (1 + mean (u_target - u)^2)",
-                "reward": "1 - mean|t - p| (expected accuracy)"}[self.learner]
+                "reward": "1 - mean|t - p| (expected accuracy)", "two_layer": "1 - mean|t - o|",
+                "conditioning": "1 - mean |desired - o| at probe trials"}[self.learner]
 
     def known_form(self, rule: str):
         """(name, scale) of the known form the rule is a positive multiple of, or None."""
@@ -142,7 +148,7 @@ class SymbolicRuleProblem:
 
     def is_delta_rule(self, rule: str) -> bool:
         form = self.known_form(rule)
-        return form is not None and form[0] == "delta"
+        return form is not None and form[0] == self.reference_rule
 
     def known_rule_names(self) -> tuple:
         return tuple(sym.KNOWN_RULES_BY_LEARNER[self.learner])

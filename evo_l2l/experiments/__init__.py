@@ -9,7 +9,8 @@ from ..config import ConfigError
 
 PRESETS = {m.NAME: m for m in (chalmers1990, chalmers1990_real, chalmers1990_gp,
                                 jordan2021.error, jordan2021.reward, confavreux2020, bengio1991,
-                                bengio1991.conditioning)}
+                                bengio1991.conditioning, bengio1991.boolean_gp,
+                                bengio1991.conditioning_gp)}
 
 
 def get_preset(name: str):

@@ -12,6 +12,8 @@ between training (XNOR, 9) and testing (XOR). CMA-ES by default;
 scripts/compare_optimizers.py compares GA, CMA-ES, ES and SA, and
 scripts/reproduce_bengio1991.py adds backpropagation on the same nets.
 """
+import sys
+
 from ..config import RunConfig
 
 NAME = "bengio1991-boolean"
@@ -65,3 +67,31 @@ class _Conditioning:
 
 
 conditioning = _Conditioning()
+
+
+class _GPVariant:
+    """A Bengio 1991 preset with the rule's form searched by GP (as Bengio, Bengio &
+    Cloutier did in 1994): the same tasks, nets and fitness; rules are expression
+    trees over the same local variables (learner two_layer: a, o, w, m;
+    conditioning: a, o, w, f), w += rule. GP settings are ours."""
+
+    _GP = dict(optimizer="gp", selection="tournament", tournament_size=3, crossover_prob=0.8,
+               gp_mutation_prob=0.2, elitism=1, eta=1.0)
+
+    def __init__(self, parametric, learner: str, reference: str, n_generations: int):
+        self._parametric, self._learner, self._generations = parametric, learner, n_generations
+        self.NAME = parametric.NAME + "-gp"
+        self.PAPER = PAPER
+        self.SUMMARY = parametric.SUMMARY.split(":")[0] + f": the form searched by GP ({reference}?)"
+        self.PAPER_NUMBERS = parametric.PAPER_NUMBERS
+        self.__doc__ = self.__class__.__doc__
+
+    def default_config(self, **overrides) -> RunConfig:
+        base = self._parametric.default_config().to_dict()
+        base.update(self._GP, preset=self.NAME, learner=self._learner,
+                    n_generations=self._generations)
+        return RunConfig.from_dict(overrides, RunConfig.from_dict(base))
+
+
+boolean_gp = _GPVariant(sys.modules[__name__], "two_layer", "the delta rule a*m", 300)
+conditioning_gp = _GPVariant(conditioning, "conditioning", "Rescorla-Wagner a*(f - o)", 300)

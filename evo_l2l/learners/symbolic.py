@@ -70,7 +70,11 @@ LEARNER_LAYOUT = {
     "single_layer": (0, (0, 1, 0, 1), (0, 0, 1, 1)),   # w, a, o, t
     "student": (1, (1, 0, 1), (1, 1, 0)),              # u_target, u, psp
     "reward": (2, (0, 0), (2, 3)),                     # R, E
+    # kernels/symbolic_nets.py: register rows 0 w, 1 a, 2 o, 3 m or f
+    "two_layer": (3, (0, 0, 0, 0), (1, 2, 0, 3)),      # a, o, w, m
+    "conditioning": (4, (0, 0, 0, 0), (1, 2, 0, 3)),   # a, o, w, f
 }
+NET_LEARNERS = ("two_layer", "conditioning")   # their own kernels, no synapse views
 
 
 def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 20.0,
@@ -79,8 +83,10 @@ def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 2
     """Learning curves (R, T, n_epochs + 1) of compiled programs (ops, args, lengths, depth).
 
     learner: single_layer (sigmoid, supervised), student (linear neuron
-    matching a teacher) or reward (stochastic sigmoid neuron, reward only).
-    Each update is w += eta * rule(...), clipped to [-clip, clip].
+    matching a teacher), reward (stochastic sigmoid neuron, reward only),
+    two_layer (Bengio et al.'s nets, boolean_functions tasks) or
+    conditioning (their conditioning circuit). Each update is
+    w += eta * rule(...), clipped to [-clip, clip].
     """
     ops, args, lengths, depth = programs
     if n_epochs < 0 or not clip > 0:
@@ -91,6 +97,8 @@ def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 2
     R, T = ops.shape[0], len(tasks)
     if R == 0 or T == 0:
         return np.zeros((R, T, n_epochs + 1))
+    if learner in NET_LEARNERS:
+        return _net_curves(programs, tasks, n_epochs, clip, learner, eta)
     v = views if views is not None else synapse_views(tasks)
     perf = np.zeros((R, T, n_epochs + 1))
     from ..kernels.symbolic import train_programs
@@ -102,4 +110,26 @@ def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 2
                    v["seg_noise"], v["scale"], int(n_epochs), float(clip), int(code),
                    float(eta), np.array(kind, dtype=np.int64), np.array(row, dtype=np.int64),
                    int(noise_seed), perf)
+    return perf
+
+
+def _net_curves(programs, tasks: TaskSet, n_epochs: int, clip: float, learner: str,
+                eta: float) -> np.ndarray:
+    ops, args, lengths, depth = programs
+    _, kind, row = LEARNER_LAYOUT[learner]
+    perf = np.zeros((ops.shape[0], len(tasks), n_epochs + 1))
+    common = (np.ascontiguousarray(ops, dtype=np.int32), np.ascontiguousarray(args, dtype=np.float64),
+              np.ascontiguousarray(lengths, dtype=np.int64), int(depth))
+    tail = (int(n_epochs), float(clip), float(eta), np.array(kind, dtype=np.int64),
+            np.array(row, dtype=np.int64), perf)
+    from ..kernels import symbolic_nets
+    if learner == "two_layer":
+        if tasks.W0_hidden is None:
+            raise ValueError("the two_layer learner needs tasks with a hidden layer "
+                             "(the boolean_functions family)")
+        symbolic_nets.train_programs_two_layer(*common, tasks.X, tasks.Y, tasks.W0_hidden,
+                                               tasks.W0, tasks.n_patterns, tasks.n_inputs, *tail)
+    else:
+        symbolic_nets.train_programs_conditioning(*common, tasks.X, tasks.Y, tasks.W0,
+                                                  tasks.n_patterns, *tail)
     return perf

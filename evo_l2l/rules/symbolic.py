@@ -81,6 +81,8 @@ VARIABLES = {
     "single_layer": ("w", "a", "o", "t"),        # weight, input, output, target
     "student": ("u_target", "u", "psp"),         # Jordan et al. 2021, error-driven
     "reward": ("R", "E"),                        # Jordan et al. 2021, reward-driven
+    "two_layer": ("a", "o", "w", "m"),           # Bengio et al. 1991: m = t - o, broadcast
+    "conditioning": ("a", "o", "w", "f"),        # Bengio et al. 1991: f, facilitatory neuron
 }
 
 
@@ -348,6 +350,13 @@ KNOWN_RULES_BY_LEARNER = {
     "reward": {"delta": lambda rate=None: _scaled(rate, "mul(sub(R, one), E)"),
                "reinforce": lambda rate=None: _scaled(rate, "mul(R, E)"),
                "none": lambda rate=None: "0.0"},
+    "two_layer": {"delta": lambda rate=None: _scaled(rate, "mul(a, m)"),
+                  "hebb": lambda rate=None: _scaled(rate, "mul(a, o)"),
+                  "none": lambda rate=None: "0.0"},
+    "conditioning": {"rescorla_wagner": lambda rate=None: _scaled(rate, "mul(a, sub(f, o))"),
+                     "facilitation": lambda rate=None: _scaled(rate, "mul(a, f)"),
+                     "hebb": lambda rate=None: _scaled(rate, "mul(a, o)"),
+                     "none": lambda rate=None: "0.0"},
 }
 
 # learner -> [(name, sympy template)]: a rule is that form if rule / template
@@ -356,6 +365,9 @@ FORM_TEMPLATES = {
     "single_layer": [("delta", lambda v: v["a"] * (v["t"] - v["o"]))],
     "student": [("delta", lambda v: v["psp"] * (v["u_target"] - v["u"]))],
     "reward": [("(R - 1)*E", lambda v: (v["R"] - 1) * v["E"]), ("R*E", lambda v: v["R"] * v["E"])],
+    "two_layer": [("delta", lambda v: v["a"] * v["m"])],
+    "conditioning": [("rescorla_wagner", lambda v: v["a"] * (v["f"] - v["o"])),
+                     ("facilitation", lambda v: v["a"] * v["f"])],
 }
 
 
@@ -395,7 +407,7 @@ def _agrees_numerically(tree, pset, reference, learner: str) -> bool:
     f = python_function(tree, pset)
     values = {"w": (-1.5, 0.0, 0.7), "a": (-1.0, 0.0, 1.0), "o": (0.0, 0.3, 0.9), "t": (0.0, 1.0),
               "u_target": (-1.0, 0.0, 0.8), "u": (-0.5, 0.0, 1.2), "psp": (0.0, 0.4, 1.0),
-              "R": (0.0, 1.0), "E": (-0.6, 0.0, 0.5)}
+              "R": (0.0, 1.0), "E": (-0.6, 0.0, 0.5), "m": (-0.7, 0.0, 0.4), "f": (0.0, 1.0)}
     import itertools
     for point in itertools.product(*(values[n] for n in pset.arguments)):
         got, want = f(*point), reference(dict(zip(pset.arguments, point)))
@@ -429,9 +441,9 @@ def known_form(tree, pset: gp.PrimitiveSet, learner: str,
         ok = all(abs(f(R, E) - c * (R - b) * E) <= 2e-3 * max(1.0, abs(c)) for R in (0.0, 1.0)
                  for E in (-0.6, 0.0, 0.5))
         return hit if ok else None
-    refs = {"single_layer": lambda v: c * v["a"] * (v["t"] - v["o"]),
-            "student": lambda v: c * v["psp"] * (v["u_target"] - v["u"])}
-    return hit if _agrees_numerically(tree, pset, refs[learner], learner) else None
+    template = dict(FORM_TEMPLATES[learner])[name]
+    reference = lambda v: c * template(v)          # noqa: E731
+    return hit if _agrees_numerically(tree, pset, reference, learner) else None
 
 
 def _known_form_symbolic(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
