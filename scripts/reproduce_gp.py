@@ -57,7 +57,7 @@ def main() -> None:
               f"  {best['formula']}", flush=True)
     r = np.array(rows, dtype=float)
     counts = {f: forms.count(f) for f in sorted({f for f in forms if f})}
-    paper = preset.PAPER_NUMBERS.get("delta_rediscoveries", ("-", ""))
+    paper = preset.PAPER_NUMBERS.get("delta_rediscoveries", ("no count reported for this setting", "-"))
     found = sum(1 for f in forms if f)
     print(f"\nknown forms found (positive multiples): {found} of {len(rows)} seeds"
           + (f" ({', '.join(f'{k}: {v}' for k, v in counts.items())})" if counts else ""))
