@@ -154,6 +154,20 @@ def translate(ops, args, n, var_kind, var_row, code, dst, src, src2, const):
     return m, row[0], uses
 
 
+@njit(cache=True, error_model="numpy", inline="always")
+def register_program(ops, args, lengths, r, var_kind, var_row):
+    """Program r of a packed batch as register code: (code, dst, src, src2, const, n, out_row, uses)."""
+    L = ops.shape[1]
+    code = np.empty(L, dtype=np.int64)
+    dst = np.empty(L, dtype=np.int64)
+    src = np.empty(L, dtype=np.int64)
+    src2 = np.empty(L, dtype=np.int64)
+    const = np.empty(L)
+    n, out_row, uses = translate(ops[r], args[r], lengths[r], var_kind, var_row, code, dst, src,
+                                 src2, const)
+    return code, dst, src, src2, const, n, out_row, uses
+
+
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH)
 def run_registers(code, dst, src, src2, const, n, M, S):
     """Runs n register instructions over the first S synapses of the register file M."""
@@ -335,16 +349,10 @@ def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, bloc
     P = A.shape[0]
     S = W0.shape[0]
     G = T_seg.shape[1]
-    L = ops.shape[1]
     linear = learner == LINEAR_STUDENT
     for r in prange(R):
-        code = np.empty(L, dtype=np.int64)
-        dst = np.empty(L, dtype=np.int64)
-        src = np.empty(L, dtype=np.int64)
-        src2 = np.empty(L, dtype=np.int64)
-        const = np.empty(L)
-        n_ins, out_row, uses = translate(ops[r], args[r], lengths[r], var_kind, var_row, code,
-                                         dst, src, src2, const)
+        code, dst, src, src2, const, n_ins, out_row, uses = register_program(
+            ops, args, lengths, r, var_kind, var_row)
         M = np.zeros((TEMP0 + 2 * depth, S))
         for s in range(S):
             M[0, s] = W0[s]
@@ -398,18 +406,12 @@ def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, bloc
 def probe_outputs(ops, args, lengths, depth, V, PV, var_kind, var_row, out):
     """out[r] = program r's output at the probe points: state rows V (4, S), pattern rows PV (2, S)."""
     S = V.shape[1]
-    L = ops.shape[1]
     M = np.zeros((TEMP0 + 2 * depth, S))
     M[:N_STATE] = V
     M[N_STATE:TEMP0] = PV
-    code = np.empty(L, dtype=np.int64)
-    dst = np.empty(L, dtype=np.int64)
-    src = np.empty(L, dtype=np.int64)
-    src2 = np.empty(L, dtype=np.int64)
-    const = np.empty(L)
     for r in range(ops.shape[0]):
-        n_ins, out_row, _ = translate(ops[r], args[r], lengths[r], var_kind, var_row, code, dst,
-                                      src, src2, const)
+        code, dst, src, src2, const, n_ins, out_row, _ = register_program(
+            ops, args, lengths, r, var_kind, var_row)
         run_registers(code, dst, src, src2, const, n_ins, M, S)
         for s in range(S):
             out[r, s] = M[out_row, s]

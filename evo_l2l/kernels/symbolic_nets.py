@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fastexp import fast_exp
-from .symbolic import TEMP0, run_registers, translate
+from .symbolic import TEMP0, register_program, run_registers
 from .two_layer import HIDDEN_BIAS
 
 _FASTMATH = {"contract"}
@@ -46,19 +46,6 @@ def _forward(M, off, x, n_i, H, h):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _program(ops, args, lengths, r, var_kind, var_row):
-    L = ops.shape[1]
-    code = np.empty(L, dtype=np.int64)
-    dst = np.empty(L, dtype=np.int64)
-    src = np.empty(L, dtype=np.int64)
-    src2 = np.empty(L, dtype=np.int64)
-    const = np.empty(L)
-    n, out_row, _ = translate(ops[r], args[r], lengths[r], var_kind, var_row, code, dst, src,
-                              src2, const)
-    return code, dst, src, src2, const, n, out_row
-
-
-@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def _learn(M, out_row, off, n, eta, clip):
     for s in range(off, off + n):
         w = M[_W, s] + eta * M[out_row, s]
@@ -80,8 +67,8 @@ def train_programs_two_layer(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_patter
         off[t + 1] = off[t] + H * n_inputs[t] + H + 1
     S = off[T]
     for r in prange(R):
-        code, dst, src, src2, const, n_ins, out_row = _program(ops, args, lengths, r, var_kind,
-                                                               var_row)
+        code, dst, src, src2, const, n_ins, out_row, _ = register_program(
+            ops, args, lengths, r, var_kind, var_row)
         M = np.zeros((TEMP0 + 2 * depth, S))
         h = np.empty(H)
         for t in range(T):
@@ -140,8 +127,8 @@ def train_programs_conditioning(ops, args, lengths, depth, X, Y, W0, n_patterns,
                 n_probe += 1
         scale[t] = 1.0 / max(n_probe, 1)
     for r in prange(R):
-        code, dst, src, src2, const, n_ins, out_row = _program(ops, args, lengths, r, var_kind,
-                                                               var_row)
+        code, dst, src, src2, const, n_ins, out_row, _ = register_program(
+            ops, args, lengths, r, var_kind, var_row)
         M = np.zeros((TEMP0 + 2 * depth, S))
         err = np.zeros(T)
         for t in range(T):
