@@ -9,7 +9,8 @@ inputs, 10 epochs), a population of random GP trees (half-and-half, depth
 kernel on the same number of random Chalmers rules. The gp.compile baseline
 trains the same trees with DEAP's compiled Python lambdas, one synapse at a
 time (on a subset of rules, it is slow). Prints synaptic updates per second
-and paired ratios.
+and paired ratios; then the same ratio for the two-layer and conditioning
+learners of the Bengio presets.
 """
 import argparse
 import random
@@ -79,6 +80,38 @@ def main() -> None:
     print(f"{'gp.compile lambdas (Python)':32s} {n / t_gp / 1e6:12.2f}   (timed on {n_slow} rules)")
     print(f"interpreter / parametric (paired median): {np.median(t_par / t_int):.2f}")
     print(f"interpreter / gp.compile: {t_gp / np.median(t_int):.0f}x")
+    bench_nets(args.rules, args.repeats)
+
+
+def paired(f, g, repeats):
+    """Median of time(g) / time(f), f and g timed interleaved after a warm-up call each."""
+    f(); g()
+    ratios = []
+    for _ in range(repeats):
+        t0 = time.perf_counter(); f(); t1 = time.perf_counter(); g(); t2 = time.perf_counter()
+        ratios.append((t2 - t1) / (t1 - t0))
+    return float(np.median(ratios))
+
+
+def bench_nets(n_rules, repeats):
+    """The learners of the Bengio presets: interpreter kernels against their parametric ones."""
+    import dataclasses
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import get_preset
+    print(f"\nlearners of the Bengio presets: {n_rules} random trees (depth 1-4) against"
+          f" {n_rules} random 16-term rules, the presets' training tasks")
+    print(f"{'preset':26s} {'interpreter / parametric (paired median)':>42s}")
+    for preset, learner in (("bengio1991-boolean", "two_layer"),
+                            ("bengio1991-conditioning", "conditioning")):
+        base = get_preset(preset).default_config()
+        par = make_problem(base, build_tasks(base))
+        cfg = dataclasses.replace(base, optimizer="gp", learner=learner).validate()
+        sy = make_problem(cfg, build_tasks(cfg))
+        random.seed(1)
+        texts = [str(gp.PrimitiveTree(gp.genHalfAndHalf(sy.pset, 1, 4))) for _ in range(n_rules)]
+        coef = np.random.default_rng(1).normal(0, 0.5, (n_rules, 16))
+        ratio = paired(lambda: sy.curves(texts), lambda: par.curves(coef), repeats)
+        print(f"{preset:26s} {ratio:42.2f}")
 
 
 if __name__ == "__main__":
