@@ -89,3 +89,12 @@ def test_docs_schema_snippet_runs(archive, capsys):
     run = open_run(archive)
     assert repr(float(run.state["hof_fitness"]))[:8] in out
     assert "'k0'" in out
+
+
+def test_form_tag_names_exact_forms_before_almost_everywhere_ones():
+    from evo_l2l.analysis.rules import form_tag
+    assert form_tag({"known_form": "facilitation", "known_form_ae": "facilitation"}) == "  [facilitation]"
+    assert form_tag({"known_form": "rescorla_wagner"}) == "  [the Rescorla-Wagner rule]"
+    assert form_tag({"known_form": None, "known_form_ae": "delta"}) == \
+        "  [the delta rule, except where a protected division divides by 0]"
+    assert form_tag({"known_form": None}) == ""

@@ -94,6 +94,16 @@ def test_formula_applies_protected_division_by_a_zero_constant():
     assert f("mul(a, pdiv(t, sub(o, o)))") == "dw = a"       # pdiv(t, 0) is 1, not zoo
     assert f("add(a, pdiv(t, 0.0))") == "dw = a + 1"
     assert f("pdiv(a, two)") == "dw = a/2"
+    pset_exp = sym.make_pset("single_layer", ("pexp",))
+    capped = sym.parse_tree("pdiv(a, sub(pexp(60.0), pexp(70.0)))", pset_exp)
+    assert sym.formula(capped, pset_exp) == "dw = 1"        # both capped at exp(50): 0 divisor
+
+
+def test_formula_of_a_constant_exp_tower_returns_quickly():
+    """sympy's own relational check on exp(exp(exp(exp(exp(1))))) does not finish."""
+    pset = sym.make_pset("two_layer", ("pexp",))
+    tree = sym.parse_tree("pdiv(a, pexp(pexp(pexp(pexp(pexp(one))))))", pset)
+    assert sym.formula(tree, pset) == "dw = a*exp(-50)"       # the kernel's cap, twice
 
 
 def test_formula_and_delta_detection():

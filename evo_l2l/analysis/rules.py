@@ -35,6 +35,22 @@ def describe_rule(problem, rule, **extra) -> dict:
     return d
 
 
+FORM_NAMES = {"delta": "the delta rule", "oja": "Oja's rule",
+              "rescorla_wagner": "the Rescorla-Wagner rule"}
+
+
+def form_tag(details: dict) -> str:
+    """'  [the delta rule]'-style tag of a describe_rule dict: the known form the rule
+    equals, else the one it equals except where a protected division divides by 0."""
+    form = details.get("known_form")
+    if form:
+        return f"  [{FORM_NAMES.get(form, form)}]"
+    ae = details.get("known_form_ae")
+    if ae:
+        return f"  [{FORM_NAMES.get(ae, ae)}, except where a protected division divides by 0]"
+    return ""
+
+
 DELTA_RATES = 2.0 ** np.arange(-8, 9)
 
 

@@ -24,7 +24,7 @@ def _problem(run):
 def best(archive, top, generation, as_json):
     """The best rules of a run: formula, coefficients, train and held-out fitness."""
     from ..archive import open_run
-    from ..analysis.rules import top_rules
+    from ..analysis.rules import form_tag, top_rules
     from ..errors import ArchiveError
     run = open_run(archive)
     if run.n_generations_done < 1:
@@ -37,10 +37,7 @@ def best(archive, top, generation, as_json):
         click.echo(json.dumps(rules if top > 1 else rules[0], indent=2))
         return
     for r in rules:
-        tag = "  [the delta rule]" if r["is_delta_rule"] else ""
-        if not tag and r.get("known_form_ae"):
-            tag = f"  [{r['known_form_ae']}, except where a protected division divides by 0]"
-        click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{tag}")
+        click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(r)}")
         dist = r.get("distance_to_known_rules", {})
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "
                    + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))

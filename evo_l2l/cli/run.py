@@ -54,7 +54,7 @@ def reference_name(problem) -> str:
 
 
 def _print_summary(result, as_json: bool) -> None:
-    from ..analysis.rules import best_delta_rule, describe_rule
+    from ..analysis.rules import best_delta_rule, describe_rule, form_tag
     problem, last = result.problem, result.last
     best = describe_rule(problem, problem.rule_of_genome(last.hof_genome),
                          generation=last.hof_generation)
@@ -66,13 +66,7 @@ def _print_summary(result, as_json: bool) -> None:
                                "wall_seconds": result.wall_seconds, "best": best,
                                "delta_rule": delta}, indent=2))
         return
-    form = best.get("known_form") or ("delta" if best["is_delta_rule"] else None)
-    names = {"delta": "the delta rule", "oja": "Oja's rule",
-             "rescorla_wagner": "the Rescorla-Wagner rule"}
-    tag = f"  [{names.get(form, form)}]" if form else ""
-    if not form and best.get("known_form_ae"):
-        ae = best["known_form_ae"]
-        tag = f"  [{names.get(ae, ae)}, except where a protected division divides by 0]"
+    tag = form_tag(best)
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")
     click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")

@@ -283,39 +283,47 @@ def python_function(tree, pset: gp.PrimitiveSet):
     return build(0)[0]
 
 
-def _sympy_pdiv(x, y):
-    """Protected division where sympy can decide it: a zero constant divisor gives 1."""
-    import sympy
-    if y.is_number:
-        try:
-            if bool(abs(y) <= PDIV_EPS):
-                return sympy.Integer(1)
-        except TypeError:     # nan and the like: leave it to sympy
-            pass
-    return x / y
-
-
 def to_sympy(tree, pset: gp.PrimitiveSet):
-    """The tree as a sympy expression (pdiv as plain division, or 1 for a zero constant divisor)."""
+    """The tree as a sympy expression.
+
+    pdiv is shown as plain division and pexp uncapped, except where a subtree
+    is constant: its float value, computed as the kernel computes it, decides
+    (a divisor within 1e-12 of 0 gives 1, an exponent over EXP_MAX is capped);
+    a divisor that sympy itself reduces to a number (o - o) counts as constant.
+    Floats decide, not sympy relations, which can take forever on towers
+    such as exp(exp(exp(exp(exp(1))))).
+    """
     import sympy
     symbols = {name: sympy.Symbol(name) for name in pset.arguments}
     var_index = {name: i for i, name in enumerate(pset.arguments)}
     ops = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
-           "pdiv": _sympy_pdiv, "neg": lambda x: -x, "square": lambda x: x ** 2,
+           "pdiv": lambda x, y: x / y, "neg": lambda x: -x, "square": lambda x: x ** 2,
            "tanh": sympy.tanh, "pexp": sympy.exp}
+    floats = {name: f for name, (f, _) in {**BINARY, **UNARY}.items()}
 
     def build(i: int):
+        """(expression, float value or None if the subtree has a variable, next index)."""
         node = tree[i]
         if node.arity == 0:
             kind, value = _leaf(node, var_index)
             if kind == "var":
-                return symbols[pset.arguments[int(value)]], i + 1
-            return sympy.nsimplify(value, rational=True), i + 1
-        args, j = [], i + 1
+                return symbols[pset.arguments[int(value)]], None, i + 1
+            return sympy.nsimplify(value, rational=True), value, i + 1
+        exprs, values, j = [], [], i + 1
         for _ in range(node.arity):
-            e, j = build(j)
-            args.append(e)
-        return ops[node.name](*args), j
+            e, v, j = build(j)
+            exprs.append(e)
+            values.append(v)
+        value = None if None in values else floats[node.name](*values)
+        if node.name == "pdiv":
+            divisor = values[1]
+            if divisor is None and exprs[1].is_Number:     # e.g. o - o, which sympy makes 0
+                divisor = float(exprs[1])
+            if divisor is not None and not abs(divisor) > PDIV_EPS:
+                return sympy.Integer(1), value, j
+        if node.name == "pexp" and values[0] is not None and values[0] > EXP_MAX:
+            return sympy.exp(sympy.nsimplify(EXP_MAX)), value, j
+        return ops[node.name](*exprs), value, j
 
     return build(0)[0]
 
