@@ -128,3 +128,32 @@ def test_vectorised_numpy_baseline_matches_reference(seed):
     coef = np.vstack([chalmers.decode_bits(rng.integers(0, 2, (5, 35))), rng.normal(0, 0.5, (5, 11))])
     np.testing.assert_allclose(learning_curves_numpy(coef, tasks, 4, 3.0),
                                naive.chalmers_curves(coef, tasks, 4, 3.0), rtol=0, atol=1e-12)
+
+
+def test_simd_block_sums_and_spread_match_numpy():
+    from numba import njit
+    from numba.core.errors import TypingError
+    from evo_l2l.kernels.simd import block_sums, spread_rows
+
+    @njit(fastmath={"contract"})
+    def sums(W, a, start, n, out, g):
+        block_sums(W, a, start, n, out, g)
+
+    @njit
+    def spread(src, g, dst, start, n):
+        spread_rows(src, g, dst, start, n)
+
+    rng = np.random.default_rng(0)
+    W, a = rng.normal(size=120), rng.normal(size=120)
+    for start, n, g in ((0, 0, 0), (8, 5, 16), (40, 10, 8)):
+        out = np.full(32, 7.0)
+        sums(W, a, start, n, out, g)
+        want = (W[start:start + 8 * n] * a[start:start + 8 * n]).reshape(n, 8).sum(axis=0)
+        np.testing.assert_allclose(out[g:g + 8], want, rtol=1e-13, atol=1e-15)
+        assert (np.delete(out, np.arange(g, g + 8)) == 7.0).all()        # nothing else written
+        dst = np.zeros(120)
+        spread(out, g, dst, start, n)
+        np.testing.assert_array_equal(dst[start:start + 8 * n].reshape(n, 8), np.tile(out[g:g + 8], (n, 1)))
+        assert not dst[:start].any() and not dst[start + 8 * n:].any()
+    with pytest.raises(TypingError):
+        sums(W[::2], a[:60], 0, 2, np.zeros(8), 0)      # strided: raw pointers would misread it

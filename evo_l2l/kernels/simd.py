@@ -18,6 +18,12 @@ LANES = 8
 _VEC = ir.VectorType(ir.DoubleType(), LANES)
 
 
+def _contiguous_f8(*arrays) -> bool:
+    """The intrinsics read raw data pointers: only C-contiguous float64 arrays qualify."""
+    return all(isinstance(a, types.Array) and a.dtype == types.float64 and a.layout == "C"
+               for a in arrays)
+
+
 def _data(context, builder, arrty, arr):
     return context.make_array(arrty)(context, builder, value=arr).data
 
@@ -33,6 +39,8 @@ def block_sums(typingctx, W, a, start, n_rows, out, g):
     Rows are summed in order from zero, each lane separately. The caller
     guarantees the slices are in bounds (no checks, as in any numba loop).
     """
+    if not _contiguous_f8(W, a, out):
+        return None      # no matching signature: numba reports a typing error
     sig = types.void(W, a, start, n_rows, out, g)
 
     def codegen(context, builder, signature, args):
@@ -56,6 +64,8 @@ def block_sums(typingctx, W, a, start, n_rows, out, g):
 @intrinsic
 def spread_rows(typingctx, src, g, dst, start, n_rows):
     """dst[k:k+8] = src[g:g+8] for k = start + 8 i, i < n_rows."""
+    if not _contiguous_f8(src, dst):
+        return None
     sig = types.void(src, g, dst, start, n_rows)
 
     def codegen(context, builder, signature, args):
