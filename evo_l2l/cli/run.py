@@ -170,13 +170,15 @@ def experiments(as_json):
 
 @main.command()
 def warmup():
-    """Compile the numba kernels into the on-disk cache now (cluster set-up, images)."""
+    """Compile every preset's numba kernels into the on-disk cache now (cluster set-up, images)."""
     import time
-    import numpy as np
-    from ..learners import learning_curves
-    from ..tasks import make_boolean_environment
+    from ..evolution.problem import build_tasks, make_problem
+    from ..experiments import PRESETS
     t0 = time.perf_counter()
-    tasks = make_boolean_environment(np.random.default_rng(0), shapes=((2, 4, 2),), n_heldout=0)
-    learning_curves(np.zeros((2, 11)), tasks, n_epochs=1)
+    for name, preset in PRESETS.items():
+        t1 = time.perf_counter()
+        problem = make_problem(preset.default_config(), build_tasks(preset.default_config()))
+        problem.fitness_of([problem.known_rule(problem.reference_rule)], "train")
+        click.echo(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
     click.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s "
                "(compiled, or loaded from numba's cache)")
