@@ -10,6 +10,7 @@ the run to the end with arrays identical to an uninterrupted run's.
 import argparse
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -44,6 +45,8 @@ def main() -> None:
     ap.add_argument("--generations", type=int, default=3000)
     ap.add_argument("--flush-interval", type=float, default=0.25)
     ap.add_argument("--seed", type=int, default=0, help="seed of the kill moments")
+    ap.add_argument("--keep", action="store_true",
+                    help="keep the killed archives (kept anyway when a check fails)")
     args = ap.parse_args()
     rnd = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="evo_l2l_crash_")
@@ -97,8 +100,10 @@ def main() -> None:
     print(f"\n{len(ok_all)} archives checked ({n_empty} kills came before the archive existed): "
           f"{sum(ok_all)} resumed to the reference result; max work lost {max(lost_all, default=0):.3f} s "
           f"(flush interval {args.flush_interval} s); leftover temp files: {len(leftovers)}")
-    if not all(ok_all):
-        sys.exit(1)
+    if not all(ok_all) or args.keep:
+        print(f"archives kept in {tmp}")
+        sys.exit(0 if all(ok_all) else 1)
+    shutil.rmtree(tmp)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ def run_script(name, *args, cwd):
     ("compare_optimizers.py", ["--preset", "chalmers1990", "--seeds", "1", "--generations", "2"],
      "optimiser"),
     ("bench_symbolic.py", ["--rules", "4", "--repeats", "1"], "interpreter / parametric"),
+    ("crash_test.py", ["--kills", "2", "--generations", "200"], "resumed to the reference result"),
 ])
 def test_script_runs(tmp_path, name, args, expect):
     if "--generations" in args and name != "bench_symbolic.py":
