@@ -98,3 +98,19 @@ def test_form_tag_names_exact_forms_before_almost_everywhere_ones():
     assert form_tag({"known_form": None, "known_form_ae": "delta"}) == \
         "  [the delta rule, except where a protected division divides by 0]"
     assert form_tag({"known_form": None}) == ""
+
+
+def test_evaluate_tree_texts_on_a_gp_archive(tmp_path, archive):
+    path = str(tmp_path / "gp.h5")
+    start_run(PRESETS["bengio1991-conditioning-gp"].default_config(n_generations=2, population=6), path)
+    res = invoke("evaluate", path, "--rule", "mul(4.0, mul(a, sub(f, o)))", "--rule",
+                 "rescorla_wagner:4", "--tasks", "train", "--json")
+    assert res.exit_code == 0, res.output
+    tree, known = json.loads(res.output)
+    assert tree["formula"] == "dw = 4*a*(f - o)"
+    assert tree["fitness_mean"] == known["fitness_mean"]  # the same rule, written two ways
+    for bad in ("__import__('os')", "mul(a, t)"):           # never eval; t is not a variable here
+        res = invoke("evaluate", path, "--rule", bad)
+        assert res.exit_code == 2 and "unknown rule" in res.output and "Traceback" not in res.output
+    parametric = invoke("evaluate", archive, "--rule", "mul(a, sub(t, o))")   # coefficient run
+    assert parametric.exit_code == 2 and "unknown rule" in parametric.output

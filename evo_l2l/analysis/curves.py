@@ -8,7 +8,8 @@ import numpy as np
 from ..evolution.problem import build_tasks, make_problem
 from ..tasks import TaskSet
 
-RULE_SPECS = "best, gen:G, top:K, or a known rule of the family (delta, oja, hebb, none...) with an optional :RATE"
+RULE_SPECS = ("best, gen:G, top:K, a known rule of the family (delta, oja, hebb, none...) with an "
+              "optional :RATE, or for symbolic runs a tree text such as 'mul(a, sub(t, o))'")
 
 
 def problem_for(run):
@@ -58,8 +59,15 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
                 raise ValueError(f"{name}:RATE needs a number, got {arg!r}") from None
             return f"{name} rule (rate {rate:g})", problem.known_rule(name, rate)
         return ("no learning" if name == "none" else f"{name} rule"), problem.known_rule(name)
-    raise ValueError(f"unknown rule {spec!r}; expected best, gen:G, top:K or one of "
-                     f"{', '.join(known)} (optionally with :RATE)")
+    expected = (f"expected best, gen:G, top:K or one of {', '.join(known)} (optionally with "
+                f":RATE)")
+    if getattr(problem, "kind", "") == "symbolic":
+        try:                      # a tree text, parsed with the whitelist (never eval)
+            problem.tree(spec)
+        except ValueError as exc:
+            raise ValueError(f"unknown rule {spec!r}; {expected}, or a tree text ({exc})") from None
+        return f"rule {spec}", spec
+    raise ValueError(f"unknown rule {spec!r}; {expected}")
 
 
 def tasks_from_spec(run, which: str, n_tasks: int | None = None, seed: int = 0) -> TaskSet:

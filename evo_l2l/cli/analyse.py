@@ -12,8 +12,9 @@ from . import main
 @click.argument("archive", type=click.Path(dir_okay=False))
 @click.option("--rule", "rules", multiple=True, default=("best", "reference"), show_default=True,
               help="Rule to evaluate, repeatable: best, gen:G, top:K, reference (the family's "
-                   "known rule at its best rate: delta or oja), or a known rule such as delta, "
-                   "delta:RATE, oja, hebb, none.")
+                   "known rule at its best rate: delta, oja or rescorla_wagner), a known rule "
+                   "such as delta, delta:RATE, oja, hebb, none, or for symbolic (GP) runs a "
+                   "tree text such as 'mul(a, sub(t, o))'.")
 @click.option("--tasks", "which", type=click.Choice(["train", "heldout", "fresh"]),
               default="heldout", show_default=True,
               help="Stored tasks of a split, or freshly sampled tasks of the same family.")
