@@ -70,9 +70,9 @@ LEARNER_LAYOUT = {
     "single_layer": (0, (0, 1, 0, 1), (0, 0, 1, 1)),   # w, a, o, t
     "student": (1, (1, 0, 1), (1, 1, 0)),              # u_target, u, psp
     "reward": (2, (0, 0), (2, 3)),                     # R, E
-    # kernels/symbolic_nets.py: register rows 0 w, 1 a, 2 o, 3 m or f
-    "two_layer": (3, (0, 0, 0, 0), (1, 2, 0, 3)),      # a, o, w, m
-    "conditioning": (4, (0, 0, 0, 0), (1, 2, 0, 3)),   # a, o, w, f
+    # kernels/symbolic_nets.py (a kernel each, so no code): register rows 0 w, 1 a, 2 o, 3 m/f
+    "two_layer": (None, (0, 0, 0, 0), (1, 2, 0, 3)),   # a, o, w, m
+    "conditioning": (None, (0, 0, 0, 0), (1, 2, 0, 3)),  # a, o, w, f
 }
 NET_LEARNERS = ("two_layer", "conditioning")   # their own kernels, no synapse views
 
