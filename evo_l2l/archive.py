@@ -13,13 +13,13 @@ import json
 import os
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 FORMAT = "evo_l2l.run"
-FORMAT_VERSION = "1.0"
-_MAJOR = 1
+FORMAT_VERSION = "2.0"     # 2: config in sections, optimizer state as named arrays
+_MAJOR = 2
 
 STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED = "running", "complete", "interrupted"
 
@@ -57,14 +57,25 @@ def _py_state_tuple(words: np.ndarray, gauss: float) -> tuple:
     return (3, tuple(int(w) for w in words), None if np.isnan(gauss) else float(gauss))
 
 
-def _optimizer_state_size(config, problem) -> int:
-    if config.optimizer == "cmaes":
-        from .evolution.cmaes_ops import state_size
-        return state_size(problem.genome_length)
-    if config.optimizer in ("es", "sa"):
-        from .evolution.es_sa_ops import state_size
-        return state_size(config, problem.genome_length)
-    return 0
+@dataclass
+class GenerationRecord:
+    """One generation as the loop hands it to its hooks: everything needed to continue exactly."""
+
+    generation: int
+    genomes: np.ndarray          # (N, L) arrays, or (N,) tree texts
+    extra: dict                  # per-individual arrays to archive, e.g. {"coef": (N, K)}
+    fitness: np.ndarray          # (N,) training fitness
+    n_evaluations: int           # individuals whose fitness was (re)computed
+    best_index: int              # index of the generation's best in the population
+    best_heldout: float          # held-out fitness of the generation's best
+    hof_genome: np.ndarray       # best genome so far ((L,) array or a 0-d text array)
+    hof_extra: dict              # its archived arrays, e.g. {"coef": (K,)}
+    hof_fitness: float
+    hof_heldout: float
+    hof_generation: int
+    elapsed: float               # seconds of evolution so far, over all sessions
+    py_random_state: tuple       # random.getstate() at the end of this generation
+    optimizer_state: dict = field(default_factory=dict)   # name -> array (CMA-ES mean, ...)
 
 
 class ArchiveWriter:
@@ -108,8 +119,13 @@ class ArchiveWriter:
         self.f.flush()
 
     @classmethod
-    def create(cls, path: str, config, tasks, problem, force: bool = False) -> "ArchiveWriter":
-        """A writer on a new archive (its static part written to a temp file, then published)."""
+    def create(cls, path: str, config, tasks, problem, optimizer_state: dict,
+               force: bool = False) -> "ArchiveWriter":
+        """A writer on a new archive (its static part written to a temp file, then published).
+
+        optimizer_state: the optimizer's state arrays (any values): their names and shapes,
+        which stay fixed during a run, lay out /state/optimizer.
+        """
         import h5py
         if os.path.exists(path) and not force:
             raise ArchiveError(f"{path} exists; pass --force to overwrite it")
@@ -132,15 +148,16 @@ class ArchiveWriter:
                 from . import __version__
                 f.attrs["generated_by"] = f"evo_l2l {__version__}"
                 f.attrs["creation_date"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
-                f.attrs["preset"] = config.preset
-                f.attrs["seed"] = config.seed
+                f.attrs["preset"] = config.run.preset
+                f.attrs["seed"] = config.run.seed
                 f.attrs["config"] = config.to_json()
                 f.attrs["versions"] = json.dumps(_versions(), sort_keys=True)
-                f.attrs["rule_family"] = config.rule_family
+                for section in ("optimizer", "rule", "learner", "tasks"):
+                    f.attrs[section] = getattr(config, section).name
                 f.attrs["rule_kind"] = problem.kind
                 if problem.kind == "parametric":
-                    f.attrs["coef_names"] = json.dumps(list(problem.family.COEF_NAMES))
-                    f.attrs["term_names"] = json.dumps(list(problem.family.TERM_NAMES))
+                    f.attrs["coef_names"] = json.dumps(list(problem.fam.COEF_NAMES))
+                    f.attrs["term_names"] = json.dumps(list(problem.fam.TERM_NAMES))
                 else:
                     f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
                 t = f.create_group("tasks")
@@ -149,8 +166,8 @@ class ArchiveWriter:
                 t.attrs["family"] = tasks.family
                 t.attrs["params"] = json.dumps(tasks.params)
                 t.attrs["split_names"] = json.dumps(["train", "heldout"])
-                N, gshape = config.population, tuple(problem.genome_shape)
-                gdt = h5py.string_dtype() if problem.genome_dtype is object else problem.genome_dtype
+                N, gshape = config.run.population, tuple(problem.genome.shape)
+                gdt = h5py.string_dtype() if problem.genome.kind == "tree" else problem.genome.dtype
                 rows = max(1, min(256, 4096 // max(1, N * (gshape[0] if gshape else 8))))
                 g = f.create_group("generations")
                 for name, dt in GENERATION_COLUMNS.items():
@@ -171,7 +188,7 @@ class ArchiveWriter:
                 s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
                 s.create_dataset("heartbeat", data=time.time())
                 s.create_dataset("generation", data=np.int64(-1))
-                s.create_dataset("n_generations_target", data=np.int64(config.n_generations))
+                s.create_dataset("n_generations_target", data=np.int64(config.run.n_generations))
                 s.create_dataset("elapsed", data=0.0)
                 s.create_dataset("population_genome", shape=(N,) + gshape, dtype=gdt)
                 s.create_dataset("population_fitness", shape=(N,), dtype="f8")
@@ -184,13 +201,14 @@ class ArchiveWriter:
                 s.create_dataset("cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
                 s.create_dataset("cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
                 s.create_dataset("py_random_gauss", data=np.nan)
-                s.create_dataset("optimizer_state", shape=(_optimizer_state_size(config, problem),),
-                                 dtype="f8")
+                opt = s.create_group("optimizer")
+                for name, arr in optimizer_state.items():
+                    opt.create_dataset(name, shape=np.shape(arr), dtype="f8")
         except BaseException:
             if os.path.exists(tmp):
                 os.remove(tmp)
             raise
-        return cls(path, config.flush_interval, publish_from=tmp)
+        return cls(path, config.run.flush_interval, publish_from=tmp)
 
     def __call__(self, record) -> None:
         self._buffer.append(record)
@@ -267,8 +285,8 @@ class ArchiveWriter:
         words, gauss = _py_state_arrays(last.py_random_state)
         st["py_random_state"][...] = words
         st["py_random_gauss"][()] = gauss
-        if last.optimizer_state is not None and len(last.optimizer_state):
-            st["optimizer_state"][...] = last.optimizer_state
+        for name, arr in last.optimizer_state.items():
+            st["optimizer"][name][...] = arr
         st["elapsed"][()] = last.elapsed
         st["heartbeat"][()] = time.time()
         # The generation counter goes last: a reader trusts rows up to it.
@@ -314,8 +332,8 @@ class Run:
     def n_generations_done(self) -> int:
         return int(self.state["generation"]) + 1
 
-    def resume_record(self):
-        from .evolution.loop import GenerationRecord
+    def resume_record(self) -> GenerationRecord:
+        """The last complete generation, as the loop continues from it."""
         s, g = self.state, self.generations
         gen = int(s["generation"])
         if gen < 0:
@@ -336,7 +354,7 @@ class Run:
             float(s["hof_fitness"]), float(s["hof_heldout_fitness"]),
             int(s["hof_generation"]), float(s["elapsed"]),
             _py_state_tuple(s["py_random_state"], float(s["py_random_gauss"])),
-            np.asarray(s.get("optimizer_state", np.zeros(0))))
+            dict(s["optimizer"]))
 
 
 def _stored_eof(path: str) -> int | None:
@@ -401,6 +419,7 @@ def open_run(path: str, populations: bool = True) -> Run:
     populations=False skips the (G, N, ...) population arrays for quick looks.
     """
     from .config import ConfigError, RunConfig
+    from .legacy import sections_from_1_0
     from .tasks import TaskSet
     f = _open_h5(path)
     try:
@@ -419,11 +438,19 @@ def open_run(path: str, populations: bool = True) -> Run:
             attrs = {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
                      for k, v in f.attrs.items()}
             try:
-                config = RunConfig.from_dict(json.loads(attrs["config"]))
-            except (KeyError, ValueError, ConfigError) as exc:
+                data = json.loads(attrs["config"])
+                config = RunConfig.from_dict(sections_from_1_0(data) if major < 2 else data)
+            except (KeyError, ValueError, TypeError, ConfigError) as exc:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             st = f["state"]
-            state = {k: _read(ds) for k, ds in st.items()}
+            state = {k: _read(ds) for k, ds in st.items() if k != "optimizer"}
+            if "optimizer" in st:
+                state["optimizer"] = {k: _read(ds) for k, ds in st["optimizer"].items()}
+            else:       # format 1.0: one vector in the optimizer's own layout
+                vec = np.asarray(state.pop("optimizer_state", np.zeros(0)), dtype=np.float64)
+                optimizer = config.component("optimizer")
+                state["optimizer"] = optimizer.legacy_state(vec, config.genome(),
+                                                            config.run.population)
             status = _text(state.pop("status"))
             heartbeat = float(state["heartbeat"])
             n = int(state["generation"]) + 1
@@ -467,8 +494,23 @@ def writer_alive(run) -> str | None:
             return writer
         return writer if int(pid) != os.getpid() else None
     # The heartbeat moves once per flush, i.e. at least once per generation.
-    fresh = time.time() - run.heartbeat < max(120.0, 3 * run.config.flush_interval)
+    fresh = time.time() - run.heartbeat < max(120.0, 3 * run.config.run.flush_interval)
     return writer if fresh else None
+
+
+def _upgrade_1_0(dst, run: Run) -> None:
+    """A format-1.0 file being resumed becomes format 2.0: sectioned config, named state."""
+    dst.attrs["format_version"] = FORMAT_VERSION
+    dst.attrs["config"] = run.config.to_json()
+    for section in ("optimizer", "rule", "learner", "tasks"):
+        dst.attrs[section] = getattr(run.config, section).name
+    if "rule_family" in dst.attrs:
+        del dst.attrs["rule_family"]
+    if "optimizer_state" in dst["state"]:
+        del dst["state"]["optimizer_state"]
+    group = dst["state"].create_group("optimizer")
+    for name, arr in run.state["optimizer"].items():
+        group.create_dataset(name, data=np.asarray(arr, dtype=np.float64))
 
 
 def prepare_resume(path: str, n_generations: int | None, force: bool = False) -> tuple[Run, str]:
@@ -495,6 +537,8 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
                 dst.attrs[k] = v
             src.copy(src["tasks"], dst, "tasks")
             src.copy(src["state"], dst, "state")
+            if "optimizer" not in dst["state"]:
+                _upgrade_1_0(dst, run)
             g = dst.create_group("generations")
             for name, ds in src["generations"].items():
                 shape = (n,) + ds.shape[1:]

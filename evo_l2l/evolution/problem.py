@@ -1,19 +1,53 @@
 """A problem maps genome batches to fitness: decode, run the learners, score.
 
-Genomes cross this boundary as plain arrays (N, L), never as DEAP objects, so
-any executor can carry them. Fitness is a pure function of the genome (tasks
-and initial weights are fixed), which makes the cache below exact.
+Genomes cross this boundary as plain arrays ((N, L) numbers, or (N,) tree
+texts), never as DEAP objects, so any executor can carry them. Fitness is a
+pure function of the genome (tasks and initial weights are fixed), which
+makes the caches exact. Both problem kinds (parametric coefficient rules,
+symbolic tree rules) satisfy the `Problem` protocol the loop, the archive
+and the analysis rely on.
 """
 from __future__ import annotations
 
 import time
+from typing import Protocol
 
 import numpy as np
 
+from ..components import GenomeSpec
 from ..config import RunConfig
-from ..learners import fitness_from_curves, learning_curves
-from ..rules import RULE_FAMILIES
-from ..tasks import TaskSet
+from ..learners import fitness_from_curves
+from ..rules.terms import known_rule_distance
+from ..tasks import TASK_FAMILIES, TaskSet
+from .evaluator import Evaluator, InProcess
+
+
+class Problem(Protocol):
+    kind: str                      # 'parametric' or 'symbolic'
+    config: RunConfig
+    tasks: TaskSet
+    splits: dict                   # 'train', 'heldout' -> TaskSet
+    genome: GenomeSpec
+    reference_rule: str            # name of the known rule shown beside evolved ones
+    performance: str               # how one task's performance is measured (labels)
+    cache_log: list                # new cache entries to archive (symbolic problems)
+
+    def evaluate(self, genomes, split: str = "train") -> tuple[np.ndarray, int]: ...
+    def archive_fields(self) -> dict: ...
+    def describe(self, genomes) -> dict: ...
+    def to_genome_array(self, genomes) -> np.ndarray: ...
+    def rule_of_genome(self, genome): ...
+    def rules_of(self, genomes) -> list: ...
+    def formula(self, rule) -> str: ...
+    def is_reference_rule(self, rule) -> bool: ...
+    def known_rule_names(self) -> tuple: ...
+    def known_rule(self, name: str, rate: float | None = None): ...
+    def known_label(self, name: str) -> str: ...
+    def rule_key(self, rule): ...
+    def rule_details(self, rule) -> dict: ...
+    def curves(self, rules, split="train") -> np.ndarray: ...
+    def fitness_of(self, rules, split="train") -> np.ndarray: ...
+    def load_cache(self, keys: np.ndarray, fitness: np.ndarray) -> None: ...
 
 
 def seed_tree(seed: int) -> dict[str, np.random.SeedSequence]:
@@ -28,15 +62,12 @@ def python_random_seed(seed: int) -> int:
     return int(sum(int(w) << (32 * i) for i, w in enumerate(words)))
 
 
-def build_tasks(config: RunConfig) -> TaskSet:
-    ss = (np.random.SeedSequence(config.task_seed) if config.task_seed is not None
-          else seed_tree(config.seed)["tasks"])
-    rng = np.random.default_rng(ss)
-    from ..tasks import TASK_FAMILIES
-    return TASK_FAMILIES[config.task_family](
-        rng, shapes=[tuple(s) for s in config.task_shapes], n_heldout=config.n_heldout,
-        bias=config.bias, init_low=config.init_low, init_high=config.init_high,
-        n_hidden=config.n_hidden, heldout_functions=config.heldout_functions)
+def build_tasks(config: RunConfig, settings=None) -> TaskSet:
+    """The config's task set (settings: another [tasks] settings object of the same family)."""
+    s = settings if settings is not None else config.tasks.settings
+    ss = (np.random.SeedSequence(s.seed) if s.seed is not None
+          else seed_tree(config.run.seed)["tasks"])
+    return TASK_FAMILIES.get(config.tasks.name).make(np.random.default_rng(ss), s)
 
 
 class ParametricRuleProblem:
@@ -47,53 +78,56 @@ class ParametricRuleProblem:
 
     kind = "parametric"
 
-    def __init__(self, config: RunConfig, tasks: TaskSet, cache_size: int = 200_000):
+    def __init__(self, config: RunConfig, tasks: TaskSet, cache_size: int = 200_000,
+                 evaluator: Evaluator | None = None):
         self.config = config
-        self.family = RULE_FAMILIES[config.rule_family]
+        self.family = config.component("rule")
+        self.fam = self.family.module          # N_COEF, decode_real, formula, KNOWN_RULES...
+        self.learner = config.component("learner")
+        self.rule_settings = config.rule.settings
         self.tasks = tasks
         self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
-        if config.genome == "bits" and not hasattr(self.family, "decode_bits"):
-            raise ValueError(f"rule family {config.rule_family!r} has no bit genome; use genome 'real'")
-        if config.genome == "bits":
-            self.genome_length, self.genome_dtype = self.family.N_BITS, np.uint8
-            self._decode = self.family.decode_bits
-        elif config.rule_terms:
+        self.genome = config.genome()
+        self.evaluator = evaluator or InProcess()
+        terms = self.rule_settings.terms
+        if self.genome.kind == "bits":
+            self._decode = self.fam.decode_bits
+        elif terms:
             # A configurable term set: genes for the chosen terms only, 0 elsewhere.
-            idx = np.array([self.family.TERM_NAMES.index(t) for t in config.rule_terms])
-            self.genome_length, self.genome_dtype = len(idx), np.float64
+            idx = np.array([self.fam.TERM_NAMES.index(t) for t in terms])
 
-            def decode(g, idx=idx, n=self.family.N_COEF):
+            def decode(g, idx=idx, n=self.fam.N_COEF):
                 g = np.atleast_2d(np.asarray(g, dtype=np.float64))
                 if g.shape[1] != len(idx):
-                    raise ValueError(f"genomes need {len(idx)} genes (rule_terms)")
+                    raise ValueError(f"genomes need {len(idx)} genes (rule terms)")
                 full = np.zeros((g.shape[0], n))
                 full[:, idx] = g
                 return full
             self._decode = decode
         else:
-            self.genome_length, self.genome_dtype = self.family.N_COEF, np.float64
-            self._decode = self.family.decode_real
-        self.genome_shape = (self.genome_length,)
+            self._decode = self.fam.decode_real
+        self.reference_rule = self.fam.REFERENCE_RULE
+        self.performance = self.learner.performance
         self._cache = {"train": {}, "heldout": {}}
-        self.cache_size = cache_size if config.fitness_cache else 0
+        self.cache_size = cache_size if config.run.fitness_cache else 0
         self.cache_log: list = []      # only problems with a persistent cache fill it
         self.n_kernel_evaluations = 0
-        self.kernel_seconds = 0.0      # time inside learning_curves, for benchmarks
+        self.kernel_seconds = 0.0      # time inside the learner's kernels, for benchmarks
 
     # -- the archive's view -------------------------------------------------
     def archive_fields(self) -> dict:
         """Per-individual arrays archived beside the genome: name -> (shape, dtype)."""
-        return {"coef": ((self.family.N_COEF,), "f8")}
+        return {"coef": ((self.fam.N_COEF,), "f8")}
 
     def describe(self, genomes: np.ndarray) -> dict:
         return {"coef": self.decode(genomes)}
 
     def to_genome_array(self, genomes) -> np.ndarray:
-        return np.asarray(genomes, dtype=self.genome_dtype)
+        return np.asarray(genomes, dtype=self.genome.dtype)
 
     # -- rules ---------------------------------------------------------------
     def decode(self, genomes: np.ndarray) -> np.ndarray:
-        return self._decode(np.asarray(genomes, dtype=self.genome_dtype))
+        return self._decode(np.asarray(genomes, dtype=self.genome.dtype))
 
     def rules_of(self, genomes: np.ndarray) -> np.ndarray:
         return self.decode(genomes)
@@ -102,69 +136,62 @@ class ParametricRuleProblem:
         return self.decode(np.asarray(genome)[None])[0]
 
     def formula(self, rule) -> str:
-        return self.family.formula(rule)
+        return self.fam.formula(rule)
 
-    def is_delta_rule(self, rule) -> bool:
-        return bool(self.family.is_delta_rule(rule))
+    def is_reference_rule(self, rule) -> bool:
+        return bool(self.fam.is_reference_rule(rule))
 
     def known_rule_names(self) -> tuple:
-        return tuple(self.family.KNOWN_RULES)
+        return tuple(self.fam.KNOWN_RULES)
 
     def known_rule(self, name: str, rate: float | None = None):
-        if name not in self.family.KNOWN_RULES:
+        if name not in self.fam.KNOWN_RULES:
             raise ValueError(f"no known rule {name!r} in this family; known: "
-                             f"{', '.join(self.family.KNOWN_RULES)}")
-        make = self.family.KNOWN_RULES[name]
+                             f"{', '.join(self.fam.KNOWN_RULES)}")
+        make = self.fam.KNOWN_RULES[name]
         return make() if rate is None else make(rate)
+
+    def known_label(self, name: str) -> str:
+        return self.fam.KNOWN_LABELS.get(name, name)
 
     def rule_key(self, rule) -> bytes:
         return (np.asarray(rule, dtype=np.float64) + 0.0).tobytes()
 
-    @property
-    def performance(self) -> str:
-        """How one task's performance is measured (for labels)."""
-        return self.family.PERFORMANCE
-
-    @property
-    def reference_rule(self) -> str:
-        """The known rule evolved ones are compared with (delta, or Oja for Volterra rules)."""
-        return self.family.REFERENCE_RULE
-
     def rule_details(self, rule) -> dict:
-        from ..analysis.rules import known_rule_distance
-        return {"coefficients": {n: float(c) for n, c in zip(self.family.COEF_NAMES, rule)},
-                "distance_to_known_rules": known_rule_distance(self.family, rule),
-                "known_form": self.reference_rule if self.is_delta_rule(rule) else None}
+        return {"coefficients": {n: float(c) for n, c in zip(self.fam.COEF_NAMES, rule)},
+                "distance_to_known_rules": known_rule_distance(self.fam, rule),
+                "known_form": self.reference_rule if self.is_reference_rule(rule) else None}
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
-        """(R, 11) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
+        """(R, K) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
         tasks = self.splits[split] if isinstance(split, str) else split
-        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.family.N_COEF)
+        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.fam.N_COEF)
         t0 = time.perf_counter()
-        out = self.family.curves(rules, tasks, self.config)
+        out = self.learner.coefficient_curves(self.family.name, rules, tasks,
+                                              self.config.learner.settings)
         self.kernel_seconds += time.perf_counter() - t0
         return out
 
     def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """Mean task performance, minus l1_penalty * sum |coefficients| (0 by default)."""
-        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.family.N_COEF)
-        fit = fitness_from_curves(self.curves(rules, split), self.config.fitness_measure)
-        if self.config.l1_penalty:
+        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.fam.N_COEF)
+        fit = fitness_from_curves(self.curves(rules, split),
+                                  self.config.learner.settings.fitness_measure)
+        l1 = self.rule_settings.l1_penalty
+        if l1:
             with np.errstate(invalid="ignore"):
-                penalty = self.config.l1_penalty * np.abs(self.family.effective(rules)).sum(axis=1)
+                penalty = l1 * np.abs(self.fam.effective(rules)).sum(axis=1)
             fit = np.where(np.isfinite(penalty), fit - penalty, -np.inf)
         return fit
-
-    fitness_of_coef = fitness_of
 
     def load_cache(self, keys: np.ndarray, fitness: np.ndarray) -> None:
         """Parametric caches are exact and need no persistence."""
 
     def evaluate(self, genomes: np.ndarray, split: str = "train") -> tuple[np.ndarray, int]:
         """(N, L) genomes -> ((N,) fitness, number of distinct rules sent to the kernel)."""
-        g = np.ascontiguousarray(genomes, dtype=self.genome_dtype)
-        if g.ndim != 2 or g.shape[1] != self.genome_length:
-            raise ValueError(f"genomes must have shape (N, {self.genome_length})")
+        g = np.ascontiguousarray(genomes, dtype=self.genome.dtype)
+        if g.ndim != 2 or g.shape[1] != self.genome.length:
+            raise ValueError(f"genomes must have shape (N, {self.genome.length})")
         cache = self._cache[split]
         # Keyed by decoded coefficients (+0.0 folds -0.0 into 0.0): genomes
         # that differ only in the sign bit of a zero coefficient share an entry.
@@ -176,7 +203,7 @@ class ParametricRuleProblem:
                 todo[key] = i
         if todo:
             rows = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
-            new = self.fitness_of(coef[rows], split)
+            new = self.evaluator.map(lambda batch: self.fitness_of(batch, split), coef[rows])
             self.n_kernel_evaluations += len(rows)
             if self.cache_size:
                 if len(cache) + len(new) > self.cache_size:
@@ -188,9 +215,9 @@ class ParametricRuleProblem:
         return np.array([cache[k] for k in keys]), len(todo)
 
 
-def make_problem(config: RunConfig, tasks: TaskSet):
-    """The problem object for a config: parametric (GA) or symbolic (GP) rules."""
-    if config.optimizer == "gp":
+def make_problem(config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None = None):
+    """The problem object for a config: parametric or symbolic rules, by the rule family's kind."""
+    if config.component("rule").kind == "symbolic":
         from .symbolic_problem import SymbolicRuleProblem
-        return SymbolicRuleProblem(config, tasks)
-    return ParametricRuleProblem(config, tasks)
+        return SymbolicRuleProblem(config, tasks, evaluator)
+    return ParametricRuleProblem(config, tasks, evaluator=evaluator)

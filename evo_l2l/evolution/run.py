@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveWriter,
-                       prepare_resume)
+                       GenerationRecord, prepare_resume)
 from ..config import RunConfig
-from .loop import GenerationRecord, evolve
-from .problem import ParametricRuleProblem, build_tasks, make_problem
+from .loop import evolve, make_search
+from .problem import Problem, build_tasks, make_problem
 
 
 @dataclass
@@ -25,7 +25,7 @@ class RunResult:
     path: str
     status: str
     config: RunConfig
-    problem: ParametricRuleProblem
+    problem: Problem
     last: GenerationRecord
     wall_seconds: float
     write_seconds: float
@@ -62,7 +62,7 @@ def graceful_stop():
             signal.signal(s, h)
 
 
-def _drive(writer: ArchiveWriter, config: RunConfig, problem: ParametricRuleProblem,
+def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
            hooks: Iterable[Callable], resume_from: GenerationRecord | None) -> RunResult:
     t0 = time.perf_counter()
     path = writer.path
@@ -71,7 +71,7 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: ParametricRuleProb
     try:
         with graceful_stop() as stop:
             last = evolve(problem, config, [writer, *hooks], resume_from, stop)
-        if last.generation + 1 >= config.n_generations:
+        if last.generation + 1 >= config.run.n_generations:
             status = STATUS_COMPLETE
     finally:
         writer.close(status)
@@ -85,7 +85,9 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     config.validate()
     tasks = build_tasks(config)
     problem = make_problem(config, tasks)
-    writer = ArchiveWriter.create(path, config, tasks, problem, force=force)
+    # A fresh search's state arrays have the names and shapes the run will keep.
+    writer = ArchiveWriter.create(path, config, tasks, problem,
+                                  make_search(config, problem).state(), force=force)
     return _drive(writer, config, problem, hooks, None)
 
 
@@ -98,7 +100,7 @@ def resume_run(path: str, n_generations: int | None = None,
     run, tmp = prepare_resume(path, n_generations, force)
     try:
         target = int(run.state["n_generations_target"])
-        config = RunConfig.from_dict({**run.config.to_dict(), "n_generations": target})
+        config = run.config.with_overrides({"run.n_generations": target})
         problem = make_problem(config, run.tasks)
         problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
         record = run.resume_record()
@@ -106,5 +108,5 @@ def resume_run(path: str, n_generations: int | None = None,
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    writer = ArchiveWriter(path, config.flush_interval, publish_from=tmp)
+    writer = ArchiveWriter(path, config.run.flush_interval, publish_from=tmp)
     return _drive(writer, config, problem, hooks, record)

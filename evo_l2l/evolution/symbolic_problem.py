@@ -17,20 +17,19 @@ import numpy as np
 
 from ..config import RunConfig
 from ..learners import fitness_from_curves
-from ..learners.symbolic import NET_LEARNERS, program_curves, synapse_views
 from ..rules import symbolic as sym
 from ..tasks import TaskSet
+from .evaluator import Evaluator, InProcess
 
 N_PROBES = 64
 
 
-def _probe_points(learner: str) -> tuple[np.ndarray, np.ndarray]:
+def _probe_points(learner) -> tuple[np.ndarray, np.ndarray]:
     """Fixed probe values (the same in every run and version) in the kernel's layout.
 
     Each variable is drawn from the values it takes in its learner (binary
     targets stay binary, so t*t and t count as the same rule there).
     """
-    from ..learners.symbolic import LEARNER_LAYOUT
     rng = np.random.default_rng(20261126)
     draw = {
         "w": lambda: rng.uniform(-3, 3, N_PROBES),
@@ -46,8 +45,8 @@ def _probe_points(learner: str) -> tuple[np.ndarray, np.ndarray]:
         "f": lambda: rng.choice([0.0, 1.0], N_PROBES),
     }
     V, PV = np.zeros((4, N_PROBES)), np.zeros((2, N_PROBES))
-    _, kinds, rows = LEARNER_LAYOUT[learner]
-    for name, kind, row in zip(sym.VARIABLES[learner], kinds, rows):
+    _, kinds, rows = learner.register_layout
+    for name, kind, row in zip(learner.variables, kinds, rows):
         (V if kind == 0 else PV)[row] = draw[name]()
     return V, PV
 
@@ -57,17 +56,18 @@ class SymbolicRuleProblem:
 
     kind = "symbolic"
 
-    def __init__(self, config: RunConfig, tasks: TaskSet):
+    def __init__(self, config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None = None):
         self.config = config
-        self.learner = config.learner
-        self.pset = sym.make_pset(self.learner, tuple(config.gp_unary))
+        self.learner = config.component("learner")
+        self.rule_settings = config.rule.settings
+        self.genome = config.genome()
+        self.pset = self.genome.pset
+        self.evaluator = evaluator or InProcess()
         self.tasks = tasks
         self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
-        self._views = {k: None if self.learner in NET_LEARNERS else synapse_views(v)
-                       for k, v in self.splits.items()}
-        self.reference_rule = "rescorla_wagner" if self.learner == "conditioning" else "delta"
-        self.genome_shape = ()
-        self.genome_dtype = object
+        self._views = {k: self.learner.program_views(v) for k, v in self.splits.items()}
+        self.reference_rule = self.learner.reference_rule
+        self.performance = self.learner.performance
         self._compiled: dict[str, tuple] = {}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_log: list = []
@@ -97,7 +97,7 @@ class SymbolicRuleProblem:
         if hit is None:
             tree = self.tree(text)
             ops, args, depth = sym.compile_tree(tree, self.pset)
-            if self.config.fitness_cache:
+            if self.config.run.fitness_cache:
                 key = self._probe_key((ops, args, depth))
             else:
                 key = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
@@ -111,8 +111,7 @@ class SymbolicRuleProblem:
         from ..kernels.symbolic import probe_outputs
         ops, args, lengths, depth = sym.pack_programs([prog])
         out = np.empty((1, N_PROBES))
-        from ..learners.symbolic import LEARNER_LAYOUT
-        _, kinds, rows = LEARNER_LAYOUT[self.learner]
+        _, kinds, rows = self.learner.register_layout
         probe_outputs(ops, args, lengths, depth, self._probe_V, self._probe_PV,
                       np.array(kinds, dtype=np.int64), np.array(rows, dtype=np.int64), out)
         # float32 absorbs last-bit differences between equivalent orderings;
@@ -133,32 +132,27 @@ class SymbolicRuleProblem:
     def formula(self, rule: str) -> str:
         return sym.formula(self.tree(rule), self.pset)
 
-    # reference_rule (set in __init__): the known rule shown beside evolved ones; for the
-    # reward learner "delta" is (R - 1)*E, for conditioning it is Rescorla-Wagner.
-
-    @property
-    def performance(self) -> str:
-        return {"single_layer": "1 - mean|t - o|", "student": "1 / (1 + mean (u_target - u)^2)",
-                "reward": "1 - mean|t - p| (expected accuracy)", "two_layer": "1 - mean|t - o|",
-                "conditioning": "1 - mean |desired - o| at probe trials"}[self.learner]
-
-    def known_form(self, rule: str):
+    def known_form(self, rule: str, exact: bool = True):
         """(name, scale) of the known form the rule is a positive multiple of, or None."""
-        return sym.known_form(self.tree(rule), self.pset, self.learner)
+        lr = self.learner
+        return sym.known_form(self.tree(rule), self.pset, lr.forms, lr.special_form, exact)
 
-    def is_delta_rule(self, rule: str) -> bool:
+    def is_reference_rule(self, rule: str) -> bool:
         form = self.known_form(rule)
-        return form is not None and form[0] == self.reference_rule
+        return form is not None and form[0] == self.learner.reference_form
 
     def known_rule_names(self) -> tuple:
-        return tuple(sym.KNOWN_RULES_BY_LEARNER[self.learner])
+        return tuple(self.learner.known_trees)
 
     def known_rule(self, name: str, rate: float | None = None) -> str:
-        rules = sym.KNOWN_RULES_BY_LEARNER[self.learner]
+        rules = self.learner.known_trees
         if name not in rules:
-            raise ValueError(f"no known rule {name!r} for the {self.learner} learner; "
+            raise ValueError(f"no known rule {name!r} for the {self.learner.name} learner; "
                              f"known: {', '.join(rules)}")
         return rules[name](rate)
+
+    def known_label(self, name: str) -> str:
+        return self.learner.label(name)
 
     def rule_key(self, rule: str) -> int:
         return self._compile(rule)[4]
@@ -167,7 +161,7 @@ class SymbolicRuleProblem:
         """known_form: the known form the rule equals everywhere; known_form_ae: the one
         it equals except where a protected division divides by zero (sympy's view)."""
         form = self.known_form(rule)
-        ae = form or sym.known_form(self.tree(rule), self.pset, self.learner, exact=False)
+        ae = form or self.known_form(rule, exact=False)
         return {"rule": rule, "size": self._compile(rule)[3],
                 "known_form": None if form is None else form[0],
                 "known_form_ae": None if ae is None else ae[0]}
@@ -179,16 +173,18 @@ class SymbolicRuleProblem:
         else:
             tasks, views = split, None
         progs = sym.pack_programs([self._compile(r)[:3] for r in rules]) if len(rules) else None
+        settings = self.config.learner.settings
         if progs is None:
-            return np.zeros((0, len(tasks), self.config.n_epochs + 1))
+            return np.zeros((0, len(tasks), settings.n_epochs + 1))
         t0 = time.perf_counter()
-        out = program_curves(progs, tasks, self.config.n_epochs, self.config.clip, views,
-                             self.learner, self.config.eta, self.config.seed)
+        out = self.learner.program_curves(progs, tasks, settings, self.rule_settings.eta, views,
+                                          self.config.run.seed)
         self.kernel_seconds += time.perf_counter() - t0
         return out
 
     def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
-        return fitness_from_curves(self.curves(list(rules), split), self.config.fitness_measure)
+        return fitness_from_curves(self.curves(list(rules), split),
+                                   self.config.learner.settings.fitness_measure)
 
     def load_cache(self, keys: np.ndarray, fitness: np.ndarray) -> None:
         self._cache["train"].update(zip((int(k) for k in keys), fitness.tolist()))
@@ -207,9 +203,12 @@ class SymbolicRuleProblem:
             if key not in cache and key not in todo:
                 todo[key] = i
         if todo:
-            new = self.fitness_of([texts[i] for i in todo.values()], split)
+            batch = np.empty(len(todo), dtype=object)
+            batch[:] = [texts[i] for i in todo.values()]
+            new = self.evaluator.map(lambda b: self.fitness_of(b, split), batch)
             self.n_kernel_evaluations += len(todo)
             cache.update(zip(todo, new.tolist()))
             if split == "train":
                 self.cache_log.extend(zip(todo, new.tolist()))
         return np.array([cache[k] for k in keys]), len(todo)
+

@@ -14,24 +14,24 @@ pins the ratio A021/A110 that alignment alone leaves free), minus an L1
 penalty. Recovery: after dividing by A110, A021 within 0.1 of -1 and every
 other coefficient under 0.1 in absolute value.
 """
-from ..config import RunConfig
+from .preset import Preset
 
-NAME = "confavreux2020-oja"
-PAPER = "Confavreux et al. 2020, A meta-learning approach to (re)discover plasticity rules (NeurIPS)"
-SUMMARY = "27-term Volterra rule for a linear neuron on Gaussian inputs; does Oja's rule emerge?"
-
-
-def default_config(**overrides) -> RunConfig:
-    base = RunConfig(preset=NAME, optimizer="cmaes", cma_sigma=0.5,
-                     rule_family="volterra", task_family="gaussian_pca",
-                     task_shapes=[[30, 200, 5]], n_heldout=10, genome="real",
-                     selection="tournament", tournament_size=3, crossover="blend",
-                     crossover_prob=0.5, mutation_indpb=0.1, mutation_sigma=0.1, elitism=2,
-                     population=60, n_generations=600, n_epochs=5, eta=0.02, clip=20.0,
-                     fitness_measure="final", l1_penalty=0.01, init_low=-1.0, init_high=1.0)
-    return RunConfig.from_dict(overrides, base)
-
-
-PAPER_NUMBERS = {
+PRESET = Preset(
+    "confavreux2020-oja",
+    "Confavreux et al. 2020, A meta-learning approach to (re)discover plasticity rules (NeurIPS)",
+    "27-term Volterra rule for a linear neuron on Gaussian inputs; does Oja's rule emerge?",
+    {"optimizer": {"name": "cmaes", "sigma": 0.5},
+     "rule": {"name": "volterra", "l1_penalty": 0.01},
+     "learner": {"name": "linear_neuron", "n_epochs": 5, "eta": 0.02, "clip": 20.0,
+                 "fitness_measure": "final"},
+     "tasks": {"name": "gaussian_pca", "shapes": [[30, 200, 5]], "n_heldout": 10,
+               "init_low": -1.0, "init_high": 1.0},
+     "run": {"population": 60, "n_generations": 600}},
+    alternatives={"optimizer": {"ga": {"selection": "tournament", "tournament_size": 3,
+                                       "crossover": "blend", "crossover_prob": 0.5,
+                                       "mutation_indpb": 0.1, "mutation_sigma": 0.1,
+                                       "elitism": 2}}},
+    doc=__doc__)
+PRESET.PAPER_NUMBERS = {
     "oja_recovery": ("Oja's rule recovered (coefficient values not verified)", "?"),
 }

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..rules.symbolic import scaled
 from ..tasks import TaskSet
+from .base import Learner
+from .symbolic import NET_LAYOUT, program_args
 
 
 def conditioning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1,
@@ -21,3 +24,42 @@ def conditioning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1,
         train_conditioning_population(np.ascontiguousarray(coef.T), tasks.X, tasks.Y, tasks.W0,
                                       tasks.n_patterns, int(n_epochs), float(clip), perf)
     return np.ascontiguousarray(perf.transpose(2, 0, 1))
+
+
+class Conditioning(Learner):
+    """The Aplysia-like circuit; one rule for the CS synapses sees a, o, w and the facilitatory f."""
+
+    name = "conditioning"
+    summary = "an Aplysia-like conditioning circuit (Bengio et al. 1991): a, o, w, f"
+    requires = frozenset({"protocols"})
+    coefficient_families = ("conditioning",)
+    performance = "1 - mean|desired - o| at probe trials"
+    variables = ("a", "o", "w", "f")
+    known_trees = {"rescorla_wagner": lambda rate=None: scaled(rate, "mul(a, sub(f, o))"),
+                   "facilitation": lambda rate=None: scaled(rate, "mul(a, f)"),
+                   "hebb": lambda rate=None: scaled(rate, "mul(a, o)"),
+                   "none": lambda rate=None: "0.0"}
+    known_labels = {"rescorla_wagner": "the Rescorla-Wagner rule",
+                    "facilitation": "activity-dependent facilitation", "hebb": "Hebb's rule",
+                    "none": "no learning"}
+    reference_rule = reference_form = "rescorla_wagner"
+    forms = (("rescorla_wagner", lambda v: v["a"] * (v["f"] - v["o"])),
+             ("facilitation", lambda v: v["a"] * v["f"]))
+    register_layout = (None,) + NET_LAYOUT
+
+    def coefficient_curves(self, family, coef, tasks, settings):
+        return conditioning_curves(coef, tasks, settings.n_epochs, settings.clip)
+
+    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
+        R = programs[0].shape[0]
+        perf = np.zeros((R, len(tasks), settings.n_epochs + 1))
+        if R and len(tasks):
+            from ..kernels.symbolic_nets import train_programs_conditioning
+            train_programs_conditioning(*program_args(programs), tasks.X, tasks.Y, tasks.W0,
+                                        tasks.n_patterns, int(settings.n_epochs),
+                                        float(settings.clip), float(eta),
+                                        np.array(NET_LAYOUT[0]), np.array(NET_LAYOUT[1]), perf)
+        return perf
+
+
+LEARNER = Conditioning()

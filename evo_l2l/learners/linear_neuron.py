@@ -3,7 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
+from ..components import setting
 from ..tasks import TaskSet
+from .base import Learner, LearnerSettings
 from .single_layer import DEFAULT_BLOCK
 
 
@@ -26,3 +30,25 @@ def volterra_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 10, clip: 
                                   tasks.n_patterns, tasks.n_inputs, tasks.direction,
                                   int(n_epochs), float(clip), float(eta), -(-R // n_blocks), perf)
     return np.ascontiguousarray(perf.transpose(2, 0, 1))
+
+
+@dataclass
+class Settings(LearnerSettings):
+    eta: float = setting(0.01, "learning rate: dw = eta * rule", low=0, low_open=True)
+
+
+class LinearNeuron(Learner):
+    """y = w . x on unlabelled inputs; the rule sees x, y and w (Oja's setting)."""
+
+    name = "linear_neuron"
+    summary = "a linear neuron y = w.x on Gaussian inputs (Confavreux et al. 2020): x, y, w"
+    settings = Settings
+    requires = frozenset({"single_layer_weights", "pc_direction"})
+    coefficient_families = ("volterra",)
+    performance = "|cos(w, PC1)| * exp(-(|w| - 1)^2)"
+
+    def coefficient_curves(self, family, coef, tasks, settings):
+        return volterra_curves(coef, tasks, settings.n_epochs, settings.clip, settings.eta)
+
+
+LEARNER = LinearNeuron()

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..rules.symbolic import scaled
 from ..tasks import TaskSet
+from .base import Learner, LearnerSettings, fitness_from_curves  # noqa: F401
+from .symbolic import interpreter_curves, synapse_views
 
 # Rules per parallel job: large enough to fill SIMD lanes, small enough that
 # tasks x blocks gives both cores work.
@@ -59,17 +62,30 @@ def learning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 10,
     return np.ascontiguousarray(perf.transpose(2, 0, 1))
 
 
-def fitness_from_curves(curves: np.ndarray, measure: str = "mean") -> np.ndarray:
-    """(R, T, E+1) curves -> (R,) fitness, the mean over tasks of each task's score.
+class SingleLayer(Learner):
+    """Sigmoid units o = sigmoid(w . a), supervised: a rule sees w, a, o and the target t."""
 
-    measure='mean' averages the measurements before training and after each
-    epoch, so learning speed counts (Chalmers 1990 [S]); 'final' takes the
-    last measurement only.
-    """
-    if measure == "mean":
-        per_task = curves.mean(axis=2)
-    elif measure == "final":
-        per_task = curves[:, :, -1]
-    else:
-        raise ValueError(f"unknown fitness measure {measure!r}; expected mean or final")
-    return per_task.mean(axis=1)
+    name = "single_layer"
+    summary = "single-layer sigmoid nets, supervised (Chalmers 1990): w, a, o, t"
+    requires = frozenset({"single_layer_weights", "binary_targets"})
+    coefficient_families = ("chalmers",)
+    variables = ("w", "a", "o", "t")
+    known_trees = {"delta": lambda rate=None: scaled(rate, "mul(a, sub(t, o))"),
+                   "hebb": lambda rate=None: scaled(rate, "mul(a, o)"),
+                   "none": lambda rate=None: "0.0"}
+    known_labels = {"delta": "the delta rule", "hebb": "Hebb's rule", "none": "no learning"}
+    forms = (("delta", lambda v: v["a"] * (v["t"] - v["o"])),)
+    register_layout = (0, (0, 1, 0, 1), (0, 0, 1, 1))     # interpreter code; kinds, rows of w, a, o, t
+
+    def coefficient_curves(self, family, coef, tasks, settings):
+        return learning_curves(coef, tasks, settings.n_epochs, settings.clip)
+
+    def program_views(self, tasks):
+        return synapse_views(tasks)
+
+    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
+        return interpreter_curves(programs, tasks, settings.n_epochs, settings.clip, views,
+                                  self.register_layout, eta, noise_seed)
+
+
+LEARNER = SingleLayer()

@@ -64,41 +64,23 @@ def synapse_views(tasks: TaskSet) -> dict:
             "scale": 1.0 / (tasks.n_patterns * tasks.n_outputs).astype(np.float64)}
 
 
-# learner name -> (kernel code, var_kind, var_row) for its variables, in the
-# order rules/symbolic.VARIABLES lists them (see kernels/symbolic.train_programs).
-LEARNER_LAYOUT = {
-    "single_layer": (0, (0, 1, 0, 1), (0, 0, 1, 1)),   # w, a, o, t
-    "student": (1, (1, 0, 1), (1, 1, 0)),              # u_target, u, psp
-    "reward": (2, (0, 0), (2, 3)),                     # R, E
-    # kernels/symbolic_nets.py (a kernel each, so no code): register rows 0 w, 1 a, 2 o, 3 m/f
-    "two_layer": (None, (0, 0, 0, 0), (1, 2, 0, 3)),   # a, o, w, m
-    "conditioning": (None, (0, 0, 0, 0), (1, 2, 0, 3)),  # a, o, w, f
-}
-NET_LEARNERS = ("two_layer", "conditioning")   # their own kernels, no synapse views
+def interpreter_curves(programs, tasks: TaskSet, n_epochs: int, clip: float, views: dict | None,
+                       layout: tuple, eta: float = 1.0, noise_seed: int = 0) -> np.ndarray:
+    """Learning curves (R, T, n_epochs + 1) of compiled programs on single-layer neurons.
 
-
-def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 20.0,
-                   views: dict | None = None, learner: str = "single_layer", eta: float = 1.0,
-                   noise_seed: int = 0) -> np.ndarray:
-    """Learning curves (R, T, n_epochs + 1) of compiled programs (ops, args, lengths, depth).
-
-    learner: single_layer (sigmoid, supervised), student (linear neuron
-    matching a teacher), reward (stochastic sigmoid neuron, reward only),
-    two_layer (Bengio et al.'s nets, boolean_functions tasks) or
-    conditioning (their conditioning circuit). Each update is
+    programs: (ops, args, lengths, depth); layout: (learner code of the
+    interpreter kernel: 0 sigmoid supervised, 1 linear student, 2 stochastic
+    sigmoid on reward; var_kind; var_row), the learner's variables' places in
+    the kernel (see kernels/symbolic.train_programs). Each update is
     w += eta * rule(...), clipped to [-clip, clip].
     """
     ops, args, lengths, depth = programs
     if n_epochs < 0 or not clip > 0:
         raise ValueError("n_epochs must be >= 0 and clip > 0")
-    if learner not in LEARNER_LAYOUT:
-        raise ValueError(f"unknown learner {learner!r}; known: {', '.join(LEARNER_LAYOUT)}")
-    code, kind, row = LEARNER_LAYOUT[learner]
+    code, kind, row = layout
     R, T = ops.shape[0], len(tasks)
     if R == 0 or T == 0:
         return np.zeros((R, T, n_epochs + 1))
-    if learner in NET_LEARNERS:
-        return _net_curves(programs, tasks, n_epochs, clip, learner, eta)
     v = views if views is not None else synapse_views(tasks)
     perf = np.zeros((R, T, n_epochs + 1))
     from ..kernels.symbolic import train_programs
@@ -113,23 +95,13 @@ def program_curves(programs, tasks: TaskSet, n_epochs: int = 10, clip: float = 2
     return perf
 
 
-def _net_curves(programs, tasks: TaskSet, n_epochs: int, clip: float, learner: str,
-                eta: float) -> np.ndarray:
+def program_args(programs) -> tuple:
+    """(ops int32, args float64, lengths int64, depth) as the kernels take them."""
     ops, args, lengths, depth = programs
-    _, kind, row = LEARNER_LAYOUT[learner]
-    perf = np.zeros((ops.shape[0], len(tasks), n_epochs + 1))
-    common = (np.ascontiguousarray(ops, dtype=np.int32), np.ascontiguousarray(args, dtype=np.float64),
-              np.ascontiguousarray(lengths, dtype=np.int64), int(depth))
-    tail = (int(n_epochs), float(clip), float(eta), np.array(kind, dtype=np.int64),
-            np.array(row, dtype=np.int64), perf)
-    from ..kernels import symbolic_nets
-    if learner == "two_layer":
-        if tasks.W0_hidden is None:
-            raise ValueError("the two_layer learner needs tasks with a hidden layer "
-                             "(the boolean_functions family)")
-        symbolic_nets.train_programs_two_layer(*common, tasks.X, tasks.Y, tasks.W0_hidden,
-                                               tasks.W0, tasks.n_patterns, tasks.n_inputs, *tail)
-    else:
-        symbolic_nets.train_programs_conditioning(*common, tasks.X, tasks.Y, tasks.W0,
-                                                  tasks.n_patterns, *tail)
-    return perf
+    return (np.ascontiguousarray(ops, dtype=np.int32), np.ascontiguousarray(args, dtype=np.float64),
+            np.ascontiguousarray(lengths, dtype=np.int64), int(depth))
+
+
+# Register rows of the net learners' variables (kernels/symbolic_nets.py: 0 w, 1 a, 2 o, 3 m/f),
+# in the order a, o, w, m (or f).
+NET_LAYOUT = ((0, 0, 0, 0), (1, 2, 0, 3))

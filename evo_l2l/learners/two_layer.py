@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..rules.symbolic import scaled
 from ..tasks import TaskSet
+from .base import Learner
 from .single_layer import DEFAULT_BLOCK
+from .symbolic import NET_LAYOUT, program_args
 
 
 def two_layer_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 30,
@@ -68,3 +71,36 @@ def backprop_curves(tasks: TaskSet, rates, n_epochs: int = 30, clip: float = 20.
                     np.clip(Wh, -clip, clip, out=Wh)
                 out[k, :, e + 1] = np.nan_to_num(perf(), nan=0.0)
     return out
+
+
+class TwoLayer(Learner):
+    """2-layer sigmoid nets; one rule for every synapse sees a, o, w and the broadcast error m."""
+
+    name = "two_layer"
+    summary = "two-layer sigmoid nets (Bengio et al. 1991): a, o, w and the broadcast error m"
+    requires = frozenset({"hidden_layer", "binary_targets"})
+    coefficient_families = ("bengio",)
+    variables = ("a", "o", "w", "m")
+    known_trees = {"delta": lambda rate=None: scaled(rate, "mul(a, m)"),
+                   "hebb": lambda rate=None: scaled(rate, "mul(a, o)"),
+                   "none": lambda rate=None: "0.0"}
+    known_labels = {"delta": "the delta rule", "hebb": "Hebb's rule", "none": "no learning"}
+    forms = (("delta", lambda v: v["a"] * v["m"]),)
+    register_layout = (None,) + NET_LAYOUT
+
+    def coefficient_curves(self, family, coef, tasks, settings):
+        return two_layer_curves(coef, tasks, settings.n_epochs, settings.clip)
+
+    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
+        R = programs[0].shape[0]
+        perf = np.zeros((R, len(tasks), settings.n_epochs + 1))
+        if R and len(tasks):
+            from ..kernels.symbolic_nets import train_programs_two_layer
+            train_programs_two_layer(*program_args(programs), tasks.X, tasks.Y, tasks.W0_hidden,
+                                     tasks.W0, tasks.n_patterns, tasks.n_inputs,
+                                     int(settings.n_epochs), float(settings.clip), float(eta),
+                                     np.array(NET_LAYOUT[0]), np.array(NET_LAYOUT[1]), perf)
+        return perf
+
+
+LEARNER = TwoLayer()

@@ -1,7 +1,11 @@
-"""Rule families: genome <-> kernel coefficients <-> formula, and known rules."""
-from . import bengio, chalmers, conditioning, volterra
+"""Rule families: genome <-> rule <-> formula, and known rules. One module each, registered here."""
+from ..components import Registry
+from . import bengio, chalmers, conditioning, symbolic, volterra
+from .family import ParametricSettings, RuleFamily
 
-RULE_FAMILIES = {"chalmers": chalmers, "volterra": volterra, "bengio": bengio,
-                 "conditioning": conditioning}
+RULE_FAMILIES = Registry("rule family")
+for _module in (chalmers, volterra, bengio, conditioning, symbolic):
+    RULE_FAMILIES.add(_module.FAMILY)
 
-__all__ = ["bengio", "chalmers", "conditioning", "volterra", "RULE_FAMILIES"]
+__all__ = ["bengio", "chalmers", "conditioning", "symbolic", "volterra", "RULE_FAMILIES",
+           "ParametricSettings", "RuleFamily"]

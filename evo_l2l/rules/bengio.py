@@ -15,7 +15,11 @@ layer), Hebb a*o, none. Genomes are the 16 floats.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
+
+from .family import ParametricSettings, RuleFamily
 
 from .terms import (decode_rows, effective, format_terms, is_positive_multiple,  # noqa: F401
                     multilinear_terms, sparse_rule, term_names)
@@ -24,7 +28,6 @@ TERMS = multilinear_terms(("a", "o", "w", "m"))
 N_COEF = len(TERMS)
 TERM_NAMES, COEF_NAMES = term_names(TERMS)
 REFERENCE_RULE = "delta"
-PERFORMANCE = "1 - mean|t - o|"
 COEF_LABEL = "c_S"
 _AM = TERMS.index(("a", "m"))
 _AO = TERMS.index(("a", "o"))
@@ -49,7 +52,7 @@ def no_learning(rate: float = 1.0) -> np.ndarray:
 KNOWN_RULES = {"delta": delta_rule, "hebb": hebb_rule, "none": no_learning}
 
 
-def is_delta_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
+def is_reference_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
     """c*a*m with c > 0, every other coefficient under tol * c."""
     return is_positive_multiple(coef, delta_rule(), tol)
 
@@ -58,6 +61,7 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return format_terms(coef, TERM_NAMES, rel_tol)
 
 
-def curves(coef, tasks, config):
-    from ..learners.two_layer import two_layer_curves
-    return two_layer_curves(coef, tasks, config.n_epochs, config.clip)
+
+KNOWN_LABELS = {"delta": "the delta rule", "hebb": "Hebb's rule", "none": "no learning"}
+FAMILY = RuleFamily("bengio", ParametricSettings, sys.modules[__name__],
+                    summary="Bengio et al. (1991): 16 multilinear terms in a, o, w and a broadcast error m")

@@ -16,7 +16,13 @@ Coefficient rows have 11 entries: k0, k1..k10. Kernels take them transposed,
 """
 from __future__ import annotations
 
+import sys
+from dataclasses import dataclass
+
 import numpy as np
+
+from ..components import setting
+from .family import ParametricSettings, RuleFamily
 
 TERM_NAMES = ("w", "a", "o", "t", "w*a", "w*o", "w*t", "a*o", "a*t", "o*t")
 COEF_NAMES = ("k0",) + tuple(f"k{i}" for i in range(1, 11))
@@ -139,11 +145,20 @@ def no_learning(rate: float = 1.0) -> np.ndarray:
 
 
 KNOWN_RULES = {"delta": delta_rule, "hebb": hebb_rule, "none": no_learning}
+KNOWN_LABELS = {"delta": "the delta rule", "hebb": "Hebb's rule", "none": "no learning"}
 REFERENCE_RULE = "delta"
-PERFORMANCE = "1 - mean|t - o|"
 COEF_LABEL = "k0 * k_i"
+is_reference_rule = is_delta_rule
 
 
-def curves(coef, tasks, config):
-    from ..learners import learning_curves
-    return learning_curves(coef, tasks, config.n_epochs, config.clip)
+@dataclass
+class Settings(ParametricSettings):
+    genome: str = setting("bits", "bits: Chalmers' 35-bit code; real: k0..k10 as floats",
+                          choices=("bits", "real"))
+
+    def genome_kind(self) -> str:
+        return self.genome
+
+
+FAMILY = RuleFamily("chalmers", Settings, sys.modules[__name__],
+                    summary="Chalmers (1990): a scaled combination of 10 terms in w, a, o, t")

@@ -11,7 +11,11 @@ facilitation a*f (Hawkins & Kandel; no extinction, no blocking), Hebb a*o.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
+
+from .family import ParametricSettings, RuleFamily
 
 from .terms import (decode_rows, effective, format_terms, is_positive_multiple,  # noqa: F401
                     multilinear_terms, sparse_rule, term_names)
@@ -20,7 +24,6 @@ TERMS = multilinear_terms(("a", "o", "w", "f"))
 N_COEF = len(TERMS)
 TERM_NAMES, COEF_NAMES = term_names(TERMS)
 REFERENCE_RULE = "rescorla_wagner"
-PERFORMANCE = "1 - mean|desired - o| at probe trials"
 COEF_LABEL = "c_S"
 _AF, _AO = TERMS.index(("a", "f")), TERMS.index(("a", "o"))
 
@@ -49,7 +52,7 @@ KNOWN_RULES = {"rescorla_wagner": rescorla_wagner, "facilitation": facilitation,
                "hebb": hebb_rule, "none": no_learning}
 
 
-def is_delta_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
+def is_reference_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
     """Rescorla-Wagner up to a positive rate: c_af = -c_ao > 0, others under tol * c_af."""
     return is_positive_multiple(coef, rescorla_wagner(), tol)
 
@@ -58,6 +61,7 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return format_terms(coef, TERM_NAMES, rel_tol)
 
 
-def curves(coef, tasks, config):
-    from ..learners.conditioning import conditioning_curves
-    return conditioning_curves(coef, tasks, config.n_epochs, config.clip)
+
+KNOWN_LABELS = {"rescorla_wagner": "the Rescorla-Wagner rule", "facilitation": "activity-dependent facilitation", "hebb": "Hebb's rule", "none": "no learning"}
+FAMILY = RuleFamily("conditioning", ParametricSettings, sys.modules[__name__],
+                    summary="Bengio et al. (1991): 16 multilinear terms in a, o, w and a facilitatory signal f")

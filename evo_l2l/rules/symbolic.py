@@ -20,7 +20,11 @@ import random
 import re
 
 import numpy as np
+from dataclasses import dataclass
 from deap import gp
+
+from ..components import GenomeSpec, setting
+from ..components import Settings as Settings_
 
 # Opcodes of the postfix programs; OP_VAR and OP_CONST read their slot's
 # argument (a variable index, or the float constant).
@@ -76,30 +80,19 @@ UNARY = {"neg": (neg, OP_NEG), "square": (square, OP_SQUARE),
 TRANSCENDENTAL = ("tanh", "pexp")
 FIXED_CONSTANTS = {"one": 1.0, "two": 2.0, "half": 0.5}
 
-# Local variables of each learner (order = row of the kernel's variable matrix).
-VARIABLES = {
-    "single_layer": ("w", "a", "o", "t"),        # weight, input, output, target
-    "student": ("u_target", "u", "psp"),         # Jordan et al. 2021, error-driven
-    "reward": ("R", "E"),                        # Jordan et al. 2021, reward-driven
-    "two_layer": ("a", "o", "w", "m"),           # Bengio et al. 1991: m = t - o, broadcast
-    "conditioning": ("a", "o", "w", "f"),        # Bengio et al. 1991: f, facilitatory neuron
-}
-
-
 def _ephemeral() -> float:
     # Module-level (not a lambda) so trees pickle; rounded so formulas read well.
     return round(random.uniform(-1.0, 1.0), 3)
 
 
 @functools.lru_cache(maxsize=None)
-def make_pset(learner: str = "single_layer", unary: tuple = ()) -> gp.PrimitiveSet:
+def make_pset(variables: tuple = ("w", "a", "o", "t"), unary: tuple = (),
+              learner: str = "single_layer") -> gp.PrimitiveSet:
     """The primitive set over a learner's local variables, +, -, *, pdiv and `unary` ops."""
-    if learner not in VARIABLES:
-        raise ValueError(f"unknown learner {learner!r}; known: {', '.join(VARIABLES)}")
     bad = sorted(set(unary) - set(UNARY))
     if bad:
         raise ValueError(f"unknown unary primitive(s) {', '.join(bad)}; known: {', '.join(UNARY)}")
-    names = VARIABLES[learner]
+    names = tuple(variables)
     pset = gp.PrimitiveSet(f"{learner}_{'_'.join(unary) or 'basic'}", len(names))
     pset.renameArguments(**{f"ARG{i}": n for i, n in enumerate(names)})
     for name, (fn, _) in BINARY.items():
@@ -344,135 +337,66 @@ def formula(tree, pset: gp.PrimitiveSet) -> str:
     return f"dw = {text}"
 
 
-def _scaled(rate, body: str) -> str:
+def scaled(rate, body: str) -> str:
+    """The tree text rate * body (body itself when rate is None or 1)."""
     return body if rate is None or rate == 1.0 else f"mul({float(rate)!r}, {body})"
 
 
-# learner -> name -> rule text as a function of an optional rate.
-KNOWN_RULES_BY_LEARNER = {
-    "single_layer": {"delta": lambda rate=None: _scaled(rate, "mul(a, sub(t, o))"),
-                     "hebb": lambda rate=None: _scaled(rate, "mul(a, o)"),
-                     "none": lambda rate=None: "0.0"},
-    "student": {"delta": lambda rate=None: _scaled(rate, "mul(psp, sub(u_target, u))"),
-                "none": lambda rate=None: "0.0"},
-    "reward": {"delta": lambda rate=None: _scaled(rate, "mul(sub(R, one), E)"),
-               "reinforce": lambda rate=None: _scaled(rate, "mul(R, E)"),
-               "none": lambda rate=None: "0.0"},
-    "two_layer": {"delta": lambda rate=None: _scaled(rate, "mul(a, m)"),
-                  "hebb": lambda rate=None: _scaled(rate, "mul(a, o)"),
-                  "none": lambda rate=None: "0.0"},
-    "conditioning": {"rescorla_wagner": lambda rate=None: _scaled(rate, "mul(a, sub(f, o))"),
-                     "facilitation": lambda rate=None: _scaled(rate, "mul(a, f)"),
-                     "hebb": lambda rate=None: _scaled(rate, "mul(a, o)"),
-                     "none": lambda rate=None: "0.0"},
-}
-
-# learner -> [(name, sympy template)]: a rule is that form if rule / template
-# simplifies to a positive number.
-FORM_TEMPLATES = {
-    "single_layer": [("delta", lambda v: v["a"] * (v["t"] - v["o"]))],
-    "student": [("delta", lambda v: v["psp"] * (v["u_target"] - v["u"]))],
-    "reward": [("(R - 1)*E", lambda v: (v["R"] - 1) * v["E"]), ("R*E", lambda v: v["R"] * v["E"])],
-    "two_layer": [("delta", lambda v: v["a"] * v["m"])],
-    "conditioning": [("rescorla_wagner", lambda v: v["a"] * (v["f"] - v["o"])),
-                     ("facilitation", lambda v: v["a"] * v["f"])],
-}
+# Values at which a symbolic match is confirmed numerically, zeros included
+# (where protected division bites); a learner's variables must appear here.
+CHECK_VALUES = {"w": (-1.5, 0.0, 0.7), "a": (-1.0, 0.0, 1.0), "o": (0.0, 0.3, 0.9),
+                "t": (0.0, 1.0), "u_target": (-1.0, 0.0, 0.8), "u": (-0.5, 0.0, 1.2),
+                "psp": (0.0, 0.4, 1.0), "R": (0.0, 1.0), "E": (-0.6, 0.0, 0.5),
+                "m": (-0.7, 0.0, 0.4), "f": (0.0, 1.0)}
 
 
-def _baseline_form(expr, v) -> tuple[str, float] | None:
-    """c * (R - b) * E with c > 0 and a reward baseline 0 <= b <= 1: ('(R - b)*E', c).
-
-    The reward learner's R is 0 or 1, so any rule g(R) * E is such a form
-    when g(1) > g(0) and b = -g(0) / (g(1) - g(0)) lies in [0, 1].
-    """
-    import sympy
-    R, E = v["R"], v["E"]
-    try:
-        q = sympy.simplify(expr / E)
-        if q.free_symbols - {R}:
-            return None
-        g0, g1 = complex(q.subs(R, 0)), complex(q.subs(R, 1))
-    except (TypeError, ValueError, ZeroDivisionError):
-        return None
-    if g0.imag or g1.imag or not all(map(math.isfinite, (g0.real, g1.real))):
-        return None
-    slope = g1.real - g0.real
-    if not slope > 0:
-        return None
-    b = -g0.real / slope
-    if not -1e-12 <= b <= 1 + 1e-12:
-        return None
-    name = "R*E" if abs(b) < 1e-12 else "(R - 1)*E" if abs(b - 1) < 1e-12 else f"(R - {b:.6g})*E"
-    return name, float(slope)
-
-
-def _agrees_numerically(tree, pset, reference, learner: str) -> bool:
+def _agrees_numerically(tree, pset, reference) -> bool:
     """Checks a symbolic match on points where protected division bites (zeros included).
 
     sympy treats pdiv as plain division, so pdiv(a*x, a) 'simplifies' to x
     although the kernel returns 1 where a = 0.
     """
     f = python_function(tree, pset)
-    values = {"w": (-1.5, 0.0, 0.7), "a": (-1.0, 0.0, 1.0), "o": (0.0, 0.3, 0.9), "t": (0.0, 1.0),
-              "u_target": (-1.0, 0.0, 0.8), "u": (-0.5, 0.0, 1.2), "psp": (0.0, 0.4, 1.0),
-              "R": (0.0, 1.0), "E": (-0.6, 0.0, 0.5), "m": (-0.7, 0.0, 0.4), "f": (0.0, 1.0)}
     import itertools
-    for point in itertools.product(*(values[n] for n in pset.arguments)):
+    for point in itertools.product(*(CHECK_VALUES.get(n, (-1.0, 0.0, 0.5)) for n in pset.arguments)):
         got, want = f(*point), reference(dict(zip(pset.arguments, point)))
         if not (abs(got - want) <= 1e-9 * max(1.0, abs(want))):
             return False
     return True
 
 
-def known_form(tree, pset: gp.PrimitiveSet, learner: str,
+def known_form(tree, pset: gp.PrimitiveSet, forms, special=None,
                exact: bool = True) -> tuple[str, float] | None:
     """(name, c) if the rule is c times a known form with c > 0, else None.
 
-    Found symbolically (sympy), then (exact=True) confirmed numerically,
-    protected division included. exact=False keeps sympy's verdict alone:
-    the rule equals the form wherever no protected division divides by
-    zero, as a paper that simplifies its trees with sympy would count it.
+    forms: [(name, template)], template(symbols) -> sympy expression (the
+    learner's known forms); special(tree, pset, expr, symbols, exact) -> (name,
+    c) or None, a learner's own recogniser tried first. Found symbolically
+    (sympy), then (exact=True) confirmed numerically, protected division
+    included. exact=False keeps sympy's verdict alone: the rule equals the
+    form wherever no protected division divides by zero, as a paper that
+    simplifies its trees with sympy would count it.
     """
-    hit = _known_form_symbolic(tree, pset, learner)
-    if hit is None or not exact:
-        return hit
-    name, c = hit
-    if learner == "reward":
-        if name == "R*E":
-            b = 0.0
-        elif name == "(R - 1)*E":
-            b = 1.0
-        else:
-            b = float(name[len("(R - "):-len(")*E")])
-        # b is printed with 3 significant digits: compare with a loose tolerance.
-        f = python_function(tree, pset)
-        ok = all(abs(f(R, E) - c * (R - b) * E) <= 2e-3 * max(1.0, abs(c)) for R in (0.0, 1.0)
-                 for E in (-0.6, 0.0, 0.5))
-        return hit if ok else None
-    template = dict(FORM_TEMPLATES[learner])[name]
-    reference = lambda v: c * template(v)          # noqa: E731
-    return hit if _agrees_numerically(tree, pset, reference, learner) else None
-
-
-def _known_form_symbolic(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
     import sympy
     expr = to_sympy(tree, pset)
     symbols = {n: sympy.Symbol(n) for n in pset.arguments}
-    if learner == "reward":
-        hit = _baseline_form(expr, symbols)
+    if special is not None:
+        hit = special(tree, pset, expr, symbols, exact)
         if hit is not None:
             return hit
-    for name, template in FORM_TEMPLATES.get(learner, []):
-        t = template(symbols)
+    for name, template in forms:
         try:
-            ratio = sympy.simplify(expr / t)
+            ratio = sympy.simplify(expr / template(symbols))
         except Exception:
             continue
         if ratio.free_symbols or not ratio.is_number:
             continue
         value = complex(ratio)
         if value.imag == 0 and value.real > 0 and math.isfinite(value.real):
-            return name, float(value.real)
+            c = float(value.real)
+            if not exact or _agrees_numerically(tree, pset, lambda v: c * template(v)):
+                return name, c
+            return None
     return None
 
 
@@ -480,8 +404,30 @@ def delta_rule_text(rate: float = 1.0) -> str:
     return f"mul({float(rate)!r}, mul(a, sub(t, o)))" if rate != 1.0 else "mul(a, sub(t, o))"
 
 
-KNOWN_RULES = {
-    "delta": delta_rule_text,
-    "hebb": lambda rate=1.0: f"mul({float(rate)!r}, mul(a, o))" if rate != 1.0 else "mul(a, o)",
-    "none": lambda: "0.0",
-}
+@dataclass
+class Settings(Settings_):
+    unary: list[str] = setting([], "extra unary primitives", choices=tuple(UNARY))
+    eta: float = setting(1.0, "the update is w += eta * rule", low=0, low_open=True)
+
+
+@dataclass(frozen=True)
+class SymbolicFamily:
+    """Expression trees over the learner's local variables (rules/__init__.py registers it)."""
+
+    name: str = "symbolic"
+    settings: type = Settings
+    kind: str = "symbolic"
+    summary: str = "expression trees over the learner's local variables, searched by GP"
+
+    def check(self, s: Settings) -> None:
+        pass
+
+    def pset(self, s: Settings, learner) -> gp.PrimitiveSet:
+        return make_pset(tuple(learner.variables), tuple(s.unary), learner.name)
+
+    def genome(self, s: Settings, learner) -> GenomeSpec:
+        pset = self.pset(s, learner)
+        return GenomeSpec("tree", pset=pset, parse=functools.partial(parse_tree, pset=pset))
+
+
+FAMILY = SymbolicFamily()

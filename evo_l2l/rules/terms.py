@@ -70,3 +70,17 @@ def is_positive_multiple(coef: np.ndarray, pattern: np.ndarray, tol: float = 0.1
     pivot = int(np.argmax(pattern))
     c = coef[pivot] / pattern[pivot]
     return bool(c > 0 and np.all(np.abs(coef - c * pattern) < tol * c))
+
+
+def known_rule_distance(module, coef: np.ndarray) -> dict[str, float]:
+    """Cosine distance (0 = same rule up to a positive rate) to each known rule of a family."""
+    e = module.effective(coef)
+    out = {}
+    for name, make in module.KNOWN_RULES.items():
+        k = module.effective(make())
+        ne, nk = np.linalg.norm(e), np.linalg.norm(k)
+        if ne == 0 or nk == 0:
+            out[name] = 0.0 if ne == nk else 1.0
+        else:
+            out[name] = float(1.0 - np.dot(e, k) / (ne * nk))
+    return out

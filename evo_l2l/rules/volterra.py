@@ -10,7 +10,11 @@ follow-up code, per shared/REFERENCES.md]. Genomes are those floats.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
+
+from .family import ParametricSettings, RuleFamily
 
 from .terms import decode_rows, effective, format_terms, sparse_rule  # noqa: F401
 
@@ -45,7 +49,6 @@ def no_learning(rate: float = 1.0) -> np.ndarray:
 
 KNOWN_RULES = {"oja": oja_rule, "hebb": hebb_rule, "none": no_learning}
 REFERENCE_RULE = "oja"
-PERFORMANCE = "|cos(w, PC1)| * exp(-(|w| - 1)^2)"
 COEF_LABEL = "A_abc"
 
 
@@ -67,8 +70,8 @@ def is_oja_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
     return bool(d021 <= tol and other < tol)
 
 
-def is_delta_rule(coef: np.ndarray) -> bool:
-    """The family's reference rule (Oja), so summaries can flag it like the delta rule."""
+def is_reference_rule(coef: np.ndarray) -> bool:
+    """The family's reference rule is Oja's."""
     return is_oja_rule(coef)
 
 
@@ -76,6 +79,7 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return format_terms(coef, TERM_NAMES, rel_tol)
 
 
-def curves(coef, tasks, config):
-    from ..learners.linear_neuron import volterra_curves
-    return volterra_curves(coef, tasks, config.n_epochs, config.clip, config.eta)
+
+KNOWN_LABELS = {"oja": "Oja's rule", "hebb": "Hebb's rule", "none": "no learning"}
+FAMILY = RuleFamily("volterra", ParametricSettings, sys.modules[__name__],
+                    summary="Confavreux et al. (2020): 27 Volterra terms x^a y^b w^c")

@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
+from ..components import need, setting
+from .family import TaskFamily, TaskSettings, check_heldout
 from .taskset import TaskSet, expand_shapes, random_split
 
 # (count, patterns, inputs) of the Chalmers environment [S: Swift reproduction].
@@ -43,7 +47,7 @@ def linearly_separable_mapping(rng: np.random.Generator, n_patterns: int,
 def make_boolean_environment(rng: np.random.Generator,
                              shapes=CHALMERS_SHAPES, n_heldout: int = 10,
                              bias: float = -1.0, init_low: float = 0.0,
-                             init_high: float = 1.0, **_ignored) -> TaskSet:
+                             init_high: float = 1.0) -> TaskSet:
     """Distinct separable mappings of the given (count, patterns, inputs) shapes.
 
     A bias input of constant value `bias` is appended as the last column.
@@ -74,3 +78,33 @@ def make_boolean_environment(rng: np.random.Generator,
                    np.ones(T, dtype=np.int64), split, family="linearly_separable",
                    params={"shapes": [list(s) for s in shapes], "n_heldout": n_heldout,
                            "bias": bias, "init_low": init_low, "init_high": init_high})
+
+
+def check_shapes(shapes) -> None:
+    need(len(shapes) > 0 and all(isinstance(s, list) and len(s) == 3
+                                 and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
+                                         for x in s) for s in shapes),
+         "shapes must be a list of [count, patterns, inputs] integer triples")
+
+
+@dataclass
+class Settings(TaskSettings):
+    shapes: list = setting([list(s) for s in CHALMERS_SHAPES],
+                           "[count, patterns, inputs] groups of tasks (inputs without the bias)")
+    bias: float = setting(-1.0, "value of the bias input (appended as the last input)")
+    init_low: float = setting(0.0, "initial weights ~ U[init_low, init_high), drawn per task")
+    init_high: float = setting(1.0, "upper end of the initial weights' range")
+
+    def check(self) -> None:
+        check_shapes(self.shapes)
+        need(all(1 <= s[2] <= 20 and 2 <= s[1] <= 2 ** s[2] for s in self.shapes),
+             "each task shape needs 1..20 inputs and 2..2^inputs patterns")
+        check_heldout(self.n_heldout, sum(s[0] for s in self.shapes))
+        need(self.init_low <= self.init_high, "init_low must be <= init_high")
+
+
+FAMILY = TaskFamily(
+    "linearly_separable", Settings, frozenset({"single_layer_weights", "binary_targets"}),
+    lambda rng, s: make_boolean_environment(rng, [tuple(x) for x in s.shapes], s.n_heldout,
+                                            s.bias, s.init_low, s.init_high),
+    "linearly separable Boolean mappings (Chalmers 1990)")

@@ -13,6 +13,10 @@ import itertools
 
 import numpy as np
 
+from dataclasses import dataclass
+
+from ..components import need, setting
+from .family import TaskFamily, TaskSettings
 from .taskset import HELDOUT, TRAIN, TaskSet
 
 
@@ -42,8 +46,7 @@ def is_separable(X: np.ndarray, t: np.ndarray) -> bool:
 
 def make_boolean_function_tasks(rng: np.random.Generator, shapes=((1, 4, 2),), n_heldout: int = 6,
                                 n_hidden: int = 2, bias: float = -1.0, init_low: float = -1.0,
-                                init_high: float = 1.0, heldout_functions=None,
-                                **_ignored) -> TaskSet:
+                                init_high: float = 1.0, heldout_functions=None) -> TaskSet:
     """Every function of `inputs` inputs (shapes: [[1, 2^inputs, inputs]]), one task each.
 
     Held out: `heldout_functions` (function numbers) if given, else n_heldout at random.
@@ -67,3 +70,32 @@ def make_boolean_function_tasks(rng: np.random.Generator, shapes=((1, 4, 2),), n
                            "bias": bias, "init_low": init_low, "init_high": init_high,
                            "separable": separable},
                    W0_hidden=Wh)
+
+
+@dataclass
+class Settings(TaskSettings):
+    n_inputs: int = setting(2, "inputs of the functions (2^2^n_inputs functions, one task each)",
+                            low=1, high=3)
+    n_hidden: int = setting(2, "hidden units of each task's net", low=1, high=64)
+    heldout_functions: list[int] | None = setting(
+        None, "the held-out function numbers (else n_heldout at random)")
+    bias: float = setting(-1.0, "value of the bias input")
+    init_low: float = setting(-1.0, "initial weights ~ U[init_low, init_high), drawn per task")
+    init_high: float = setting(1.0, "upper end of the initial weights' range")
+
+    def check(self) -> None:
+        n_functions = 2 ** (2 ** self.n_inputs)
+        hf = self.heldout_functions
+        need(hf is None or (len(set(hf)) == len(hf) > 0 and all(0 <= k < n_functions for k in hf)
+                            and len(hf) < n_functions),
+             f"heldout_functions must be distinct function numbers in 0..{n_functions - 1}")
+        need(1 <= self.n_heldout < n_functions, f"n_heldout must be in 1..{n_functions - 1}")
+        need(self.init_low <= self.init_high, "init_low must be <= init_high")
+
+
+FAMILY = TaskFamily(
+    "boolean_functions", Settings, frozenset({"hidden_layer", "binary_targets"}),
+    lambda rng, s: make_boolean_function_tasks(
+        rng, [(1, 2 ** s.n_inputs, s.n_inputs)], s.n_heldout, s.n_hidden, s.bias, s.init_low,
+        s.init_high, s.heldout_functions),
+    "every Boolean function of n inputs, for two-layer nets (Bengio et al. 1991)")

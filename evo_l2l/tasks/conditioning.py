@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
+from ..components import need, setting
+from .family import TaskFamily, TaskSettings, check_heldout
 from .taskset import TaskSet, random_split
 
 PROTOCOLS = ("acquisition", "extinction", "blocking", "differential", "unpaired")
@@ -39,7 +43,7 @@ def _protocol(name: str, rng: np.random.Generator) -> list[tuple]:
 
 def make_conditioning_tasks(rng: np.random.Generator, shapes=((6, 0, 0),), n_heldout: int = 10,
                             w_us: float = 2.0, bias_drive: float = -3.0, init_low: float = -0.5,
-                            init_high: float = 0.5, **_ignored) -> TaskSet:
+                            init_high: float = 0.5) -> TaskSet:
     """shapes [[k, 0, 0]]: k instances of each protocol (5 k tasks).
 
     W0 holds (w1, w2, w_us, bias): CS weights ~ U[init_low, init_high), the
@@ -66,3 +70,24 @@ def make_conditioning_tasks(rng: np.random.Generator, shapes=((6, 0, 0),), n_hel
                    params={"shapes": [list(s) for s in shapes], "protocols": [n for n, _ in specs],
                            "w_us": w_us, "bias_drive": bias_drive, "init_low": init_low,
                            "init_high": init_high})
+
+
+@dataclass
+class Settings(TaskSettings):
+    instances: int = setting(6, "instances of each of the 5 protocols (5 * instances tasks)",
+                             low=1, high=100)
+    init_low: float = setting(-0.5, "CS weights ~ U[init_low, init_high), drawn per task")
+    init_high: float = setting(0.5, "upper end of the CS weights' range")
+    w_us: float = setting(2.0, "the fixed US synapse")
+    bias_drive: float = setting(-3.0, "the motor neuron's fixed bias drive")
+
+    def check(self) -> None:
+        check_heldout(self.n_heldout, len(PROTOCOLS) * self.instances)
+        need(self.init_low <= self.init_high, "init_low must be <= init_high")
+
+
+FAMILY = TaskFamily(
+    "conditioning", Settings, frozenset({"protocols"}),
+    lambda rng, s: make_conditioning_tasks(rng, [(s.instances, 0, 0)], s.n_heldout, s.w_us,
+                                           s.bias_drive, s.init_low, s.init_high),
+    "classical-conditioning protocols for an Aplysia-like circuit (Bengio et al. 1991)")

@@ -12,6 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from dataclasses import dataclass
+
+from ..components import need, setting
+from .family import TaskFamily, TaskSettings, check_heldout
+from .student import check_real_shapes
 from .taskset import TaskSet, expand_shapes, random_split
 
 
@@ -25,7 +30,7 @@ def random_covariance(rng: np.random.Generator, n: int, gap: float = 2.0):
 
 def make_gaussian_pca_tasks(rng: np.random.Generator, shapes=((30, 200, 5),),
                             n_heldout: int = 10, init_low: float = -1.0,
-                            init_high: float = 1.0, **_ignored) -> TaskSet:
+                            init_high: float = 1.0) -> TaskSet:
     """Tasks of (count, samples, inputs) shapes; initial weights U[low, high) / sqrt(inputs).
 
     X holds the samples; `direction` the first principal component; Y is unused (zeros).
@@ -45,3 +50,22 @@ def make_gaussian_pca_tasks(rng: np.random.Generator, shapes=((30, 200, 5),),
                    params={"shapes": [list(s) for s in shapes], "n_heldout": n_heldout,
                            "init_low": init_low, "init_high": init_high},
                    direction=direction)
+
+
+@dataclass
+class Settings(TaskSettings):
+    shapes: list = setting([[30, 200, 5]], "[count, samples, inputs] groups of tasks")
+    init_low: float = setting(-1.0, "initial weights ~ U[init_low, init_high) / sqrt(inputs)")
+    init_high: float = setting(1.0, "upper end of the initial weights' range")
+
+    def check(self) -> None:
+        check_real_shapes(self.shapes)
+        check_heldout(self.n_heldout, sum(s[0] for s in self.shapes))
+        need(self.init_low <= self.init_high, "init_low must be <= init_high")
+
+
+FAMILY = TaskFamily(
+    "gaussian_pca", Settings, frozenset({"single_layer_weights", "pc_direction"}),
+    lambda rng, s: make_gaussian_pca_tasks(rng, [tuple(x) for x in s.shapes], s.n_heldout,
+                                           s.init_low, s.init_high),
+    "Gaussian inputs, find the first principal component (Confavreux et al. 2020)")

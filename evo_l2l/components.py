@@ -1,0 +1,200 @@
+"""What every component (learner, rule family, task family, optimizer) is made of.
+
+A component is one object registered in one Registry. It owns its name and
+its config section: a dataclass derived from `Settings`, whose fields carry
+their type, default, bounds and a one-line description (`setting(...)`), and
+whose `check()` adds cross-field rules. Generic code validates a section
+from its field declarations, so errors name the field and a new component
+writes no validation boilerplate. This module sits below every layer: it
+imports nothing of evo_l2l but the errors.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import types
+import typing
+from dataclasses import dataclass, field
+
+from .errors import ConfigError
+
+
+def setting(default, doc: str, *, low=None, high=None, low_open: bool = False,
+            choices: tuple | None = None):
+    """A settings field: its default, a one-line description and its bounds.
+
+    low/high bound numbers (low_open: strictly above low); choices lists the
+    allowed values of a text field. Mutable defaults (lists) are copied.
+    """
+    meta = {"doc": doc, "low": low, "high": high, "low_open": low_open, "choices": choices}
+    if isinstance(default, (list, dict)):
+        return field(default_factory=lambda d=default: type(d)(d), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+@dataclass
+class Settings:
+    """Base of a component's config section. Subclasses declare fields with setting()."""
+
+    def check(self) -> None:
+        """Cross-field rules; raise ConfigError (use `need`). Field bounds are checked already."""
+
+
+def need(ok: bool, message: str) -> None:
+    if not ok:
+        raise ConfigError(message)
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _type_ok(value, hint) -> bool:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, h) for h in typing.get_args(hint))
+    if hint is type(None):
+        return value is None
+    if hint is int:
+        return _is_int(value)
+    if hint is float:
+        return (_is_int(value) or isinstance(value, float)) and not math.isnan(value)
+    if hint is bool:
+        return isinstance(value, bool)
+    if hint is str:
+        return isinstance(value, str)
+    if origin is list or hint is list:
+        args = typing.get_args(hint)
+        return isinstance(value, list) and (not args or all(_type_ok(v, args[0]) for v in value))
+    return True
+
+
+def _type_name(hint) -> str:
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "text"}
+    if hint in names:
+        return names[hint]
+    args = typing.get_args(hint)
+    if type(None) in args:
+        rest = [a for a in args if a is not type(None)]
+        return " or ".join(_type_name(a) for a in rest) + " or null"
+    if typing.get_origin(hint) is list:
+        return f"a list of {_type_name(args[0]).removeprefix('an ').removeprefix('a ')}s" if args else "a list"
+    return str(hint)
+
+
+def validate_settings(settings: Settings, where: str) -> Settings:
+    """Checks every field's type and bounds, then settings.check(); errors say `where.field`."""
+    hints = typing.get_type_hints(type(settings))
+    for f in dataclasses.fields(settings):
+        value, meta = getattr(settings, f.name), f.metadata
+        name = f"{where}.{f.name}"
+        need(_type_ok(value, hints[f.name]), f"{name} must be {_type_name(hints[f.name])}; got {value!r}")
+        if meta.get("choices") is not None and value is not None:
+            items = value if isinstance(value, list) else [value]
+            need(all(v in meta["choices"] for v in items),
+                 f"{name} must be {'a list of ' if isinstance(value, list) else ''}one of "
+                 f"{', '.join(map(str, meta['choices']))}; got {value!r}")
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            low, high = meta.get("low"), meta.get("high")
+            if low is not None:
+                ok = value > low if meta.get("low_open") else value >= low
+                need(ok, f"{name} must be {'>' if meta.get('low_open') else '>='} {low}; got {value!r}")
+            if high is not None:
+                need(value <= high, f"{name} must be <= {high}; got {value!r}")
+    try:
+        settings.check()
+    except ConfigError as exc:
+        msg = str(exc)
+        raise ConfigError(msg if msg.startswith(where) else f"{where}: {msg}") from None
+    return settings
+
+
+def settings_from_dict(cls: type[Settings], data: dict, where: str,
+                       base: Settings | None = None) -> Settings:
+    """A Settings object from `base` (or the defaults) with `data` applied; unknown keys
+    are errors that list the valid ones. Integers given for float fields become floats."""
+    need(isinstance(data, dict), f"{where} must be a table of settings")
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(data) - set(names))
+    if unknown:
+        raise ConfigError(f"{where} has no setting {', '.join(map(repr, unknown))}; "
+                          f"its settings: {', '.join(names) or '(none)'}")
+    values = dataclasses.asdict(base) if base is not None else {}
+    values.update(data)
+    hints = typing.get_type_hints(cls)
+    for name, v in values.items():
+        if hints[name] in (float, float | None) and _is_int(v):
+            values[name] = float(v)
+    return cls(**values)
+
+
+def settings_table(cls: type[Settings]) -> list[tuple[str, object, str]]:
+    """(name, default, description) of each field, for --help and docs."""
+    out = []
+    for f in dataclasses.fields(cls):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+        out.append((f.name, default, f.metadata.get("doc", "")))
+    return out
+
+
+class Registry:
+    """Components of one kind by name. Tests register toy components with `registered`."""
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._items: dict[str, object] = {}
+
+    def add(self, component):
+        if component.name in self._items:
+            raise ValueError(f"a {self.kind} named {component.name!r} is registered already")
+        self._items[component.name] = component
+        return component
+
+    def get(self, name: str):
+        try:
+            return self._items[name]
+        except (KeyError, TypeError):
+            raise ConfigError(f"unknown {self.kind} {name!r}; known: {', '.join(self._items)}") from None
+
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._items)
+
+    def __contains__(self, name) -> bool:
+        return name in self._items
+
+    def __iter__(self):
+        return iter(self._items.values())
+
+    @contextlib.contextmanager
+    def registered(self, component):
+        """Registers `component` for the duration of a with-block (tests, notebooks)."""
+        self.add(component)
+        try:
+            yield component
+        finally:
+            self._items.pop(component.name, None)
+
+
+@dataclass(frozen=True)
+class GenomeSpec:
+    """What an optimizer needs to know about the genomes it searches.
+
+    kind: 'bits' (0/1 genes), 'real' (float genes) or 'tree' (expression trees,
+    crossing every boundary as text). length: genes per genome (array kinds).
+    pset: the DEAP primitive set (trees); parse: text -> DEAP tree (trees).
+    """
+
+    kind: str
+    length: int = 0
+    pset: object = None
+    parse: typing.Callable | None = None
+
+    @property
+    def dtype(self):
+        import numpy as np
+        return {"bits": np.uint8, "real": np.float64, "tree": object}[self.kind]
+
+    @property
+    def shape(self) -> tuple:
+        return () if self.kind == "tree" else (self.length,)

@@ -1,0 +1,49 @@
+"""Preset: a classic experiment's config (in sections), its paper and the paper's numbers."""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+from ..config import REGISTRIES, RunConfig
+
+
+@dataclass
+class Preset:
+    """NAME, PAPER and SUMMARY describe it; `config` holds its sections (only what differs
+    from the components' defaults); `alternatives[section][name]` the settings to use when a
+    user switches that section to another component (e.g. the GA settings of a CMA-ES preset);
+    PAPER_NUMBERS what the paper reports, with source marks (shared/REFERENCES.md)."""
+
+    NAME: str
+    PAPER: str
+    SUMMARY: str
+    config: dict
+    alternatives: dict = field(default_factory=dict)
+    PAPER_NUMBERS: dict = field(default_factory=dict)
+    doc: str = ""
+
+    def sections(self) -> dict:
+        data = copy.deepcopy(self.config)
+        data.setdefault("run", {})["preset"] = self.NAME
+        return data
+
+    def default_config(self, **overrides) -> RunConfig:
+        """The preset's config with overrides (`section.key`, `section` or a bare `key`)."""
+        data = self.sections()
+        for section in REGISTRIES:
+            name = overrides.get(section, overrides.get(f"{section}.name"))
+            if name is not None and name != data.get(section, {}).get("name"):
+                data[section] = {"name": name,
+                                 **copy.deepcopy(self.alternatives.get(section, {}).get(name, {}))}
+        overrides = {k: v for k, v in overrides.items() if k not in ("preset", "run.preset")}
+        return RunConfig.from_dict(data).with_overrides(overrides)
+
+    def variant(self, name: str, summary: str, changes: dict, doc: str = "",
+                alternatives: dict | None = None) -> "Preset":
+        """Another preset: this one's sections with whole sections replaced by `changes`."""
+        data = copy.deepcopy(self.config)
+        for section, values in changes.items():
+            data[section] = values if section != "run" else {**data.get("run", {}), **values}
+        return Preset(name, self.PAPER, summary, data,
+                      alternatives if alternatives is not None else self.alternatives,
+                      self.PAPER_NUMBERS, doc or self.doc)

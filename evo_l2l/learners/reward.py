@@ -1,0 +1,79 @@
+"""A stochastic sigmoid neuron learning from reward (Jordan et al. 2021, reward-driven).
+
+Symbolic rules only; they see the binary reward R (1 if the sampled answer
+was right) and the eligibility trace E = (y - p) x. The known forms are
+c (R - b) E with c > 0 and a reward baseline 0 <= b <= 1 (b = 1: the
+paper's (R - 1) E; b = 0: plain REINFORCE).
+"""
+from __future__ import annotations
+
+import math
+
+from ..rules.symbolic import python_function, scaled
+from .base import Learner
+from .symbolic import interpreter_curves, synapse_views
+
+
+def baseline_form(expr, v) -> tuple[str, float] | None:
+    """c * (R - b) * E with c > 0 and a reward baseline 0 <= b <= 1: ('(R - b)*E', c).
+
+    R is 0 or 1, so any rule g(R) * E is such a form when g(1) > g(0) and
+    b = -g(0) / (g(1) - g(0)) lies in [0, 1].
+    """
+    import sympy
+    R, E = v["R"], v["E"]
+    try:
+        q = sympy.simplify(expr / E)
+        if q.free_symbols - {R}:
+            return None
+        g0, g1 = complex(q.subs(R, 0)), complex(q.subs(R, 1))
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if g0.imag or g1.imag or not all(map(math.isfinite, (g0.real, g1.real))):
+        return None
+    slope = g1.real - g0.real
+    if not slope > 0:
+        return None
+    b = -g0.real / slope
+    if not -1e-12 <= b <= 1 + 1e-12:
+        return None
+    name = "R*E" if abs(b) < 1e-12 else "(R - 1)*E" if abs(b - 1) < 1e-12 else f"(R - {b:.6g})*E"
+    return name, float(slope)
+
+
+class Reward(Learner):
+    name = "reward"
+    summary = "a stochastic sigmoid neuron learns from reward (Jordan et al. 2021): R, E"
+    requires = frozenset({"single_layer_weights", "binary_targets"})
+    performance = "1 - mean|t - p| (expected accuracy)"
+    variables = ("R", "E")
+    known_trees = {"delta": lambda rate=None: scaled(rate, "mul(sub(R, one), E)"),
+                   "reinforce": lambda rate=None: scaled(rate, "mul(R, E)"),
+                   "none": lambda rate=None: "0.0"}
+    known_labels = {"delta": "the (R - 1)*E rule", "reinforce": "REINFORCE R*E",
+                    "none": "no learning"}
+    forms = (("(R - 1)*E", lambda v: (v["R"] - 1) * v["E"]), ("R*E", lambda v: v["R"] * v["E"]))
+    reference_form = "(R - 1)*E"
+    register_layout = (2, (0, 0), (2, 3))
+
+    def special_form(self, tree, pset, expr, symbols, exact):
+        hit = baseline_form(expr, symbols)
+        if hit is None or not exact:
+            return hit
+        name, c = hit
+        b = 0.0 if name == "R*E" else 1.0 if name == "(R - 1)*E" else float(name[5:-3])
+        # b is printed with 6 significant digits: compare with a loose tolerance.
+        f = python_function(tree, pset)
+        ok = all(abs(f(R, E) - c * (R - b) * E) <= 2e-3 * max(1.0, abs(c)) for R in (0.0, 1.0)
+                 for E in (-0.6, 0.0, 0.5))
+        return hit if ok else None
+
+    def program_views(self, tasks):
+        return synapse_views(tasks)
+
+    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
+        return interpreter_curves(programs, tasks, settings.n_epochs, settings.clip, views,
+                                  self.register_layout, eta, noise_seed)
+
+
+LEARNER = Reward()

@@ -1,0 +1,33 @@
+"""A linear student neuron u = w . x matching a teacher (Jordan et al. 2021, error-driven).
+
+Symbolic rules only; they see u_target (the teacher's output), u (the
+student's) and psp (the presynaptic trace, here the input rate).
+"""
+from __future__ import annotations
+
+from ..rules.symbolic import scaled
+from .base import Learner
+from .symbolic import interpreter_curves, synapse_views
+
+
+class Student(Learner):
+    name = "student"
+    summary = "a linear student neuron matches a teacher (Jordan et al. 2021): u_target, u, psp"
+    requires = frozenset({"single_layer_weights", "real_targets"})
+    performance = "1 / (1 + mean (u_target - u)^2)"
+    variables = ("u_target", "u", "psp")
+    known_trees = {"delta": lambda rate=None: scaled(rate, "mul(psp, sub(u_target, u))"),
+                   "none": lambda rate=None: "0.0"}
+    known_labels = {"delta": "the delta rule", "none": "no learning"}
+    forms = (("delta", lambda v: v["psp"] * (v["u_target"] - v["u"])),)
+    register_layout = (1, (1, 0, 1), (1, 1, 0))
+
+    def program_views(self, tasks):
+        return synapse_views(tasks)
+
+    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
+        return interpreter_curves(programs, tasks, settings.n_epochs, settings.clip, views,
+                                  self.register_layout, eta, noise_seed)
+
+
+LEARNER = Student()

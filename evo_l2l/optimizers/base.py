@@ -1,0 +1,139 @@
+"""The optimizer interface: ask/tell over genome batches, state as named arrays.
+
+An optimizer component (registered in optimizers/__init__.py) has a name, a
+settings section ([optimizer] in a config), the genome kinds it searches and
+`create(settings, genome, population) -> Search`. A Search is one run's
+search state:
+
+    batch = search.ask()          # genomes to score; batch.known marks carried fitness
+    done = search.tell(fitness)   # fitness (N,) of batch.genomes; True: generation complete
+    genomes, fitness = search.population()
+    arrays = search.state()       # dict of named numpy arrays (the archive stores them as is)
+    search.restore(genomes, fitness, arrays)
+
+A generation may take several ask/tell rounds (GP's constant tuning). Only
+stdlib `random` may be drawn from (its state is archived), so a restored
+search continues exactly. Genomes cross as arrays: (N, L) for bit and real
+genomes, (N,) tree texts for trees.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from deap import base, creator
+
+from ..components import GenomeSpec, Settings, need
+
+# Created once at import so individuals pickle into worker processes.
+if not hasattr(creator, "FitnessMax"):
+    creator.create("FitnessMax", base.Fitness, weights=(1.0,))
+if not hasattr(creator, "Individual"):
+    creator.create("Individual", list, fitness=creator.FitnessMax)
+
+
+@dataclass
+class Batch:
+    genomes: np.ndarray
+    fitness: np.ndarray      # (N,) carried fitness where known, else NaN
+    known: np.ndarray        # (N,) bool: fitness carried over, no evaluation needed
+
+
+class Optimizer:
+    """Defaults of an optimizer component."""
+
+    name: str = ""
+    summary: str = ""
+    settings: type = Settings
+    genomes: tuple = ("real",)               # genome kinds it searches
+
+    def check(self, settings, genome: GenomeSpec, population: int) -> None:
+        """Checks that depend on the genome or the population size."""
+
+    def create(self, settings, genome: GenomeSpec, population: int):
+        raise ValueError(f"optimizer {self.name!r} cannot create a search")
+
+    def legacy_state(self, vector: np.ndarray, genome: GenomeSpec, population: int) -> dict:
+        """Named state arrays from the one vector archive format 1.0 kept (empty: no state)."""
+        if len(vector):
+            raise ValueError(f"optimizer {self.name!r} keeps no state, got {len(vector)} numbers")
+        return {}
+
+
+def individuals_batch(individuals: list, genomes: np.ndarray) -> Batch:
+    known = np.array([ind.fitness.valid for ind in individuals], dtype=bool)
+    fitness = np.array([ind.fitness.values[0] if ind.fitness.valid else np.nan
+                        for ind in individuals])
+    return Batch(genomes, fitness, known)
+
+
+def set_fitness(individuals: list, fitness: np.ndarray) -> None:
+    for ind, f in zip(individuals, np.asarray(fitness, dtype=np.float64).tolist()):
+        ind.fitness.values = (f,)
+
+
+class ArraySearch:
+    """Shared by searches over fixed-length genomes: a population of DEAP list individuals."""
+
+    def __init__(self, genome: GenomeSpec):
+        self.genome = genome
+        self.pop: list | None = None       # the last complete generation
+        self.pending: list = []            # the batch last asked
+
+    def to_array(self, individuals: list) -> np.ndarray:
+        return np.array(individuals, dtype=self.genome.dtype).reshape(len(individuals), -1)
+
+    def ask_individuals(self) -> list:
+        raise ValueError("a search must say how it makes a batch")
+
+    def ask(self) -> Batch:
+        self.pending = self.ask_individuals()
+        return individuals_batch(self.pending, self.to_array(self.pending))
+
+    def tell(self, fitness: np.ndarray) -> bool:
+        set_fitness(self.pending, fitness)
+        self.pop = self.pending
+        return True
+
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.to_array(self.pop), np.array([ind.fitness.values[0] for ind in self.pop])
+
+    def state(self) -> dict:
+        return {}
+
+    def restore(self, genomes: np.ndarray, fitness: np.ndarray, state: dict) -> None:
+        self.pop = individuals(genomes, fitness)
+        self.load(state)
+
+    def load(self, state: dict) -> None:
+        need(not state, "this optimizer keeps no state")
+
+
+def individuals(genomes: np.ndarray, fitness: np.ndarray) -> list:
+    out = []
+    for g, f in zip(genomes, fitness):
+        ind = creator.Individual(np.asarray(g).tolist())
+        ind.fitness.values = (float(f),)
+        out.append(ind)
+    return out
+
+
+def clone(ind):
+    """Much faster than DEAP's default deepcopy for flat genomes."""
+    new = creator.Individual(ind)
+    if ind.fitness.valid:
+        new.fitness.values = ind.fitness.values
+    return new
+
+
+def take(state: dict, names_shapes: dict) -> dict:
+    """state's arrays by name, each checked against its expected shape (ValueError if not)."""
+    out = {}
+    for name, shape in names_shapes.items():
+        if name not in state:
+            raise ValueError(f"optimizer state lacks {name!r}")
+        arr = np.asarray(state[name], dtype=np.float64)
+        if arr.shape != tuple(shape):
+            raise ValueError(f"optimizer state {name!r} has shape {arr.shape}, expected {shape}")
+        out[name] = arr.copy()
+    return out

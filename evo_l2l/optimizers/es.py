@@ -1,0 +1,78 @@
+"""Evolution-strategies gradient ascent (Salimans et al. 2017, "Evolution strategies as a
+scalable alternative to reinforcement learning"; the OpenAI-ES of Najarro & Risi 2020).
+
+A finite-difference gradient estimate around a mean theta (starting at 0) from
+antithetic pairs theta +- sigma * eps, with centred ranks; theta += lr * gradient.
+Draws only from stdlib `random`.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+import numpy as np
+from deap import creator
+
+from ..components import Settings, need, setting
+from .base import ArraySearch, Optimizer, take
+
+
+@dataclass
+class ESSettings(Settings):
+    sigma: float = setting(0.1, "antithetic perturbation size", low=0, low_open=True)
+    lr: float = setting(0.05, "learning rate on the mean", low=0, low_open=True)
+
+
+def centred_ranks(f: np.ndarray) -> np.ndarray:
+    ranks = np.empty(len(f))
+    ranks[np.argsort(f, kind="stable")] = np.arange(len(f))
+    return ranks / max(len(f) - 1, 1) - 0.5
+
+
+class ESSearch(ArraySearch):
+    def __init__(self, s: ESSettings, genome, population: int):
+        super().__init__(genome)
+        self.s, self.dim, self.half = s, genome.length, population // 2
+        self.theta = np.zeros(self.dim)
+        self.eps = np.zeros((self.half, self.dim))
+
+    def ask_individuals(self) -> list:
+        if self.pop is not None:
+            f = np.array([ind.fitness.values[0] for ind in self.pop])
+            f = np.where(np.isfinite(f), f, -np.inf)
+            r = centred_ranks(f)
+            grad = ((r[:self.half] - r[self.half:])[:, None] * self.eps).sum(axis=0)
+            self.theta = self.theta + self.s.lr * grad / (self.half * self.s.sigma)
+        self.eps = np.array([[random.gauss(0.0, 1.0) for _ in range(self.dim)]
+                             for _ in range(self.half)])
+        xs = ([self.theta + self.s.sigma * e for e in self.eps]
+              + [self.theta - self.s.sigma * e for e in self.eps])
+        return [creator.Individual(x.tolist()) for x in xs]
+
+    def state(self) -> dict:
+        return {"theta": self.theta.copy(), "eps": self.eps.copy()}
+
+    def load(self, state: dict) -> None:
+        arrays = take(state, {"theta": (self.dim,), "eps": (self.half, self.dim)})
+        self.theta, self.eps = arrays["theta"], arrays["eps"]
+
+
+class ES(Optimizer):
+    name = "es"
+    summary = "evolution-strategies gradient ascent with antithetic pairs and centred ranks"
+    settings = ESSettings
+    genomes = ("real",)
+
+    def check(self, s, genome, population: int) -> None:
+        need(population % 2 == 0, "optimizer 'es' needs an even population (antithetic pairs)")
+
+    def create(self, s, genome, population):
+        return ESSearch(s, genome, population)
+
+    def legacy_state(self, vec, genome, population):
+        """Archive format 1.0: theta then eps, one vector."""
+        n = genome.length
+        return {"theta": vec[:n], "eps": vec[n:].reshape(population // 2, n)}
+
+
+OPTIMIZER = ES()

@@ -1,0 +1,118 @@
+"""The genetic algorithm over fixed-length genomes (DEAP operators).
+
+Defaults follow Chalmers (1990) as reported in shared/REFERENCES.md [S]:
+two-point crossover at rate 0.8, bit-flip mutation 0.01 per bit,
+fitness-proportional selection, elitism 1. Each generation: the elites
+unchanged, the rest selected, crossed over in pairs and mutated.
+"""
+from __future__ import annotations
+
+import bisect
+import itertools
+import random
+from dataclasses import dataclass
+
+from deap import base, creator, tools
+
+from ..components import Settings, need, setting
+from .base import ArraySearch, Optimizer, clone
+
+
+@dataclass
+class GASettings(Settings):
+    selection: str = setting("roulette", "roulette (fitness-proportional) or tournament",
+                             choices=("roulette", "tournament"))
+    tournament_size: int = setting(3, "individuals per tournament", low=1)
+    crossover: str = setting("two_point", "two_point, uniform, or blend (real genomes)",
+                             choices=("two_point", "uniform", "blend"))
+    crossover_prob: float = setting(0.8, "probability that a pair is crossed over", low=0, high=1)
+    mutation_indpb: float = setting(0.01, "per-gene mutation probability (bit flip, or Gaussian)",
+                                    low=0, high=1)
+    mutation_sigma: float = setting(0.5, "standard deviation of Gaussian mutation (real genomes)",
+                                    low=0, low_open=True)
+    elitism: int = setting(1, "best individuals copied unchanged into the next generation", low=0)
+
+
+def select_roulette(individuals: list, k: int) -> list:
+    """Fitness-proportional selection that always returns k individuals.
+
+    DEAP's selRoulette can return fewer when rounding makes the running sum
+    fall short of the drawn point, and fails on all-zero fitness; here a
+    non-positive total falls back to uniform choice.
+    """
+    fits = [max(ind.fitness.values[0], 0.0) for ind in individuals]
+    cum = list(itertools.accumulate(fits))
+    if not cum or not cum[-1] > 0:
+        return [random.choice(individuals) for _ in range(k)]
+    last = len(individuals) - 1
+    return [individuals[min(bisect.bisect_right(cum, random.random() * cum[-1]), last)]
+            for _ in range(k)]
+
+
+def make_toolbox(s: GASettings, kind: str, length: int) -> base.Toolbox:
+    tb = base.Toolbox()
+    if kind == "bits":
+        tb.register("attr", random.randint, 0, 1)
+        tb.register("mutate", tools.mutFlipBit, indpb=s.mutation_indpb)
+    else:
+        tb.register("attr", random.uniform, -1.0, 1.0)
+        tb.register("mutate", tools.mutGaussian, mu=0.0, sigma=s.mutation_sigma,
+                    indpb=s.mutation_indpb)
+    tb.register("individual", tools.initRepeat, creator.Individual, tb.attr, length)
+    tb.register("population", tools.initRepeat, list, tb.individual)
+    if s.crossover == "two_point":
+        tb.register("mate", tools.cxTwoPoint)
+    elif s.crossover == "uniform":
+        tb.register("mate", tools.cxUniform, indpb=0.5)
+    else:
+        tb.register("mate", tools.cxBlend, alpha=0.5)
+    if s.selection == "roulette":
+        tb.register("select", select_roulette)
+    else:
+        tb.register("select", tools.selTournament, tournsize=s.tournament_size)
+    tb.register("clone", clone)
+    return tb
+
+
+def next_generation(tb: base.Toolbox, pop: list, s: GASettings) -> list:
+    """Elites unchanged, the rest selected, crossed over and mutated (fitness invalidated)."""
+    elites = [tb.clone(ind) for ind in tools.selBest(pop, s.elitism)]
+    offspring = [tb.clone(ind) for ind in tb.select(pop, len(pop) - s.elitism)]
+    for i in range(1, len(offspring), 2):
+        if random.random() < s.crossover_prob:
+            tb.mate(offspring[i - 1], offspring[i])
+            del offspring[i - 1].fitness.values, offspring[i].fitness.values
+    for ind in offspring:
+        tb.mutate(ind)
+        del ind.fitness.values
+    return elites + offspring
+
+
+class GASearch(ArraySearch):
+    def __init__(self, s: GASettings, genome, population: int):
+        super().__init__(genome)
+        self.s, self.n = s, population
+        self.tb = make_toolbox(s, genome.kind, genome.length)
+
+    def ask_individuals(self) -> list:
+        if self.pop is None:
+            return self.tb.population(n=self.n)
+        return next_generation(self.tb, self.pop, self.s)
+
+
+class GA(Optimizer):
+    name = "ga"
+    summary = "genetic algorithm: selection, crossover, mutation, elitism (DEAP)"
+    settings = GASettings
+    genomes = ("bits", "real")
+
+    def check(self, s: GASettings, genome, population: int) -> None:
+        need(s.elitism < population, "optimizer.elitism must be in 0..population-1")
+        need(not (s.crossover == "blend" and genome.kind != "real"),
+             "optimizer.crossover 'blend' needs a real genome")
+
+    def create(self, s, genome, population):
+        return GASearch(s, genome, population)
+
+
+OPTIMIZER = GA()
