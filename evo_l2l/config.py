@@ -127,8 +127,10 @@ class RunConfig:
         return json.dumps(self.to_dict(), sort_keys=True)
 
     @classmethod
-    def from_dict(cls, data: dict, base: "RunConfig | None" = None) -> "RunConfig":
-        """Sections of `data` over `base` (or the defaults), validated.
+    def from_dict(cls, data: dict, base: "RunConfig | None" = None,
+                  validate: bool = True) -> "RunConfig":
+        """Sections of `data` over `base` (or the defaults), validated (unless told not to:
+        a preset's sections may pair only once its overrides are applied).
 
         A section that names another component starts from that component's
         defaults. Unknown sections and keys are errors listing the valid ones.
@@ -155,7 +157,7 @@ class RunConfig:
                 setattr(config, section, Choice(name, settings))
             else:
                 setattr(config, section, _choice(section, name, values))
-        return config.validate()
+        return config.validate() if validate else config
 
     def with_overrides(self, overrides: dict) -> "RunConfig":
         """A copy with `section.key`, `section` (a component name) or bare `key` overrides."""

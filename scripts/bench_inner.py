@@ -91,10 +91,10 @@ def bench_generation() -> None:
     from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import chalmers1990
     with tempfile.TemporaryDirectory() as tmp:
-        start_run(chalmers1990.default_config(n_generations=3), os.path.join(tmp, "w.h5"))
+        start_run(chalmers1990.PRESET.default_config(n_generations=3), os.path.join(tmp, "w.h5"))
         walls = []
         for seed in range(3):
-            res = start_run(chalmers1990.default_config(seed=seed), os.path.join(tmp, f"{seed}.h5"))
+            res = start_run(chalmers1990.PRESET.default_config(seed=seed), os.path.join(tmp, f"{seed}.h5"))
             walls.append((res.wall_seconds, res.problem.kernel_seconds, res.write_seconds,
                           res.problem.n_kernel_evaluations))
     w = np.array(walls)

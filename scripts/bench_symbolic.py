@@ -21,7 +21,8 @@ import numpy as np
 from deap import gp
 
 from evo_l2l.learners import learning_curves
-from evo_l2l.learners.symbolic import program_curves, synapse_views
+from evo_l2l.learners import program_curves
+from evo_l2l.learners.symbolic import synapse_views
 from evo_l2l.rules import chalmers, symbolic as sym
 from evo_l2l.tasks import make_boolean_environment
 
@@ -52,7 +53,7 @@ def main() -> None:
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     tasks = make_boolean_environment(rng).select("train")
-    pset = sym.make_pset("single_layer")
+    pset = sym.make_pset(("w", "a", "o", "t"))
     random.seed(0)
     trees = [gp.PrimitiveTree(gp.genHalfAndHalf(pset, 1, 4)) for _ in range(args.rules)]
     sizes = [len(t) for t in trees]
@@ -105,7 +106,7 @@ def bench_nets(n_rules, repeats):
                             ("bengio1991-conditioning", "conditioning")):
         base = get_preset(preset).default_config()
         par = make_problem(base, build_tasks(base))
-        cfg = dataclasses.replace(base, optimizer="gp", learner=learner).validate()
+        cfg = base.with_overrides({"optimizer": "gp", "rule": "symbolic"})
         sy = make_problem(cfg, build_tasks(cfg))
         random.seed(1)
         texts = [str(gp.PrimitiveTree(gp.genHalfAndHalf(sy.pset, 1, 4))) for _ in range(n_rules)]

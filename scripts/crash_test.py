@@ -51,7 +51,7 @@ def main() -> None:
     rnd = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="evo_l2l_crash_")
     ref = os.path.join(tmp, "reference.h5")
-    config = chalmers1990.default_config(n_generations=args.generations,
+    config = chalmers1990.PRESET.default_config(n_generations=args.generations,
                                          flush_interval=args.flush_interval)
     t0 = time.perf_counter()
     start_run(config, ref)

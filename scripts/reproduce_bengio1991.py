@@ -53,7 +53,7 @@ def main() -> None:
     for name in OPTIMISERS:
         res_train, res_held = [], []
         for seed in range(args.seeds):
-            config = bengio1991.default_config(seed=seed, optimizer=name,
+            config = bengio1991.boolean.default_config(seed=seed, optimizer=name,
                                                n_generations=args.generations)
             res = start_run(config, os.path.join(args.out, f"{name}_seed{seed}.h5"), force=True)
             p = res.problem
@@ -63,7 +63,7 @@ def main() -> None:
         rows[f"{name} (mean of {args.seeds} best rules)"] = (np.mean(res_train, axis=0),
                                                              np.mean(res_held, axis=0))
         print(f"{name}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
-    config = bengio1991.default_config(seed=0)
+    config = bengio1991.boolean.default_config(seed=0)
     p = make_problem(config, build_tasks(config))
     train, held = p.splits["train"], p.splits["heldout"]
     rates = 2.0 ** np.arange(-4, 6)
@@ -75,13 +75,13 @@ def main() -> None:
     none = p.known_rule("none")
     rows["no learning"] = (summarise(p.curves([none], "train")[0], train),
                            summarise(p.curves([none], "heldout")[0], held))
-    bp_train = backprop_curves(train, rates, config.n_epochs)
+    bp_train = backprop_curves(train, rates, config.learner.settings.n_epochs)
     k = int(np.argmax(bp_train.mean(axis=(1, 2))))
     rows[f"backprop (rate {rates[k]:g})"] = (summarise(bp_train[k], train),
-                                             summarise(backprop_curves(held, [rates[k]], config.n_epochs)[0], held))
+                                             summarise(backprop_curves(held, [rates[k]], config.learner.settings.n_epochs)[0], held))
     print(f"\nbengio1991-boolean: 2-2-1 nets, 30 epochs; train = 10 functions (XNOR the only "
           f"non-separable one), held out = {bengio1991.HELDOUT} (XOR = 6);")
-    print(f"{args.generations} generations x {config.population} per run; performance 1 - mean|t - o| "
+    print(f"{args.generations} generations x {config.run.population} per run; performance 1 - mean|t - o| "
           "averaged over the 31 measurements (learning speed counts)")
     print(f"\n{'rule':34s} {'train':>7s} {'held-out':>9s} {'separable':>10s} {'XOR':>7s}")
     for name, (tr, he) in rows.items():

@@ -47,7 +47,7 @@ def main() -> None:
         p = res.problem
         rule = p.rule_of_genome(res.last.hof_genome)
         rows.append(per_protocol(p, rule))
-        n_rw += p.is_delta_rule(rule)
+        n_rw += p.is_reference_rule(rule)
         formulas.append(p.formula(rule))
     print(f"{'rule':32s} " + " ".join(f"{n:>12s}" for n in PROTOCOLS))
     mean = {k: np.nanmean([r[k] for r in rows]) for k in PROTOCOLS}

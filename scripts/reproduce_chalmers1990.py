@@ -8,7 +8,7 @@ their source marks ([S]: secondary source, see shared/REFERENCES.md).
 
     python scripts/reproduce_chalmers1990.py [--seeds 10] [--generations 1000] [--out runs/repro]
 
-Each seed draws its own task environment (task_seed follows the seed), as
+Each seed draws its own task environment (tasks.seed follows the seed), as
 each of Chalmers' runs is independent; pass --task-seed to share one.
 """
 import argparse
@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from evo_l2l.analysis.rules import best_delta_rule, describe_rule
+from evo_l2l.analysis.rules import best_reference_rule, describe_rule
 from evo_l2l.evolution.run import start_run
 from evo_l2l.experiments import chalmers1990
 
@@ -35,21 +35,21 @@ def main() -> None:
     print(f"{'seed':>4} {'delta?':>6} {'train':>7} {'held-out':>8} {'delta train':>11} "
           f"{'delta held':>10}  best rule")
     for seed in range(args.seeds):
-        config = chalmers1990.default_config(seed=seed, n_generations=args.generations,
-                                             task_seed=args.task_seed)
+        config = chalmers1990.PRESET.default_config(seed=seed, n_generations=args.generations,
+                                             **{"tasks.seed": args.task_seed})
         path = os.path.join(args.out, f"seed{seed}.h5")
         res = start_run(config, path, force=True)
         p = res.problem
         best = describe_rule(p, p.decode(res.last.hof_genome[None])[0])
-        delta = best_delta_rule(p)
-        rows.append((best["is_delta_rule"], best["fitness"], best["heldout_fitness"],
+        delta = best_reference_rule(p)
+        rows.append((best["is_reference_rule"], best["fitness"], best["heldout_fitness"],
                      delta["fitness"], delta["heldout_fitness"]))
-        print(f"{seed:>4} {'yes' if best['is_delta_rule'] else 'no':>6} {best['fitness']:7.4f} "
+        print(f"{seed:>4} {'yes' if best['is_reference_rule'] else 'no':>6} {best['fitness']:7.4f} "
               f"{best['heldout_fitness']:8.4f} {delta['fitness']:11.4f} {delta['heldout_fitness']:10.4f}"
               f"  {best['formula']}", flush=True)
     r = np.array(rows, dtype=float)
     wall = time.perf_counter() - t0
-    paper = chalmers1990.PAPER_NUMBERS
+    paper = chalmers1990.PRESET.PAPER_NUMBERS
     print()
     print(f"{'quantity':34s} {'evo_l2l (this run)':>22s}   paper [mark]")
     table = [

@@ -61,17 +61,17 @@ def main() -> None:
     t0 = time.perf_counter()
     rows = []
     for seed in range(args.seeds):
-        config = confavreux2020.default_config(seed=seed, **over)
+        config = confavreux2020.PRESET.default_config(seed=seed, **over)
         res = start_run(config, os.path.join(out, f"seed{seed}.h5"), force=True)
         coef = res.last.hof_extra["coef"]
         a110 = coef[volterra.INDEX[1, 1, 0]]
         ratio = coef[volterra.INDEX[0, 2, 1]] / a110 if a110 > 0 else np.nan
         _, _, other = volterra.oja_distance(coef)
         held = res.problem.splits["heldout"]
-        cos, norm = alignment(final_weights(coef, held, config.n_epochs, config.eta, config.clip),
+        cos, norm = alignment(final_weights(coef, held, config.learner.settings.n_epochs, config.learner.settings.eta, config.learner.settings.clip),
                               held.direction)
-        oja_cos, oja_norm = alignment(final_weights(volterra.oja_rule(1.0), held, config.n_epochs,
-                                                    config.eta, config.clip), held.direction)
+        oja_cos, oja_norm = alignment(final_weights(volterra.oja_rule(1.0), held, config.learner.settings.n_epochs,
+                                                    config.learner.settings.eta, config.learner.settings.clip), held.direction)
         ok = volterra.is_oja_rule(coef)
         rows.append((ok, ratio, other, cos, norm))
         print(f"{seed:>4} {'yes' if ok else 'no':>5} {ratio:10.3f} {other:10.3f} "
@@ -80,11 +80,11 @@ def main() -> None:
     r = np.array(rows, dtype=float)
     print(f"\nOja's rule recovered in {int(r[:, 0].sum())} of {len(rows)} seeds "
           f"(after dividing by A110: A021 within 0.1 of -1, all other |A| < 0.1); "
-          f"optimizer {args.optimizer}, {config.population} x {config.n_generations} evaluations per run")
+          f"optimizer {args.optimizer}, {config.run.population} x {config.run.n_generations} evaluations per run")
     print(f"mean held-out alignment |cos(w, PC1)| {r[:, 3].mean():.4f} (Oja's rule: {oja_cos:.4f} "
           f"on the last seed's tasks), mean |w| {np.nanmean(r[:, 4]):.3f}")
-    print(f"paper: {confavreux2020.PAPER_NUMBERS['oja_recovery'][0]} "
-          f"[{confavreux2020.PAPER_NUMBERS['oja_recovery'][1]}]")
+    print(f"paper: {confavreux2020.PRESET.PAPER_NUMBERS['oja_recovery'][0]} "
+          f"[{confavreux2020.PRESET.PAPER_NUMBERS['oja_recovery'][1]}]")
     print(f"{args.seeds} runs in {time.perf_counter() - t0:.1f} s; archives in {out}/")
 
 

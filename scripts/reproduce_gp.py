@@ -18,9 +18,8 @@ import time
 import numpy as np
 
 from evo_l2l import open_run
-from evo_l2l.analysis.rules import best_delta_rule, describe_rule
+from evo_l2l.analysis.rules import best_reference_rule, describe_rule
 from evo_l2l.evolution.run import start_run
-from evo_l2l.cli.run import reference_name
 from evo_l2l.experiments import get_preset
 
 
@@ -35,7 +34,7 @@ def main() -> None:
     preset = get_preset(args.preset)
     args.out = args.out or f"runs/repro_{args.preset}"
     if args.generations is None:
-        args.generations = preset.default_config().n_generations
+        args.generations = preset.default_config().run.n_generations
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     rows = []
@@ -46,7 +45,7 @@ def main() -> None:
         res = start_run(config, os.path.join(args.out, f"seed{seed}.h5"), force=True)
         p = res.problem
         best = describe_rule(p, p.rule_of_genome(res.last.hof_genome))
-        delta = best_delta_rule(p)
+        delta = best_reference_rule(p)
         forms.append(best.get("known_form"))
         ae_forms.append(best.get("known_form_ae"))
         rows.append((forms[-1] is not None, best["fitness"], best["heldout_fitness"],
@@ -67,7 +66,7 @@ def main() -> None:
               f" by zero (a.e.; sympy's verdict): {', '.join(sorted(set(ae_only)))}")
     print(f"paper: {paper[0]} [{paper[1]}]")
     print(f"mean best fitness {r[:, 1].mean():.4f} (held-out {r[:, 2].mean():.4f}); "
-          f"{reference_name(p)} at its best rate {r[:, 3].mean():.4f} (held-out {r[:, 4].mean():.4f})")
+          f"{p.known_label(p.reference_rule)} at its best rate {r[:, 3].mean():.4f} (held-out {r[:, 4].mean():.4f})")
     print(f"{args.seeds} runs x {args.generations} generations in {time.perf_counter() - t0:.1f} s")
     if args.size_run:
         path = os.path.join(args.out, "size_run.h5")

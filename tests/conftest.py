@@ -26,3 +26,19 @@ def random_taskset(rng, n_tasks=5, max_p=7, max_i=5, max_o=3):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def pset_of(learner: str = "single_layer", unary: tuple = ()):
+    """The GP primitive set over a registered learner's variables."""
+    from evo_l2l.learners import LEARNERS
+    from evo_l2l.rules import symbolic as sym
+    lr = LEARNERS.get(learner)
+    return sym.make_pset(lr.variables, tuple(unary), lr.name)
+
+
+def known_form(tree, pset, learner: str = "single_layer", exact: bool = True):
+    """rules.symbolic.known_form with a registered learner's forms."""
+    from evo_l2l.learners import LEARNERS
+    from evo_l2l.rules import symbolic as sym
+    lr = LEARNERS.get(learner)
+    return sym.known_form(tree, pset, lr.forms, lr.special_form, exact)

@@ -93,11 +93,19 @@ def test_docs_schema_snippet_runs(archive, capsys):
 
 def test_form_tag_names_exact_forms_before_almost_everywhere_ones():
     from evo_l2l.analysis.rules import form_tag
-    assert form_tag({"known_form": "facilitation", "known_form_ae": "facilitation"}) == "  [facilitation]"
-    assert form_tag({"known_form": "rescorla_wagner"}) == "  [the Rescorla-Wagner rule]"
-    assert form_tag({"known_form": None, "known_form_ae": "delta"}) == \
+    from evo_l2l.learners import LEARNERS
+
+    class Labels:                       # what form_tag asks of a problem
+        def __init__(self, learner):
+            self.known_label = LEARNERS.get(learner).label
+
+    cond, single = Labels("conditioning"), Labels("single_layer")
+    assert form_tag(cond, {"known_form": "facilitation", "known_form_ae": "facilitation"}) == \
+        "  [activity-dependent facilitation]"
+    assert form_tag(cond, {"known_form": "rescorla_wagner"}) == "  [the Rescorla-Wagner rule]"
+    assert form_tag(single, {"known_form": None, "known_form_ae": "delta"}) == \
         "  [the delta rule, except where a protected division divides by 0]"
-    assert form_tag({"known_form": None}) == ""
+    assert form_tag(single, {"known_form": None}) == ""
 
 
 def test_evaluate_tree_texts_on_a_gp_archive(tmp_path, archive):

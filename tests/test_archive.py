@@ -28,7 +28,7 @@ def one_line_error(path, match):
 def test_reads_back(good):
     run = open_run(good)
     assert run.attrs["format"] == FORMAT and run.status == "complete"
-    assert run.config.population == 6 and len(run.tasks) == 30
+    assert run.config.run.population == 6 and len(run.tasks) == 30
     assert json.loads(run.attrs["versions"])["numpy"] == np.__version__
     assert run.generations["generation"].tolist() == list(range(5))
 
@@ -59,7 +59,7 @@ def test_newer_version(tmp_path, good):
     with open(good, "rb") as a, open(p, "wb") as b:
         b.write(a.read())
     with h5py.File(p, "r+") as f:
-        f.attrs["format_version"] = "2.0"
+        f.attrs["format_version"] = "3.0"
     one_line_error(p, "newer")
 
 

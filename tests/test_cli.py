@@ -57,8 +57,8 @@ def test_experiments_lists_presets(runner):
 @pytest.mark.parametrize("args, message", [
     (["run", "nope"], "unknown experiment"),
     (["run", "chalmers1990", "--set", "population=1"], "population must be >= 2"),
-    (["run", "chalmers1990", "--set", "colour=red"], "unknown config field"),
-    (["run", "chalmers1990", "--set", "novalue"], "FIELD=VALUE"),
+    (["run", "chalmers1990", "--set", "colour=red"], "unknown setting"),
+    (["run", "chalmers1990", "--set", "novalue"], "KEY=VALUE"),
     (["run", "chalmers1990", "--set", "genome=tree"], "genome must be one of"),
     (["run", "chalmers1990", "--config", "missing.toml"], "cannot read config file"),
     (["best", "missing.h5"], "no such file"),
@@ -82,7 +82,7 @@ def test_config_file(runner, tmp_path):
     res = runner.invoke(main, ["run", "chalmers1990", "--config", "c.toml", "-q", "-o", "c.h5", "--json"])
     assert res.exit_code == 0, res.output
     info = json.loads(runner.invoke(main, ["info", "c.h5", "--json"]).output)
-    assert info["config"]["population"] == 6 and info["config"]["clip"] == 10.0
+    assert info["config"]["run"]["population"] == 6 and info["config"]["learner"]["clip"] == 10.0
     (tmp_path / "bad.toml").write_text("population = [\n")
     res = runner.invoke(main, ["run", "chalmers1990", "--config", "bad.toml"])
     assert res.exit_code == 2 and "not valid TOML" in res.output

@@ -45,4 +45,4 @@ def test_protocols_are_what_they_say():
     probes = X[:n, 3] == 1
     assert probes.sum() == 2 and sorted(Y[:n][probes].tolist()) == [0.0, 1.0]
     assert np.all(X[:n][~probes, 2] == 1)                # every training trial has the US
-    assert cond.is_delta_rule(cond.rescorla_wagner(0.3)) and not cond.is_delta_rule(cond.facilitation())
+    assert cond.is_reference_rule(cond.rescorla_wagner(0.3)) and not cond.is_reference_rule(cond.facilitation())

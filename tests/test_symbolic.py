@@ -8,7 +8,8 @@ from hypothesis import given, settings, strategies as st
 
 import naive
 from conftest import random_taskset
-from evo_l2l.learners.symbolic import program_curves
+from conftest import known_form, pset_of
+from evo_l2l.learners import LEARNERS, program_curves
 from evo_l2l.rules import symbolic as sym
 from evo_l2l.tasks import make_boolean_environment
 
@@ -22,7 +23,7 @@ def random_trees(seed, n, pset, max_depth=5):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_interpreter_matches_gp_compile_on_random_trees(seed):
-    pset = sym.make_pset("single_layer", ALL_UNARY)
+    pset = pset_of("single_layer", ALL_UNARY)
     trees = random_trees(seed, 12, pset)
     trees.append(sym.parse_tree("pdiv(a, sub(t, t))", pset))      # protected division by 0
     tasks = random_taskset(np.random.default_rng(seed))
@@ -40,7 +41,7 @@ def test_interpreter_matches_gp_compile_on_random_trees(seed):
 ])
 def test_register_code_edge_cases_match_gp_compile(text):
     """Leaves are operands, constants fold, a constant may come first: same numbers."""
-    pset = sym.make_pset("single_layer", ALL_UNARY)
+    pset = pset_of("single_layer", ALL_UNARY)
     tree = sym.parse_tree(text, pset)
     tasks = random_taskset(np.random.default_rng(len(text)))
     got = program_curves(sym.compile_programs([tree], pset), tasks, 3, 3.0)
@@ -49,7 +50,7 @@ def test_register_code_edge_cases_match_gp_compile(text):
 
 
 def test_python_function_equals_gp_compile():
-    pset = sym.make_pset("single_layer", ALL_UNARY)
+    pset = pset_of("single_layer", ALL_UNARY)
     rng = np.random.default_rng(0)
     for tree in random_trees(5, 30, pset):
         f, g = sym.python_function(tree, pset), gp.compile(tree, pset)
@@ -60,14 +61,14 @@ def test_python_function_equals_gp_compile():
 
 def test_parsing_does_not_touch_random():
     state = random.getstate()
-    sym.parse_tree("mul(a, add(0.5, sub(t, -1.25)))", sym.make_pset())
+    sym.parse_tree("mul(a, add(0.5, sub(t, -1.25)))", pset_of())
     assert random.getstate() == state
 
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 10_000))
 def test_tree_text_round_trip_same_program_and_fitness(seed):
-    pset = sym.make_pset("single_layer", ("neg", "square"))
+    pset = pset_of("single_layer", ("neg", "square"))
     (tree,) = random_trees(seed, 1, pset, 4)
     text = sym.tree_text(tree)
     again = sym.parse_tree(text, pset)
@@ -85,32 +86,32 @@ def test_tree_text_round_trip_same_program_and_fitness(seed):
 ])
 def test_parser_refuses_anything_outside_the_whitelist(text):
     with pytest.raises(ValueError):
-        sym.parse_tree(text, sym.make_pset())
+        sym.parse_tree(text, pset_of())
 
 
 def test_formula_applies_protected_division_by_a_zero_constant():
-    pset = sym.make_pset()
+    pset = pset_of()
     f = lambda text: sym.formula(sym.parse_tree(text, pset), pset)
     assert f("mul(a, pdiv(t, sub(o, o)))") == "dw = a"       # pdiv(t, 0) is 1, not zoo
     assert f("add(a, pdiv(t, 0.0))") == "dw = a + 1"
     assert f("pdiv(a, two)") == "dw = a/2"
-    pset_exp = sym.make_pset("single_layer", ("pexp",))
+    pset_exp = pset_of("single_layer", ("pexp",))
     capped = sym.parse_tree("pdiv(a, sub(pexp(60.0), pexp(70.0)))", pset_exp)
     assert sym.formula(capped, pset_exp) == "dw = 1"        # both capped at exp(50): 0 divisor
 
 
 def test_formula_of_a_constant_exp_tower_returns_quickly():
     """sympy's own relational check on exp(exp(exp(exp(exp(1))))) does not finish."""
-    pset = sym.make_pset("two_layer", ("pexp",))
+    pset = pset_of("two_layer", ("pexp",))
     tree = sym.parse_tree("pdiv(a, pexp(pexp(pexp(pexp(pexp(one))))))", pset)
     assert sym.formula(tree, pset) == "dw = a*exp(-50)"       # the kernel's cap, twice
 
 
 def test_formula_and_delta_detection():
-    pset = sym.make_pset()
+    pset = pset_of()
     delta = sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset)
     assert sym.formula(delta, pset) == "dw = 2*a*(t - o)"
-    form = lambda text: sym.known_form(sym.parse_tree(text, pset), pset, "single_layer")
+    form = lambda text: known_form(sym.parse_tree(text, pset), pset, "single_layer")
     assert form("mul(two, sub(mul(a, t), mul(o, a)))") == ("delta", 2.0)
     assert form("mul(a, sub(o, t))") is None            # anti-delta
     assert form("mul(a, o)") is None
@@ -120,7 +121,7 @@ def test_formula_and_delta_detection():
 
 
 def test_fused_leaf_ops_keep_the_arithmetic():
-    pset = sym.make_pset()
+    pset = pset_of()
     ops, args, depth = sym.compile_tree(sym.parse_tree("mul(a, sub(t, o))", pset), pset)
     assert ops == [sym.OP_VAR, sym.OP_VAR, sym.OP_SUBV, sym.OP_MUL] and depth == 2
 
@@ -145,7 +146,7 @@ def test_tree_size_stays_bounded(tmp_path):
     from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import PRESETS
     config = PRESETS["chalmers1990-gp"].default_config(population=30, n_generations=40,
-                                                      gp_max_size=20, gp_max_height=6)
+                                                      max_size=20, max_height=6)
     start_run(config, str(tmp_path / "gp.h5"))
     sizes = open_run(str(tmp_path / "gp.h5")).generations["population_size"]
     assert sizes.max() <= 20
@@ -154,9 +155,9 @@ def test_tree_size_stays_bounded(tmp_path):
 @pytest.mark.parametrize("learner, seed", [("student", 0), ("student", 1), ("reward", 0), ("reward", 1)])
 def test_other_learners_match_reference(learner, seed):
     from evo_l2l.tasks import make_student_teacher_tasks
-    pset = sym.make_pset(learner, ("neg", "square"))
+    pset = pset_of(learner, ("neg", "square"))
     trees = random_trees(seed, 8, pset, 4)
-    trees.append(sym.parse_tree(sym.KNOWN_RULES_BY_LEARNER[learner]["delta"](0.5), pset))
+    trees.append(sym.parse_tree(LEARNERS.get(learner).known_trees["delta"](0.5), pset))
     rng = np.random.default_rng(seed)
     if learner == "student":
         tasks = make_student_teacher_tasks(rng, shapes=((3, 6, 3), (2, 4, 5)), n_heldout=0)
@@ -173,7 +174,7 @@ def test_other_learners_match_reference(learner, seed):
 @pytest.mark.parametrize("seed", range(2))
 def test_two_layer_learner_matches_reference(seed):
     from evo_l2l.tasks import make_boolean_function_tasks
-    pset = sym.make_pset("two_layer", ALL_UNARY)
+    pset = pset_of("two_layer", ALL_UNARY)
     trees = random_trees(seed, 8, pset, 4) + [sym.parse_tree("mul(2.0, mul(a, m))", pset)]
     rng = np.random.default_rng(seed)
     tasks = make_boolean_function_tasks(rng, n_heldout=3, n_hidden=2 + seed).select(np.arange(0, 16, 3))
@@ -191,7 +192,7 @@ def test_two_layer_learner_matches_reference(seed):
 @pytest.mark.parametrize("seed", range(2))
 def test_conditioning_learner_matches_reference(seed):
     from evo_l2l.tasks import make_conditioning_tasks
-    pset = sym.make_pset("conditioning", ALL_UNARY)
+    pset = pset_of("conditioning", ALL_UNARY)
     trees = random_trees(seed, 8, pset, 4) + [sym.parse_tree("mul(2.0, mul(a, sub(f, o)))", pset)]
     tasks = make_conditioning_tasks(np.random.default_rng(seed), shapes=((2, 0, 0),), n_heldout=2)
     got = program_curves(sym.compile_programs(trees, pset), tasks, 3, 8.0, learner="conditioning",
@@ -209,7 +210,8 @@ def test_symbolic_known_rules_score_as_the_parametric_ones():
     for preset, learner in (("bengio1991-boolean", "two_layer"),
                             ("bengio1991-conditioning", "conditioning")):
         base = get_preset(preset).default_config()
-        gp_config = dataclasses.replace(base, optimizer="gp", learner=learner).validate()
+        gp_config = base.with_overrides({"optimizer": "gp", "rule": "symbolic"})
+        assert gp_config.learner.name == learner
         par, sy = make_problem(base, build_tasks(base)), make_problem(gp_config, build_tasks(gp_config))
         names = [n for n in sy.known_rule_names() if n != "none"]
         a = par.fitness_of([par.known_rule(n, 2.0) for n in names], "train")
@@ -219,36 +221,36 @@ def test_symbolic_known_rules_score_as_the_parametric_ones():
 
 def test_almost_everywhere_forms():
     """pdiv(u_target - u, pdiv(c, psp)) is the delta rule except at psp = 0, where pdiv gives 1."""
-    pset = sym.make_pset("student")
+    pset = pset_of("student")
     tree = sym.parse_tree("pdiv(sub(u_target, u), pdiv(0.5, psp))", pset)
-    assert sym.known_form(tree, pset, "student") is None
-    name, c = sym.known_form(tree, pset, "student", exact=False)
+    assert known_form(tree, pset, "student") is None
+    name, c = known_form(tree, pset, "student", exact=False)
     assert name == "delta" and c == pytest.approx(2.0)
     exact = sym.parse_tree("mul(two, mul(psp, sub(u_target, u)))", pset)
-    assert sym.known_form(exact, pset, "student", exact=False) == sym.known_form(exact, pset, "student")
+    assert known_form(exact, pset, "student", exact=False) == known_form(exact, pset, "student")
 
 
 def test_known_forms_per_learner():
-    p = sym.make_pset("reward")
-    assert sym.known_form(sym.parse_tree("mul(sub(R, one), mul(two, E))", p), p, "reward") == ("(R - 1)*E", 2.0)
-    assert sym.known_form(sym.parse_tree("mul(E, R)", p), p, "reward")[0] == "R*E"
-    assert sym.known_form(sym.parse_tree("mul(sub(one, R), E)", p), p, "reward") is None
-    q = sym.make_pset("student")
-    assert sym.known_form(sym.parse_tree("mul(psp, sub(u_target, u))", q), q, "student") == ("delta", 1.0)
+    p = pset_of("reward")
+    assert known_form(sym.parse_tree("mul(sub(R, one), mul(two, E))", p), p, "reward") == ("(R - 1)*E", 2.0)
+    assert known_form(sym.parse_tree("mul(E, R)", p), p, "reward")[0] == "R*E"
+    assert known_form(sym.parse_tree("mul(sub(one, R), E)", p), p, "reward") is None
+    q = pset_of("student")
+    assert known_form(sym.parse_tree("mul(psp, sub(u_target, u))", q), q, "student") == ("delta", 1.0)
 
 
 def test_reward_baseline_forms():
-    p = sym.make_pset("reward")
-    form = sym.known_form(sym.parse_tree("mul(E, sub(R, 0.63))", p), p, "reward")
+    p = pset_of("reward")
+    form = known_form(sym.parse_tree("mul(E, sub(R, 0.63))", p), p, "reward")
     assert form[0] == "(R - 0.63)*E" and form[1] == 1.0
-    assert sym.known_form(sym.parse_tree("mul(E, sub(R, pdiv(R, R)))", p), p, "reward")[0] == "(R - 1)*E"
-    assert sym.known_form(sym.parse_tree("pdiv(mul(E, mul(E, R)), E)", p), p, "reward") is None
-    assert sym.known_form(sym.parse_tree("mul(E, sub(R, two))", p), p, "reward") is None
+    assert known_form(sym.parse_tree("mul(E, sub(R, pdiv(R, R)))", p), p, "reward")[0] == "(R - 1)*E"
+    assert known_form(sym.parse_tree("pdiv(mul(E, mul(E, R)), E)", p), p, "reward") is None
+    assert known_form(sym.parse_tree("mul(E, sub(R, two))", p), p, "reward") is None
 
 
 def test_reward_forms_use_binary_reward():
-    p = sym.make_pset("reward")
+    p = pset_of("reward")
     # E * (R*R - 0.5): with R in {0, 1} this is (R - 0.5) * E
-    assert sym.known_form(sym.parse_tree("mul(E, sub(mul(R, R), half))", p), p, "reward")[0] == "(R - 0.5)*E"
+    assert known_form(sym.parse_tree("mul(E, sub(mul(R, R), half))", p), p, "reward")[0] == "(R - 0.5)*E"
     # E**3 terms are not of the form
-    assert sym.known_form(sym.parse_tree("mul(E, mul(E, sub(R, half)))", p), p, "reward") is None
+    assert known_form(sym.parse_tree("mul(E, mul(E, sub(R, half)))", p), p, "reward") is None

@@ -68,12 +68,12 @@ def test_configurable_term_set(tmp_path):
     from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import PRESETS
     preset = PRESETS["bengio1991-boolean"]
-    config = preset.default_config(rule_terms=["a*m", "a*o*m", "1"], population=8, n_generations=4)
+    config = preset.default_config(terms=["a*m", "a*o*m", "1"], population=8, n_generations=4)
     start_run(config, str(tmp_path / "t.h5"))
     run = open_run(str(tmp_path / "t.h5"))
     assert run.generations["population_genome"].shape[2] == 3
     coef = run.generations["population_coef"]
     used = [bengio.TERM_NAMES.index(t) for t in ("a*m", "a*o*m", "1")]
     assert np.all(np.delete(coef, used, axis=2) == 0) and np.any(coef[:, :, used] != 0)
-    with pytest.raises(ConfigError, match="rule_terms"):
-        preset.default_config(rule_terms=["a*z"])
+    with pytest.raises(ConfigError, match="terms"):
+        preset.default_config(terms=["a*z"])

@@ -47,8 +47,8 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
         return f"#{k} (generation {gen})", rule
     if name in known:
         if name == problem.reference_rule and not arg:
-            from .rules import best_delta_rule
-            rate = best_delta_rule(problem)["rate"]
+            from .rules import best_reference_rule
+            rate = best_reference_rule(problem)["rate"]
             return f"{name} rule (rate {rate:g})", problem.known_rule(name, rate)
         if arg:
             if name == "none":
@@ -75,8 +75,10 @@ def tasks_from_spec(run, which: str, n_tasks: int | None = None, seed: int = 0) 
     if which in ("train", "heldout", "all"):
         tasks = run.tasks.select(which)
     elif which == "fresh":
-        config = dataclasses.replace(run.config, task_seed=seed, n_heldout=0)
-        tasks = build_tasks(config)
+        # The run's task settings with another seed and nothing held out (no validation:
+        # n_heldout = 0 is fine here, all tasks are fresh).
+        settings = dataclasses.replace(run.config.tasks.settings, seed=seed, n_heldout=0)
+        tasks = build_tasks(run.config, settings)
         order = np.random.default_rng(seed).permutation(len(tasks))
         tasks = tasks.select(order)
     else:

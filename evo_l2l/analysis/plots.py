@@ -47,7 +47,7 @@ def coefficient_axes(ax, run) -> None:
     if "population_size" in run.generations:
         return size_axes(ax, run)
     problem = problem_for(run)
-    fam = problem.family
+    fam = problem.fam
     eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
     x = run.generations["generation"]
     final = np.abs(eff[-1])

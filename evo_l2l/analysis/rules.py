@@ -4,21 +4,6 @@ from __future__ import annotations
 import numpy as np
 
 
-
-def known_rule_distance(family, coef: np.ndarray) -> dict[str, float]:
-    """Cosine distance (0 = same rule up to a positive rate) to each known rule."""
-    e = family.effective(coef)
-    out = {}
-    for name, make in family.KNOWN_RULES.items():
-        k = family.effective(make())
-        ne, nk = np.linalg.norm(e), np.linalg.norm(k)
-        if ne == 0 or nk == 0:
-            out[name] = 0.0 if ne == nk else 1.0
-        else:
-            out[name] = float(1.0 - np.dot(e, k) / (ne * nk))
-    return out
-
-
 def describe_rule(problem, rule, **extra) -> dict:
     """One rule as a JSON-ready dict: formula, fitness on train and held-out tasks, details.
 
@@ -29,34 +14,31 @@ def describe_rule(problem, rule, **extra) -> dict:
     fit = problem.fitness_of([rule], "train")[0]
     held = problem.fitness_of([rule], "heldout")[0]
     d = dict(extra)
-    d.update({"formula": problem.formula(rule), "is_delta_rule": problem.is_delta_rule(rule),
+    d.update({"formula": problem.formula(rule),
+              "is_reference_rule": problem.is_reference_rule(rule),
               "fitness": float(fit), "heldout_fitness": float(held)})
     d.update(problem.rule_details(rule))
     return d
 
 
-FORM_NAMES = {"delta": "the delta rule", "oja": "Oja's rule",
-              "rescorla_wagner": "the Rescorla-Wagner rule"}
-
-
-def form_tag(details: dict) -> str:
+def form_tag(problem, details: dict) -> str:
     """'  [the delta rule]'-style tag of a describe_rule dict: the known form the rule
     equals, else the one it equals except where a protected division divides by 0."""
     form = details.get("known_form")
     if form:
-        return f"  [{FORM_NAMES.get(form, form)}]"
+        return f"  [{problem.known_label(form)}]"
     ae = details.get("known_form_ae")
     if ae:
-        return f"  [{FORM_NAMES.get(ae, ae)}, except where a protected division divides by 0]"
+        return f"  [{problem.known_label(ae)}, except where a protected division divides by 0]"
     return ""
 
 
 DELTA_RATES = 2.0 ** np.arange(-8, 9)
 
 
-def best_delta_rule(problem) -> dict:
-    """The reference rule (delta; Oja for Volterra rules) at the power-of-two rate in
-    2^-8..2^8 that does best on the training tasks."""
+def best_reference_rule(problem) -> dict:
+    """The problem's reference rule (delta, Oja, Rescorla-Wagner...) at the power-of-two rate
+    in 2^-8..2^8 that does best on the training tasks."""
     rules = [problem.known_rule(problem.reference_rule, r) for r in DELTA_RATES]
     fit = problem.fitness_of(rules, "train")
     best = int(np.argmax(fit))

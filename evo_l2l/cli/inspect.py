@@ -29,15 +29,16 @@ def best(archive, top, generation, as_json):
     run = open_run(archive)
     if run.n_generations_done < 1:
         raise ArchiveError(f"{archive}: holds no complete generation yet")
+    problem = _problem(run)
     try:
-        rules = top_rules(run, _problem(run), top, generation)
+        rules = top_rules(run, problem, top, generation)
     except ValueError as exc:
         raise ArchiveError(f"{archive}: {exc}") from None
     if as_json:
         click.echo(json.dumps(rules if top > 1 else rules[0], indent=2))
         return
     for r in rules:
-        click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(r)}")
+        click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(problem, r)}")
         dist = r.get("distance_to_known_rules", {})
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "
                    + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from ..config import ConfigError
+from ..errors import ConfigError
 from . import main
 
 
@@ -15,8 +15,8 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict:
     out = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
-        if not sep or not key:
-            raise ConfigError(f"--set expects FIELD=VALUE, got {pair!r}")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects SECTION.KEY=VALUE (or KEY=VALUE), got {pair!r}")
         try:
             out[key.strip()] = json.loads(text)
         except ValueError:
@@ -45,32 +45,25 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def reference_name(problem) -> str:
-    """The known rule shown beside evolved ones."""
-    if getattr(problem, "learner", "") == "reward":
-        return "(R - 1)*E rule"
-    return {"oja": "Oja's rule", "rescorla_wagner": "Rescorla-Wagner rule"}.get(
-        problem.reference_rule, "delta rule")
-
-
 def _print_summary(result, as_json: bool) -> None:
-    from ..analysis.rules import best_delta_rule, describe_rule, form_tag
+    from ..analysis.rules import best_reference_rule, describe_rule, form_tag
     problem, last = result.problem, result.last
     best = describe_rule(problem, problem.rule_of_genome(last.hof_genome),
                          generation=last.hof_generation)
-    delta = best_delta_rule(problem)
+    delta = best_reference_rule(problem)
     n_train, n_held = len(problem.splits["train"]), len(problem.splits["heldout"])
     if as_json:
         click.echo(json.dumps({"archive": result.path, "status": result.status,
                                "generations": last.generation + 1,
                                "wall_seconds": result.wall_seconds, "best": best,
-                               "delta_rule": delta}, indent=2))
+                               "reference_rule": {"name": problem.reference_rule, **delta}},
+                              indent=2))
         return
-    tag = form_tag(best)
+    tag = form_tag(problem, best)
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")
     click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
-    label = f"{reference_name(problem)} (rate {delta['rate']:g})"
+    label = f"{problem.known_label(problem.reference_rule)} (rate {delta['rate']:g})"
     click.echo(f"{label:28s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
     click.echo(f"archive: {result.path} ({last.generation + 1} generations, {result.status}, "
                f"{result.wall_seconds:.1f} s)")
@@ -83,9 +76,12 @@ def _print_summary(result, as_json: bool) -> None:
               help="Number of generations (the preset's default otherwise).")
 @click.option("--population", type=click.IntRange(min=2), help="Population size.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
-              help="TOML or JSON file of config fields (see docs/config.md).")
-@click.option("--set", "sets", multiple=True, metavar="FIELD=VALUE",
-              help="Override one config field; repeatable. VALUE is JSON or text.")
+              help="TOML or JSON file with [run], [optimizer], [rule], [learner] and [tasks] "
+                   "sections (see docs/config.md).")
+@click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
+              help="Override one setting, e.g. optimizer.sigma=0.3, or choose a component, e.g. "
+                   "optimizer=cmaes; a bare KEY=VALUE works when one section has KEY. "
+                   "Repeatable; VALUE is JSON or text. `evo-l2l components` lists them all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Archive path (default runs/EXPERIMENT-seedS.h5).")
 @click.option("--force", is_flag=True, help="Overwrite an existing archive.")
@@ -104,14 +100,13 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     for key, value in (("seed", seed), ("n_generations", n_generations),
                        ("population", population), ("flush_interval", flush_interval)):
         if value is not None:
-            overrides[key] = value
-    overrides.pop("preset", None)
+            overrides[f"run.{key}"] = value
     config = preset.default_config(**overrides)
-    path = output or os.path.join("runs", f"{config.preset}-seed{config.seed}.h5")
+    path = output or os.path.join("runs", f"{config.run.preset}-seed{config.run.seed}.h5")
     if output is None:
         os.makedirs("runs", exist_ok=True)
     from ..evolution.run import start_run
-    progress = _Progress(config.n_generations, 0, quiet or as_json)
+    progress = _Progress(config.run.n_generations, 0, quiet or as_json)
     try:
         result = start_run(config, path, force=force, hooks=[progress])
     finally:

@@ -9,4 +9,18 @@ LEARNERS = Registry("learner")
 for _module in (single_layer, student, reward, linear_neuron, two_layer, conditioning):
     LEARNERS.add(_module.LEARNER)
 
-__all__ = ["LEARNERS", "Learner", "LearnerSettings", "fitness_from_curves", "learning_curves"]
+
+
+def program_curves(programs, tasks, n_epochs: int = 10, clip: float = 20.0, views=None,
+                   learner: str = "single_layer", eta: float = 1.0, noise_seed: int = 0):
+    """Learning curves (R, T, n_epochs + 1) of compiled programs (ops, args, lengths, depth)
+    on a registered learner's nets: w += eta * rule, clipped to [-clip, clip]."""
+    if n_epochs < 0 or not clip > 0:
+        raise ValueError("n_epochs must be >= 0 and clip > 0")
+    lr = LEARNERS.get(learner)
+    return lr.program_curves(programs, tasks, LearnerSettings(n_epochs=n_epochs, clip=clip), eta,
+                             views, noise_seed)
+
+
+__all__ = ["LEARNERS", "Learner", "LearnerSettings", "fitness_from_curves", "learning_curves",
+           "program_curves"]

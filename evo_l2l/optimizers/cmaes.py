@@ -54,6 +54,7 @@ class _Strategy(cma.Strategy):
         self.diagD = np.ones(n)
         self.pc, self.ps = np.zeros(n), np.zeros(n)
         self.sigma, self.cond = self.initial_sigma, 1.0
+        self.restarts = getattr(self, "restarts", 0) + 1     # diagnostics only, not archived
 
     def generate(self, ind_init):
         z = np.array([[random.gauss(0.0, 1.0) for _ in range(self.dim)]

@@ -2,6 +2,10 @@
 from ..components import Registry
 from . import boolean, boolean_functions, conditioning, gaussian, student
 from .boolean import CHALMERS_SHAPES, linearly_separable_mapping, make_boolean_environment
+from .boolean_functions import make_boolean_function_tasks
+from .conditioning import make_conditioning_tasks
+from .gaussian import make_gaussian_pca_tasks
+from .student import make_student_teacher_tasks
 from .family import TaskFamily, TaskSettings
 from .taskset import HELDOUT, SPLIT_NAMES, TRAIN, TaskSet
 
@@ -11,4 +15,5 @@ for _module in (boolean, student, gaussian, boolean_functions, conditioning):
 
 __all__ = ["TaskSet", "TRAIN", "HELDOUT", "SPLIT_NAMES", "CHALMERS_SHAPES", "TaskFamily",
            "TaskSettings", "linearly_separable_mapping", "make_boolean_environment",
-           "TASK_FAMILIES"]
+           "make_boolean_function_tasks", "make_conditioning_tasks", "make_gaussian_pca_tasks",
+           "make_student_teacher_tasks", "TASK_FAMILIES"]
