@@ -440,7 +440,12 @@ def open_run(path: str, populations: bool = True) -> Run:
             try:
                 data = json.loads(attrs["config"])
                 config = RunConfig.from_dict(sections_from_1_0(data) if major < 2 else data)
-            except (KeyError, ValueError, TypeError, ConfigError) as exc:
+            except ConfigError as exc:
+                if str(exc).startswith("unknown "):     # e.g. a learner a plug-in registered
+                    raise ArchiveError(f"{path}: made with a component this evo_l2l does not "
+                                       f"have ({_first_line(exc)})") from None
+                raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
+            except (KeyError, ValueError, TypeError) as exc:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             st = f["state"]
             state = {k: _read(ds) for k, ds in st.items() if k != "optimizer"}
