@@ -113,3 +113,51 @@ def test_light_commands_do_not_import_numba(args):
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_components_lists_sections_and_settings(runner):
+    res = runner.invoke(main, ["components"])
+    assert res.exit_code == 0, res.output
+    for text in ("[optimizer]", "cmaes", "optimizer.sigma = 0.5", "[learner]", "linear_neuron",
+                 "learner.eta", "[tasks]", "provides:", "[rule]", "rule.genome"):
+        assert text in res.output
+    res = runner.invoke(main, ["components", "learner", "nope"])
+    assert res.exit_code == 2 and "unknown learner 'nope'" in res.output
+
+
+def test_preset_config_round_trips_through_a_file(runner):
+    res = runner.invoke(main, ["experiments", "confavreux2020-oja"])
+    assert res.exit_code == 0 and "[optimizer]" in res.output and 'name = "cmaes"' in res.output
+    open("oja.toml", "w").write(res.output.replace("sigma = 0.5", "sigma = 0.25"))
+    res = runner.invoke(main, ["run", "confavreux2020-oja", "--config", "oja.toml", *TINY, "-o", "o.h5"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(runner.invoke(main, ["info", "o.h5", "--json"]).output)
+    assert info["config"]["optimizer"] == {"name": "cmaes", "sigma": 0.25}
+    assert info["config"]["learner"]["name"] == "linear_neuron"
+
+
+@pytest.mark.parametrize("sets, message", [
+    (["optimizer.sigma=0.3"], "optimizer 'ga' has no setting 'sigma'; its settings: selection"),
+    (["optimizer=cmaes"], "optimizer 'cmaes' does not search bits genomes"),
+    (["colour.x=1"], "unknown config section 'colour'"),
+    (["learner.eta=0.1"], "learner 'single_layer' has no setting 'eta'"),
+    (["learner=linear_neuron"], "learner 'linear_neuron' does not run rule family 'chalmers'"),
+    (["tasks=gaussian_pca"], "learner 'single_layer' needs tasks with binary_targets"),
+    (["optimizer.elitism=40"], "optimizer.elitism must be in 0..population-1"),
+    (["tasks.n_heldout=30"], "n_heldout must be in 1..29"),
+])
+def test_set_errors_name_the_field(runner, sets, message):
+    args = ["run", "chalmers1990", "-q"]
+    for s in sets:
+        args += ["--set", s]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "Traceback" not in res.output
+
+
+def test_set_switches_components(runner):
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "s.h5", "--set", "optimizer=cmaes",
+                               "--set", "rule.genome=real", "--set", "optimizer.sigma=0.2"])
+    assert res.exit_code == 0, res.output
+    info = json.loads(runner.invoke(main, ["info", "s.h5", "--json"]).output)
+    assert info["config"]["optimizer"] == {"name": "cmaes", "sigma": 0.2}

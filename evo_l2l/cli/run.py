@@ -150,17 +150,40 @@ def resume(archive, n_generations, force, quiet, as_json):
 
 
 @main.command()
+@click.argument("name", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def experiments(as_json):
-    """List the preset experiments with their papers."""
-    from ..experiments import PRESETS
+def experiments(name, as_json):
+    """List the preset experiments with their papers, or print one preset's whole config.
+
+    `evo-l2l experiments NAME > my.toml` writes a config file that `run NAME --config my.toml`
+    reads back; edit it to change any setting.
+    """
+    from ..experiments import PRESETS, get_preset
+    if name:
+        config = get_preset(name).default_config().to_dict()
+        click.echo(json.dumps(config, indent=2) if as_json else to_toml(config))
+        return
     if as_json:
         click.echo(json.dumps({n: {"paper": m.PAPER, "summary": m.SUMMARY}
                                for n, m in PRESETS.items()}, indent=2))
         return
-    for name, mod in PRESETS.items():
-        click.echo(f"{name:20s} {mod.PAPER}")
+    for pname, mod in PRESETS.items():
+        click.echo(f"{pname:20s} {mod.PAPER}")
         click.echo(f"{'':20s} {mod.SUMMARY}")
+
+
+def to_toml(sections: dict) -> str:
+    """A sectioned config as TOML (JSON values are valid TOML values, except null)."""
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            if value is None:
+                lines.append(f"# {key}: unset (null)")
+            else:
+                lines.append(f"{key} = {json.dumps(value)}")
+        lines.append("")
+    return "\n".join(lines)
 
 
 @main.command()
