@@ -122,3 +122,24 @@ def test_evaluate_tree_texts_on_a_gp_archive(tmp_path, archive):
         assert res.exit_code == 2 and "unknown rule" in res.output and "Traceback" not in res.output
     parametric = invoke("evaluate", archive, "--rule", "mul(a, sub(t, o))")   # coefficient run
     assert parametric.exit_code == 2 and "unknown rule" in parametric.output
+
+
+@pytest.mark.parametrize("preset, learner, reference, performance", [
+    ("confavreux2020-oja", "linear_neuron", "Oja's rule", "|cos(w, PC1)|"),
+    ("bengio1991-conditioning", "conditioning", "the Rescorla-Wagner rule", "probe trials"),
+    ("bengio1991-boolean", "two_layer", "the delta rule", "1 - mean|t - o|"),
+])
+def test_reports_name_each_familys_own_reference_rule(tmp_path, preset, learner, reference,
+                                                      performance):
+    """Regression: presets recorded learner 'single_layer' for every parametric run, and
+    reports called every reference rule the delta rule."""
+    path = str(tmp_path / "r.h5")
+    start_run(PRESETS[preset].default_config(n_generations=2, population=6), path)
+    run = open_run(path)
+    assert run.config.learner.name == learner and run.attrs["learner"] == learner
+    res = invoke("report", path, "-o", tmp_path / "rep")
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert f"| {reference}, rate" in md and performance in md
+    if reference != "the delta rule":
+        assert "delta" not in md
