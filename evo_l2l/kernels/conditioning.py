@@ -16,6 +16,7 @@ the probes of measurement 0 answered by the initial weights.
 import numpy as np
 from numba import njit, prange
 
+from ._jobs import weights_2d
 from .fastexp import fast_exp
 
 _FASTMATH = {"contract"}
@@ -30,7 +31,6 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         n_p = n_patterns[task]
         w_us = W0[task, 0, 2]
         bias = W0[task, 0, 3]
-        w = np.empty((2, R))
         o = np.empty(R)
         err = np.empty(R)
         p0 = np.empty(R); p1 = np.empty(R); q0 = np.empty(R); q1 = np.empty(R)
@@ -52,9 +52,7 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         for r in range(R):
             v = 1.0 - err[r] * scale
             perf[task, 0, r] = v if v == v else 0.0
-        for i in range(2):
-            for r in range(R):
-                w[i, r] = W0[task, 0, i]
+        w = weights_2d(W0[task, 0], 2, 2, R)     # w1, w2 on every rule lane
         for epoch in range(n_epochs):
             for r in range(R):
                 err[r] = 0.0

@@ -14,6 +14,8 @@ Performance: |cos(w, direction)| * exp(-(|w| - 1)^2), in [0, 1]; 0 for NaN.
 import numpy as np
 from numba import njit, prange
 
+from ._jobs import coef_block, job_rules, n_rule_blocks, weights_2d
+
 _FASTMATH = {"contract"}
 
 
@@ -37,21 +39,13 @@ def train_volterra_population(coef, X, W0, n_patterns, n_inputs, direction, n_ep
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
     max_i = X.shape[2]
-    n_blocks = (n_rules + block - 1) // block
+    n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
-        task = job // n_blocks
-        r0 = (job % n_blocks) * block
-        nr = min(r0 + block, n_rules) - r0
+        task, r0, nr = job_rules(job, n_blocks, block, n_rules)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
-        A = np.empty((27, nr))
-        for k in range(27):
-            for r in range(nr):
-                A[k, r] = coef[k, r0 + r]
-        W = np.empty((max_i, nr))
-        for i in range(n_i):
-            for r in range(nr):
-                W[i, r] = W0[task, 0, i]
+        A = coef_block(coef, r0, nr)
+        W = weights_2d(W0[task, 0], n_i, max_i, nr)
         y = np.empty(nr)
         B = np.empty((9, nr))
         m = np.empty(nr)

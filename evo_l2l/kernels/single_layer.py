@@ -27,6 +27,7 @@ including the bias column, O outputs, R rules, E epochs):
 import numpy as np
 from numba import njit, prange
 
+from ._jobs import coef_block, job_rules, n_rule_blocks, weights_3d
 from .fastexp import fast_exp
 
 # Contraction (FMA) only: full fastmath reorders sums and drops the NaN
@@ -67,27 +68,16 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
     n_rules = coef.shape[1]
     max_i = X.shape[2]
     max_o = Y.shape[2]
-    n_blocks = (n_rules + block - 1) // block
+    n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
-        task = job // n_blocks
-        r0 = (job % n_blocks) * block
-        r1 = min(r0 + block, n_rules)
-        nr = r1 - r0
+        task, r0, nr = job_rules(job, n_blocks, block, n_rules)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
         n_o = n_outputs[task]
         x_t = X[task]
         y_t = Y[task]
-        k = np.empty((11, nr))
-        for c in range(11):
-            for r in range(nr):
-                k[c, r] = coef[c, r0 + r]
-        W = np.empty((max_o, max_i, nr))
-        for j in range(n_o):
-            for i in range(n_i):
-                w0 = W0[task, j, i]
-                for r in range(nr):
-                    W[j, i, r] = w0
+        k = coef_block(coef, r0, nr)
+        W = weights_3d(W0[task], n_o, n_i, max_o, max_i, nr)
         o = np.empty((max_o, nr))
         s = np.empty(nr)
         m = np.empty(nr)

@@ -17,6 +17,7 @@ perf (T, E+1, R): 1 - mean|t - o|, 0 for NaN.
 import numpy as np
 from numba import njit, prange
 
+from ._jobs import coef_block, job_rules, n_rule_blocks, weights_2d, weights_3d
 from .fastexp import fast_exp
 
 _FASTMATH = {"contract"}
@@ -91,26 +92,14 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
     n_rules = coef.shape[1]
     H = Wh0.shape[1]
     max_i = X.shape[2]
-    n_blocks = (n_rules + block - 1) // block
+    n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
-        task = job // n_blocks
-        r0 = (job % n_blocks) * block
-        nr = min(r0 + block, n_rules) - r0
+        task, r0, nr = job_rules(job, n_blocks, block, n_rules)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
-        k = np.empty((16, nr))
-        for c in range(16):
-            for r in range(nr):
-                k[c, r] = coef[c, r0 + r]
-        Wh = np.empty((H, max_i, nr))
-        Wo = np.empty((H + 1, nr))
-        for j in range(H):
-            for i in range(n_i):
-                for r in range(nr):
-                    Wh[j, i, r] = Wh0[task, j, i]
-        for j in range(H + 1):
-            for r in range(nr):
-                Wo[j, r] = Wo0[task, 0, j]
+        k = coef_block(coef, r0, nr)
+        Wh = weights_3d(Wh0[task], H, n_i, H, max_i, nr)
+        Wo = weights_2d(Wo0[task, 0], H + 1, H + 1, nr)
         h = np.empty((H, nr))
         o = np.empty(nr)
         m = np.empty(nr)
