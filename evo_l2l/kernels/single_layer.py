@@ -28,6 +28,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._jobs import coef_block, job_rules, n_rule_blocks, weights_3d
+from ._multilinear import clipped_update
 from .fastexp import fast_exp
 
 # Contraction (FMA) only: full fastmath reorders sums and drops the NaN
@@ -115,15 +116,9 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                     for i in range(n_i):
                         a = x_t[p, i]
                         for r in range(nr):
-                            w = W[j, i, r]
-                            w = w + ((c0[r] + c1[r] * a) + (c2[r] + c3[r] * a) * w)
-                            # Comparisons are false for NaN, so NaN survives
-                            # the clip and is scored by _measure.
-                            if w > clip:
-                                w = clip
-                            elif w < -clip:
-                                w = -clip
-                            W[j, i, r] = w
+                            # NaN survives the clip and is scored by _measure.
+                            W[j, i, r] = clipped_update(W[j, i, r], a, c0[r], c1[r], c2[r], c3[r],
+                                                        clip)
             _measure(W, x_t, y_t, n_p, n_i, n_o, m, s, nr)
             for r in range(nr):
                 perf[task, epoch + 1, r0 + r] = m[r]

@@ -18,6 +18,7 @@ import numpy as np
 from numba import njit, prange
 
 from ._jobs import coef_block, job_rules, n_rule_blocks, weights_2d, weights_3d
+from ._multilinear import clipped_update, factors16
 from .fastexp import fast_exp
 
 _FASTMATH = {"contract"}
@@ -46,29 +47,13 @@ def _forward(Wh, Wo, x, n_i, H, nr, h, o):
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
 def _factors(k, o, m, nr, p0, p1, q0, q1):
-    """p0 + p1 a + (q0 + q1 a) w for postsynaptic activity o and modulator m.
-
-    Terms (rules/bengio.py): 0 1, 1 a, 2 o, 3 w, 4 m, 5 a o, 6 a w, 7 a m, 8 o w,
-    9 o m, 10 w m, 11 a o w, 12 a o m, 13 a w m, 14 o w m, 15 a o w m.
-    """
+    """p0 + p1 a + (q0 + q1 a) w for postsynaptic activity o and modulator m (per rule lane)."""
     for r in range(nr):
-        oo = o[r]
-        mm = m[r]
-        om = oo * mm
-        p0[r] = k[0, r] + k[2, r] * oo + k[4, r] * mm + k[9, r] * om
-        p1[r] = k[1, r] + k[5, r] * oo + k[7, r] * mm + k[12, r] * om
-        q0[r] = k[3, r] + k[8, r] * oo + k[10, r] * mm + k[14, r] * om
-        q1[r] = k[6, r] + k[11, r] * oo + k[13, r] * mm + k[15, r] * om
-
-
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _update(w, a, p0, p1, q0, q1, r, clip):
-    w = w + ((p0[r] + p1[r] * a) + (q0[r] + q1[r] * a) * w)
-    if w > clip:
-        w = clip
-    elif w < -clip:
-        w = -clip
-    return w
+        f0, f1, f2, f3 = factors16(k, r, o[r], m[r])
+        p0[r] = f0
+        p1[r] = f1
+        q0[r] = f2
+        q1[r] = f3
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
@@ -119,16 +104,19 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
                 _factors(k, o, m, nr, p0, p1, q0, q1)
                 for j in range(H):
                     for r in range(nr):
-                        Wo[j, r] = _update(Wo[j, r], h[j, r], p0, p1, q0, q1, r, clip)
+                        Wo[j, r] = clipped_update(Wo[j, r], h[j, r], p0[r], p1[r], q0[r], q1[r],
+                                                  clip)
                 for r in range(nr):
-                    Wo[H, r] = _update(Wo[H, r], HIDDEN_BIAS, p0, p1, q0, q1, r, clip)
+                    Wo[H, r] = clipped_update(Wo[H, r], HIDDEN_BIAS, p0[r], p1[r], q0[r], q1[r],
+                                              clip)
                 # Hidden synapses: pre = input, post = that hidden unit, same m.
                 for j in range(H):
                     _factors(k, h[j], m, nr, p0, p1, q0, q1)
                     for i in range(n_i):
                         a = x[i]
                         for r in range(nr):
-                            Wh[j, i, r] = _update(Wh[j, i, r], a, p0, p1, q0, q1, r, clip)
+                            Wh[j, i, r] = clipped_update(Wh[j, i, r], a, p0[r], p1[r], q0[r],
+                                                         q1[r], clip)
             _measure(Wh, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
             for r in range(nr):
                 perf[task, epoch + 1, r0 + r] = meas[r]
