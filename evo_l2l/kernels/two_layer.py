@@ -26,21 +26,31 @@ HIDDEN_BIAS = -1.0
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _forward(Wh, Wo, x, n_i, H, nr, h, o):
+def forward(Wh, hid, stride, Wo, out, x, n_i, H, nr, h, o):
+    """The net's forward pass on rule lanes r < nr: hidden activities into h (H, nr), output into o.
+
+    Weights (row, lane): hidden (j, i) in row hid + j * stride + i of Wh,
+    output j in row out + j of Wo (j = H: the hidden bias's weight).
+    train_two_layer_population passes its (H * I, nr) and (H + 1, nr) weight
+    arrays, kernels/symbolic_nets.py its register row of weights as (S, 1), so
+    both kernels compute the same sums in the same order. (numba caches
+    symbolic_nets by its own file: after editing this, delete kernels/__pycache__.)
+    """
     for j in range(H):
+        row = hid + j * stride
         for r in range(nr):
             h[j, r] = 0.0
         for i in range(n_i):
             xi = x[i]
             for r in range(nr):
-                h[j, r] += Wh[j, i, r] * xi
+                h[j, r] += Wh[row + i, r] * xi
         for r in range(nr):
             h[j, r] = 1.0 / (1.0 + fast_exp(-h[j, r]))
     for r in range(nr):
-        o[r] = Wo[H, r] * HIDDEN_BIAS
+        o[r] = Wo[out + H, r] * HIDDEN_BIAS
     for j in range(H):
         for r in range(nr):
-            o[r] += Wo[j, r] * h[j, r]
+            o[r] += Wo[out + j, r] * h[j, r]
     for r in range(nr):
         o[r] = 1.0 / (1.0 + fast_exp(-o[r]))
 
@@ -57,11 +67,12 @@ def _factors(k, o, m, nr, p0, p1, q0, q1):
 
 
 @njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _measure(Wh, Wo, X, Y, task, n_p, n_i, H, nr, h, o, out):
+def _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, out):
+    max_i = X.shape[2]
     for r in range(nr):
         out[r] = 0.0
     for p in range(n_p):
-        _forward(Wh, Wo, X[task, p], n_i, H, nr, h, o)
+        forward(Wh2, 0, max_i, Wo, 0, X[task, p], n_i, H, nr, h, o)
         t = Y[task, p, 0]
         for r in range(nr):
             out[r] += abs(t - o[r])
@@ -84,19 +95,20 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
         n_i = n_inputs[task]
         k = coef_block(coef, r0, nr)
         Wh = weights_3d(Wh0[task], H, n_i, H, max_i, nr)
+        Wh2 = Wh.reshape((H * max_i, nr))      # the same weights, as forward reads them
         Wo = weights_2d(Wo0[task, 0], H + 1, H + 1, nr)
         h = np.empty((H, nr))
         o = np.empty(nr)
         m = np.empty(nr)
         p0 = np.empty(nr); p1 = np.empty(nr); q0 = np.empty(nr); q1 = np.empty(nr)
         meas = np.empty(nr)
-        _measure(Wh, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
+        _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
         for r in range(nr):
             perf[task, 0, r0 + r] = meas[r]
         for epoch in range(n_epochs):
             for p in range(n_p):
                 x = X[task, p]
-                _forward(Wh, Wo, x, n_i, H, nr, h, o)
+                forward(Wh2, 0, max_i, Wo, 0, x, n_i, H, nr, h, o)
                 t = Y[task, p, 0]
                 for r in range(nr):
                     m[r] = t - o[r]
@@ -117,6 +129,6 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
                         for r in range(nr):
                             Wh[j, i, r] = clipped_update(Wh[j, i, r], a, p0[r], p1[r], q0[r],
                                                          q1[r], clip)
-            _measure(Wh, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
+            _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
             for r in range(nr):
                 perf[task, epoch + 1, r0 + r] = meas[r]
