@@ -4,7 +4,9 @@ The population kernels (single_layer.py, two_layer.py, linear_neuron.py) run
 one prange job per (task, block of rules); a job copies its rules'
 coefficients into a local (K, nr) array and broadcasts the task's initial
 weights over its nr rule lanes, rule index last so the loops over rules are
-contiguous and vectorise. All inline="always": they cost nothing over the
+contiguous and vectorise, and stores its measurements into its own slots of
+perf (R, T, E+1), the layout every learner kernel fills and every wrapper
+returns. All inline="always": they cost nothing over the
 code they replace.
 
 numba's on-disk cache is keyed on each kernel's own source file, so after
@@ -64,3 +66,10 @@ def weights_3d(w0, n_j, n_i, rows, cols, nr):
     for j in range(n_j):
         broadcast_row(w0[j], n_i, nr, W[j])
     return W
+
+
+@njit(cache=True, inline="always")
+def store_perf(perf, task, epoch, r0, nr, m):
+    """perf[r0 + r, task, epoch] = m[r] for r < nr: a job's measurement into perf (R, T, E+1)."""
+    for r in range(nr):
+        perf[r0 + r, task, epoch] = m[r]

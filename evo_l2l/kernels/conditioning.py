@@ -10,7 +10,7 @@ without learning and record o, which is compared with the desired response Y.
 
 Shapes: coef (16, R); X (T, P, 4) = CS1, CS2, US, probe flag; Y (T, P, 1)
 desired responses at probe trials; W0 (T, 1, 4): w1, w2, w_us, bias (only
-w1, w2 plastic); perf (T, E+1, R): 1 - mean over probe trials |Y - o|, with
+w1, w2 plastic); perf (R, T, E+1): 1 - mean over probe trials |Y - o|, with
 the probes of measurement 0 answered by the initial weights.
 """
 import numpy as np
@@ -52,7 +52,7 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
                     err[r] += d
         for r in range(R):
             v = 1.0 - err[r] * scale
-            perf[task, 0, r] = v if v == v else 0.0
+            perf[r, task, 0] = v if v == v else 0.0
         w = weights_2d(W0[task, 0], 2, 2, R)     # w1, w2 on every rule lane
         for epoch in range(n_epochs):
             for r in range(R):
@@ -82,4 +82,4 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
                         w[i, r] = clipped_update(w[i, r], a, p0[r], p1[r], q0[r], q1[r], clip)
             for r in range(R):
                 v = 1.0 - err[r] * scale
-                perf[task, epoch + 1, r] = v if v == v else 0.0
+                perf[r, task, epoch + 1] = v if v == v else 0.0

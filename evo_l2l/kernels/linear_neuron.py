@@ -8,13 +8,13 @@ B_ac = sum_b A_abc y^b per rule (9 FMAs), then per synapse
 C_c = sum_a B_ac x^a and dw = C_0 + C_1 w + C_2 w^2 (about 8 FMAs).
 
 Shapes: coef (27, R) with row a*9 + b*3 + c; X (T, P, I); W0 (T, 1, I);
-direction (T, I) unit vectors; perf (T, E+1, R) out.
+direction (T, I) unit vectors; perf (R, T, E+1) out.
 Performance: |cos(w, direction)| * exp(-(|w| - 1)^2), in [0, 1]; 0 for NaN.
 """
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import coef_block, job_rules, n_rule_blocks, weights_2d
+from ._jobs import coef_block, job_rules, n_rule_blocks, store_perf, weights_2d
 
 _FASTMATH = {"contract"}
 
@@ -51,8 +51,7 @@ def train_volterra_population(coef, X, W0, n_patterns, n_inputs, direction, n_ep
         m = np.empty(nr)
         d = direction[task]
         _measure(W, d, n_i, nr, m)
-        for r in range(nr):
-            perf[task, 0, r0 + r] = m[r]
+        store_perf(perf, task, 0, r0, nr, m)
         for epoch in range(n_epochs):
             for p in range(n_p):
                 for r in range(nr):
@@ -82,5 +81,4 @@ def train_volterra_population(coef, X, W0, n_patterns, n_inputs, direction, n_ep
                             w = -clip
                         W[i, r] = w
             _measure(W, d, n_i, nr, m)
-            for r in range(nr):
-                perf[task, epoch + 1, r0 + r] = m[r]
+            store_perf(perf, task, epoch + 1, r0, nr, m)

@@ -12,12 +12,12 @@ p's and q's depend on o and m only.
 Layout: rules innermost, one parallel job per (task, block of rules).
 Shapes: coef (16, R); X (T, P, I) with the bias as the last used column;
 Y (T, P, 1); Wh0 (T, H, I); Wo0 (T, 1, H + 1) (last: the hidden bias weight);
-perf (T, E+1, R): 1 - mean|t - o|, 0 for NaN.
+perf (R, T, E+1): 1 - mean|t - o|, 0 for NaN.
 """
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import coef_block, job_rules, n_rule_blocks, weights_2d, weights_3d
+from ._jobs import coef_block, job_rules, n_rule_blocks, store_perf, weights_2d, weights_3d
 from ._multilinear import clipped_update, factors16
 from .fastexp import fast_exp
 
@@ -103,8 +103,7 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
         p0 = np.empty(nr); p1 = np.empty(nr); q0 = np.empty(nr); q1 = np.empty(nr)
         meas = np.empty(nr)
         _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
-        for r in range(nr):
-            perf[task, 0, r0 + r] = meas[r]
+        store_perf(perf, task, 0, r0, nr, meas)
         for epoch in range(n_epochs):
             for p in range(n_p):
                 x = X[task, p]
@@ -130,5 +129,4 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
                             Wh[j, i, r] = clipped_update(Wh[j, i, r], a, p0[r], p1[r], q0[r],
                                                          q1[r], clip)
             _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
-            for r in range(nr):
-                perf[task, epoch + 1, r0 + r] = meas[r]
+            store_perf(perf, task, epoch + 1, r0, nr, meas)
