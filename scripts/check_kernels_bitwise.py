@@ -12,10 +12,13 @@ compares the float64 bit patterns, shapes and C-contiguity exactly. The
 tests compare kernels to slow references with tolerances; this catches any
 last-bit change a refactor makes.
 """
+import os
 import random
 import sys
 
 import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _nasty(rng, n, k, scale):
@@ -29,7 +32,7 @@ def _nasty(rng, n, k, scale):
 
 def outputs() -> dict:
     from deap import gp
-    sys.path.insert(0, "tests")
+    sys.path.insert(0, os.path.join(ROOT, "tests"))
     from conftest import random_taskset
     from evo_l2l.learners import learning_curves
     from evo_l2l.learners.conditioning import conditioning_curves
