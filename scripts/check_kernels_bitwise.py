@@ -37,7 +37,12 @@ def outputs() -> dict:
     from evo_l2l.learners import learning_curves
     from evo_l2l.learners.conditioning import conditioning_curves
     from evo_l2l.learners.linear_neuron import volterra_curves
-    from evo_l2l.learners.symbolic import program_curves
+    try:                                   # where program_curves and the psets live moved
+        from evo_l2l.learners import program_curves
+        from conftest import pset_of
+    except ImportError:
+        from evo_l2l.learners.symbolic import program_curves
+        pset_of = None
     from evo_l2l.learners.two_layer import two_layer_curves
     from evo_l2l.rules import bengio, chalmers, conditioning as cond, symbolic as sym, volterra
     from evo_l2l.tasks import (make_boolean_environment, make_boolean_function_tasks,
@@ -71,7 +76,8 @@ def outputs() -> dict:
         out[f"conditioning/{seed}"] = conditioning_curves(_nasty(rng, 40, 16, 0.5), ct, 4, 8.0)
 
         for learner in ("single_layer", "student", "reward", "two_layer", "conditioning"):
-            pset = sym.make_pset(learner, ("neg", "square", "tanh", "pexp"))
+            unary = ("neg", "square", "tanh", "pexp")
+            pset = pset_of(learner, unary) if pset_of else sym.make_pset(learner, unary)
             random.seed(seed)
             trees = [gp.PrimitiveTree(gp.genHalfAndHalf(pset, 1, 4)) for _ in range(12)]
             progs = sym.compile_programs(trees, pset)
