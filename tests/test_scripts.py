@@ -33,3 +33,10 @@ def test_script_runs(tmp_path, name, args, expect):
         args = [*args, "--out", str(tmp_path / "runs")]
     out = run_script(name, *args, cwd=tmp_path)
     assert expect in out
+
+
+def test_kernel_bitwise_check_saves_and_matches_itself(tmp_path):
+    """scripts/check_kernels_bitwise.py: the wrappers are deterministic to the bit, and it says so."""
+    ref = str(tmp_path / "ref.npz")
+    assert "saved" in run_script("check_kernels_bitwise.py", "save", ref, cwd=tmp_path)
+    assert "bit-identical" in run_script("check_kernels_bitwise.py", "check", ref, cwd=tmp_path)

@@ -10,12 +10,14 @@ without learning and record o, which is compared with the desired response Y.
 
 Shapes: coef (16, R); X (T, P, 4) = CS1, CS2, US, probe flag; Y (T, P, 1)
 desired responses at probe trials; W0 (T, 1, 4): w1, w2, w_us, bias (only
-w1, w2 plastic); perf (T, E+1, R): 1 - mean over probe trials |Y - o|, with
+w1, w2 plastic); perf (R, T, E+1): 1 - mean over probe trials |Y - o|, with
 the probes of measurement 0 answered by the initial weights.
 """
 import numpy as np
 from numba import njit, prange
 
+from ._jobs import weights_2d
+from ._multilinear import clipped_update, factors16
 from .fastexp import fast_exp
 
 _FASTMATH = {"contract"}
@@ -30,7 +32,6 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         n_p = n_patterns[task]
         w_us = W0[task, 0, 2]
         bias = W0[task, 0, 3]
-        w = np.empty((2, R))
         o = np.empty(R)
         err = np.empty(R)
         p0 = np.empty(R); p1 = np.empty(R); q0 = np.empty(R); q1 = np.empty(R)
@@ -51,10 +52,8 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
                     err[r] += d
         for r in range(R):
             v = 1.0 - err[r] * scale
-            perf[task, 0, r] = v if v == v else 0.0
-        for i in range(2):
-            for r in range(R):
-                w[i, r] = W0[task, 0, i]
+            perf[r, task, 0] = v if v == v else 0.0
+        w = weights_2d(W0[task, 0], 2, 2, R)     # w1, w2 on every rule lane
         for epoch in range(n_epochs):
             for r in range(R):
                 err[r] = 0.0
@@ -69,27 +68,18 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
                     for r in range(R):
                         err[r] += abs(t - o[r])
                     continue
-                # Terms (rules/conditioning.py): 0 1, 1 a, 2 o, 3 w, 4 f, 5 a o, 6 a w,
-                # 7 a f, 8 o w, 9 o f, 10 w f, 11 a o w, 12 a o f, 13 a w f, 14 o w f,
-                # 15 a o w f; regrouped as (p0 + p1 a) + (q0 + q1 a) w.
-                f = us
+                # The 16 terms in the order of rules/conditioning.py (a, o, w, f),
+                # regrouped as (p0 + p1 a) + (q0 + q1 a) w.
                 for r in range(R):
-                    oo = o[r]
-                    of = oo * f
-                    p0[r] = coef[0, r] + coef[2, r] * oo + coef[4, r] * f + coef[9, r] * of
-                    p1[r] = coef[1, r] + coef[5, r] * oo + coef[7, r] * f + coef[12, r] * of
-                    q0[r] = coef[3, r] + coef[8, r] * oo + coef[10, r] * f + coef[14, r] * of
-                    q1[r] = coef[6, r] + coef[11, r] * oo + coef[13, r] * f + coef[15, r] * of
+                    f0, f1, f2, f3 = factors16(coef, r, o[r], us)
+                    p0[r] = f0
+                    p1[r] = f1
+                    q0[r] = f2
+                    q1[r] = f3
                 for i in range(2):
                     a = X[task, p, i]
                     for r in range(R):
-                        wi = w[i, r]
-                        wi = wi + ((p0[r] + p1[r] * a) + (q0[r] + q1[r] * a) * wi)
-                        if wi > clip:
-                            wi = clip
-                        elif wi < -clip:
-                            wi = -clip
-                        w[i, r] = wi
+                        w[i, r] = clipped_update(w[i, r], a, p0[r], p1[r], q0[r], q1[r], clip)
             for r in range(R):
                 v = 1.0 - err[r] * scale
-                perf[task, epoch + 1, r] = v if v == v else 0.0
+                perf[r, task, epoch + 1] = v if v == v else 0.0

@@ -8,11 +8,13 @@ B_ac = sum_b A_abc y^b per rule (9 FMAs), then per synapse
 C_c = sum_a B_ac x^a and dw = C_0 + C_1 w + C_2 w^2 (about 8 FMAs).
 
 Shapes: coef (27, R) with row a*9 + b*3 + c; X (T, P, I); W0 (T, 1, I);
-direction (T, I) unit vectors; perf (T, E+1, R) out.
+direction (T, I) unit vectors; perf (R, T, E+1) out.
 Performance: |cos(w, direction)| * exp(-(|w| - 1)^2), in [0, 1]; 0 for NaN.
 """
 import numpy as np
 from numba import njit, prange
+
+from ._jobs import coef_block, job_rules, n_rule_blocks, store_perf, weights_2d
 
 _FASTMATH = {"contract"}
 
@@ -37,28 +39,19 @@ def train_volterra_population(coef, X, W0, n_patterns, n_inputs, direction, n_ep
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
     max_i = X.shape[2]
-    n_blocks = (n_rules + block - 1) // block
+    n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
-        task = job // n_blocks
-        r0 = (job % n_blocks) * block
-        nr = min(r0 + block, n_rules) - r0
+        task, r0, nr = job_rules(job, n_blocks, block, n_rules)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
-        A = np.empty((27, nr))
-        for k in range(27):
-            for r in range(nr):
-                A[k, r] = coef[k, r0 + r]
-        W = np.empty((max_i, nr))
-        for i in range(n_i):
-            for r in range(nr):
-                W[i, r] = W0[task, 0, i]
+        A = coef_block(coef, r0, nr)
+        W = weights_2d(W0[task, 0], n_i, max_i, nr)
         y = np.empty(nr)
         B = np.empty((9, nr))
         m = np.empty(nr)
         d = direction[task]
         _measure(W, d, n_i, nr, m)
-        for r in range(nr):
-            perf[task, 0, r0 + r] = m[r]
+        store_perf(perf, task, 0, r0, nr, m)
         for epoch in range(n_epochs):
             for p in range(n_p):
                 for r in range(nr):
@@ -88,5 +81,4 @@ def train_volterra_population(coef, X, W0, n_patterns, n_inputs, direction, n_ep
                             w = -clip
                         W[i, r] = w
             _measure(W, d, n_i, nr, m)
-            for r in range(nr):
-                perf[task, epoch + 1, r0 + r] = m[r]
+            store_perf(perf, task, epoch + 1, r0, nr, m)

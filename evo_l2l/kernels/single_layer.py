@@ -21,12 +21,14 @@ including the bias column, O outputs, R rules, E epochs):
     n_patterns  (T,)      patterns actually used by each task
     n_inputs    (T,)      inputs actually used by each task (bias included)
     n_outputs   (T,)      outputs actually used by each task
-    perf        (T, E+1, R) out: 1 - mean |t - o| before training and after
+    perf        (R, T, E+1) out: 1 - mean |t - o| before training and after
                           each epoch; 0 where the net diverged (NaN weights)
 """
 import numpy as np
 from numba import njit, prange
 
+from ._jobs import coef_block, job_rules, n_rule_blocks, store_perf, weights_3d
+from ._multilinear import clipped_update
 from .fastexp import fast_exp
 
 # Contraction (FMA) only: full fastmath reorders sums and drops the NaN
@@ -62,32 +64,21 @@ def _measure(W, x_t, y_t, n_p, n_i, n_o, out, s, nr):
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
 def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                               n_epochs, clip, block, perf):
-    """Trains every rule on every task online; fills perf (T, E+1, R)."""
+    """Trains every rule on every task online; fills perf (R, T, E+1)."""
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
     max_i = X.shape[2]
     max_o = Y.shape[2]
-    n_blocks = (n_rules + block - 1) // block
+    n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
-        task = job // n_blocks
-        r0 = (job % n_blocks) * block
-        r1 = min(r0 + block, n_rules)
-        nr = r1 - r0
+        task, r0, nr = job_rules(job, n_blocks, block, n_rules)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
         n_o = n_outputs[task]
         x_t = X[task]
         y_t = Y[task]
-        k = np.empty((11, nr))
-        for c in range(11):
-            for r in range(nr):
-                k[c, r] = coef[c, r0 + r]
-        W = np.empty((max_o, max_i, nr))
-        for j in range(n_o):
-            for i in range(n_i):
-                w0 = W0[task, j, i]
-                for r in range(nr):
-                    W[j, i, r] = w0
+        k = coef_block(coef, r0, nr)
+        W = weights_3d(W0[task], n_o, n_i, max_o, max_i, nr)
         o = np.empty((max_o, nr))
         s = np.empty(nr)
         m = np.empty(nr)
@@ -96,8 +87,7 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
         c2 = np.empty(nr)
         c3 = np.empty(nr)
         _measure(W, x_t, y_t, n_p, n_i, n_o, m, s, nr)
-        for r in range(nr):
-            perf[task, 0, r0 + r] = m[r]
+        store_perf(perf, task, 0, r0, nr, m)
         for epoch in range(n_epochs):
             for p in range(n_p):
                 # Forward pass first: every synapse of this pattern sees the
@@ -125,18 +115,11 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                     for i in range(n_i):
                         a = x_t[p, i]
                         for r in range(nr):
-                            w = W[j, i, r]
-                            w = w + ((c0[r] + c1[r] * a) + (c2[r] + c3[r] * a) * w)
-                            # Comparisons are false for NaN, so NaN survives
-                            # the clip and is scored by _measure.
-                            if w > clip:
-                                w = clip
-                            elif w < -clip:
-                                w = -clip
-                            W[j, i, r] = w
+                            # NaN survives the clip and is scored by _measure.
+                            W[j, i, r] = clipped_update(W[j, i, r], a, c0[r], c1[r], c2[r], c3[r],
+                                                        clip)
             _measure(W, x_t, y_t, n_p, n_i, n_o, m, s, nr)
-            for r in range(nr):
-                perf[task, epoch + 1, r0 + r] = m[r]
+            store_perf(perf, task, epoch + 1, r0, nr, m)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
@@ -191,4 +174,4 @@ def train_chalmers_serial(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                             s += W[j, i] * X[task, p, i]
                         err += abs(Y[task, p, j] - 1.0 / (1.0 + np.exp(-s)))
                 v = 1.0 - err / (n_p * n_o)
-                perf[task, epoch, r] = v if v == v else 0.0
+                perf[r, task, epoch] = v if v == v else 0.0

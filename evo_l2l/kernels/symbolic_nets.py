@@ -15,7 +15,7 @@ from numba import njit, prange
 
 from .fastexp import fast_exp
 from .symbolic import TEMP0, register_program, run_registers
-from .two_layer import HIDDEN_BIAS
+from .two_layer import HIDDEN_BIAS, forward
 
 _FASTMATH = {"contract"}
 _W, _A, _O, _MOD = 0, 1, 2, 3      # register rows of the variables
@@ -27,22 +27,15 @@ def _sigmoid(s):
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
-def _forward(M, off, x, n_i, H, h):
-    """Hidden activities into h, returns the output; weights from register row _W.
+def _forward(Mw, off, x, n_i, H, h, o):
+    """kernels/two_layer.py's forward pass on one task's weights; returns the output.
 
-    Synapses of a task from off: hidden (j, i) row-major, then output j = 0..H
-    (H: the hidden bias). Same sums in the same order as kernels/two_layer.py.
+    Mw (S, 1): register row _W as one rule lane. Synapses of a task from off:
+    hidden (j, i) row-major, then output j = 0..H (H: the hidden bias); h (H, 1)
+    and o (1,) receive the activities.
     """
-    for j in range(H):
-        s = 0.0
-        for i in range(n_i):
-            s += M[_W, off + j * n_i + i] * x[i]
-        h[j] = _sigmoid(s)
-    o_off = off + H * n_i
-    s = M[_W, o_off + H] * HIDDEN_BIAS
-    for j in range(H):
-        s += M[_W, o_off + j] * h[j]
-    return _sigmoid(s)
+    forward(Mw, off, n_i, Mw, off + H * n_i, x, n_i, H, 1, h, o)
+    return o[0]
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
@@ -70,7 +63,9 @@ def train_programs_two_layer(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_patter
         code, dst, src, src2, const, n_ins, out_row, _ = register_program(
             ops, args, lengths, r, var_kind, var_row)
         M = np.zeros((TEMP0 + 2 * depth, S))
-        h = np.empty(H)
+        Mw = M[_W].reshape((S, 1))     # the weights, as two_layer.forward reads them
+        h = np.empty((H, 1))
+        o1 = np.empty(1)
         for t in range(T):
             n_i = n_inputs[t]
             for j in range(H):
@@ -86,17 +81,17 @@ def train_programs_two_layer(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_patter
                             continue
                         n_i = n_inputs[t]
                         x = X[t, p]
-                        o = _forward(M, off[t], x, n_i, H, h)
+                        o = _forward(Mw, off[t], x, n_i, H, h, o1)
                         m = Y[t, p, 0] - o
                         for j in range(H):
                             for i in range(n_i):
                                 s = off[t] + j * n_i + i
                                 M[_A, s] = x[i]
-                                M[_O, s] = h[j]
+                                M[_O, s] = h[j, 0]
                                 M[_MOD, s] = m
                         o_off = off[t] + H * n_i
                         for j in range(H + 1):
-                            M[_A, o_off + j] = h[j] if j < H else HIDDEN_BIAS
+                            M[_A, o_off + j] = h[j, 0] if j < H else HIDDEN_BIAS
                             M[_O, o_off + j] = o
                             M[_MOD, o_off + j] = m
                     run_registers(code, dst, src, src2, const, n_ins, M, S)
@@ -106,7 +101,7 @@ def train_programs_two_layer(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_patter
             for t in range(T):
                 err = 0.0
                 for p in range(n_patterns[t]):
-                    err += abs(Y[t, p, 0] - _forward(M, off[t], X[t, p], n_inputs[t], H, h))
+                    err += abs(Y[t, p, 0] - _forward(Mw, off[t], X[t, p], n_inputs[t], H, h, o1))
                 v = 1.0 - err / n_patterns[t]
                 perf[r, t, epoch] = v if v == v else 0.0
 

@@ -18,12 +18,12 @@ def conditioning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1,
     if tasks.X.shape[2] != 4 or tasks.W0.shape[2] != 4:
         raise ValueError("these are not conditioning tasks (use the conditioning family)")
     R, T = coef.shape[0], len(tasks)
-    perf = np.zeros((T, n_epochs + 1, R))
+    perf = np.zeros((R, T, n_epochs + 1))     # filled in place by the kernel
     if R and T:
         from ..kernels.conditioning import train_conditioning_population
         train_conditioning_population(np.ascontiguousarray(coef.T), tasks.X, tasks.Y, tasks.W0,
                                       tasks.n_patterns, int(n_epochs), float(clip), perf)
-    return np.ascontiguousarray(perf.transpose(2, 0, 1))
+    return perf
 
 
 class Conditioning(Learner):

@@ -22,14 +22,14 @@ def volterra_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 10, clip: 
     if n_epochs < 0 or not clip > 0:
         raise ValueError("n_epochs must be >= 0 and clip > 0")
     R, T = coef.shape[0], len(tasks)
-    perf = np.zeros((T, n_epochs + 1, R))
+    perf = np.zeros((R, T, n_epochs + 1))     # filled in place by the kernel
     if R and T:
         n_blocks = -(-R // DEFAULT_BLOCK)
         from ..kernels.linear_neuron import train_volterra_population
         train_volterra_population(np.ascontiguousarray(coef.T), tasks.X, tasks.W0,
                                   tasks.n_patterns, tasks.n_inputs, tasks.direction,
                                   int(n_epochs), float(clip), float(eta), -(-R // n_blocks), perf)
-    return np.ascontiguousarray(perf.transpose(2, 0, 1))
+    return perf
 
 
 @dataclass

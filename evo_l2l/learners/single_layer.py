@@ -45,9 +45,9 @@ def learning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 10,
     if not clip > 0:
         raise ValueError("clip must be > 0")
     R, T = coef.shape[0], len(tasks)
-    perf = np.zeros((T, n_epochs + 1, R))
+    perf = np.zeros((R, T, n_epochs + 1))     # filled in place by the kernel
     if R == 0 or T == 0:
-        return perf.transpose(2, 0, 1).copy()
+        return perf
     coefT = np.ascontiguousarray(coef.T)
     args = (coefT, tasks.X, tasks.Y, tasks.W0, tasks.n_patterns, tasks.n_inputs,
             tasks.n_outputs, int(n_epochs), float(clip))
@@ -59,7 +59,7 @@ def learning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 10,
             n_blocks = -(-R // DEFAULT_BLOCK)
             block = -(-R // n_blocks)
         k.train_chalmers_population(*args, int(block), perf)
-    return np.ascontiguousarray(perf.transpose(2, 0, 1))
+    return perf
 
 
 class SingleLayer(Learner):

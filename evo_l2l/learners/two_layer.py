@@ -21,7 +21,7 @@ def two_layer_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 30,
     if n_epochs < 0 or not clip > 0:
         raise ValueError("n_epochs must be >= 0 and clip > 0")
     R, T = coef.shape[0], len(tasks)
-    perf = np.zeros((T, n_epochs + 1, R))
+    perf = np.zeros((R, T, n_epochs + 1))     # filled in place by the kernel
     if R and T:
         H = tasks.W0_hidden.shape[1]
         n_blocks = -(-R // DEFAULT_BLOCK)
@@ -30,7 +30,7 @@ def two_layer_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 30,
                                    tasks.W0_hidden, tasks.W0,
                                    tasks.n_patterns, tasks.n_inputs, int(n_epochs), float(clip),
                                    -(-R // n_blocks), perf)
-    return np.ascontiguousarray(perf.transpose(2, 0, 1))
+    return perf
 
 
 def backprop_curves(tasks: TaskSet, rates, n_epochs: int = 30, clip: float = 20.0) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""Pieces every rules-innermost kernel shares: the job decomposition and the copy-in.
+
+The population kernels (single_layer.py, two_layer.py, linear_neuron.py) run
+one prange job per (task, block of rules); a job copies its rules'
+coefficients into a local (K, nr) array and broadcasts the task's initial
+weights over its nr rule lanes, rule index last so the loops over rules are
+contiguous and vectorise, and stores its measurements into its own slots of
+perf (R, T, E+1), the layout every learner kernel fills and every wrapper
+returns. All inline="always": they cost nothing over the
+code they replace.
+
+numba's on-disk cache is keyed on each kernel's own source file, so after
+editing this module delete evo_l2l/kernels/__pycache__ (or the kernels that
+inline it keep their old machine code).
+"""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, inline="always")
+def n_rule_blocks(n_rules, block):
+    """Blocks of at most `block` rules covering n_rules."""
+    return (n_rules + block - 1) // block
+
+
+@njit(cache=True, inline="always")
+def job_rules(job, n_blocks, block, n_rules):
+    """Job -> (task, r0, nr): the job's task and its rules r0 .. r0 + nr - 1."""
+    task = job // n_blocks
+    r0 = (job % n_blocks) * block
+    return task, r0, min(r0 + block, n_rules) - r0
+
+
+@njit(cache=True, inline="always")
+def coef_block(coef, r0, nr):
+    """The (K, nr) local copy of coefficient columns r0 .. r0 + nr - 1 of coef (K, R)."""
+    K = coef.shape[0]
+    k = np.empty((K, nr))
+    for c in range(K):
+        for r in range(nr):
+            k[c, r] = coef[c, r0 + r]
+    return k
+
+
+@njit(cache=True, inline="always")
+def broadcast_row(w0, n, nr, out):
+    """out[i, r] = w0[i] for i < n, r < nr (rows past n are left as they are)."""
+    for i in range(n):
+        v = w0[i]
+        for r in range(nr):
+            out[i, r] = v
+
+
+@njit(cache=True, inline="always")
+def weights_2d(w0, n, rows, nr):
+    """A new (rows, nr) weight array: w0[:n] on every rule lane, rows past n unset."""
+    W = np.empty((rows, nr))
+    broadcast_row(w0, n, nr, W)
+    return W
+
+
+@njit(cache=True, inline="always")
+def weights_3d(w0, n_j, n_i, rows, cols, nr):
+    """A new (rows, cols, nr) weight array: w0[:n_j, :n_i] on every rule lane, the rest unset."""
+    W = np.empty((rows, cols, nr))
+    for j in range(n_j):
+        broadcast_row(w0[j], n_i, nr, W[j])
+    return W
+
+
+@njit(cache=True, inline="always")
+def store_perf(perf, task, epoch, r0, nr, m):
+    """perf[r0 + r, task, epoch] = m[r] for r < nr: a job's measurement into perf (R, T, E+1)."""
+    for r in range(nr):
+        perf[r0 + r, task, epoch] = m[r]
