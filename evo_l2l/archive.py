@@ -9,6 +9,7 @@ Nothing here pickles or evals: strings are JSON, arrays are plain numbers.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import socket
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 FORMAT = "evo_l2l.run"
-FORMAT_VERSION = "1.0"
+FORMAT_VERSION = "1.1"     # 1.1 adds checksums and digests (docs/schema.md)
 _MAJOR = 1
 
 STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED = "running", "complete", "interrupted"
@@ -33,6 +34,53 @@ GENERATION_COLUMNS = {
 
 
 from .errors import ArchiveError  # noqa: E402  (re-exported)
+
+# Filters of every chunked dataset the writer creates: a fletcher32 checksum per
+# chunk, so a reader notices changed bytes. HDF5 cannot filter variable-length
+# text (symbolic genomes), so those datasets go without.
+CHUNK_FILTERS: dict = {"fletcher32": True}
+DIGEST_ATTR = "sha256"                 # on each /tasks dataset: sha256 of its bytes
+CONFIG_DIGEST_ATTR = "config_sha256"   # root: sha256 of the config attribute's UTF-8
+
+
+def _dataset(group, name, **kw):
+    """group.create_dataset with the archive's checksums.
+
+    Chunked datasets (and arrays created empty, to be filled later, which get
+    one chunk) carry CHUNK_FILTERS; datasets created from data stay contiguous
+    (the fixed /tasks arrays get digests from _seal instead).
+    """
+    import h5py
+    dtype = np.dtype(kw.get("dtype", getattr(kw.get("data"), "dtype", "f8")))
+    if h5py.check_vlen_dtype(dtype) is not None:
+        return group.create_dataset(name, **kw)
+    shape = kw.get("shape")
+    if "chunks" not in kw and kw.get("data") is None and shape and all(shape):
+        kw["chunks"] = tuple(shape)
+    if "chunks" in kw:
+        kw.update(CHUNK_FILTERS)
+    return group.create_dataset(name, **kw)
+
+
+def _filters_of(ds) -> dict:
+    """The filter settings of an existing dataset, to create its copy alike."""
+    return {"fletcher32": ds.fletcher32, "shuffle": ds.shuffle,
+            "compression": ds.compression, "compression_opts": ds.compression_opts}
+
+
+def _sha256(data) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    elif isinstance(data, np.ndarray):
+        data = np.ascontiguousarray(data).tobytes()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _seal(f) -> None:
+    """Digests of the data written once at creation: the config and /tasks."""
+    f.attrs[CONFIG_DIGEST_ATTR] = _sha256(_text(f.attrs["config"]))
+    for ds in f["tasks"].values():
+        ds.attrs[DIGEST_ATTR] = _sha256(ds[()])
 
 
 def _versions() -> dict:
@@ -145,7 +193,7 @@ class ArchiveWriter:
                     f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
                 t = f.create_group("tasks")
                 for name, arr in tasks.arrays().items():
-                    t.create_dataset(name, data=arr)
+                    _dataset(t, name, data=arr)
                 t.attrs["family"] = tasks.family
                 t.attrs["params"] = json.dumps(tasks.params)
                 t.attrs["split_names"] = json.dumps(["train", "heldout"])
@@ -154,11 +202,11 @@ class ArchiveWriter:
                 rows = max(1, min(256, 4096 // max(1, N * (gshape[0] if gshape else 8))))
                 g = f.create_group("generations")
                 for name, dt in GENERATION_COLUMNS.items():
-                    g.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(1024,))
+                    _dataset(g, name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(1024,))
 
                 def table(name, tail, dtype, chunk_rows):
-                    g.create_dataset(name, shape=(0,) + tail, maxshape=(None,) + tail,
-                                     dtype=dtype, chunks=(chunk_rows,) + tail)
+                    _dataset(g, name, shape=(0,) + tail, maxshape=(None,) + tail,
+                             dtype=dtype, chunks=(chunk_rows,) + tail)
 
                 table("population_genome", (N,) + gshape, gdt, rows)
                 table("population_fitness", (N,), "f8", rows)
@@ -167,25 +215,26 @@ class ArchiveWriter:
                     table(f"population_{name}", (N,) + tuple(tail), dtype, rows)
                     table(f"best_so_far_{name}", tuple(tail), dtype, 256)
                 s = f.create_group("state")
-                s.create_dataset("status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
-                s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
-                s.create_dataset("heartbeat", data=time.time())
-                s.create_dataset("generation", data=np.int64(-1))
-                s.create_dataset("n_generations_target", data=np.int64(config.n_generations))
-                s.create_dataset("elapsed", data=0.0)
-                s.create_dataset("population_genome", shape=(N,) + gshape, dtype=gdt)
-                s.create_dataset("population_fitness", shape=(N,), dtype="f8")
-                s.create_dataset("hof_genome", shape=gshape, dtype=gdt)
-                s.create_dataset("hof_fitness", data=np.nan)
-                s.create_dataset("hof_heldout_fitness", data=np.nan)
-                s.create_dataset("hof_generation", data=np.int64(-1))
-                s.create_dataset("py_random_state", shape=(625,), dtype="i8")
+                _dataset(s, "status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
+                _dataset(s, "writer", data=np.bytes_(""), dtype="S128")
+                _dataset(s, "heartbeat", data=time.time())
+                _dataset(s, "generation", data=np.int64(-1))
+                _dataset(s, "n_generations_target", data=np.int64(config.n_generations))
+                _dataset(s, "elapsed", data=0.0)
+                _dataset(s, "population_genome", shape=(N,) + gshape, dtype=gdt)
+                _dataset(s, "population_fitness", shape=(N,), dtype="f8")
+                _dataset(s, "hof_genome", shape=gshape, dtype=gdt)
+                _dataset(s, "hof_fitness", data=np.nan)
+                _dataset(s, "hof_heldout_fitness", data=np.nan)
+                _dataset(s, "hof_generation", data=np.int64(-1))
+                _dataset(s, "py_random_state", shape=(625,), dtype="i8")
                 # Fitness cache entries, for problems whose cache must survive a resume.
-                s.create_dataset("cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
-                s.create_dataset("cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
-                s.create_dataset("py_random_gauss", data=np.nan)
-                s.create_dataset("optimizer_state", shape=(_optimizer_state_size(config, problem),),
-                                 dtype="f8")
+                _dataset(s, "cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
+                _dataset(s, "cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
+                _dataset(s, "py_random_gauss", data=np.nan)
+                _dataset(s, "optimizer_state", shape=(_optimizer_state_size(config, problem),),
+                         dtype="f8")
+                _seal(f)
         except BaseException:
             if os.path.exists(tmp):
                 os.remove(tmp)
@@ -377,13 +426,28 @@ def _open_h5(path: str):
         raise ArchiveError(f"{path}: corrupt HDF5 file ({_first_line(exc)})") from None
 
 
-def _read(ds, n: int | None = None):
-    """A dataset (its first n rows) as numpy; variable-length text as str objects."""
+def _read(ds, n: int | None = None, path: str = ""):
+    """A dataset (its first n rows) as numpy; variable-length text as str objects.
+
+    A chunk whose checksum fails (or any other failed read) is an ArchiveError.
+    """
     import h5py
     if not isinstance(ds, h5py.Dataset):
         raise KeyError("an unreadable object where a dataset should be")
     src = ds.asstr() if h5py.check_string_dtype(ds.dtype) is not None else ds
-    return src[()] if n is None else src[:n]
+    try:
+        return src[()] if n is None else src[:n]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"{path}: corrupt {ds.name} ({_first_line(exc)})") from None
+
+
+def _read_fixed(ds, path: str = ""):
+    """A dataset written once at creation, checked against its digest if it has one."""
+    arr = _read(ds, path=path)
+    want = ds.attrs.get(DIGEST_ATTR)
+    if want is not None and _sha256(np.asarray(arr)) != _text(want):
+        raise ArchiveError(f"{path}: corrupt {ds.name} (its data do not match the stored sha256)")
+    return arr
 
 
 def _first_line(exc: BaseException) -> str:
@@ -418,12 +482,16 @@ def open_run(path: str, populations: bool = True) -> Run:
                                    f"evo_l2l reads ({FORMAT_VERSION}); upgrade evo_l2l")
             attrs = {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
                      for k, v in f.attrs.items()}
+            want = attrs.get(CONFIG_DIGEST_ATTR)
+            if want is not None and _sha256(attrs.get("config", "")) != want:
+                raise ArchiveError(f"{path}: corrupt config attribute "
+                                   "(it does not match the stored sha256)")
             try:
                 config = RunConfig.from_dict(json.loads(attrs["config"]))
             except (KeyError, ValueError, ConfigError) as exc:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             st = f["state"]
-            state = {k: _read(ds) for k, ds in st.items()}
+            state = {k: _read(ds, path=path) for k, ds in st.items()}
             status = _text(state.pop("status"))
             heartbeat = float(state["heartbeat"])
             n = int(state["generation"]) + 1
@@ -434,14 +502,14 @@ def open_run(path: str, populations: bool = True) -> Run:
                     continue
                 if ds.shape[0] < n:
                     raise ArchiveError(f"{path}: generation table shorter than its state")
-                gens[name] = _read(ds, n)
+                gens[name] = _read(ds, n, path)
             t = f["tasks"]
-            tasks = TaskSet(*(t[k][()] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
-                                                   "n_outputs", "split")),
+            arrays = {k: _read_fixed(ds, path) for k, ds in t.items()}
+            tasks = TaskSet(*(arrays[k] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
+                                                  "n_outputs", "split")),
                             family=_text(t.attrs.get("family", "")),
                             params=json.loads(_text(t.attrs.get("params", "{}"))),
-                            direction=t["direction"][()] if "direction" in t else None,
-                            W0_hidden=t["W0_hidden"][()] if "W0_hidden" in t else None)
+                            direction=arrays.get("direction"), W0_hidden=arrays.get("W0_hidden"))
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
@@ -499,7 +567,7 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
             for name, ds in src["generations"].items():
                 shape = (n,) + ds.shape[1:]
                 new = g.create_dataset(name, shape=shape, maxshape=(None,) + ds.shape[1:],
-                                       dtype=ds.dtype, chunks=ds.chunks)
+                                       dtype=ds.dtype, chunks=ds.chunks, **_filters_of(ds))
                 new[...] = run.generations[name]
             if n_generations is not None:
                 dst["state"]["n_generations_target"][()] = n_generations
