@@ -157,3 +157,16 @@ def test_changed_config_fails_its_digest(tmp_path, good):
     one_line_error(p, "corrupt config")
 
 
+
+
+def test_resume_keeps_checksums(tmp_path, good):
+    from evo_l2l.archive import verify_archive
+    from evo_l2l.evolution.run import resume_run
+    p = str(tmp_path / "res.h5")
+    with open(good, "rb") as a, open(p, "wb") as b:
+        b.write(a.read())
+    resume_run(p, 8)
+    with h5py.File(p, "r") as f:
+        assert all(ds.fletcher32 for ds in f["generations"].values())
+    v = verify_archive(p)
+    assert v.n_generations == 8 and v.n_checksummed >= len(open_run(p).generations)

@@ -42,6 +42,6 @@ def main():
     """
 
 
-from . import analyse as _analyse, inspect as _inspect, run as _run  # noqa: E402,F401
+from . import analyse as _analyse, inspect as _inspect, run as _run, verify as _verify  # noqa: E402,F401,E501
 
 __all__ = ["main"]
