@@ -37,7 +37,9 @@ from .errors import ArchiveError  # noqa: E402  (re-exported)
 
 # Filters of every chunked dataset the writer creates: a fletcher32 checksum per
 # chunk, so a reader notices changed bytes. HDF5 cannot filter variable-length
-# text (symbolic genomes), so those datasets go without.
+# text (symbolic genomes), so those datasets go without. No compression: the
+# SWMR writer leaves the old space of every rewritten compressed chunk unused,
+# so flushing often makes archives larger, not smaller (docs/schema.md).
 CHUNK_FILTERS: dict = {"fletcher32": True}
 DIGEST_ATTR = "sha256"                 # on each /tasks dataset: sha256 of its bytes
 CONFIG_DIGEST_ATTR = "config_sha256"   # root: sha256 of the config attribute's UTF-8
