@@ -125,8 +125,8 @@ def test_checksums_and_digests_written(good):
             for ds in f[name].values():
                 if ds.chunks is not None:
                     assert ds.fletcher32, ds.name
-        assert f["generations/population_coef"].fletcher32
-        assert f["state/py_random_state"].fletcher32
+        assert f["generations/population_coef"].fletcher32 and f["state/cache_keys"].fletcher32
+        assert f["state/py_random_state"].chunks is None     # rewritten in place: contiguous
         assert all(len(ds.attrs[DIGEST_ATTR]) == 64 for ds in f["tasks"].values())
 
 
@@ -139,10 +139,12 @@ def test_changed_chunk_is_a_one_line_corrupt_error(tmp_path, good):
     assert open_run(p, populations=False).n_generations_done == 5
 
 
-def test_changed_state_array_is_caught(tmp_path, good):
+def test_changed_state_array_is_caught_on_resume(tmp_path, good):
     with h5py.File(good, "r") as f:
-        off = f["state/py_random_state"].id.get_chunk_info(0).byte_offset
-    one_line_error(flip_byte(good, str(tmp_path / "state.h5"), off + 8), "corrupt /state/py_random_state")
+        off = f["state/population_fitness"].id.get_offset()
+    p = flip_byte(good, str(tmp_path / "state.h5"), off + 8)
+    with pytest.raises(ArchiveError, match="does not match generation"):
+        open_run(p).resume_record()
 
 
 def test_changed_tasks_fail_their_digest(tmp_path, good):
