@@ -194,7 +194,7 @@ class ArchiveWriter:
                     f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
                 t = f.create_group("tasks")
                 for name, arr in tasks.arrays().items():
-                    _dataset(t, name, data=arr)
+                    t.create_dataset(name, data=arr)
                 t.attrs["family"] = tasks.family
                 t.attrs["params"] = json.dumps(tasks.params)
                 t.attrs["split_names"] = json.dumps(["train", "heldout"])
@@ -207,7 +207,7 @@ class ArchiveWriter:
 
                 def table(name, tail, dtype, chunk_rows):
                     _dataset(g, name, shape=(0,) + tail, maxshape=(None,) + tail,
-                             dtype=dtype, chunks=(chunk_rows,) + tail)
+                                     dtype=dtype, chunks=(chunk_rows,) + tail)
 
                 table("population_genome", (N,) + gshape, gdt, rows)
                 table("population_fitness", (N,), "f8", rows)
@@ -216,25 +216,25 @@ class ArchiveWriter:
                     table(f"population_{name}", (N,) + tuple(tail), dtype, rows)
                     table(f"best_so_far_{name}", tuple(tail), dtype, 256)
                 s = f.create_group("state")
-                _dataset(s, "status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
-                _dataset(s, "writer", data=np.bytes_(""), dtype="S128")
-                _dataset(s, "heartbeat", data=time.time())
-                _dataset(s, "generation", data=np.int64(-1))
-                _dataset(s, "n_generations_target", data=np.int64(config.n_generations))
-                _dataset(s, "elapsed", data=0.0)
-                _dataset(s, "population_genome", shape=(N,) + gshape, dtype=gdt)
-                _dataset(s, "population_fitness", shape=(N,), dtype="f8")
-                _dataset(s, "hof_genome", shape=gshape, dtype=gdt)
-                _dataset(s, "hof_fitness", data=np.nan)
-                _dataset(s, "hof_heldout_fitness", data=np.nan)
-                _dataset(s, "hof_generation", data=np.int64(-1))
-                _dataset(s, "py_random_state", shape=(625,), dtype="i8")
+                s.create_dataset("status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
+                s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
+                s.create_dataset("heartbeat", data=time.time())
+                s.create_dataset("generation", data=np.int64(-1))
+                s.create_dataset("n_generations_target", data=np.int64(config.n_generations))
+                s.create_dataset("elapsed", data=0.0)
+                s.create_dataset("population_genome", shape=(N,) + gshape, dtype=gdt)
+                s.create_dataset("population_fitness", shape=(N,), dtype="f8")
+                s.create_dataset("hof_genome", shape=gshape, dtype=gdt)
+                s.create_dataset("hof_fitness", data=np.nan)
+                s.create_dataset("hof_heldout_fitness", data=np.nan)
+                s.create_dataset("hof_generation", data=np.int64(-1))
+                s.create_dataset("py_random_state", shape=(625,), dtype="i8")
                 # Fitness cache entries, for problems whose cache must survive a resume.
                 _dataset(s, "cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
                 _dataset(s, "cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
-                _dataset(s, "py_random_gauss", data=np.nan)
-                _dataset(s, "optimizer_state", shape=(_optimizer_state_size(config, problem),),
-                         dtype="f8")
+                s.create_dataset("py_random_gauss", data=np.nan)
+                s.create_dataset("optimizer_state", shape=(_optimizer_state_size(config, problem),),
+                                 dtype="f8")
                 _seal(f)
         except BaseException:
             if os.path.exists(tmp):
