@@ -9,6 +9,7 @@ Nothing here pickles or evals: strings are JSON, arrays are plain numbers.
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import socket
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 FORMAT = "evo_l2l.run"
-FORMAT_VERSION = "2.0"     # 2: config in sections, optimizer state as named arrays
+FORMAT_VERSION = "2.0"     # 2: config in sections, optimizer state as named arrays, checksums
 _MAJOR = 2
 
 STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED = "running", "complete", "interrupted"
@@ -33,6 +34,53 @@ GENERATION_COLUMNS = {
 
 
 from .errors import ArchiveError  # noqa: E402  (re-exported)
+
+# Filters of every chunked dataset the writer creates: a fletcher32 checksum per
+# chunk, so a reader notices changed bytes. HDF5 cannot filter variable-length
+# text (symbolic genomes), so those datasets go without. No compression: the
+# SWMR writer leaves the old space of every rewritten compressed chunk unused,
+# so flushing often makes archives larger, not smaller (docs/schema.md).
+CHUNK_FILTERS: dict = {"fletcher32": True}
+DIGEST_ATTR = "sha256"                 # on each /tasks dataset: sha256 of its bytes
+CONFIG_DIGEST_ATTR = "config_sha256"   # root: sha256 of the config attribute's UTF-8
+
+
+def _dataset(group, name, **kw):
+    """group.create_dataset with the archive's checksums: chunked datasets carry
+    CHUNK_FILTERS. Contiguous ones stay so: the fixed /tasks arrays get digests
+    from _seal; the /state arrays, rewritten at every flush, must stay
+    contiguous: chunked, HDF5 writes them at file flush apart from the
+    generation counter, and a kill then leaves a state that does not match its
+    generation (a kill test hit that in 6 of 15 kills).
+    """
+    import h5py
+    dtype = np.dtype(kw.get("dtype", getattr(kw.get("data"), "dtype", "f8")))
+    if h5py.check_vlen_dtype(dtype) is not None:
+        return group.create_dataset(name, **kw)
+    if "chunks" in kw:
+        kw.update(CHUNK_FILTERS)
+    return group.create_dataset(name, **kw)
+
+
+def _filters_of(ds) -> dict:
+    """The filter settings of an existing dataset, to create its copy alike."""
+    return {"fletcher32": ds.fletcher32, "shuffle": ds.shuffle,
+            "compression": ds.compression, "compression_opts": ds.compression_opts}
+
+
+def _sha256(data) -> str:
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogateescape")
+    elif isinstance(data, np.ndarray):
+        data = np.ascontiguousarray(data).tobytes()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _seal(f) -> None:
+    """Digests of the data written once at creation: the config and /tasks."""
+    f.attrs[CONFIG_DIGEST_ATTR] = _sha256(_text(f.attrs["config"]))
+    for ds in f["tasks"].values():
+        ds.attrs[DIGEST_ATTR] = _sha256(ds[()])
 
 
 def _versions() -> dict:
@@ -140,6 +188,7 @@ class ArchiveWriter:
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise ArchiveError(f"output folder {parent} does not exist")
+        remove_stale_temps(path)
         tmp = f"{path}.tmp-{os.getpid()}"
         try:
             with h5py.File(tmp, "w", libver="latest") as f:
@@ -171,10 +220,10 @@ class ArchiveWriter:
                 rows = max(1, min(256, 4096 // max(1, N * (gshape[0] if gshape else 8))))
                 g = f.create_group("generations")
                 for name, dt in GENERATION_COLUMNS.items():
-                    g.create_dataset(name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(1024,))
+                    _dataset(g, name, shape=(0,), maxshape=(None,), dtype=dt, chunks=(1024,))
 
                 def table(name, tail, dtype, chunk_rows):
-                    g.create_dataset(name, shape=(0,) + tail, maxshape=(None,) + tail,
+                    _dataset(g, name, shape=(0,) + tail, maxshape=(None,) + tail,
                                      dtype=dtype, chunks=(chunk_rows,) + tail)
 
                 table("population_genome", (N,) + gshape, gdt, rows)
@@ -198,12 +247,13 @@ class ArchiveWriter:
                 s.create_dataset("hof_generation", data=np.int64(-1))
                 s.create_dataset("py_random_state", shape=(625,), dtype="i8")
                 # Fitness cache entries, for problems whose cache must survive a resume.
-                s.create_dataset("cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
-                s.create_dataset("cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
+                _dataset(s, "cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
+                _dataset(s, "cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
                 s.create_dataset("py_random_gauss", data=np.nan)
                 opt = s.create_group("optimizer")
                 for name, arr in optimizer_state.items():
                     opt.create_dataset(name, shape=np.shape(arr), dtype="f8")
+                _seal(f)
         except BaseException:
             if os.path.exists(tmp):
                 os.remove(tmp)
@@ -357,6 +407,65 @@ class Run:
             dict(s["optimizer"]))
 
 
+def _temp_files(path: str) -> list[tuple[str, int, str]]:
+    """(file, pid, "tmp" or "resume") of the temp files runs writing `path` make: PATH.tmp-PID, PATH.resume-PID."""
+    folder, base = os.path.split(path)
+    try:
+        names = os.listdir(folder or ".")
+    except OSError:
+        return []
+    out = []
+    for name in names:
+        for tag in (".tmp-", ".resume-"):
+            pid = name[len(base) + len(tag):]
+            if name.startswith(base + tag) and pid.isdigit():
+                out.append((os.path.join(folder, name), int(pid), tag.strip(".-")))
+    return sorted(out)
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether a process with this pid exists on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_temps(path: str) -> list[str]:
+    """Removes the temp files of runs that wrote `path` and died (pid gone on this host).
+
+    Temp files are named by pid only, so this assumes the runs writing one
+    path share a host (as the live-writer check before overwriting does).
+    """
+    removed = []
+    for name, pid, _ in _temp_files(path):
+        if pid != os.getpid() and not _pid_alive(pid):
+            try:
+                os.remove(name)
+                removed.append(name)
+            except FileNotFoundError:
+                pass
+    return removed
+
+
+def _missing(path: str) -> str:
+    """Why `path` does not exist, if a run's temp file tells."""
+    for name, pid, kind in _temp_files(path):
+        resume = kind == "resume"
+        if _pid_alive(pid):
+            what = "a resume of it" if resume else "a run"
+            return f"{path}: no such file yet; {what} (pid {pid}) is writing {name}"
+        if resume:
+            return (f"{path}: no such file; {name} is the copy a resume of it (pid {pid}) "
+                    "made before it died")
+        return (f"{path}: no such file; a run writing it (pid {pid}) died before its first "
+                f"generation was saved: {name}")
+    return f"{path}: no such file"
+
+
 def _stored_eof(path: str) -> int | None:
     """End-of-file address recorded in a version 2/3 superblock, if there is one."""
     import struct
@@ -370,7 +479,7 @@ def _stored_eof(path: str) -> int | None:
 def _open_h5(path: str):
     import h5py
     if not os.path.exists(path):
-        raise ArchiveError(f"{path}: no such file")
+        raise ArchiveError(_missing(path))
     if os.path.isdir(path):
         raise ArchiveError(f"{path}: is a folder, not an archive")
     try:
@@ -395,13 +504,28 @@ def _open_h5(path: str):
         raise ArchiveError(f"{path}: corrupt HDF5 file ({_first_line(exc)})") from None
 
 
-def _read(ds, n: int | None = None):
-    """A dataset (its first n rows) as numpy; variable-length text as str objects."""
+def _read(ds, n: int | None = None, path: str = ""):
+    """A dataset (its first n rows) as numpy; variable-length text as str objects.
+
+    A chunk whose checksum fails (or any other failed read) is an ArchiveError.
+    """
     import h5py
     if not isinstance(ds, h5py.Dataset):
         raise KeyError("an unreadable object where a dataset should be")
     src = ds.asstr() if h5py.check_string_dtype(ds.dtype) is not None else ds
-    return src[()] if n is None else src[:n]
+    try:
+        return src[()] if n is None else src[:n]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"{path}: corrupt {ds.name} ({_first_line(exc)})") from None
+
+
+def _read_fixed(ds, path: str = ""):
+    """A dataset written once at creation, checked against its digest if it has one."""
+    arr = _read(ds, path=path)
+    want = ds.attrs.get(DIGEST_ATTR)
+    if want is not None and _sha256(np.asarray(arr)) != _text(want):
+        raise ArchiveError(f"{path}: corrupt {ds.name} (its data do not match the stored sha256)")
+    return arr
 
 
 def _first_line(exc: BaseException) -> str:
@@ -437,6 +561,10 @@ def open_run(path: str, populations: bool = True) -> Run:
                                    f"evo_l2l reads ({FORMAT_VERSION}); upgrade evo_l2l")
             attrs = {k: (_text(v) if isinstance(v, (bytes, str)) else v.item() if hasattr(v, "item") else v)
                      for k, v in f.attrs.items()}
+            want = attrs.get(CONFIG_DIGEST_ATTR)
+            if want is not None and _sha256(attrs.get("config", "")) != want:
+                raise ArchiveError(f"{path}: corrupt config attribute "
+                                   "(it does not match the stored sha256)")
             try:
                 data = json.loads(attrs["config"])
                 config = RunConfig.from_dict(sections_from_1_0(data) if major < 2 else data)
@@ -448,9 +576,9 @@ def open_run(path: str, populations: bool = True) -> Run:
             except (KeyError, ValueError, TypeError) as exc:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             st = f["state"]
-            state = {k: _read(ds) for k, ds in st.items() if k != "optimizer"}
+            state = {k: _read(ds, path=path) for k, ds in st.items() if k != "optimizer"}
             if "optimizer" in st:
-                state["optimizer"] = {k: _read(ds) for k, ds in st["optimizer"].items()}
+                state["optimizer"] = {k: _read(ds, path=path) for k, ds in st["optimizer"].items()}
             else:       # format 1.0: one vector in the optimizer's own layout
                 vec = np.asarray(state.pop("optimizer_state", np.zeros(0)), dtype=np.float64)
                 optimizer = config.component("optimizer")
@@ -466,19 +594,84 @@ def open_run(path: str, populations: bool = True) -> Run:
                     continue
                 if ds.shape[0] < n:
                     raise ArchiveError(f"{path}: generation table shorter than its state")
-                gens[name] = _read(ds, n)
+                gens[name] = _read(ds, n, path)
             t = f["tasks"]
-            tasks = TaskSet(*(t[k][()] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
-                                                   "n_outputs", "split")),
+            arrays = {k: _read_fixed(ds, path) for k, ds in t.items()}
+            tasks = TaskSet(*(arrays[k] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
+                                                  "n_outputs", "split")),
                             family=_text(t.attrs.get("family", "")),
                             params=json.loads(_text(t.attrs.get("params", "{}"))),
-                            direction=t["direction"][()] if "direction" in t else None,
-                            W0_hidden=t["W0_hidden"][()] if "W0_hidden" in t else None)
+                            direction=arrays.get("direction"), W0_hidden=arrays.get("W0_hidden"))
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
         raise ArchiveError(f"{path}: damaged archive ({_first_line(exc)})") from None
     return Run(path, attrs, config, tasks, gens, state, status, heartbeat)
+
+
+@dataclass
+class Verified:
+    """What verify_archive read: counts of checked datasets and digests."""
+
+    path: str
+    format_version: str
+    n_generations: int
+    n_datasets: int            # datasets read in full
+    n_checksummed: int         # of those, with a fletcher32 checksum per chunk
+    n_digests: int             # sha256 digests checked (config, /tasks)
+    live: str | None           # host:pid of a live writer (state not cross-checked)
+
+
+def verify_archive(path: str) -> Verified:
+    """Reads every dataset of an archive in full, every attribute and digest.
+
+    HDF5 checks each chunk's fletcher32 checksum as it reads it (and the
+    checksums of its own metadata); the config and /tasks are checked against
+    their sha256 digests; the resume state's unchecksummed scalars are checked
+    against the table row they copy. Any failure is an ArchiveError.
+    """
+    import h5py
+    run = open_run(path)
+    counts = {"datasets": 0, "checksummed": 0, "digests": 0}
+    live = writer_alive(run)
+
+    def visit(name, obj):
+        for key in obj.attrs:
+            obj.attrs[key]
+        if isinstance(obj, h5py.Dataset):
+            _read_fixed(obj, path)
+            counts["datasets"] += 1
+            counts["checksummed"] += bool(obj.fletcher32)
+            counts["digests"] += DIGEST_ATTR in obj.attrs
+        elif not isinstance(obj, h5py.Group):
+            raise KeyError(f"unexpected object {name}")
+
+    try:
+        with _open_h5(path) as f:
+            visit("/", f)
+            f.visititems(visit)
+            counts["digests"] += CONFIG_DIGEST_ATTR in f.attrs
+    except ArchiveError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
+        raise ArchiveError(f"{path}: corrupt ({_first_line(exc)})") from None
+    if run.status not in (STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED):
+        raise ArchiveError(f"{path}: corrupt /state/status ({run.status!r})")
+    gen = int(run.state["generation"])
+    if gen >= 0 and not live:
+        g, st = run.generations, run.state
+        pairs = [("hof_fitness", "best_so_far_fitness"),
+                 ("hof_heldout_fitness", "best_so_far_heldout_fitness"),
+                 ("hof_generation", "best_so_far_generation"), ("hof_genome", "best_so_far_genome"),
+                 ("elapsed", "wall_time"), ("population_genome", "population_genome"),
+                 ("population_fitness", "population_fitness")]
+        for a, b in pairs:
+            x, y = np.asarray(st[a]), np.asarray(g[b][gen])
+            if not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
+                raise ArchiveError(f"{path}: corrupt /state/{a} (differs from "
+                                   f"/generations/{b} at generation {gen})")
+    return Verified(path, _text(run.attrs.get("format_version", "")), run.n_generations_done,
+                    counts["datasets"], counts["checksummed"], counts["digests"], live)
 
 
 def writer_alive(run) -> str | None:
@@ -516,6 +709,7 @@ def _upgrade_1_0(dst, run: Run) -> None:
     group = dst["state"].create_group("optimizer")
     for name, arr in run.state["optimizer"].items():
         group.create_dataset(name, data=np.asarray(arr, dtype=np.float64))
+    _seal(dst)      # digests of the rewritten config and of /tasks (its history stays unchecksummed)
 
 
 def prepare_resume(path: str, n_generations: int | None, force: bool = False) -> tuple[Run, str]:
@@ -535,6 +729,7 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
     if run.n_generations_done < 1:
         raise ArchiveError(f"{path}: holds no complete generation to resume from")
     n = run.n_generations_done
+    remove_stale_temps(path)
     tmp = f"{path}.resume-{os.getpid()}"
     try:
         with _open_h5(path) as src, h5py.File(tmp, "w", libver="latest") as dst:
@@ -548,7 +743,7 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
             for name, ds in src["generations"].items():
                 shape = (n,) + ds.shape[1:]
                 new = g.create_dataset(name, shape=shape, maxshape=(None,) + ds.shape[1:],
-                                       dtype=ds.dtype, chunks=ds.chunks)
+                                       dtype=ds.dtype, chunks=ds.chunks, **_filters_of(ds))
                 new[...] = run.generations[name]
             if n_generations is not None:
                 dst["state"]["n_generations_target"][()] = n_generations

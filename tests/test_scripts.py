@@ -27,6 +27,8 @@ def run_script(name, *args, cwd):
     ("bench_symbolic.py", ["--rules", "4", "--repeats", "1"], "interpreter / parametric"),
     ("crash_test.py", ["--kills", "2", "--generations", "200"], "resumed to the reference result"),
     ("gen_config_docs.py", ["--check"], "up to date"),
+    ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
+     "verify detected 2/2"),
 ])
 def test_script_runs(tmp_path, name, args, expect):
     if name.startswith(("reproduce_", "compare_")):      # these write archives under --out

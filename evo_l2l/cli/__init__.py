@@ -42,6 +42,7 @@ def main():
     """
 
 
-from . import analyse as _analyse, components as _components, inspect as _inspect, run as _run  # noqa: E402,F401,E501
+from . import (analyse as _analyse, components as _components, inspect as _inspect,  # noqa: E402,F401
+               run as _run, verify as _verify)
 
 __all__ = ["main"]

@@ -1,0 +1,41 @@
+"""`evo-l2l verify`: read an archive in full and check its checksums and digests."""
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import main
+
+
+@main.command()
+@click.argument("archive", type=click.Path(dir_okay=False))
+def verify(archive):
+    """Read every dataset and digest of ARCHIVE; exit 0 if intact, 2 if not.
+
+    \b
+    Prints one line: "ARCHIVE: intact (...)" or "ARCHIVE: corrupt: <what>".
+    """
+    from ..archive import verify_archive
+    from ..errors import ArchiveError
+    try:
+        v = verify_archive(archive)
+    except ArchiveError as exc:
+        text = str(exc)
+        # A missing file or a newer format is not damage: the usual one-line error.
+        if not os.path.isfile(archive) or "newer than this" in text:
+            raise
+        what = text[len(archive) + 2:] if text.startswith(f"{archive}: ") else text
+        what = what[len("corrupt "):] if what.startswith("corrupt ") else what
+        click.echo(f"{archive}: corrupt: {what}")
+        sys.exit(2)
+    about = f"format {v.format_version}, {v.n_generations} generations"
+    if v.live:
+        about += f", live run ({v.live}): state not cross-checked"
+    if v.n_checksummed == 0 and v.n_digests == 0:
+        click.echo(f"{archive}: read in full, no errors, but it carries no checksums "
+                   f"({about}); changed bytes in its data would go unnoticed")
+        return
+    click.echo(f"{archive}: intact ({about}, checksums on {v.n_checksummed} of "
+               f"{v.n_datasets} datasets, {v.n_digests} digests)")
