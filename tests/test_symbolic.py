@@ -252,3 +252,125 @@ def test_reward_forms_use_binary_reward():
     assert sym.known_form(sym.parse_tree("mul(E, sub(mul(R, R), half))", p), p, "reward")[0] == "(R - 0.5)*E"
     # E**3 terms are not of the form
     assert sym.known_form(sym.parse_tree("mul(E, mul(E, sub(R, half)))", p), p, "reward") is None
+
+
+def test_cache_keys_see_protected_division_by_an_exact_zero():
+    """a*(a*(t - o))/a is 1 where a = 0 (inputs are exactly 0): not the delta rule's key.
+
+    The probe points once jittered every a away from 0, so this tree got the
+    delta rule's cached fitness (0.781 instead of its own 0.589), or the other
+    way round, whichever was evaluated first.
+    """
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.evolution.symbolic_problem import SymbolicRuleProblem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS["chalmers1990-gp"].default_config()
+    tasks = build_tasks(config)
+    texts = ["mul(a, sub(t, o))", "pdiv(mul(a, mul(a, sub(t, o))), a)"]
+    problem = SymbolicRuleProblem(config, tasks)
+    assert problem.rule_key(texts[0]) != problem.rule_key(texts[1])
+    exact = problem.fitness_of(texts)
+    assert exact[0] != exact[1]
+    for order in (texts, texts[::-1]):
+        problem = SymbolicRuleProblem(config, tasks)
+        got = {t: problem.evaluate(np.array([t], dtype=object))[0][0] for t in order}
+        assert [got[t] for t in texts] == exact.tolist()
+
+
+GP_PRESET_OF_LEARNER = {"single_layer": "chalmers1990-gp", "student": "jordan2021-error",
+                        "reward": "jordan2021-reward", "two_layer": "bengio1991-boolean-gp",
+                        "conditioning": "bengio1991-conditioning-gp"}
+
+
+@pytest.mark.parametrize("learner, same, pairs", [
+    ("single_layer", ("mul(a, sub(t, o))", "sub(mul(a, t), mul(o, a))"),
+     [("pdiv(mul(a, t), a)", "t"),                                  # a = 0
+      ("pdiv(mul(add(a, one), t), add(a, one))", "t"),              # a = -1 (the bias)
+      ("pdiv(mul(sub(a, one), t), sub(a, one))", "t"),              # a = 1
+      ("mul(pdiv(t, sub(one, o)), sub(one, o))", "t"),              # o = 1 (saturated)
+      ("pdiv(mul(w, a), w)", "a"),                                  # w = 0
+      ("pdiv(mul(t, a), t)", "a"),                                  # t = 0
+      ("pdiv(mul(a, sub(t, a)), sub(t, a))", "a")]),                # t = a
+    ("student", ("mul(psp, sub(u_target, u))", "sub(mul(psp, u_target), mul(u, psp))"),
+     [("pdiv(mul(psp, u), psp)", "u"), ("pdiv(mul(u, u_target), u_target)", "u"),
+      ("pdiv(mul(u, psp), u)", "psp")]),
+    ("reward", ("mul(sub(R, one), E)", "sub(mul(E, R), E)"),
+     [("pdiv(mul(E, R), E)", "R"), ("pdiv(mul(R, E), R)", "E"),
+      ("pdiv(mul(E, sub(R, one)), sub(R, one))", "E")]),
+    ("two_layer", ("mul(a, m)", "mul(m, a)"),
+     [("pdiv(mul(a, mul(a, m)), a)", "mul(a, m)"), ("pdiv(mul(m, w), w)", "m"),
+      ("pdiv(mul(m, a), m)", "a"), ("pdiv(mul(add(a, one), m), add(a, one))", "m")]),
+    ("conditioning", ("mul(a, sub(f, o))", "sub(mul(a, f), mul(a, o))"),
+     [("pdiv(mul(a, mul(a, sub(f, o))), a)", "mul(a, sub(f, o))"), ("pdiv(mul(f, a), f)", "a"),
+      ("pdiv(mul(w, a), w)", "a")]),
+])
+def test_cache_keys_per_learner(learner, same, pairs):
+    """Equivalent orderings share a key; rules that differ only where a protected
+    division divides by an exact value of the learner's tasks (0 and 1 inputs,
+    the bias -1, 0/1 targets, rewards and facilitation, a zero weight, trace or
+    eligibility, a saturated output) do not."""
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.evolution.symbolic_problem import SymbolicRuleProblem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS[GP_PRESET_OF_LEARNER[learner]].default_config()
+    assert config.learner == learner
+    problem = SymbolicRuleProblem(config, build_tasks(config))
+    assert len({problem.rule_key(t) for t in same}) == 1
+    for text, plain in pairs:
+        assert problem.rule_key(text) != problem.rule_key(plain), (text, plain)
+
+
+PROBE_DIGESTS = {"single_layer": "f18e6841e79fb2ef", "student": "ed9a08f4a3171859",
+                 "reward": "71c4c656a57a1359", "two_layer": "8f849d50617a06d7",
+                 "conditioning": "f60e3dc308730620"}
+
+
+def test_probe_points_are_fixed():
+    """Keys are archived with runs: the probe set must never change again."""
+    import hashlib
+    from evo_l2l.evolution.symbolic_problem import N_PROBES, _probe_points
+    assert N_PROBES == 96
+    digest = {learner: hashlib.sha256(np.concatenate(_probe_points(learner)).tobytes()).hexdigest()[:16]
+              for learner in sym.VARIABLES}
+    assert digest == PROBE_DIGESTS
+
+
+def _preset_seeds():
+    """Every preset at seed 0; the GP presets (functional-equivalence cache) also at 1 and 2,
+    where the old probe points merged bengio1991-boolean-gp's pdiv(pdiv(one, a), pdiv(m, a))
+    with pdiv(one, m) (0.406 instead of 0.299), chalmers1990-gp's pdiv(add(a, a), a) with
+    add(one, one) and bengio1991-conditioning-gp's rules with a pdiv by w*f."""
+    from evo_l2l.experiments import PRESETS
+    return [(name, seed) for name in sorted(PRESETS)
+            for seed in ((0, 1, 2) if PRESETS[name].default_config().optimizer == "gp" else (0,))]
+
+
+@pytest.mark.parametrize("preset, seed", _preset_seeds())
+def test_archived_fitness_equals_an_uncached_evaluation(tmp_path, preset, seed):
+    """Whatever the cache merged, each archived genome's fitness is its own.
+
+    Exact, except where the GP cache merged rules equal up to rounding (their
+    outputs agree to float32 at every probe point, like a*(t - o) and
+    a*t - a*o): those differ by rounding only, far below 1e-9.
+    """
+    import dataclasses
+    from evo_l2l import open_run
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS[preset].default_config(population=12, n_generations=6, seed=seed)
+    start_run(config, str(tmp_path / "r.h5"))
+    run = open_run(str(tmp_path / "r.h5"))
+    fresh_config = dataclasses.replace(run.config, fitness_cache=False)
+    problem = make_problem(fresh_config, build_tasks(fresh_config))
+    cached = make_problem(run.config, build_tasks(run.config))
+    genomes, fitness = run.generations["population_genome"], run.generations["population_fitness"]
+    assert genomes.shape[0] == 6
+    texts = set(genomes.ravel().tolist()) if genomes.dtype == object else set()
+    for g in range(genomes.shape[0]):
+        fresh, _ = problem.evaluate(genomes[g])
+        for i in np.nonzero(fresh != fitness[g])[0]:
+            text = genomes[g, i]
+            assert isinstance(text, str), (g, i, fitness[g, i], fresh[i])
+            merged = [t for t in texts if t != text and cached.rule_key(t) == cached.rule_key(text)]
+            assert merged and abs(fresh[i] - fitness[g, i]) <= 1e-9, (g, text, fitness[g, i], fresh[i])

@@ -21,34 +21,67 @@ from ..learners.symbolic import NET_LEARNERS, program_curves, synapse_views
 from ..rules import symbolic as sym
 from ..tasks import TaskSet
 
-N_PROBES = 64
+N_PROBES = 96
+
+# Values a learner's variables take *exactly* in its tasks: inputs are 0/1 with
+# a bias of -1, targets, rewards and facilitation are 0/1, an eligibility is 0
+# where the input is 0, a weight, error or trace can be 0, and a saturated
+# sigmoid is exactly 1 (0.5 at zero drive). A protected division returns 1
+# where its divisor is exactly 0, so rules that differ only there (a*x/a and
+# x) must meet probe points with these exact values, or they share a key.
+PROBE_EXACT = {
+    "w": (0.0,), "a": (-1.0, 0.0, 1.0), "o": (0.5, 1.0), "t": (0.0, 1.0),
+    "u_target": (0.0,), "u": (0.0,), "psp": (0.0,),
+    "R": (0.0, 1.0), "E": (0.0,), "m": (0.0,), "f": (0.0, 1.0),
+}
+# Generic values (None: the variable takes only its exact values; binary
+# targets stay binary, so t*t and t count as the same rule there).
+PROBE_CONTINUOUS = {
+    "w": lambda rng, n: rng.uniform(-3, 3, n),
+    "a": lambda rng, n: rng.choice([-1.0, 0.0, 1.0, 0.5], n) + rng.uniform(-0.1, 0.1, n),
+    "o": lambda rng, n: rng.uniform(0.01, 0.99, n),
+    "t": None,
+    "u_target": lambda rng, n: rng.uniform(-2, 2, n),
+    "u": lambda rng, n: rng.uniform(-2, 2, n),
+    "psp": lambda rng, n: rng.uniform(0, 1, n),
+    "R": None,
+    "E": lambda rng, n: rng.uniform(-1, 1, n),
+    "m": lambda rng, n: rng.uniform(-1, 1, n),
+    "f": None,
+}
+
+
+def _probe_grid(learner: str) -> np.ndarray:
+    """(N_PROBES, n_vars) probe values of a learner's variables, in VARIABLES order.
+
+    Every combination of the variables' exact values and a generic value
+    (the grid: 48 points for single_layer, two_layer and conditioning, 8 for
+    student, 4 for reward) is repeated until N_PROBES points, each repeat
+    with fresh generic values, so every pattern of exact zeros and ones is
+    met at least twice.
+    """
+    import itertools
+    names = sym.VARIABLES[learner]
+    rng = np.random.default_rng(20261126)
+    slots = [PROBE_EXACT[n] + (() if PROBE_CONTINUOUS[n] is None else (None,)) for n in names]
+    grid = list(itertools.product(*slots))
+    points = np.empty((N_PROBES, len(names)))
+    generic = {n: PROBE_CONTINUOUS[n](rng, N_PROBES) for n in names
+               if PROBE_CONTINUOUS[n] is not None}
+    for k in range(N_PROBES):
+        for j, (name, value) in enumerate(zip(names, grid[k % len(grid)])):
+            points[k, j] = generic[name][k] if value is None else value
+    return points
 
 
 def _probe_points(learner: str) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed probe values (the same in every run and version) in the kernel's layout.
-
-    Each variable is drawn from the values it takes in its learner (binary
-    targets stay binary, so t*t and t count as the same rule there).
-    """
+    """Fixed probe values (the same in every run and version) in the kernel's layout."""
     from ..learners.symbolic import LEARNER_LAYOUT
-    rng = np.random.default_rng(20261126)
-    draw = {
-        "w": lambda: rng.uniform(-3, 3, N_PROBES),
-        "a": lambda: rng.choice([-1.0, 0.0, 1.0, 0.5], N_PROBES) + rng.uniform(-0.1, 0.1, N_PROBES),
-        "o": lambda: rng.uniform(0.01, 0.99, N_PROBES),
-        "t": lambda: rng.choice([0.0, 1.0], N_PROBES),
-        "u_target": lambda: rng.uniform(-2, 2, N_PROBES),
-        "u": lambda: rng.uniform(-2, 2, N_PROBES),
-        "psp": lambda: rng.uniform(0, 1, N_PROBES),
-        "R": lambda: rng.choice([0.0, 1.0], N_PROBES),
-        "E": lambda: rng.uniform(-1, 1, N_PROBES),
-        "m": lambda: rng.uniform(-1, 1, N_PROBES),
-        "f": lambda: rng.choice([0.0, 1.0], N_PROBES),
-    }
+    points = _probe_grid(learner)
     V, PV = np.zeros((4, N_PROBES)), np.zeros((2, N_PROBES))
     _, kinds, rows = LEARNER_LAYOUT[learner]
-    for name, kind, row in zip(sym.VARIABLES[learner], kinds, rows):
-        (V if kind == 0 else PV)[row] = draw[name]()
+    for j, (kind, row) in enumerate(zip(kinds, rows)):
+        (V if kind == 0 else PV)[row] = points[:, j]
     return V, PV
 
 
@@ -116,9 +149,10 @@ class SymbolicRuleProblem:
         probe_outputs(ops, args, lengths, depth, self._probe_V, self._probe_PV,
                       np.array(kinds, dtype=np.int64), np.array(rows, dtype=np.int64), out)
         # float32 absorbs last-bit differences between equivalent orderings;
-        # non-finite values are mapped to fixed sentinels.
+        # non-finite values are mapped to fixed sentinels, and -0.0 to 0.0
+        # (a*(t - o) and a*t - a*o at a = 0; w + eta * -0.0 is w).
         v = np.nan_to_num(out[0], nan=3.0e38, posinf=2.0e38, neginf=-2.0e38)
-        v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32)
+        v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32) + np.float32(0.0)
         return int.from_bytes(hashlib.blake2b(v.tobytes(), digest_size=8).digest(), "little")
 
     def rules_of(self, genomes) -> list[str]:
