@@ -21,20 +21,31 @@ from ..learners.symbolic import NET_LEARNERS, program_curves, synapse_views
 from ..rules import symbolic as sym
 from ..tasks import TaskSet
 
-N_PROBES = 96
+N_PROBES = 256
 
-# Values a learner's variables take *exactly* in its tasks: inputs are 0/1 with
-# a bias of -1, targets, rewards and facilitation are 0/1, an eligibility is 0
-# where the input is 0, a weight, error or trace can be 0, and a saturated
-# sigmoid is exactly 1 (0.5 at zero drive). A protected division returns 1
-# where its divisor is exactly 0, so rules that differ only there (a*x/a and
-# x) must meet probe points with these exact values, or they share a key.
-PROBE_EXACT = {
-    "w": (0.0,), "a": (-1.0, 0.0, 1.0), "o": (0.5, 1.0), "t": (0.0, 1.0),
-    "u_target": (0.0,), "u": (0.0,), "psp": (0.0,),
-    "R": (0.0, 1.0), "E": (0.0,), "m": (0.0,), "f": (0.0, 1.0),
+# A protected division returns 1 where |divisor| <= 1e-12, so rules that
+# differ only there (a*x/a and x at a = 0) must meet probe points where a
+# divisor is that small, or they share a key. Divisors get there through the
+# values the variables take in the tasks: inputs exactly 0/1 with a bias of
+# -1, targets, rewards and facilitation 0/1, an eligibility (y - p)*x that is
+# 0 where x is 0, a weight that can be 0, and sigmoids that saturate: exactly
+# 1, within 1e-12 of 0 or 1 (o, the two-layer nets' hidden activity a, the
+# error m = t - o, the eligibility), 0.5 at zero drive. A probe variable
+# takes each of its learner's special values below in combination with each
+# value of the others and a generic value (the product grid, repeated with
+# fresh generic values up to N_PROBES points).
+TINY = 1e-13                  # 0 < TINY < PDIV_EPS
+NEAR_ONE = 1.0 - 2.0 ** -43   # 1 - NEAR_ONE < PDIV_EPS
+_SIGMOID = (0.5, 1.0, TINY, NEAR_ONE)
+PROBE_SPECIAL = {
+    "single_layer": {"w": (0.0,), "a": (-1.0, 0.0, 1.0), "o": _SIGMOID, "t": (0.0, 1.0)},
+    "student": {"u_target": (0.0,), "u": (0.0,), "psp": (0.0,)},
+    "reward": {"R": (0.0, 1.0), "E": (0.0, TINY, -TINY)},
+    "two_layer": {"a": (-1.0, 0.0, 1.0, TINY, NEAR_ONE), "o": _SIGMOID, "w": (0.0,),
+                  "m": (0.0, TINY, -TINY)},
+    "conditioning": {"a": (-1.0, 0.0, 1.0), "o": _SIGMOID, "w": (0.0,), "f": (0.0, 1.0)},
 }
-# Generic values (None: the variable takes only its exact values; binary
+# Generic values (None: the variable takes only its special values; binary
 # targets stay binary, so t*t and t count as the same rule there).
 PROBE_CONTINUOUS = {
     "w": lambda rng, n: rng.uniform(-3, 3, n),
@@ -54,16 +65,15 @@ PROBE_CONTINUOUS = {
 def _probe_grid(learner: str) -> np.ndarray:
     """(N_PROBES, n_vars) probe values of a learner's variables, in VARIABLES order.
 
-    Every combination of the variables' exact values and a generic value
-    (the grid: 48 points for single_layer, two_layer and conditioning, 8 for
-    student, 4 for reward) is repeated until N_PROBES points, each repeat
-    with fresh generic values, so every pattern of exact zeros and ones is
-    met at least twice.
+    Every combination of the variables' special values and a generic value
+    (the grid: 80 points for single_layer and conditioning, 240 for
+    two_layer, 8 for student and reward) is repeated until N_PROBES points,
+    each repeat with fresh generic values, so every combination is met.
     """
     import itertools
     names = sym.VARIABLES[learner]
     rng = np.random.default_rng(20261126)
-    slots = [PROBE_EXACT[n] + (() if PROBE_CONTINUOUS[n] is None else (None,)) for n in names]
+    slots = [PROBE_SPECIAL[learner][n] + (() if PROBE_CONTINUOUS[n] is None else (None,)) for n in names]
     grid = list(itertools.product(*slots))
     points = np.empty((N_PROBES, len(names)))
     generic = {n: PROBE_CONTINUOUS[n](rng, N_PROBES) for n in names
@@ -148,11 +158,14 @@ class SymbolicRuleProblem:
         _, kinds, rows = LEARNER_LAYOUT[self.learner]
         probe_outputs(ops, args, lengths, depth, self._probe_V, self._probe_PV,
                       np.array(kinds, dtype=np.int64), np.array(rows, dtype=np.int64), out)
-        # float32 absorbs last-bit differences between equivalent orderings;
-        # non-finite values are mapped to fixed sentinels, and -0.0 to 0.0
-        # (a*(t - o) and a*t - a*o at a = 0; w + eta * -0.0 is w).
+        # float32 absorbs last-bit differences between equivalent orderings,
+        # and values under 1e-9 count as 0, -0.0 too (a*(t - o) and a*t - a*o
+        # give -0.0 and 0.0 at a = 0, and differ by a cancellation error at
+        # o within 1e-13 of t; w + eta * -0.0 is w). Non-finite values are
+        # mapped to fixed sentinels.
         v = np.nan_to_num(out[0], nan=3.0e38, posinf=2.0e38, neginf=-2.0e38)
-        v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32) + np.float32(0.0)
+        v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32)
+        v[np.abs(v) < 1e-9] = 0.0
         return int.from_bytes(hashlib.blake2b(v.tobytes(), digest_size=8).digest(), "little")
 
     def rules_of(self, genomes) -> list[str]:
