@@ -384,3 +384,95 @@ def test_archived_fitness_equals_an_uncached_evaluation(tmp_path, preset, seed):
             assert isinstance(text, str), (g, i, fitness[g, i], fresh[i])
             merged = [t for t in texts if t != text and cached.rule_key(t) == cached.rule_key(text)]
             assert merged and abs(fresh[i] - fitness[g, i]) <= 1e-9, (g, text, fitness[g, i], fresh[i])
+
+
+# -- rule texts from users: limits, constants, bounded sympy -------------------
+
+@pytest.fixture
+def gp_archive(tmp_path):
+    """A copy of the format-1.0 GP fixture (chalmers1990-gp: gp_max_height 8, gp_max_size 32)."""
+    import os
+    import shutil
+    path = str(tmp_path / "gp.h5")
+    shutil.copy(os.path.join(os.path.dirname(__file__), "fixtures", "archive_1_0", "gp.h5"), path)
+    return path
+
+
+def _evaluate(archive, rule):
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    return CliRunner().invoke(main, ["evaluate", archive, "--rule", rule, "--n-tasks", "2"])
+
+
+_X7 = "add(a, add(o, add(t, w)))"
+BIG_31 = "add(mul({0}, {0}), mul({0}, {0}))".format(_X7)                  # 31 nodes, height 5
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("add(a, " * 950 + "t" + ")" * 950, "gp_max_height of 8"),            # was a traceback
+    ("add(a, " * 9 + "t" + ")" * 9, "gp_max_height of 8"),
+    ("add({0}, a)".format(BIG_31), "gp_max_size of 32"),                # 33 nodes
+    ("mul(a, 1e999)", "not a finite float"),                              # was dw = oo*a
+    ("mul(a, " + "9" * 400 + ")", "not a finite float"),
+    ("mul(a, nan)", "not a finite float"),
+    ("mul(a, -inf)", "not a finite float"),
+    ("mul(a, +Infinity)", "not a finite float"),
+])
+def test_evaluate_refuses_user_trees_past_the_runs_limits(gp_archive, rule, message):
+    res = _evaluate(gp_archive, rule)
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and message in res.output
+    assert len(res.output.strip().splitlines()) == 1 and len(res.output) < 300
+
+
+def test_evaluate_accepts_user_trees_at_the_limits(gp_archive):
+    deepest = "add(a, " * 7 + "add(t, o)" + ")" * 7
+    assert sym.parse_tree(deepest, sym.make_pset()).height == 8
+    assert len(sym.parse_tree(BIG_31, sym.make_pset())) == 31
+    for rule in (deepest, BIG_31, "pdiv(a, 0.0)"):
+        res = _evaluate(gp_archive, rule)
+        assert res.exit_code == 0, res.output
+
+
+def test_parse_limits_and_no_recursion():
+    import sys
+    pset = sym.make_pset()
+    deep = lambda n: "add(a, " * n + "t" + ")" * n        # noqa: E731
+    assert sym.parse_tree(deep(sym.MAX_PARSE_HEIGHT), pset).height == sym.MAX_PARSE_HEIGHT
+    for text in (deep(sym.MAX_PARSE_HEIGHT + 1), deep(5000), deep(100_000)):
+        with pytest.raises(sym.TreeTextError):
+            sym.parse_tree(text, pset)
+    with pytest.raises(sym.TreeTextError, match="gp_max_height of 3"):
+        sym.parse_tree(deep(4), pset, max_height=3)
+    assert sym.parse_tree(deep(3), pset, max_height=3, max_size=7).height == 3
+    with pytest.raises(sym.TreeTextError, match="gp_max_size of 6"):
+        sym.parse_tree(deep(3), pset, max_size=6)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(60)          # the parser does not recurse at all
+    try:
+        tree = sym.parse_tree(deep(sym.MAX_PARSE_HEIGHT), pset)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(tree) == 2 * sym.MAX_PARSE_HEIGHT + 1
+
+
+@pytest.mark.parametrize("text", ["mul(a, inf)", "mul(a, -inf)", "mul(a, nan)", "mul(a, 1e999)",
+                                  "mul(a, -1e309)", "mul(a, NaN)"])
+def test_non_finite_constants_are_refused(text):
+    with pytest.raises(sym.TreeTextError, match="not a finite float"):
+        sym.parse_tree(text, sym.make_pset())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False),
+       st.sampled_from(["{!r}", "{:.17g}", "{:.17e}", "{:.25f}"]))
+def test_finite_constants_round_trip_bit_for_bit(x, fmt):
+    pset = sym.make_pset()
+    text = f"add(mul({fmt.format(x)}, a), {x!r})"
+    tree = sym.parse_tree(text, pset)
+    again = sym.parse_tree(sym.tree_text(tree), pset)
+    assert sym.tree_text(again) == sym.tree_text(tree)
+    consts = [n.value for t in (tree, again) for n in t if n.arity == 0 and not isinstance(n.value, str)]
+    want = float(fmt.format(x))      # what the written text means
+    bits = np.array(consts, dtype=np.float64).view(np.int64)
+    assert bits.tolist() == np.array([want, x, want, x]).view(np.int64).tolist()

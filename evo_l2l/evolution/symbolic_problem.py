@@ -134,6 +134,10 @@ class SymbolicRuleProblem:
     def tree(self, text: str):
         return sym.parse_tree(text, self.pset)
 
+    def user_tree(self, text: str):
+        """A rule text from a user: parsed within the run's limits (gp_max_height, gp_max_size)."""
+        return sym.parse_tree(text, self.pset, self.config.gp_max_height, self.config.gp_max_size)
+
     def _compile(self, text: str) -> tuple:
         """text -> (ops, args, depth, size, key), memoised."""
         hit = self._compiled.get(text)
