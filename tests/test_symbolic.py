@@ -476,3 +476,76 @@ def test_finite_constants_round_trip_bit_for_bit(x, fmt):
     want = float(fmt.format(x))      # what the written text means
     bits = np.array(consts, dtype=np.float64).view(np.int64)
     assert bits.tolist() == np.array([want, x, want, x]).view(np.int64).tolist()
+
+
+SLOW_FOR_SYMPY = [
+    # simplify expands a 32nd power of a 4-term sum (legal: height 8, 12 nodes)
+    ("single_layer", ("square",), "square(square(square(square(square(add(a, add(o, add(t, w))))))))"),
+    # sympy takes ~30 s just to build tanh nested 10 deep (its assumptions recurse)
+    ("single_layer", ("tanh",), "tanh(" * 10 + "a" + ")" * 10),
+]
+
+
+@pytest.mark.parametrize("learner, unary, text", SLOW_FOR_SYMPY)
+def test_sympy_work_is_bounded_in_time(monkeypatch, learner, unary, text):
+    import time
+    import signal
+    monkeypatch.setattr(sym, "SIMPLIFY_SECONDS", 0.5)
+    timer_before = signal.getitimer(signal.ITIMER_REAL)[0] or float("inf")
+    pset = sym.make_pset(learner, unary)
+    tree = sym.parse_tree(text, pset)
+    t0 = time.perf_counter()
+    shown = sym.formula(tree, pset)
+    assert sym.known_form(tree, pset, learner) is None
+    assert sym.known_form(tree, pset, learner, exact=False) is None
+    assert time.perf_counter() - t0 < 6.0
+    assert shown.startswith("dw = ") and len(shown) < 200
+    # no timer of ours is left behind: a timer that ran before (pytest-timeout's)
+    # runs on, less the time spent; none is added
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL)[0] <= timer_before
+    assert sym.formula(sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset), pset) == \
+        "dw = 2*a*(t - o)"
+
+
+@pytest.mark.parametrize("learner, unary, text", SLOW_FOR_SYMPY)
+def test_sympy_work_is_bounded_off_the_main_thread(learner, unary, text):
+    """No SIGALRM there: large trees and expressions skip sympy instead."""
+    import threading
+    import time
+    pset = sym.make_pset(learner, unary)
+    tree = sym.parse_tree(text, pset)
+    small = sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset)
+    out = []
+    t0 = time.perf_counter()
+    worker = threading.Thread(target=lambda: out.extend([
+        sym.formula(tree, pset), sym.known_form(tree, pset, learner), sym.formula(small, pset),
+        sym.known_form(small, pset, learner)]))
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive() and time.perf_counter() - t0 < 6.0
+    assert out[1] is None and out[2] == "dw = 2*a*(t - o)" and out[3] == ("delta", 2.0)
+
+
+def test_time_limit_interrupts_and_restores_an_outer_timer():
+    import signal
+    import time
+    fired = []
+    old = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    outer = signal.getitimer(signal.ITIMER_REAL)
+    signal.setitimer(signal.ITIMER_REAL, 100.0)       # as pytest-timeout has
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises(sym.SympyTimeout):
+            with sym._time_limit(0.2) as timed:
+                assert timed
+                while time.perf_counter() - t0 < 10:
+                    pass
+        assert time.perf_counter() - t0 < 2
+        assert 90 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100
+        assert signal.getsignal(signal.SIGALRM) is not None and not fired
+        with sym._time_limit(200.0) as timed:            # the outer timer is due first
+            assert not timed
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, *outer)
+        signal.signal(signal.SIGALRM, old)

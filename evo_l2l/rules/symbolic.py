@@ -13,11 +13,15 @@ pexp(x) = exp(min(x, 50)); square(x) = x * x.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import operator
 import random
 import re
+import signal
+import threading
+import time
 
 import numpy as np
 from deap import gp
@@ -382,18 +386,131 @@ def to_sympy(tree, pset: gp.PrimitiveSet):
     return build(0)[0]
 
 
-def simplified(tree, pset: gp.PrimitiveSet):
-    import sympy
-    e = to_sympy(tree, pset)
+# sympy gets this many seconds per rule (formula, known_form); then the rule
+# is shown unsimplified (or as its tree text) and matches no known form.
+# Legal trees can keep sympy busy for minutes: simplify on
+# square(square(square(square(square(add(a, add(o, add(t, w)))))))), and
+# merely building tanh(tanh(...(a))) nested 9 deep.
+SIMPLIFY_SECONDS = 3.0
+# Without a timer (not on the main thread, no SIGALRM, a timer already
+# running) sympy sees only small trees and expressions.
+UNTIMED_MAX_NODES = 40
+UNTIMED_MAX_TRANSCENDENTAL_DEPTH = 3
+UNTIMED_MAX_OPS = 40
+UNTIMED_MAX_POWER = 8
+
+
+class SympyTimeout(BaseException):
+    """Raised by the timer in sympy's work; a BaseException, so sympy's own
+    `except Exception` blocks let it through."""
+
+
+def _in_finaliser(frame) -> bool:
+    code = frame.f_code if frame is not None else None
+    return code is not None and (code.co_name == "__del__"
+                                 or code.co_filename.endswith(("weakref.py", "_weakrefset.py")))
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Yields True and raises SympyTimeout in the block after `seconds` (then every
+    0.25 s, should sympy swallow one), or yields False when no timer can be set:
+    not on the main thread, or no setitimer. A timer already running (such as
+    pytest-timeout's) is suspended and restored, less the time spent; if it
+    is due first, it keeps running and the block is untimed."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    if 0 < outer_left <= seconds:
+        yield False
+        return
+    armed = [True]
+
+    def on_alarm(signum, frame):
+        # Not inside a finaliser or weakref callback (a garbage collection
+        # that sympy triggered): Python would print and drop the exception
+        # there. The next alarm, 0.25 s on, tries again.
+        if armed[0] and not _in_finaliser(frame):
+            raise SympyTimeout
+
+    t0 = time.monotonic()
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
-        return sympy.factor(sympy.simplify(e))
-    except Exception:      # sympy can fail on odd expressions; show them unsimplified
+        yield True
+    finally:
+        while True:         # a late alarm must not skip the clean-up
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old)
+                if outer_left > 0:
+                    signal.setitimer(signal.ITIMER_REAL,
+                                     max(outer_left - (time.monotonic() - t0), 1e-3), outer_interval)
+                break
+            except SympyTimeout:
+                continue
+
+
+def _small_tree(tree) -> bool:
+    """Where no timer runs: few nodes, transcendental functions nested at most 3 deep."""
+    if len(tree) > UNTIMED_MAX_NODES:
+        return False
+    stack = []              # transcendental depth of the open nodes' ancestors, per node
+    remaining = []
+    depth = deepest = 0
+    for node in tree:
+        d = depth + (node.name in TRANSCENDENTAL)
+        deepest = max(deepest, d)
+        if node.arity:
+            stack.append(depth)
+            remaining.append(node.arity)
+            depth = d
+        else:
+            while remaining:
+                remaining[-1] -= 1
+                if remaining[-1]:
+                    break
+                remaining.pop()
+                depth = stack.pop()
+    return deepest <= UNTIMED_MAX_TRANSCENDENTAL_DEPTH
+
+
+def _small_expr(expr) -> bool:
+    """Where no timer runs: few operations and no high powers."""
+    import sympy
+    if sympy.count_ops(expr) > UNTIMED_MAX_OPS:
+        return False
+    return all(not (p.exp.is_Number and abs(p.exp) > UNTIMED_MAX_POWER)
+               for p in expr.atoms(sympy.Pow))
+
+
+def simplified(tree, pset: gp.PrimitiveSet):
+    """The rule as a simplified sympy expression: unsimplified if sympy fails or runs
+    out of time simplifying it, None if it runs out of time building it."""
+    import sympy
+    e = None
+    try:
+        with _time_limit(SIMPLIFY_SECONDS) as timed:
+            if not timed and not _small_tree(tree):
+                return None
+            e = to_sympy(tree, pset)
+            if not timed and not _small_expr(e):
+                return e
+            try:
+                return sympy.factor(sympy.simplify(e))
+            except Exception:   # sympy can fail on odd expressions; show them unsimplified
+                return e
+    except SympyTimeout:
         return e
 
 
 def formula(tree, pset: gp.PrimitiveSet) -> str:
-    """'dw = 2*a*(t - o)' style: simplified with sympy, t before o where sympy allows."""
-    text = str(simplified(tree, pset))
+    """'dw = 2*a*(t - o)' style: simplified with sympy, t before o where sympy allows;
+    the tree's own text if sympy cannot build the expression in time."""
+    e = simplified(tree, pset)
+    text = tree_text(tree) if e is None else str(e)
     text = text.replace("-o + t", "t - o")
     return f"dw = {text}"
 
@@ -509,8 +626,21 @@ def known_form(tree, pset: gp.PrimitiveSet, learner: str,
 
 
 def _known_form_symbolic(tree, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
+    """None too when sympy runs out of time (SIMPLIFY_SECONDS) or, untimed, the rule is large."""
+    try:
+        with _time_limit(SIMPLIFY_SECONDS) as timed:
+            if not timed and not _small_tree(tree):
+                return None
+            expr = to_sympy(tree, pset)
+            if not timed and not _small_expr(expr):
+                return None
+            return _match_forms(expr, pset, learner)
+    except SympyTimeout:
+        return None
+
+
+def _match_forms(expr, pset: gp.PrimitiveSet, learner: str) -> tuple[str, float] | None:
     import sympy
-    expr = to_sympy(tree, pset)
     symbols = {n: sympy.Symbol(n) for n in pset.arguments}
     if learner == "reward":
         hit = _baseline_form(expr, symbols)
