@@ -254,3 +254,300 @@ def test_reward_forms_use_binary_reward():
     assert known_form(sym.parse_tree("mul(E, sub(mul(R, R), half))", p), p, "reward")[0] == "(R - 0.5)*E"
     # E**3 terms are not of the form
     assert known_form(sym.parse_tree("mul(E, mul(E, sub(R, half)))", p), p, "reward") is None
+
+
+def test_cache_keys_see_protected_division_by_an_exact_zero():
+    """a*(a*(t - o))/a is 1 where a = 0 (inputs are exactly 0): not the delta rule's key.
+
+    The probe points once jittered every a away from 0, so this tree got the
+    delta rule's cached fitness (0.781 instead of its own 0.589), or the other
+    way round, whichever was evaluated first.
+    """
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.evolution.symbolic_problem import SymbolicRuleProblem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS["chalmers1990-gp"].default_config()
+    tasks = build_tasks(config)
+    texts = ["mul(a, sub(t, o))", "pdiv(mul(a, mul(a, sub(t, o))), a)"]
+    problem = SymbolicRuleProblem(config, tasks)
+    assert problem.rule_key(texts[0]) != problem.rule_key(texts[1])
+    exact = problem.fitness_of(texts)
+    assert exact[0] != exact[1]
+    for order in (texts, texts[::-1]):
+        problem = SymbolicRuleProblem(config, tasks)
+        got = {t: problem.evaluate(np.array([t], dtype=object))[0][0] for t in order}
+        assert [got[t] for t in texts] == exact.tolist()
+
+
+GP_PRESET_OF_LEARNER = {"single_layer": "chalmers1990-gp", "student": "jordan2021-error",
+                        "reward": "jordan2021-reward", "two_layer": "bengio1991-boolean-gp",
+                        "conditioning": "bengio1991-conditioning-gp"}
+
+
+@pytest.mark.parametrize("learner, same, pairs", [
+    ("single_layer", ("mul(a, sub(t, o))", "sub(mul(a, t), mul(o, a))"),
+     [("pdiv(mul(a, t), a)", "t"),                                  # a = 0
+      ("pdiv(mul(add(a, one), t), add(a, one))", "t"),              # a = -1 (the bias)
+      ("pdiv(mul(sub(a, one), t), sub(a, one))", "t"),              # a = 1
+      ("mul(pdiv(t, sub(one, o)), sub(one, o))", "t"),              # o = 1 (saturated)
+      ("pdiv(mul(w, a), w)", "a"),                                  # w = 0
+      ("pdiv(mul(t, a), t)", "a"),                                  # t = 0
+      ("pdiv(mul(a, sub(t, a)), sub(t, a))", "a"),                  # t = a
+      # a sigmoid output within 1e-12 of 0 or of 1 (chalmers1990-gp seed 0 archived
+      # 0.610 for the first, whose own fitness is 0.613)
+      ("pdiv(mul(o, pdiv(one, o)), two)", "half"),                  # o -> 0
+      ("pdiv(pdiv(t, o), two)", "pdiv(pdiv(t, two), o)"),
+      ("pdiv(mul(a, sub(t, o)), sub(t, o))", "a")]),                # o -> t
+    ("student", ("mul(psp, sub(u_target, u))", "sub(mul(psp, u_target), mul(u, psp))"),
+     [("pdiv(mul(psp, u), psp)", "u"), ("pdiv(mul(u, u_target), u_target)", "u"),
+      ("pdiv(mul(u, psp), u)", "psp")]),
+    ("reward", ("mul(sub(R, one), E)", "sub(mul(E, R), E)"),
+     [("pdiv(mul(E, R), E)", "R"), ("pdiv(mul(R, E), R)", "E"),
+      ("pdiv(mul(E, sub(R, one)), sub(R, one))", "E"),
+      ("mul(E, pdiv(one, E))", "one")]),
+    ("two_layer", ("mul(a, m)", "mul(m, a)"),
+     [("pdiv(mul(a, mul(a, m)), a)", "mul(a, m)"), ("pdiv(mul(m, w), w)", "m"),
+      ("pdiv(mul(m, a), m)", "a"), ("pdiv(mul(add(a, one), m), add(a, one))", "m"),
+      ("mul(a, pdiv(one, a))", "one"), ("pdiv(mul(sub(one, a), m), sub(one, a))", "m"),
+      ("mul(m, pdiv(one, m))", "one")]),
+    ("conditioning", ("mul(a, sub(f, o))", "sub(mul(a, f), mul(a, o))"),
+     [("pdiv(mul(a, mul(a, sub(f, o))), a)", "mul(a, sub(f, o))"), ("pdiv(mul(f, a), f)", "a"),
+      ("pdiv(mul(w, a), w)", "a"), ("mul(o, pdiv(two, o))", "two"),
+      ("pdiv(mul(a, sub(f, o)), sub(f, o))", "a")]),
+])
+def test_cache_keys_per_learner(learner, same, pairs):
+    """Equivalent orderings share a key; rules that differ only where a protected
+    division's divisor is within 1e-12 of 0 at values the learner's tasks give
+    (0 and 1 inputs, the bias -1, 0/1 targets, rewards and facilitation, a zero
+    weight, trace or eligibility, a sigmoid exactly 1 or within 1e-12 of 0 or 1)
+    do not."""
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.evolution.symbolic_problem import SymbolicRuleProblem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS[GP_PRESET_OF_LEARNER[learner]].default_config()
+    assert config.learner.name == learner
+    problem = SymbolicRuleProblem(config, build_tasks(config))
+    assert len({problem.rule_key(t) for t in same}) == 1
+    for text, plain in pairs:
+        assert problem.rule_key(text) != problem.rule_key(plain), (text, plain)
+
+
+PROBE_DIGESTS = {"single_layer": "e76363063ccc1a08", "student": "89385fba5ee8959f",
+                 "reward": "eb9f8cae31f258ec", "two_layer": "cb7d6baeafd0139e",
+                 "conditioning": "459301e4b5bb8054"}
+
+
+def test_probe_points_are_fixed():
+    """Keys are archived with runs: the probe set must never change again."""
+    import hashlib
+    from evo_l2l.evolution.symbolic_problem import N_PROBES, _probe_points
+    assert N_PROBES == 256
+    digest = {lr.name: hashlib.sha256(np.concatenate(_probe_points(lr)).tobytes()).hexdigest()[:16]
+              for lr in LEARNERS if lr.variables is not None}
+    assert digest == PROBE_DIGESTS
+
+
+def _preset_seeds():
+    """Every preset at seed 0; the GP presets (functional-equivalence cache) also at 1 and 2,
+    where the old probe points merged bengio1991-boolean-gp's pdiv(pdiv(one, a), pdiv(m, a))
+    with pdiv(one, m) (0.406 instead of 0.299), chalmers1990-gp's pdiv(add(a, a), a) with
+    add(one, one) and bengio1991-conditioning-gp's rules with a pdiv by w*f."""
+    from evo_l2l.experiments import PRESETS
+    return [(name, seed) for name in sorted(PRESETS)
+            for seed in ((0, 1, 2) if PRESETS[name].default_config().optimizer.name == "gp" else (0,))]
+
+
+@pytest.mark.parametrize("preset, seed", _preset_seeds())
+def test_archived_fitness_equals_an_uncached_evaluation(tmp_path, preset, seed):
+    """Whatever the cache merged, each archived genome's fitness is its own.
+
+    Exact, except where the GP cache merged rules equal up to rounding (their
+    outputs agree to float32 at every probe point, like a*(t - o) and
+    a*t - a*o): those differ by rounding only, far below 1e-9.
+    """
+    import dataclasses
+    from evo_l2l import open_run
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS[preset].default_config(population=12, n_generations=6, seed=seed)
+    start_run(config, str(tmp_path / "r.h5"))
+    run = open_run(str(tmp_path / "r.h5"))
+    fresh_config = run.config.with_overrides({"run.fitness_cache": False})
+    problem = make_problem(fresh_config, build_tasks(fresh_config))
+    cached = make_problem(run.config, build_tasks(run.config))
+    genomes, fitness = run.generations["population_genome"], run.generations["population_fitness"]
+    assert genomes.shape[0] == 6
+    texts = set(genomes.ravel().tolist()) if genomes.dtype == object else set()
+    for g in range(genomes.shape[0]):
+        fresh, _ = problem.evaluate(genomes[g])
+        for i in np.nonzero(fresh != fitness[g])[0]:
+            text = genomes[g, i]
+            assert isinstance(text, str), (g, i, fitness[g, i], fresh[i])
+            merged = [t for t in texts if t != text and cached.rule_key(t) == cached.rule_key(text)]
+            assert merged and abs(fresh[i] - fitness[g, i]) <= 1e-9, (g, text, fitness[g, i], fresh[i])
+
+
+# -- rule texts from users: limits, constants, bounded sympy -------------------
+
+@pytest.fixture
+def gp_archive(tmp_path):
+    """A copy of the format-1.0 GP fixture (chalmers1990-gp: gp_max_height 8, gp_max_size 32)."""
+    import os
+    import shutil
+    path = str(tmp_path / "gp.h5")
+    shutil.copy(os.path.join(os.path.dirname(__file__), "fixtures", "archive_1_0", "gp.h5"), path)
+    return path
+
+
+def _evaluate(archive, rule):
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    return CliRunner().invoke(main, ["evaluate", archive, "--rule", rule, "--n-tasks", "2"])
+
+
+_X7 = "add(a, add(o, add(t, w)))"
+BIG_31 = "add(mul({0}, {0}), mul({0}, {0}))".format(_X7)                  # 31 nodes, height 5
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("add(a, " * 950 + "t" + ")" * 950, "optimizer.max_height of 8"),            # was a traceback
+    ("add(a, " * 9 + "t" + ")" * 9, "optimizer.max_height of 8"),
+    ("add({0}, a)".format(BIG_31), "optimizer.max_size of 32"),                # 33 nodes
+    ("mul(a, 1e999)", "not a finite float"),                              # was dw = oo*a
+    ("mul(a, " + "9" * 400 + ")", "not a finite float"),
+    ("mul(a, nan)", "not a finite float"),
+    ("mul(a, -inf)", "not a finite float"),
+    ("mul(a, +Infinity)", "not a finite float"),
+])
+def test_evaluate_refuses_user_trees_past_the_runs_limits(gp_archive, rule, message):
+    res = _evaluate(gp_archive, rule)
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and message in res.output
+    assert len(res.output.strip().splitlines()) == 1 and len(res.output) < 300
+
+
+def test_evaluate_accepts_user_trees_at_the_limits(gp_archive):
+    deepest = "add(a, " * 7 + "add(t, o)" + ")" * 7
+    assert sym.parse_tree(deepest, sym.make_pset()).height == 8
+    assert len(sym.parse_tree(BIG_31, sym.make_pset())) == 31
+    for rule in (deepest, BIG_31, "pdiv(a, 0.0)"):
+        res = _evaluate(gp_archive, rule)
+        assert res.exit_code == 0, res.output
+
+
+def test_parse_limits_and_no_recursion():
+    import sys
+    pset = sym.make_pset()
+    deep = lambda n: "add(a, " * n + "t" + ")" * n        # noqa: E731
+    assert sym.parse_tree(deep(sym.MAX_PARSE_HEIGHT), pset).height == sym.MAX_PARSE_HEIGHT
+    for text in (deep(sym.MAX_PARSE_HEIGHT + 1), deep(5000), deep(100_000)):
+        with pytest.raises(sym.TreeTextError):
+            sym.parse_tree(text, pset)
+    with pytest.raises(sym.TreeTextError, match="optimizer.max_height of 3"):
+        sym.parse_tree(deep(4), pset, max_height=3)
+    assert sym.parse_tree(deep(3), pset, max_height=3, max_size=7).height == 3
+    with pytest.raises(sym.TreeTextError, match="optimizer.max_size of 6"):
+        sym.parse_tree(deep(3), pset, max_size=6)
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(60)          # the parser does not recurse at all
+    try:
+        tree = sym.parse_tree(deep(sym.MAX_PARSE_HEIGHT), pset)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert len(tree) == 2 * sym.MAX_PARSE_HEIGHT + 1
+
+
+@pytest.mark.parametrize("text", ["mul(a, inf)", "mul(a, -inf)", "mul(a, nan)", "mul(a, 1e999)",
+                                  "mul(a, -1e309)", "mul(a, NaN)"])
+def test_non_finite_constants_are_refused(text):
+    with pytest.raises(sym.TreeTextError, match="not a finite float"):
+        sym.parse_tree(text, sym.make_pset())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False),
+       st.sampled_from(["{!r}", "{:.17g}", "{:.17e}", "{:.25f}"]))
+def test_finite_constants_round_trip_bit_for_bit(x, fmt):
+    pset = sym.make_pset()
+    text = f"add(mul({fmt.format(x)}, a), {x!r})"
+    tree = sym.parse_tree(text, pset)
+    again = sym.parse_tree(sym.tree_text(tree), pset)
+    assert sym.tree_text(again) == sym.tree_text(tree)
+    consts = [n.value for t in (tree, again) for n in t if n.arity == 0 and not isinstance(n.value, str)]
+    want = float(fmt.format(x))      # what the written text means
+    bits = np.array(consts, dtype=np.float64).view(np.int64)
+    assert bits.tolist() == np.array([want, x, want, x]).view(np.int64).tolist()
+
+
+SLOW_FOR_SYMPY = [
+    # simplify expands a 32nd power of a 4-term sum (legal: height 8, 12 nodes)
+    ("single_layer", ("square",), "square(square(square(square(square(add(a, add(o, add(t, w))))))))"),
+    # sympy takes ~30 s just to build tanh nested 10 deep (its assumptions recurse)
+    ("single_layer", ("tanh",), "tanh(" * 10 + "a" + ")" * 10),
+]
+
+
+@pytest.mark.parametrize("learner, unary, text", SLOW_FOR_SYMPY)
+def test_sympy_work_is_bounded_in_time(monkeypatch, learner, unary, text):
+    import time
+    import signal
+    monkeypatch.setattr(sym, "SIMPLIFY_SECONDS", 0.5)
+    timer_before = signal.getitimer(signal.ITIMER_REAL)[0] or float("inf")
+    pset = pset_of(learner, unary)
+    tree = sym.parse_tree(text, pset)
+    t0 = time.perf_counter()
+    shown = sym.formula(tree, pset)
+    assert known_form(tree, pset, learner) is None
+    assert known_form(tree, pset, learner, exact=False) is None
+    assert time.perf_counter() - t0 < 6.0
+    assert shown.startswith("dw = ") and len(shown) < 200
+    # no timer of ours is left behind: a timer that ran before (pytest-timeout's)
+    # runs on, less the time spent; none is added
+    import signal
+    assert signal.getitimer(signal.ITIMER_REAL)[0] <= timer_before
+    assert sym.formula(sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset), pset) == \
+        "dw = 2*a*(t - o)"
+
+
+@pytest.mark.parametrize("learner, unary, text", SLOW_FOR_SYMPY)
+def test_sympy_work_is_bounded_off_the_main_thread(learner, unary, text):
+    """No SIGALRM there: large trees and expressions skip sympy instead."""
+    import threading
+    import time
+    pset = pset_of(learner, unary)
+    tree = sym.parse_tree(text, pset)
+    small = sym.parse_tree("mul(two, sub(mul(a, t), mul(o, a)))", pset)
+    out = []
+    t0 = time.perf_counter()
+    worker = threading.Thread(target=lambda: out.extend([
+        sym.formula(tree, pset), known_form(tree, pset, learner), sym.formula(small, pset),
+        known_form(small, pset, learner)]))
+    worker.start()
+    worker.join(30)
+    assert not worker.is_alive() and time.perf_counter() - t0 < 6.0
+    assert out[1] is None and out[2] == "dw = 2*a*(t - o)" and out[3] == ("delta", 2.0)
+
+
+def test_time_limit_interrupts_and_restores_an_outer_timer():
+    import signal
+    import time
+    fired = []
+    old = signal.signal(signal.SIGALRM, lambda *a: fired.append(1))
+    outer = signal.getitimer(signal.ITIMER_REAL)
+    signal.setitimer(signal.ITIMER_REAL, 100.0)       # as pytest-timeout has
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises(sym.SympyTimeout):
+            with sym._time_limit(0.2) as timed:
+                assert timed
+                while time.perf_counter() - t0 < 10:
+                    pass
+        assert time.perf_counter() - t0 < 2
+        assert 90 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100
+        assert signal.getsignal(signal.SIGALRM) is not None and not fired
+        with sym._time_limit(200.0) as timed:            # the outer timer is due first
+            assert not timed
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, *outer)
+        signal.signal(signal.SIGALRM, old)

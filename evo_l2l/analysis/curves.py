@@ -62,10 +62,14 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
     expected = (f"expected best, gen:G, top:K or one of {', '.join(known)} (optionally with "
                 f":RATE)")
     if getattr(problem, "kind", "") == "symbolic":
+        from ..rules.symbolic import TreeTextError
         try:                      # a tree text, parsed with the whitelist (never eval)
-            problem.tree(spec)
+            problem.user_tree(spec)
+        except TreeTextError as exc:      # too deep or large for the run, a non-finite constant
+            raise ValueError(str(exc)) from None
         except ValueError as exc:
-            raise ValueError(f"unknown rule {spec!r}; {expected}, or a tree text ({exc})") from None
+            shown = spec if len(spec) <= 60 else spec[:60] + "..."
+            raise ValueError(f"unknown rule {shown!r}; {expected}, or a tree text ({exc})") from None
         return f"rule {spec}", spec
     raise ValueError(f"unknown rule {spec!r}; {expected}")
 

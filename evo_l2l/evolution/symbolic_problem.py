@@ -21,33 +21,67 @@ from ..rules import symbolic as sym
 from ..tasks import TaskSet
 from .evaluator import Evaluator, InProcess
 
-N_PROBES = 64
+N_PROBES = 256
+
+# A protected division returns 1 where |divisor| <= 1e-12, so rules that
+# differ only there (a*x/a and x at a = 0) must meet probe points where a
+# divisor is that small, or they share a key. Divisors get there through the
+# values the variables take in the tasks: inputs exactly 0/1 with a bias of
+# -1, targets, rewards and facilitation 0/1, an eligibility (y - p)*x that is
+# 0 where x is 0, a weight that can be 0, and sigmoids that saturate: exactly
+# 1, within 1e-12 of 0 or 1 (o, the two-layer nets' hidden activity a, the
+# error m = t - o, the eligibility), 0.5 at zero drive. Each learner lists its
+# variables' special values (Learner.probe_special); a probe variable takes
+# each of them in combination with each value of the others and a generic
+# value (the product grid, repeated with fresh generic values up to N_PROBES
+# points).
+# Generic values (None: the variable takes only its special values; binary
+# targets stay binary, so t*t and t count as the same rule there).
+PROBE_CONTINUOUS = {
+    "w": lambda rng, n: rng.uniform(-3, 3, n),
+    "a": lambda rng, n: rng.choice([-1.0, 0.0, 1.0, 0.5], n) + rng.uniform(-0.1, 0.1, n),
+    "o": lambda rng, n: rng.uniform(0.01, 0.99, n),
+    "t": None,
+    "u_target": lambda rng, n: rng.uniform(-2, 2, n),
+    "u": lambda rng, n: rng.uniform(-2, 2, n),
+    "psp": lambda rng, n: rng.uniform(0, 1, n),
+    "R": None,
+    "E": lambda rng, n: rng.uniform(-1, 1, n),
+    "m": lambda rng, n: rng.uniform(-1, 1, n),
+    "f": None,
+}
+
+
+def _probe_grid(learner) -> np.ndarray:
+    """(N_PROBES, n_vars) probe values of a learner's variables, in their order.
+
+    Every combination of the variables' special values and a generic value
+    (the grid: 80 points for single_layer and conditioning, 240 for
+    two_layer, 8 for student and reward) is repeated until N_PROBES points,
+    each repeat with fresh generic values, so every combination is met.
+    """
+    import itertools
+    names = learner.variables
+    rng = np.random.default_rng(20261126)
+    continuous = {n: PROBE_CONTINUOUS.get(n, lambda rng, k: rng.uniform(-1, 1, k)) for n in names}
+    slots = [tuple(learner.probe_special.get(n, (0.0,))) + (() if continuous[n] is None else (None,))
+             for n in names]
+    grid = list(itertools.product(*slots))
+    points = np.empty((N_PROBES, len(names)))
+    generic = {n: continuous[n](rng, N_PROBES) for n in names if continuous[n] is not None}
+    for k in range(N_PROBES):
+        for j, (name, value) in enumerate(zip(names, grid[k % len(grid)])):
+            points[k, j] = generic[name][k] if value is None else value
+    return points
 
 
 def _probe_points(learner) -> tuple[np.ndarray, np.ndarray]:
-    """Fixed probe values (the same in every run and version) in the kernel's layout.
-
-    Each variable is drawn from the values it takes in its learner (binary
-    targets stay binary, so t*t and t count as the same rule there).
-    """
-    rng = np.random.default_rng(20261126)
-    draw = {
-        "w": lambda: rng.uniform(-3, 3, N_PROBES),
-        "a": lambda: rng.choice([-1.0, 0.0, 1.0, 0.5], N_PROBES) + rng.uniform(-0.1, 0.1, N_PROBES),
-        "o": lambda: rng.uniform(0.01, 0.99, N_PROBES),
-        "t": lambda: rng.choice([0.0, 1.0], N_PROBES),
-        "u_target": lambda: rng.uniform(-2, 2, N_PROBES),
-        "u": lambda: rng.uniform(-2, 2, N_PROBES),
-        "psp": lambda: rng.uniform(0, 1, N_PROBES),
-        "R": lambda: rng.choice([0.0, 1.0], N_PROBES),
-        "E": lambda: rng.uniform(-1, 1, N_PROBES),
-        "m": lambda: rng.uniform(-1, 1, N_PROBES),
-        "f": lambda: rng.choice([0.0, 1.0], N_PROBES),
-    }
+    """Fixed probe values (the same in every run and version) in the kernel's layout."""
+    points = _probe_grid(learner)
     V, PV = np.zeros((4, N_PROBES)), np.zeros((2, N_PROBES))
     _, kinds, rows = learner.register_layout
-    for name, kind, row in zip(learner.variables, kinds, rows):
-        (V if kind == 0 else PV)[row] = draw[name]()
+    for j, (kind, row) in enumerate(zip(kinds, rows)):
+        (V if kind == 0 else PV)[row] = points[:, j]
     return V, PV
 
 
@@ -91,6 +125,13 @@ class SymbolicRuleProblem:
     def tree(self, text: str):
         return sym.parse_tree(text, self.pset)
 
+    def user_tree(self, text: str):
+        """A rule text from a user: parsed within the run's tree limits (the GP's
+        optimizer.max_height and max_size; an optimizer without limits: the parser's caps)."""
+        s = self.config.optimizer.settings
+        return sym.parse_tree(text, self.pset, getattr(s, "max_height", None),
+                              getattr(s, "max_size", None))
+
     def _compile(self, text: str) -> tuple:
         """text -> (ops, args, depth, size, key), memoised."""
         hit = self._compiled.get(text)
@@ -114,10 +155,14 @@ class SymbolicRuleProblem:
         _, kinds, rows = self.learner.register_layout
         probe_outputs(ops, args, lengths, depth, self._probe_V, self._probe_PV,
                       np.array(kinds, dtype=np.int64), np.array(rows, dtype=np.int64), out)
-        # float32 absorbs last-bit differences between equivalent orderings;
-        # non-finite values are mapped to fixed sentinels.
+        # float32 absorbs last-bit differences between equivalent orderings,
+        # and values under 1e-9 count as 0, -0.0 too (a*(t - o) and a*t - a*o
+        # give -0.0 and 0.0 at a = 0, and differ by a cancellation error at
+        # o within 1e-13 of t; w + eta * -0.0 is w). Non-finite values are
+        # mapped to fixed sentinels.
         v = np.nan_to_num(out[0], nan=3.0e38, posinf=2.0e38, neginf=-2.0e38)
         v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32)
+        v[np.abs(v) < 1e-9] = 0.0
         return int.from_bytes(hashlib.blake2b(v.tobytes(), digest_size=8).digest(), "little")
 
     def rules_of(self, genomes) -> list[str]:

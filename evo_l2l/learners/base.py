@@ -22,6 +22,12 @@ import numpy as np
 
 from ..components import Settings, setting
 
+# Special values for the functional-equivalence probes (evolution/symbolic_problem.py): a
+# sigmoid output within 1e-12 of 0 or 1 makes a protected division by it return 1.
+TINY = 1e-13                  # 0 < TINY < PDIV_EPS
+NEAR_ONE = 1.0 - 2.0 ** -43   # 1 - NEAR_ONE < PDIV_EPS
+SIGMOID_SPECIAL = (0.5, 1.0, TINY, NEAR_ONE)
+
 
 @dataclass
 class LearnerSettings(Settings):
@@ -50,7 +56,7 @@ class Learner:
     reference_rule: str = "delta"            # the known rule shown beside evolved ones
     reference_form: str = "delta"            # the name known forms give it (rules.symbolic.known_form)
     forms: tuple = ()                        # (name, template(symbols) -> sympy expr)
-    probe_values: dict = {}                  # variable -> values it takes (cache probes)
+    probe_special: dict = {}                 # variable -> exact values it takes in tasks (cache probes)
     register_layout: tuple = ()              # (interpreter code or None, kinds, rows) of its variables
 
     def runs(self, family: str) -> bool:

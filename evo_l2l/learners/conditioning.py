@@ -5,7 +5,7 @@ import numpy as np
 
 from ..rules.symbolic import scaled
 from ..tasks import TaskSet
-from .base import Learner
+from .base import SIGMOID_SPECIAL, Learner
 from .symbolic import NET_LAYOUT, program_args
 
 
@@ -45,6 +45,7 @@ class Conditioning(Learner):
     reference_rule = reference_form = "rescorla_wagner"
     forms = (("rescorla_wagner", lambda v: v["a"] * (v["f"] - v["o"])),
              ("facilitation", lambda v: v["a"] * v["f"]))
+    probe_special = {"a": (-1.0, 0.0, 1.0), "o": SIGMOID_SPECIAL, "w": (0.0,), "f": (0.0, 1.0)}
     register_layout = (None,) + NET_LAYOUT
 
     def coefficient_curves(self, family, coef, tasks, settings):

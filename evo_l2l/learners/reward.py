@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 from ..rules.symbolic import python_function, scaled
-from .base import Learner
+from .base import TINY, Learner
 from .symbolic import interpreter_curves, synapse_views
 
 
@@ -54,6 +54,7 @@ class Reward(Learner):
                     "none": "no learning"}
     forms = (("(R - 1)*E", lambda v: (v["R"] - 1) * v["E"]), ("R*E", lambda v: v["R"] * v["E"]))
     reference_form = "(R - 1)*E"
+    probe_special = {"R": (0.0, 1.0), "E": (0.0, TINY, -TINY)}
     register_layout = (2, (0, 0), (2, 3))
 
     def special_form(self, tree, pset, expr, symbols, exact):

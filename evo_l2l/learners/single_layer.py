@@ -10,7 +10,7 @@ import numpy as np
 
 from ..rules.symbolic import scaled
 from ..tasks import TaskSet
-from .base import Learner, LearnerSettings, fitness_from_curves  # noqa: F401
+from .base import SIGMOID_SPECIAL, Learner, LearnerSettings, fitness_from_curves  # noqa: F401
 from .symbolic import interpreter_curves, synapse_views
 
 # Rules per parallel job: large enough to fill SIMD lanes, small enough that
@@ -75,6 +75,7 @@ class SingleLayer(Learner):
                    "none": lambda rate=None: "0.0"}
     known_labels = {"delta": "the delta rule", "hebb": "Hebb's rule", "none": "no learning"}
     forms = (("delta", lambda v: v["a"] * (v["t"] - v["o"])),)
+    probe_special = {"w": (0.0,), "a": (-1.0, 0.0, 1.0), "o": SIGMOID_SPECIAL, "t": (0.0, 1.0)}
     register_layout = (0, (0, 1, 0, 1), (0, 0, 1, 1))     # interpreter code; kinds, rows of w, a, o, t
 
     def coefficient_curves(self, family, coef, tasks, settings):

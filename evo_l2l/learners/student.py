@@ -20,6 +20,7 @@ class Student(Learner):
                    "none": lambda rate=None: "0.0"}
     known_labels = {"delta": "the delta rule", "none": "no learning"}
     forms = (("delta", lambda v: v["psp"] * (v["u_target"] - v["u"])),)
+    probe_special = {"u_target": (0.0,), "u": (0.0,), "psp": (0.0,)}
     register_layout = (1, (1, 0, 1), (1, 1, 0))
 
     def program_views(self, tasks):

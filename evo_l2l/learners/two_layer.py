@@ -5,7 +5,7 @@ import numpy as np
 
 from ..rules.symbolic import scaled
 from ..tasks import TaskSet
-from .base import Learner
+from .base import NEAR_ONE, SIGMOID_SPECIAL, TINY, Learner
 from .single_layer import DEFAULT_BLOCK
 from .symbolic import NET_LAYOUT, program_args
 
@@ -86,6 +86,8 @@ class TwoLayer(Learner):
                    "none": lambda rate=None: "0.0"}
     known_labels = {"delta": "the delta rule", "hebb": "Hebb's rule", "none": "no learning"}
     forms = (("delta", lambda v: v["a"] * v["m"]),)
+    probe_special = {"a": (-1.0, 0.0, 1.0, TINY, NEAR_ONE), "o": SIGMOID_SPECIAL, "w": (0.0,),
+                     "m": (0.0, TINY, -TINY)}
     register_layout = (None,) + NET_LAYOUT
 
     def coefficient_curves(self, family, coef, tasks, settings):

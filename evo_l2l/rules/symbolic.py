@@ -13,11 +13,15 @@ pexp(x) = exp(min(x, 50)); square(x) = x * x.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import operator
 import random
 import re
+import signal
+import threading
+import time
 
 import numpy as np
 from dataclasses import dataclass
@@ -127,57 +131,111 @@ def _ephemeral_class(pset: gp.PrimitiveSet):
 _TOKEN = re.compile(r"\s*(?:([A-Za-z_][A-Za-z_0-9]*)|([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)|([(),]))")
 
 
-def parse_tree(text: str, pset: gp.PrimitiveSet) -> gp.PrimitiveTree:
-    """Text such as 'mul(a, sub(t, -0.5))' -> PrimitiveTree; ValueError on anything else."""
-    tokens, pos = [], 0
+# Hard bounds of parse_tree whatever the caller's limits: compile_tree,
+# python_function and to_sympy recurse once per level, sympy more.
+MAX_PARSE_TOKENS = 20_000
+MAX_PARSE_HEIGHT = 64
+_NON_FINITE_NAMES = ("nan", "inf", "infinity")
+_NON_FINITE = re.compile(r"\s*([-+]\s*(?:nan|inf(?:inity)?))\b", re.IGNORECASE)
+
+
+class TreeTextError(ValueError):
+    """A rule text the parser reads but refuses: too deep, too large, a non-finite constant."""
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n] + "..."
+
+
+def parse_tree(text: str, pset: gp.PrimitiveSet, max_height: int | None = None,
+               max_size: int | None = None) -> gp.PrimitiveTree:
+    """Text such as 'mul(a, sub(t, -0.5))' -> PrimitiveTree; ValueError on anything else.
+
+    Iterative (no recursion), so no text can exhaust Python's stack. The
+    tree's height (a leaf alone: 0, as DEAP counts) must be <= max_height
+    and <= MAX_PARSE_HEIGHT, its node count <= max_size: TreeTextError
+    otherwise, raised as soon as the text goes past the limit. Constants
+    must be finite floats.
+    """
     text = text.strip()
+    shown = repr(_short(text))
+    tokens, pos = [], 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise ValueError(f"unexpected character at {pos} in rule {text!r}")
+            bad = _NON_FINITE.match(text, pos)
+            if bad:
+                raise TreeTextError(f"constant {bad.group(1)} in rule {shown} is not a finite "
+                                    "float; constants must be finite numbers such as 0.5 or -1e-3")
+            raise ValueError(f"unexpected character at {pos} in rule {shown}")
         tokens.append(m.groups())
+        if len(tokens) > MAX_PARSE_TOKENS:
+            raise TreeTextError(f"rule text too long (over {MAX_PARSE_TOKENS} tokens)")
         pos = m.end()
+    height_limit = MAX_PARSE_HEIGHT if max_height is None else min(max_height, MAX_PARSE_HEIGHT)
     nodes: list = []
     erc = _ephemeral_class(pset)
-
-    def parse(k: int) -> int:
+    stack: list = []          # [primitive, arguments still to read] of the open calls
+    k = 0
+    while True:
+        # one node at tokens[k], at depth len(stack)
         if k >= len(tokens):
-            raise ValueError(f"rule {text!r} ends too early")
+            raise ValueError(f"rule {shown} ends too early")
+        if len(stack) > height_limit:
+            if height_limit == max_height:
+                raise TreeTextError(f"rule {shown} is nested deeper than this run's optimizer.max_height "
+                                    f"of {max_height}")
+            raise TreeTextError(f"rule {shown} is nested deeper than {MAX_PARSE_HEIGHT} levels, "
+                                "the most any rule may be")
+        if max_size is not None and len(nodes) >= max_size:
+            raise TreeTextError(f"rule {shown} has more nodes than this run's optimizer.max_size of "
+                                f"{max_size}")
         name, number, punct = tokens[k]
         if number is not None:
+            value = float(number)
+            if not math.isfinite(value):
+                raise TreeTextError(f"constant {_short(number, 30)} in rule {shown} is not a finite "
+                                 "float")
             # __new__, not erc(): calling the class draws a random value from
             # stdlib random, which would shift a resumed run's random stream.
             node = erc.__new__(erc)
-            node.value = float(number)
+            node.value = value
             nodes.append(node)
-            return k + 1
-        if name is None:
-            raise ValueError(f"unexpected {punct!r} in rule {text!r}")
-        if name not in pset.mapping:
-            raise ValueError(f"unknown primitive or variable {name!r} in rule {text!r}")
-        prim = pset.mapping[name]
-        nodes.append(prim)
-        if prim.arity == 0:
-            return k + 1
-        if k + 1 >= len(tokens) or tokens[k + 1][2] != "(":
-            raise ValueError(f"{name} needs {prim.arity} argument(s) in rule {text!r}")
-        k += 2
-        for n in range(prim.arity):
-            k = parse(k)
-            want = ")" if n == prim.arity - 1 else ","
-            if k >= len(tokens) or tokens[k][2] != want:
-                raise ValueError(f"{name} takes {prim.arity} argument(s) in rule {text!r}")
             k += 1
-        return k
-
-    if len(tokens) > 20_000:
-        raise ValueError("rule text too long")
-    try:
-        end = parse(0)
-    except RecursionError:
-        raise ValueError("rule nested too deeply") from None
-    if end != len(tokens):
-        raise ValueError(f"trailing text in rule {text!r}")
+        elif name is None:
+            raise ValueError(f"unexpected {punct!r} in rule {shown}")
+        elif name.lower() in _NON_FINITE_NAMES:
+            raise TreeTextError(f"constant {name} in rule {shown} is not a finite float; constants "
+                             "must be finite numbers such as 0.5 or -1e-3")
+        elif name not in pset.mapping:
+            raise ValueError(f"unknown primitive or variable {name!r} in rule {shown}")
+        else:
+            prim = pset.mapping[name]
+            nodes.append(prim)
+            if prim.arity == 0:
+                k += 1
+            else:
+                if k + 1 >= len(tokens) or tokens[k + 1][2] != "(":
+                    raise ValueError(f"{name} needs {prim.arity} argument(s) in rule {shown}")
+                stack.append([prim, prim.arity])
+                k += 2
+                continue
+        # a subtree is complete: close the calls it completes
+        while stack:
+            frame = stack[-1]
+            frame[1] -= 1
+            want = ")" if frame[1] == 0 else ","
+            if k >= len(tokens) or tokens[k][2] != want:
+                raise ValueError(f"{frame[0].name} takes {frame[0].arity} argument(s) in rule "
+                                 f"{shown}")
+            k += 1
+            if frame[1]:
+                break
+            stack.pop()
+        if not stack:
+            break
+    if k != len(tokens):
+        raise ValueError(f"trailing text in rule {shown}")
     return gp.PrimitiveTree(nodes)
 
 
@@ -321,18 +379,140 @@ def to_sympy(tree, pset: gp.PrimitiveSet):
     return build(0)[0]
 
 
-def simplified(tree, pset: gp.PrimitiveSet):
-    import sympy
-    e = to_sympy(tree, pset)
+# sympy gets this many seconds per rule (formula, known_form); then the rule
+# is shown unsimplified (or as its tree text) and matches no known form.
+# Legal trees can keep sympy busy for minutes: simplify on
+# square(square(square(square(square(add(a, add(o, add(t, w)))))))), and
+# merely building tanh(tanh(...(a))) nested 9 deep.
+SIMPLIFY_SECONDS = 3.0
+# Without a timer (not on the main thread, no SIGALRM, a timer already
+# running) sympy sees only small trees and expressions.
+UNTIMED_MAX_NODES = 40
+UNTIMED_MAX_TRANSCENDENTAL_DEPTH = 3
+UNTIMED_MAX_OPS = 40
+UNTIMED_MAX_POWER = 8
+
+
+class SympyTimeout(BaseException):
+    """Raised by the timer in sympy's work; a BaseException, so sympy's own
+    `except Exception` blocks let it through."""
+
+
+def _in_finaliser(frame) -> bool:
+    """Whether the interrupted code runs inside a finaliser, a weakref callback or a
+    garbage-collector callback (anywhere up its stack), where Python would print and
+    drop an exception instead of raising it."""
+    import gc
+    callbacks = {getattr(cb, "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        code = frame.f_code
+        if (code.co_name == "__del__" or code in callbacks
+                or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Yields True and raises SympyTimeout in the block after `seconds` (then every
+    0.25 s, should sympy swallow one), or yields False when no timer can be set:
+    not on the main thread, or no setitimer. A timer already running (such as
+    pytest-timeout's) is suspended and restored, less the time spent; if it
+    is due first, it keeps running and the block is untimed."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield False
+        return
+    outer_left, outer_interval = signal.getitimer(signal.ITIMER_REAL)
+    if 0 < outer_left <= seconds:
+        yield False
+        return
+    armed = [True]
+
+    def on_alarm(signum, frame):
+        # Not inside a finaliser or weakref callback (a garbage collection
+        # that sympy triggered): Python would print and drop the exception
+        # there. The next alarm, 0.25 s on, tries again.
+        if armed[0] and not _in_finaliser(frame):
+            raise SympyTimeout
+
+    t0 = time.monotonic()
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.25)
     try:
-        return sympy.factor(sympy.simplify(e))
-    except Exception:      # sympy can fail on odd expressions; show them unsimplified
+        yield True
+    finally:
+        while True:         # a late alarm must not skip the clean-up
+            try:
+                armed[0] = False
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, old)
+                if outer_left > 0:
+                    signal.setitimer(signal.ITIMER_REAL,
+                                     max(outer_left - (time.monotonic() - t0), 1e-3), outer_interval)
+                break
+            except SympyTimeout:
+                continue
+
+
+def _small_tree(tree) -> bool:
+    """Where no timer runs: few nodes, transcendental functions nested at most 3 deep."""
+    if len(tree) > UNTIMED_MAX_NODES:
+        return False
+    stack = []              # transcendental depth of the open nodes' ancestors, per node
+    remaining = []
+    depth = deepest = 0
+    for node in tree:
+        d = depth + (node.name in TRANSCENDENTAL)
+        deepest = max(deepest, d)
+        if node.arity:
+            stack.append(depth)
+            remaining.append(node.arity)
+            depth = d
+        else:
+            while remaining:
+                remaining[-1] -= 1
+                if remaining[-1]:
+                    break
+                remaining.pop()
+                depth = stack.pop()
+    return deepest <= UNTIMED_MAX_TRANSCENDENTAL_DEPTH
+
+
+def _small_expr(expr) -> bool:
+    """Where no timer runs: few operations and no high powers."""
+    import sympy
+    if sympy.count_ops(expr) > UNTIMED_MAX_OPS:
+        return False
+    return all(not (p.exp.is_Number and abs(p.exp) > UNTIMED_MAX_POWER)
+               for p in expr.atoms(sympy.Pow))
+
+
+def simplified(tree, pset: gp.PrimitiveSet):
+    """The rule as a simplified sympy expression: unsimplified if sympy fails or runs
+    out of time simplifying it, None if it runs out of time building it."""
+    import sympy
+    e = None
+    try:
+        with _time_limit(SIMPLIFY_SECONDS) as timed:
+            if not timed and not _small_tree(tree):
+                return None
+            e = to_sympy(tree, pset)
+            if not timed and not _small_expr(e):
+                return e
+            try:
+                return sympy.factor(sympy.simplify(e))
+            except Exception:   # sympy can fail on odd expressions; show them unsimplified
+                return e
+    except SympyTimeout:
         return e
 
 
 def formula(tree, pset: gp.PrimitiveSet) -> str:
-    """'dw = 2*a*(t - o)' style: simplified with sympy, t before o where sympy allows."""
-    text = str(simplified(tree, pset))
+    """'dw = 2*a*(t - o)' style: simplified with sympy, t before o where sympy allows;
+    the tree's own text if sympy cannot build the expression in time."""
+    e = simplified(tree, pset)
+    text = tree_text(tree) if e is None else str(e)
     text = text.replace("-o + t", "t - o")
     return f"dw = {text}"
 
@@ -377,8 +557,21 @@ def known_form(tree, pset: gp.PrimitiveSet, forms, special=None,
     form wherever no protected division divides by zero, as a paper that
     simplifies its trees with sympy would count it.
     """
+    try:
+        with _time_limit(SIMPLIFY_SECONDS) as timed:
+            if not timed and not _small_tree(tree):
+                return None
+            expr = to_sympy(tree, pset)
+            if not timed and not _small_expr(expr):
+                return None
+            return _match_forms(tree, pset, expr, forms, special, exact)
+    except SympyTimeout:
+        return None
+
+
+def _match_forms(tree, pset: gp.PrimitiveSet, expr, forms, special,
+                 exact: bool) -> tuple[str, float] | None:
     import sympy
-    expr = to_sympy(tree, pset)
     symbols = {n: sympy.Symbol(n) for n in pset.arguments}
     if special is not None:
         hit = special(tree, pset, expr, symbols, exact)
