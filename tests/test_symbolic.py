@@ -551,3 +551,19 @@ def test_time_limit_interrupts_and_restores_an_outer_timer():
     finally:
         signal.setitimer(signal.ITIMER_REAL, *outer)
         signal.signal(signal.SIGALRM, old)
+
+
+def test_rules_dividing_by_variables_are_keyed_by_text():
+    """A divisor of variables can come within 1e-12 of 0 where no fixed probe looks
+    (o/2 at a saturated sigmoid): such rules are cached by text, never merged.
+    chalmers1990-gp seed 0 archived 103 fitness values off by up to 0.018 before."""
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.evolution.symbolic_problem import SymbolicRuleProblem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS["chalmers1990-gp"].default_config()
+    problem = SymbolicRuleProblem(config, build_tasks(config))
+    assert sym.divides_by_variable(problem.tree("pdiv(t, mul(o, half))"), problem.pset)
+    assert not sym.divides_by_variable(problem.tree("pdiv(mul(a, t), two)"), problem.pset)
+    # Equal functions, but each keeps its own entry (and so its own exact fitness).
+    assert problem.rule_key("pdiv(mul(a, t), o)") != problem.rule_key("pdiv(mul(t, a), o)")
+    assert problem.rule_key("pdiv(mul(a, t), two)") == problem.rule_key("pdiv(mul(t, a), two)")

@@ -138,7 +138,12 @@ class SymbolicRuleProblem:
         if hit is None:
             tree = self.tree(text)
             ops, args, depth = sym.compile_tree(tree, self.pset)
-            if self.config.run.fitness_cache:
+            # A rule that divides by an expression of the variables can hit a
+            # divisor within 1e-12 of 0 (protected division returns 1 there) at
+            # values no fixed probe set meets (o/2 at a saturated sigmoid), so
+            # it is keyed by its text: the cache merges only rules whose
+            # equality the probes can vouch for.
+            if self.config.run.fitness_cache and not sym.divides_by_variable(tree, self.pset):
                 key = self._probe_key((ops, args, depth))
             else:
                 key = int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")

@@ -276,6 +276,18 @@ def compile_tree(tree, pset: gp.PrimitiveSet) -> tuple[list, list, int]:
     return ops, args, stack_depth(ops)
 
 
+def divides_by_variable(tree, pset: gp.PrimitiveSet) -> bool:
+    """Whether some protected division's divisor contains a variable."""
+    names = set(pset.arguments)
+    for i, node in enumerate(tree):
+        if node.name == "pdiv":
+            divisor = tree.searchSubtree(tree.searchSubtree(i + 1).stop)
+            if any(n.arity == 0 and isinstance(n.value, str) and n.value in names
+                   for n in tree[divisor]):
+                return True
+    return False
+
+
 def stack_depth(ops: list) -> int:
     """The deepest stack a postfix program reaches."""
     depth = deepest = 0
