@@ -126,6 +126,50 @@ class GenerationRecord:
     optimizer_state: dict = field(default_factory=dict)   # name -> array (CMA-ES mean, ...)
 
 
+SLOT_SCALARS = ("hof_fitness", "hof_heldout_fitness", "hof_generation", "py_random_gauss",
+                "elapsed", "cache_rows")
+
+
+def _create_state(f, N: int, gshape: tuple, gdt, optimizer_state: dict, n_target: int) -> None:
+    """/state: run-wide scalars, the fitness cache, and two slots that take turns holding
+    the resume state. `current` = (generation, slot) is written last, in one write, so a
+    kill at any moment leaves it naming a complete slot (or generation -1: none yet)."""
+    s = f.create_group("state")
+    s.create_dataset("status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
+    s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
+    s.create_dataset("heartbeat", data=time.time())
+    s.create_dataset("n_generations_target", data=np.int64(n_target))
+    s.create_dataset("current", data=np.array([-1, 0], dtype=np.int64))
+    # Fitness cache entries, for problems whose cache must survive a resume.
+    _dataset(s, "cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
+    _dataset(s, "cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
+    for k in (0, 1):
+        slot = s.create_group(f"slot{k}")
+        slot.create_dataset("population_genome", shape=(N,) + gshape, dtype=gdt)
+        slot.create_dataset("population_fitness", shape=(N,), dtype="f8")
+        slot.create_dataset("hof_genome", shape=gshape, dtype=gdt)
+        slot.create_dataset("py_random_state", shape=(625,), dtype="i8")
+        for name in SLOT_SCALARS:
+            slot.create_dataset(name, data=np.int64(-1) if name in ("hof_generation", "cache_rows")
+                                else np.nan)
+        opt = slot.create_group("optimizer")
+        for name, arr in optimizer_state.items():
+            opt.create_dataset(name, shape=np.shape(arr), dtype="f8")
+
+
+def _write_slot(slot, genomes, population_genome, population_fitness, hof_genome, values: dict,
+                py_words, optimizer_state: dict) -> None:
+    """One slot's resume state; `genomes` converts genomes to what the datasets take."""
+    slot["population_genome"][...] = genomes(population_genome)
+    slot["population_fitness"][...] = population_fitness
+    slot["hof_genome"][()] = genomes(hof_genome)
+    slot["py_random_state"][...] = py_words
+    for name in SLOT_SCALARS:
+        slot[name][()] = values[name]
+    for name, arr in optimizer_state.items():
+        slot["optimizer"][name][...] = arr
+
+
 class ArchiveWriter:
     """Appends GenerationRecords to an archive; use as a loop hook."""
 
@@ -161,6 +205,7 @@ class ArchiveWriter:
         self._text = g["population_genome"].dtype.kind == "O"
         st = self.f["state"]
         self._cache_keys, self._cache_fitness = st["cache_keys"], st["cache_fitness"]
+        self._slot = int(st["current"][1])
         st["status"][()] = STATUS_RUNNING.encode()
         st["writer"][()] = f"{socket.gethostname()}:{os.getpid()}".encode()
         st["heartbeat"][()] = time.time()
@@ -232,27 +277,7 @@ class ArchiveWriter:
                 for name, (tail, dtype) in problem.archive_fields().items():
                     table(f"population_{name}", (N,) + tuple(tail), dtype, rows)
                     table(f"best_so_far_{name}", tuple(tail), dtype, 256)
-                s = f.create_group("state")
-                s.create_dataset("status", data=np.bytes_(STATUS_RUNNING), dtype="S16")
-                s.create_dataset("writer", data=np.bytes_(""), dtype="S128")
-                s.create_dataset("heartbeat", data=time.time())
-                s.create_dataset("generation", data=np.int64(-1))
-                s.create_dataset("n_generations_target", data=np.int64(config.run.n_generations))
-                s.create_dataset("elapsed", data=0.0)
-                s.create_dataset("population_genome", shape=(N,) + gshape, dtype=gdt)
-                s.create_dataset("population_fitness", shape=(N,), dtype="f8")
-                s.create_dataset("hof_genome", shape=gshape, dtype=gdt)
-                s.create_dataset("hof_fitness", data=np.nan)
-                s.create_dataset("hof_heldout_fitness", data=np.nan)
-                s.create_dataset("hof_generation", data=np.int64(-1))
-                s.create_dataset("py_random_state", shape=(625,), dtype="i8")
-                # Fitness cache entries, for problems whose cache must survive a resume.
-                _dataset(s, "cache_keys", shape=(0,), maxshape=(None,), dtype="u8", chunks=(4096,))
-                _dataset(s, "cache_fitness", shape=(0,), maxshape=(None,), dtype="f8", chunks=(4096,))
-                s.create_dataset("py_random_gauss", data=np.nan)
-                opt = s.create_group("optimizer")
-                for name, arr in optimizer_state.items():
-                    opt.create_dataset(name, shape=np.shape(arr), dtype="f8")
+                _create_state(f, N, gshape, gdt, optimizer_state, config.run.n_generations)
                 _seal(f)
         except BaseException:
             if os.path.exists(tmp):
@@ -326,22 +351,21 @@ class ArchiveWriter:
         self.f.flush()
         last = recs[-1]
         st = self.f["state"]
-        st["population_genome"][...] = self._genomes(last.genomes)
-        st["population_fitness"][...] = last.fitness
-        st["hof_genome"][()] = self._genomes(last.hof_genome)
-        st["hof_fitness"][()] = last.hof_fitness
-        st["hof_heldout_fitness"][()] = last.hof_heldout
-        st["hof_generation"][()] = last.hof_generation
+        # The resume state goes into the slot `current` does not name; only once
+        # it is on disk does `current` move to it, in one write.
+        slot = 1 - self._slot
         words, gauss = _py_state_arrays(last.py_random_state)
-        st["py_random_state"][...] = words
-        st["py_random_gauss"][()] = gauss
-        for name, arr in last.optimizer_state.items():
-            st["optimizer"][name][...] = arr
-        st["elapsed"][()] = last.elapsed
+        _write_slot(st[f"slot{slot}"], self._genomes, last.genomes, last.fitness,
+                    last.hof_genome,
+                    {"hof_fitness": last.hof_fitness, "hof_heldout_fitness": last.hof_heldout,
+                     "hof_generation": last.hof_generation, "py_random_gauss": gauss,
+                     "elapsed": last.elapsed, "cache_rows": self._cache_keys.shape[0]},
+                    words, last.optimizer_state)
         st["heartbeat"][()] = time.time()
-        # The generation counter goes last: a reader trusts rows up to it.
-        st["generation"][()] = last.generation
         self.f.flush()
+        st["current"][...] = np.array([last.generation, slot], dtype=np.int64)
+        self.f.flush()
+        self._slot = slot
         self.n_rows = n0 + n
         self._last_flush = time.monotonic()
         self.write_seconds += time.perf_counter() - t0
@@ -466,6 +490,32 @@ def _missing(path: str) -> str:
     return f"{path}: no such file"
 
 
+def _read_state(st, config, path: str) -> dict:
+    """/state as one dict: the run-wide entries and the current slot's (format 2.0), or the
+    flat layout of format 1.0; `generation` is the last complete generation (-1: none)."""
+    import h5py
+    state = {k: _read(ds, path=path) for k, ds in st.items() if isinstance(ds, h5py.Dataset)}
+    if "current" in state:
+        generation, slot = (int(x) for x in state.pop("current"))
+        if slot not in (0, 1) or generation < -1:
+            raise ArchiveError(f"{path}: corrupt /state/current ({generation}, {slot})")
+        group = st[f"slot{slot}"]
+        state.update({k: _read(ds, path=path) for k, ds in group.items()
+                      if isinstance(ds, h5py.Dataset)})
+        state["optimizer"] = {k: _read(ds, path=path) for k, ds in group["optimizer"].items()}
+        state["generation"], state["slot"] = generation, slot
+        # Cache entries appended after the state was written belong to a generation
+        # that was never completed: a resume must not see them.
+        rows = max(int(state.pop("cache_rows")), 0)
+        state["cache_keys"], state["cache_fitness"] = (state["cache_keys"][:rows],
+                                                       state["cache_fitness"][:rows])
+    else:       # format 1.0: one vector in the optimizer's own layout
+        vec = np.asarray(state.pop("optimizer_state", np.zeros(0)), dtype=np.float64)
+        state["optimizer"] = config.component("optimizer").legacy_state(
+            vec, config.genome(), config.run.population)
+    return state
+
+
 def _stored_eof(path: str) -> int | None:
     """End-of-file address recorded in a version 2/3 superblock, if there is one."""
     import struct
@@ -575,15 +625,7 @@ def open_run(path: str, populations: bool = True) -> Run:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             except (KeyError, ValueError, TypeError) as exc:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
-            st = f["state"]
-            state = {k: _read(ds, path=path) for k, ds in st.items() if k != "optimizer"}
-            if "optimizer" in st:
-                state["optimizer"] = {k: _read(ds, path=path) for k, ds in st["optimizer"].items()}
-            else:       # format 1.0: one vector in the optimizer's own layout
-                vec = np.asarray(state.pop("optimizer_state", np.zeros(0)), dtype=np.float64)
-                optimizer = config.component("optimizer")
-                state["optimizer"] = optimizer.legacy_state(vec, config.genome(),
-                                                            config.run.population)
+            state = _read_state(f["state"], config, path)
             status = _text(state.pop("status"))
             heartbeat = float(state["heartbeat"])
             n = int(state["generation"]) + 1
@@ -593,7 +635,8 @@ def open_run(path: str, populations: bool = True) -> Run:
                 if not populations and name.startswith("population_"):
                     continue
                 if ds.shape[0] < n:
-                    raise ArchiveError(f"{path}: generation table shorter than its state")
+                    raise ArchiveError(f"{path}: corrupt /state/current (generation {n - 1}, "
+                                       f"but /generations/{name} holds {ds.shape[0]} rows)")
                 gens[name] = _read(ds, n, path)
             t = f["tasks"]
             arrays = {k: _read_fixed(ds, path) for k, ds in t.items()}
@@ -668,7 +711,8 @@ def verify_archive(path: str) -> Verified:
         for a, b in pairs:
             x, y = np.asarray(st[a]), np.asarray(g[b][gen])
             if not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
-                raise ArchiveError(f"{path}: corrupt /state/{a} (differs from "
+                where = f"slot{run.state['slot']}/" if "slot" in run.state else ""
+                raise ArchiveError(f"{path}: corrupt /state/{where}{a} (differs from "
                                    f"/generations/{b} at generation {gen})")
     return Verified(path, _text(run.attrs.get("format_version", "")), run.n_generations_done,
                     counts["datasets"], counts["checksummed"], counts["digests"], live)
@@ -696,20 +740,40 @@ def writer_alive(run) -> str | None:
     return writer if fresh else None
 
 
-def _upgrade_1_0(dst, run: Run) -> None:
-    """A format-1.0 file being resumed becomes format 2.0: sectioned config, named state."""
+def _upgrade_1_0(src, dst, run: Run) -> None:
+    """A format-1.0 file being resumed becomes format 2.0: sectioned config, the resume
+    state in a slot with named optimizer arrays, digests of its config and /tasks (its
+    history stays without checksums)."""
+    import h5py
     dst.attrs["format_version"] = FORMAT_VERSION
     dst.attrs["config"] = run.config.to_json()
     for section in ("optimizer", "rule", "learner", "tasks"):
         dst.attrs[section] = getattr(run.config, section).name
     if "rule_family" in dst.attrs:
         del dst.attrs["rule_family"]
-    if "optimizer_state" in dst["state"]:
-        del dst["state"]["optimizer_state"]
-    group = dst["state"].create_group("optimizer")
-    for name, arr in run.state["optimizer"].items():
-        group.create_dataset(name, data=np.asarray(arr, dtype=np.float64))
-    _seal(dst)      # digests of the rewritten config and of /tasks (its history stays unchecksummed)
+    st, old = run.state, src["state"]
+    genome = old["population_genome"]
+    _create_state(dst, genome.shape[0], genome.shape[1:], genome.dtype, st["optimizer"],
+                  int(st["n_generations_target"]))
+    new = dst["state"]
+    for name in ("status", "writer", "heartbeat"):
+        new[name][()] = old[name][()]
+    for name in ("cache_keys", "cache_fitness"):
+        new[name].resize(old[name].shape)
+        new[name][...] = old[name][()]
+    text = h5py.check_string_dtype(genome.dtype) is not None
+
+    def as_stored(values):
+        if not text:
+            return np.asarray(values)
+        arr = np.asarray(values, dtype=object)
+        return str(arr.item()) if arr.ndim == 0 else arr
+    _write_slot(new["slot0"], as_stored, st["population_genome"], st["population_fitness"],
+                st["hof_genome"],
+                {**{k: st[k] for k in SLOT_SCALARS if k != "cache_rows"},
+                 "cache_rows": len(st["cache_keys"])}, st["py_random_state"], st["optimizer"])
+    new["current"][...] = np.array([int(st["generation"]), 0], dtype=np.int64)
+    _seal(dst)
 
 
 def prepare_resume(path: str, n_generations: int | None, force: bool = False) -> tuple[Run, str]:
@@ -736,9 +800,12 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
             for k, v in src.attrs.items():
                 dst.attrs[k] = v
             src.copy(src["tasks"], dst, "tasks")
-            src.copy(src["state"], dst, "state")
-            if "optimizer" not in dst["state"]:
-                _upgrade_1_0(dst, run)
+            if "current" in src["state"]:
+                src.copy(src["state"], dst, "state")
+                for name in ("cache_keys", "cache_fitness"):     # drop entries past the state
+                    dst["state"][name].resize((len(run.state[name]),))
+            else:
+                _upgrade_1_0(src, dst, run)
             g = dst.create_group("generations")
             for name, ds in src["generations"].items():
                 shape = (n,) + ds.shape[1:]

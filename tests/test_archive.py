@@ -126,7 +126,7 @@ def test_checksums_and_digests_written(good):
                 if isinstance(ds, h5py.Dataset) and ds.chunks is not None:
                     assert ds.fletcher32, ds.name
         assert f["generations/population_coef"].fletcher32 and f["state/cache_keys"].fletcher32
-        assert f["state/py_random_state"].chunks is None     # rewritten in place: contiguous
+        assert f["state/slot0/py_random_state"].chunks is None     # rewritten in place: contiguous
         assert all(len(ds.attrs[DIGEST_ATTR]) == 64 for ds in f["tasks"].values())
 
 
@@ -141,7 +141,7 @@ def test_changed_chunk_is_a_one_line_corrupt_error(tmp_path, good):
 
 def test_changed_state_array_is_caught_on_resume(tmp_path, good):
     with h5py.File(good, "r") as f:
-        off = f["state/population_fitness"].id.get_offset()
+        off = f[f"state/slot{int(f['state/current'][1])}/population_fitness"].id.get_offset()
     p = flip_byte(good, str(tmp_path / "state.h5"), off + 8)
     with pytest.raises(ArchiveError, match="does not match generation"):
         open_run(p).resume_record()

@@ -12,7 +12,7 @@ def arrays_of(path):
     run = open_run(path)
     out = {f"generations/{k}": v for k, v in run.generations.items() if k != "wall_time"}
     out.update({f"state/{k}": np.asarray(v) for k, v in run.state.items()
-                if k not in ("elapsed", "heartbeat", "writer", "optimizer")})
+                if k not in ("elapsed", "heartbeat", "writer", "optimizer", "slot")})
     out.update({f"state/optimizer/{k}": v for k, v in run.state["optimizer"].items()})
     return out
 
