@@ -24,13 +24,17 @@ from evo_l2l.archive import ArchiveError
 from evo_l2l.evolution.run import resume_run, start_run
 from evo_l2l.experiments import chalmers1990
 
-SKIP = ("wall_time", "elapsed", "heartbeat", "writer")
+# Wall-clock values, and which of the two state slots holds the state (it depends
+# on how many flushes the run made, not on the run).
+SKIP = ("wall_time", "elapsed", "heartbeat", "writer", "slot")
 
 
 def comparable(path):
     run = open_run(path)
     out = {f"g/{k}": v for k, v in run.generations.items() if k not in SKIP}
-    out.update({f"s/{k}": np.asarray(v) for k, v in run.state.items() if k not in SKIP})
+    out.update({f"s/{k}": np.asarray(v) for k, v in run.state.items()
+                if k not in SKIP and k != "optimizer"})
+    out.update({f"s/optimizer/{k}": v for k, v in run.state["optimizer"].items()})
     return out
 
 
