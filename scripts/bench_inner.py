@@ -28,6 +28,18 @@ from evo_l2l.rules import chalmers
 from evo_l2l.tasks import TaskSet, make_boolean_environment
 
 
+def cpu_model() -> str:
+    """The CPU model as `lscpu` names it (Linux), else platform.processor()."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
 def boolean_tasks(rng, T, P, I, O):
     """T tasks of P random binary patterns, I-1 inputs + bias, O outputs."""
     X = rng.integers(0, 2, (T, P, I)).astype(float)
@@ -133,8 +145,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="fewer repeats, no CLI timings")
     args = ap.parse_args()
     import numba
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.processor() or ''}"
-          f" python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__},"
+    print(f"machine: {cpu_model()}, {platform.machine()}, {os.cpu_count()} cores,"
+          f" load average {os.getloadavg()[0]:.1f}, python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__},"
           f" threads {numba.get_num_threads()}")
     repeats = 3 if args.quick else args.repeats
     bench_kernels(repeats, min(3, repeats))

@@ -13,6 +13,8 @@ and paired ratios; then the same ratio for the two-layer and conditioning
 learners of the Bengio presets.
 """
 import argparse
+import os
+import platform
 import random
 import sys
 import time
@@ -25,6 +27,18 @@ from evo_l2l.learners import program_curves
 from evo_l2l.learners.symbolic import synapse_views
 from evo_l2l.rules import chalmers, symbolic as sym
 from evo_l2l.tasks import make_boolean_environment
+
+
+def cpu_model() -> str:
+    """The CPU model as `lscpu` names it (Linux), else platform.processor()."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
 
 
 def gp_compile_curves(trees, pset, tasks, n_epochs=10, clip=20.0):
@@ -51,6 +65,8 @@ def main() -> None:
     ap.add_argument("--rules", type=int, default=100,
                     help="population size (100: the chalmers1990-gp preset)")
     args = ap.parse_args()
+    print(f"machine: {cpu_model()}, {platform.machine()}, {os.cpu_count()} cores, "
+          f"load average {os.getloadavg()[0]:.1f}")
     rng = np.random.default_rng(0)
     tasks = make_boolean_environment(rng).select("train")
     pset = sym.make_pset(("w", "a", "o", "t"))

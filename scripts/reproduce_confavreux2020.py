@@ -54,8 +54,8 @@ def main() -> None:
     over = {"optimizer": args.optimizer}
     if args.generations:
         over["n_generations"] = args.generations
-    if args.optimizer == "ga":
-        over["genome"] = "real"
+    if args.optimizer == "ga" and hasattr(confavreux2020.PRESET.default_config().rule.settings, "genome"):
+        over["genome"] = "real"          # the Volterra family is real-valued: it has no genome setting
     print(f"{'seed':>4} {'Oja?':>5} {'A021/A110':>10} {'max other':>10} {'fitness':>8} "
           f"{'held-out cos':>12} {'|w|':>6}  {'Oja cos':>8} {'Oja |w|':>8}")
     t0 = time.perf_counter()

@@ -79,8 +79,9 @@ def test_agreement_statistics_on_many_random_rules():
     """Nearly every curve agrees to 1e-12 and all to 1e-6.
 
     A few chaotic rules amplify last-bit differences (FMA contraction, a
-    1-ulp exp) over 10 epochs; the reference itself moves by as much when
-    its initial weights move by one ulp (see docs/performance.md).
+    1-ulp exp) over 10 epochs; scripts/exactness.py shows them beside how far
+    the reference moves when its initial weights move by one ulp
+    (docs/performance.md).
     """
     n_pairs = n_close = 0
     worst = 0.0

@@ -20,6 +20,8 @@ def run_script(name, *args, cwd):
     ("reproduce_gp.py", ["--preset", "jordan2021-reward", "--seeds", "1", "--generations", "2",
                          "--size-run", "3"], "known forms found"),
     ("reproduce_confavreux2020.py", ["--seeds", "1", "--generations", "2"], "Oja"),
+    ("reproduce_confavreux2020.py", ["--seeds", "1", "--generations", "2", "--optimizer", "ga"],
+     "optimizer ga"),
     ("reproduce_bengio1991.py", ["--seeds", "1", "--generations", "2"], "bengio1991-boolean"),
     ("reproduce_bengio1991_conditioning.py", ["--seeds", "1", "--generations", "2"], "seed"),
     ("compare_optimizers.py", ["--preset", "chalmers1990", "--seeds", "1", "--generations", "2"],
