@@ -2,6 +2,7 @@
 """Inner-loop benchmark: synaptic updates per second, ratios measured in one run.
 
     python scripts/bench_inner.py [--repeats 7] [--quick]
+    python scripts/bench_inner.py --contention [--repeats 5]
 
 For three sizes it times, interleaved round by round, the production kernel
 (numba, parallel, rules innermost), a plain serial numba loop (rule
@@ -10,6 +11,11 @@ and paired ratios (median over rounds of the per-round ratio, robust to a
 noisy machine). Then whole-generation costs of the chalmers1990 preset
 (kernel, Python/DEAP, archive) and the CLI's start-up times.
 One synaptic update = one weight changed once by the rule.
+
+--contention: the threading settings (evo_l2l's default, numba's OpenMP
+spin-waiting, one thread), each in a fresh process, quiet and beside one
+busy process (a Python loop spinning on one core): a whole chalmers1990 run
+(1000 generations) and the large kernel's throughput, medians of the rounds.
 """
 import argparse
 import os
@@ -139,16 +145,80 @@ def bench_cli() -> None:
               f"{t(['run', 'chalmers1990', '-q', '--force'], 3):6.2f} s")
 
 
+# Child-process settings compared by --contention. evo_l2l sets OMP_WAIT_POLICY=PASSIVE
+# unless the environment says otherwise; "spin" restores OpenMP's default.
+SETTINGS = {"evo_l2l default (passive)": {},
+            "OpenMP spin-wait": {"OMP_WAIT_POLICY": "ACTIVE"},
+            "one thread": {"NUMBA_NUM_THREADS": "1"}}
+KERNEL_SNIPPET = """
+import time, numpy as np, sys
+sys.path.insert(0, {scripts!r})
+from bench_inner import boolean_tasks
+from evo_l2l.learners import learning_curves
+rng = np.random.default_rng(0)
+coef, tasks = rng.normal(0, 0.5, (200, 11)), boolean_tasks(rng, 30, 30, 8, 4)
+learning_curves(coef, tasks)
+t = []
+for _ in range(5):
+    t0 = time.perf_counter(); learning_curves(coef, tasks); t.append(time.perf_counter() - t0)
+print(200 * tasks.synapse_updates_per_epoch() * 10 / np.median(t) / 1e6)
+"""
+
+
+def bench_contention(repeats: int) -> None:
+    scripts = os.path.dirname(os.path.abspath(__file__))
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("OMP_WAIT_POLICY", "NUMBA_NUM_THREADS", "NUMBA_THREADING_LAYER")}
+    run_s = {(k, load): [] for k in SETTINGS for load in ("quiet", "busy")}
+    rate = {(k, load): [] for k in SETTINGS for load in ("quiet", "busy")}
+    with tempfile.TemporaryDirectory() as tmp:
+        run = [sys.executable, "-m", "evo_l2l", "run", "chalmers1990", "-q", "--force", "-o",
+               os.path.join(tmp, "r.h5")]
+        subprocess.run(run[:-2] + ["--generations", "2", "-o", os.path.join(tmp, "w.h5")],
+                       check=True, capture_output=True)          # compile into the cache
+        for _ in range(repeats):
+            for load in ("quiet", "busy"):
+                busy = (subprocess.Popen([sys.executable, "-c", "while True: pass"])
+                        if load == "busy" else None)
+                try:
+                    time.sleep(0.3 if busy else 0.0)
+                    for name, env in SETTINGS.items():
+                        env = {**base, **env}
+                        t0 = time.perf_counter()
+                        subprocess.run(run, check=True, capture_output=True, env=env)
+                        run_s[name, load].append(time.perf_counter() - t0)
+                        out = subprocess.run([sys.executable, "-c",
+                                              KERNEL_SNIPPET.format(scripts=scripts)],
+                                             check=True, capture_output=True, text=True, env=env)
+                        rate[name, load].append(float(out.stdout.split()[-1]))
+                finally:
+                    if busy:
+                        busy.kill()
+                        busy.wait()
+    print(f"threading under contention: medians of {repeats} rounds, each setting in a fresh "
+          "process; busy = one other process spinning on one core")
+    print(f"{'setting':28s} {'chalmers1990 run, quiet':>24s} {'busy':>8s} "
+          f"{'large kernel M/s, quiet':>24s} {'busy':>8s}")
+    for name in SETTINGS:
+        print(f"{name:28s} {np.median(run_s[name, 'quiet']):22.2f} s {np.median(run_s[name, 'busy']):6.2f} s"
+              f" {np.median(rate[name, 'quiet']):24.0f} {np.median(rate[name, 'busy']):8.0f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="fewer repeats, no CLI timings")
+    ap.add_argument("--contention", action="store_true",
+                    help="compare threading settings quiet and beside a busy process")
     args = ap.parse_args()
     import numba
     print(f"machine: {cpu_model()}, {platform.machine()}, {os.cpu_count()} cores,"
           f" load average {os.getloadavg()[0]:.1f}, python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__},"
           f" threads {numba.get_num_threads()}")
     repeats = 3 if args.quick else args.repeats
+    if args.contention:
+        bench_contention(repeats)
+        return
     bench_kernels(repeats, min(3, repeats))
     bench_generation()
     if not args.quick:

@@ -161,3 +161,16 @@ def test_set_switches_components(runner):
     assert res.exit_code == 0, res.output
     info = json.loads(runner.invoke(main, ["info", "s.h5", "--json"]).output)
     assert info["config"]["optimizer"] == {"name": "cmaes", "sigma": 0.2}
+
+
+def test_openmp_threads_wait_passively_unless_told():
+    """Spinning OpenMP threads doubled a run's time beside a busy process (docs/performance.md)."""
+    import subprocess
+    import sys
+    code = "import os, evo_l2l; print(os.environ['OMP_WAIT_POLICY'])"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "PASSIVE"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "OMP_WAIT_POLICY": "ACTIVE"})
+    assert out.stdout.strip() == "ACTIVE"
