@@ -23,22 +23,11 @@ import numpy as np
 from deap import gp
 
 from evo_l2l.learners import learning_curves
+from bench_inner import cpu_model  # scripts/ is on sys.path when this script runs
 from evo_l2l.learners import program_curves
 from evo_l2l.learners.symbolic import synapse_views
 from evo_l2l.rules import chalmers, symbolic as sym
 from evo_l2l.tasks import make_boolean_environment
-
-
-def cpu_model() -> str:
-    """The CPU model as `lscpu` names it (Linux), else platform.processor()."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def gp_compile_curves(trees, pset, tasks, n_epochs=10, clip=20.0):

@@ -11,7 +11,7 @@ import math
 
 from ..rules.symbolic import python_function, scaled
 from .base import TINY, Learner
-from .symbolic import interpreter_curves, synapse_views
+from .symbolic import InterpreterLearner
 
 
 def baseline_form(expr, v) -> tuple[str, float] | None:
@@ -41,7 +41,7 @@ def baseline_form(expr, v) -> tuple[str, float] | None:
     return name, float(slope)
 
 
-class Reward(Learner):
+class Reward(InterpreterLearner, Learner):
     name = "reward"
     summary = "a stochastic sigmoid neuron learns from reward (Jordan et al. 2021): R, E"
     requires = frozenset({"single_layer_weights", "binary_targets"})
@@ -68,13 +68,6 @@ class Reward(Learner):
         ok = all(abs(f(R, E) - c * (R - b) * E) <= 2e-3 * max(1.0, abs(c)) for R in (0.0, 1.0)
                  for E in (-0.6, 0.0, 0.5))
         return hit if ok else None
-
-    def program_views(self, tasks):
-        return synapse_views(tasks)
-
-    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
-        return interpreter_curves(programs, tasks, settings.n_epochs, settings.clip, views,
-                                  self.register_layout, eta, noise_seed)
 
 
 LEARNER = Reward()

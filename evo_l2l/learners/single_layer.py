@@ -11,7 +11,7 @@ import numpy as np
 from ..rules.symbolic import scaled
 from ..tasks import TaskSet
 from .base import SIGMOID_SPECIAL, Learner, LearnerSettings, fitness_from_curves  # noqa: F401
-from .symbolic import interpreter_curves, synapse_views
+from .symbolic import InterpreterLearner
 
 # Rules per parallel job: large enough to fill SIMD lanes, small enough that
 # tasks x blocks gives both cores work.
@@ -62,7 +62,7 @@ def learning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 10,
     return perf
 
 
-class SingleLayer(Learner):
+class SingleLayer(InterpreterLearner, Learner):
     """Sigmoid units o = sigmoid(w . a), supervised: a rule sees w, a, o and the target t."""
 
     name = "single_layer"
@@ -80,13 +80,6 @@ class SingleLayer(Learner):
 
     def coefficient_curves(self, family, coef, tasks, settings):
         return learning_curves(coef, tasks, settings.n_epochs, settings.clip)
-
-    def program_views(self, tasks):
-        return synapse_views(tasks)
-
-    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
-        return interpreter_curves(programs, tasks, settings.n_epochs, settings.clip, views,
-                                  self.register_layout, eta, noise_seed)
 
 
 LEARNER = SingleLayer()

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from ..rules.symbolic import scaled
 from .base import Learner
-from .symbolic import interpreter_curves, synapse_views
+from .symbolic import InterpreterLearner
 
 
-class Student(Learner):
+class Student(InterpreterLearner, Learner):
     name = "student"
     summary = "a linear student neuron matches a teacher (Jordan et al. 2021): u_target, u, psp"
     requires = frozenset({"single_layer_weights", "real_targets"})
@@ -22,13 +22,6 @@ class Student(Learner):
     forms = (("delta", lambda v: v["psp"] * (v["u_target"] - v["u"])),)
     probe_special = {"u_target": (0.0,), "u": (0.0,), "psp": (0.0,)}
     register_layout = (1, (1, 0, 1), (1, 1, 0))
-
-    def program_views(self, tasks):
-        return synapse_views(tasks)
-
-    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
-        return interpreter_curves(programs, tasks, settings.n_epochs, settings.clip, views,
-                                  self.register_layout, eta, noise_seed)
 
 
 LEARNER = Student()

@@ -95,6 +95,20 @@ def interpreter_curves(programs, tasks: TaskSet, n_epochs: int, clip: float, vie
     return perf
 
 
+class InterpreterLearner:
+    """Mixin of the learners whose symbolic rules run on the single-layer interpreter
+    (kernels/symbolic.train_programs); register_layout names their kernel code."""
+
+    register_layout: tuple = ()
+
+    def program_views(self, tasks):
+        return synapse_views(tasks)
+
+    def program_curves(self, programs, tasks, settings, eta, views=None, noise_seed=0):
+        return interpreter_curves(programs, tasks, settings.n_epochs, settings.clip, views,
+                                  self.register_layout, eta, noise_seed)
+
+
 def program_args(programs) -> tuple:
     """(ops int32, args float64, lengths int64, depth) as the kernels take them."""
     ops, args, lengths, depth = programs
