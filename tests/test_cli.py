@@ -174,3 +174,33 @@ def test_openmp_threads_wait_passively_unless_told():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          env={**env, "OMP_WAIT_POLICY": "ACTIVE"})
     assert out.stdout.strip() == "ACTIVE"
+
+
+def test_plot_to_an_unknown_format_is_one_line(runner):
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    res = runner.invoke(main, ["plot", "a.h5", "-o", "p.xyz"])
+    assert res.exit_code == 2 and "must end in one of" in res.output and ".png" in res.output
+    assert "Traceback" not in res.output
+    res = runner.invoke(main, ["plot", "a.h5", "-o", "nowhere/p.png"])
+    assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_plot_and_report_on_a_run_without_a_generation(runner):
+    """Regression: an archive interrupted during generation 0 gave an IndexError traceback."""
+    import h5py
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    with h5py.File("a.h5", "r+") as f:
+        f["state/current"][...] = [-1, 0]
+    for args in (["plot", "a.h5", "-o", "p.png"], ["report", "a.h5", "-o", "rep"]):
+        res = runner.invoke(main, args)
+        assert res.exit_code == 2 and "holds no complete generation yet" in res.output, args
+
+
+def test_info_into_a_closed_pipe_is_silent(tmp_path):
+    import subprocess
+    import sys
+    path = str(tmp_path / "a.h5")
+    assert CliRunner().invoke(main, ["run", "chalmers1990", *TINY, "-o", path]).exit_code == 0
+    out = subprocess.run(f"{sys.executable} -m evo_l2l info {path} | true", shell=True,
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.stderr == ""          # was "error: Broken pipe" (exit 2)

@@ -87,6 +87,14 @@ def learning_curve_axes(ax, runs) -> None:
     ax.grid(alpha=0.3)
 
 
+def supported_formats() -> list[str]:
+    """File name suffixes matplotlib can write (png, pdf, svg, ...)."""
+    import matplotlib
+    matplotlib.use("Agg")
+    from matplotlib.backend_bases import FigureCanvasBase
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
 def plot_runs(runs: list, path: str) -> None:
     """One figure: fitness curves, coefficient trajectories, learning curves."""
     import matplotlib

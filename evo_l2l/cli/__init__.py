@@ -20,6 +20,10 @@ class _Group(click.Group):
         except (ConfigError, ArchiveError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(2)
+        except BrokenPipeError:     # `evo-l2l info RUN | head -2`: stop quietly, as Unix tools do
+            import os
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)           # 128 + SIGPIPE
         except OSError as exc:      # e.g. an output folder that is not writable
             where = f": {exc.filename}" if exc.filename else ""
             click.echo(f"error: {exc.strerror or exc}{where}", err=True)

@@ -67,14 +67,41 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
 def plot(archives, output, force):
     """Fitness curves, coefficient trajectories and learning curves of one or more runs."""
     import os
-    from ..analysis.plots import plot_runs
-    from ..archive import open_run
+    from ..analysis.plots import plot_runs, supported_formats
     from ..errors import ConfigError
     if os.path.exists(output) and not force:
         raise ConfigError(f"{output} exists; pass --force to overwrite it")
-    runs = [open_run(a) for a in archives]
+    suffix = os.path.splitext(output)[1].lstrip(".").lower()
+    formats = supported_formats()
+    if suffix not in formats:
+        raise ConfigError(f"cannot write {output}: the name must end in one of "
+                          f"{', '.join('.' + f for f in formats)}")
+    _output_folder(output)
+    runs = _runs_with_a_generation(archives)
     plot_runs(runs, output)
     click.echo(f"wrote {output}")
+
+
+def _runs_with_a_generation(archives) -> list:
+    """The archives, read; one that holds no complete generation yet is a one-line error."""
+    from ..archive import open_run
+    from ..errors import ArchiveError
+    runs = [open_run(a) for a in archives]
+    for run in runs:
+        if run.n_generations_done < 1:
+            raise ArchiveError(f"{run.path}: holds no complete generation yet")
+    return runs
+
+
+def _output_folder(path: str) -> None:
+    """The folder a file is to be written to must exist and be writable (one-line errors)."""
+    import os
+    from ..errors import ConfigError
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise ConfigError(f"output folder {folder} does not exist")
+    if not os.access(folder, os.W_OK):
+        raise ConfigError(f"output folder {folder} is not writable")
 
 
 @main.command()
@@ -84,8 +111,7 @@ def plot(archives, output, force):
 def report(archives, out_dir):
     """A Markdown and a self-contained HTML report of one or more runs."""
     from ..analysis.report import write_report
-    from ..archive import open_run
-    runs = [open_run(a) for a in archives]
+    runs = _runs_with_a_generation(archives)
     paths = write_report(runs, out_dir)
     for p in paths:
         click.echo(f"wrote {p}")
