@@ -233,6 +233,8 @@ class ArchiveWriter:
         parent = os.path.dirname(os.path.abspath(path))
         if not os.path.isdir(parent):
             raise ArchiveError(f"output folder {parent} does not exist")
+        if not os.access(parent, os.W_OK):
+            raise ArchiveError(f"output folder {parent} is not writable")
         remove_stale_temps(path)
         tmp = f"{path}.tmp-{os.getpid()}"
         try:

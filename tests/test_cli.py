@@ -204,3 +204,19 @@ def test_info_into_a_closed_pipe_is_silent(tmp_path):
     out = subprocess.run(f"{sys.executable} -m evo_l2l info {path} | true", shell=True,
                          capture_output=True, text=True, cwd=tmp_path)
     assert out.stderr == ""          # was "error: Broken pipe" (exit 2)
+
+
+def test_unwritable_folder_and_existing_report(runner, monkeypatch):
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    assert runner.invoke(main, ["report", "a.h5", "-o", "rep"]).exit_code == 0
+    res = runner.invoke(main, ["report", "a.h5", "-o", "rep"])
+    assert res.exit_code == 2 and "--force" in res.output
+    assert runner.invoke(main, ["report", "a.h5", "-o", "rep", "--force"]).exit_code == 0
+    # Tests run as root here, whom mode bits do not stop: say the folder is not writable.
+    import evo_l2l.archive
+    os.mkdir("ro")
+    real = os.access
+    monkeypatch.setattr(evo_l2l.archive.os, "access",
+                        lambda p, mode: False if os.path.basename(p) == "ro" else real(p, mode))
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "ro/x.h5"])
+    assert res.exit_code == 2 and "is not writable" in res.output and "tmp-" not in res.output

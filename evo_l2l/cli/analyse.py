@@ -107,10 +107,17 @@ def _output_folder(path: str) -> None:
 @main.command()
 @click.argument("archives", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
-              help="Folder for report.md, report.html and the figures.")
-def report(archives, out_dir):
+              help="Folder for report.md, report.html and the figures (made if missing).")
+@click.option("--force", is_flag=True, help="Overwrite a report already in the folder.")
+def report(archives, out_dir, force):
     """A Markdown and a self-contained HTML report of one or more runs."""
+    import os
     from ..analysis.report import write_report
+    from ..errors import ConfigError
+    if os.path.exists(os.path.join(out_dir, "report.md")) and not force:
+        raise ConfigError(f"{out_dir} holds a report; pass --force to overwrite it")
+    if os.path.exists(out_dir) and not os.path.isdir(out_dir):
+        raise ConfigError(f"{out_dir} is a file, not a folder")
     runs = _runs_with_a_generation(archives)
     paths = write_report(runs, out_dir)
     for p in paths:
