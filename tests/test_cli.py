@@ -220,3 +220,19 @@ def test_unwritable_folder_and_existing_report(runner, monkeypatch):
                         lambda p, mode: False if os.path.basename(p) == "ro" else real(p, mode))
     res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "ro/x.h5"])
     assert res.exit_code == 2 and "is not writable" in res.output and "tmp-" not in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["run", "chalmers1990", "--generations", "0"], "0 is not in the range"),
+    (["nope"], "No such command 'nope'"),
+    (["run"], "Missing argument 'EXPERIMENT'"),
+])
+def test_usage_errors_are_one_line(runner, args, message):
+    res = runner.invoke(main, args)
+    assert res.exit_code == 2 and message in res.output
+    assert len(res.output.strip().splitlines()) == 1, res.output     # click printed four
+
+
+def test_bare_command_prints_help(runner):
+    res = runner.invoke(main, [])
+    assert res.exit_code == 0 and res.output.startswith("Usage: ") and "error" not in res.output

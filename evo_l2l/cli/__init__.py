@@ -14,6 +14,28 @@ from ..errors import ArchiveError, ConfigError
 class _Group(click.Group):
     """Turns errors a user can cause into one line on stderr and exit code 2."""
 
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        """click's standalone mode, except that a usage error is one line (click prints four)."""
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            no_args = getattr(click.exceptions, "NoArgsIsHelpError", ())
+            if no_args and isinstance(exc, no_args):      # bare `evo-l2l`: the help
+                click.echo(exc.format_message())
+                sys.exit(0)
+            where = exc.ctx.command_path if exc.ctx is not None else "evo-l2l"
+            click.echo(f"error: {exc.format_message()} (see: {where} --help)", err=True)
+            sys.exit(2)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.Abort:
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
