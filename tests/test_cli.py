@@ -2,6 +2,7 @@
 import json
 import os
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -236,3 +237,21 @@ def test_usage_errors_are_one_line(runner, args, message):
 def test_bare_command_prints_help(runner):
     res = runner.invoke(main, [])
     assert res.exit_code == 0 and res.output.startswith("Usage: ") and "error" not in res.output
+
+
+def test_messages_say_what_is_wrong(runner):
+    """Issue 17, item 8: messages that named the wrong thing or printed too much."""
+    from evo_l2l.rules import symbolic as sym
+    with pytest.raises(ValueError, match=r"ends before mul\(...\) is closed: a '\)' is missing"):
+        sym.parse_tree("mul(a, sub(t, o)", sym.make_pset())
+    big = sym.formula(sym.parse_tree("mul(1e308, a)", sym.make_pset()), sym.make_pset())
+    assert len(big) < 40 and "e+308" in big                    # was a 309-digit integer
+    res = runner.invoke(main, ["run", "chalmers1990", "--set", "tasks.shapes=[[0,8,3]]", "-q"])
+    assert res.exit_code == 2 and "count (its first number) must be >= 1" in res.output
+    res = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-q", "-o", "one.h5"])
+    assert "(1 generation," in res.output
+    # Bit genomes decode a set sign bit with magnitude 0 as -0.0: shown as 0.
+    from evo_l2l import open_run
+    assert np.signbit(open_run("one.h5").generations["population_coef"]).any()
+    res = runner.invoke(main, ["best", "one.h5", "--top", "8"])
+    assert res.exit_code == 0 and "=-0 " not in res.output.replace("\n", " ")

@@ -43,7 +43,7 @@ def best(archive, top, generation, as_json):
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "
                    + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))
         if "coefficients" in r:
-            click.echo("   " + "  ".join(f"{k}={v:g}" for k, v in r["coefficients"].items()))
+            click.echo("   " + "  ".join(f"{k}={v + 0.0:g}" for k, v in r["coefficients"].items()))
         else:
             click.echo(f"   tree ({r['size']} nodes): {r['rule']}")
 

@@ -65,7 +65,8 @@ def _print_summary(result, as_json: bool) -> None:
     click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
     label = f"{problem.known_label(problem.reference_rule)} (rate {delta['rate']:g})"
     click.echo(f"{label:28s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
-    click.echo(f"archive: {result.path} ({last.generation + 1} generations, {result.status}, "
+    n = last.generation + 1
+    click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
                f"{result.wall_seconds:.1f} s)")
 
 

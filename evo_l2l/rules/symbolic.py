@@ -225,7 +225,10 @@ def parse_tree(text: str, pset: gp.PrimitiveSet, max_height: int | None = None,
             frame = stack[-1]
             frame[1] -= 1
             want = ")" if frame[1] == 0 else ","
-            if k >= len(tokens) or tokens[k][2] != want:
+            if k >= len(tokens):
+                raise ValueError(f"rule {shown} ends before {frame[0].name}(...) is closed: "
+                                 "a ')' is missing")
+            if tokens[k][2] != want:
                 raise ValueError(f"{frame[0].name} takes {frame[0].arity} argument(s) in rule "
                                  f"{shown}")
             k += 1
@@ -371,7 +374,11 @@ def to_sympy(tree, pset: gp.PrimitiveSet):
             kind, value = _leaf(node, var_index)
             if kind == "var":
                 return symbols[pset.arguments[int(value)]], None, i + 1
-            return sympy.nsimplify(value, rational=True), value, i + 1
+            # Exact fractions read well for everyday constants (0.5 -> 1/2); a huge or tiny
+            # one stays a float (1e308 as a rational is a 309-digit integer).
+            nice = value == 0 or 1e-6 <= abs(value) <= 1e6
+            return (sympy.nsimplify(value, rational=True) if nice else sympy.Float(value),
+                    value, i + 1)
         exprs, values, j = [], [], i + 1
         for _ in range(node.arity):
             e, v, j = build(j)

@@ -85,6 +85,7 @@ def check_shapes(shapes) -> None:
                                  and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0
                                          for x in s) for s in shapes),
          "shapes must be a list of [count, patterns, inputs] integer triples")
+    need(all(s[0] >= 1 for s in shapes), "each shape's count (its first number) must be >= 1")
 
 
 @dataclass
