@@ -567,3 +567,16 @@ def test_rules_dividing_by_variables_are_keyed_by_text():
     # Equal functions, but each keeps its own entry (and so its own exact fitness).
     assert problem.rule_key("pdiv(mul(a, t), o)") != problem.rule_key("pdiv(mul(t, a), o)")
     assert problem.rule_key("pdiv(mul(a, t), two)") == problem.rule_key("pdiv(mul(t, a), two)")
+
+
+def test_reward_forms_read_off_the_binary_reward():
+    """R is 0 or 1, so a rule's values there decide its form, protected division included:
+    jordan2021-reward seed 6's best rule divides by R and is 4.88 (R - 0.559) E, which
+    sympy (pdiv as plain division) called R*E almost everywhere."""
+    p = pset_of("reward")
+    text = ("pdiv(E, sub(R, mul(mul(pdiv(mul(mul(add(two, 0.716), half), 0.716), R), half), "
+            "mul(mul(mul(add(R, two), 0.716), 0.716), 0.716))))")
+    name, c = known_form(sym.parse_tree(text, p), p, "reward")
+    assert name == "(R - 0.558664)*E" and abs(c - 4.8765) < 1e-3
+    assert known_form(sym.parse_tree("mul(E, mul(E, sub(R, half)))", p), p, "reward") is None
+    assert known_form(sym.parse_tree("pdiv(E, R)", p), p, "reward") is None     # E/R: 1 at R = 0

@@ -41,6 +41,30 @@ def baseline_form(expr, v) -> tuple[str, float] | None:
     return name, float(slope)
 
 
+def numeric_baseline_form(f) -> tuple[str, float] | None:
+    """('(R - b)*E', c) if f(R, E) = c (R - b) E for R in {0, 1} at several E, with c > 0
+    and 0 <= b <= 1 (to 1e-9 relative), else None."""
+    E = (-1.3, -0.6, -0.05, 0.5, 1.7)
+    try:
+        g = [[f(R, e) / e for e in E] for R in (0.0, 1.0)]
+        zero = [f(R, 0.0) for R in (0.0, 1.0)]
+    except (ArithmeticError, ValueError):
+        return None
+    if not all(math.isfinite(v) for row in g for v in row) or any(z != 0.0 for z in zero):
+        return None
+    g0, g1 = g[0][0], g[1][0]
+    if any(abs(v - row[0]) > 1e-9 * max(1.0, abs(row[0])) for row in g for v in row):
+        return None                               # not linear in E
+    slope = g1 - g0
+    if not slope > 0:
+        return None
+    b = -g0 / slope
+    if not -1e-12 <= b <= 1 + 1e-12:
+        return None
+    name = "R*E" if abs(b) < 1e-12 else "(R - 1)*E" if abs(b - 1) < 1e-12 else f"(R - {b:.6g})*E"
+    return name, float(slope)
+
+
 class Reward(InterpreterLearner, Learner):
     name = "reward"
     summary = "a stochastic sigmoid neuron learns from reward (Jordan et al. 2021): R, E"
@@ -58,6 +82,13 @@ class Reward(InterpreterLearner, Learner):
     register_layout = (2, (0, 0), (2, 3))
 
     def special_form(self, tree, pset, expr, symbols, exact):
+        if exact:
+            # R is 0 or 1 in every task, so the rule's values at R = 0 and 1 decide its
+            # form, protected divisions included (sympy reads pdiv(x, R) as x/R: it
+            # called c*(R - b)*E rules that divide by R "R*E almost everywhere").
+            hit = numeric_baseline_form(python_function(tree, pset))
+            if hit is not None:
+                return hit
         hit = baseline_form(expr, symbols)
         if hit is None or not exact:
             return hit
