@@ -220,6 +220,11 @@ class ArchiveWriter:
         which stay fixed during a run, lay out /state/optimizer.
         """
         import h5py
+        if not path or not path.strip():
+            raise ArchiveError("the archive path is empty")
+        if os.path.lexists(path) and not (os.path.isfile(path) and not os.path.islink(path)):
+            # --force replaces a file; never a device, a FIFO, a folder or a link's target.
+            raise ArchiveError(f"{path} exists and is not a regular file; choose another path")
         if os.path.exists(path) and not force:
             raise ArchiveError(f"{path} exists; pass --force to overwrite it")
         if os.path.exists(path):

@@ -255,3 +255,26 @@ def test_messages_say_what_is_wrong(runner):
     assert np.signbit(open_run("one.h5").generations["population_coef"]).any()
     res = runner.invoke(main, ["best", "one.h5", "--top", "8"])
     assert res.exit_code == 0 and "=-0 " not in res.output.replace("\n", " ")
+
+
+def test_output_paths_that_must_not_be_overwritten(runner):
+    """An empty -o (an unset shell variable) overwrote the default archive with --force;
+    --force replaced a FIFO (or /dev/full) with an archive."""
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY]).exit_code == 0
+    before = open("runs/chalmers1990-seed0.h5", "rb").read()
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "", "--force"])
+    assert res.exit_code == 2 and "--output is empty" in res.output
+    assert open("runs/chalmers1990-seed0.h5", "rb").read() == before
+    os.mkfifo("fifo.h5")
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "fifo.h5", "--force"])
+    assert res.exit_code == 2 and "not a regular file" in res.output
+    import stat
+    assert stat.S_ISFIFO(os.stat("fifo.h5").st_mode)
+
+
+def test_two_point_crossover_needs_two_genes(runner):
+    """Was a traceback from DEAP (and an archive left half made)."""
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "--set", "rule.genome=real",
+                               "--set", 'rule.terms=["a*t"]'])
+    assert res.exit_code == 2 and "'two_point' needs 2 or more genes" in res.output
+    assert not os.path.exists("runs")

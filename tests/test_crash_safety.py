@@ -99,3 +99,16 @@ def test_half_written_slot_is_never_read(tmp_path):
     a, b = arrays_of(tmp_path / "full.h5"), arrays_of(half)
     a.pop("state/n_generations_target"); b.pop("state/n_generations_target")
     assert_same_arrays(a, b)
+
+
+def test_a_signal_after_the_last_generation_leaves_a_complete_run(tmp_path):
+    """SIGINT at the last generation: the run is complete, closed as such, and not reported
+    as stopped by the signal (it printed 'complete' and exited 130, or stayed 'running')."""
+    def hook(record):
+        if record.generation == 4:
+            os.kill(os.getpid(), signal.SIGINT)
+    path = str(tmp_path / "r.h5")
+    res = start_run(PRESETS["chalmers1990"].default_config(n_generations=5, population=6), path,
+                    hooks=[hook])
+    assert res.status == "complete" and res.stop_signal is None
+    assert open_run(path).status == "complete"

@@ -103,6 +103,9 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         if value is not None:
             overrides[f"run.{key}"] = value
     config = preset.default_config(**overrides)
+    if output is not None and not output.strip():
+        # An unset shell variable (-o "$OUT"): never fall back to the default archive.
+        raise ConfigError("--output is empty")
     path = output or os.path.join("runs", f"{config.run.preset}-seed{config.run.seed}.h5")
     if output is None:
         os.makedirs("runs", exist_ok=True)

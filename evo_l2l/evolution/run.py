@@ -68,15 +68,19 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
     path = writer.path
     writer.cache_log = problem.cache_log
     status = STATUS_INTERRUPTED
-    try:
-        with graceful_stop() as stop:
+    # The handlers stay until the archive is closed: a signal that arrives after the last
+    # generation (or while closing) must not leave a finished run marked as running.
+    with graceful_stop() as stop:
+        try:
             last = evolve(problem, config, [writer, *hooks], resume_from, stop)
-        if last.generation + 1 >= config.run.n_generations:
-            status = STATUS_COMPLETE
-    finally:
-        writer.close(status)
+            if last.generation + 1 >= config.run.n_generations:
+                status = STATUS_COMPLETE
+        finally:
+            writer.close(status)
+    # A run that completed was not stopped by a signal, whenever one came.
+    stopped_by = None if status == STATUS_COMPLETE else stop.signal
     return RunResult(path, status, config, problem, last, time.perf_counter() - t0,
-                     writer.write_seconds, stop.signal)
+                     writer.write_seconds, stopped_by)
 
 
 def start_run(config: RunConfig, path: str, force: bool = False,

@@ -110,6 +110,9 @@ class GA(Optimizer):
         need(s.elitism < population, "optimizer.elitism must be in 0..population-1")
         need(not (s.crossover == "blend" and genome.kind != "real"),
              "optimizer.crossover 'blend' needs a real genome")
+        need(not (s.crossover == "two_point" and genome.length < 2),
+             f"optimizer.crossover 'two_point' needs 2 or more genes; the genome has "
+             f"{genome.length} (choose uniform or blend)")
 
     def create(self, s, genome, population):
         return GASearch(s, genome, population)
