@@ -181,6 +181,9 @@ class RunConfig:
                 data.setdefault(section, {})[name] = value
                 continue
             owners = [s for s in SECTIONS if key in self._field_names(s, data)]
+            if key == "name":
+                raise ConfigError("say which component: SECTION=NAME, e.g. optimizer=cmaes or "
+                                  "learner=two_layer")
             if not owners:
                 raise ConfigError(f"unknown setting {key!r}; the chosen components' settings: "
                                   + "; ".join(f"{s}: {', '.join(self._field_names(s, data))}"
@@ -212,6 +215,9 @@ def flatten(sections: dict) -> dict:
         if section in SECTIONS and isinstance(values, dict):
             for key, value in values.items():
                 out[f"{section}.{key}"] = value
+        elif isinstance(values, (dict, list)) and section not in SECTIONS:
+            raise ConfigError(f"unknown config section {section!r}; sections: "
+                              f"{', '.join(SECTIONS)}")
         else:
             out[section] = values
     return out

@@ -278,3 +278,15 @@ def test_two_point_crossover_needs_two_genes(runner):
                                "--set", 'rule.terms=["a*t"]'])
     assert res.exit_code == 2 and "'two_point' needs 2 or more genes" in res.output
     assert not os.path.exists("runs")
+
+
+def test_config_file_mistakes(runner):
+    runner.invoke(main, ["experiments", "bengio1991-conditioning"])
+    open("cond.toml", "w").write(runner.invoke(main, ["experiments", "bengio1991-conditioning"]).output)
+    res = runner.invoke(main, ["run", "chalmers1990", "--config", "cond.toml", "-q"])
+    assert res.exit_code == 2 and "config of preset 'bengio1991-conditioning'" in res.output
+    open("typo.toml", "w").write("[optimiser]\nselection = \"tournament\"\n")
+    res = runner.invoke(main, ["run", "chalmers1990", "--config", "typo.toml", "-q"])
+    assert res.exit_code == 2 and "unknown config section 'optimiser'" in res.output
+    res = runner.invoke(main, ["run", "chalmers1990", "--set", "name=cmaes", "-q"])
+    assert res.exit_code == 2 and "optimizer=cmaes" in res.output

@@ -80,7 +80,7 @@ def _print_summary(result, as_json: bool) -> None:
               help="TOML or JSON file with [run], [optimizer], [rule], [learner] and [tasks] "
                    "sections (see docs/config.md).")
 @click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
-              help="Override one setting, e.g. optimizer.sigma=0.3, or choose a component, e.g. "
+              help="Override one setting, e.g. learner.n_epochs=5, or choose a component, e.g. "
                    "optimizer=cmaes; a bare KEY=VALUE works when one section has KEY. "
                    "Repeatable; VALUE is JSON or text. `evo-l2l components` lists them all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -97,6 +97,10 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     from ..experiments import get_preset
     preset = get_preset(experiment)
     overrides = load_config_file(config_file) if config_file else {}
+    named = overrides.get("run.preset", experiment)
+    if named != experiment:
+        raise ConfigError(f"{config_file} is the config of preset {named!r}; run it as "
+                          f"evo-l2l run {named} --config {config_file}")
     overrides.update(_parse_sets(sets))
     for key, value in (("seed", seed), ("n_generations", n_generations),
                        ("population", population), ("flush_interval", flush_interval)):
