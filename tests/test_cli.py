@@ -290,3 +290,14 @@ def test_config_file_mistakes(runner):
     assert res.exit_code == 2 and "unknown config section 'optimiser'" in res.output
     res = runner.invoke(main, ["run", "chalmers1990", "--set", "name=cmaes", "-q"])
     assert res.exit_code == 2 and "optimizer=cmaes" in res.output
+
+
+def test_progress_in_a_log_is_plain_lines(runner):
+    """Not on a terminal there is no bar (it printed a lone 'generations' line), but a plain
+    line at the last generation (and every 30 s)."""
+    res = runner.invoke(main, ["run", "chalmers1990", "--generations", "5", "--population", "6",
+                               "-o", "p.h5"])
+    assert res.exit_code == 0
+    lines = res.output.splitlines()
+    assert "generations" not in lines
+    assert any(line.startswith("generation 5/5: best ") for line in lines)

@@ -25,11 +25,17 @@ def _parse_sets(pairs: tuple[str, ...]) -> dict:
 
 
 class _Progress:
-    """A generation progress bar on stderr (a loop hook)."""
+    """Progress on stderr (a loop hook): a bar on a terminal; elsewhere (a cluster job's
+    log, a pipe) a plain line every LOG_SECONDS and at the last generation."""
 
-    def __init__(self, total: int, done: int, quiet: bool):
-        self.bar = None
-        if not quiet:
+    LOG_SECONDS = 30.0
+
+    def __init__(self, total: int, done: int, quiet: bool, log: bool | None = None):
+        import time
+        self.bar, self.total, self.quiet = None, total, quiet
+        self.log = (not sys.stderr.isatty()) if log is None else log
+        self.t0 = self.last = time.monotonic()
+        if not quiet and not self.log:
             self.bar = click.progressbar(length=total, label="generations", file=sys.stderr,
                                          show_pos=True, show_eta=True,
                                          item_show_func=lambda r: r)
@@ -37,8 +43,16 @@ class _Progress:
             self.bar.update(done)
 
     def __call__(self, record) -> None:
+        import time
         if self.bar is not None:
             self.bar.update(1, f"best {record.hof_fitness:.4f}")
+        elif self.log and not self.quiet:
+            now = time.monotonic()
+            if now - self.last >= self.LOG_SECONDS or record.generation + 1 >= self.total:
+                self.last = now
+                click.echo(f"generation {record.generation + 1}/{self.total}: best "
+                           f"{record.hof_fitness:.4f} (held-out {record.hof_heldout:.4f}), "
+                           f"{record.elapsed:.1f} s", err=True)
 
     def close(self) -> None:
         if self.bar is not None:
