@@ -150,3 +150,11 @@ def test_unregistered_after_the_block():
     assert "toy_linear" not in LEARNERS and "toy_random_search" not in OPTIMIZERS
     with pytest.raises(ConfigError, match="unknown learner 'toy_linear'"):
         PRESETS["chalmers1990"].default_config(learner="toy_linear")
+
+
+def test_a_plugin_archive_without_the_plugin_is_not_called_corrupt(tmp_path):
+    with LEARNERS.registered(LinearUnit()), OPTIMIZERS.registered(RandomSearchOptimizer()):
+        start_run(toy_config(n_generations=2), str(tmp_path / "toy.h5"))
+    res = CliRunner().invoke(main, ["verify", str(tmp_path / "toy.h5")])
+    assert res.exit_code == 2 and "made with a component this evo_l2l does not have" in res.output
+    assert "corrupt" not in res.output

@@ -15,7 +15,8 @@ def verify(archive):
     """Read every dataset and digest of ARCHIVE; exit 0 if intact, 2 if not.
 
     \b
-    Prints one line: "ARCHIVE: intact (...)" or "ARCHIVE: corrupt: <what>".
+    Prints one line: "ARCHIVE: intact (...)" on stdout, or "ARCHIVE: corrupt: <what>" on
+    stderr.
     """
     from ..archive import verify_archive
     from ..errors import ArchiveError
@@ -23,14 +24,17 @@ def verify(archive):
         v = verify_archive(archive)
     except ArchiveError as exc:
         text = str(exc)
-        # A missing file or a newer format is not damage: the usual one-line error.
-        if not os.path.isfile(archive) or "newer than this" in text:
+        # A missing file, a newer format or a plug-in's component is not damage: the
+        # usual one-line error.
+        if (not os.path.isfile(archive) or "newer than this" in text
+                or "made with a component" in text):
             raise
         what = text[len(archive) + 2:] if text.startswith(f"{archive}: ") else text
         what = what[len("corrupt "):] if what.startswith("corrupt ") else what
-        click.echo(f"{archive}: corrupt: {what}")
+        click.echo(f"{archive}: corrupt: {what}", err=True)
         sys.exit(2)
-    about = f"format {v.format_version}, {v.n_generations} generations"
+    about = (f"format {v.format_version}, {v.n_generations} "
+             f"generation{'s' if v.n_generations != 1 else ''}")
     if v.live:
         about += f", live run ({v.live}): state not cross-checked"
     if v.n_checksummed == 0 and v.n_digests == 0:
