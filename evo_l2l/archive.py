@@ -62,12 +62,6 @@ def _dataset(group, name, **kw):
     return group.create_dataset(name, **kw)
 
 
-def _filters_of(ds) -> dict:
-    """The filter settings of an existing dataset, to create its copy alike."""
-    return {"fletcher32": ds.fletcher32, "shuffle": ds.shuffle,
-            "compression": ds.compression, "compression_opts": ds.compression_opts}
-
-
 def _sha256(data) -> str:
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogateescape")
@@ -815,12 +809,18 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
                 _upgrade_1_0(src, dst, run)
             g = dst.create_group("generations")
             for name, ds in src["generations"].items():
+                # Rewritten with the archive's checksums, also where the source (format
+                # 1.0) had none.
                 shape = (n,) + ds.shape[1:]
-                new = g.create_dataset(name, shape=shape, maxshape=(None,) + ds.shape[1:],
-                                       dtype=ds.dtype, chunks=ds.chunks, **_filters_of(ds))
+                new = _dataset(g, name, shape=shape, maxshape=(None,) + ds.shape[1:],
+                               dtype=ds.dtype, chunks=ds.chunks)
                 new[...] = run.generations[name]
             if n_generations is not None:
                 dst["state"]["n_generations_target"][()] = n_generations
+                # The config says what the run now aims for (info showed the old target).
+                config = run.config.with_overrides({"run.n_generations": n_generations})
+                dst.attrs["config"] = config.to_json()
+                dst.attrs[CONFIG_DIGEST_ATTR] = _sha256(dst.attrs["config"])
         copy = open_run(tmp)
         copy.resume_record()          # refuses a damaged state before anything is replaced
     except BaseException:

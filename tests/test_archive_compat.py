@@ -57,3 +57,14 @@ def test_resume_continues_exactly(fixture_copy):
     np.testing.assert_array_equal(genome, want["population_genome"])
     np.testing.assert_array_equal(run.generations["population_fitness"], want["population_fitness"])
     np.testing.assert_array_equal(run.generations["best_so_far_fitness"], want["best_so_far_fitness"])
+
+
+def test_resumed_1_0_archive_is_checksummed_and_says_its_new_target(fixture_copy):
+    import h5py
+    kind, path = fixture_copy
+    resume_run(path, n_generations=6)
+    with h5py.File(path, "r") as f:
+        assert f["generations/population_fitness"].fletcher32
+    assert open_run(path).config.run.n_generations == 6
+    res = CliRunner().invoke(main, ["verify", path])
+    assert res.exit_code == 0 and "intact" in res.output and "no checksums" not in res.output
