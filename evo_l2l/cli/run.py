@@ -74,11 +74,13 @@ def _print_summary(result, as_json: bool) -> None:
                               indent=2))
         return
     tag = form_tag(problem, best)
-    click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
-    click.echo(f"{'':28s}{'train (' + str(n_train) + ' tasks)':>20s}{'held-out (' + str(n_held) + ' tasks)':>24s}")
-    click.echo(f"{'evolved rule':28s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
     label = f"{problem.known_label(problem.reference_rule)} (rate {delta['rate']:g})"
-    click.echo(f"{label:28s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
+    w = max(28, len(label) + 2)         # long labels (Rescorla-Wagner) keep the columns aligned
+    click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
+    click.echo(f"{'':{w}s}{'train (' + str(n_train) + ' tasks)':>20s}"
+               f"{'held-out (' + str(n_held) + ' tasks)':>24s}")
+    click.echo(f"{'evolved rule':{w}s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
+    click.echo(f"{label:{w}s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
     n = last.generation + 1
     click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
                f"{result.wall_seconds:.1f} s)")
