@@ -280,6 +280,10 @@ class ArchiveWriter:
                     table(f"best_so_far_{name}", tuple(tail), dtype, 256)
                 _create_state(f, N, gshape, gdt, optimizer_state, config.run.n_generations)
                 _seal(f)
+        except OSError as exc:          # e.g. a folder /sys lets root "write" but refuses
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise ArchiveError(f"cannot write {path}: {_first_line(exc).split(' (')[0]}") from None
         except BaseException:
             if os.path.exists(tmp):
                 os.remove(tmp)
