@@ -112,3 +112,43 @@ def test_a_signal_after_the_last_generation_leaves_a_complete_run(tmp_path):
                     hooks=[hook])
     assert res.status == "complete" and res.stop_signal is None
     assert open_run(path).status == "complete"
+
+
+def test_a_signal_stops_a_huge_generation_within_a_second(tmp_path):
+    """SIGINT in the middle of a generation of 300000 rules (about 10 s of work): the run
+    stops within a second, keeps its last complete generation, and resumes (the stop was
+    checked only between generations, so a huge run could not be stopped)."""
+    import threading
+    path = str(tmp_path / "big.h5")
+    t_signal = []
+
+    def interrupt():
+        t_signal.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+    timer = threading.Timer(2.0, interrupt)
+    timer.start()
+    try:
+        res = start_run(PRESETS["chalmers1990"].default_config(population=300_000, n_generations=3),
+                        path)
+    finally:
+        timer.cancel()
+    waited = time.monotonic() - t_signal[0]
+    assert waited < 1.5, waited
+    assert res.status == "interrupted" and res.stop_signal == signal.SIGINT
+    run = open_run(path, populations=False)
+    assert run.n_generations_done == (0 if res.last is None else res.last.generation + 1)
+
+
+def test_a_run_stopped_before_its_first_generation_starts_again(tmp_path):
+    path = str(tmp_path / "r.h5")
+    config = PRESETS["chalmers1990"].default_config(population=6, n_generations=4)
+    start_run(config, path)
+    import h5py
+    with h5py.File(path, "r+") as f:              # as a run killed in generation 0 leaves it
+        f["state/current"][...] = [-1, 0]
+        f["state/status"][()] = b"interrupted"
+    res = resume_run(path)
+    assert res.status == "complete" and open_run(path).n_generations_done == 4
+    start_run(config, str(tmp_path / "ref.h5"))
+    a, b = arrays_of(tmp_path / "ref.h5"), arrays_of(path)
+    assert_same_arrays(a, b)

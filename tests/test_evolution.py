@@ -118,3 +118,18 @@ def test_gp_resume_with_many_constants_is_exact(tmp_path):
     a, b = arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5")
     a.pop("state/n_generations_target"); b.pop("state/n_generations_target")
     assert_same_arrays(a, b)
+
+
+def test_a_full_fitness_cache_gives_the_uncached_values():
+    """Regression: once a run had met cache_size distinct rules, clearing the full cache
+    dropped the batch's own hits: KeyError (a population of 200000 hit it at once)."""
+    from evo_l2l.evolution.problem import ParametricRuleProblem, build_tasks
+    config = PRESETS["chalmers1990-real"].default_config()
+    tasks = build_tasks(config)
+    small = ParametricRuleProblem(config, tasks, cache_size=5)
+    plain = ParametricRuleProblem(config.with_overrides({"run.fitness_cache": False}), tasks)
+    rng = np.random.default_rng(0)
+    pool = rng.uniform(-1, 1, (8, 11))
+    for _ in range(6):
+        batch = pool[rng.integers(0, len(pool), 7)]
+        np.testing.assert_array_equal(small.evaluate(batch)[0], plain.evaluate(batch)[0])

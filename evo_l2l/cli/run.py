@@ -140,6 +140,10 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
 
 def _finish(result, as_json: bool) -> None:
     """Summary, then exit 128 + signal number if a signal stopped the run early."""
+    if result.last is None:
+        click.echo(f"stopped before the first generation was complete; start it again with: "
+                   f"evo-l2l resume {result.path}", err=True)
+        sys.exit(128 + result.stop_signal if result.stop_signal else 1)
     if result.status != "complete":
         click.echo(f"stopped after generation {result.last.generation}; "
                    f"continue with: evo-l2l resume {result.path}", err=True)

@@ -16,11 +16,18 @@ import numpy as np
 
 
 class Evaluator(Protocol):
-    def map(self, fitness: Callable[[np.ndarray], np.ndarray], rules: np.ndarray) -> np.ndarray: ...
+    def map(self, fitness: Callable[[np.ndarray], np.ndarray], rules: np.ndarray,
+            chunk: int | None = None) -> np.ndarray: ...
 
 
 class InProcess:
-    """One call on the whole batch, in this process (numba's threads parallelise it)."""
+    """Calls on the batch in this process (numba's threads parallelise each call), at most
+    `chunk` rules a call: a stop request is answered between calls (a kernel call cannot
+    be interrupted), so the problems size chunks to a fraction of a second of work."""
 
-    def map(self, fitness, rules):
-        return np.asarray(fitness(rules), dtype=np.float64)
+    def map(self, fitness, rules, chunk=None):
+        n = len(rules)
+        if chunk is None or n <= chunk:
+            return np.asarray(fitness(rules), dtype=np.float64)
+        return np.concatenate([np.asarray(fitness(rules[i:i + chunk]), dtype=np.float64)
+                               for i in range(0, n, chunk)])

@@ -22,7 +22,25 @@ from .problem import Problem, python_random_seed
 
 HookFn = Callable[[GenerationRecord], None]
 
-__all__ = ["GenerationRecord", "HookFn", "evolve", "make_search"]
+__all__ = ["GenerationRecord", "HookFn", "StopFlag", "StopRun", "evolve", "make_search"]
+
+
+class StopRun(BaseException):
+    """Raised by a stop request in the middle of a generation: that generation is dropped
+    (the archive keeps the last complete one, from which a resume continues exactly)."""
+
+
+class StopFlag:
+    """A stop request (set by SIGINT/SIGTERM, or by code). While `interruptible`, the
+    signal handler raises StopRun at once; otherwise the loop stops at the next
+    generation boundary."""
+
+    def __init__(self) -> None:
+        self.signal: int | None = None
+        self.interruptible = False
+
+    def __call__(self) -> bool:
+        return self.signal is not None
 
 
 def make_search(config: RunConfig, problem: Problem):
@@ -33,9 +51,11 @@ def make_search(config: RunConfig, problem: Problem):
 
 def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
            resume_from: GenerationRecord | None = None,
-           should_stop: Callable[[], bool] = lambda: False) -> GenerationRecord:
-    """Runs (or continues) evolution until config.run.n_generations; returns the last record."""
+           stop: StopFlag | None = None) -> GenerationRecord | None:
+    """Runs (or continues) evolution until config.run.n_generations; returns the last
+    complete record (None: stopped before the first generation was complete)."""
     hooks = list(hooks)
+    stop = stop if stop is not None else StopFlag()
     search = make_search(config, problem)
     t0 = time.perf_counter()
 
@@ -54,12 +74,25 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
             if search.tell(fitness):
                 return n_eval
 
+    def generation_or_stop() -> int | None:
+        """generation(), or None when a stop request came in the middle of it."""
+        try:
+            stop.interruptible = True
+            try:
+                return None if stop() else generation()
+            finally:
+                stop.interruptible = False
+        except StopRun:
+            return None
+
     def heldout(genome) -> float:
         return float(problem.evaluate(_one(problem, genome), "heldout")[0][0])
 
     if resume_from is None:
         random.seed(python_random_seed(config.run.seed))
-        n_eval = generation()
+        n_eval = generation_or_stop()
+        if n_eval is None:
+            return None
         gen, elapsed0, hof, record = 0, 0.0, None, None
     else:
         r = resume_from
@@ -83,9 +116,11 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
                 elapsed0 + time.perf_counter() - t0, random.getstate(), search.state())
             for hook in hooks:
                 hook(record)
-        if gen + 1 >= config.run.n_generations or should_stop():
+        if gen + 1 >= config.run.n_generations or stop():
             return record
-        n_eval = generation()
+        n_eval = generation_or_stop()
+        if n_eval is None:
+            return record
         gen += 1
 
 

@@ -21,6 +21,16 @@ from ..rules.terms import known_rule_distance
 from ..tasks import TASK_FAMILIES, TaskSet
 from .evaluator import Evaluator, InProcess
 
+# Synaptic updates in one kernel call at most (a fraction of a second on one core): a stop
+# request is answered between calls.
+CALL_UPDATES = 100_000_000
+
+
+def rules_per_call(tasks: TaskSet, n_epochs: int) -> int:
+    """How many rules one kernel call may take so that it makes at most CALL_UPDATES."""
+    per_rule = max(1, tasks.synapse_updates_per_epoch() * max(1, n_epochs))
+    return max(64, CALL_UPDATES // per_rule)
+
 
 class Problem(Protocol):
     kind: str                      # 'parametric' or 'symbolic'
@@ -108,6 +118,8 @@ class ParametricRuleProblem:
             self._decode = self.fam.decode_real
         self.reference_rule = self.fam.REFERENCE_RULE
         self.performance = self.learner.performance
+        self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
+                      for k, v in self.splits.items()}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_size = cache_size if config.run.fitness_cache else 0
         self.cache_log: list = []      # only problems with a persistent cache fill it
@@ -201,18 +213,22 @@ class ParametricRuleProblem:
         for i, key in enumerate(keys):
             if key not in cache and key not in todo:
                 todo[key] = i
+        fresh: dict = {}
         if todo:
             rows = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
-            new = self.evaluator.map(lambda batch: self.fitness_of(batch, split), coef[rows])
+            new = self.evaluator.map(lambda batch: self.fitness_of(batch, split), coef[rows],
+                                     self.chunk[split])
             self.n_kernel_evaluations += len(rows)
-            if self.cache_size:
-                if len(cache) + len(new) > self.cache_size:
-                    cache.clear()
-                cache.update(zip(todo, new.tolist()))
-            else:
-                fresh = dict(zip(todo, new.tolist()))
-                return np.array([fresh[k] for k in keys]), len(rows)
-        return np.array([cache[k] for k in keys]), len(todo)
+            fresh = dict(zip(todo, new.tolist()))
+        # Read the batch's values before the cache may be cleared: a full cache is
+        # emptied, and the hits of this very batch went with it (a KeyError once a run
+        # had met cache_size distinct rules).
+        out = np.array([fresh[k] if k in fresh else cache[k] for k in keys])
+        if self.cache_size and fresh:
+            if len(cache) + len(fresh) > self.cache_size:
+                cache.clear()
+            cache.update(fresh)
+        return out, len(todo)
 
 
 def make_problem(config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None = None):

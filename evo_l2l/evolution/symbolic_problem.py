@@ -20,6 +20,7 @@ from ..learners import fitness_from_curves
 from ..rules import symbolic as sym
 from ..tasks import TaskSet
 from .evaluator import Evaluator, InProcess
+from .problem import rules_per_call
 
 N_PROBES = 256
 
@@ -102,6 +103,8 @@ class SymbolicRuleProblem:
         self._views = {k: self.learner.program_views(v) for k, v in self.splits.items()}
         self.reference_rule = self.learner.reference_rule
         self.performance = self.learner.performance
+        self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
+                      for k, v in self.splits.items()}
         self._compiled: dict[str, tuple] = {}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_log: list = []
@@ -255,7 +258,8 @@ class SymbolicRuleProblem:
         if todo:
             batch = np.empty(len(todo), dtype=object)
             batch[:] = [texts[i] for i in todo.values()]
-            new = self.evaluator.map(lambda b: self.fitness_of(b, split), batch)
+            new = self.evaluator.map(lambda b: self.fitness_of(b, split), batch,
+                                     self.chunk[split])
             self.n_kernel_evaluations += len(todo)
             cache.update(zip(todo, new.tolist()))
             if split == "train":
