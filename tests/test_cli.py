@@ -301,3 +301,13 @@ def test_progress_in_a_log_is_plain_lines(runner):
     lines = res.output.splitlines()
     assert "generations" not in lines
     assert any(line.startswith("generation 5/5: best ") for line in lines)
+
+
+def test_dry_run_checks_and_prints_without_running(runner):
+    res = runner.invoke(main, ["run", "confavreux2020-oja", "--dry-run", "--set", "optimizer.sigma=0.2"])
+    assert res.exit_code == 0, res.output
+    assert 'name = "cmaes"' in res.output and "sigma = 0.2" in res.output
+    assert "20 training and 10 held-out tasks" in res.output and "# memory: about" in res.output
+    assert not os.path.exists("runs")
+    res = runner.invoke(main, ["run", "chalmers1990", "--dry-run", "--set", "optimizer.sigma=0.2"])
+    assert res.exit_code == 2 and "has no setting 'sigma'" in res.output

@@ -94,7 +94,8 @@ def _print_summary(result, as_json: bool) -> None:
 @click.option("--population", type=click.IntRange(min=2), help="Population size.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="TOML or JSON file with [run], [optimizer], [rule], [learner] and [tasks] "
-                   "sections (see docs/config.md).")
+                   "sections; `evo-l2l experiments EXPERIMENT > FILE` writes one to edit, "
+                   "`evo-l2l components` lists every setting.")
 @click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
               help="Override one setting, e.g. learner.n_epochs=5, or choose a component, e.g. "
                    "optimizer=cmaes; a bare KEY=VALUE works when one section has KEY. "
@@ -106,8 +107,10 @@ def _print_summary(result, as_json: bool) -> None:
               help="Seconds between archive flushes: the most work a crash can lose (default 1).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--dry-run", is_flag=True,
+              help="Check the config and print it with what the run would do; run nothing.")
 def run(experiment, seed, n_generations, population, config_file, sets, output, force,
-        flush_interval, quiet, as_json):
+        flush_interval, quiet, as_json, dry_run):
     """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
     from ..config import load_config_file
     from ..experiments import get_preset
@@ -127,6 +130,9 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         # An unset shell variable (-o "$OUT"): never fall back to the default archive.
         raise ConfigError("--output is empty")
     path = output or os.path.join("runs", f"{config.run.preset}-seed{config.run.seed}.h5")
+    if dry_run:
+        _dry_run(config, path, as_json)
+        return
     if output is None:
         os.makedirs("runs", exist_ok=True)
     from ..evolution.run import start_run
@@ -136,6 +142,30 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     finally:
         progress.close()
     _finish(result, as_json)
+
+
+def _dry_run(config, path: str, as_json: bool) -> None:
+    """The config, and what a run of it would do: tasks, evaluations, memory."""
+    from ..evolution.problem import build_tasks
+    from ..evolution.run import memory_available, memory_needed
+    tasks = build_tasks(config)
+    n_train, n_held = int((tasks.split == 0).sum()), int((tasks.split == 1).sum())
+    r = config.run
+    plan = {"archive": path, "exists": os.path.exists(path), "tasks_train": n_train,
+            "tasks_heldout": n_held, "evaluations_at_most": r.population * r.n_generations,
+            "memory_needed_bytes": memory_needed(config), "memory_available_bytes":
+            memory_available(), "config": config.to_dict()}
+    if as_json:
+        click.echo(json.dumps(plan, indent=2))
+        return
+    click.echo(to_toml(plan["config"]))
+    have = plan["memory_available_bytes"]
+    click.echo(f"# would write {path}{' (exists: needs --force)' if plan['exists'] else ''}")
+    click.echo(f"# {n_train} training and {n_held} held-out tasks; at most "
+               f"{plan['evaluations_at_most']} rule evaluations ({r.population} x "
+               f"{r.n_generations}; the cache skips repeats)")
+    click.echo(f"# memory: about {plan['memory_needed_bytes'] / 1e9:.2f} GB"
+               + (f" of {have / 1e9:.1f} GB available" if have else ""))
 
 
 def _finish(result, as_json: bool) -> None:
