@@ -44,7 +44,8 @@ class RunSettings(Settings):
     fitness_cache: bool = setting(True, "skip re-evaluating a rule already evaluated (exact: "
                                         "fitness is deterministic)")
     flush_interval: float = setting(1.0, "seconds between archive flushes (at most this much "
-                                         "work is lost on a crash)", low=0, low_open=True)
+                                         "work is lost on a crash)", low=0, low_open=True,
+                                    high=3600)
 
 
 @dataclass

@@ -311,3 +311,15 @@ def test_dry_run_checks_and_prints_without_running(runner):
     assert not os.path.exists("runs")
     res = runner.invoke(main, ["run", "chalmers1990", "--dry-run", "--set", "optimizer.sigma=0.2"])
     assert res.exit_code == 2 and "has no setting 'sigma'" in res.output
+
+
+def test_values_that_defeat_their_purpose_are_refused(runner):
+    """--flush-interval inf never flushed (no crash safety); delta:nan evaluated nothing."""
+    res = runner.invoke(main, ["run", "chalmers1990", "-q", "--set", "run.flush_interval=1e9"])
+    assert res.exit_code == 2 and "run.flush_interval must be <= 3600" in res.output
+    res = runner.invoke(main, ["run", "chalmers1990", "-q", "--flush-interval", "inf"])
+    assert res.exit_code == 2
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    for rate in ("nan", "inf"):
+        res = runner.invoke(main, ["evaluate", "a.h5", "--rule", f"delta:{rate}"])
+        assert res.exit_code == 2 and "needs a finite number" in res.output

@@ -57,6 +57,8 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
                 rate = float(arg)
             except ValueError:
                 raise ValueError(f"{name}:RATE needs a number, got {arg!r}") from None
+            if not np.isfinite(rate):
+                raise ValueError(f"{name}:RATE needs a finite number, got {arg!r}")
             return f"{name} rule (rate {rate:g})", problem.known_rule(name, rate)
         return ("no learning" if name == "none" else f"{name} rule"), problem.known_rule(name)
     expected = (f"expected best, gen:G, top:K or one of {', '.join(known)} (optionally with "

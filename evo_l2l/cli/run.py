@@ -103,7 +103,7 @@ def _print_summary(result, as_json: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Archive path (default runs/EXPERIMENT-seedS.h5).")
 @click.option("--force", is_flag=True, help="Overwrite an existing archive.")
-@click.option("--flush-interval", type=click.FloatRange(min=0, min_open=True),
+@click.option("--flush-interval", type=click.FloatRange(min=0, min_open=True, max=3600),
               help="Seconds between archive flushes: the most work a crash can lose (default 1).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
