@@ -152,3 +152,27 @@ def test_a_run_stopped_before_its_first_generation_starts_again(tmp_path):
     start_run(config, str(tmp_path / "ref.h5"))
     a, b = arrays_of(tmp_path / "ref.h5"), arrays_of(path)
     assert_same_arrays(a, b)
+
+
+def test_a_stop_that_lands_in_a_finaliser_is_asked_again():
+    """A signal handled inside a finaliser cannot raise (Python prints and drops the
+    exception there): in CI the stop landed in a weakref callback and the generation ran
+    on for 10 s. The handler asks again 50 ms later."""
+    from evo_l2l.evolution.loop import StopRun
+    from evo_l2l.evolution.run import graceful_stop
+
+    class Dropper:
+        def __del__(self):
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(100_000):          # the handler runs here, in the finaliser
+                pass
+
+    t0 = time.monotonic()
+    with graceful_stop() as flag:
+        flag.interruptible = True
+        with pytest.raises(StopRun):
+            d = Dropper()
+            del d
+            time.sleep(2.0)
+        flag.interruptible = False
+    assert time.monotonic() - t0 < 1.0 and flag.signal == signal.SIGINT

@@ -38,6 +38,7 @@ class StopFlag:
     def __init__(self) -> None:
         self.signal: int | None = None
         self.interruptible = False
+        self.pending = False          # a request that could not stop the generation yet
 
     def __call__(self) -> bool:
         return self.signal is not None

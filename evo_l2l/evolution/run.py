@@ -17,6 +17,7 @@ from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveError, Archiv
                        GenerationRecord, prepare_resume)
 from ..config import RunConfig
 from ..errors import ConfigError
+from ..rules.symbolic import in_finaliser
 from .loop import StopFlag, StopRun, evolve, make_search
 from .problem import Problem, build_tasks, make_problem
 
@@ -41,10 +42,16 @@ def graceful_stop():
         return
 
     def handler(signum, frame):
-        if flag.signal is not None:          # second Ctrl-C: stop now
+        if flag.signal is not None and not flag.pending:     # second Ctrl-C: stop now
             raise KeyboardInterrupt
-        flag.signal = signum
+        flag.signal, flag.pending = signum, False
         if flag.interruptible:               # in the middle of a generation: drop it now
+            if in_finaliser(frame):
+                # Python would print and drop an exception raised in a finaliser or a
+                # weakref/gc callback, and the generation would run on: ask again in 50 ms.
+                flag.pending = True
+                threading.Timer(0.05, os.kill, (os.getpid(), signum)).start()
+                return
             raise StopRun
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}

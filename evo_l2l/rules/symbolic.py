@@ -417,7 +417,7 @@ class SympyTimeout(BaseException):
     `except Exception` blocks let it through."""
 
 
-def _in_finaliser(frame) -> bool:
+def in_finaliser(frame) -> bool:
     """Whether the interrupted code runs inside a finaliser, a weakref callback or a
     garbage-collector callback (anywhere up its stack), where Python would print and
     drop an exception instead of raising it."""
@@ -452,7 +452,7 @@ def _time_limit(seconds: float):
         # Not inside a finaliser or weakref callback (a garbage collection
         # that sympy triggered): Python would print and drop the exception
         # there. The next alarm, 0.25 s on, tries again.
-        if armed[0] and not _in_finaliser(frame):
+        if armed[0] and not in_finaliser(frame):
             raise SympyTimeout
 
     t0 = time.monotonic()
