@@ -781,6 +781,24 @@ def _upgrade_1_0(src, dst, run: Run) -> None:
     _seal(dst)
 
 
+def repair(path: str, force: bool = False) -> Run:
+    """Rewrites an archive whose writer was killed so that any HDF5 reader opens it.
+
+    A writer killed in SWMR mode leaves flags that make plain readers (h5py
+    without swmr=True, h5dump) refuse the file ("already open for write, may
+    use h5clear"). The archive is copied up to its last complete generation,
+    as resume does, and the copy replaces it; its status stays as it was.
+    """
+    run, tmp = prepare_resume(path, None, force)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return run
+
+
 def prepare_resume(path: str, n_generations: int | None, force: bool = False) -> tuple[Run, str]:
     """Copies the archive up to its last complete generation into a temp file.
 

@@ -176,3 +176,34 @@ def test_a_stop_that_lands_in_a_finaliser_is_asked_again():
             time.sleep(2.0)
         flag.interruptible = False
     assert time.monotonic() - t0 < 1.0 and flag.signal == signal.SIGINT
+
+
+def test_verify_repair_lets_plain_readers_open_a_killed_run(tmp_path):
+    """After kill -9 the SWMR flags made h5py.File(path) (and h5dump) refuse the archive."""
+    import h5py
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    path = str(tmp_path / "k.h5")
+    proc = subprocess.Popen([sys.executable, "-m", "evo_l2l", "run", "chalmers1990", "-q",
+                             "--generations", "100000", "--population", "10", "-o", path],
+                            cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if open_run(path, populations=False).n_generations_done > 5:
+                    break
+            except ArchiveError:
+                pass
+            time.sleep(0.1)
+    finally:
+        proc.kill()
+        proc.wait()
+    with pytest.raises(OSError):
+        h5py.File(path, "r").close()
+    done = open_run(path, populations=False).n_generations_done
+    res = CliRunner().invoke(main, ["verify", path, "--repair"])
+    assert res.exit_code == 0 and "plain HDF5 readers open it now" in res.output, res.output
+    with h5py.File(path, "r") as f:
+        assert int(f["state/current"][0]) + 1 == done
+    assert "intact" in res.output

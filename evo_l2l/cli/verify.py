@@ -11,15 +11,24 @@ from . import main
 
 @main.command()
 @click.argument("archive", type=click.Path(dir_okay=False))
-def verify(archive):
+@click.option("--repair", is_flag=True,
+              help="First rewrite an archive whose writer was killed, so that plain HDF5 "
+                   "readers (h5py without swmr=True, h5dump) open it; keeps every complete "
+                   "generation.")
+@click.option("--force", is_flag=True, help="With --repair: even if the archive looks live.")
+def verify(archive, repair, force):
     """Read every dataset and digest of ARCHIVE; exit 0 if intact, 2 if not.
 
     \b
     Prints one line: "ARCHIVE: intact (...)" on stdout, or "ARCHIVE: corrupt: <what>" on
     stderr.
     """
-    from ..archive import verify_archive
+    from ..archive import repair as repair_archive, verify_archive
     from ..errors import ArchiveError
+    if repair:
+        run = repair_archive(archive, force)
+        click.echo(f"{archive}: rewritten with its {run.n_generations_done} complete "
+                   "generations; plain HDF5 readers open it now")
     try:
         v = verify_archive(archive)
     except ArchiveError as exc:
