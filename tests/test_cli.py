@@ -323,3 +323,11 @@ def test_values_that_defeat_their_purpose_are_refused(runner):
     for rate in ("nan", "inf"):
         res = runner.invoke(main, ["evaluate", "a.h5", "--rule", f"delta:{rate}"])
         assert res.exit_code == 2 and "needs a finite number" in res.output
+
+
+def test_cold_kernel_cache_is_noticed(tmp_path):
+    from evo_l2l.cli.run import kernels_cached
+    (tmp_path / "__pycache__").mkdir()
+    assert not kernels_cached(str(tmp_path))
+    (tmp_path / "__pycache__" / "single_layer.train-52.py311.nbi").write_bytes(b"")
+    assert kernels_cached(str(tmp_path))

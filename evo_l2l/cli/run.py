@@ -135,6 +135,9 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         return
     if output is None:
         os.makedirs("runs", exist_ok=True)
+    if not (quiet or as_json) and not kernels_cached():
+        click.echo("compiling the numba kernels into their cache: once per install, up to a "
+                   "minute (`evo-l2l warmup` does it ahead)", err=True)
     from ..evolution.run import start_run
     progress = _Progress(config.run.n_generations, 0, quiet or as_json)
     try:
@@ -142,6 +145,16 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     finally:
         progress.close()
     _finish(result, as_json)
+
+
+def kernels_cached(folder: str | None = None) -> bool:
+    """Whether numba's on-disk cache holds compiled kernels (index files *.nbi) in the
+    kernels' __pycache__ (a fresh install has none: its first run compiles them)."""
+    import glob
+    if folder is None:
+        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "kernels")
+    return bool(glob.glob(os.path.join(folder, "__pycache__", "*.nbi")))
 
 
 def _dry_run(config, path: str, as_json: bool) -> None:
