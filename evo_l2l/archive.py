@@ -120,6 +120,18 @@ class GenerationRecord:
     optimizer_state: dict = field(default_factory=dict)   # name -> array (CMA-ES mean, ...)
 
 
+def _stored_genomes(values, text: bool):
+    """Genomes as the datasets take them: tree texts become object arrays of str."""
+    if not text:
+        return np.asarray(values)
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim == 0:
+        return str(arr.item())
+    flat = np.empty(arr.size, dtype=object)
+    flat[:] = [str(x) for x in arr.ravel()]
+    return flat.reshape(arr.shape)
+
+
 SLOT_SCALARS = ("hof_fitness", "hof_heldout_fitness", "hof_generation", "py_random_gauss",
                 "elapsed", "cache_rows")
 
@@ -376,15 +388,7 @@ class ArchiveWriter:
         self.write_seconds += time.perf_counter() - t0
 
     def _genomes(self, values):
-        """Genomes as the datasets take them: tree texts become object arrays of str."""
-        if not self._text:
-            return np.asarray(values)
-        arr = np.asarray(values, dtype=object)
-        if arr.ndim == 0:
-            return str(arr.item())
-        flat = np.empty(arr.size, dtype=object)
-        flat[:] = [str(x) for x in arr.ravel()]
-        return flat.reshape(arr.shape)
+        return _stored_genomes(values, self._text)
 
     def close(self, status: str) -> None:
         self.flush()
@@ -767,14 +771,8 @@ def _upgrade_1_0(src, dst, run: Run) -> None:
         new[name].resize(old[name].shape)
         new[name][...] = old[name][()]
     text = h5py.check_string_dtype(genome.dtype) is not None
-
-    def as_stored(values):
-        if not text:
-            return np.asarray(values)
-        arr = np.asarray(values, dtype=object)
-        return str(arr.item()) if arr.ndim == 0 else arr
-    _write_slot(new["slot0"], as_stored, st["population_genome"], st["population_fitness"],
-                st["hof_genome"],
+    _write_slot(new["slot0"], lambda values: _stored_genomes(values, text),
+                st["population_genome"], st["population_fitness"], st["hof_genome"],
                 {**{k: st[k] for k in SLOT_SCALARS if k != "cache_rows"},
                  "cache_rows": len(st["cache_keys"])}, st["py_random_state"], st["optimizer"])
     new["current"][...] = np.array([int(st["generation"]), 0], dtype=np.int64)

@@ -612,8 +612,6 @@ def _match_forms(tree, pset: gp.PrimitiveSet, expr, forms, special,
     return None
 
 
-def delta_rule_text(rate: float = 1.0) -> str:
-    return f"mul({float(rate)!r}, mul(a, sub(t, o)))" if rate != 1.0 else "mul(a, sub(t, o))"
 
 
 @dataclass
