@@ -71,6 +71,8 @@ def baseline_rows(tasks: TaskSet, train: TaskSet) -> list[dict]:
     rows = [_row("1nn", "1-nearest neighbour (all images seen)", bl.memory_baseline(tasks, "1nn")),
             _row("centroid", "nearest centroid (all images seen)",
                  bl.memory_baseline(tasks, "centroid"))]
+    rows.append(_row("sgd_default", "logistic regression, SGD one pass (scikit-learn's "
+                                    "default rate)", bl.sgd_logistic(tasks, None)))
     rate = bl.best_rate(bl.sgd_logistic, train)
     rows.append(_row("sgd", f"logistic regression, SGD one pass (rate {rate:g})",
                      bl.sgd_logistic(tasks, rate), rate=rate))
@@ -104,6 +106,11 @@ def _params(params: dict) -> dict:
     return {k: v for k, v in params.items() if k not in ("classes", "permutations")}
 
 
+def _num(v: float) -> str:
+    """A metric, or n/a where a method has none (FWT of methods with no untrained state)."""
+    return f"{v:7.3f}" if np.isfinite(v) else f"{'n/a':>7s}"
+
+
 def format_table(result: dict) -> str:
     """The metrics table `evo-l2l evaluate` prints."""
     t, rows = result["tasks"], result["rows"]
@@ -124,9 +131,9 @@ def format_table(result: dict) -> str:
                              f"{'':>7s}  {r['label']}")
                 continue
             lines.append(f"  {r['ACC']:.3f} +- {r['ACC_ci95']:.3f} {r['BWT']:7.3f} "
-                         f"{r['FWT']:7.3f} {r['forgetting']:7.3f}  {r['label']}")
+                         f"{_num(r['FWT'])} {r['forgetting']:7.3f}  {r['label']}")
         for r in rows:
-            if r["method"] in ("sgd",) or r is rows[0]:
+            if r["method"] == "sgd" or r is rows[0]:
                 lines.append(f"\n  R[i, j] (accuracy on task j after task i), {r['label']}:")
                 lines += ["    " + " ".join(f"{v:5.2f}" for v in row) for row in r["R"]]
     return "\n".join(lines)
