@@ -3,7 +3,7 @@
 
     python scripts/reproduce_digits_l2l.py [--generations G] [--out runs/digits]
         [--episodes 1000] [--sequences 20] [--presets fewshot-digits continual-digits ...]
-        [--shots 1 5] [--ways 5 2]
+        [--shots 1 5] [--ways 5 2] [--toy]
 
 For each preset, meta-trains a rule with the preset's settings (seed 0; an archive already
 at OUT/PRESET.h5 with the same config is reused), then evaluates on held-out episodes the
@@ -33,12 +33,15 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def train(preset_name: str, generations: int | None, out: str) -> tuple[str, float]:
+def train(preset_name: str, generations: int | None, out: str, toy: bool = False
+          ) -> tuple[str, float]:
     from evo_l2l import open_run
     from evo_l2l.errors import ArchiveError
     from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import PRESETS
     kw = {"seed": 0} if generations is None else {"seed": 0, "n_generations": generations}
+    if toy:
+        kw.update(PRESETS[preset_name].toy)
     config = PRESETS[preset_name].default_config(**kw)
     path = os.path.join(out, f"{preset_name}.h5")
     if os.path.exists(path):
@@ -115,13 +118,15 @@ def main():
     ap.add_argument("--shots", type=int, nargs="*", default=[], help="extra few-shot shots")
     ap.add_argument("--out", default="runs/digits")
     ap.add_argument("--json", help="also write every result to this JSON file")
+    ap.add_argument("--toy", action="store_true",
+                    help="the presets' toy sizes (what the test suite runs); not for tables")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; numpy {np.__version__}")
     everything = {}
     for preset in args.presets:
         t0 = time.perf_counter()
-        path, wall = train(preset, args.generations, args.out)
+        path, wall = train(preset, args.generations, args.out, args.toy)
         n = args.episodes if preset.startswith("fewshot") else args.sequences
         result = evaluate(path, n)
         command = f"evo-l2l evaluate {path} --n-tasks {n}"
