@@ -72,3 +72,13 @@ def test_bad_input_is_one_line(archives):
     res = CliRunner().invoke(main, ["evaluate", archives["fewshot-digits"], "--rule", "nope"])
     assert res.exit_code == 2 and "unknown rule 'nope'" in res.output
     assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("preset", ["fewshot-digits", "continual-split-digits"])
+def test_plot_draws_shots_or_r_matrices(archives, tmp_path, preset):
+    out = str(tmp_path / f"{preset}.png")
+    res = CliRunner().invoke(main, ["plot", archives[preset], "-o", out])
+    assert res.exit_code == 0, res.output
+    import matplotlib.image
+    h, w = matplotlib.image.imread(out).shape[:2]
+    assert w > 2.5 * h                       # 3 (few-shot) or 4 (continual) panels in a row
