@@ -14,7 +14,6 @@ import numpy as np
 
 from ..evolution.problem import build_tasks
 from ..tasks import TaskSet
-from ..tasks.digits_data import data_identity
 from . import baselines as bl
 from .episode_metrics import summary
 
@@ -53,12 +52,11 @@ def episodes_for(run, which: str, n: int | None = None, seed: int = 0) -> TaskSe
         k = min(len(stored), n)
         if not (np.array_equal(tasks.X[:k], stored.X[:k])
                 and np.array_equal(tasks.Y[:k], stored.Y[:k])):
-            recorded = run.tasks.params.get("data", {})
+            was, now = run.tasks.params.get("data", {}), tasks.params.get("data", {})
             raise ValueError(f"the held-out episodes drawn now differ from the run's: its data "
-                             f"were {recorded.get('name')} {recorded.get('version')} sha256 "
-                             f"{str(recorded.get('sha256'))[:12]}, here "
-                             f"{data_identity()['version']} sha256 "
-                             f"{data_identity()['sha256'][:12]}")
+                             f"were {was.get('name')} {was.get('version')} sha256 "
+                             f"{str(was.get('sha256'))[:12]}, here {now.get('version')} "
+                             f"sha256 {str(now.get('sha256'))[:12]}")
     return tasks
 
 

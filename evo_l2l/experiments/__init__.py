@@ -13,7 +13,9 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 confavreux2020.PRESET, bengio1991.boolean,
                                 bengio1991.conditioning, bengio1991.boolean_gp,
                                 bengio1991.conditioning_gp, digits_l2l.fewshot,
-                                digits_l2l.continual, digits_l2l.continual_split)}
+                                digits_l2l.continual, digits_l2l.continual_split,
+                                digits_l2l.continual_mnist1d,
+                                digits_l2l.continual_split_mnist1d)}
 
 
 def get_preset(name: str) -> Preset:
