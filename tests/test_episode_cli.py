@@ -82,3 +82,11 @@ def test_plot_draws_shots_or_r_matrices(archives, tmp_path, preset):
     import matplotlib.image
     h, w = matplotlib.image.imread(out).shape[:2]
     assert w > 2.5 * h                       # 3 (few-shot) or 4 (continual) panels in a row
+
+
+def test_report_on_an_episode_run_has_no_missing_values(archives, tmp_path):
+    res = CliRunner().invoke(main, ["report", archives["continual-split-digits"], "-o",
+                                    str(tmp_path / "rep")])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "nan" not in md and "test accuracy (argmax)" in md
