@@ -90,3 +90,24 @@ def test_report_on_an_episode_run_has_no_missing_values(archives, tmp_path):
     assert res.exit_code == 0, res.output
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "nan" not in md and "test accuracy (argmax)" in md
+
+
+def test_episodes_that_differ_from_the_runs_are_refused(archives, tmp_path):
+    """Evaluation draws the held-out episodes again; if the data changed (here: the stored
+    ones are altered instead), it says so in one line rather than score other data."""
+    import hashlib
+    import shutil
+    import h5py
+    path = str(tmp_path / "altered.h5")
+    shutil.copy(archives["fewshot-digits"], path)
+    with h5py.File(path, "r+") as f:
+        split = f["tasks/split"][()]
+        X = f["tasks/X"][()]
+        X[np.flatnonzero(split == 1)[0], 0, 0] += 1.0
+        f["tasks/X"][...] = X
+        # The archive's own digest would catch the change; make it match, as data that
+        # changed under an intact archive would.
+        f["tasks/X"].attrs["sha256"] = hashlib.sha256(X.astype("<f8").tobytes()).hexdigest()
+    res = CliRunner().invoke(main, ["evaluate", path, "--n-tasks", "10"])
+    assert res.exit_code == 2 and "differ from the run's" in res.output
+    assert "sklearn.datasets.load_digits" in res.output
