@@ -66,18 +66,26 @@ def evaluate(path: str, n: int) -> dict:
 
 
 def fewshot_baselines(path: str, ways, shots, n: int) -> list[tuple]:
-    """(n_way, k_shot, rows) for other few-shot settings: the delta rule and the baselines."""
+    """(n_way, k_shot, rows) for other few-shot settings: the evolved rule (evolved for the
+    preset's setting), the delta rule (its rate from the preset's) and the baselines."""
     from evo_l2l import open_run
-    from evo_l2l.analysis.episode_eval import baseline_rows
+    from evo_l2l.analysis.curves import problem_for, rule_from_spec
+    from evo_l2l.analysis.episode_eval import _row, baseline_rows
     from evo_l2l.evolution.problem import build_tasks
-    run = open_run(path, populations=False)
+    run = open_run(path)
+    problem = problem_for(run)
+    chosen = [rule_from_spec(run, problem, spec) for spec in ("best", "delta")]
     out = []
     for w in ways:
         for k in shots:
             s = dataclasses.replace(run.config.tasks.settings, n_way=w, k_shot=k,
                                     n_heldout=n)
             tasks = build_tasks(run.config, s)
-            out.append((w, k, baseline_rows(tasks.select("heldout"), tasks.select("train"))))
+            held = tasks.select("heldout")
+            rows = [_row(spec, label, problem.learner.accuracy(
+                        np.asarray(rule)[None], held, run.config.learner.settings)[0])
+                    for spec, (label, rule) in zip(("best", "delta"), chosen)]
+            out.append((w, k, rows + baseline_rows(held, tasks.select("train"))))
     return out
 
 
@@ -134,7 +142,9 @@ def main():
         print(table(preset, result, wall, command))
         if preset.startswith("fewshot") and args.ways and args.shots:
             extra = fewshot_baselines(path, args.ways, args.shots, n)
-            print(f"\nBaselines against ways and shots ({n} held-out episodes each):\n")
+            print(f"\nAgainst ways and shots ({n} held-out episodes each; the rules as "
+                  "evolved or tuned for the preset's setting, the baselines' rates tuned for "
+                  "each):\n")
             print("| ways | shots | " + " | ".join(r["label"] for r in extra[0][2]) + " |")
             print("|---|---|" + "---|" * len(extra[0][2]))
             for w, k, rows in extra:

@@ -27,8 +27,7 @@ continual learning.
 """
 from .preset import Preset
 
-PAPER = ("Learning to learn on real data (issue 13): few-shot (Vinyals et al. 2016) and "
-         "continual learning (Lopez-Paz & Ranzato 2017) with evolved local rules")
+PAPER = "Vinyals et al. 2016 (few-shot), Lopez-Paz & Ranzato 2017 (continual); real data"
 _ALTERNATIVES = {"optimizer": {"ga": {"selection": "tournament", "crossover": "blend",
                                       "mutation_indpb": 0.2, "mutation_sigma": 0.05}}}
 _COMMON = {"optimizer": {"name": "cmaes", "sigma": 0.1}, "rule": {"name": "bengio_layers"},
