@@ -10,6 +10,8 @@ resuming from a record gives the same run as not stopping.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
 import random
 import time
 from typing import Callable, Iterable
@@ -18,6 +20,7 @@ import numpy as np
 
 from ..archive import GenerationRecord
 from ..config import RunConfig
+from .evaluator import ExecutorLost
 from .problem import Problem, python_random_seed
 
 HookFn = Callable[[GenerationRecord], None]
@@ -39,9 +42,41 @@ class StopFlag:
         self.signal: int | None = None
         self.interruptible = False
         self.pending = False          # a request that could not stop the generation yet
+        self.lost: str | None = None  # the executor was lost (why): stopped at a boundary
 
     def __call__(self) -> bool:
         return self.signal is not None
+
+
+# The modules whose operators draw from stdlib `random` (DEAP's and ours). A run gives them
+# its own random.Random for its duration (`run_random`): the module-level stream is shared
+# with everything else in the process, and a Dask client or an in-process LocalCluster
+# scheduler draws from it in other threads (dask sizeof, worker choice), which shifted a
+# run's draws. The private stream is seeded and archived exactly as the global one was, so
+# archives are unchanged; runs nested in one process (a higher level calling the loop)
+# keep separate streams. tests/test_executors.py checks that a run leaves the global
+# stream untouched, i.e. that this list is complete.
+RANDOM_DRAWING_MODULES = (
+    "deap.gp", "deap.algorithms", "deap.tools.selection", "deap.tools.crossover",
+    "deap.tools.mutation", "deap.tools.emo",
+    "evo_l2l.optimizers.ga", "evo_l2l.optimizers.gp", "evo_l2l.optimizers.cmaes",
+    "evo_l2l.optimizers.es", "evo_l2l.optimizers.sa", "evo_l2l.rules.symbolic",
+)
+
+
+@contextlib.contextmanager
+def run_random(rng: random.Random):
+    """Makes the drawing modules' `random` be `rng` inside the block (restored after, also
+    when nested)."""
+    modules = [importlib.import_module(m) for m in RANDOM_DRAWING_MODULES]
+    saved = [m.random for m in modules]
+    for m in modules:
+        m.random = rng
+    try:
+        yield rng
+    finally:
+        for m, old in zip(modules, saved):
+            m.random = old
 
 
 def make_search(config: RunConfig, problem: Problem):
@@ -55,6 +90,11 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
            stop: StopFlag | None = None) -> GenerationRecord | None:
     """Runs (or continues) evolution until config.run.n_generations; returns the last
     complete record (None: stopped before the first generation was complete)."""
+    with run_random(random.Random()) as rng:
+        return _evolve(problem, config, hooks, resume_from, stop, rng)
+
+
+def _evolve(problem, config, hooks, resume_from, stop, rng) -> GenerationRecord | None:
     hooks = list(hooks)
     stop = stop if stop is not None else StopFlag()
     search = make_search(config, problem)
@@ -85,19 +125,24 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
                 stop.interruptible = False
         except StopRun:
             return None
+        except ExecutorLost as exc:
+            # The generation in progress is dropped, as for a stop request; the archive
+            # keeps every complete one and a resume continues on any executor.
+            stop.lost = str(exc)
+            return None
 
     def heldout(genome) -> float:
         return float(problem.evaluate(_one(problem, genome), "heldout")[0][0])
 
     if resume_from is None:
-        random.seed(python_random_seed(config.run.seed))
+        rng.seed(python_random_seed(config.run.seed))
         n_eval = generation_or_stop()
         if n_eval is None:
             return None
         gen, elapsed0, hof, record = 0, 0.0, None, None
     else:
         r = resume_from
-        random.setstate(r.py_random_state)
+        rng.setstate(r.py_random_state)
         search.restore(r.genomes, r.fitness, r.optimizer_state)
         gen, elapsed0, record = r.generation, r.elapsed, r
         hof = (r.hof_genome.copy(), r.hof_fitness, r.hof_heldout, r.hof_generation)
@@ -107,14 +152,18 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
         if record is None or gen > record.generation:
             genomes, fitness = search.population()
             best = int(np.argmax(fitness))
-            best_heldout = heldout(genomes[best])
+            try:
+                best_heldout = heldout(genomes[best])
+            except ExecutorLost as exc:
+                stop.lost = str(exc)
+                return record
             if hof is None or fitness[best] > hof[1]:
                 hof = (np.array(genomes[best]).copy(), float(fitness[best]), best_heldout, gen)
                 hof_extra = {k: v[0] for k, v in problem.describe(_one(problem, hof[0])).items()}
             record = GenerationRecord(
                 gen, genomes, problem.describe(genomes), fitness, n_eval, best,
                 best_heldout, hof[0], hof_extra, hof[1], hof[2], hof[3],
-                elapsed0 + time.perf_counter() - t0, random.getstate(), search.state())
+                elapsed0 + time.perf_counter() - t0, rng.getstate(), search.state())
             for hook in hooks:
                 hook(record)
         if gen + 1 >= config.run.n_generations or stop():

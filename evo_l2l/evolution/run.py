@@ -18,6 +18,7 @@ from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveError, Archiv
 from ..config import RunConfig
 from ..errors import ConfigError
 from ..rules.symbolic import in_finaliser
+from .evaluator import Evaluator
 from .loop import StopFlag, StopRun, evolve, make_search
 from .problem import Problem, build_tasks, make_problem
 
@@ -32,6 +33,7 @@ class RunResult:
     wall_seconds: float
     write_seconds: float
     stop_signal: int | None = None     # SIGINT/SIGTERM that stopped the run early
+    executor_lost: str | None = None   # why the executor failed, if that stopped the run
 
 
 @contextlib.contextmanager
@@ -79,8 +81,9 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
             writer.close(status)
     # A run that completed was not stopped by a signal, whenever one came.
     stopped_by = None if status == STATUS_COMPLETE else stop.signal
+    lost = None if status == STATUS_COMPLETE else stop.lost
     return RunResult(path, status, config, problem, last, time.perf_counter() - t0,
-                     writer.write_seconds, stopped_by)
+                     writer.write_seconds, stopped_by, lost)
 
 
 def memory_needed(config: RunConfig) -> int:
@@ -117,12 +120,15 @@ def check_memory(config: RunConfig) -> None:
 
 
 def start_run(config: RunConfig, path: str, force: bool = False,
-              hooks: Iterable[Callable] = ()) -> RunResult:
-    """A new run of `config`, archived at `path` generation by generation."""
+              hooks: Iterable[Callable] = (), executor: Evaluator | None = None) -> RunResult:
+    """A new run of `config`, archived at `path` generation by generation.
+
+    executor: where fitness is evaluated (evaluator.InProcess by default; see
+    executors.make_executor); the archive is the same on every executor."""
     config.validate()
     check_memory(config)
     tasks = build_tasks(config)
-    problem = make_problem(config, tasks)
+    problem = make_problem(config, tasks, executor)
     # A fresh search's state arrays have the names and shapes the run will keep.
     writer = ArchiveWriter.create(path, config, tasks, problem,
                                   make_search(config, problem).state(), force=force)
@@ -130,7 +136,8 @@ def start_run(config: RunConfig, path: str, force: bool = False,
 
 
 def resume_run(path: str, n_generations: int | None = None,
-               hooks: Iterable[Callable] = (), force: bool = False) -> RunResult:
+               hooks: Iterable[Callable] = (), force: bool = False,
+               executor: Evaluator | None = None) -> RunResult:
     """Continues an archived run from its last complete generation.
 
     n_generations: the new total (default: the run's own target). A run stopped before
@@ -146,13 +153,13 @@ def resume_run(path: str, n_generations: int | None = None,
                                "(or pass --force if that process is gone)")
         target = n_generations or int(run.state["n_generations_target"])
         return start_run(run.config.with_overrides({"run.n_generations": target}), path,
-                         force=True, hooks=hooks)
+                         force=True, hooks=hooks, executor=executor)
     run, tmp = prepare_resume(path, n_generations, force)
     try:
         target = int(run.state["n_generations_target"])
         config = run.config.with_overrides({"run.n_generations": target})
         check_memory(config)
-        problem = make_problem(config, run.tasks)
+        problem = make_problem(config, run.tasks, executor)
         problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
         record = run.resume_record()
     except BaseException:
