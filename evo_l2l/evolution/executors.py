@@ -235,8 +235,12 @@ class DaskExecutor(_Remote):
 
     @classmethod
     def connect(cls, address: str, timeout: float = 10.0, **kw) -> "DaskExecutor":
-        """A client of the scheduler at `address` (tcp://HOST:PORT)."""
+        """A client of the scheduler at `address` (tcp://HOST:PORT). `timeout`: seconds to
+        connect, and to reconnect after losing the scheduler before the run stops."""
         Client, _ = _import_dask()
+        import logging
+        # A lost scheduler is reported as one line by the run; not as Dask's tracebacks.
+        logging.getLogger("distributed").setLevel(logging.ERROR)
         try:
             client = Client(address, timeout=timeout)
         except (OSError, TimeoutError) as exc:

@@ -168,3 +168,28 @@ def resume_run(path: str, n_generations: int | None = None,
         raise
     writer = ArchiveWriter(path, config.run.flush_interval, publish_from=tmp)
     return _drive(writer, config, problem, hooks, record)
+
+
+def summarise(result: RunResult) -> dict:
+    """A run's result as plain data (what a worker sends back for a whole run)."""
+    last, problem = result.last, result.problem
+    out = {"seed": result.config.run.seed, "archive": result.path, "status": result.status,
+           "generations": 0 if last is None else last.generation + 1,
+           "wall_seconds": result.wall_seconds, "stop_signal": result.stop_signal,
+           "executor_lost": result.executor_lost, "best_fitness": None,
+           "best_heldout_fitness": None, "best_generation": None, "best_rule": None}
+    if last is not None:
+        rule = problem.rule_of_genome(last.hof_genome)
+        out.update(best_fitness=float(last.hof_fitness),
+                   best_heldout_fitness=float(last.hof_heldout),
+                   best_generation=int(last.hof_generation),
+                   best_rule=str(problem.formula(rule)))
+    return out
+
+
+def run_summary(job: dict) -> dict:
+    """One whole run as a plain-data call, for executor.map: job = {"config": config
+    dict, "path": archive path, "force": bool} -> summarise(result). Runs one after
+    another in a process (the module-level random streams are the run's own)."""
+    config = RunConfig.from_dict(job["config"])
+    return summarise(start_run(config, job["path"], force=bool(job.get("force", False))))
