@@ -219,3 +219,42 @@ def test_no_scheduler_is_a_config_error():
 
 def test_make_executor_defaults_to_in_process():
     assert isinstance(make_executor(), InProcess)
+
+
+def test_killed_pool_worker_is_replaced_and_the_archive_is_the_same(tmp_path):
+    config = PRESETS["chalmers1990-gp"].default_config(seed=4, n_generations=8, population=120)
+    expected = _in_process(tmp_path, config)
+    killed = []
+    with ProcessPool(2, min_call_seconds=0) as pool:
+        def kill_during_next_generation(record):
+            if record.generation == 2 and not killed:
+                pid = next(iter(pool._pool._processes))
+                killed.append(pid)
+                threading.Timer(0.01, os.kill, (pid, signal.SIGKILL)).start()
+        path = str(tmp_path / "killed.h5")
+        result = start_run(config, path, executor=pool, hooks=[kill_during_next_generation])
+        assert pool.restarts == 1
+    assert killed and result.status == "complete"
+    assert_same_arrays(expected, arrays_of(path))
+
+
+def test_a_signal_stops_a_huge_dask_generation_within_a_second(tmp_path, dask_local):
+    """As tests/test_crash_safety.py does in-process: SIGINT while the workers evaluate a
+    generation of 300000 rules; the driver stops waiting and cancels the calls."""
+    path = str(tmp_path / "big.h5")
+    t_signal = []
+
+    def interrupt():
+        t_signal.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+    timer = threading.Timer(2.0, interrupt)
+    timer.start()
+    try:
+        res = start_run(PRESETS["chalmers1990"].default_config(population=300_000,
+                                                               n_generations=3),
+                        path, executor=dask_local)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t_signal[0] < 1.5
+    assert res.status == "interrupted" and res.stop_signal == signal.SIGINT
+    assert dask_local.map(_double, [1]) == [2]          # the cluster still serves

@@ -108,6 +108,7 @@ class ProcessPool(_Remote):
         if n_workers < 1:
             raise ConfigError("--workers must be at least 1")
         self.n_workers, self.retries = n_workers, retries
+        self.restarts = 0
         self._pool = None
         self._start()
 
@@ -187,6 +188,7 @@ class ProcessPool(_Remote):
 
     def _restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+        self.restarts += 1
         self._start()
 
     def close(self) -> None:
