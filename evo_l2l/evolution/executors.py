@@ -230,6 +230,7 @@ class DaskExecutor(_Remote):
         Client, LocalCluster = _import_dask()
         if n_workers < 1:
             raise ConfigError("--dask-local must be at least 1")
+        _quiet_dask()
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                env=dict(WORKER_ENV), silence_logs=40)
@@ -240,9 +241,7 @@ class DaskExecutor(_Remote):
         """A client of the scheduler at `address` (tcp://HOST:PORT). `timeout`: seconds to
         connect, and to reconnect after losing the scheduler before the run stops."""
         Client, _ = _import_dask()
-        import logging
-        # A lost scheduler is reported as one line by the run; not as Dask's tracebacks.
-        logging.getLogger("distributed").setLevel(logging.ERROR)
+        _quiet_dask()
         try:
             client = Client(address, timeout=timeout)
         except (OSError, TimeoutError) as exc:
@@ -340,6 +339,13 @@ class DaskExecutor(_Remote):
 def _warm(handle) -> int:
     from .remote import warm_worker
     return warm_worker(handle)
+
+
+def _quiet_dask() -> None:
+    """Dask's INFO logs (every worker start and stop) and the tracebacks of a lost
+    connection become errors only: the run reports what matters in one line."""
+    import logging
+    logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
 def _import_dask():
