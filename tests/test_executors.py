@@ -143,6 +143,18 @@ def _free_port() -> int:
     return port
 
 
+def _wait_for_port(port: int, seconds: float = 60.0) -> None:
+    """A subprocess's server starts slowly on a loaded machine: wait until it listens."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
 def test_a_lost_scheduler_stops_the_run_cleanly_and_resume_continues(tmp_path):
     port = _free_port()
     scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
@@ -156,7 +168,8 @@ def test_a_lost_scheduler_stops_the_run_cleanly_and_resume_continues(tmp_path):
     config = PRESETS["chalmers1990-gp"].default_config(seed=3, n_generations=12, population=40)
     path = str(tmp_path / "lost.h5")
     try:
-        with DaskExecutor.connect(f"tcp://127.0.0.1:{port}", timeout=3,
+        _wait_for_port(port)
+        with DaskExecutor.connect(f"tcp://127.0.0.1:{port}", timeout=5,
                                   min_call_seconds=0) as ex:
             def kill_scheduler(record):
                 if record.generation == 3:
@@ -258,3 +271,12 @@ def test_a_signal_stops_a_huge_dask_generation_within_a_second(tmp_path, dask_lo
     assert time.monotonic() - t_signal[0] < 1.5
     assert res.status == "interrupted" and res.stop_signal == signal.SIGINT
     assert dask_local.map(_double, [1]) == [2]          # the cluster still serves
+
+
+def test_workers_with_other_versions_are_refused(dask_local, monkeypatch):
+    import evo_l2l
+    from evo_l2l.errors import ConfigError
+    dask_local.check_versions()
+    monkeypatch.setattr(evo_l2l, "__version__", "0.0.0-driver")
+    with pytest.raises(ConfigError, match="runs evo_l2l 0.1.0 .here 0.0.0-driver."):
+        dask_local.check_versions()

@@ -248,10 +248,31 @@ class DaskExecutor(_Remote):
             raise ConfigError(f"no Dask scheduler at {address} ({exc.__class__.__name__}); "
                               "start one with `dask scheduler` (docs/cluster.md)") from None
         executor = cls(client, None, **kw)
-        if executor.n_workers_now() == 0:
-            client.wait_for_workers(1, timeout=timeout * 6)
-            executor._update_workers()
+        try:
+            if executor.n_workers_now() == 0:
+                try:
+                    client.wait_for_workers(1, timeout=max(60.0, timeout * 6))
+                except TimeoutError:
+                    raise ConfigError(f"the Dask scheduler at {address} has no workers; start "
+                                      "some with `dask worker` (docs/cluster.md)") from None
+                executor._update_workers()
+            executor.check_versions()
+        except BaseException:
+            executor.close()
+            raise
         return executor
+
+    def check_versions(self) -> None:
+        """Workers must run the driver's evo_l2l, numpy, numba and Python: results are
+        the same on every executor only with the same code and kernels."""
+        from .remote import versions
+        mine = versions()
+        theirs = self._guard(lambda: self.client.run(versions))
+        for worker, v in theirs.items():
+            diff = [f"{k} {v.get(k)} (here {mine[k]})" for k in mine if v.get(k) != mine[k]]
+            if diff:
+                raise ConfigError(f"Dask worker {worker} runs {', '.join(diff)}; install the "
+                                  "same versions on every machine (docs/cluster.md)")
 
     def n_workers_now(self) -> int:
         try:
@@ -373,6 +394,22 @@ def make_executor(workers: int | None = None, dask_local: int | None = None,
             scheduler = f"tcp://{scheduler}"
         return DaskExecutor.connect(scheduler, **kw)
     return InProcess()
+
+
+def add_executor_arguments(parser) -> None:
+    """--workers / --dask-local / --scheduler for argparse scripts (scripts/reproduce_*)."""
+    g = parser.add_argument_group("executor (default: in this process)")
+    g.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="whole runs in a pool of N local processes")
+    g.add_argument("--dask-local", type=int, default=None, metavar="N",
+                   help="whole runs on a Dask LocalCluster of N workers")
+    g.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="whole runs on an existing Dask cluster (docs/cluster.md)")
+
+
+def executor_from_args(args):
+    """The executor of add_executor_arguments' options (a context manager)."""
+    return make_executor(args.workers, args.dask_local, args.scheduler)
 
 
 __all__ = ["DaskExecutor", "ExecutorLost", "InProcess", "ProcessPool", "make_executor",

@@ -107,6 +107,17 @@ def warm_worker(handle: ProblemHandle) -> int:
     return os.getpid()
 
 
+def versions() -> dict:
+    """What must match between the driver and its workers for identical results."""
+    import platform
+
+    import numba
+
+    from .. import __version__
+    return {"evo_l2l": __version__, "numpy": np.__version__, "numba": numba.__version__,
+            "python": platform.python_version()}
+
+
 def _batch_of_one(problem, rule):
     if problem.kind == "symbolic":
         return [rule]

@@ -193,3 +193,24 @@ def run_summary(job: dict) -> dict:
     another in a process (the module-level random streams are the run's own)."""
     config = RunConfig.from_dict(job["config"])
     return summarise(start_run(config, job["path"], force=bool(job.get("force", False))))
+
+
+def result_from_archive(path: str, wall_seconds: float = 0.0) -> RunResult:
+    """A finished run's RunResult rebuilt from its archive (for runs made elsewhere)."""
+    from ..archive import open_run
+    run = open_run(path)
+    problem = make_problem(run.config, run.tasks)
+    last = run.resume_record() if run.n_generations_done else None
+    return RunResult(path, run.status, run.config, problem, last, wall_seconds, 0.0)
+
+
+def run_all(configs: list, paths: list, executor: Evaluator | None = None,
+            force: bool = True) -> list[RunResult]:
+    """Whole runs, one per (config, path), spread over the executor's workers (in-process:
+    one after another here). The results are what start_run returns; for runs made in
+    other processes they are rebuilt from the archives, which are the same as in-process."""
+    if executor is None or executor.name == "in-process":
+        return [start_run(c, p, force=force) for c, p in zip(configs, paths)]
+    jobs = [{"config": c.to_dict(), "path": p, "force": force} for c, p in zip(configs, paths)]
+    return [result_from_archive(s["archive"], s["wall_seconds"])
+            for s in executor.map(run_summary, jobs)]
