@@ -66,6 +66,16 @@ def timed_run(config, path, executor=None) -> float:
     return time.perf_counter() - t0
 
 
+def warm(config, tmp) -> None:
+    """Loads the kernels in this process before anything is timed."""
+    timed_run(config.with_overrides({"run.n_generations": 2}), os.path.join(tmp, "warm.h5"))
+
+
+def counts(ex) -> tuple:
+    """Batches sent to the workers, calls they took, batches kept in the driver."""
+    return ex.n_remote_batches, ex.n_remote_calls, ex.n_local_batches
+
+
 def median_ratio(num, den) -> float:
     return statistics.median(a / b for a, b in zip(num, den))
 
@@ -85,6 +95,7 @@ def heavy(args, tmp) -> None:
     print(f"   two LocalClusters started in {time.perf_counter() - t0:.1f} s")
     times = {"in-process": [], "dask 1 worker": [], "dask 2 workers": []}
     ref = os.path.join(tmp, "heavy-ref.h5")
+    warm(config, tmp)
     try:
         for r in range(args.rounds):
             times["in-process"].append(timed_run(config, ref))
@@ -116,12 +127,16 @@ def overhead(args, tmp) -> None:
     print(f"   LocalCluster (2 workers) start-up {startup:.2f} s (not in the run times)")
     times = {"in-process": [], "dask, as shipped": [], "dask, every batch remote": []}
     ref = os.path.join(tmp, "ov-ref.h5")
+    warm(config, tmp)
+    calls = {}
+    executors = {"dask, as shipped": shipped, "dask, every batch remote": forced}
     try:
         for r in range(args.rounds):
             times["in-process"].append(timed_run(config, ref))
-            times["dask, as shipped"].append(timed_run(config, os.path.join(tmp, "ov1.h5"), shipped))
-            times["dask, every batch remote"].append(
-                timed_run(config, os.path.join(tmp, "ov2.h5"), forced))
+            for i, (label, ex) in enumerate(executors.items()):
+                before = counts(ex)
+                times[label].append(timed_run(config, os.path.join(tmp, f"ov{i + 1}.h5"), ex))
+                calls[label] = tuple(b - a for a, b in zip(before, counts(ex)))
             print(f"   round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()))
     finally:
         shipped.close()
@@ -134,6 +149,9 @@ def overhead(args, tmp) -> None:
         print(f"   {k:26s} median {m:6.2f} s  ({1e3 * m / n:.2f} ms a generation; "
               f"{median_ratio(v, times['in-process']):.2f}x in-process, "
               f"+{1e3 * (m - base) / n:.2f} ms a generation)")
+    for label, (batches, n_calls, local) in calls.items():
+        print(f"   {label}: {batches} batches sent to the workers in {n_calls} calls, {local} "
+              "kept in the driver (last round)")
     print(f"   archives identical to in-process: {ok}  ({load()})")
 
 

@@ -39,6 +39,8 @@ class _Remote:
         self.min_call_seconds = min_call_seconds
         self._rate: dict = {}          # (problem key, split) -> seconds per synaptic update
         self._refs: dict = {}          # problem key -> what a call carries for the problem
+        # Counts, for benchmarks and tests: batches kept in the driver, batches sent, calls.
+        self.n_local_batches = self.n_remote_batches = self.n_remote_calls = 0
 
     def fitness(self, problem, split, rules):
         n = len(rules)
@@ -48,10 +50,13 @@ class _Remote:
         per_rule = problem.updates_per_rule[split]
         rate = self._rate.get((handle.key, split), 1.0 / UPDATES_PER_SECOND)
         if n * per_rule * rate < self.min_call_seconds:
+            self.n_local_batches += 1
             return local_fitness(problem, split, rules)
         ref = self._problem_ref(problem, handle)
         slices = cut(n, per_rule * rate, problem.chunk[split], self.n_workers,
                      self.min_call_seconds)
+        self.n_remote_batches += 1
+        self.n_remote_calls += len(slices)
         parts = self.map(fitness_task, [(ref, split, rules[a:b]) for a, b in slices])
         seconds = sum(p[1] for p in parts)
         if seconds > 0:
