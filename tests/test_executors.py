@@ -75,6 +75,8 @@ def test_process_pool_gives_the_in_process_archive(tmp_path):
     with ProcessPool(2, min_call_seconds=0) as pool:
         assert start_run(config, path, executor=pool).status == "complete"
         assert pool.map(_double, [3, 1, 2]) == [6, 2, 4]
+        assert dict(pool.as_completed(_slow_square, iter(range(5)), in_flight=2)) == \
+            {x: x * x for x in range(5)}
     assert_same_arrays(expected, arrays_of(path))
 
 

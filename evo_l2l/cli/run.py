@@ -106,8 +106,11 @@ def open_executor(workers, dask_local, scheduler, quiet: bool = False):
     from ..evolution.executors import make_executor
     executor = make_executor(workers, dask_local, scheduler)
     if getattr(executor, "dashboard_link", None) and not quiet:
+        import importlib.util
+        hint = ("" if importlib.util.find_spec("bokeh") else
+                " (it needs bokeh: pip install 'evo_l2l[distributed]')")
         click.echo(f"dask: {executor.n_workers} worker threads, dashboard "
-                   f"{executor.dashboard_link}", err=True)
+                   f"{executor.dashboard_link}{hint}", err=True)
     return executor
 
 

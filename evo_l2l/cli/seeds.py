@@ -57,12 +57,11 @@ def run_seeds(preset, overrides: dict, seeds: list[int], output, force: bool, qu
                 if rows[-1]["stop_signal"] is not None:
                     break
         else:
-            done: dict = {}
-            for i, row in executor.as_completed(run_summary, jobs):
-                done[i] = row
-                if not quiet and not as_json:
-                    click.echo(_progress_line(row, len(done), len(jobs)), err=True)
-            rows = [done[i] for i in sorted(done)]
+            stopped_by = _spread(executor, run_summary, jobs, rows, quiet or as_json)
+            if stopped_by is not None:
+                click.echo(f"stopped ({len(rows)} of {len(jobs)} runs done); a run that was in "
+                           "progress continues with evo-l2l resume ARCHIVE", err=True)
+                sys.exit(128 + stopped_by)
     wall = time.perf_counter() - t0
     if as_json:
         click.echo(json.dumps({"runs": rows, "wall_seconds": wall,
@@ -73,6 +72,32 @@ def run_seeds(preset, overrides: dict, seeds: list[int], output, force: bool, qu
     if stopped or len(rows) < len(jobs):
         signals = [r["stop_signal"] for r in rows if r["stop_signal"]]
         sys.exit(128 + signals[0] if signals else 1)
+
+
+def _spread(executor, fn, jobs: list, rows: list, quiet: bool) -> int | None:
+    """The runs on the executor's workers, rows filled in seed order; a SIGINT/SIGTERM stops
+    waiting at once, stops the runs in local workers (their archives stay resumable) and
+    returns the signal."""
+    from ..evolution.loop import StopRun
+    from ..evolution.run import graceful_stop
+    done: dict = {}
+    with graceful_stop() as stop:
+        try:
+            stop.interruptible = True
+            for i, row in executor.as_completed(fn, jobs):
+                done[i] = row
+                if not quiet:
+                    click.echo(_progress_line(row, len(done), len(jobs)), err=True)
+        except StopRun:
+            pass
+        finally:
+            stop.interruptible = False
+            rows.extend(done[i] for i in sorted(done))
+    if stop.signal is not None and len(done) < len(jobs):
+        if hasattr(executor, "stop_workers"):
+            executor.stop_workers()
+        return stop.signal
+    return None
 
 
 def _progress_line(row: dict, n_done: int, n_total: int) -> str:

@@ -191,6 +191,17 @@ class ProcessPool(_Remote):
             for f in running:
                 f.cancel()
 
+    def stop_workers(self) -> None:
+        """SIGTERM to every worker process: a whole run in one stops cleanly (its handlers),
+        an evaluation call is dropped; the pool is then closed."""
+        import signal
+        for process in list((self._pool._processes or {}).values()) if self._pool else []:
+            try:
+                os.kill(process.pid, signal.SIGTERM)
+            except OSError:
+                pass
+        self.close()
+
     def _restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
         self.restarts += 1
