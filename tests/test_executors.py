@@ -282,3 +282,26 @@ def test_workers_with_other_versions_are_refused(dask_local, monkeypatch):
     monkeypatch.setattr(evo_l2l, "__version__", "0.0.0-driver")
     with pytest.raises(ConfigError, match="runs evo_l2l 0.1.0 .here 0.0.0-driver."):
         dask_local.check_versions()
+
+
+def test_runs_in_two_threads_at_once_are_refused():
+    """Their operators would share one random stream (module attributes), silently mixing
+    the runs' draws; nested runs in one thread keep separate streams."""
+    from evo_l2l.evolution.loop import run_random
+    errors = []
+    with run_random(random.Random(1)) as outer:
+        with run_random(random.Random(2)):
+            pass
+        import deap.tools.selection as sel
+        assert sel.random is outer
+
+        def other():
+            try:
+                with run_random(random.Random(3)):
+                    pass
+            except RuntimeError as exc:
+                errors.append(str(exc))
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert errors and "threads" in errors[0]

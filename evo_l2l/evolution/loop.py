@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import random
+import threading
 import time
 from typing import Callable, Iterable
 
@@ -64,17 +65,28 @@ RANDOM_DRAWING_MODULES = (
 )
 
 
+_RANDOM_OWNERS: list = []       # threads of the runs holding the streams, innermost last
+
+
 @contextlib.contextmanager
 def run_random(rng: random.Random):
     """Makes the drawing modules' `random` be `rng` inside the block (restored after, also
-    when nested)."""
+    when nested). Runs in several threads of one process at once would share the modules,
+    so that is refused (Dask workers: one thread each)."""
+    me = threading.get_ident()
+    if _RANDOM_OWNERS and _RANDOM_OWNERS[-1] != me:
+        raise RuntimeError("two evo_l2l runs at once in threads of one process would share "
+                           "DEAP's random streams; run them in processes (Dask workers with "
+                           "--nthreads 1)")
     modules = [importlib.import_module(m) for m in RANDOM_DRAWING_MODULES]
     saved = [m.random for m in modules]
     for m in modules:
         m.random = rng
+    _RANDOM_OWNERS.append(me)
     try:
         yield rng
     finally:
+        _RANDOM_OWNERS.pop()
         for m, old in zip(modules, saved):
             m.random = old
 
