@@ -224,8 +224,13 @@ def _lost(exc: BaseException) -> bool:
         from distributed.comm import CommClosedError
     except ImportError:
         CommClosedError = OSError
+    try:
+        # A call whose workers died `allowed-failures` times (3): the cluster cannot run it.
+        from distributed.scheduler import KilledWorker
+    except ImportError:
+        KilledWorker = CancelledError
     return isinstance(exc, (CancelledError, FutureCancelledError, CommClosedError,
-                            ConnectionError, TimeoutError))
+                            ConnectionError, TimeoutError, KilledWorker))
 
 
 class DaskExecutor(_Remote):
@@ -313,8 +318,9 @@ class DaskExecutor(_Remote):
             return call()
         except Exception as exc:                          # noqa: BLE001
             if _lost(exc) or self.client.status not in ("running", "connecting"):
-                raise ExecutorLost(f"lost the Dask scheduler ({exc.__class__.__name__}: "
-                                   f"{exc})") from None
+                what = ("Dask workers died running the same call again and again"
+                        if exc.__class__.__name__ == "KilledWorker" else "lost the Dask scheduler")
+                raise ExecutorLost(f"{what} ({exc.__class__.__name__}: {exc})") from None
             raise
 
     def map(self, fn, items):

@@ -15,6 +15,7 @@ import importlib
 import random
 import threading
 import time
+import types
 from typing import Callable, Iterable
 
 import numpy as np
@@ -49,14 +50,15 @@ class StopFlag:
         return self.signal is not None
 
 
-# The modules whose operators draw from stdlib `random` (DEAP's and ours). A run gives them
-# its own random.Random for its duration (`run_random`): the module-level stream is shared
-# with everything else in the process, and a Dask client or an in-process LocalCluster
-# scheduler draws from it in other threads (dask sizeof, worker choice), which shifted a
-# run's draws. The private stream is seeded and archived exactly as the global one was, so
-# archives are unchanged; runs nested in one process (a higher level calling the loop)
-# keep separate streams. tests/test_executors.py checks that a run leaves the global
-# stream untouched, i.e. that this list is complete.
+# The modules whose operators draw from stdlib `random` (DEAP's and ours); besides these, the
+# modules of the run's components (an optimizer registered from outside, say) that use
+# `random` (`drawing_modules`). A run gives them its own random.Random for its duration
+# (`run_random`): the module-level stream is shared with everything else in the process,
+# and a Dask client or an in-process LocalCluster scheduler draws from it in other threads
+# (dask sizeof, worker choice), which shifted a run's draws. The private stream is seeded
+# and archived exactly as the global one was, so archives are unchanged; runs nested in one
+# process (a higher level calling the loop) keep separate streams.
+# tests/test_executors.py checks that a run leaves the global stream untouched.
 RANDOM_DRAWING_MODULES = (
     "deap.gp", "deap.algorithms", "deap.tools.selection", "deap.tools.crossover",
     "deap.tools.mutation", "deap.tools.emo",
@@ -65,11 +67,29 @@ RANDOM_DRAWING_MODULES = (
 )
 
 
+def drawing_modules(config: RunConfig) -> list:
+    """RANDOM_DRAWING_MODULES and the run's component modules that draw from `random`."""
+    names = list(RANDOM_DRAWING_MODULES)
+    for section in ("optimizer", "rule", "learner", "tasks"):
+        component = config.component(section)
+        names.append(type(component).__module__)
+        module = getattr(component, "module", None)
+        if isinstance(module, types.ModuleType):
+            names.append(module.__name__)
+    out = []
+    for name in dict.fromkeys(names):
+        module = importlib.import_module(name)
+        r = getattr(module, "random", None)
+        if r is random or isinstance(r, random.Random):
+            out.append(module)
+    return out
+
+
 _RANDOM_OWNERS: list = []       # threads of the runs holding the streams, innermost last
 
 
 @contextlib.contextmanager
-def run_random(rng: random.Random):
+def run_random(rng: random.Random, modules: list | None = None):
     """Makes the drawing modules' `random` be `rng` inside the block (restored after, also
     when nested). Runs in several threads of one process at once would share the modules,
     so that is refused (Dask workers: one thread each)."""
@@ -78,7 +98,8 @@ def run_random(rng: random.Random):
         raise RuntimeError("two evo_l2l runs at once in threads of one process would share "
                            "DEAP's random streams; run them in processes (Dask workers with "
                            "--nthreads 1)")
-    modules = [importlib.import_module(m) for m in RANDOM_DRAWING_MODULES]
+    if modules is None:
+        modules = [importlib.import_module(m) for m in RANDOM_DRAWING_MODULES]
     saved = [m.random for m in modules]
     for m in modules:
         m.random = rng
@@ -102,7 +123,7 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
            stop: StopFlag | None = None) -> GenerationRecord | None:
     """Runs (or continues) evolution until config.run.n_generations; returns the last
     complete record (None: stopped before the first generation was complete)."""
-    with run_random(random.Random()) as rng:
+    with run_random(random.Random(), drawing_modules(config)) as rng:
         return _evolve(problem, config, hooks, resume_from, stop, rng)
 
 
