@@ -4,7 +4,7 @@
     python scripts/bench_executors.py [--rounds 3] [--quick] [--skip heavy,overhead,seeds]
 
 1. heavy: a GP run on a large task set (chalmers1990-gp with 10x the tasks, 264, and
-   50 epochs; population 200, 10 generations) on a LocalCluster of 2 single-threaded
+   100 epochs; population 200, 10 generations) on a LocalCluster of 2 single-threaded
    workers vs one of 1 worker (goal: >= 1.8x), and in-process (numba's threads) beside.
 2. overhead: chalmers1990 (1000 generations) in-process vs on a 2-worker LocalCluster,
    as shipped (batches under MIN_CALL_SECONDS of work stay in the driver) and with every
@@ -86,9 +86,9 @@ def heavy(args, tmp) -> None:
               PRESETS["chalmers1990-gp"].default_config().tasks.settings.shapes]
     config = PRESETS["chalmers1990-gp"].default_config(
         n_generations=args.heavy_generations, population=args.heavy_population,
-        **{"tasks.shapes": shapes, "learner.n_epochs": 50})
+        **{"tasks.shapes": shapes, "learner.n_epochs": 100})
     n_tasks = sum(s[0] for s in shapes)
-    print(f"\n1. heavy: chalmers1990-gp, {n_tasks} tasks, 50 epochs, population "
+    print(f"\n1. heavy: chalmers1990-gp, {n_tasks} tasks, 100 epochs, population "
           f"{config.run.population}, {config.run.n_generations} generations  ({load()})")
     t0 = time.perf_counter()
     one, two = DaskExecutor.local(1), DaskExecutor.local(2)
