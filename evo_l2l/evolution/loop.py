@@ -114,7 +114,8 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
             record = GenerationRecord(
                 gen, genomes, problem.describe(genomes), fitness, n_eval, best,
                 best_heldout, hof[0], hof_extra, hof[1], hof[2], hof[3],
-                elapsed0 + time.perf_counter() - t0, random.getstate(), search.state())
+                elapsed0 + time.perf_counter() - t0, random.getstate(), search.state(),
+                search.trace() if hasattr(search, "trace") else {})
             for hook in hooks:
                 hook(record)
         if gen + 1 >= config.run.n_generations or stop():
