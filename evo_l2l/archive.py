@@ -269,6 +269,9 @@ class ArchiveWriter:
                 if problem.kind == "parametric":
                     f.attrs["coef_names"] = json.dumps(list(problem.fam.COEF_NAMES))
                     f.attrs["term_names"] = json.dumps(list(problem.fam.TERM_NAMES))
+                elif problem.kind == "meta":
+                    from .rules.operators import OPERATOR_NAMES
+                    f.attrs["operator_names"] = json.dumps(list(OPERATOR_NAMES))
                 else:
                     f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
                 t = f.create_group("tasks")

@@ -44,6 +44,14 @@ def best(archive, top, generation, as_json):
                    + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))
         if "coefficients" in r:
             click.echo("   " + "  ".join(f"{k}={v + 0.0:g}" for k, v in r["coefficients"].items()))
+        elif "operators" in r:
+            click.echo("   " + "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                                       for k, v in r["operators"].items()))
+            for split, runs in r["runs_below"].items():
+                click.echo(f"   {split} runs below ({r['level_below']}, budget {r['budget']}): "
+                           f"{runs['reached']} of {runs['runs']} reached the target"
+                           f"{runs['note']}; median evaluations to it "
+                           f"{runs['median_evaluations_to_target']}")
         else:
             click.echo(f"   tree ({r['size']} nodes): {r['rule']}")
 

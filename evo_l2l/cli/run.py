@@ -74,7 +74,9 @@ def _print_summary(result, as_json: bool) -> None:
                               indent=2))
         return
     tag = form_tag(problem, best)
-    label = f"{problem.known_label(problem.reference_rule)} (rate {delta['rate']:g})"
+    label = problem.known_label(problem.reference_rule)
+    if delta.get("rate") is not None:
+        label += f" (rate {delta['rate']:g})"
     w = max(28, len(label) + 2)         # long labels (Rescorla-Wagner) keep the columns aligned
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':{w}s}{'train (' + str(n_train) + ' tasks)':>20s}"
@@ -244,7 +246,8 @@ def experiments(name, as_json):
 
 
 def to_toml(sections: dict) -> str:
-    """A sectioned config as TOML (JSON values are valid TOML values, except null)."""
+    """A sectioned config as TOML: tables become inline tables; nulls, which TOML lacks,
+    are left out (a missing key takes its default, which is null for every such field)."""
     lines = []
     for section, values in sections.items():
         lines.append(f"[{section}]")
@@ -252,9 +255,18 @@ def to_toml(sections: dict) -> str:
             if value is None:
                 lines.append(f"# {key}: unset (null)")
             else:
-                lines.append(f"{key} = {json.dumps(value)}")
+                lines.append(f"{key} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def toml_value(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()
+                               if v is not None) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)
 
 
 @main.command()

@@ -38,7 +38,7 @@ class Preset:
                 data[section] = {"name": name,
                                  **copy.deepcopy(self.alternatives.get(section, {}).get(name, {}))}
         overrides = {k: v for k, v in overrides.items() if k not in ("preset", "run.preset")}
-        return RunConfig.from_dict(data, validate=False).with_overrides(overrides)
+        return fill_level_below(RunConfig.from_dict(data, validate=False).with_overrides(overrides))
 
     def variant(self, name: str, summary: str, changes: dict, doc: str = "",
                 alternatives: dict | None = None) -> "Preset":
@@ -49,3 +49,21 @@ class Preset:
         return Preset(name, self.PAPER, summary, data,
                       alternatives if alternatives is not None else self.alternatives,
                       self.PAPER_NUMBERS, doc or self.doc)
+
+
+def fill_level_below(config):
+    """A meta level's config with learner.below filled in from learner.level_below (a
+    preset name), unless it holds that preset's config already (edited or not). The whole
+    level below travels in the config, so an archive needs no preset to run or resume."""
+    if config.learner.name != "evolution":
+        return config
+    s = config.learner.settings
+    if s.below.get("run", {}).get("preset") == s.level_below:
+        return config
+    from . import PRESETS
+    from ..errors import ConfigError
+    if s.level_below not in PRESETS:
+        raise ConfigError(f"learner.level_below: unknown experiment {s.level_below!r}; "
+                          f"known: {', '.join(PRESETS)}")
+    s.below = PRESETS[s.level_below].default_config().to_dict()
+    return config
