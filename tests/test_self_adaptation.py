@@ -88,7 +88,7 @@ def test_bit_rates_stay_in_bounds_and_adapt():
 
 def test_fme_carries_its_elites_and_gives_better_ranks_more_offspring():
     random.seed(4)
-    s = search("fme", mu=4, population=40)
+    s = search("fme", mu=4, population=40, elitist=True)
     tell_ranked(s, s.ask())
     genomes, fitness = s.population()
     batch = s.ask()

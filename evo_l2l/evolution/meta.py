@@ -56,7 +56,9 @@ def below_config(below: dict, row, run_seed: int, task_seed: int, budget: int) -
     """The level below's config for one run with a decoded operator row."""
     base = RunConfig.from_dict(below)
     ga = ops.settings_of(row, base.genome().kind)
-    population = ga.pop("population")
+    # A population over half the budget would overrun it (a run makes two generations).
+    population = min(ga.pop("population"), max(2, budget // 2))
+    ga["elitism"] = min(ga["elitism"], population - 1)
     overrides = {"optimizer": "ga", **{f"optimizer.{k}": v for k, v in ga.items()},
                  "run.population": population,
                  "run.n_generations": max(2, budget // population),

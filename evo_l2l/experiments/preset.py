@@ -22,6 +22,9 @@ class Preset:
     alternatives: dict = field(default_factory=dict)
     PAPER_NUMBERS: dict = field(default_factory=dict)
     doc: str = ""
+    # Overrides beyond population and generations that make it toy-sized (tests, smoke
+    # checks): a meta preset's runs below must shrink too.
+    toy: dict = field(default_factory=dict)
 
     def sections(self) -> dict:
         data = copy.deepcopy(self.config)
@@ -48,7 +51,7 @@ class Preset:
             data[section] = values if section != "run" else {**data.get("run", {}), **values}
         return Preset(name, self.PAPER, summary, data,
                       alternatives if alternatives is not None else self.alternatives,
-                      self.PAPER_NUMBERS, doc or self.doc)
+                      self.PAPER_NUMBERS, doc or self.doc, dict(self.toy))
 
 
 def fill_level_below(config):

@@ -25,7 +25,8 @@ PRESET = Preset(
      "learner": {"name": "evolution", "level_below": "chalmers1990"},
      "tasks": {"name": "runs_below", "n_runs": 4, "n_heldout": 10},
      "run": {"population": 12, "n_generations": 10}},
-    doc=__doc__)
+    doc=__doc__,
+    toy={"learner.budget": 60, "tasks.n_runs": 1, "tasks.n_heldout": 1})
 PRESET.PAPER_NUMBERS = {
     "levels": ("meta and meta-meta levels, in principle without end", "V"),
 }

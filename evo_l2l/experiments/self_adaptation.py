@@ -18,3 +18,4 @@ FME = OJA.variant(
     "fme-oja", "the Oja task searched by fitness-monotonic self-modification (no meta optimizer)",
     {"optimizer": {"name": "fme", "mu": 10, "sigma_init": 0.1}}, doc=__doc__,
     alternatives={})
+SELFADAPTIVE.toy = FME.toy = {"optimizer.mu": 3}

@@ -11,11 +11,12 @@ a meta strength tau, the parameter that mutates the strengths, and tau mutates i
     x_i'     = x_i + sigma_i' * N_i''              (the strengths modify the genes)
     (bits: p' = 1 / (1 + (1 - p)/p * exp(-tau' N)), then each bit flips with p')
 
-Compute follows fitness: the population keeps the mu best genomes found so far (elites,
-their fitness carried, not recomputed) and fills the rest of run.population with their
-offspring; the elite of rank r (0 = best) is executed -- makes an offspring -- with
-probability proportional to mu - r, so the compute a lineage gets grows monotonically
-with its fitness rank. `inherit_meta = false` is the null model: every offspring draws a
+Compute follows fitness: the mu best genomes of the last population are executed -- each
+execution makes one offspring -- the one of rank r (0 = best) with probability
+proportional to mu - r, so the compute a lineage gets grows monotonically with its
+fitness rank. By default every generation is all new offspring (comma selection: with the
+elites kept, `elitist = true`, small strengths win too easily and the search stalls, as
+plus-selection self-adaptation is known to; measured in scripts/self_adaptation_oja.py). `inherit_meta = false` is the null model: every offspring draws a
 fresh tau from the initial distribution instead of inheriting its parent's, so any drift
 of the inherited taus away from that null is selection acting on how genomes modify
 themselves. Draws only from stdlib `random`.
@@ -37,6 +38,9 @@ from .base import ArraySearch, Optimizer, take
 class FMESettings(Settings):
     mu: int = setting(10, "elites kept (their fitness carried); the rest of the population are "
                       "their offspring", low=1)
+    elitist: bool = setting(False, "true: the mu best found so far stay in the population "
+                            "(plus selection); false: parents are the mu best of the last "
+                            "population, all of it new offspring (comma selection)")
     inherit_meta: bool = setting(True, "false: each offspring draws a fresh meta strength tau "
                                  "(the null model) instead of inheriting it")
     tau_init: float = setting(0.3, "median initial meta strength tau (log-uniform over a factor "
@@ -98,8 +102,11 @@ class FMESearch(ArraySearch):
             p = 1.0 / (1.0 + (1.0 - p) / p * math.exp(-tau * random.gauss(0.0, 1.0)))
             p = min(max(p, self.rate_min), 0.5)
             return [1 - g if random.random() < p else g for g in genes], [p, tau]
-        sig = [min(max(sd * math.exp(tau * random.gauss(0.0, 1.0)), s.sigma_min), s.sigma_max)
-               for sd in strat[:-1]]
+        # One shared and one per-gene draw, as the self-adaptive ES does: the shared draw
+        # lets a genome scale all its strengths at once (without it they only random-walk).
+        shared = random.gauss(0.0, 1.0)
+        sig = [min(max(sd * math.exp(tau * (shared + random.gauss(0.0, 1.0)) / math.sqrt(2.0)),
+                       s.sigma_min), s.sigma_max) for sd in strat[:-1]]
         return [g + sd * random.gauss(0.0, 1.0) for g, sd in zip(genes, sig)], sig + [tau]
 
     def ask_individuals(self) -> list:
@@ -110,13 +117,15 @@ class FMESearch(ArraySearch):
         fit = np.array([ind.fitness.values[0] for ind in self.pop])
         fit = np.where(np.isfinite(fit), fit, -np.inf)
         elite = np.argsort(-fit, kind="stable")[:self.s.mu]
-        out = [creator.Individual(self.pop[k]) for k in elite]
-        for ind, k in zip(out, elite):
-            ind.fitness.values = self.pop[k].fitness.values
-        strat = [self.strategy[k].tolist() for k in elite]
+        out, strat = [], []
+        if self.s.elitist:
+            out = [creator.Individual(self.pop[k]) for k in elite]
+            for ind, k in zip(out, elite):
+                ind.fitness.values = self.pop[k].fitness.values
+            strat = [self.strategy[k].tolist() for k in elite]
         # Rank r of mu is executed with probability proportional to mu - r.
         weights = list(range(len(elite), 0, -1))
-        for k in random.choices(elite.tolist(), weights=weights, k=self.n - len(elite)):
+        for k in random.choices(elite.tolist(), weights=weights, k=self.n - len(out)):
             g, st = self.offspring(list(self.pop[k]), self.strategy[k].tolist())
             out.append(creator.Individual(g))
             strat.append(st)
