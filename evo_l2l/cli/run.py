@@ -111,8 +111,13 @@ def _print_summary(result, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Check the config and print it with what the run would do; run nothing.")
+@click.option("--operators-from", "operators_from", type=click.Path(dir_okay=False),
+              metavar="META.h5",
+              help="Search with the best GA settings a meta-evolution run found (its "
+                   "population and its budget's generations too); --set and the options "
+                   "above still win.")
 def run(experiment, seed, n_generations, population, config_file, sets, output, force,
-        flush_interval, quiet, as_json, dry_run):
+        flush_interval, quiet, as_json, dry_run, operators_from):
     """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
     from ..config import load_config_file
     from ..experiments import get_preset
@@ -128,6 +133,12 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         if value is not None:
             overrides[f"run.{key}"] = value
     config = preset.default_config(**overrides)
+    if operators_from:
+        from ..evolution.meta import operators_overrides
+        evolved, note = operators_overrides(operators_from, config)
+        config = preset.default_config(**{**evolved, **overrides})
+        if not as_json:
+            click.echo(note, err=True)
     if output is not None and not output.strip():
         # An unset shell variable (-o "$OUT"): never fall back to the default archive.
         raise ConfigError("--output is empty")

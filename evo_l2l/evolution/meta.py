@@ -280,3 +280,36 @@ def summarise_runs(summary: np.ndarray, budget: int) -> dict:
                     f" ({int(np.nansum(like))} ended on a reference-like rule)",
             "best_fitness": [round(float(x), 6) for x in summary[:, 2]],
             "evaluations_to_target": [None if np.isnan(x) else int(x) for x in summary[:, 1]]}
+
+
+def operators_overrides(path: str, config: RunConfig) -> tuple[dict, str]:
+    """The best operators of a meta archive as overrides of `config` (a run of the level
+    below): the GA settings, the population and the generations that fit the meta run's
+    budget. Returns (overrides, a note for the user); ConfigError if `path` is no meta run
+    or its operators cannot drive `config`'s search."""
+    from ..archive import open_run
+    run = open_run(path, populations=False)
+    if run.config.rule.name != "operators":
+        raise ConfigError(f"{path} is not a meta-evolution archive (its rule family is "
+                          f"{run.config.rule.name!r}); make one with evo-l2l run "
+                          "schmidhuber1987-meta")
+    if run.n_generations_done < 1:
+        raise ConfigError(f"{path} holds no complete generation yet")
+    kind = config.genome().kind
+    if kind not in ("bits", "real"):
+        raise ConfigError(f"operators set a GA, which cannot search {kind} genomes "
+                          f"(rule family {config.rule.name!r})")
+    s = run.config.learner.settings
+    budget = s.budget or default_budget(s.below)
+    row = ops.decode(np.asarray(run.state["hof_genome"])[None], run.config.rule.settings)[0]
+    ga = ops.settings_of(row, kind)
+    population = ga.pop("population")
+    overrides = {"optimizer": "ga", **{f"optimizer.{k}": v for k, v in ga.items()},
+                 "run.population": population,
+                 "run.n_generations": max(2, budget // population)}
+    note = (f"operators from {path} (generation {int(run.state['hof_generation'])}, evolved on "
+            f"{s.level_below}): {ops.formula(row, kind)}; {overrides['run.n_generations']} "
+            f"generations fit its budget of {budget} evaluations")
+    if config.run.preset != s.level_below:
+        note += f" (evolved for {s.level_below}, used on {config.run.preset})"
+    return overrides, note

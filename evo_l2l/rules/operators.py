@@ -12,7 +12,7 @@ range [-1, 1] covers every setting:
     crossover         two_point (u < 1/3), uniform (< 2/3), blend (real genomes below;
                       uniform for bit genomes)
     crossover_prob    u
-    mutation_indpb    10^(-3 + 2.7 u)        (0.001 .. 0.5 per gene)
+    mutation_indpb    0.001 * 500^u          (0.001 .. 0.5 per gene)
     mutation_sigma    10^(-2 + 2 u)          (0.01 .. 1, real genomes below)
     elitism           round(5 u)             (capped below the population)
     population        round(8 (100/8)^u)     (8 .. 100); generations = budget // population
@@ -58,7 +58,7 @@ def decode(genomes, s: OperatorSettings) -> np.ndarray:
     out[:, 0] = np.round(10 * u[:, 0])
     out[:, 1] = np.minimum(np.floor(3 * u[:, 1]), 2)
     out[:, 2] = u[:, 2]
-    out[:, 3] = 10.0 ** (-3 + 2.7 * u[:, 3])
+    out[:, 3] = 1e-3 * 500.0 ** u[:, 3]
     out[:, 4] = 10.0 ** (-2 + 2 * u[:, 4])
     out[:, 5] = np.round(5 * u[:, 5])
     out[:, 6] = np.round(lo * (hi / lo) ** u[:, 6])
@@ -71,7 +71,7 @@ def encode(values: dict, s: OperatorSettings) -> np.ndarray:
     lo, hi = s.population_min, s.population_max
     tsize = 0 if values["selection"] == "roulette" else values["tournament_size"]
     u = [tsize / 10, (CROSSOVERS.index(values["crossover"]) + 0.5) / 3,
-         values["crossover_prob"], (np.log10(values["mutation_indpb"]) + 3) / 2.7,
+         values["crossover_prob"], np.log(values["mutation_indpb"] / 1e-3) / np.log(500.0),
          (np.log10(values["mutation_sigma"]) + 2) / 2, values["elitism"] / 5,
          np.log(values["population"] / lo) / np.log(hi / lo) if hi > lo else 0.0]
     return np.clip(np.array(u, dtype=np.float64), 0, 1) * 2 - 1
