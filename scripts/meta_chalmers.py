@@ -52,11 +52,12 @@ def header():
           f"{'ratio':>7s} {'wall':>8s}   settings")
 
 
-def level2(path):
+def level2(path, toy=False):
+    meta = PRESETS["schmidhuber1987-meta"]
     if not os.path.exists(path):
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         t0 = time.perf_counter()
-        start_run(PRESETS["schmidhuber1987-meta"].default_config(), path)
+        start_run(meta.default_config(**(TOY if toy else {})), path)
         print(f"level 2 ran in {time.perf_counter() - t0:.0f} s")
     run = open_run(path)
     problem = make_problem(run.config, run.tasks)
@@ -73,11 +74,13 @@ def level2(path):
     return problem, t_hand
 
 
-def level3(problem1, t_hand, out_dir):
+def level3(problem1, t_hand, out_dir, toy=False):
     meta = PRESETS["schmidhuber1987-meta"]
-    inner = meta.default_config(population=6, n_generations=4,
-                                **{"tasks.n_runs": 2, "tasks.n_heldout": 1}).to_dict()
-    config = meta.default_config(population=6, n_generations=3, **{
+    inner = meta.default_config(**{"population": 6, "n_generations": 4, "tasks.n_runs": 2,
+                                   "tasks.n_heldout": 1, **(TOY_BELOW if toy else {})}).to_dict()
+    config = meta.default_config(**{
+        "population": 6, "n_generations": 3,
+        **({"population": 4, "n_generations": 2, "learner.budget": 8} if toy else {}),
         "learner.level_below": "schmidhuber1987-meta", "learner.below": inner,
         "rule.population_min": 4, "rule.population_max": 12,
         "tasks.n_runs": 2, "tasks.n_heldout": 1})
@@ -97,14 +100,21 @@ def level3(problem1, t_hand, out_dir):
             heldout_row(problem1, f"{name}, seed {seed}", row1, t_hand)
 
 
+# --toy: everything at a size that runs in seconds (tests/test_scripts.py).
+TOY = {"learner.budget": 60, "tasks.n_runs": 1, "tasks.n_heldout": 1, "population": 4,
+       "n_generations": 2}
+TOY_BELOW = {"learner.budget": 60, "tasks.n_runs": 1, "population": 4, "n_generations": 2}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--level2", default="runs/meta/level2.h5")
     ap.add_argument("--level3", action="store_true")
+    ap.add_argument("--toy", action="store_true", help="tiny sizes, for the tests")
     args = ap.parse_args()
-    problem, t_hand = level2(args.level2)
+    problem, t_hand = level2(args.level2, args.toy)
     if args.level3:
-        level3(problem, t_hand, os.path.dirname(os.path.abspath(args.level2)))
+        level3(problem, t_hand, os.path.dirname(os.path.abspath(args.level2)), args.toy)
 
 
 if __name__ == "__main__":
