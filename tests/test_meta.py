@@ -117,6 +117,10 @@ def test_meta_run_archives_runs_below_and_feeds_a_plain_run(tmp_path):
     runner = CliRunner()
     out = runner.invoke(main, ["best", path])
     assert out.exit_code == 0 and "runs below (chalmers1990, budget 60)" in out.output
+    out = runner.invoke(main, ["evaluate", path, "--tasks", "train"])
+    assert out.exit_code == 0 and "reached the target" in out.output and "hand-set GA" in out.output
+    out = runner.invoke(main, ["evaluate", path, "--tasks", "fresh"])
+    assert out.exit_code == 2 and "--tasks train or heldout" in out.output
     plain = str(tmp_path / "plain.h5")
     out = runner.invoke(main, ["run", "chalmers1990", "--operators-from", path, "-o", plain, "-q"])
     assert out.exit_code == 0, out.output

@@ -30,6 +30,11 @@ def test_resumes_exactly_and_archives_its_trace(tmp_path, preset, optimizer):
     genes = 1 if preset == "chalmers1990" else 27
     assert trace.shape == (10, genes) and np.all(trace > 0)
     assert not np.all(trace == trace[0])       # the strengths moved
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    out = CliRunner().invoke(main, ["best", str(tmp_path / "full.h5")])
+    assert out.exit_code == 0 and "self-adapted mutation strengths" in out.output
+    assert ("meta strength tau" in out.output) == (optimizer == "fme")
 
 
 def search(name, kind="real", length=5, population=12, **settings):
