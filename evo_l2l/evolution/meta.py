@@ -313,3 +313,21 @@ def operators_overrides(path: str, config: RunConfig) -> tuple[dict, str]:
     if config.run.preset != s.level_below:
         note += f" (evolved for {s.level_below}, used on {config.run.preset})"
     return overrides, note
+
+
+def write_runs_below(problem: MetaProblem, row, split: str, folder: str) -> list[str]:
+    """Re-creates the runs below of operator row `row` on a split as whole archives in
+    `folder` (below-<split>-<k>.h5). The meta archive keeps each run below summarised;
+    these are the same runs, exact (same seeds, same operators, same budget), except that
+    they go on to the budget where the scored run stopped at the target: their
+    generations up to that point are the scored run's."""
+    import os
+    from .run import start_run
+    os.makedirs(folder, exist_ok=True)
+    paths = []
+    for k, (run_seed, task_seed) in enumerate(problem.seeds[split]):
+        config = below_config(problem.below, row, int(run_seed), int(task_seed), problem.budget)
+        path = os.path.join(folder, f"below-{split}-{k}.h5")
+        start_run(config, path, force=True)
+        paths.append(path)
+    return paths
