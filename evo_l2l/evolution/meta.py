@@ -24,8 +24,6 @@ and a meta run resumes exactly like a plain run.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..components import GenomeSpec
@@ -119,11 +117,6 @@ def score(summary: np.ndarray, budget: int) -> np.ndarray:
         partial = np.where(target > 0, best / np.where(target > 0, target, 1.0), best - target)
         out = np.where(reached > 0, 1.0 + (1.0 - evals / budget), partial)
     return np.where(no_target, best, out)
-
-
-@dataclass
-class _Split:
-    seeds: np.ndarray         # (T, 2) run seed, task seed
 
 
 class MetaProblem:
