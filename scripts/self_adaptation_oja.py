@@ -69,6 +69,8 @@ def measure(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="seeds FIRST..FIRST+SEEDS-1 (the presets were tuned on 0-3)")
     ap.add_argument("--generations", type=int, default=300)
     ap.add_argument("--out", default="runs/self_adaptation")
     ap.add_argument("--only", action="append", metavar="NAME",
@@ -82,7 +84,7 @@ def main():
     for name, (preset, overrides) in chosen.items():
         t0 = time.perf_counter()
         rows = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
             config = PRESETS[preset].default_config(seed=seed, population=60,
                                                     n_generations=args.generations, **overrides)
             tag = "_null" if "null" in name else "_elitist" if "elitist" in name else ""
@@ -94,7 +96,7 @@ def main():
     med = {n: float(np.median([r["evals"] for r in rows])) for n, rows in results.items()}
     best_fixed = min(fixed, key=lambda n: (med[n], -np.median([r["cos"] for r in results[n]])))
     budget = results[best_fixed][0]["budget"]
-    print(f"{args.seeds} seeds x {args.generations} generations x population 60 "
+    print(f"seeds {args.first_seed}-{args.first_seed + args.seeds - 1} x {args.generations} generations x population 60 "
           f"(budget {budget:.0f} evaluations); success: cos(coefficients, Oja) >= {THRESHOLD}")
     print(f"{'search':32s} {'success':>8s} {'median evals':>13s} {'vs best fixed':>13s} "
           f"{'final cos':>9s} {'held-out':>8s} {'tau start->end':>15s} {'wall':>7s}")
