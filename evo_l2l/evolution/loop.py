@@ -49,6 +49,10 @@ class StopFlag:
     def __call__(self) -> bool:
         return self.signal is not None
 
+    def request(self) -> None:
+        """A stop asked by code (signal 0), e.g. a run below that reached its target."""
+        self.signal = 0
+
 
 # The modules whose operators draw from stdlib `random` (DEAP's and ours); besides these, the
 # modules of the run's components (an optimizer registered from outside, say) that use
@@ -120,14 +124,21 @@ def make_search(config: RunConfig, problem: Problem):
 
 def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
            resume_from: GenerationRecord | None = None,
-           stop: StopFlag | None = None) -> GenerationRecord | None:
+           stop: StopFlag | None = None, catch_stop: bool = True) -> GenerationRecord | None:
     """Runs (or continues) evolution until config.run.n_generations; returns the last
-    complete record (None: stopped before the first generation was complete)."""
+    complete record (None: stopped before the first generation was complete).
+
+    catch_stop=False lets a StopRun raised in a generation propagate: a run nested in
+    an outer run's evaluation (meta-evolution) must not end early and quietly score a
+    truncated run when the signal is meant for the outer run. (So does ExecutorLost.)
+
+    The run draws from its own random.Random (`run_random`), seeded from the run's seed
+    tree or restored from the record, and archived with every generation."""
     with run_random(random.Random(), drawing_modules(config)) as rng:
-        return _evolve(problem, config, hooks, resume_from, stop, rng)
+        return _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng)
 
 
-def _evolve(problem, config, hooks, resume_from, stop, rng) -> GenerationRecord | None:
+def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
     hooks = list(hooks)
     stop = stop if stop is not None else StopFlag()
     search = make_search(config, problem)
@@ -157,10 +168,14 @@ def _evolve(problem, config, hooks, resume_from, stop, rng) -> GenerationRecord 
             finally:
                 stop.interruptible = False
         except StopRun:
+            if not catch_stop:
+                raise
             return None
         except ExecutorLost as exc:
             # The generation in progress is dropped, as for a stop request; the archive
             # keeps every complete one and a resume continues on any executor.
+            if not catch_stop:
+                raise
             stop.lost = str(exc)
             return None
 
@@ -188,6 +203,8 @@ def _evolve(problem, config, hooks, resume_from, stop, rng) -> GenerationRecord 
             try:
                 best_heldout = heldout(genomes[best])
             except ExecutorLost as exc:
+                if not catch_stop:
+                    raise
                 stop.lost = str(exc)
                 return record
             if hof is None or fitness[best] > hof[1]:
@@ -196,7 +213,8 @@ def _evolve(problem, config, hooks, resume_from, stop, rng) -> GenerationRecord 
             record = GenerationRecord(
                 gen, genomes, problem.describe(genomes), fitness, n_eval, best,
                 best_heldout, hof[0], hof_extra, hof[1], hof[2], hof[3],
-                elapsed0 + time.perf_counter() - t0, rng.getstate(), search.state())
+                elapsed0 + time.perf_counter() - t0, rng.getstate(), search.state(),
+                search.trace() if hasattr(search, "trace") else {})
             for hook in hooks:
                 hook(record)
         if gen + 1 >= config.run.n_generations or stop():
