@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import threading
 import time
@@ -19,7 +20,7 @@ from ..config import RunConfig
 from ..errors import ConfigError
 from ..rules.symbolic import in_finaliser
 from .evaluator import Evaluator
-from .loop import StopFlag, StopRun, evolve, make_search
+from .loop import StopFlag, StopRun, drawing_modules, evolve, make_search, run_random
 from .problem import Problem, build_tasks, make_problem
 
 
@@ -129,8 +130,11 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     check_memory(config)
     tasks = build_tasks(config)
     problem = make_problem(config, tasks, executor)
-    # A fresh search's state arrays have the names and shapes the run will keep.
-    search = make_search(config, problem)
+    # A fresh search's state arrays have the names and shapes the run will keep. Made
+    # with a throwaway stream, as its creation may draw (FME does): the run's own stream
+    # starts in evolve, and the process's global one stays untouched.
+    with run_random(random.Random(0), drawing_modules(config)):
+        search = make_search(config, problem)
     writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=force,
                                   trace=search.trace() if hasattr(search, "trace") else None)
     return _drive(writer, config, problem, hooks, None)
