@@ -151,7 +151,7 @@ def overhead(args, tmp) -> None:
     for k, v in times.items():
         m = statistics.median(v)
         print(f"   {k:26s} median {m:6.2f} s  ({1e3 * m / n:.2f} ms a generation; "
-              f"{median_ratio(v, times['in-process'][:len(v)]):.2f}x in-process, "
+              f"{median_ratio(v, times['in-process'][:len(v)]):.2f}x the in-process time, "
               f"{1e3 * (m - base) / n:+.2f} ms a generation)")
     for label, (batches, n_calls, local) in calls.items():
         print(f"   {label}: {batches} batches sent to the workers in {n_calls} calls, {local} "
