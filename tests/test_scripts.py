@@ -17,6 +17,12 @@ def run_script(name, *args, cwd):
 
 @pytest.mark.parametrize("name, args, expect", [
     ("reproduce_chalmers1990.py", ["--seeds", "2", "--generations", "3"], "delta-rule rediscoveries"),
+    ("reproduce_chalmers1990.py", ["--seeds", "2", "--generations", "3", "--workers", "2"],
+     "delta-rule rediscoveries"),
+    ("reproduce_gp.py", ["--preset", "chalmers1990-gp", "--seeds", "2", "--generations", "2",
+                         "--dask-local", "2"], "known forms found"),
+    ("bench_executors.py", ["--quick", "--rounds", "1", "--skip", "heavy,seeds"],
+     "archives identical to in-process: True"),
     ("reproduce_gp.py", ["--preset", "jordan2021-reward", "--seeds", "1", "--generations", "2",
                          "--size-run", "3"], "known forms found"),
     ("reproduce_confavreux2020.py", ["--seeds", "1", "--generations", "2"], "Oja"),
@@ -33,13 +39,15 @@ def run_script(name, *args, cwd):
                                  "--sequences", "2", "--presets", "fewshot-digits",
                                  "continual-split-digits", "--ways", "2", "--shots", "1"],
      "joint logistic regression"),
+    ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
+    ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     ("same_results.py", [os.path.join(ROOT, "tests", "fixtures", "archive_1_0", f"{k}.h5")
                          for k in ("ga", "gp", "cmaes", "es", "sa")], "same tasks and arrays"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])
 def test_script_runs(tmp_path, name, args, expect):
-    if name.startswith(("reproduce_", "compare_")):      # these write archives under --out
+    if name.startswith(("reproduce_", "compare_", "self_adaptation")):   # archives under --out
         args = [*args, "--out", str(tmp_path / "runs")]
     out = run_script(name, *args, cwd=tmp_path)
     assert expect in out

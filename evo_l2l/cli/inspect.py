@@ -21,7 +21,10 @@ def _problem(run):
 @click.option("--generation", type=click.IntRange(min=0),
               help="Rank one generation's population instead of the whole run.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def best(archive, top, generation, as_json):
+@click.option("--runs-below", "runs_below", type=click.Path(file_okay=False), metavar="DIR",
+              help="Meta runs: write the best operators' training runs below as whole "
+                   "archives into DIR (re-run exactly from their seeds).")
+def best(archive, top, generation, as_json, runs_below):
     """The best rules of a run: formula, coefficients, train and held-out fitness."""
     from ..archive import open_run
     from ..analysis.rules import form_tag, top_rules
@@ -30,10 +33,18 @@ def best(archive, top, generation, as_json):
     if run.n_generations_done < 1:
         raise ArchiveError(f"{archive}: holds no complete generation yet")
     problem = _problem(run)
+    if runs_below and problem.kind != "meta":
+        raise ArchiveError(f"{archive}: --runs-below needs a meta-evolution archive")
     try:
         rules = top_rules(run, problem, top, generation)
     except ValueError as exc:
         raise ArchiveError(f"{archive}: {exc}") from None
+    if runs_below:
+        from ..evolution.meta import write_runs_below
+        gen = int(run.state["generation"])
+        row = problem.rule_of_genome(run.generations["best_so_far_genome"][gen])
+        for path in write_runs_below(problem, row, "train", runs_below):
+            click.echo(f"wrote {path}", err=True)
     if as_json:
         click.echo(json.dumps(rules if top > 1 else rules[0], indent=2))
         return
@@ -44,8 +55,32 @@ def best(archive, top, generation, as_json):
                    + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))
         if "coefficients" in r:
             click.echo("   " + "  ".join(f"{k}={v + 0.0:g}" for k, v in r["coefficients"].items()))
+        elif "operators" in r:
+            click.echo("   " + "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                                       for k, v in r["operators"].items()))
+            for split, runs in r["runs_below"].items():
+                click.echo(f"   {split} runs below ({r['level_below']}, budget {r['budget']}): "
+                           f"{runs['reached']} of {runs['runs']} reached the target"
+                           f"{runs['note']}; median evaluations to it "
+                           f"{runs['median_evaluations_to_target']}")
         else:
             click.echo(f"   tree ({r['size']} nodes): {r['rule']}")
+    _strengths(run)
+
+
+def _strengths(run) -> None:
+    """Self-adaptive searches: where the mutation strengths went."""
+    import numpy as np
+    g = run.generations
+    if "trace_median_strength" not in g:
+        return
+    first, last = g["trace_median_strength"][0], g["trace_median_strength"][-1]
+    click.echo(f"self-adapted mutation strengths (median over the population, per gene): "
+               f"{np.median(first):.3g} at generation 0 -> {np.median(last):.3g} "
+               f"(range {last.min():.3g}..{last.max():.3g}) at generation {int(g['generation'][-1])}")
+    if "trace_median_tau" in g:
+        tau = g["trace_median_tau"][:, 0]
+        click.echo(f"meta strength tau (median of the parents): {tau[0]:.3g} -> {tau[-1]:.3g}")
 
 
 def _status(run) -> str:
