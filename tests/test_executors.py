@@ -311,3 +311,14 @@ def test_runs_in_two_threads_at_once_are_refused():
         t.start()
         t.join()
     assert errors and "threads" in errors[0]
+
+
+def test_a_meta_run_spreads_its_runs_below_and_gives_the_in_process_archive(tmp_path, dask_local):
+    """Meta-evolution's level-1 runs go through executor.map: the same archive on Dask."""
+    meta = PRESETS["schmidhuber1987-meta"]
+    config = meta.default_config(seed=1, population=4, n_generations=2,
+                                 **{**meta.toy, "tasks.n_runs": 2})
+    expected = _in_process(tmp_path, config)
+    path = str(tmp_path / "meta-dask.h5")
+    assert start_run(config, path, executor=dask_local).status == "complete"
+    assert_same_arrays(expected, arrays_of(path))
