@@ -118,6 +118,9 @@ class GenerationRecord:
     elapsed: float               # seconds of evolution so far, over all sessions
     py_random_state: tuple       # random.getstate() at the end of this generation
     optimizer_state: dict = field(default_factory=dict)   # name -> array (CMA-ES mean, ...)
+    trace: dict = field(default_factory=dict)   # name -> array: the optimizer's own per-generation
+                                                # summary (self-adaptive strengths), archived as
+                                                # generations/trace_<name>; not needed to resume
 
 
 def _stored_genomes(values, text: bool):
@@ -205,7 +208,7 @@ class ArchiveWriter:
         g = self.f["generations"]
         self._cols = {name: g[name] for name in GENERATION_COLUMNS}
         self._arrays = {name: ds for name, ds in g.items()
-                        if name.startswith(("population_", "best_so_far_"))
+                        if name.startswith(("population_", "best_so_far_", "trace_"))
                         and name not in GENERATION_COLUMNS}
         self.n_rows = self._cols["generation"].shape[0]
         self._text = g["population_genome"].dtype.kind == "O"
@@ -219,11 +222,12 @@ class ArchiveWriter:
 
     @classmethod
     def create(cls, path: str, config, tasks, problem, optimizer_state: dict,
-               force: bool = False) -> "ArchiveWriter":
+               force: bool = False, trace: dict | None = None) -> "ArchiveWriter":
         """A writer on a new archive (its static part written to a temp file, then published).
 
         optimizer_state: the optimizer's state arrays (any values): their names and shapes,
-        which stay fixed during a run, lay out /state/optimizer.
+        which stay fixed during a run, lay out /state/optimizer; trace: the optimizer's
+        per-generation summary arrays (any values), which lay out generations/trace_<name>.
         """
         import h5py
         if not path or not path.strip():
@@ -265,6 +269,9 @@ class ArchiveWriter:
                 if problem.kind == "parametric":
                     f.attrs["coef_names"] = json.dumps(list(problem.fam.COEF_NAMES))
                     f.attrs["term_names"] = json.dumps(list(problem.fam.TERM_NAMES))
+                elif problem.kind == "meta":
+                    from .rules.operators import OPERATOR_NAMES
+                    f.attrs["operator_names"] = json.dumps(list(OPERATOR_NAMES))
                 else:
                     f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
                 t = f.create_group("tasks")
@@ -290,6 +297,8 @@ class ArchiveWriter:
                 for name, (tail, dtype) in problem.archive_fields().items():
                     table(f"population_{name}", (N,) + tuple(tail), dtype, rows)
                     table(f"best_so_far_{name}", tuple(tail), dtype, 256)
+                for name, arr in (trace or {}).items():
+                    table(f"trace_{name}", np.shape(arr), "f8", 256)
                 _create_state(f, N, gshape, gdt, optimizer_state, config.run.n_generations)
                 _seal(f)
         except OSError as exc:          # e.g. a folder /sys lets root "write" but refuses
@@ -347,6 +356,9 @@ class ArchiveWriter:
         for name in recs[0].extra:
             arrays[f"population_{name}"] = np.array([r.extra[name] for r in recs])
             arrays[f"best_so_far_{name}"] = np.array([r.hof_extra[name] for r in recs])
+        for name in recs[0].trace:
+            if f"trace_{name}" in self._arrays:
+                arrays[f"trace_{name}"] = np.array([r.trace[name] for r in recs])
         for name, values in cols.items():
             ds = self._cols[name]
             ds.resize((n0 + n,))

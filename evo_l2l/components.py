@@ -64,6 +64,8 @@ def _type_ok(value, hint) -> bool:
         return isinstance(value, bool)
     if hint is str:
         return isinstance(value, str)
+    if origin is dict or hint is dict:
+        return isinstance(value, dict)
     if origin is list or hint is list:
         args = typing.get_args(hint)
         return isinstance(value, list) and (not args or all(_type_ok(v, args[0]) for v in value))
@@ -71,7 +73,8 @@ def _type_ok(value, hint) -> bool:
 
 
 def _type_name(hint) -> str:
-    names = {int: "an integer", float: "a number", bool: "true or false", str: "text"}
+    names = {int: "an integer", float: "a number", bool: "true or false", str: "text",
+             dict: "a table"}
     if hint in names:
         return names[hint]
     args = typing.get_args(hint)

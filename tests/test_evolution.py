@@ -25,7 +25,7 @@ def assert_same_arrays(a, b):
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_preset_runs_at_toy_size(tmp_path, preset):
-    config = PRESETS[preset].default_config(**TINY)
+    config = PRESETS[preset].default_config(**TINY, **PRESETS[preset].toy)
     result = start_run(config, str(tmp_path / "r.h5"))
     assert result.status == "complete" and result.last.generation == 11
     run = open_run(str(tmp_path / "r.h5"))
@@ -35,11 +35,11 @@ def test_every_preset_runs_at_toy_size(tmp_path, preset):
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_same_seed_same_archive(tmp_path, preset):
-    config = PRESETS[preset].default_config(seed=3, **TINY)
+    config = PRESETS[preset].default_config(seed=3, **TINY, **PRESETS[preset].toy)
     start_run(config, str(tmp_path / "a.h5"))
     start_run(config, str(tmp_path / "b.h5"))
     assert_same_arrays(arrays_of(tmp_path / "a.h5"), arrays_of(tmp_path / "b.h5"))
-    other = PRESETS[preset].default_config(seed=4, **TINY)
+    other = PRESETS[preset].default_config(seed=4, **TINY, **PRESETS[preset].toy)
     start_run(other, str(tmp_path / "c.h5"))
     assert not np.array_equal(open_run(tmp_path / "a.h5").generations["population_genome"],
                               open_run(tmp_path / "c.h5").generations["population_genome"])
@@ -47,8 +47,9 @@ def test_same_seed_same_archive(tmp_path, preset):
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_resume_equals_uninterrupted(tmp_path, preset):
-    full = PRESETS[preset].default_config(seed=1, n_generations=16, population=10)
-    half = PRESETS[preset].default_config(seed=1, n_generations=8, population=10)
+    toy = PRESETS[preset].toy
+    full = PRESETS[preset].default_config(seed=1, n_generations=16, population=10, **toy)
+    half = PRESETS[preset].default_config(seed=1, n_generations=8, population=10, **toy)
     start_run(full, str(tmp_path / "full.h5"))
     start_run(half, str(tmp_path / "half.h5"))
     result = resume_run(str(tmp_path / "half.h5"), 16)

@@ -29,13 +29,15 @@ def run_script(name, *args, cwd):
     ("bench_symbolic.py", ["--rules", "4", "--repeats", "1"], "interpreter / parametric"),
     ("crash_test.py", ["--kills", "2", "--generations", "200"], "resumed to the reference result"),
     ("gen_config_docs.py", ["--check"], "up to date"),
+    ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
+    ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     ("same_results.py", [os.path.join(ROOT, "tests", "fixtures", "archive_1_0", f"{k}.h5")
                          for k in ("ga", "gp", "cmaes", "es", "sa")], "same tasks and arrays"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])
 def test_script_runs(tmp_path, name, args, expect):
-    if name.startswith(("reproduce_", "compare_")):      # these write archives under --out
+    if name.startswith(("reproduce_", "compare_", "self_adaptation")):   # archives under --out
         args = [*args, "--out", str(tmp_path / "runs")]
     out = run_script(name, *args, cwd=tmp_path)
     assert expect in out

@@ -46,6 +46,10 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
         gen, rule = rules[-1]
         return f"#{k} (generation {gen})", rule
     if name in known:
+        if problem.kind == "meta":
+            if arg:
+                raise ValueError(f"{name} takes no rate")
+            return problem.known_label(name), problem.known_rule(name)
         if name == problem.reference_rule and not arg:
             from .rules import best_reference_rule
             rate = best_reference_rule(problem)["rate"]

@@ -43,10 +43,76 @@ def size_axes(ax, run) -> None:
     ax.grid(alpha=0.3)
 
 
+def operators_axes(ax, run) -> None:
+    """A meta level: the best-so-far operator genome's settings per generation."""
+    from ..rules.operators import OPERATOR_NAMES
+    g = run.generations
+    x, ops = g["generation"], g["best_so_far_operators"]
+    for j, name in enumerate(OPERATOR_NAMES):
+        if name == "crossover":
+            continue
+        ax.plot(x, ops[:, j], lw=1.3, label=name, drawstyle="steps-post")
+    ax.set_yscale("log")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("setting of the level below's GA (log)")
+    ax.set_title(f"best-so-far operators\n{os.path.basename(run.path)}", fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+
+
+def runs_below_axes(ax, runs) -> None:
+    """A meta level: how the best-so-far operators' training runs below did, per generation."""
+    for k, run in enumerate(runs):
+        g = run.generations
+        x = g["generation"]
+        reached = g["best_so_far_below_reached"].mean(axis=1)
+        budget = problem_for(run).budget
+        evals = np.where(g["best_so_far_below_reached"] > 0,
+                         g["best_so_far_below_evaluations_to_target"], np.inf)
+        med = np.minimum(np.median(evals, axis=1) / budget, 1.0)
+        prefix = f"{os.path.basename(run.path)}: " if len(runs) > 1 else ""
+        ax.plot(x, reached, color=f"C{k}", lw=1.5, drawstyle="steps-post",
+                label=f"{prefix}share of runs reaching the target")
+        ax.plot(x, med, color=f"C{k}", lw=1, ls="--", drawstyle="steps-post",
+                label=f"{prefix}median evaluations to it / budget (1: not reached)")
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xlabel("generation")
+    ax.set_title("training runs of the level below (best-so-far operators)")
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+
+
+def trace_axes(ax, runs) -> None:
+    """Self-adaptive searches: the population's median mutation strengths per generation
+    (one line a gene) and, for fitness-monotonic self-modification, the meta strength tau."""
+    for k, run in enumerate(runs):
+        g = run.generations
+        if "trace_median_strength" not in g:
+            continue
+        x, st = g["generation"], g["trace_median_strength"]
+        prefix = f"{os.path.basename(run.path)}: " if len(runs) > 1 else ""
+        for j in range(st.shape[1]):
+            ax.plot(x, st[:, j], color=f"C{k}", lw=0.6, alpha=0.5,
+                    label=f"{prefix}strength per gene" if j == 0 else None)
+        ax.plot(x, np.median(st, axis=1), color=f"C{k}", lw=1.8,
+                label=f"{prefix}median over genes")
+        if "trace_median_tau" in g:
+            ax.plot(x, g["trace_median_tau"][:, 0], color=f"C{k}", lw=1.5, ls="--",
+                    label=f"{prefix}meta strength tau")
+    ax.set_yscale("log")
+    ax.set_xlabel("generation")
+    ax.set_ylabel("median over the population (log)")
+    ax.set_title("self-adapted mutation strengths")
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+
+
 def coefficient_axes(ax, run) -> None:
     if "population_size" in run.generations:
         return size_axes(ax, run)
     problem = problem_for(run)
+    if problem.kind == "meta":
+        return operators_axes(ax, run)
     fam = problem.fam
     eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
     x = run.generations["generation"]
@@ -69,6 +135,8 @@ def coefficient_axes(ax, run) -> None:
 
 
 def learning_curve_axes(ax, runs) -> None:
+    if problem_for(runs[0]).kind == "meta":
+        return runs_below_axes(ax, [r for r in runs if problem_for(r).kind == "meta"])
     for k, run in enumerate(runs):
         problem = problem_for(run)
         tasks = run.tasks.select("heldout")
@@ -100,10 +168,13 @@ def plot_runs(runs: list, path: str) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    fig, axes = plt.subplots(1, 3, figsize=(17, 5))
+    traced = any("trace_median_strength" in r.generations for r in runs)
+    fig, axes = plt.subplots(1, 4 if traced else 3, figsize=(22 if traced else 17, 5))
     fitness_axes(axes[0], runs)
     coefficient_axes(axes[1], runs[0])
     learning_curve_axes(axes[2], runs)
+    if traced:
+        trace_axes(axes[3], runs)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

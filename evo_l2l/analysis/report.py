@@ -19,15 +19,18 @@ def _run_rows(run) -> dict:
     best = describe_rule(problem, rule,
                          generation=int(run.generations["best_so_far_generation"][gen]))
     reference = best_reference_rule(problem)
-    measure = run.config.learner.settings.fitness_measure
-    curve = learning_curve(problem, rule, run.tasks.select("heldout"))
+    measure = getattr(run.config.learner.settings, "fitness_measure", None)
+    # A meta level's "learning curve" is its runs below, summarised in `best`.
+    curve = (None if problem.kind == "meta"
+             else learning_curve(problem, rule, run.tasks.select("heldout")))
     return {"run": os.path.basename(run.path), "preset": run.attrs.get("preset"),
             "seed": run.attrs.get("seed"), "generations": run.n_generations_done,
             "status": run.status, "wall": float(run.state["elapsed"]), "best": best,
             "reference": reference, "reference_label": problem.known_label(problem.reference_rule),
             "performance": problem.performance,
             "measure": ("averaged over the measurements before training and after each epoch"
-                        if measure == "mean" else "after the last epoch"),
+                        if measure == "mean" else "after the last epoch" if measure == "final"
+                        else "averaged over its training runs below"),
             "curve": curve}
 
 
@@ -48,13 +51,29 @@ def _markdown(rows: list[dict], figure: str) -> str:
         lines.append(f"| {r['run']} | evolved (generation {b['generation']}) | `{b['formula']}` | "
                      f"{'yes' if b['is_reference_rule'] else 'no'} | {b['fitness']:.4f} | "
                      f"{b['heldout_fitness']:.4f} |")
-        lines.append(f"| {r['run']} | {r['reference_label']}, rate {d['rate']:g} | "
+        rate = "" if d.get("rate") is None else f", rate {d['rate']:g}"
+        lines.append(f"| {r['run']} | {r['reference_label']}{rate} | "
                      f"`{d['formula']}` | yes | {d['fitness']:.4f} | {d['heldout_fitness']:.4f} |")
-    lines += ["", "## Learning curve of the best rule on held-out tasks", "",
-              "| run | " + " | ".join(f"epoch {e}" for e in rows[0]["curve"]["epoch"]) + " |",
-              "|---|" + "---|" * len(rows[0]["curve"]["epoch"])]
-    for r in rows:
-        lines.append(f"| {r['run']} | " + " | ".join(f"{v:.3f}" for v in r["curve"]["mean"]) + " |")
+    curve_rows = [r for r in rows if r["curve"] is not None]
+    if curve_rows:
+        epochs = curve_rows[0]["curve"]["epoch"]
+        lines += ["", "## Learning curve of the best rule on held-out tasks", "",
+                  "| run | " + " | ".join(f"epoch {e}" for e in epochs) + " |",
+                  "|---|" + "---|" * len(epochs)]
+        for r in curve_rows:
+            lines.append(f"| {r['run']} | " + " | ".join(f"{v:.3f}" for v in r["curve"]["mean"])
+                         + " |")
+    meta_rows = [r for r in rows if "runs_below" in r["best"]]
+    if meta_rows:
+        lines += ["", "## Runs of the level below", "",
+                  "| run | operators | split | runs | reached the target | reference-like | "
+                  "median evaluations to the target |", "|---|---|---|---|---|---|---|"]
+        for r in meta_rows:
+            for who, d in (("evolved", r["best"]), ("hand-set", r["reference"])):
+                for split, runs in d["runs_below"].items():
+                    lines.append(f"| {r['run']} | {who} | {split} | {runs['runs']} | "
+                                 f"{runs['reached']} | {runs['reference_like']} | "
+                                 f"{runs['median_evaluations_to_target']} |")
     coef_rows = [r for r in rows if "coefficients" in r["best"]]
     if coef_rows:
         names = list(coef_rows[0]["best"]["coefficients"])

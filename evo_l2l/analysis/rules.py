@@ -33,12 +33,14 @@ def form_tag(problem, details: dict) -> str:
     return ""
 
 
-DELTA_RATES = 2.0 ** np.arange(-8, 9)
+from ..evolution.meta import REFERENCE_RATES as DELTA_RATES  # noqa: E402
 
 
 def best_reference_rule(problem) -> dict:
     """The problem's reference rule (delta, Oja, Rescorla-Wagner...) at the power-of-two rate
     in 2^-8..2^8 that does best on the training tasks."""
+    if problem.kind == "meta":       # operators have no rate
+        return describe_rule(problem, problem.known_rule(problem.reference_rule), rate=None)
     rules = [problem.known_rule(problem.reference_rule, r) for r in DELTA_RATES]
     fit = problem.fitness_of(rules, "train")
     best = int(np.argmax(fit))

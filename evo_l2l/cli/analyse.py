@@ -33,6 +33,8 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
     if run.n_generations_done < 1:
         raise ArchiveError(f"{archive}: holds no complete generation yet")
     problem = problem_for(run)
+    if problem.kind == "meta":
+        return _evaluate_meta(run, problem, rules, which, n_tasks, as_json)
     from ..analysis.episode_eval import is_episodic
     if is_episodic(run):
         return _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json)
@@ -76,6 +78,37 @@ def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json):
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     click.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+
+
+def _evaluate_meta(run, problem, rules, which, n_tasks, as_json) -> None:
+    """A meta level's rules are operators: run them on its stored runs below."""
+    from ..analysis.curves import rule_from_spec
+    from ..errors import ConfigError
+    from ..evolution.meta import summarise_runs
+    if which == "fresh":
+        raise ConfigError("a meta level runs its operators on its stored runs below: "
+                          "--tasks train or heldout")
+    if n_tasks is not None:
+        raise ConfigError("--n-tasks does not apply to a meta level (its runs below are few)")
+    try:
+        rules = tuple(problem.reference_rule if r == "reference" else r for r in rules)
+        chosen = [rule_from_spec(run, problem, spec) for spec in rules]
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    out = [{"rule": spec, "label": label, "formula": problem.formula(rule), "tasks": which,
+            "fitness": float(problem.fitness_of([rule], which)[0]),
+            **summarise_runs(problem.summaries([rule], which)[0], problem.budget)}
+           for spec, (label, rule) in zip(rules, chosen)]
+    if as_json:
+        click.echo(json.dumps(out, indent=2))
+        return
+    click.echo(f"{len(problem.seeds[which])} {which} runs of {problem.config.learner.settings.level_below}"
+               f" (budget {problem.budget} evaluations); score = {problem.performance}")
+    for d in out:
+        click.echo(f"\n{d['label']}: {d['formula']}")
+        click.echo(f"  score {d['fitness']:.4f}; {d['reached']} of {d['runs']} reached the target"
+                   f"{d['note']}; median evaluations to it {d['median_evaluations_to_target']}")
+        click.echo("  best fitness per run " + " ".join(f"{v:.4f}" for v in d["best_fitness"]))
 
 
 @main.command()

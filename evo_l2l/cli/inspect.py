@@ -44,8 +44,32 @@ def best(archive, top, generation, as_json):
                    + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))
         if "coefficients" in r:
             click.echo("   " + "  ".join(f"{k}={v + 0.0:g}" for k, v in r["coefficients"].items()))
+        elif "operators" in r:
+            click.echo("   " + "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
+                                       for k, v in r["operators"].items()))
+            for split, runs in r["runs_below"].items():
+                click.echo(f"   {split} runs below ({r['level_below']}, budget {r['budget']}): "
+                           f"{runs['reached']} of {runs['runs']} reached the target"
+                           f"{runs['note']}; median evaluations to it "
+                           f"{runs['median_evaluations_to_target']}")
         else:
             click.echo(f"   tree ({r['size']} nodes): {r['rule']}")
+    _strengths(run)
+
+
+def _strengths(run) -> None:
+    """Self-adaptive searches: where the mutation strengths went."""
+    import numpy as np
+    g = run.generations
+    if "trace_median_strength" not in g:
+        return
+    first, last = g["trace_median_strength"][0], g["trace_median_strength"][-1]
+    click.echo(f"self-adapted mutation strengths (median over the population, per gene): "
+               f"{np.median(first):.3g} at generation 0 -> {np.median(last):.3g} "
+               f"(range {last.min():.3g}..{last.max():.3g}) at generation {int(g['generation'][-1])}")
+    if "trace_median_tau" in g:
+        tau = g["trace_median_tau"][:, 0]
+        click.echo(f"meta strength tau (median of the parents): {tau[0]:.3g} -> {tau[-1]:.3g}")
 
 
 def _status(run) -> str:

@@ -74,7 +74,9 @@ def _print_summary(result, as_json: bool) -> None:
                               indent=2))
         return
     tag = form_tag(problem, best)
-    label = f"{problem.known_label(problem.reference_rule)} (rate {delta['rate']:g})"
+    label = problem.known_label(problem.reference_rule)
+    if delta.get("rate") is not None:
+        label += f" (rate {delta['rate']:g})"
     w = max(28, len(label) + 2)         # long labels (Rescorla-Wagner) keep the columns aligned
     click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
     click.echo(f"{'':{w}s}{'train (' + str(n_train) + ' tasks)':>20s}"
@@ -109,8 +111,13 @@ def _print_summary(result, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Check the config and print it with what the run would do; run nothing.")
+@click.option("--operators-from", "operators_from", type=click.Path(dir_okay=False),
+              metavar="META.h5",
+              help="Search with the best GA settings a meta-evolution run found (its "
+                   "population and its budget's generations too); --set and the options "
+                   "above still win.")
 def run(experiment, seed, n_generations, population, config_file, sets, output, force,
-        flush_interval, quiet, as_json, dry_run):
+        flush_interval, quiet, as_json, dry_run, operators_from):
     """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
     from ..config import load_config_file
     from ..experiments import get_preset
@@ -126,6 +133,12 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         if value is not None:
             overrides[f"run.{key}"] = value
     config = preset.default_config(**overrides)
+    if operators_from:
+        from ..evolution.meta import operators_overrides
+        evolved, note = operators_overrides(operators_from, config)
+        config = preset.default_config(**{**evolved, **overrides})
+        if not as_json:
+            click.echo(note, err=True)
     if output is not None and not output.strip():
         # An unset shell variable (-o "$OUT"): never fall back to the default archive.
         raise ConfigError("--output is empty")
@@ -244,7 +257,8 @@ def experiments(name, as_json):
 
 
 def to_toml(sections: dict) -> str:
-    """A sectioned config as TOML (JSON values are valid TOML values, except null)."""
+    """A sectioned config as TOML: tables become inline tables; nulls, which TOML lacks,
+    are left out (a missing key takes its default, which is null for every such field)."""
     lines = []
     for section, values in sections.items():
         lines.append(f"[{section}]")
@@ -252,9 +266,18 @@ def to_toml(sections: dict) -> str:
             if value is None:
                 lines.append(f"# {key}: unset (null)")
             else:
-                lines.append(f"{key} = {json.dumps(value)}")
+                lines.append(f"{key} = {toml_value(value)}")
         lines.append("")
     return "\n".join(lines)
+
+
+def toml_value(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()
+                               if v is not None) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)
 
 
 @main.command()
@@ -267,6 +290,8 @@ def warmup():
     for name, preset in PRESETS.items():
         t1 = time.perf_counter()
         problem = make_problem(preset.default_config(), build_tasks(preset.default_config()))
+        if problem.kind == "meta":       # runs the kernels of its level below, warmed above
+            continue
         problem.fitness_of([problem.known_rule(problem.reference_rule)], "train")
         click.echo(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
     click.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s "

@@ -43,6 +43,10 @@ class StopFlag:
     def __call__(self) -> bool:
         return self.signal is not None
 
+    def request(self) -> None:
+        """A stop asked by code (signal 0), e.g. a run below that reached its target."""
+        self.signal = 0
+
 
 def make_search(config: RunConfig, problem: Problem):
     """The config's optimizer, created for the problem's genomes."""
@@ -52,9 +56,13 @@ def make_search(config: RunConfig, problem: Problem):
 
 def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
            resume_from: GenerationRecord | None = None,
-           stop: StopFlag | None = None) -> GenerationRecord | None:
+           stop: StopFlag | None = None, catch_stop: bool = True) -> GenerationRecord | None:
     """Runs (or continues) evolution until config.run.n_generations; returns the last
-    complete record (None: stopped before the first generation was complete)."""
+    complete record (None: stopped before the first generation was complete).
+
+    catch_stop=False lets a StopRun raised in a generation propagate: a run nested in
+    an outer run's evaluation (meta-evolution) must not end early and quietly score a
+    truncated run when the signal is meant for the outer run."""
     hooks = list(hooks)
     stop = stop if stop is not None else StopFlag()
     search = make_search(config, problem)
@@ -84,6 +92,8 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
             finally:
                 stop.interruptible = False
         except StopRun:
+            if not catch_stop:
+                raise
             return None
 
     def heldout(genome) -> float:
@@ -114,7 +124,8 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
             record = GenerationRecord(
                 gen, genomes, problem.describe(genomes), fitness, n_eval, best,
                 best_heldout, hof[0], hof_extra, hof[1], hof[2], hof[3],
-                elapsed0 + time.perf_counter() - t0, random.getstate(), search.state())
+                elapsed0 + time.perf_counter() - t0, random.getstate(), search.state(),
+                search.trace() if hasattr(search, "trace") else {})
             for hook in hooks:
                 hook(record)
         if gen + 1 >= config.run.n_generations or stop():

@@ -233,7 +233,11 @@ class ParametricRuleProblem:
 
 def make_problem(config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None = None):
     """The problem object for a config: parametric or symbolic rules, by the rule family's kind."""
-    if config.component("rule").kind == "symbolic":
+    kind = config.component("rule").kind
+    if kind == "operators":
+        from .meta import MetaProblem
+        return MetaProblem(config, tasks, evaluator)
+    if kind == "symbolic":
         from .symbolic_problem import SymbolicRuleProblem
         return SymbolicRuleProblem(config, tasks, evaluator)
     return ParametricRuleProblem(config, tasks, evaluator=evaluator)

@@ -124,8 +124,9 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     tasks = build_tasks(config)
     problem = make_problem(config, tasks)
     # A fresh search's state arrays have the names and shapes the run will keep.
-    writer = ArchiveWriter.create(path, config, tasks, problem,
-                                  make_search(config, problem).state(), force=force)
+    search = make_search(config, problem)
+    writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=force,
+                                  trace=search.trace() if hasattr(search, "trace") else None)
     return _drive(writer, config, problem, hooks, None)
 
 

@@ -22,6 +22,9 @@ class Preset:
     alternatives: dict = field(default_factory=dict)
     PAPER_NUMBERS: dict = field(default_factory=dict)
     doc: str = ""
+    # Overrides beyond population and generations that make it toy-sized (tests, smoke
+    # checks): a meta preset's runs below must shrink too.
+    toy: dict = field(default_factory=dict)
 
     def sections(self) -> dict:
         data = copy.deepcopy(self.config)
@@ -38,7 +41,7 @@ class Preset:
                 data[section] = {"name": name,
                                  **copy.deepcopy(self.alternatives.get(section, {}).get(name, {}))}
         overrides = {k: v for k, v in overrides.items() if k not in ("preset", "run.preset")}
-        return RunConfig.from_dict(data, validate=False).with_overrides(overrides)
+        return fill_level_below(RunConfig.from_dict(data, validate=False).with_overrides(overrides))
 
     def variant(self, name: str, summary: str, changes: dict, doc: str = "",
                 alternatives: dict | None = None) -> "Preset":
@@ -48,4 +51,22 @@ class Preset:
             data[section] = values if section != "run" else {**data.get("run", {}), **values}
         return Preset(name, self.PAPER, summary, data,
                       alternatives if alternatives is not None else self.alternatives,
-                      self.PAPER_NUMBERS, doc or self.doc)
+                      self.PAPER_NUMBERS, doc or self.doc, dict(self.toy))
+
+
+def fill_level_below(config):
+    """A meta level's config with learner.below filled in from learner.level_below (a
+    preset name), unless it holds that preset's config already (edited or not). The whole
+    level below travels in the config, so an archive needs no preset to run or resume."""
+    if config.learner.name != "evolution":
+        return config
+    s = config.learner.settings
+    if s.below.get("run", {}).get("preset") == s.level_below:
+        return config
+    from . import PRESETS
+    from ..errors import ConfigError
+    if s.level_below not in PRESETS:
+        raise ConfigError(f"learner.level_below: unknown experiment {s.level_below!r}; "
+                          f"known: {', '.join(PRESETS)}")
+    s.below = PRESETS[s.level_below].default_config().to_dict()
+    return config

@@ -1,10 +1,10 @@
 """Optimizers: ask/tell searches over genome batches. One module each, registered here."""
 from ..components import Registry
-from . import cmaes, es, ga, gp, sa
+from . import cmaes, es, fme, ga, gp, sa, selfadaptive
 from .base import Batch, Optimizer
 
 OPTIMIZERS = Registry("optimizer")
-for _module in (ga, gp, cmaes, es, sa):
+for _module in (ga, gp, cmaes, es, sa, selfadaptive, fme):
     OPTIMIZERS.add(_module.OPTIMIZER)
 
 __all__ = ["OPTIMIZERS", "Batch", "Optimizer"]

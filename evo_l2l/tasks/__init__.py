@@ -1,7 +1,7 @@
 """Task families: arrays only, generated from a seed. One module each, registered here."""
 from ..components import Registry
 from . import (boolean, boolean_functions, conditioning, gaussian, permuted_digits, rot_digits,
-               split_digits, student)
+               runs_below, split_digits, student)
 from .boolean import CHALMERS_SHAPES, linearly_separable_mapping, make_boolean_environment
 from .boolean_functions import make_boolean_function_tasks
 from .conditioning import make_conditioning_tasks
@@ -12,7 +12,7 @@ from .taskset import HELDOUT, SPLIT_NAMES, TRAIN, TaskSet
 
 TASK_FAMILIES = Registry("task family")
 for _module in (boolean, student, gaussian, boolean_functions, conditioning, rot_digits,
-                permuted_digits, split_digits):
+                permuted_digits, split_digits, runs_below):
     TASK_FAMILIES.add(_module.FAMILY)
 
 __all__ = ["TaskSet", "TRAIN", "HELDOUT", "SPLIT_NAMES", "CHALMERS_SHAPES", "TaskFamily",
