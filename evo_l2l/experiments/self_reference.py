@@ -1,0 +1,41 @@
+"""Self-reference, part 2: learners whose learning machinery changes during a lifetime (issue 14).
+
+- srwm-fewshot: a self-referential weight matrix (Irie, Schlag, Csordas & Schmidhuber,
+  ICML 2022; Schmidhuber 1993) learns rotated-digit episodes (2-way 1-shot, held-out
+  classes: digits 7-9) by rewriting itself, output, keys, queries and learning rates
+  included; evolution (the ES gradient of Salimans et al. 2017: the initial W has 1118
+  entries, too many for DEAP's full-covariance CMA-ES, whose eigendecomposition and
+  covariance learning rate scale badly with the dimension) sets the initial W. The
+  ablation `--set learner.self_modification=none` keeps W fixed (sigmoid(beta) = 0);
+  `fixed_rate` fixes beta at 0 (rate 0.5) instead.
+- metaplastic-continual: a plastic rule whose coefficients are the learner's state,
+  changed within the lifetime by a second evolved rule driven by the learner's recent
+  error (rules/metaplastic.py), on permuted digits with a task switch in mid-life.
+"""
+from .preset import Preset
+
+PAPER = ("Irie, Schlag, Csordas & Schmidhuber 2022, A modern self-referential weight matrix "
+         "that learns to modify itself (ICML); Schmidhuber 1993, A self-referential weight "
+         "matrix")
+# "M": measured here (scripts/srwm_fewshot.py); "?": the issue's goals.
+_SRWM_NUMBERS = {
+    "handwired_2way_1shot": ("hand-built W (delta-rule association, head 0): 0.83 on 2-way "
+                             "1-shot held-out classes", "M"),
+    "goal_2way_1shot": ("evolved SRWM >= 0.80, >= 10 points above the ablation without "
+                        "self-modification (issue 14 goal)", "?"),
+    "1nn_5way_1shot": ("1-NN 0.779 on 5-way 1-shot held-out classes (issue 13)", "M"),
+}
+
+srwm_fewshot = Preset(
+    "srwm-fewshot", PAPER,
+    "a self-referential weight matrix learns rotated-digit 2-way 1-shot episodes by "
+    "rewriting itself; evolution sets its initial W",
+    {"optimizer": {"name": "es", "sigma": 0.1, "lr": 0.05},
+     "rule": {"name": "srwm"},
+     "learner": {"name": "srwm", "n_epochs": 1, "fitness_measure": "final",
+                 "self_modification": "full", "score": "probability"},
+     "tasks": {"name": "rot_digits", "n_way": 2, "k_shot": 1, "n_query": 15,
+               "n_train_episodes": 256, "n_heldout": 100},
+     "run": {"population": 64, "n_generations": 300}},
+    {"optimizer": {"cmaes": {"sigma": 0.5}}},
+    PAPER_NUMBERS=_SRWM_NUMBERS, doc=__doc__)
