@@ -98,3 +98,26 @@ def test_refuses_continual_sequences_and_too_many_classes():
                                                               n_train_episodes=1, n_heldout=1))
     with pytest.raises(ValueError, match="label slots"):
         run_episodes(np.zeros((1, fam.N_COEF)), many)
+
+
+def test_numpy_step_of_the_library_matches_reference_batched():
+    from evo_l2l.learners.srwm import srwm_step_numpy
+    rng = np.random.default_rng(6)
+    W = rng.normal(0, 2, (3, 19, 5)); x = rng.normal(0, 2, (3, 5))
+    for mode in ("full", "none", "fixed_rate"):
+        new, y = srwm_step_numpy(W, x, mode)
+        for i in range(3):
+            ref_W, ref_y = naive.srwm_step(W[i], x[i], mode)
+            np.testing.assert_allclose(new[i], ref_W, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(y[i], ref_y, rtol=1e-12, atol=1e-12)
+
+
+def test_self_modification_summary_of_the_handwired_matrix(episodes):
+    from types import SimpleNamespace
+    from evo_l2l.analysis.self_modification import format_summary, srwm_summary
+    problem = SimpleNamespace(splits={"heldout": episodes.select("heldout")})
+    d = srwm_summary(problem, fam.handwired())
+    assert len(d["accuracy_per_position"]["full"]) == 7          # 3-way 2-shot: 6 positions
+    assert d["movement_per_position"]["y"][-1] > 0
+    assert d["movement_per_position"]["q"][-1] < 1e-6            # beta_q ~ 0: q rows stay
+    assert any("movement" in line for line in format_summary(d))

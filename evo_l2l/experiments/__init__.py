@@ -15,7 +15,8 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 bengio1991.conditioning_gp, digits_l2l.fewshot,
                                 digits_l2l.continual, digits_l2l.continual_split,
                                 schmidhuber1987.PRESET, self_adaptation.SELFADAPTIVE,
-                                self_adaptation.FME, self_reference.srwm_fewshot)}
+                                self_adaptation.FME, self_reference.srwm_fewshot,
+                                self_reference.metaplastic_continual)}
 
 
 def get_preset(name: str) -> Preset:

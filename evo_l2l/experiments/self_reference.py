@@ -39,3 +39,23 @@ srwm_fewshot = Preset(
      "run": {"population": 64, "n_generations": 300}},
     {"optimizer": {"cmaes": {"sigma": 0.5}}},
     PAPER_NUMBERS=_SRWM_NUMBERS, doc=__doc__)
+
+_METAPLASTIC_NUMBERS = {
+    "goal": ("meta-plastic vs the fixed rule of the same family (rule=bengio_layers, the same "
+             "budget): ACC and BWT on held-out sequences (issue 14)", "?"),
+}
+
+metaplastic_continual = Preset(
+    "metaplastic-continual",
+    "Abraham & Bear 1996 (metaplasticity); Lopez-Paz & Ranzato 2017 (ACC, BWT)",
+    "permuted digits, two tasks with a switch in mid-life: a rule whose coefficients follow "
+    "the net's error (a second evolved rule) vs the fixed rule (--set rule=bengio_layers)",
+    {"optimizer": {"name": "cmaes", "sigma": 0.1},
+     "rule": {"name": "metaplastic"},
+     "learner": {"name": "episode_net", "n_epochs": 1, "clip": 20.0,
+                 "fitness_measure": "final"},
+     "tasks": {"name": "permuted_digits", "n_tasks": 2, "n_train_per_task": 120,
+               "n_test_per_task": 60, "n_train_episodes": 8, "n_heldout": 8, "n_hidden": 32},
+     "run": {"population": 16, "n_generations": 200}},
+    {"rule": {"bengio_layers": {}}},
+    PAPER_NUMBERS=_METAPLASTIC_NUMBERS, doc=__doc__)

@@ -86,6 +86,27 @@ def embed(tasks: TaskSet) -> dict:
             "query_end": tasks.group_end[:, 0].astype(np.int64), "n_way": n_way}
 
 
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def srwm_step_numpy(W: np.ndarray, x: np.ndarray, mode: str = "full"):
+    """The kernel's step in NumPy, batched over leading axes: W (..., M, E), x (..., E) ->
+    (new W, y (..., E)). For analysis (tracing W) and the benchmark against the kernel."""
+    E = W.shape[-1]
+    main = np.einsum("...me,...e->...m", W, _softmax(x))
+    y = main[..., :E]
+    if mode == "none":
+        return W, y
+    q, k = _softmax(main[..., E:2 * E]), _softmax(main[..., 2 * E:3 * E])
+    beta = (np.full(main.shape[:-1] + (4,), 0.5) if mode == "fixed_rate"
+            else 1.0 / (1.0 + np.exp(-main[..., 3 * E:])))
+    rate = np.repeat(beta, [E, E, E, 4], axis=-1)
+    d = rate * (np.einsum("...me,...e->...m", W, q) - np.einsum("...me,...e->...m", W, k))
+    return W + d[..., :, None] * k[..., None, :], y
+
+
 def run_episodes(W0: np.ndarray, tasks: TaskSet, mode: str = "full", measure_all: bool = True):
     """(R, N_COEF) initial matrices -> (accuracy, probability), each (R, T, L + 1): query
     performance before the support set and after each of its L positions."""
