@@ -121,3 +121,13 @@ def test_self_modification_summary_of_the_handwired_matrix(episodes):
     assert d["movement_per_position"]["y"][-1] > 0
     assert d["movement_per_position"]["q"][-1] < 1e-6            # beta_q ~ 0: q rows stay
     assert any("movement" in line for line in format_summary(d))
+
+
+def test_genome_zero_is_the_start_matrix_of_the_settings():
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import PRESETS
+    for start, W in (("random", fam.base_matrix()), ("handwired", fam.handwired())):
+        config = PRESETS["srwm-fewshot"].default_config(
+            **{"rule.start": start, "tasks.n_train_episodes": 2, "tasks.n_heldout": 1})
+        problem = make_problem(config, build_tasks(config))
+        np.testing.assert_array_equal(problem.rule_of_genome(np.zeros(fam.N_COEF)), W)

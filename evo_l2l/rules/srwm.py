@@ -15,9 +15,11 @@ one-hot on support positions, zeros on queries). Rows: y (E), q (E), k (E), beta
 from __future__ import annotations
 
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..components import need, setting
 from .family import ParametricSettings, RuleFamily
 from .terms import decode_rows
 
@@ -57,6 +59,26 @@ _BASE = base_matrix()
 def decode_real(genomes: np.ndarray) -> np.ndarray:
     """(N, N_COEF) genomes -> initial matrices W = base_matrix() + genome."""
     return decode_rows(genomes, N_COEF, "SRWM") + _BASE
+
+
+@dataclass
+class SRWMSettings(ParametricSettings):
+    start: str = setting(
+        "random", "the W that genome 0 stands for: random (Irie et al.'s initialisation, a "
+                  "fixed draw) or handwired (the hand-built association memory, so that "
+                  "evolution refines a designed learner)", choices=("random", "handwired"))
+
+    def check(self) -> None:
+        need(self.terms is None, "the srwm family has no term subsets (terms must be null)")
+
+
+def decoder(s: SRWMSettings):
+    """The genome -> W map of these settings: W = start matrix + genome."""
+    start = handwired() if s.start == "handwired" else _BASE
+
+    def decode(genomes):
+        return decode_rows(genomes, N_COEF, "SRWM") + start
+    return decode
 
 
 def heads(coef: np.ndarray) -> np.ndarray:
@@ -133,6 +155,6 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return "SRWM initial W (" + N_HEADS.__str__() + " heads): " + "; ".join(parts)
 
 
-FAMILY = RuleFamily("srwm", ParametricSettings, sys.modules[__name__],
+FAMILY = RuleFamily("srwm", SRWMSettings, sys.modules[__name__],
                     summary="the initial W of a self-referential weight matrix (Irie et al. "
                             "2022): the learner rewrites it during each episode")
