@@ -2,7 +2,7 @@
 """SRWM few-shot measurements (issue 14): the evolved self-referential weight matrix on
 rot_digits held-out classes (digits 7-9), beside its ablations and 1-NN.
 
-    python scripts/srwm_fewshot.py [--generations 300] [--seed 0] [--n-eval 1000] [--out runs/srwm]
+    python scripts/srwm_fewshot.py [--generations 200] [--seed 0] [--n-eval 1000] [--start random] [--out runs/srwm]
 
 Three runs of the srwm-fewshot preset (2-way 1-shot, 256 meta-training episodes), the same
 optimizer and budget each: self_modification full; none (sigmoid(beta) = 0: W never
@@ -38,20 +38,22 @@ def heldout(config, n_way: int, n: int):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--generations", type=int, default=300)
+    ap.add_argument("--generations", type=int, default=200)
     ap.add_argument("--population", type=int, default=None)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--n-eval", type=int, default=1000)
     ap.add_argument("--train-episodes", type=int, default=None)
     ap.add_argument("--optimizer", default=None, help="another optimizer (es, sepcma, cmaes)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--start", default="random", choices=("random", "handwired"),
+                    help="the W genome 0 stands for (rule.start)")
     ap.add_argument("--out", default="runs/srwm")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows, config = {}, None
     for mode in args.variants.split(","):
         over = {"learner.self_modification": mode, "n_generations": args.generations,
-                "seed": args.seed}
+                "seed": args.seed, "rule.start": args.start}
         if args.population:
             over["population"] = args.population
         if args.train_episodes:
@@ -59,7 +61,7 @@ def main():
         if args.optimizer:
             over["optimizer"] = args.optimizer
         config = PRESETS["srwm-fewshot"].default_config(**over)
-        path = os.path.join(args.out, f"srwm_{mode}_seed{args.seed}.h5")
+        path = os.path.join(args.out, f"srwm_{args.start}_{mode}_seed{args.seed}.h5")
         t0 = time.perf_counter()
         start_run(config, path, force=True)
         wall = time.perf_counter() - t0
@@ -69,7 +71,7 @@ def main():
         W = problem.rule_of_genome(run.generations["best_so_far_genome"][gen])
         rows[mode] = {"W": W, "wall": wall, "path": path,
                       "fitness": float(run.generations["best_so_far_fitness"][gen])}
-    print(f"srwm-fewshot, {args.generations} generations, seed {args.seed}, optimizer "
+    print(f"srwm-fewshot, start {args.start}, {args.generations} generations, seed {args.seed}, optimizer "
           f"{config.optimizer.name}, population {config.run.population}; held-out classes "
           f"(digits 7-9), {args.n_eval} episodes, 15 queries per class; cores {os.cpu_count()}, "
           f"load {os.getloadavg()[0]:.1f}")

@@ -30,14 +30,14 @@ srwm_fewshot = Preset(
     "srwm-fewshot", PAPER,
     "a self-referential weight matrix learns rotated-digit 2-way 1-shot episodes by "
     "rewriting itself; evolution sets its initial W",
-    {"optimizer": {"name": "es", "sigma": 0.1, "lr": 0.05},
+    {"optimizer": {"name": "es", "sigma": 0.3, "lr": 0.3},
      "rule": {"name": "srwm"},
      "learner": {"name": "srwm", "n_epochs": 1, "fitness_measure": "final",
                  "self_modification": "full", "score": "probability"},
      "tasks": {"name": "rot_digits", "n_way": 2, "k_shot": 1, "n_query": 15,
                "n_train_episodes": 256, "n_heldout": 100},
-     "run": {"population": 64, "n_generations": 300}},
-    {"optimizer": {"cmaes": {"sigma": 0.5}}},
+     "run": {"population": 64, "n_generations": 200}},
+    {"optimizer": {"cmaes": {"sigma": 0.3}}},
     PAPER_NUMBERS=_SRWM_NUMBERS, doc=__doc__,
     toy={"tasks.n_train_episodes": 8, "tasks.n_heldout": 4})
 
