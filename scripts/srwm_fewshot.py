@@ -45,6 +45,7 @@ def main():
     ap.add_argument("--train-episodes", type=int, default=None)
     ap.add_argument("--optimizer", default=None, help="another optimizer (es, sepcma, cmaes)")
     ap.add_argument("--variants", default=",".join(VARIANTS))
+    ap.add_argument("--n-way", type=int, default=2, help="classes per meta-training episode")
     ap.add_argument("--start", default="random", choices=("random", "handwired"),
                     help="the W genome 0 stands for (rule.start)")
     ap.add_argument("--out", default="runs/srwm")
@@ -53,7 +54,7 @@ def main():
     rows, config = {}, None
     for mode in args.variants.split(","):
         over = {"learner.self_modification": mode, "n_generations": args.generations,
-                "seed": args.seed, "rule.start": args.start}
+                "seed": args.seed, "rule.start": args.start, "tasks.n_way": args.n_way}
         if args.population:
             over["population"] = args.population
         if args.train_episodes:
@@ -61,7 +62,7 @@ def main():
         if args.optimizer:
             over["optimizer"] = args.optimizer
         config = PRESETS["srwm-fewshot"].default_config(**over)
-        path = os.path.join(args.out, f"srwm_{args.start}_{mode}_seed{args.seed}.h5")
+        path = os.path.join(args.out, f"srwm_{args.n_way}way_{args.start}_{mode}_seed{args.seed}.h5")
         t0 = time.perf_counter()
         start_run(config, path, force=True)
         wall = time.perf_counter() - t0
@@ -71,7 +72,7 @@ def main():
         W = problem.rule_of_genome(run.generations["best_so_far_genome"][gen])
         rows[mode] = {"W": W, "wall": wall, "path": path,
                       "fitness": float(run.generations["best_so_far_fitness"][gen])}
-    print(f"srwm-fewshot, start {args.start}, {args.generations} generations, seed {args.seed}, optimizer "
+    print(f"srwm-fewshot, meta-trained {args.n_way}-way, start {args.start}, {args.generations} generations, seed {args.seed}, optimizer "
           f"{config.optimizer.name}, population {config.run.population}; held-out classes "
           f"(digits 7-9), {args.n_eval} episodes, 15 queries per class; cores {os.cpu_count()}, "
           f"load {os.getloadavg()[0]:.1f}")
@@ -82,7 +83,7 @@ def main():
             acc, _ = run_episodes(r["W"][None], tasks, mode)
             m, ci = mean_ci95(acc[0, :, -1])
             extra = (f"   (run: {r['wall']:.0f} s wall, train fitness {r['fitness']:.3f})"
-                     if n_way == 2 else "")
+                     if n_way == args.n_way else "")
             print(f"  {m:.3f} +- {ci:.3f}  {VARIANTS[mode]}{extra}")
         for method, label in (("1nn", "1-NN"), ("centroid", "nearest centroid")):
             m, ci = mean_ci95(bl.memory_baseline(tasks, method)[:, -1, 0])
