@@ -96,3 +96,23 @@ def test_episode_bounds_are_checked():
         dataclasses.replace(ts, group_end=ts.group_end - 1)
     with pytest.raises(ValueError, match="together"):
         dataclasses.replace(ts, group_mask=None)
+
+
+def test_mnist1d_is_generated_locally_without_touching_the_global_generators():
+    import random
+    from evo_l2l.tasks import mnist1d_data
+    random.seed(5); np.random.seed(5)
+    before = (random.random(), np.random.random())
+    random.seed(5); np.random.seed(5)
+    mnist1d_data._load.cache_clear()
+    x, y = mnist1d_data.signals()
+    assert (random.random(), np.random.random()) == before       # DEAP's `random` untouched
+    assert x.shape == (5000, 40) and sorted(set(y.tolist())) == list(range(10))
+    assert mnist1d_data.data_identity()["name"] == "mnist1d.data.make_dataset"
+
+
+@pytest.mark.parametrize("name", ["permuted_digits", "split_digits"])
+def test_continual_families_on_mnist1d(name):
+    ts = make(name, dataset="mnist1d")
+    assert ts.X.shape[2] == 41 and ts.W0_hidden.shape[2] == 41     # 40 samples + bias
+    assert ts.params["data"]["name"] == "mnist1d.data.make_dataset"

@@ -31,6 +31,10 @@ def run_script(name, *args, cwd):
     ("gen_config_docs.py", ["--check"], "up to date"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
+    ("reproduce_digits_l2l.py", ["--toy", "--generations", "2", "--episodes", "10",
+                                 "--sequences", "2", "--presets", "fewshot-digits",
+                                 "continual-split-digits", "--ways", "2", "--shots", "1"],
+     "joint logistic regression"),
     ("same_results.py", [os.path.join(ROOT, "tests", "fixtures", "archive_1_0", f"{k}.h5")
                          for k in ("ga", "gp", "cmaes", "es", "sa")], "same tasks and arrays"),
     ("bench_srwm.py", ["--rules", "2", "--episodes", "4", "--loop-episodes", "2", "--repeats", "1"],

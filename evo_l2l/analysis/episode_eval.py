@@ -14,7 +14,6 @@ import numpy as np
 
 from ..evolution.problem import build_tasks
 from ..tasks import TaskSet
-from ..tasks.digits_data import data_identity
 from . import baselines as bl
 from .episode_metrics import summary
 
@@ -53,12 +52,11 @@ def episodes_for(run, which: str, n: int | None = None, seed: int = 0) -> TaskSe
         k = min(len(stored), n)
         if not (np.array_equal(tasks.X[:k], stored.X[:k])
                 and np.array_equal(tasks.Y[:k], stored.Y[:k])):
-            recorded = run.tasks.params.get("data", {})
+            was, now = run.tasks.params.get("data", {}), tasks.params.get("data", {})
             raise ValueError(f"the held-out episodes drawn now differ from the run's: its data "
-                             f"were {recorded.get('name')} {recorded.get('version')} sha256 "
-                             f"{str(recorded.get('sha256'))[:12]}, here "
-                             f"{data_identity()['version']} sha256 "
-                             f"{data_identity()['sha256'][:12]}")
+                             f"were {was.get('name')} {was.get('version')} sha256 "
+                             f"{str(was.get('sha256'))[:12]}, here {now.get('version')} "
+                             f"sha256 {str(now.get('sha256'))[:12]}")
     return tasks
 
 
@@ -71,6 +69,8 @@ def baseline_rows(tasks: TaskSet, train: TaskSet) -> list[dict]:
     rows = [_row("1nn", "1-nearest neighbour (all images seen)", bl.memory_baseline(tasks, "1nn")),
             _row("centroid", "nearest centroid (all images seen)",
                  bl.memory_baseline(tasks, "centroid"))]
+    rows.append(_row("sgd_default", "logistic regression, SGD one pass (scikit-learn's "
+                                    "default rate)", bl.sgd_logistic(tasks, None)))
     rate = bl.best_rate(bl.sgd_logistic, train)
     rows.append(_row("sgd", f"logistic regression, SGD one pass (rate {rate:g})",
                      bl.sgd_logistic(tasks, rate), rate=rate))
@@ -104,6 +104,11 @@ def _params(params: dict) -> dict:
     return {k: v for k, v in params.items() if k not in ("classes", "permutations")}
 
 
+def _num(v: float) -> str:
+    """A metric, or n/a where a method has none (FWT of methods with no untrained state)."""
+    return f"{v:7.3f}" if np.isfinite(v) else f"{'n/a':>7s}"
+
+
 def format_table(result: dict) -> str:
     """The metrics table `evo-l2l evaluate` prints."""
     t, rows = result["tasks"], result["rows"]
@@ -124,9 +129,9 @@ def format_table(result: dict) -> str:
                              f"{'':>7s}  {r['label']}")
                 continue
             lines.append(f"  {r['ACC']:.3f} +- {r['ACC_ci95']:.3f} {r['BWT']:7.3f} "
-                         f"{r['FWT']:7.3f} {r['forgetting']:7.3f}  {r['label']}")
+                         f"{_num(r['FWT'])} {r['forgetting']:7.3f}  {r['label']}")
         for r in rows:
-            if r["method"] in ("sgd",) or r is rows[0]:
+            if r["method"] == "sgd" or r is rows[0]:
                 lines.append(f"\n  R[i, j] (accuracy on task j after task i), {r['label']}:")
                 lines += ["    " + " ".join(f"{v:5.2f}" for v in row) for row in r["R"]]
     return "\n".join(lines)

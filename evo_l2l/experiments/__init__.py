@@ -14,6 +14,8 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 bengio1991.conditioning, bengio1991.boolean_gp,
                                 bengio1991.conditioning_gp, digits_l2l.fewshot,
                                 digits_l2l.continual, digits_l2l.continual_split,
+                                digits_l2l.continual_mnist1d,
+                                digits_l2l.continual_split_mnist1d,
                                 schmidhuber1987.PRESET, self_adaptation.SELFADAPTIVE,
                                 self_adaptation.FME, self_reference.srwm_fewshot,
                                 self_reference.metaplastic_continual)}

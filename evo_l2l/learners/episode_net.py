@@ -5,8 +5,9 @@ variables, tasks/episodes.py for what an episode is.
 Performance of an episode after segment s: its mean test accuracy over the tasks learned so
 far (test groups 0..s when there is one group per segment, as in continual learning: the
 last value is ACC of Lopez-Paz & Ranzato 2017), else over every group (a few-shot query
-set). With fitness_measure 'final' only the last value is measured (the others are NaN),
-which skips most of the scoring work during evolution.
+set); the "epochs" of a learning curve are the segments. With fitness_measure 'final' and
+more than MEASURE_ALL_UP_TO rules in a call only the last value is measured (the others are
+NaN), which skips most of the scoring work during evolution.
 """
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from ..rules import metaplastic
 from ..tasks import TaskSet
 from .base import Learner
 from .single_layer import DEFAULT_BLOCK
+
+MEASURE_ALL_UP_TO = 8      # rules per call that get every accuracy row measured
 
 
 def episode_accuracy(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1, clip: float = 20.0,
@@ -116,8 +119,12 @@ class EpisodeNet(Learner):
     performance = "test accuracy (argmax), mean over the tasks learned so far"
 
     def coefficient_curves(self, family, coef, tasks, settings):
+        # A final-accuracy fitness needs the last row only, which skips most of the scoring
+        # in evolution; a handful of rules (analysis: learning curves, reports) get every
+        # row. The last row is the same either way (tests/test_episodes.py).
+        few = np.atleast_2d(coef).shape[0] <= MEASURE_ALL_UP_TO
         acc = episode_accuracy(coef, tasks, settings.n_epochs, settings.clip,
-                               measure_all=settings.fitness_measure != "final")
+                               measure_all=few or settings.fitness_measure != "final")
         return seen_so_far(acc)
 
     def accuracy(self, coef, tasks, settings) -> np.ndarray:
