@@ -63,10 +63,14 @@ def level2(path, toy=False):
     problem = make_problem(run.config, run.tasks)
     gen = int(run.state["generation"])
     best = problem.rule_of_genome(run.generations["best_so_far_genome"][gen])
+    # Compute: each distinct genome's training runs below ran once (the cache skips repeats).
+    genomes = run.generations["population_genome"].reshape(-1, run.generations["population_genome"].shape[-1])
+    used = run.generations["population_below_evaluations"].reshape(len(genomes), -1).sum(axis=1)
+    _, first = np.unique(genomes, axis=0, return_index=True)
     print(f"level 2: {path}, {run.n_generations_done} generations, "
-          f"{float(run.state['elapsed']):.0f} s of evolution, "
-          f"{int(run.generations['population_below_evaluations'].sum())} level-1 evaluations "
-          "in its training runs")
+          f"{int(run.generations['n_evaluations'].sum())} level-2 evaluations "
+          f"({len(first)} distinct genomes), {int(used[first].sum())} level-1 evaluations in "
+          f"their training runs, {float(run.state['elapsed']):.0f} s of evolution")
     print(f"held-out runs below: {len(problem.seeds['heldout'])} (budget {problem.budget})")
     header()
     t_hand = heldout_row(problem, "hand-set GA (Chalmers 1990)", problem.known_rule("hand-set"))

@@ -9,7 +9,7 @@ Gaussian inputs) with population 60 for the same number of generations, seeds 0.
 the self-adaptive (10, 60)-ES (selfadaptive-oja), the same ES with its strengths fixed at
 0.03, 0.1 and 0.3 (`optimizer.adapt=false`: the 3-value grid), fitness-monotonic
 self-modification (fme-oja) and its null model with the meta strength not inherited
-(`optimizer.inherit_meta=false`), and CMA-ES (the confavreux2020-oja preset) as a peer.
+(`optimizer.inherit_meta=false`), FME keeping its elites (`optimizer.elitist=true`), and CMA-ES (the confavreux2020-oja preset) as a peer.
 Success: the best-so-far rule's coefficients have cosine >= 0.95 with Oja's rule
 (A110 = 1, A021 = -1); evaluations to it are counted from the archive's n_evaluations.
 Printed: successes, the median evaluations to success (a miss counts as more than the
@@ -17,6 +17,7 @@ budget), the ratio to the best fixed strength's median, the median final cosine 
 held-out fitness, and for FME the median meta strength tau at the start and the end.
 """
 import argparse
+import json
 import os
 import time
 
@@ -37,6 +38,7 @@ VARIANTS = {
                                                 "optimizer.sigma_init": 0.3}),
     "FME": ("fme-oja", {}),
     "FME, tau not inherited (null)": ("fme-oja", {"optimizer.inherit_meta": False}),
+    "FME, elitist (plus selection)": ("fme-oja", {"optimizer.elitist": True}),
     "CMA-ES (peer)": ("confavreux2020-oja", {}),
 }
 THRESHOLD = 0.95
@@ -68,27 +70,47 @@ def measure(path):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="seeds FIRST..FIRST+SEEDS-1 (the presets were tuned on 0-3)")
     ap.add_argument("--generations", type=int, default=300)
     ap.add_argument("--out", default="runs/self_adaptation")
+    ap.add_argument("--only", action="append", metavar="NAME",
+                    help="run only the variants whose names start with NAME (repeatable; the "
+                         "fixed strengths always run, as the baseline)")
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a setting of the variants chosen by --only (not of the fixed "
+                         "baselines), e.g. optimizer.c=1; VALUE is JSON or text")
     args = ap.parse_args()
+    if args.sets and not args.only:
+        ap.error("--set needs --only (the variants it changes)")
+    extra = {}
+    for item in args.sets:
+        key, _, value = item.partition("=")
+        try:
+            extra[key] = json.loads(value)
+        except ValueError:
+            extra[key] = value
+    chosen = {n: v for n, v in VARIANTS.items()
+              if not args.only or n.startswith("fixed") or any(n.startswith(o) for o in args.only)}
     os.makedirs(args.out, exist_ok=True)
     results, walls = {}, {}
-    for name, (preset, overrides) in VARIANTS.items():
+    for name, (preset, overrides) in chosen.items():
         t0 = time.perf_counter()
         rows = []
-        for seed in range(args.seeds):
+        for seed in range(args.first_seed, args.first_seed + args.seeds):
+            changes = {**overrides, **({} if name.startswith("fixed") else extra)}
             config = PRESETS[preset].default_config(seed=seed, population=60,
-                                                    n_generations=args.generations, **overrides)
-            path = os.path.join(args.out, f"{name.split(',')[0].replace(' ', '_')}"
-                                          f"{'_null' if 'null' in name else ''}_{seed}.h5")
+                                                    n_generations=args.generations, **changes)
+            tag = "_null" if "null" in name else "_elitist" if "elitist" in name else ""
+            path = os.path.join(args.out, f"{name.split(',')[0].replace(' ', '_')}{tag}_{seed}.h5")
             start_run(config, path, force=True)
             rows.append(measure(path))
         results[name], walls[name] = rows, time.perf_counter() - t0
-    fixed = [n for n in VARIANTS if n.startswith("fixed")]
+    fixed = [n for n in chosen if n.startswith("fixed")]
     med = {n: float(np.median([r["evals"] for r in rows])) for n, rows in results.items()}
     best_fixed = min(fixed, key=lambda n: (med[n], -np.median([r["cos"] for r in results[n]])))
     budget = results[best_fixed][0]["budget"]
-    print(f"{args.seeds} seeds x {args.generations} generations x population 60 "
+    print(f"seeds {args.first_seed}-{args.first_seed + args.seeds - 1} x {args.generations} generations x population 60 "
           f"(budget {budget:.0f} evaluations); success: cos(coefficients, Oja) >= {THRESHOLD}")
     print(f"{'search':32s} {'success':>8s} {'median evals':>13s} {'vs best fixed':>13s} "
           f"{'final cos':>9s} {'held-out':>8s} {'tau start->end':>15s} {'wall':>7s}")

@@ -117,6 +117,15 @@ def test_meta_run_archives_runs_below_and_feeds_a_plain_run(tmp_path):
     runner = CliRunner()
     out = runner.invoke(main, ["best", path])
     assert out.exit_code == 0 and "runs below (chalmers1990, budget 60)" in out.output
+    out = runner.invoke(main, ["best", path, "--runs-below", str(tmp_path / "below")])
+    assert out.exit_code == 0
+    whole = open_run(str(tmp_path / "below" / "below-train-0.h5"))
+    assert whole.config.run.population == ops.settings_of(
+        res.problem.rule_of_genome(res.last.hof_genome), "bits")["population"]
+    # The same run as the scored one: same best fitness when it did not stop at the target.
+    summary = run.generations["best_so_far_below_best_fitness"][-1, 0]
+    if not run.generations["best_so_far_below_reached"][-1, 0]:
+        assert whole.state["hof_fitness"] == summary
     out = runner.invoke(main, ["evaluate", path, "--tasks", "train"])
     assert out.exit_code == 0 and "reached the target" in out.output and "hand-set GA" in out.output
     out = runner.invoke(main, ["evaluate", path, "--tasks", "fresh"])

@@ -24,7 +24,10 @@ def _problem(run):
 @click.option("--generation", type=click.IntRange(min=0),
               help="Rank one generation's population instead of the whole run.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def best(archive, top, generation, as_json):
+@click.option("--runs-below", "runs_below", type=click.Path(file_okay=False), metavar="DIR",
+              help="Meta runs: write the best operators' training runs below as whole "
+                   "archives into DIR (re-run exactly from their seeds).")
+def best(archive, top, generation, as_json, runs_below):
     """The best rules of a run: formula, coefficients, train and held-out fitness."""
     from ..archive import open_run
     from ..analysis.rules import form_tag, top_rules
@@ -33,10 +36,18 @@ def best(archive, top, generation, as_json):
     if run.n_generations_done < 1:
         raise ArchiveError(f"{archive}: holds no complete generation yet")
     problem = _problem(run)
+    if runs_below and problem.kind != "meta":
+        raise ArchiveError(f"{archive}: --runs-below needs a meta-evolution archive")
     try:
         rules = top_rules(run, problem, top, generation)
     except ValueError as exc:
         raise ArchiveError(f"{archive}: {exc}") from None
+    if runs_below:
+        from ..evolution.meta import write_runs_below
+        gen = int(run.state["generation"])
+        row = problem.rule_of_genome(run.generations["best_so_far_genome"][gen])
+        for path in write_runs_below(problem, row, "train", runs_below):
+            click.echo(f"wrote {path}", err=True)
     from ..analysis import self_modification as sm
     lifetime = None
     if sm.applies(problem):

@@ -12,7 +12,9 @@ a meta strength tau, the parameter that mutates the strengths, and tau mutates i
     (bits: p' = 1 / (1 + (1 - p)/p * exp(-tau' N)), then each bit flips with p')
 
 Compute follows fitness: the mu best genomes of the last population are executed -- each
-execution makes one offspring -- the one of rank r (0 = best) with probability
+execution makes one offspring, by default from the mean of two executed parents
+(intermediate recombination, as the self-adaptive ES: without it neither search reached
+Oja's rule in scripts/self_adaptation_oja.py's trials) -- the one of rank r (0 = best) with probability
 proportional to mu - r, so the compute a lineage gets grows monotonically with its
 fitness rank. By default every generation is all new offspring (comma selection: with the
 elites kept, `elitist = true`, small strengths win too easily and the search stalls, as
@@ -41,6 +43,10 @@ class FMESettings(Settings):
     elitist: bool = setting(False, "true: the mu best found so far stay in the population "
                             "(plus selection); false: parents are the mu best of the last "
                             "population, all of it new offspring (comma selection)")
+    recombination: str = setting("intermediate", "intermediate: an offspring starts from two "
+                                 "executed parents' mean (strengths and tau: geometric mean; "
+                                 "bits: either parent's); none: from one",
+                                 choices=("intermediate", "none"))
     inherit_meta: bool = setting(True, "false: each offspring draws a fresh meta strength tau "
                                  "(the null model) instead of inheriting it")
     tau_init: float = setting(0.3, "median initial meta strength tau (log-uniform over a factor "
@@ -125,8 +131,19 @@ class FMESearch(ArraySearch):
             strat = [self.strategy[k].tolist() for k in elite]
         # Rank r of mu is executed with probability proportional to mu - r.
         weights = list(range(len(elite), 0, -1))
-        for k in random.choices(elite.tolist(), weights=weights, k=self.n - len(out)):
-            g, st = self.offspring(list(self.pop[k]), self.strategy[k].tolist())
+        for _ in range(self.n - len(out)):
+            k = random.choices(elite.tolist(), weights=weights)[0]
+            genes, own = list(self.pop[k]), self.strategy[k].tolist()
+            if self.s.recombination == "intermediate":
+                j = random.choices(elite.tolist(), weights=weights)[0]
+                other = self.strategy[j].tolist()
+                if self.bits:
+                    genes = [a if random.random() < 0.5 else b
+                             for a, b in zip(genes, self.pop[j])]
+                else:
+                    genes = [(a + b) / 2.0 for a, b in zip(genes, self.pop[j])]
+                own = [math.sqrt(a * b) for a, b in zip(own, other)]
+            g, st = self.offspring(genes, own)
             out.append(creator.Individual(g))
             strat.append(st)
         self.pending_strategy = np.array(strat, dtype=np.float64)

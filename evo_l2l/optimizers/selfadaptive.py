@@ -39,9 +39,10 @@ GAMMA_BITS = 0.22      # Baeck & Schuetz (1996): learning rate of a bit-flip rat
 @dataclass
 class SelfAdaptiveSettings(Settings):
     mu: int = setting(10, "parents: the best mu of the lambda = run.population offspring", low=1)
-    recombination: str = setting("intermediate", "intermediate: an offspring starts from two "
-                                 "random parents' mean (bits: either parent's); none: from one",
-                                 choices=("intermediate", "none"))
+    recombination: str = setting("intermediate", "global: an offspring starts from the mean of "
+                                 "all mu parents (strengths: geometric mean; bits: each from a "
+                                 "random parent); intermediate: of two random parents; none: "
+                                 "from one", choices=("global", "intermediate", "none"))
     adapt: bool = setting(True, "false: strengths and rates stay at their initial values "
                           "(the fixed-sigma ablation)")
     c: float = setting(1.0, "learning-rate scale of the strengths: tau0 = c/sqrt(2n), "
@@ -99,7 +100,13 @@ class SelfAdaptiveSearch(ArraySearch):
         """One offspring (genes, strengths) from the parents (mu rows) and their strengths."""
         s = self.s
         i = random.randrange(len(parents))
-        if s.recombination == "intermediate":
+        if s.recombination == "global":
+            if self.bits:
+                genes = [parents[random.randrange(len(parents))][k] for k in range(self.dim)]
+            else:
+                genes = self.centre
+            strat = self.centre_strengths
+        elif s.recombination == "intermediate":
             j = random.randrange(len(parents))
             if self.bits:
                 genes = [a if random.random() < 0.5 else b for a, b in zip(parents[i], parents[j])]
@@ -129,6 +136,9 @@ class SelfAdaptiveSearch(ArraySearch):
             best = np.argsort(-fit, kind="stable")[:self.s.mu]
             parents = [list(self.pop[k]) for k in best]
             strengths = [self.strengths[k].tolist() for k in best]
+            # The (mu/mu_I, lambda) centre: mean genes, geometric-mean strengths.
+            self.centre = np.mean(np.array(parents, dtype=np.float64), axis=0).tolist()
+            self.centre_strengths = np.exp(np.mean(np.log(self.strengths[best]), axis=0)).tolist()
             genes, strat = [], []
             for _ in range(self.n):
                 g, st = self.child(parents, strengths)
