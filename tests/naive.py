@@ -262,13 +262,17 @@ def conditioning_rule_curves(funcs, tasks, n_epochs, clip):
     return out
 
 
-def episode_accuracy(coef, tasks, n_epochs, clip):
+def episode_accuracy(coef, tasks, n_epochs, clip, meta=None):
     """Episode nets (kernels/episode_net.py), one rule, one episode, one synapse at a time:
     (R, T, S + 1, G) argmax accuracy of each test group before training and after each
     segment (coef rows: 16 shared or 32 = output layer's then hidden layer's), and
     (R, T, S + 1, G) the number of its patterns whose two best allowed outputs
     are within 1e-9 (relative) of each other, where rounding may pick either (saturated
-    hidden units and clipped weights make exact ties)."""
+    hidden units and clipped weights make exact ties).
+
+    meta: [(A (32,), B (32,), lam, tau)] per rule: the meta-plastic second rule
+    (kernels/metaplastic.py) changes the 32 coefficients after every pattern; the
+    coefficients after each segment are then returned too (R, T, S + 1, 32)."""
     R, T = len(coef), len(tasks)
     S, G = tasks.segment_end.shape[1], tasks.group_end.shape[1]
     out = np.zeros((R, T, S + 1, G))
@@ -281,8 +285,13 @@ def episode_accuracy(coef, tasks, n_epochs, clip):
     def clipped(w):
         return w if np.isnan(w) else min(max(w, -clip), clip)
 
+    trace = np.zeros((R, T, S + 1, 32))
     for r in range(R):
         for t in range(T):
+            cur = np.concatenate([coef[r][:16], coef[r][-16:]])
+            c0 = cur.copy()
+            ebar = None
+            trace[r, t, 0] = cur
             n_i, O = tasks.n_inputs[t], tasks.n_outputs[t]
             Wh = tasks.W0_hidden[t, :, :n_i].copy()
             Wo = tasks.W0[t, :O].copy()
@@ -323,12 +332,66 @@ def episode_accuracy(coef, tasks, n_epochs, clip):
                             o = sigmoid(z)
                             e = tasks.Y[t, p, :O] - o
                             pre = np.append(h, -1.0)
-                            new_o = np.array([[clipped(Wo[c, j] + dw(coef[r][:16], pre[j], o[c], Wo[c, j], e[c]))
+                            new_o = np.array([[clipped(Wo[c, j] + dw(cur[:16], pre[j], o[c], Wo[c, j], e[c]))
                                                for j in range(H + 1)] for c in range(O)])
                             m_h = B[:, :H].T @ e
-                            new_h = np.array([[clipped(Wh[j, i] + dw(coef[r][-16:], x[i], h[j], Wh[j, i], m_h[j]))
+                            new_h = np.array([[clipped(Wh[j, i] + dw(cur[16:], x[i], h[j], Wh[j, i], m_h[j]))
                                                for i in range(n_i)] for j in range(H)])
                         Wo, Wh = new_o, new_h
+                        if meta is not None:
+                            A, Bm, lam, tau = meta[r]
+                            err = np.mean(e ** 2)
+                            ebar = err if ebar is None else ebar
+                            cur = cur + A * (err - ebar) + Bm * ebar + lam * (c0 - cur)
+                            ebar = ebar + tau * (err - ebar)
                 start = end
+                trace[r, t, s + 1] = cur
                 score(s + 1)
+    if meta is not None:
+        return out, ties, trace
     return out, ties
+
+
+def softmax(z):
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+def srwm_step(W, x, mode="full"):
+    """One SRWM step of one head (Irie et al. 2022), W (3E + 4, E) -> (new W, y)."""
+    E = W.shape[1]
+    main = W @ softmax(x)
+    y = main[:E]
+    if mode == "none":
+        return W, y
+    q, k = softmax(main[E:2 * E]), softmax(main[2 * E:3 * E])
+    beta = np.full(4, 0.5) if mode == "fixed_rate" else sigmoid(main[3 * E:])
+    rate = np.repeat(beta, [E, E, E, 4])
+    return W + np.outer(rate * (W @ q - W @ k), k), y
+
+
+def srwm_episodes(W0, Z, n_support, query_end, label, n_way, n_heads, slot, mode="full"):
+    """(R, K) initial matrices -> (acc, prob) (R, T, L + 1), one head, step and query at a
+    time; columns past an episode's support repeat its last value."""
+    R, T, E = len(W0), len(Z), Z.shape[2]
+    L = int(n_support.max())
+    acc, prob = np.zeros((R, T, L + 1)), np.zeros((R, T, L + 1))
+    for r in range(R):
+        for t in range(T):
+            Ws = list(W0[r].reshape(n_heads, 3 * E + 4, E))
+
+            def score():
+                hits, ptot = [], []
+                for p in range(n_support[t], query_end[t]):
+                    z = sum(W[slot:slot + n_way[t]] @ softmax(Z[t, p]) for W in Ws)
+                    hits.append(np.argmax(z) == label[t, p])
+                    ptot.append(softmax(z)[label[t, p]])
+                return np.mean(hits), np.mean(ptot)
+
+            acc[r, t, 0], prob[r, t, 0] = score()
+            for p in range(n_support[t]):
+                Ws = [srwm_step(W, Z[t, p], mode)[0] for W in Ws]
+                acc[r, t, p + 1], prob[r, t, p + 1] = score()
+            acc[r, t, n_support[t] + 1:] = acc[r, t, n_support[t]]
+            prob[r, t, n_support[t] + 1:] = prob[r, t, n_support[t]]
+    return acc, prob

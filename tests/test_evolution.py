@@ -25,7 +25,7 @@ def assert_same_arrays(a, b):
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_every_preset_runs_at_toy_size(tmp_path, preset):
-    config = PRESETS[preset].default_config(**TINY, **PRESETS[preset].toy)
+    config = PRESETS[preset].default_config(**PRESETS[preset].toy, **TINY)
     result = start_run(config, str(tmp_path / "r.h5"))
     assert result.status == "complete" and result.last.generation == 11
     run = open_run(str(tmp_path / "r.h5"))
@@ -35,11 +35,11 @@ def test_every_preset_runs_at_toy_size(tmp_path, preset):
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
 def test_same_seed_same_archive(tmp_path, preset):
-    config = PRESETS[preset].default_config(seed=3, **TINY, **PRESETS[preset].toy)
+    config = PRESETS[preset].default_config(seed=3, **PRESETS[preset].toy, **TINY)
     start_run(config, str(tmp_path / "a.h5"))
     start_run(config, str(tmp_path / "b.h5"))
     assert_same_arrays(arrays_of(tmp_path / "a.h5"), arrays_of(tmp_path / "b.h5"))
-    other = PRESETS[preset].default_config(seed=4, **TINY, **PRESETS[preset].toy)
+    other = PRESETS[preset].default_config(seed=4, **PRESETS[preset].toy, **TINY)
     start_run(other, str(tmp_path / "c.h5"))
     assert not np.array_equal(open_run(tmp_path / "a.h5").generations["population_genome"],
                               open_run(tmp_path / "c.h5").generations["population_genome"])

@@ -43,6 +43,12 @@ def run_script(name, *args, cwd):
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     ("same_results.py", [os.path.join(ROOT, "tests", "fixtures", "archive_1_0", f"{k}.h5")
                          for k in ("ga", "gp", "cmaes", "es", "sa")], "same tasks and arrays"),
+    ("bench_srwm.py", ["--rules", "2", "--episodes", "4", "--loop-episodes", "2", "--repeats", "1"],
+     "kernel / loop"),
+    ("srwm_fewshot.py", ["--generations", "2", "--population", "4", "--train-episodes", "4",
+                         "--n-eval", "4", "--variants", "full,none", "--out", "srwm"], "1-NN"),
+    ("metaplastic_continual.py", ["--generations", "2", "--population", "4", "--n-eval", "2",
+                                  "--toy", "--out", "mp"], "second rule off"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])

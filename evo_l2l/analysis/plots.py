@@ -114,8 +114,10 @@ def coefficient_axes(ax, run) -> None:
     if problem.kind == "meta":
         return operators_axes(ax, run)
     fam = problem.fam
-    eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
     x = run.generations["generation"]
+    if hasattr(fam, "block_norms"):
+        return _block_norm_axes(ax, run, fam, x)
+    eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
     final = np.abs(eff[-1])
     # Many terms: name only those that matter at the end; the rest are thin grey.
     big = final >= 0.05 * final.max() if len(fam.TERM_NAMES) > 12 and final.max() > 0 else final >= 0
@@ -130,6 +132,20 @@ def coefficient_axes(ax, run) -> None:
     ax.set_xlabel("generation")
     ax.set_ylabel(f"{getattr(fam, 'COEF_LABEL', 'coefficient')} (symlog)")
     ax.set_title(f"best-so-far rule's coefficients\n{os.path.basename(run.path)}", fontsize=9)
+    ax.legend(fontsize=7, ncol=2, loc="best")
+    ax.grid(alpha=0.3)
+
+
+def _block_norm_axes(ax, run, fam, x) -> None:
+    """A matrix genome (an SRWM's initial W): the norm of each block of each head."""
+    norms = np.array([fam.block_norms(c) for c in run.generations["best_so_far_coef"]])
+    for h in range(norms.shape[1]):
+        for b, name in enumerate(fam.BLOCKS):
+            ax.plot(x, norms[:, h, b], lw=1.2, ls="-" if h == 0 else "--",
+                    color=f"C{b}", label=f"head {h}: |W_{name}|", drawstyle="steps-post")
+    ax.set_xlabel("generation")
+    ax.set_ylabel(f"{fam.COEF_LABEL}: block norms")
+    ax.set_title(f"best-so-far initial W\n{os.path.basename(run.path)}", fontsize=9)
     ax.legend(fontsize=7, ncol=2, loc="best")
     ax.grid(alpha=0.3)
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from .curves import learning_curve, problem_for
 from .plots import plot_runs
+from . import self_modification
 from .rules import best_reference_rule, describe_rule
 
 
@@ -31,7 +32,7 @@ def _run_rows(run) -> dict:
             "measure": ("averaged over the measurements before training and after each epoch"
                         if measure == "mean" else "after the last epoch" if measure == "final"
                         else "averaged over its training runs below"),
-            "curve": curve}
+            "curve": curve, "lifetime": self_modification.summary(problem, rule)}
 
 
 def _markdown(rows: list[dict], figure: str) -> str:
@@ -74,7 +75,15 @@ def _markdown(rows: list[dict], figure: str) -> str:
                     lines.append(f"| {r['run']} | {who} | {split} | {runs['runs']} | "
                                  f"{runs['reached']} | {runs['reference_like']} | "
                                  f"{runs['median_evaluations_to_target']} |")
-    coef_rows = [r for r in rows if "coefficients" in r["best"]]
+    life_rows = [r for r in rows if r.get("lifetime") is not None]
+    if life_rows:
+        lines += ["", "## During a lifetime: the best rule's self-modification", ""]
+        for r in life_rows:
+            lines += [f"{r['run']}:", "", "```"] + self_modification.format_summary(
+                r["lifetime"]) + ["```", ""]
+    # Coefficient tables for rules of at most 100 coefficients (not an SRWM's W).
+    coef_rows = [r for r in rows if "coefficients" in r["best"]
+                 and len(r["best"]["coefficients"]) <= 100]
     if coef_rows:
         names = list(coef_rows[0]["best"]["coefficients"])
         lines += ["", "## Coefficients of the best rules", "",

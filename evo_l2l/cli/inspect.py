@@ -8,6 +8,9 @@ import click
 
 from . import main
 
+# Rules with more coefficients (an SRWM's initial W) print a summary; --json has them all.
+MAX_SHOWN_COEFFICIENTS = 100
+
 
 def _problem(run):
     from ..evolution.problem import make_problem
@@ -45,15 +48,25 @@ def best(archive, top, generation, as_json, runs_below):
         row = problem.rule_of_genome(run.generations["best_so_far_genome"][gen])
         for path in write_runs_below(problem, row, "train", runs_below):
             click.echo(f"wrote {path}", err=True)
+    from ..analysis import self_modification as sm
+    lifetime = None
+    if sm.applies(problem):
+        lifetime = sm.summary(problem, problem.rule_of_genome(
+            run.generations["best_so_far_genome"][int(run.state["generation"])]))
     if as_json:
-        click.echo(json.dumps(rules if top > 1 else rules[0], indent=2))
+        out = rules if top > 1 else rules[0]
+        if lifetime is not None:
+            out = {"rules": rules, "self_modification": lifetime}
+        click.echo(json.dumps(out, indent=2))
         return
     for r in rules:
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(problem, r)}")
         dist = r.get("distance_to_known_rules", {})
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "
                    + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))
-        if "coefficients" in r:
+        if "coefficients" in r and len(r["coefficients"]) > MAX_SHOWN_COEFFICIENTS:
+            click.echo(f"   ({len(r['coefficients'])} coefficients: see --json)")
+        elif "coefficients" in r:
             click.echo("   " + "  ".join(f"{k}={v + 0.0:g}" for k, v in r["coefficients"].items()))
         elif "operators" in r:
             click.echo("   " + "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
@@ -66,6 +79,9 @@ def best(archive, top, generation, as_json, runs_below):
         else:
             click.echo(f"   tree ({r['size']} nodes): {r['rule']}")
     _strengths(run)
+    if lifetime is not None:
+        click.echo("best-so-far rule during a lifetime:")
+        click.echo("\n".join("   " + line for line in sm.format_summary(lifetime)))
 
 
 def _strengths(run) -> None:

@@ -118,6 +118,9 @@ class ParametricRuleProblem:
                 full[:, idx] = g
                 return full
             self._decode = decode
+        elif hasattr(self.fam, "decoder"):
+            # A family whose decoding depends on its settings (srwm: the start matrix).
+            self._decode = self.fam.decoder(self.rule_settings)
         else:
             self._decode = self.fam.decode_real
         self.reference_rule = self.fam.REFERENCE_RULE

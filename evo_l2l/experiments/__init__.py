@@ -5,18 +5,20 @@ and PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 """
 from ..errors import ConfigError
 from . import (bengio1991, chalmers1990, chalmers1990_gp, chalmers1990_real, confavreux2020,
-               digits_l2l, jordan2021, schmidhuber1987, self_adaptation)
+               digits_l2l, jordan2021, schmidhuber1987, self_adaptation, self_reference)
 from .preset import Preset
 
 PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 chalmers1990_gp.PRESET, jordan2021.error, jordan2021.reward,
                                 confavreux2020.PRESET, bengio1991.boolean,
                                 bengio1991.conditioning, bengio1991.boolean_gp,
-                                bengio1991.conditioning_gp, schmidhuber1987.PRESET,
-                                self_adaptation.SELFADAPTIVE, self_adaptation.FME,
-                                digits_l2l.fewshot, digits_l2l.continual,
-                                digits_l2l.continual_split, digits_l2l.continual_mnist1d,
-                                digits_l2l.continual_split_mnist1d)}
+                                bengio1991.conditioning_gp, digits_l2l.fewshot,
+                                digits_l2l.continual, digits_l2l.continual_split,
+                                digits_l2l.continual_mnist1d,
+                                digits_l2l.continual_split_mnist1d,
+                                schmidhuber1987.PRESET, self_adaptation.SELFADAPTIVE,
+                                self_adaptation.FME, self_reference.srwm_fewshot,
+                                self_reference.metaplastic_continual)}
 
 
 def get_preset(name: str) -> Preset:

@@ -22,8 +22,9 @@ class Preset:
     alternatives: dict = field(default_factory=dict)
     PAPER_NUMBERS: dict = field(default_factory=dict)
     doc: str = ""
-    # Overrides beyond population and generations that make it toy-sized (tests, smoke
-    # checks): a meta preset's runs below must shrink too.
+    # Overrides (`section.key`: value) that make the preset cheap enough for the test suite,
+    # which runs every preset dozens of times: only where its own task set costs seconds per
+    # generation (a meta preset's runs below must shrink too). Empty for the classic presets.
     toy: dict = field(default_factory=dict)
 
     def sections(self) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..rules import metaplastic
 from ..tasks import TaskSet
 from .base import Learner
 from .single_layer import DEFAULT_BLOCK
@@ -29,8 +30,11 @@ def episode_accuracy(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1, clip: 
     (the others NaN).
     """
     coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    if coef.ndim == 2 and coef.shape[1] == metaplastic.N_COEF:
+        return metaplastic_accuracy(coef, tasks, n_epochs, clip, measure_all)[0]
     if coef.ndim != 2 or coef.shape[1] not in (16, 32):
-        raise ValueError(f"coef must have shape (R, 16) or (R, 32), got {coef.shape}")
+        raise ValueError(f"coef must have shape (R, 16), (R, 32) or (R, "
+                         f"{metaplastic.N_COEF}), got {coef.shape}")
     out_rule, hidden_rule = coef[:, :16], coef[:, -16:]     # the same for a shared rule
     if tasks.segment_end is None or tasks.W0_hidden is None:
         raise ValueError("these tasks are not episodes (use rot_digits, permuted_digits or "
@@ -49,6 +53,42 @@ def episode_accuracy(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1, clip: 
                                  tasks.group_end, tasks.group_mask, int(n_epochs), float(clip),
                                  bool(measure_all), -(-R // n_blocks), acc)
     return acc
+
+
+def _check_episodes(tasks: TaskSet, n_epochs: int, clip: float) -> None:
+    if tasks.segment_end is None or tasks.W0_hidden is None:
+        raise ValueError("these tasks are not episodes (use rot_digits, permuted_digits or "
+                         "split_digits)")
+    if n_epochs < 1 or not clip > 0:
+        raise ValueError("n_epochs must be >= 1 and clip > 0")
+
+
+def metaplastic_accuracy(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1,
+                         clip: float = 20.0, measure_all: bool = True):
+    """(R, 98) meta-plastic genomes (rules/metaplastic.py) -> ((R, T, S + 1, G) accuracies,
+    (R, T, S + 1, 32) the rule's coefficients before training and after each segment)."""
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    if coef.ndim != 2 or coef.shape[1] != metaplastic.N_COEF:
+        raise ValueError(f"coef must have shape (R, {metaplastic.N_COEF}), got {coef.shape}")
+    _check_episodes(tasks, n_epochs, clip)
+    p = metaplastic.parts(coef)
+    R, T = coef.shape[0], len(tasks)
+    S, G = tasks.segment_end.shape[1], tasks.group_end.shape[1]
+    acc = np.full((R, T, S + 1, G), np.nan)
+    trace = np.full((R, T, S + 1, metaplastic.N_RULE), np.nan)
+    if R and T:
+        from ..kernels.metaplastic import train_metaplastic_population
+        n_blocks = -(-R // DEFAULT_BLOCK)
+        cols = [np.ascontiguousarray(a.T) for a in
+                (p["c0"][:, :16], p["c0"][:, 16:], p["A"][:, :16], p["A"][:, 16:],
+                 p["B"][:, :16], p["B"][:, 16:])]
+        train_metaplastic_population(*cols, np.ascontiguousarray(p["lam"]),
+                                     np.ascontiguousarray(p["tau"]), tasks.X, tasks.Y,
+                                     tasks.W0_hidden, tasks.W0, tasks.n_inputs, tasks.n_outputs,
+                                     tasks.segment_end, tasks.group_end, tasks.group_mask,
+                                     int(n_epochs), float(clip), bool(measure_all),
+                                     -(-R // n_blocks), acc, trace)
+    return acc, trace
 
 
 def seen_so_far(acc: np.ndarray) -> np.ndarray:
@@ -75,7 +115,7 @@ class EpisodeNet(Learner):
                "the rule alone (a, o, w and an error m: own at the outputs, fed back at the "
                "hidden units)")
     requires = frozenset({"hidden_layer", "episodes"})
-    coefficient_families = ("bengio", "bengio_layers")
+    coefficient_families = ("bengio", "bengio_layers", "metaplastic")
     performance = "test accuracy (argmax), mean over the tasks learned so far"
 
     def coefficient_curves(self, family, coef, tasks, settings):

@@ -11,8 +11,8 @@ from .family import TaskFamily, TaskSettings
 from .taskset import HELDOUT, SPLIT_NAMES, TRAIN, TaskSet
 
 TASK_FAMILIES = Registry("task family")
-for _module in (boolean, student, gaussian, boolean_functions, conditioning, runs_below,
-                rot_digits, permuted_digits, split_digits):
+for _module in (boolean, student, gaussian, boolean_functions, conditioning, rot_digits,
+                permuted_digits, split_digits, runs_below):
     TASK_FAMILIES.add(_module.FAMILY)
 
 __all__ = ["TaskSet", "TRAIN", "HELDOUT", "SPLIT_NAMES", "CHALMERS_SHAPES", "TaskFamily",

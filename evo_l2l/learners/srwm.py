@@ -1,0 +1,154 @@
+"""SRWM learner: a self-referential weight matrix (Irie et al. 2022) that learns few-shot
+episodes by rewriting itself; the genome is its initial W (rules/srwm.py), the kernel
+kernels/srwm.py.
+
+Input at each position: N_FEATURES fixed features of the image, then N_LABELS label slots
+holding the label one-hot (times LABEL_VALUE) on support positions and zeros on queries (the synchronous-label
+setup of Irie et al.'s few-shot experiments). The features are the first N_FEATURES
+principal components of rot_digits' meta-training images (digits 0-6, every rotation,
+standardised pixels), all scaled by one factor so that they have unit mean variance: a
+fixed function of the data that never sees a held-out class (cached, recomputed from the
+bundled digits). Every head reads the whole input.
+
+Curves: query performance before the support set and after each support position (the
+accuracy per position in the episode); performance is the mean probability of the right
+class (softmax over the episode's n_way logits; smooth, for evolution) or the argmax
+accuracy (`score`). `accuracy()` gives the (R, T, 2, 1) before/after accuracies that
+`evo-l2l evaluate` reports.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..components import setting
+from ..rules import srwm as fam
+from ..tasks import TaskSet
+from .base import Learner, LearnerSettings
+
+MODES = {"full": 0, "none": 1, "fixed_rate": 2}
+# Label slots hold 3 on a support position: phi(x) (a softmax) then gives the label most of
+# its mass (e^3 = 20 against about 13 for the 8 features); with 1, about a tenth.
+LABEL_VALUE = 3.0
+
+
+@dataclass
+class SRWMSettings(LearnerSettings):
+    self_modification: str = setting(
+        "full", "full: W rewrites every block at rates it sets itself; none: sigmoid(beta) "
+                "fixed at 0, W never changes (the ablation without self-modification); "
+                "fixed_rate: beta fixed at 0, every block learns at rate sigmoid(0) = 0.5",
+        choices=tuple(MODES))
+    score: str = setting(
+        "probability", "query performance: probability (mean softmax probability of the "
+                       "right class: smooth, for evolution) or accuracy (argmax)",
+        choices=("probability", "accuracy"))
+
+
+@functools.lru_cache(maxsize=1)
+def feature_basis() -> tuple[np.ndarray, np.ndarray]:
+    """(mean (64,), projection (64, N_FEATURES)): PCA of rot_digits' meta-training images."""
+    from ..tasks.rot_digits import TRAIN_DIGITS, class_images
+    pools, digit_of = class_images()
+    X = np.vstack([p for p, d in zip(pools, digit_of) if d in TRAIN_DIGITS])
+    mean = X.mean(axis=0)
+    _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
+    k = fam.N_FEATURES
+    scale = np.sqrt(np.mean(s[:k] ** 2) / len(X))
+    return mean, vt[:k].T / scale
+
+
+def embed(tasks: TaskSet) -> dict:
+    """A few-shot TaskSet -> the kernel's arrays (Z (T, P, E) and the episode layout)."""
+    if tasks.segment_end is None:
+        raise ValueError("the srwm learner needs few-shot episodes (rot_digits)")
+    if tasks.segment_end.shape[1] != 1 or tasks.group_end.shape[1] != 1:
+        raise ValueError("the srwm learner learns few-shot episodes (one support segment, "
+                         "one query group), not continual sequences")
+    if tasks.X.shape[2] != 65:
+        raise ValueError("the srwm learner reads 8x8 digit images (64 pixels and a bias)")
+    n_way = np.asarray(tasks.n_outputs, dtype=np.int64)
+    if len(n_way) and n_way.max() > fam.N_LABELS:
+        raise ValueError(f"the srwm learner has {fam.N_LABELS} label slots: n_way must be "
+                         f"<= {fam.N_LABELS}")
+    mean, proj = feature_basis()
+    T, P = tasks.X.shape[:2]
+    Z = np.zeros((T, P, fam.E))
+    Z[:, :, :fam.N_FEATURES] = (tasks.X[:, :, :64] - mean) @ proj
+    label = tasks.Y.argmax(axis=2).astype(np.int64)
+    n_support = tasks.segment_end[:, 0].astype(np.int64)
+    for t in range(T):
+        s = n_support[t]
+        Z[t, np.arange(s), fam.LABEL_SLOT + label[t, :s]] = LABEL_VALUE
+    return {"Z": Z, "label": label, "n_support": n_support, "query_start": n_support.copy(),
+            "query_end": tasks.group_end[:, 0].astype(np.int64), "n_way": n_way}
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def srwm_step_numpy(W: np.ndarray, x: np.ndarray, mode: str = "full"):
+    """The kernel's step in NumPy, batched over leading axes: W (..., M, E), x (..., E) ->
+    (new W, y (..., E)). For analysis (tracing W) and the benchmark against the kernel."""
+    E = W.shape[-1]
+    main = np.einsum("...me,...e->...m", W, _softmax(x))
+    y = main[..., :E]
+    if mode == "none":
+        return W, y
+    q, k = _softmax(main[..., E:2 * E]), _softmax(main[..., 2 * E:3 * E])
+    beta = (np.full(main.shape[:-1] + (4,), 0.5) if mode == "fixed_rate"
+            else 1.0 / (1.0 + np.exp(-main[..., 3 * E:])))
+    rate = np.repeat(beta, [E, E, E, 4], axis=-1)
+    d = rate * (np.einsum("...me,...e->...m", W, q) - np.einsum("...me,...e->...m", W, k))
+    return W + d[..., :, None] * k[..., None, :], y
+
+
+def run_episodes(W0: np.ndarray, tasks: TaskSet, mode: str = "full", measure_all: bool = True):
+    """(R, N_COEF) initial matrices -> (accuracy, probability), each (R, T, L + 1): query
+    performance before the support set and after each of its L positions."""
+    W0 = np.ascontiguousarray(np.atleast_2d(np.asarray(W0, dtype=np.float64)))
+    if W0.shape[1] != fam.N_COEF:
+        raise ValueError(f"initial matrices must have shape (R, {fam.N_COEF}), got {W0.shape}")
+    if mode not in MODES:
+        raise ValueError(f"unknown self_modification {mode!r}; expected {', '.join(MODES)}")
+    a = embed(tasks)
+    R, T = len(W0), len(tasks)
+    L = int(a["n_support"].max()) if T else 0
+    acc = np.full((R, T, L + 1), np.nan)
+    prob = np.full((R, T, L + 1), np.nan)
+    if R and T:
+        from ..kernels.srwm import srwm_episodes
+        srwm_episodes(W0, a["Z"], a["n_support"], a["query_start"], a["query_end"], a["label"],
+                      a["n_way"], fam.N_HEADS, fam.LABEL_SLOT, MODES[mode], bool(measure_all),
+                      acc, prob)
+    return acc, prob
+
+
+class SRWM(Learner):
+    """A self-referential weight matrix, its initial W evolved, that learns each episode alone."""
+
+    name = "srwm"
+    summary = ("a self-referential weight matrix (Irie et al. 2022) that learns few-shot "
+               "episodes by rewriting itself (keys, queries and rates included)")
+    settings = SRWMSettings
+    requires = frozenset({"episodes"})
+    coefficient_families = ("srwm",)
+    performance = "query performance after each support position (probability or accuracy)"
+    reference_rule = "handwired"
+
+    def coefficient_curves(self, family, coef, tasks, settings):
+        acc, prob = run_episodes(coef, tasks, settings.self_modification,
+                                 measure_all=settings.fitness_measure != "final")
+        return prob if settings.score == "probability" else acc
+
+    def accuracy(self, coef, tasks, settings) -> np.ndarray:
+        """(R, T, 2, 1) query accuracy before and after the support set (evaluate)."""
+        acc, _ = run_episodes(coef, tasks, settings.self_modification, measure_all=True)
+        return np.stack([acc[:, :, 0], acc[:, :, -1]], axis=2)[..., None]
+
+
+LEARNER = SRWM()
