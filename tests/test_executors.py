@@ -324,3 +324,16 @@ def test_a_meta_run_spreads_its_runs_below_and_gives_the_in_process_archive(tmp_
     path = str(tmp_path / "meta-dask.h5")
     assert start_run(config, path, executor=dask_local).status == "complete"
     assert_same_arrays(expected, arrays_of(path))
+
+
+def test_a_meta_run_on_dask_from_the_command_line_ends_with_its_summary(tmp_path):
+    """Regression: the run summary evaluated a meta run's best operators after the Dask
+    client had been closed, and the command ended in a traceback."""
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    out = CliRunner().invoke(main, [
+        "run", "schmidhuber1987-meta", "--generations", "2", "--population", "4",
+        "--set", "tasks.n_runs=1", "--set", "tasks.n_heldout=1", "--set", "learner.budget=60",
+        "--dask-local", "2", "-o", str(tmp_path / "m.h5"), "-q"])
+    assert out.exit_code == 0, out.output
+    assert "the hand-set GA" in out.output

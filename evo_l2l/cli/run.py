@@ -201,7 +201,8 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
             result = start_run(config, path, force=force, hooks=[progress], executor=executor)
         finally:
             progress.close()
-    _finish(result, as_json)
+        # The summary may evaluate (a meta run's runs below): the executor is still open.
+        _finish(result, as_json)
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -297,7 +298,7 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
                                 executor=executor)
         finally:
             progress.close()
-    _finish(result, as_json)
+        _finish(result, as_json)
 
 
 @main.command()

@@ -180,7 +180,7 @@ class MetaProblem:
                 for _, r in todo for rs, ts in self.seeds[split]]
         # Independent plain-data calls: spread over the executor's workers (in-process: one
         # after another, each with numba's threads).
-        results = self.evaluator.map(run_below_job, jobs)
+        results = self.evaluator.map(run_below_job, jobs) if jobs else []
         T = len(self.seeds[split])
         for n, (k, _) in enumerate(todo):
             cache[k] = np.array(results[n * T:(n + 1) * T])
