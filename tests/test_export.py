@@ -131,3 +131,123 @@ def test_gp_formulas_show_protected_division_and_one_power_notation():
     assert f("pdiv(a, two)") == "dw = a/2"             # a constant divisor: plain division
     assert "**" not in f("mul(mul(a, a), mul(a, o))")
     assert "y^2" in volterra.formula(volterra.oja_rule())
+
+
+def test_compare_groups_runs_by_config_and_shows_the_reference(runs, tmp_path):
+    from evo_l2l import open_run
+    from evo_l2l.analysis.curves import problem_for
+    from evo_l2l.analysis.rules import best_reference_rule
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    tour = str(tmp_path / "tournament.h5")
+    start_run(PRESETS["chalmers1990"].default_config(
+        n_generations=3, population=6, **{"optimizer.selection": "tournament"}), tour)
+    args = ["compare", runs["c0"], runs["c1"], runs["gp"], tour]
+    res = CliRunner().invoke(main, args + ["--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.output)
+    labels = [g["label"] for g in out["groups"]]
+    assert labels == ["chalmers1990 (optimizer.selection=roulette)", "chalmers1990-gp",
+                      "chalmers1990 (optimizer.selection=tournament)"]
+    g = out["groups"][0]
+    assert g["runs"] == 2 and g["seeds"] == [0, 1]
+    fits = [r["fitness"] for r in out["runs"][:2]]
+    assert g["best"]["fitness"]["mean"] == pytest.approx(np.mean(fits))
+    assert g["best"]["fitness"]["sd"] == pytest.approx(np.std(fits, ddof=1))
+    assert out["groups"][1]["best"]["fitness"]["sd"] is None          # one run: no sd
+    ref = best_reference_rule(problem_for(open_run(runs["c1"])))
+    assert out["runs"][1]["reference_fitness"] == pytest.approx(ref["fitness"], abs=0)
+    assert g["reference"]["label"] == "the delta rule" and g["reference"]["rates"]
+    assert 0 <= g["known_form_share"] <= 1 and g["reference_rule_runs"] <= g["known_form_runs"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0].startswith("preset or config") and "ref. held-out" in lines[0]
+    # aligned: every row's 'runs' column ends where the header's does
+    end = lines[0].index("runs") + len("runs")
+    for line in lines[1:4]:
+        assert line[end - 1].isdigit() and line[end] == " ", line
+    assert "chalmers1990 (optimizer.selection=tournament)" in res.output and "+-" in res.output
+
+
+def test_compare_counts_the_reference_rule_as_found():
+    from evo_l2l.analysis.compare import known_form_of
+    from evo_l2l.analysis.rules import describe_rule
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS["chalmers1990"].default_config()
+    problem = make_problem(config, build_tasks(config))
+    for name, rate in (("delta", 2.0), ("hebb", 0.5)):
+        assert known_form_of(problem, describe_rule(problem, problem.known_rule(name, rate))) == name
+
+
+def test_compare_bad_input_is_one_line_and_exit_2(runs, tmp_path, monkeypatch):
+    import h5py
+    monkeypatch.chdir(tmp_path)
+    open("junk.h5", "w").write("not hdf5")
+    with h5py.File("foreign.h5", "w") as f:
+        f["x"] = 1
+    for args, message in ((["compare"], "Missing argument"),
+                          (["compare", runs["c0"], "missing.h5"], "no such file"),
+                          (["compare", "junk.h5"], "not an HDF5 file"),
+                          (["compare", "foreign.h5"], "not an evo_l2l run archive"),
+                          (["compare", runs["c0"], runs["c0"]], "given twice")):
+        res = CliRunner().invoke(main, args)
+        assert res.exit_code == 2 and message in res.output, (args, res.output)
+        assert len(res.output.strip().splitlines()) == 1, res.output
+
+
+def test_compare_refuses_a_meta_run(tmp_path):
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    meta = PRESETS["schmidhuber1987-meta"]
+    path = str(tmp_path / "meta.h5")
+    start_run(meta.default_config(**{**meta.toy, "population": 4, "n_generations": 1}), path)
+    res = CliRunner().invoke(main, ["compare", path])
+    assert res.exit_code == 2 and "a meta-evolution run" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+    res = CliRunner().invoke(main, ["best", path, "--format", "python"])
+    assert res.exit_code == 2 and "use --format text or json" in res.output
+
+
+def test_plot_has_a_coefficient_panel_per_run_and_legends_outside(runs, tmp_path, monkeypatch):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from evo_l2l import open_run
+    from evo_l2l.analysis import plots
+    figures = []
+    monkeypatch.setattr(plt, "close", lambda fig: figures.append(fig))
+    opened = [open_run(runs[k]) for k in ("c0", "c1", "gp")]
+    plots.plot_runs(opened, str(tmp_path / "p.png"))
+    fig = figures[-1]
+    titles = [ax.get_title() for ax in fig.axes]
+    for name in ("c0.h5", "c1.h5"):
+        assert any("coefficients" in t and name in t for t in titles), titles
+    assert any("rule size" in t and "gp.h5" in t for t in titles)
+    fig.canvas.draw()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is None:
+            continue
+        box, frame = legend.get_window_extent(), ax.get_window_extent()
+        assert box.y1 <= frame.y0 + 1, ax.get_title()      # below the axes, not over the curves
+    assert plots.scale_warning(opened) is None          # the same tasks and performance
+
+
+def _stderr_apart() -> CliRunner:
+    """stderr kept apart from stdout (click 8.1 needs mix_stderr=False; 8.2 dropped it)."""
+    import inspect
+    return CliRunner(**({"mix_stderr": False}
+                        if "mix_stderr" in inspect.signature(CliRunner).parameters else {}))
+
+
+def test_plot_warns_when_fitness_scales_differ(runs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    res = _stderr_apart().invoke(main, ["plot", runs["c0"], runs["oja"], "-o", "p.png"])
+    assert res.exit_code == 0, res.output
+    assert res.stderr.startswith("warning: ") and "different scales" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "oja.h5" in res.stderr and "c0.h5" in res.stderr
+    res = _stderr_apart().invoke(main, ["plot", runs["c0"], runs["gp"], "-o", "q.png"])
+    assert res.exit_code == 0 and res.stderr == ""
