@@ -74,9 +74,9 @@ def compare_runs(runs: list) -> dict:
     groups = []
     for key in order:
         members = [r for r, k in zip(rows, keys) if k == key]
-        preset = members[0]["preset"]
+        preset = members[0]["preset"] or "(no preset)"
         # Settings in which this group differs from another group of the same preset.
-        others = [configs[k] for k in order if k != key and json.loads(k)[0] == preset]
+        others = [configs[k] for k in order if k != key and (json.loads(k)[0] or "(no preset)") == preset]
         differs = {name: value for name, value in configs[key].items()
                    if any(o.get(name) != value for o in others)}
         label = preset + ("" if not differs else " (" + ", ".join(
