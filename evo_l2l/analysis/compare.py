@@ -71,12 +71,13 @@ def compare_runs(runs: list) -> dict:
     keys = [group_key(run) for run in runs]
     order = list(dict.fromkeys(keys))
     configs = {k: json.loads(k)[1] for k in order}
+    presets = {k: json.loads(k)[0] or "(no preset)" for k in order}
     groups = []
     for key in order:
         members = [r for r, k in zip(rows, keys) if k == key]
-        preset = members[0]["preset"] or "(no preset)"
+        preset = presets[key]
         # Settings in which this group differs from another group of the same preset.
-        others = [configs[k] for k in order if k != key and (json.loads(k)[0] or "(no preset)") == preset]
+        others = [configs[k] for k in order if k != key and presets[k] == preset]
         differs = {name: value for name, value in configs[key].items()
                    if any(o.get(name) != value for o in others)}
         label = preset + ("" if not differs else " (" + ", ".join(
