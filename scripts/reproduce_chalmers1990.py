@@ -7,6 +7,7 @@ delta rule's on the same tasks; then a table beside the paper's numbers with
 their source marks ([S]: secondary source, see shared/REFERENCES.md).
 
     python scripts/reproduce_chalmers1990.py [--seeds 10] [--generations 1000] [--out runs/repro]
+    python scripts/reproduce_chalmers1990.py --dask-local 2     # the seeds spread (docs/cluster.md)
 
 Each seed draws its own task environment (tasks.seed follows the seed), as
 each of Chalmers' runs is independent; pass --task-seed to share one.
@@ -18,7 +19,8 @@ import time
 import numpy as np
 
 from evo_l2l.analysis.rules import best_reference_rule, describe_rule
-from evo_l2l.evolution.run import start_run
+from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
+from evo_l2l.evolution.run import run_all
 from evo_l2l.experiments import chalmers1990
 
 
@@ -28,17 +30,20 @@ def main() -> None:
     ap.add_argument("--generations", type=int, default=1000)
     ap.add_argument("--task-seed", type=int, default=None)
     ap.add_argument("--out", default="runs/repro_chalmers1990")
+    add_executor_arguments(ap)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     rows = []
     t0 = time.perf_counter()
     print(f"{'seed':>4} {'delta?':>6} {'train':>7} {'held-out':>8} {'delta train':>11} "
           f"{'delta held':>10}  best rule")
-    for seed in range(args.seeds):
-        config = chalmers1990.PRESET.default_config(seed=seed, n_generations=args.generations,
-                                             **{"tasks.seed": args.task_seed})
-        path = os.path.join(args.out, f"seed{seed}.h5")
-        res = start_run(config, path, force=True)
+    configs = [chalmers1990.PRESET.default_config(seed=seed, n_generations=args.generations,
+                                                  **{"tasks.seed": args.task_seed})
+               for seed in range(args.seeds)]
+    paths = [os.path.join(args.out, f"seed{seed}.h5") for seed in range(args.seeds)]
+    with executor_from_args(args) as executor:
+        results = run_all(configs, paths, executor)
+    for seed, res in enumerate(results):
         p = res.problem
         best = describe_rule(p, p.decode(res.last.hof_genome[None])[0])
         delta = best_reference_rule(p)

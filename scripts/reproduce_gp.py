@@ -4,6 +4,7 @@
     python scripts/reproduce_gp.py --preset chalmers1990-gp [--seeds 10] [--generations 200] [--size-run 1000]
     python scripts/reproduce_gp.py --preset jordan2021-error --seeds 6
     python scripts/reproduce_gp.py --preset jordan2021-reward --seeds 8
+    python scripts/reproduce_gp.py --preset chalmers1990-gp --dask-local 2   # seeds spread
 
 Per seed: the best rule simplified by sympy, the known form it matches (a
 positive multiple of the delta rule a*(t - o) or psp*(u_target - u), or of
@@ -19,7 +20,8 @@ import numpy as np
 
 from evo_l2l import open_run
 from evo_l2l.analysis.rules import best_reference_rule, describe_rule
-from evo_l2l.evolution.run import start_run
+from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
+from evo_l2l.evolution.run import run_all, start_run
 from evo_l2l.experiments import get_preset
 
 
@@ -30,6 +32,7 @@ def main() -> None:
     ap.add_argument("--generations", type=int, default=None, help="default: the preset's")
     ap.add_argument("--size-run", type=int, default=0, help="generations of the size run (0: skip)")
     ap.add_argument("--out", default=None)
+    add_executor_arguments(ap)
     args = ap.parse_args()
     preset = get_preset(args.preset)
     args.out = args.out or f"runs/repro_{args.preset}"
@@ -40,9 +43,12 @@ def main() -> None:
     rows = []
     print(f"{'seed':>4} {'form':>10} {'train':>7} {'held-out':>8} {'known train':>11} {'known held':>10}  best rule")
     forms, ae_forms = [], []
-    for seed in range(args.seeds):
-        config = preset.default_config(seed=seed, n_generations=args.generations)
-        res = start_run(config, os.path.join(args.out, f"seed{seed}.h5"), force=True)
+    configs = [preset.default_config(seed=seed, n_generations=args.generations)
+               for seed in range(args.seeds)]
+    paths = [os.path.join(args.out, f"seed{seed}.h5") for seed in range(args.seeds)]
+    with executor_from_args(args) as executor:
+        results = run_all(configs, paths, executor)
+    for seed, res in enumerate(results):
         p = res.problem
         best = describe_rule(p, p.rule_of_genome(res.last.hof_genome))
         delta = best_reference_rule(p)

@@ -17,6 +17,12 @@ def run_script(name, *args, cwd):
 
 @pytest.mark.parametrize("name, args, expect", [
     ("reproduce_chalmers1990.py", ["--seeds", "2", "--generations", "3"], "delta-rule rediscoveries"),
+    ("reproduce_chalmers1990.py", ["--seeds", "2", "--generations", "3", "--workers", "2"],
+     "delta-rule rediscoveries"),
+    ("reproduce_gp.py", ["--preset", "chalmers1990-gp", "--seeds", "2", "--generations", "2",
+                         "--dask-local", "2"], "known forms found"),
+    ("bench_executors.py", ["--quick", "--rounds", "1", "--skip", "heavy,seeds"],
+     "archives identical to in-process: True"),
     ("reproduce_gp.py", ["--preset", "jordan2021-reward", "--seeds", "1", "--generations", "2",
                          "--size-run", "3"], "known forms found"),
     ("reproduce_confavreux2020.py", ["--seeds", "1", "--generations", "2"], "Oja"),

@@ -88,6 +88,34 @@ def _print_summary(result, as_json: bool) -> None:
                f"{result.wall_seconds:.1f} s)")
 
 
+def executor_options(f):
+    """--workers / --dask-local / --scheduler: where fitness (or whole runs) is evaluated."""
+    f = click.option("--scheduler", metavar="tcp://HOST:PORT",
+                     help="Evaluate on an existing Dask cluster (`dask scheduler` and "
+                          "`dask worker` started elsewhere; docs/cluster.md). Needs the "
+                          "'distributed' extra.")(f)
+    f = click.option("--dask-local", type=click.IntRange(min=1), metavar="N",
+                     help="Start a Dask LocalCluster of N single-threaded workers on 127.0.0.1 "
+                          "(its dashboard link is printed). Needs the 'distributed' extra.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1), metavar="N",
+                     help="Evaluate in a pool of N local processes (numba single-threaded "
+                          "in each). Default: in this process, on numba's threads.")(f)
+    return f
+
+
+def open_executor(workers, dask_local, scheduler, quiet: bool = False):
+    """The executor the options ask for (a context manager); says where a dashboard is."""
+    from ..evolution.executors import make_executor
+    executor = make_executor(workers, dask_local, scheduler)
+    if getattr(executor, "dashboard_link", None) and not quiet:
+        import importlib.util
+        hint = ("" if importlib.util.find_spec("bokeh") else
+                " (it needs bokeh: pip install 'evo_l2l[distributed]')")
+        click.echo(f"dask: {executor.n_workers} worker threads, dashboard "
+                   f"{executor.dashboard_link}{hint}", err=True)
+    return executor
+
+
 @main.command()
 @click.argument("experiment")
 @click.option("--seed", type=click.IntRange(min=0), help="Seed of the run (default 0).")
@@ -116,8 +144,14 @@ def _print_summary(result, as_json: bool) -> None:
               help="Search with the best GA settings a meta-evolution run found (its "
                    "population and its budget's generations too); --set and the options "
                    "above still win.")
+@click.option("--seeds", metavar="LIST",
+              help="Run several seeds, e.g. 0-9 or 0,3,5-7: whole runs spread over the "
+                   "executor, one archive each (-o must then contain {seed}), then a "
+                   "summary table (or --json).")
+@executor_options
 def run(experiment, seed, n_generations, population, config_file, sets, output, force,
-        flush_interval, quiet, as_json, dry_run, operators_from):
+        flush_interval, quiet, as_json, dry_run, operators_from, seeds, workers, dask_local,
+        scheduler):
     """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
     from ..config import load_config_file
     from ..experiments import get_preset
@@ -136,12 +170,21 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     if operators_from:
         from ..evolution.meta import operators_overrides
         evolved, note = operators_overrides(operators_from, config)
-        config = preset.default_config(**{**evolved, **overrides})
+        # --set and the options still win over the evolved settings.
+        overrides = {**evolved, **overrides}
+        config = preset.default_config(**overrides)
         if not as_json:
             click.echo(note, err=True)
     if output is not None and not output.strip():
         # An unset shell variable (-o "$OUT"): never fall back to the default archive.
         raise ConfigError("--output is empty")
+    if seeds is not None:
+        if seed is not None:
+            raise ConfigError("give --seed or --seeds, not both")
+        from .seeds import run_seeds
+        run_seeds(preset, overrides, parse_seeds(seeds), output, force, quiet, as_json,
+                  dry_run, (workers, dask_local, scheduler))
+        return
     path = output or os.path.join("runs", f"{config.run.preset}-seed{config.run.seed}.h5")
     if dry_run:
         _dry_run(config, path, as_json)
@@ -152,12 +195,29 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         click.echo("compiling the numba kernels into their cache: once per install, up to a "
                    "minute (`evo-l2l warmup` does it ahead)", err=True)
     from ..evolution.run import start_run
-    progress = _Progress(config.run.n_generations, 0, quiet or as_json)
-    try:
-        result = start_run(config, path, force=force, hooks=[progress])
-    finally:
-        progress.close()
+    with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
+        progress = _Progress(config.run.n_generations, 0, quiet or as_json)
+        try:
+            result = start_run(config, path, force=force, hooks=[progress], executor=executor)
+        finally:
+            progress.close()
     _finish(result, as_json)
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-9', '3', '0,2,5-7' -> the seeds in order, each once."""
+    out: list[int] = []
+    for part in text.split(","):
+        a, sep, b = part.strip().partition("-")
+        try:
+            lo = int(a)
+            hi = int(b) if sep else lo
+        except ValueError:
+            raise ConfigError(f"--seeds expects a list like 0-9 or 0,3,5-7, got {text!r}") from None
+        if lo < 0 or hi < lo:
+            raise ConfigError(f"--seeds: {part.strip()!r} is not a range of seeds >= 0")
+        out.extend(s for s in range(lo, hi + 1) if s not in out)
+    return out
 
 
 def kernels_cached(folder: str | None = None) -> bool:
@@ -197,15 +257,19 @@ def _dry_run(config, path: str, as_json: bool) -> None:
 def _finish(result, as_json: bool) -> None:
     """Summary, then exit 128 + signal number if a signal stopped the run early."""
     if result.last is None:
-        click.echo(f"stopped before the first generation was complete; start it again with: "
-                   f"evo-l2l resume {result.path}", err=True)
+        why = f" ({result.executor_lost})" if result.executor_lost else ""
+        click.echo(f"stopped before the first generation was complete{why}; start it again "
+                   f"with: evo-l2l resume {result.path}", err=True)
         sys.exit(128 + result.stop_signal if result.stop_signal else 1)
     if result.status != "complete":
-        click.echo(f"stopped after generation {result.last.generation}; "
+        why = f" ({result.executor_lost})" if result.executor_lost else ""
+        click.echo(f"stopped after generation {result.last.generation}{why}; "
                    f"continue with: evo-l2l resume {result.path}", err=True)
     _print_summary(result, as_json)
     if result.stop_signal is not None:
         sys.exit(128 + result.stop_signal)
+    if result.executor_lost:
+        sys.exit(1)
 
 
 @main.command()
@@ -216,7 +280,8 @@ def _finish(result, as_json: bool) -> None:
               help="Resume even if the archive looks live (its writer was on another host, or its pid was reused).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def resume(archive, n_generations, force, quiet, as_json):
+@executor_options
+def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, scheduler):
     """Continue an interrupted (or finished) run exactly where its ARCHIVE ends."""
     from ..archive import ArchiveError, open_run
     from ..evolution.run import resume_run
@@ -225,11 +290,13 @@ def resume(archive, n_generations, force, quiet, as_json):
     if target < run.n_generations_done:
         raise ArchiveError(f"{archive}: already has {run.n_generations_done} generations "
                            f"(asked for {target})")
-    progress = _Progress(target, run.n_generations_done, quiet or as_json)
-    try:
-        result = resume_run(archive, n_generations, hooks=[progress], force=force)
-    finally:
-        progress.close()
+    with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
+        progress = _Progress(target, run.n_generations_done, quiet or as_json)
+        try:
+            result = resume_run(archive, n_generations, hooks=[progress], force=force,
+                                executor=executor)
+        finally:
+            progress.close()
     _finish(result, as_json)
 
 

@@ -10,14 +10,19 @@ resuming from a record gives the same run as not stopping.
 """
 from __future__ import annotations
 
+import contextlib
+import importlib
 import random
+import threading
 import time
+import types
 from typing import Callable, Iterable
 
 import numpy as np
 
 from ..archive import GenerationRecord
 from ..config import RunConfig
+from .evaluator import ExecutorLost
 from .problem import Problem, python_random_seed
 
 HookFn = Callable[[GenerationRecord], None]
@@ -39,6 +44,7 @@ class StopFlag:
         self.signal: int | None = None
         self.interruptible = False
         self.pending = False          # a request that could not stop the generation yet
+        self.lost: str | None = None  # the executor was lost (why): stopped at a boundary
 
     def __call__(self) -> bool:
         return self.signal is not None
@@ -46,6 +52,69 @@ class StopFlag:
     def request(self) -> None:
         """A stop asked by code (signal 0), e.g. a run below that reached its target."""
         self.signal = 0
+
+
+# The modules whose operators draw from stdlib `random` (DEAP's and ours); besides these, the
+# modules of the run's components (an optimizer registered from outside, say) that use
+# `random` (`drawing_modules`). A run gives them its own random.Random for its duration
+# (`run_random`): the module-level stream is shared with everything else in the process,
+# and a Dask client or an in-process LocalCluster scheduler draws from it in other threads
+# (dask sizeof, worker choice), which shifted a run's draws. The private stream is seeded
+# and archived exactly as the global one was, so archives are unchanged; runs nested in one
+# process (a higher level calling the loop) keep separate streams.
+# tests/test_executors.py checks that a run leaves the global stream untouched.
+RANDOM_DRAWING_MODULES = (
+    "deap.gp", "deap.algorithms", "deap.tools.selection", "deap.tools.crossover",
+    "deap.tools.mutation", "deap.tools.emo",
+    "evo_l2l.optimizers.ga", "evo_l2l.optimizers.gp", "evo_l2l.optimizers.cmaes",
+    "evo_l2l.optimizers.es", "evo_l2l.optimizers.sa", "evo_l2l.optimizers.selfadaptive",
+    "evo_l2l.optimizers.fme", "evo_l2l.rules.symbolic",
+)
+
+
+def drawing_modules(config: RunConfig) -> list:
+    """RANDOM_DRAWING_MODULES and the run's component modules that draw from `random`."""
+    names = list(RANDOM_DRAWING_MODULES)
+    for section in ("optimizer", "rule", "learner", "tasks"):
+        component = config.component(section)
+        names.append(type(component).__module__)
+        module = getattr(component, "module", None)
+        if isinstance(module, types.ModuleType):
+            names.append(module.__name__)
+    out = []
+    for name in dict.fromkeys(names):
+        module = importlib.import_module(name)
+        r = getattr(module, "random", None)
+        if r is random or isinstance(r, random.Random):
+            out.append(module)
+    return out
+
+
+_RANDOM_OWNERS: list = []       # threads of the runs holding the streams, innermost last
+
+
+@contextlib.contextmanager
+def run_random(rng: random.Random, modules: list | None = None):
+    """Makes the drawing modules' `random` be `rng` inside the block (restored after, also
+    when nested). Runs in several threads of one process at once would share the modules,
+    so that is refused (Dask workers: one thread each)."""
+    me = threading.get_ident()
+    if _RANDOM_OWNERS and _RANDOM_OWNERS[-1] != me:
+        raise RuntimeError("two evo_l2l runs at once in threads of one process would share "
+                           "DEAP's random streams; run them in processes (Dask workers with "
+                           "--nthreads 1)")
+    if modules is None:
+        modules = [importlib.import_module(m) for m in RANDOM_DRAWING_MODULES]
+    saved = [m.random for m in modules]
+    for m in modules:
+        m.random = rng
+    _RANDOM_OWNERS.append(me)
+    try:
+        yield rng
+    finally:
+        _RANDOM_OWNERS.pop()
+        for m, old in zip(modules, saved):
+            m.random = old
 
 
 def make_search(config: RunConfig, problem: Problem):
@@ -62,7 +131,15 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
 
     catch_stop=False lets a StopRun raised in a generation propagate: a run nested in
     an outer run's evaluation (meta-evolution) must not end early and quietly score a
-    truncated run when the signal is meant for the outer run."""
+    truncated run when the signal is meant for the outer run. (So does ExecutorLost.)
+
+    The run draws from its own random.Random (`run_random`), seeded from the run's seed
+    tree or restored from the record, and archived with every generation."""
+    with run_random(random.Random(), drawing_modules(config)) as rng:
+        return _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng)
+
+
+def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
     hooks = list(hooks)
     stop = stop if stop is not None else StopFlag()
     search = make_search(config, problem)
@@ -95,19 +172,26 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
             if not catch_stop:
                 raise
             return None
+        except ExecutorLost as exc:
+            # The generation in progress is dropped, as for a stop request; the archive
+            # keeps every complete one and a resume continues on any executor.
+            if not catch_stop:
+                raise
+            stop.lost = str(exc)
+            return None
 
     def heldout(genome) -> float:
         return float(problem.evaluate(_one(problem, genome), "heldout")[0][0])
 
     if resume_from is None:
-        random.seed(python_random_seed(config.run.seed))
+        rng.seed(python_random_seed(config.run.seed))
         n_eval = generation_or_stop()
         if n_eval is None:
             return None
         gen, elapsed0, hof, record = 0, 0.0, None, None
     else:
         r = resume_from
-        random.setstate(r.py_random_state)
+        rng.setstate(r.py_random_state)
         search.restore(r.genomes, r.fitness, r.optimizer_state)
         gen, elapsed0, record = r.generation, r.elapsed, r
         hof = (r.hof_genome.copy(), r.hof_fitness, r.hof_heldout, r.hof_generation)
@@ -117,14 +201,20 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
         if record is None or gen > record.generation:
             genomes, fitness = search.population()
             best = int(np.argmax(fitness))
-            best_heldout = heldout(genomes[best])
+            try:
+                best_heldout = heldout(genomes[best])
+            except ExecutorLost as exc:
+                if not catch_stop:
+                    raise
+                stop.lost = str(exc)
+                return record
             if hof is None or fitness[best] > hof[1]:
                 hof = (np.array(genomes[best]).copy(), float(fitness[best]), best_heldout, gen)
                 hof_extra = {k: v[0] for k, v in problem.describe(_one(problem, hof[0])).items()}
             record = GenerationRecord(
                 gen, genomes, problem.describe(genomes), fitness, n_eval, best,
                 best_heldout, hof[0], hof_extra, hof[1], hof[2], hof[3],
-                elapsed0 + time.perf_counter() - t0, random.getstate(), search.state(),
+                elapsed0 + time.perf_counter() - t0, rng.getstate(), search.state(),
                 search.trace() if hasattr(search, "trace") else {})
             for hook in hooks:
                 hook(record)

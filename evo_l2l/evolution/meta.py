@@ -16,8 +16,8 @@ level below is itself a meta level (level 3), it has no reference rule and the
 score is the best fitness it reached.
 
 Level 3 is this same code once more: the level below's config is then a meta
-config. The level-below runs are independent plain-data calls (`run_below`), so an
-executor can spread them; each runs in-process here. The fitness of a genome is a
+config. The level-below runs are independent plain-data calls (`run_below`), which the
+run's executor spreads over its workers (`evo-l2l run schmidhuber1987-meta --dask-local 2`). The fitness of a genome is a
 pure function of it (runs below are seeded from the tasks), so the caches are exact
 and a meta run resumes exactly like a plain run.
 """
@@ -99,6 +99,11 @@ def run_below(below: dict, row, run_seed: int, task_seed: int, budget: int) -> n
                      seen["evaluations"], np.nan if target is None else target, like])
 
 
+def run_below_job(job: tuple) -> np.ndarray:
+    """run_below(*job), a module-level function an executor can send to a worker."""
+    return run_below(*job)
+
+
 def reference_like(problem, genome) -> float:
     """1.0 if the run's best rule has the reference rule's form (the family's own test,
     e.g. chalmers' delta_like), else 0.0; NaN where the family has none."""
@@ -173,7 +178,9 @@ class MetaProblem:
                 if k not in cache and k not in keys[:i]]
         jobs = [(self.below, r, int(rs), int(ts), self.budget)
                 for _, r in todo for rs, ts in self.seeds[split]]
-        results = [run_below(*job) for job in jobs]
+        # Independent plain-data calls: spread over the executor's workers (in-process: one
+        # after another, each with numba's threads).
+        results = self.evaluator.map(run_below_job, jobs)
         T = len(self.seeds[split])
         for n, (k, _) in enumerate(todo):
             cache[k] = np.array(results[n * T:(n + 1) * T])

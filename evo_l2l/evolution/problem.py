@@ -26,10 +26,14 @@ from .evaluator import Evaluator, InProcess
 CALL_UPDATES = 100_000_000
 
 
+def updates_per_rule(tasks: TaskSet, n_epochs: int) -> int:
+    """Synaptic updates one rule makes on a task set (the unit executors size calls in)."""
+    return max(1, tasks.synapse_updates_per_epoch() * max(1, n_epochs))
+
+
 def rules_per_call(tasks: TaskSet, n_epochs: int) -> int:
     """How many rules one kernel call may take so that it makes at most CALL_UPDATES."""
-    per_rule = max(1, tasks.synapse_updates_per_epoch() * max(1, n_epochs))
-    return max(64, CALL_UPDATES // per_rule)
+    return max(64, CALL_UPDATES // updates_per_rule(tasks, n_epochs))
 
 
 class Problem(Protocol):
@@ -120,6 +124,8 @@ class ParametricRuleProblem:
         self.performance = self.learner.performance
         self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
                       for k, v in self.splits.items()}
+        self.updates_per_rule = {k: updates_per_rule(v, config.learner.settings.n_epochs)
+                                 for k, v in self.splits.items()}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_size = cache_size if config.run.fitness_cache else 0
         self.cache_log: list = []      # only problems with a persistent cache fill it
@@ -216,8 +222,7 @@ class ParametricRuleProblem:
         fresh: dict = {}
         if todo:
             rows = np.fromiter(todo.values(), dtype=np.int64, count=len(todo))
-            new = self.evaluator.map(lambda batch: self.fitness_of(batch, split), coef[rows],
-                                     self.chunk[split])
+            new = self.evaluator.fitness(self, split, coef[rows])
             self.n_kernel_evaluations += len(rows)
             fresh = dict(zip(todo, new.tolist()))
         # Read the batch's values before the cache may be cleared: a full cache is

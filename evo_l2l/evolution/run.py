@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import threading
 import time
@@ -18,7 +19,8 @@ from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveError, Archiv
 from ..config import RunConfig
 from ..errors import ConfigError
 from ..rules.symbolic import in_finaliser
-from .loop import StopFlag, StopRun, evolve, make_search
+from .evaluator import Evaluator
+from .loop import StopFlag, StopRun, drawing_modules, evolve, make_search, run_random
 from .problem import Problem, build_tasks, make_problem
 
 
@@ -32,6 +34,7 @@ class RunResult:
     wall_seconds: float
     write_seconds: float
     stop_signal: int | None = None     # SIGINT/SIGTERM that stopped the run early
+    executor_lost: str | None = None   # why the executor failed, if that stopped the run
 
 
 @contextlib.contextmanager
@@ -79,8 +82,9 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
             writer.close(status)
     # A run that completed was not stopped by a signal, whenever one came.
     stopped_by = None if status == STATUS_COMPLETE else stop.signal
+    lost = None if status == STATUS_COMPLETE else stop.lost
     return RunResult(path, status, config, problem, last, time.perf_counter() - t0,
-                     writer.write_seconds, stopped_by)
+                     writer.write_seconds, stopped_by, lost)
 
 
 def memory_needed(config: RunConfig) -> int:
@@ -117,21 +121,28 @@ def check_memory(config: RunConfig) -> None:
 
 
 def start_run(config: RunConfig, path: str, force: bool = False,
-              hooks: Iterable[Callable] = ()) -> RunResult:
-    """A new run of `config`, archived at `path` generation by generation."""
+              hooks: Iterable[Callable] = (), executor: Evaluator | None = None) -> RunResult:
+    """A new run of `config`, archived at `path` generation by generation.
+
+    executor: where fitness is evaluated (evaluator.InProcess by default; see
+    executors.make_executor); the archive is the same on every executor."""
     config.validate()
     check_memory(config)
     tasks = build_tasks(config)
-    problem = make_problem(config, tasks)
-    # A fresh search's state arrays have the names and shapes the run will keep.
-    search = make_search(config, problem)
+    problem = make_problem(config, tasks, executor)
+    # A fresh search's state arrays have the names and shapes the run will keep. Made
+    # with a throwaway stream, as its creation may draw (FME does): the run's own stream
+    # starts in evolve, and the process's global one stays untouched.
+    with run_random(random.Random(0), drawing_modules(config)):
+        search = make_search(config, problem)
     writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=force,
                                   trace=search.trace() if hasattr(search, "trace") else None)
     return _drive(writer, config, problem, hooks, None)
 
 
 def resume_run(path: str, n_generations: int | None = None,
-               hooks: Iterable[Callable] = (), force: bool = False) -> RunResult:
+               hooks: Iterable[Callable] = (), force: bool = False,
+               executor: Evaluator | None = None) -> RunResult:
     """Continues an archived run from its last complete generation.
 
     n_generations: the new total (default: the run's own target). A run stopped before
@@ -147,13 +158,13 @@ def resume_run(path: str, n_generations: int | None = None,
                                "(or pass --force if that process is gone)")
         target = n_generations or int(run.state["n_generations_target"])
         return start_run(run.config.with_overrides({"run.n_generations": target}), path,
-                         force=True, hooks=hooks)
+                         force=True, hooks=hooks, executor=executor)
     run, tmp = prepare_resume(path, n_generations, force)
     try:
         target = int(run.state["n_generations_target"])
         config = run.config.with_overrides({"run.n_generations": target})
         check_memory(config)
-        problem = make_problem(config, run.tasks)
+        problem = make_problem(config, run.tasks, executor)
         problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
         record = run.resume_record()
     except BaseException:
@@ -162,3 +173,49 @@ def resume_run(path: str, n_generations: int | None = None,
         raise
     writer = ArchiveWriter(path, config.run.flush_interval, publish_from=tmp)
     return _drive(writer, config, problem, hooks, record)
+
+
+def summarise(result: RunResult) -> dict:
+    """A run's result as plain data (what a worker sends back for a whole run)."""
+    last, problem = result.last, result.problem
+    out = {"seed": result.config.run.seed, "archive": result.path, "status": result.status,
+           "generations": 0 if last is None else last.generation + 1,
+           "wall_seconds": result.wall_seconds, "stop_signal": result.stop_signal,
+           "executor_lost": result.executor_lost, "best_fitness": None,
+           "best_heldout_fitness": None, "best_generation": None, "best_rule": None}
+    if last is not None:
+        rule = problem.rule_of_genome(last.hof_genome)
+        out.update(best_fitness=float(last.hof_fitness),
+                   best_heldout_fitness=float(last.hof_heldout),
+                   best_generation=int(last.hof_generation),
+                   best_rule=str(problem.formula(rule)))
+    return out
+
+
+def run_summary(job: dict) -> dict:
+    """One whole run as a plain-data call, for executor.map: job = {"config": config
+    dict, "path": archive path, "force": bool} -> summarise(result). Runs one after
+    another in a process (the module-level random streams are the run's own)."""
+    config = RunConfig.from_dict(job["config"])
+    return summarise(start_run(config, job["path"], force=bool(job.get("force", False))))
+
+
+def result_from_archive(path: str, wall_seconds: float = 0.0) -> RunResult:
+    """A finished run's RunResult rebuilt from its archive (for runs made elsewhere)."""
+    from ..archive import open_run
+    run = open_run(path)
+    problem = make_problem(run.config, run.tasks)
+    last = run.resume_record() if run.n_generations_done else None
+    return RunResult(path, run.status, run.config, problem, last, wall_seconds, 0.0)
+
+
+def run_all(configs: list, paths: list, executor: Evaluator | None = None,
+            force: bool = True) -> list[RunResult]:
+    """Whole runs, one per (config, path), spread over the executor's workers (in-process:
+    one after another here). The results are what start_run returns; for runs made in
+    other processes they are rebuilt from the archives, which are the same as in-process."""
+    if executor is None or executor.name == "in-process":
+        return [start_run(c, p, force=force) for c, p in zip(configs, paths)]
+    jobs = [{"config": c.to_dict(), "path": p, "force": force} for c, p in zip(configs, paths)]
+    return [result_from_archive(s["archive"], s["wall_seconds"])
+            for s in executor.map(run_summary, jobs)]

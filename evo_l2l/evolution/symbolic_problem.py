@@ -20,7 +20,7 @@ from ..learners import fitness_from_curves
 from ..rules import symbolic as sym
 from ..tasks import TaskSet
 from .evaluator import Evaluator, InProcess
-from .problem import rules_per_call
+from .problem import rules_per_call, updates_per_rule
 
 N_PROBES = 256
 
@@ -105,6 +105,8 @@ class SymbolicRuleProblem:
         self.performance = self.learner.performance
         self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
                       for k, v in self.splits.items()}
+        self.updates_per_rule = {k: updates_per_rule(v, config.learner.settings.n_epochs)
+                                 for k, v in self.splits.items()}
         self._compiled: dict[str, tuple] = {}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_log: list = []
@@ -258,8 +260,7 @@ class SymbolicRuleProblem:
         if todo:
             batch = np.empty(len(todo), dtype=object)
             batch[:] = [texts[i] for i in todo.values()]
-            new = self.evaluator.map(lambda b: self.fitness_of(b, split), batch,
-                                     self.chunk[split])
+            new = self.evaluator.fitness(self, split, batch)
             self.n_kernel_evaluations += len(todo)
             cache.update(zip(todo, new.tolist()))
             if split == "train":

@@ -1,0 +1,324 @@
+"""Executors: every one gives the in-process archive, array for array; faults; many runs.
+
+The Dask tests start a LocalCluster of 2 single-threaded workers on 127.0.0.1 (or a
+`dask scheduler` subprocess) and send every batch remotely (min_call_seconds=0), so the
+remote path is what is compared.
+"""
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from evo_l2l import open_run
+from evo_l2l.cli import main
+from evo_l2l.evolution.evaluator import InProcess, cut
+from evo_l2l.evolution.executors import DaskExecutor, ProcessPool, make_executor
+from evo_l2l.evolution.run import resume_run, start_run
+from evo_l2l.experiments import PRESETS
+from test_evolution import arrays_of, assert_same_arrays
+
+distributed = pytest.importorskip("distributed")
+
+SMALL = dict(n_generations=8, population=24)
+
+
+def _double(x):
+    return 2 * x
+
+
+def _slow_square(x):
+    time.sleep(0.01 * (3 - x % 3))
+    return x * x
+
+
+@pytest.fixture(scope="module")
+def dask_local():
+    with DaskExecutor.local(2, min_call_seconds=0) as ex:
+        yield ex
+
+
+def _in_process(tmp_path, config, name="inproc.h5"):
+    path = str(tmp_path / name)
+    start_run(config, path)
+    return arrays_of(path)
+
+
+@pytest.mark.parametrize("preset", ["chalmers1990", "chalmers1990-gp"])
+def test_dask_local_cluster_gives_the_in_process_archive(tmp_path, dask_local, preset):
+    config = PRESETS[preset].default_config(seed=2, **SMALL)
+    expected = _in_process(tmp_path, config)
+    path = str(tmp_path / "dask.h5")
+    result = start_run(config, path, executor=dask_local)
+    assert result.status == "complete"
+    assert_same_arrays(expected, arrays_of(path))
+    # The work went to the workers: each built the problem from its handle.
+    from evo_l2l.evolution.remote import handle_of
+    key = handle_of(result.problem).key
+    seen = dask_local.client.run(lambda: key in __import__(
+        "evo_l2l.evolution.remote", fromlist=["_PROBLEMS"])._PROBLEMS)
+    assert len(seen) == 2 and all(seen.values())
+
+
+def test_process_pool_gives_the_in_process_archive(tmp_path):
+    config = PRESETS["chalmers1990-gp"].default_config(seed=5, **SMALL)
+    expected = _in_process(tmp_path, config)
+    path = str(tmp_path / "pool.h5")
+    with ProcessPool(2, min_call_seconds=0) as pool:
+        assert start_run(config, path, executor=pool).status == "complete"
+        assert pool.map(_double, [3, 1, 2]) == [6, 2, 4]
+        assert dict(pool.as_completed(_slow_square, iter(range(5)), in_flight=2)) == \
+            {x: x * x for x in range(5)}
+    assert_same_arrays(expected, arrays_of(path))
+
+
+def test_resume_on_another_executor_continues_exactly(tmp_path, dask_local):
+    full = PRESETS["chalmers1990-real"].default_config(seed=1, n_generations=12, population=20)
+    half = full.with_overrides({"run.n_generations": 6})
+    expected = _in_process(tmp_path, full)
+    path = str(tmp_path / "half.h5")
+    start_run(half, path, executor=dask_local)
+    assert resume_run(path, 12).status == "complete"               # in-process
+    assert_same_arrays(expected, arrays_of(path))
+
+
+@pytest.mark.parametrize("preset", sorted(PRESETS))
+def test_a_run_leaves_the_global_random_stream_alone(tmp_path, preset):
+    """Every draw of every optimizer goes through the run's own stream: a Dask client or
+    scheduler in the same process (which draws from the global one) cannot shift it."""
+    config = PRESETS[preset].default_config(n_generations=3, population=10,
+                                            **PRESETS[preset].toy)
+    random.seed(7)
+    before = random.getstate()
+    start_run(config, str(tmp_path / "r.h5"))
+    assert random.getstate() == before
+
+
+def test_every_optimizer_module_gets_the_run_stream():
+    from evo_l2l.evolution.loop import RANDOM_DRAWING_MODULES
+    from evo_l2l.optimizers import OPTIMIZERS
+    for optimizer in OPTIMIZERS:
+        module = type(optimizer).__module__
+        if getattr(__import__(module, fromlist=["x"]), "random", None) is random:
+            assert module in RANDOM_DRAWING_MODULES, module
+
+
+def test_generic_map_and_as_completed_keep_their_indices(dask_local):
+    items = list(range(7))
+    for ex in (InProcess(), dask_local):
+        assert ex.map(_double, items) == [2 * x for x in items]
+        got = dict(ex.as_completed(_slow_square, iter(items), in_flight=3))
+        assert got == {x: x * x for x in items}
+
+
+def test_cut_sizes_calls_by_work():
+    assert cut(100, 0.001, 1000, 2, min_seconds=0.03) == [(0, 33), (33, 67), (67, 100)]
+    assert len(cut(1000, 1.0, 1000, 2, min_seconds=0.03)) == 8          # 4 a worker
+    assert len(cut(1000, 1.0, 100, 2, min_seconds=0.03)) == 10          # the stop chunk
+    assert cut(5, 0.0, 1000, 2, min_seconds=0) == [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5)]
+
+
+def test_killed_worker_is_retried_and_the_archive_is_the_same(tmp_path):
+    config = PRESETS["chalmers1990-gp"].default_config(seed=4, n_generations=8, population=120)
+    expected = _in_process(tmp_path, config)
+    killed = []
+    with DaskExecutor.local(2, min_call_seconds=0) as ex:
+        pids = list(ex.client.run(os.getpid).values())
+
+        def kill_during_next_generation(record):
+            if record.generation == 2 and not killed:
+                killed.append(pids[0])
+                threading.Timer(0.01, os.kill, (pids[0], signal.SIGKILL)).start()
+        path = str(tmp_path / "killed.h5")
+        result = start_run(config, path, executor=ex, hooks=[kill_during_next_generation])
+    assert killed and result.status == "complete"
+    assert_same_arrays(expected, arrays_of(path))
+
+
+def _free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _wait_for_port(port: int, seconds: float = 60.0) -> None:
+    """A subprocess's server starts slowly on a loaded machine: wait until it listens."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on port {port}")
+
+
+def test_a_lost_scheduler_stops_the_run_cleanly_and_resume_continues(tmp_path):
+    port = _free_port()
+    scheduler = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                                  "--host", "127.0.0.1", "--port", str(port),
+                                  "--dashboard-address", ":0", "--no-show"],
+                                 stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    worker = subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_worker",
+                               f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-nanny"],
+                              env=dict(os.environ, NUMBA_NUM_THREADS="1"),
+                              stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    config = PRESETS["chalmers1990-gp"].default_config(seed=3, n_generations=12, population=40)
+    path = str(tmp_path / "lost.h5")
+    try:
+        _wait_for_port(port)
+        with DaskExecutor.connect(f"tcp://127.0.0.1:{port}", timeout=5,
+                                  min_call_seconds=0) as ex:
+            def kill_scheduler(record):
+                if record.generation == 3:
+                    scheduler.kill()
+            result = start_run(config, path, executor=ex, hooks=[kill_scheduler])
+    finally:
+        scheduler.kill()
+        worker.kill()
+        worker.wait()
+    assert result.status == "interrupted" and "scheduler" in result.executor_lost
+    run = open_run(path, populations=False)
+    assert run.status == "interrupted" and run.n_generations_done == result.last.generation + 1 >= 4
+    assert resume_run(path).status == "complete"
+    assert_same_arrays(_in_process(tmp_path, config), arrays_of(path))
+
+
+def test_seeds_spread_whole_runs_with_the_same_archives(tmp_path):
+    out = str(tmp_path / "s{seed}.h5")
+    args = ["run", "chalmers1990", "--seeds", "0-2", "--generations", "5", "--population", "8",
+            "-o", out, "--workers", "2", "--json"]
+    res = CliRunner().invoke(main, args)
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.output)["runs"]
+    assert [r["seed"] for r in rows] == [0, 1, 2] and {r["status"] for r in rows} == {"complete"}
+    for seed in (0, 1, 2):
+        config = PRESETS["chalmers1990"].default_config(seed=seed, n_generations=5, population=8)
+        assert_same_arrays(_in_process(tmp_path, config, f"ref{seed}.h5"),
+                           arrays_of(out.format(seed=seed)))
+    res = CliRunner().invoke(main, args[:-3] + ["--seeds", "1"])        # exists: needs --force
+    assert res.exit_code == 2 and "--force" in res.output
+    table = CliRunner().invoke(main, ["run", "chalmers1990", "--seeds", "3,5", "--generations",
+                                      "3", "--population", "6", "-o", out])
+    assert table.exit_code == 0 and "train: mean" in table.output and "held-out" in table.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--seeds", "3-1"], "--seeds"), (["--seeds", "a"], "--seeds"),
+    (["--seeds", "0-1", "-o", "x.h5"], "{seed}"), (["--seed", "1", "--seeds", "0-1"], "--seeds"),
+    (["--workers", "2", "--dask-local", "2"], "one executor"),
+])
+def test_bad_executor_options_are_one_line_errors(tmp_path, args, message):
+    res = CliRunner().invoke(main, ["run", "chalmers1990", "--generations", "2", *args])
+    assert res.exit_code == 2 and message in res.output, res.output
+
+
+def test_without_dask_a_dask_option_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)             # import fails
+    for option in (["--dask-local", "2"], ["--scheduler", "tcp://127.0.0.1:1"]):
+        res = CliRunner().invoke(main, ["run", "chalmers1990", "--generations", "2", *option])
+        assert res.exit_code == 2, res.output
+        lines = res.output.strip().splitlines()
+        assert len(lines) == 1 and "evo_l2l[distributed]" in lines[0]
+
+
+def test_no_scheduler_is_a_config_error():
+    from evo_l2l.errors import ConfigError
+    with pytest.raises(ConfigError, match="no Dask scheduler at tcp://127.0.0.1"):
+        DaskExecutor.connect(f"tcp://127.0.0.1:{_free_port()}", timeout=1)
+
+
+def test_make_executor_defaults_to_in_process():
+    assert isinstance(make_executor(), InProcess)
+
+
+def test_killed_pool_worker_is_replaced_and_the_archive_is_the_same(tmp_path):
+    config = PRESETS["chalmers1990-gp"].default_config(seed=4, n_generations=8, population=120)
+    expected = _in_process(tmp_path, config)
+    killed = []
+    with ProcessPool(2, min_call_seconds=0) as pool:
+        def kill_during_next_generation(record):
+            if record.generation == 2 and not killed:
+                pid = next(iter(pool._pool._processes))
+                killed.append(pid)
+                threading.Timer(0.01, os.kill, (pid, signal.SIGKILL)).start()
+        path = str(tmp_path / "killed.h5")
+        result = start_run(config, path, executor=pool, hooks=[kill_during_next_generation])
+        assert pool.restarts == 1
+    assert killed and result.status == "complete"
+    assert_same_arrays(expected, arrays_of(path))
+
+
+def test_a_signal_stops_a_huge_dask_generation_within_a_second(tmp_path, dask_local):
+    """As tests/test_crash_safety.py does in-process: SIGINT while the workers evaluate a
+    generation of 300000 rules; the driver stops waiting and cancels the calls."""
+    path = str(tmp_path / "big.h5")
+    t_signal = []
+
+    def interrupt():
+        t_signal.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+    timer = threading.Timer(2.0, interrupt)
+    timer.start()
+    try:
+        res = start_run(PRESETS["chalmers1990"].default_config(population=300_000,
+                                                               n_generations=3),
+                        path, executor=dask_local)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - t_signal[0] < 1.5
+    assert res.status == "interrupted" and res.stop_signal == signal.SIGINT
+    assert dask_local.map(_double, [1]) == [2]          # the cluster still serves
+
+
+def test_workers_with_other_versions_are_refused(dask_local, monkeypatch):
+    import evo_l2l
+    from evo_l2l.errors import ConfigError
+    dask_local.check_versions()
+    monkeypatch.setattr(evo_l2l, "__version__", "0.0.0-driver")
+    with pytest.raises(ConfigError, match="runs evo_l2l 0.1.0 .here 0.0.0-driver."):
+        dask_local.check_versions()
+
+
+def test_runs_in_two_threads_at_once_are_refused():
+    """Their operators would share one random stream (module attributes), silently mixing
+    the runs' draws; nested runs in one thread keep separate streams."""
+    from evo_l2l.evolution.loop import run_random
+    errors = []
+    with run_random(random.Random(1)) as outer:
+        with run_random(random.Random(2)):
+            pass
+        import deap.tools.selection as sel
+        assert sel.random is outer
+
+        def other():
+            try:
+                with run_random(random.Random(3)):
+                    pass
+            except RuntimeError as exc:
+                errors.append(str(exc))
+        t = threading.Thread(target=other)
+        t.start()
+        t.join()
+    assert errors and "threads" in errors[0]
+
+
+def test_a_meta_run_spreads_its_runs_below_and_gives_the_in_process_archive(tmp_path, dask_local):
+    """Meta-evolution's level-1 runs go through executor.map: the same archive on Dask."""
+    meta = PRESETS["schmidhuber1987-meta"]
+    config = meta.default_config(seed=1, population=4, n_generations=2,
+                                 **{**meta.toy, "tasks.n_runs": 2})
+    expected = _in_process(tmp_path, config)
+    path = str(tmp_path / "meta-dask.h5")
+    assert start_run(config, path, executor=dask_local).status == "complete"
+    assert_same_arrays(expected, arrays_of(path))
