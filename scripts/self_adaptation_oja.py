@@ -17,6 +17,7 @@ budget), the ratio to the best fixed strength's median, the median final cosine 
 held-out fitness, and for FME the median meta strength tau at the start and the end.
 """
 import argparse
+import json
 import os
 import time
 
@@ -76,7 +77,19 @@ def main():
     ap.add_argument("--only", action="append", metavar="NAME",
                     help="run only the variants whose names start with NAME (repeatable; the "
                          "fixed strengths always run, as the baseline)")
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a setting of the variants chosen by --only (not of the fixed "
+                         "baselines), e.g. optimizer.c=1; VALUE is JSON or text")
     args = ap.parse_args()
+    if args.sets and not args.only:
+        ap.error("--set needs --only (the variants it changes)")
+    extra = {}
+    for item in args.sets:
+        key, _, value = item.partition("=")
+        try:
+            extra[key] = json.loads(value)
+        except ValueError:
+            extra[key] = value
     chosen = {n: v for n, v in VARIANTS.items()
               if not args.only or n.startswith("fixed") or any(n.startswith(o) for o in args.only)}
     os.makedirs(args.out, exist_ok=True)
@@ -85,8 +98,9 @@ def main():
         t0 = time.perf_counter()
         rows = []
         for seed in range(args.first_seed, args.first_seed + args.seeds):
+            changes = {**overrides, **({} if name.startswith("fixed") else extra)}
             config = PRESETS[preset].default_config(seed=seed, population=60,
-                                                    n_generations=args.generations, **overrides)
+                                                    n_generations=args.generations, **changes)
             tag = "_null" if "null" in name else "_elitist" if "elitist" in name else ""
             path = os.path.join(args.out, f"{name.split(',')[0].replace(' ', '_')}{tag}_{seed}.h5")
             start_run(config, path, force=True)
