@@ -665,7 +665,10 @@ def open_run(path: str, populations: bool = True) -> Run:
                                                   "n_outputs", "split")),
                             family=_text(t.attrs.get("family", "")),
                             params=json.loads(_text(t.attrs.get("params", "{}"))),
-                            direction=arrays.get("direction"), W0_hidden=arrays.get("W0_hidden"))
+                            direction=arrays.get("direction"), W0_hidden=arrays.get("W0_hidden"),
+                            segment_end=arrays.get("segment_end"),
+                            group_end=arrays.get("group_end"),
+                            group_mask=arrays.get("group_mask"))
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:

@@ -115,8 +115,17 @@ def main():
     ap.add_argument("--level2", default="runs/meta/level2.h5")
     ap.add_argument("--level3", action="store_true")
     ap.add_argument("--toy", action="store_true", help="tiny sizes, for the tests")
+    ap.add_argument("--row", action="append", default=[], metavar="T,C,P,M,S,E,N",
+                    help="also run these GA settings on the held-out runs: tournament size (0: "
+                         "roulette), crossover (0 two_point, 1 uniform), crossover rate, "
+                         "mutation rate, sigma, elitism, population; repeatable")
     args = ap.parse_args()
     problem, t_hand = level2(args.level2, args.toy)
+    for text in args.row:
+        row = np.array([float(x) for x in text.split(",")])
+        if row.shape != (7,):
+            ap.error(f"--row needs 7 numbers, got {text!r}")
+        heldout_row(problem, f"probe {text}", row, t_hand)
     if args.level3:
         level3(problem, t_hand, os.path.dirname(os.path.abspath(args.level2)), args.toy)
 

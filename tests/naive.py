@@ -260,3 +260,75 @@ def conditioning_rule_curves(funcs, tasks, n_epochs, clip):
                 m = np.mean(errs)
                 out[r, k, e + 1] = 0.0 if np.isnan(m) else 1 - m
     return out
+
+
+def episode_accuracy(coef, tasks, n_epochs, clip):
+    """Episode nets (kernels/episode_net.py), one rule, one episode, one synapse at a time:
+    (R, T, S + 1, G) argmax accuracy of each test group before training and after each
+    segment (coef rows: 16 shared or 32 = output layer's then hidden layer's), and
+    (R, T, S + 1, G) the number of its patterns whose two best allowed outputs
+    are within 1e-9 (relative) of each other, where rounding may pick either (saturated
+    hidden units and clipped weights make exact ties)."""
+    R, T = len(coef), len(tasks)
+    S, G = tasks.segment_end.shape[1], tasks.group_end.shape[1]
+    out = np.zeros((R, T, S + 1, G))
+    ties = np.zeros((R, T, S + 1, G), dtype=np.int64)
+
+    def dw(c, a, o, w, m):
+        v = {"a": a, "o": o, "w": w, "m": m}
+        return sum(ck * np.prod([v[n] for n in term]) for ck, term in zip(c, BENGIO_TERMS))
+
+    def clipped(w):
+        return w if np.isnan(w) else min(max(w, -clip), clip)
+
+    for r in range(R):
+        for t in range(T):
+            n_i, O = tasks.n_inputs[t], tasks.n_outputs[t]
+            Wh = tasks.W0_hidden[t, :, :n_i].copy()
+            Wo = tasks.W0[t, :O].copy()
+            B = tasks.W0[t, :O].copy()
+            H = Wh.shape[0]
+
+            def forward(x):
+                with np.errstate(all="ignore"):
+                    h = np.tanh(Wh @ x)
+                    return h, Wo[:, :H] @ h - Wo[:, H]
+
+            def score(row):
+                start = tasks.segment_end[t, -1]
+                for g in range(G):
+                    end = tasks.group_end[t, g]
+                    allowed = np.flatnonzero(tasks.group_mask[t, g, :O] > 0)
+                    right = 0
+                    for p in range(start, end):
+                        z = forward(tasks.X[t, p, :n_i])[1][allowed]
+                        label = int(np.argmax(tasks.Y[t, p, :O]))
+                        if not np.any(np.isnan(z)) and allowed[int(np.argmax(z))] == label:
+                            right += 1
+                        if len(z) > 1 and not np.any(np.isnan(z)):
+                            top = np.sort(z)[-2:]
+                            ties[r, t, row, g] += top[1] - top[0] <= 1e-9 * (1 + abs(top[1]))
+                    out[r, t, row, g] = right / (end - start)
+                    start = end
+
+            score(0)
+            start = 0
+            for s in range(S):
+                end = tasks.segment_end[t, s]
+                for _ in range(n_epochs):
+                    for p in range(start, end):
+                        x = tasks.X[t, p, :n_i]
+                        h, z = forward(x)
+                        with np.errstate(all="ignore"):
+                            o = sigmoid(z)
+                            e = tasks.Y[t, p, :O] - o
+                            pre = np.append(h, -1.0)
+                            new_o = np.array([[clipped(Wo[c, j] + dw(coef[r][:16], pre[j], o[c], Wo[c, j], e[c]))
+                                               for j in range(H + 1)] for c in range(O)])
+                            m_h = B[:, :H].T @ e
+                            new_h = np.array([[clipped(Wh[j, i] + dw(coef[r][-16:], x[i], h[j], Wh[j, i], m_h[j]))
+                                               for i in range(n_i)] for j in range(H)])
+                        Wo, Wh = new_o, new_h
+                start = end
+                score(s + 1)
+    return out, ties

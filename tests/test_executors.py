@@ -94,8 +94,10 @@ def test_resume_on_another_executor_continues_exactly(tmp_path, dask_local):
 def test_a_run_leaves_the_global_random_stream_alone(tmp_path, preset):
     """Every draw of every optimizer goes through the run's own stream: a Dask client or
     scheduler in the same process (which draws from the global one) cannot shift it."""
+    from evo_l2l.evolution.problem import build_tasks
     config = PRESETS[preset].default_config(n_generations=3, population=10,
                                             **PRESETS[preset].toy)
+    build_tasks(config)     # a data set's first load may import libraries that touch it
     random.seed(7)
     before = random.getstate()
     start_run(config, str(tmp_path / "r.h5"))

@@ -35,6 +35,10 @@ def run_script(name, *args, cwd):
     ("bench_symbolic.py", ["--rules", "4", "--repeats", "1"], "interpreter / parametric"),
     ("crash_test.py", ["--kills", "2", "--generations", "200"], "resumed to the reference result"),
     ("gen_config_docs.py", ["--check"], "up to date"),
+    ("reproduce_digits_l2l.py", ["--toy", "--generations", "2", "--episodes", "10",
+                                 "--sequences", "2", "--presets", "fewshot-digits",
+                                 "continual-split-digits", "--ways", "2", "--shots", "1"],
+     "joint logistic regression"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     ("same_results.py", [os.path.join(ROOT, "tests", "fixtures", "archive_1_0", f"{k}.h5")

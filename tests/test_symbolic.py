@@ -370,7 +370,8 @@ def test_archived_fitness_equals_an_uncached_evaluation(tmp_path, preset, seed):
     from evo_l2l.evolution.problem import build_tasks, make_problem
     from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import PRESETS
-    config = PRESETS[preset].default_config(population=12, n_generations=6, seed=seed)
+    config = PRESETS[preset].default_config(population=12, n_generations=6, seed=seed,
+                                            **PRESETS[preset].toy)
     start_run(config, str(tmp_path / "r.h5"))
     run = open_run(str(tmp_path / "r.h5"))
     fresh_config = run.config.with_overrides({"run.fitness_cache": False})

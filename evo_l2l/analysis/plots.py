@@ -197,10 +197,25 @@ def supported_formats() -> list[str]:
 def plot_runs(runs: list, path: str) -> None:
     """One figure: fitness curves, then each run's coefficient (tree size, operator)
     trajectories, learning curves and, for self-adaptive searches, mutation strengths;
-    three (four) panels a row, each legend below its panel."""
+    three (four) panels a row, each legend below its panel. Runs on episodes: accuracy
+    against shots, or the R matrices of the best rule and SGD, in one row."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from .episode_eval import is_episodic
+    if is_episodic(runs[0]):
+        # Episodes: accuracy against shots (few-shot) or R matrices (continual) instead of
+        # learning curves, which a final-accuracy fitness measures at one point only.
+        from .episode_plots import episode_axes, episode_panels
+        n = episode_panels(runs[0])
+        fig, axes = plt.subplots(1, 2 + n, figsize=(6 * (2 + n), 5))
+        fitness_axes(axes[0], runs)
+        coefficient_axes(axes[1], runs[0])
+        episode_axes(axes[2:], runs[0])
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return
     traced = any("trace_median_strength" in r.generations for r in runs)
     panels = ([lambda ax: fitness_axes(ax, runs)]
               + [lambda ax, run=run: coefficient_axes(ax, run) for run in runs]

@@ -18,7 +18,9 @@ from . import main
 @click.option("--tasks", "which", type=click.Choice(["train", "heldout", "fresh"]),
               default="heldout", show_default=True,
               help="Stored tasks of a split, or freshly sampled tasks of the same family.")
-@click.option("--n-tasks", type=click.IntRange(min=1), help="Use only the first N tasks.")
+@click.option("--n-tasks", type=click.IntRange(min=1),
+              help="Use only the first N tasks. Runs on episodes (few-shot, continual): "
+                   "draw N held-out episodes (default 1000 few-shot, 20 continual).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the fresh tasks.")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
@@ -33,6 +35,9 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
     problem = problem_for(run)
     if problem.kind == "meta":
         return _evaluate_meta(run, problem, rules, which, n_tasks, as_json)
+    from ..analysis.episode_eval import is_episodic
+    if is_episodic(run):
+        return _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json)
     try:
         tasks = tasks_from_spec(run, which, n_tasks, seed)
         rules = tuple(problem.reference_rule if r == "reference" else r for r in rules)
@@ -59,6 +64,20 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
         click.echo("  epoch  " + " ".join(f"{e:>6d}" for e in d["epoch"]))
         click.echo("  mean   " + " ".join(f"{v:6.3f}" for v in d["mean"]))
         click.echo("  min    " + " ".join(f"{v:6.3f}" for v in d["min"]))
+
+
+def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json):
+    """Few-shot or continual metrics of the rules beside the baselines, on the same episodes."""
+    from ..analysis.curves import rule_from_spec
+    from ..analysis.episode_eval import evaluate_episodes, format_table
+    from ..errors import ConfigError
+    try:
+        specs = tuple(problem.reference_rule if r == "reference" else r for r in rules)
+        chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in specs]
+        result = evaluate_episodes(run, problem, chosen, which, n_tasks, seed)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    click.echo(json.dumps(result, indent=2) if as_json else format_table(result))
 
 
 def _evaluate_meta(run, problem, rules, which, n_tasks, as_json) -> None:

@@ -5,7 +5,7 @@ and PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 """
 from ..errors import ConfigError
 from . import (bengio1991, chalmers1990, chalmers1990_gp, chalmers1990_real, confavreux2020,
-               jordan2021, schmidhuber1987, self_adaptation)
+               digits_l2l, jordan2021, schmidhuber1987, self_adaptation)
 from .preset import Preset
 
 PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
@@ -13,7 +13,10 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 confavreux2020.PRESET, bengio1991.boolean,
                                 bengio1991.conditioning, bengio1991.boolean_gp,
                                 bengio1991.conditioning_gp, schmidhuber1987.PRESET,
-                                self_adaptation.SELFADAPTIVE, self_adaptation.FME)}
+                                self_adaptation.SELFADAPTIVE, self_adaptation.FME,
+                                digits_l2l.fewshot, digits_l2l.continual,
+                                digits_l2l.continual_split, digits_l2l.continual_mnist1d,
+                                digits_l2l.continual_split_mnist1d)}
 
 
 def get_preset(name: str) -> Preset:

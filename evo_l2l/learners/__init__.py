@@ -1,12 +1,14 @@
 """Learners: small networks and the kernels that train them with a rule. One module each,
 registered here."""
 from ..components import Registry
-from . import conditioning, evolution, linear_neuron, reward, single_layer, student, two_layer
+from . import (conditioning, episode_net, evolution, linear_neuron, reward, single_layer,
+               student, two_layer)
 from .base import Learner, LearnerSettings, fitness_from_curves
 from .single_layer import learning_curves
 
 LEARNERS = Registry("learner")
-for _module in (single_layer, student, reward, linear_neuron, two_layer, conditioning, evolution):
+for _module in (single_layer, student, reward, linear_neuron, two_layer, conditioning, evolution,
+                episode_net):
     LEARNERS.add(_module.LEARNER)
 
 

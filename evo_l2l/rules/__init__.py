@@ -1,11 +1,12 @@
 """Rule families: genome <-> rule <-> formula, and known rules. One module each, registered here."""
 from ..components import Registry
-from . import bengio, chalmers, conditioning, operators, symbolic, volterra
+from . import bengio, bengio_layers, chalmers, conditioning, operators, symbolic, volterra
 from .family import ParametricSettings, RuleFamily
 
 RULE_FAMILIES = Registry("rule family")
-for _module in (chalmers, volterra, bengio, conditioning, symbolic, operators):
+for _module in (chalmers, volterra, bengio, bengio_layers, conditioning, symbolic, operators):
     RULE_FAMILIES.add(_module.FAMILY)
 
-__all__ = ["bengio", "chalmers", "conditioning", "symbolic", "volterra", "RULE_FAMILIES",
+__all__ = ["bengio", "bengio_layers", "chalmers", "conditioning", "symbolic", "volterra",
+           "RULE_FAMILIES",
            "ParametricSettings", "RuleFamily"]

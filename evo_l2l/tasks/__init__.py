@@ -1,6 +1,7 @@
 """Task families: arrays only, generated from a seed. One module each, registered here."""
 from ..components import Registry
-from . import boolean, boolean_functions, conditioning, gaussian, runs_below, student
+from . import (boolean, boolean_functions, conditioning, gaussian, permuted_digits, rot_digits,
+               runs_below, split_digits, student)
 from .boolean import CHALMERS_SHAPES, linearly_separable_mapping, make_boolean_environment
 from .boolean_functions import make_boolean_function_tasks
 from .conditioning import make_conditioning_tasks
@@ -10,7 +11,8 @@ from .family import TaskFamily, TaskSettings
 from .taskset import HELDOUT, SPLIT_NAMES, TRAIN, TaskSet
 
 TASK_FAMILIES = Registry("task family")
-for _module in (boolean, student, gaussian, boolean_functions, conditioning, runs_below):
+for _module in (boolean, student, gaussian, boolean_functions, conditioning, runs_below,
+                rot_digits, permuted_digits, split_digits):
     TASK_FAMILIES.add(_module.FAMILY)
 
 __all__ = ["TaskSet", "TRAIN", "HELDOUT", "SPLIT_NAMES", "CHALMERS_SHAPES", "TaskFamily",

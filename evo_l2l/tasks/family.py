@@ -10,6 +10,8 @@ provide (capability tags that learners require, checked by generic code) and
     real_targets          Y real-valued (regression)
     pc_direction          direction (T, I): the first principal component of X
     protocols             conditioning trials: X = (CS1, CS2, US, probe), W0 = (w1, w2, w_us, bias)
+    episodes              segment_end, group_end, group_mask: a training stream in segments and
+                          test groups scored by argmax (tasks/episodes.py); one-hot Y (T, P, O)
 """
 from __future__ import annotations
 

@@ -7,6 +7,7 @@ import numpy as np
 
 TRAIN, HELDOUT = 0, 1
 SPLIT_NAMES = ("train", "heldout")
+EPISODE_ARRAYS = ("segment_end", "group_end", "group_mask")   # optional, stored when present
 
 
 @dataclass
@@ -30,6 +31,12 @@ class TaskSet:
     params: dict = field(default_factory=dict)
     direction: np.ndarray | None = None   # (T, I) unit vector a task's weights should find (PCA tasks)
     W0_hidden: np.ndarray | None = None   # (T, H, I) initial hidden weights (two-layer nets)
+    # Episodes (tasks/episodes.py): patterns [0, segment_end[t, -1]) are the training stream,
+    # learned one segment after another; the rest, up to n_patterns, are test groups
+    # (group_end (T, G) exclusive ends), each scored by argmax over its group_mask (T, G, O).
+    segment_end: np.ndarray | None = None
+    group_end: np.ndarray | None = None
+    group_mask: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.X = np.ascontiguousarray(self.X, dtype=np.float64)
@@ -48,9 +55,12 @@ class TaskSet:
             if self.W0_hidden.ndim != 3 or self.W0_hidden.shape[0] != T \
                     or self.W0_hidden.shape[2] != self.X.shape[2]:
                 raise ValueError("hidden initial weights must have shape (T, H, I)")
-        # Two-layer tasks keep the output layer's weights in W0 (T, 1, H + 1).
-        w0_shape = ((T, 1, self.W0_hidden.shape[1] + 1) if self.W0_hidden is not None
+        # Two-layer tasks keep the output layer's weights in W0 (T, O, H + 1) (O = 1 but for
+        # episodes, whose nets have one output unit per class).
+        n_out = self.Y.shape[2] if self.segment_end is not None else 1
+        w0_shape = ((T, n_out, self.W0_hidden.shape[1] + 1) if self.W0_hidden is not None
                     else (T, self.Y.shape[2], self.X.shape[2]))
+        self._check_episodes(T)
         ok = (self.X.ndim == 3 and self.Y.ndim == 3 and self.W0.ndim == 3
               and self.Y.shape[:2] == self.X.shape[:2]
               and self.W0.shape == w0_shape
@@ -62,6 +72,28 @@ class TaskSet:
                   or self.n_inputs.min() < 1 or self.n_inputs.max() > self.X.shape[2]
                   or self.n_outputs.min() < 1 or self.n_outputs.max() > self.Y.shape[2]):
             raise ValueError("task sizes exceed the padded arrays")
+
+    def _check_episodes(self, T: int) -> None:
+        parts = (self.segment_end, self.group_end, self.group_mask)
+        if all(p is None for p in parts):
+            return
+        if any(p is None for p in parts):
+            raise ValueError("episodes need segment_end, group_end and group_mask together")
+        self.segment_end = np.ascontiguousarray(self.segment_end, dtype=np.int64)
+        self.group_end = np.ascontiguousarray(self.group_end, dtype=np.int64)
+        self.group_mask = np.ascontiguousarray(self.group_mask, dtype=np.float64)
+        se, ge, T_ = self.segment_end, self.group_end, T
+        ok = (se.ndim == 2 and ge.ndim == 2 and se.shape[0] == T_ and ge.shape[0] == T_
+              and se.shape[1] >= 1 and ge.shape[1] >= 1
+              and self.group_mask.shape == (T_, ge.shape[1], self.Y.shape[2]))
+        if ok and T_:
+            # 0 < segment ends < group ends = n_patterns at the last, strictly increasing:
+            # no segment or group is empty.
+            bounds = np.concatenate([np.zeros((T_, 1), np.int64), se, ge], axis=1)
+            ok = bool(np.all(np.diff(bounds, axis=1) >= 1)
+                      and np.all(ge[:, -1] == self.n_patterns))
+        if not ok:
+            raise ValueError("episode bounds are inconsistent with the patterns")
 
     def __len__(self) -> int:
         return self.X.shape[0]
@@ -81,7 +113,9 @@ class TaskSet:
                        self.n_inputs[idx], self.n_outputs[idx], self.split[idx],
                        self.family, dict(self.params),
                        None if self.direction is None else self.direction[idx],
-                       None if self.W0_hidden is None else self.W0_hidden[idx])
+                       None if self.W0_hidden is None else self.W0_hidden[idx],
+                       *(None if a is None else a[idx]
+                         for a in (self.segment_end, self.group_end, self.group_mask)))
 
     def synapse_updates_per_epoch(self) -> int:
         """Synaptic updates one rule makes in one epoch over all tasks."""
@@ -94,6 +128,9 @@ class TaskSet:
             out["direction"] = self.direction
         if self.W0_hidden is not None:
             out["W0_hidden"] = self.W0_hidden
+        for name in EPISODE_ARRAYS:
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
         return out
 
 

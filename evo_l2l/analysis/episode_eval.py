@@ -1,0 +1,137 @@
+"""`evo-l2l evaluate` for runs on episodes: rules and baselines on the same held-out episodes.
+
+Held-out episodes are drawn again from the run's own task seed with as many held-out
+episodes as asked for (few-shot: 1000 by default, the field's convention; continual: 20
+sequences); the episode families draw them one after another, so the run's stored
+held-out episodes must be their first ones, which checks that the data are those the run
+used (else a one-line error naming both data identities).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from ..evolution.problem import build_tasks
+from ..tasks import TaskSet
+from . import baselines as bl
+from .episode_metrics import summary
+
+DEFAULT_EPISODES = {"fewshot": 1000, "continual": 20}
+
+
+def is_episodic(run) -> bool:
+    return run.tasks.segment_end is not None
+
+
+def protocol(tasks: TaskSet) -> str:
+    """'fewshot' (one segment, one test group) or 'continual'."""
+    return ("fewshot" if tasks.segment_end.shape[1] == 1 and tasks.group_end.shape[1] == 1
+            else "continual")
+
+
+def episodes_for(run, which: str, n: int | None = None, seed: int = 0) -> TaskSet:
+    """The episodes to evaluate on: 'heldout' (n drawn from the run's seed; the stored ones
+    first), 'train' (the stored ones) or 'fresh' (n held-out ones from another seed)."""
+    kind = protocol(run.tasks)
+    n = n or DEFAULT_EPISODES[kind]
+    s = run.config.tasks.settings
+    if which == "train":
+        tasks = run.tasks.select("train")
+        if n < len(tasks):
+            tasks = tasks.select(np.arange(n))
+        return tasks
+    if which not in ("heldout", "fresh"):
+        raise ValueError(f"unknown task set {which!r}; expected train, heldout or fresh")
+    changes = {"n_heldout": n, "n_train_episodes": 1}
+    if which == "fresh":
+        changes["seed"] = seed
+    tasks = build_tasks(run.config, dataclasses.replace(s, **changes)).select("heldout")
+    if which == "heldout":
+        stored = run.tasks.select("heldout")
+        k = min(len(stored), n)
+        if not (np.array_equal(tasks.X[:k], stored.X[:k])
+                and np.array_equal(tasks.Y[:k], stored.Y[:k])):
+            was, now = run.tasks.params.get("data", {}), tasks.params.get("data", {})
+            raise ValueError(f"the held-out episodes drawn now differ from the run's: its data "
+                             f"were {was.get('name')} {was.get('version')} sha256 "
+                             f"{str(was.get('sha256'))[:12]}, here {now.get('version')} "
+                             f"sha256 {str(now.get('sha256'))[:12]}")
+    return tasks
+
+
+def _row(name: str, label: str, acc: np.ndarray, **extra) -> dict:
+    return {"method": name, "label": label, **extra, **summary(acc)}
+
+
+def baseline_rows(tasks: TaskSet, train: TaskSet) -> list[dict]:
+    """The baselines on `tasks`, rates chosen on the training episodes `train`."""
+    rows = [_row("1nn", "1-nearest neighbour (all images seen)", bl.memory_baseline(tasks, "1nn")),
+            _row("centroid", "nearest centroid (all images seen)",
+                 bl.memory_baseline(tasks, "centroid"))]
+    rows.append(_row("sgd_default", "logistic regression, SGD one pass (scikit-learn's "
+                                    "default rate)", bl.sgd_logistic(tasks, None)))
+    rate = bl.best_rate(bl.sgd_logistic, train)
+    rows.append(_row("sgd", f"logistic regression, SGD one pass (rate {rate:g})",
+                     bl.sgd_logistic(tasks, rate), rate=rate))
+    rate = bl.best_rate(bl.backprop_mlp, train)
+    rows.append(_row("backprop", f"same net, online backprop one pass (rate {rate:g})",
+                     bl.backprop_mlp(tasks, rate), rate=rate))
+    if protocol(tasks) == "continual":
+        rows.append(_row("joint", "joint logistic regression (all tasks at once; upper "
+                                  "reference)", bl.joint_logistic(tasks)))
+    return rows
+
+
+def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which: str,
+                      n: int | None = None, seed: int = 0, with_baselines: bool = True) -> dict:
+    """chosen: [(spec, label, rule)] -> {'tasks': description, 'rows': one per method}."""
+    tasks = episodes_for(run, which, n, seed)
+    learner, settings = problem.learner, run.config.learner.settings
+    rows = []
+    for spec, label, rule in chosen:
+        acc = learner.accuracy(np.asarray(rule, dtype=np.float64)[None], tasks, settings)[0]
+        rows.append(_row(spec, label, acc, formula=problem.formula(rule)))
+    if with_baselines:
+        rows += baseline_rows(tasks, run.tasks.select("train"))
+    return {"tasks": {"family": run.config.tasks.name, "which": which, "n": len(tasks),
+                      "protocol": protocol(tasks), "params": _params(run.tasks.params)},
+            "rows": rows}
+
+
+def _params(params: dict) -> dict:
+    """The task parameters worth printing (not the per-episode class lists)."""
+    return {k: v for k, v in params.items() if k not in ("classes", "permutations")}
+
+
+def _num(v: float) -> str:
+    """A metric, or n/a where a method has none (FWT of methods with no untrained state)."""
+    return f"{v:7.3f}" if np.isfinite(v) else f"{'n/a':>7s}"
+
+
+def format_table(result: dict) -> str:
+    """The metrics table `evo-l2l evaluate` prints."""
+    t, rows = result["tasks"], result["rows"]
+    p = t["params"]
+    lines = []
+    if t["protocol"] == "fewshot":
+        lines.append(f"{t['family']}: {p['n_way']}-way {p['k_shot']}-shot, {t['n']} {t['which']} "
+                     f"episodes, {p['n_query']} queries per class; query accuracy, 95% CI")
+        for r in rows:
+            lines.append(f"  {r['accuracy']:.3f} +- {r['ci95']:.3f}  {r['label']}")
+    else:
+        lines.append(f"{t['family']}: {t['n']} {t['which']} sequences; ACC, BWT, FWT, "
+                     "forgetting (mean over sequences; ACC +- 95% CI)")
+        lines.append(f"  {'ACC':>14s} {'BWT':>7s} {'FWT':>7s} {'forget':>7s}")
+        for r in rows:
+            if r["kind"] == "final":
+                lines.append(f"  {r['ACC']:.3f} +- {r['ACC_ci95']:.3f} {'':>7s} {'':>7s} "
+                             f"{'':>7s}  {r['label']}")
+                continue
+            lines.append(f"  {r['ACC']:.3f} +- {r['ACC_ci95']:.3f} {r['BWT']:7.3f} "
+                         f"{_num(r['FWT'])} {r['forgetting']:7.3f}  {r['label']}")
+        for r in rows:
+            if r["method"] == "sgd" or r is rows[0]:
+                lines.append(f"\n  R[i, j] (accuracy on task j after task i), {r['label']}:")
+                lines += ["    " + " ".join(f"{v:5.2f}" for v in row) for row in r["R"]]
+    return "\n".join(lines)

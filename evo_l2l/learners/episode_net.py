@@ -1,0 +1,95 @@
+"""Two-layer nets that learn episodes (few-shot support sets, continual-learning sequences)
+only by the evolved local rule; see kernels/episode_net.py for the net and the rule's
+variables, tasks/episodes.py for what an episode is.
+
+Performance of an episode after segment s: its mean test accuracy over the tasks learned so
+far (test groups 0..s when there is one group per segment, as in continual learning: the
+last value is ACC of Lopez-Paz & Ranzato 2017), else over every group (a few-shot query
+set); the "epochs" of a learning curve are the segments. With fitness_measure 'final' and
+more than MEASURE_ALL_UP_TO rules in a call only the last value is measured (the others are
+NaN), which skips most of the scoring work during evolution.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..tasks import TaskSet
+from .base import Learner
+from .single_layer import DEFAULT_BLOCK
+
+MEASURE_ALL_UP_TO = 8      # rules per call that get every accuracy row measured
+
+
+def episode_accuracy(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1, clip: float = 20.0,
+                     measure_all: bool = True) -> np.ndarray:
+    """(R, 16) bengio or (R, 32) bengio_layers coefficients -> (R, T, S + 1, G) test-group
+    accuracies.
+
+    Row 0: before training; row s + 1: after segment s. measure_all False: row S only
+    (the others NaN).
+    """
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
+    if coef.ndim != 2 or coef.shape[1] not in (16, 32):
+        raise ValueError(f"coef must have shape (R, 16) or (R, 32), got {coef.shape}")
+    out_rule, hidden_rule = coef[:, :16], coef[:, -16:]     # the same for a shared rule
+    if tasks.segment_end is None or tasks.W0_hidden is None:
+        raise ValueError("these tasks are not episodes (use rot_digits, permuted_digits or "
+                         "split_digits)")
+    if n_epochs < 1 or not clip > 0:
+        raise ValueError("n_epochs must be >= 1 and clip > 0")
+    R, T = coef.shape[0], len(tasks)
+    S, G = tasks.segment_end.shape[1], tasks.group_end.shape[1]
+    acc = np.full((R, T, S + 1, G), np.nan)
+    if R and T:
+        from ..kernels.episode_net import train_episode_population
+        n_blocks = -(-R // DEFAULT_BLOCK)
+        train_episode_population(np.ascontiguousarray(out_rule.T),
+                                 np.ascontiguousarray(hidden_rule.T), tasks.X, tasks.Y, tasks.W0_hidden,
+                                 tasks.W0, tasks.n_inputs, tasks.n_outputs, tasks.segment_end,
+                                 tasks.group_end, tasks.group_mask, int(n_epochs), float(clip),
+                                 bool(measure_all), -(-R // n_blocks), acc)
+    return acc
+
+
+def seen_so_far(acc: np.ndarray) -> np.ndarray:
+    """(..., S + 1, G) accuracies -> (..., S + 1) mean accuracy on the tasks learned so far.
+
+    With one test group per segment (S == G), row s (s >= 1) averages groups 0..s-1 and
+    row 0 (before training) every group; otherwise every row averages every group.
+    """
+    S, G = acc.shape[-2] - 1, acc.shape[-1]
+    if S != G:
+        return acc.mean(axis=-1)
+    out = np.empty(acc.shape[:-1])
+    out[..., 0] = acc[..., 0, :].mean(axis=-1)
+    for s in range(1, S + 1):
+        out[..., s] = acc[..., s, :s].mean(axis=-1)
+    return out
+
+
+class EpisodeNet(Learner):
+    """Two-layer nets, fresh every episode, trained online by one rule with an error signal."""
+
+    name = "episode_net"
+    summary = ("two-layer nets that learn few-shot and continual-learning episodes online by "
+               "the rule alone (a, o, w and an error m: own at the outputs, fed back at the "
+               "hidden units)")
+    requires = frozenset({"hidden_layer", "episodes"})
+    coefficient_families = ("bengio", "bengio_layers")
+    performance = "test accuracy (argmax), mean over the tasks learned so far"
+
+    def coefficient_curves(self, family, coef, tasks, settings):
+        # A final-accuracy fitness needs the last row only, which skips most of the scoring
+        # in evolution; a handful of rules (analysis: learning curves, reports) get every
+        # row. The last row is the same either way (tests/test_episodes.py).
+        few = np.atleast_2d(coef).shape[0] <= MEASURE_ALL_UP_TO
+        acc = episode_accuracy(coef, tasks, settings.n_epochs, settings.clip,
+                               measure_all=few or settings.fitness_measure != "final")
+        return seen_so_far(acc)
+
+    def accuracy(self, coef, tasks, settings) -> np.ndarray:
+        """(R, T, S + 1, G) every accuracy (analysis: R matrices, few-shot accuracy)."""
+        return episode_accuracy(coef, tasks, settings.n_epochs, settings.clip)
+
+
+LEARNER = EpisodeNet()

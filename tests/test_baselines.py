@@ -1,0 +1,60 @@
+"""Baselines on hand-made episodes whose answers are known."""
+import numpy as np
+import pytest
+
+from evo_l2l.analysis import baselines as bl
+from evo_l2l.tasks.episodes import Episode, pack, with_bias
+
+
+def two_task_sequence(allowed=None):
+    """Task 0: classes 0/1 at x = -5/+5 on axis 0; task 1: classes 2/3 on axis 1."""
+    def pts(axis, cls_neg, cls_pos, n):
+        x = np.zeros((2 * n, 2)); x[:n, axis] = -5; x[n:, axis] = 5
+        return with_bias(x), np.array([cls_neg] * n + [cls_pos] * n)
+    allowed = allowed or [np.ones(4), np.ones(4)]
+    train = [pts(0, 0, 1, 2), pts(1, 2, 3, 2)]
+    test = [(*pts(0, 0, 1, 3), allowed[0]), (*pts(1, 2, 3, 3), allowed[1])]
+    rng = np.random.default_rng(0)
+    e = Episode(train, test, rng.normal(0, 0.5, (4, 3)), rng.normal(0, 0.5, (4, 5)))
+    return pack([e, e], np.zeros(2, np.int8), 4, "hand", {})
+
+
+def test_memory_baselines_remember_everything():
+    tasks = two_task_sequence()
+    for method in ("1nn", "centroid"):
+        acc = bl.memory_baseline(tasks, method)
+        assert np.isnan(acc[:, 0]).all()
+        # After task 0: task 0 right; task 1 wrong, its classes 2 and 3 not seen yet.
+        np.testing.assert_array_equal(acc[0, 1], [1.0, 0.0])
+        np.testing.assert_array_equal(acc[0, 2], [1.0, 1.0])
+
+
+def test_task_masks_restrict_the_choice():
+    masks = [np.array([1., 1, 0, 0]), np.array([0., 0, 1, 1])]
+    acc = bl.memory_baseline(two_task_sequence(masks), "1nn")
+    np.testing.assert_array_equal(acc[0, 2], [1.0, 1.0])
+    scores = np.array([[5.0, 1.0, 9.0]])
+    assert bl.masked_accuracy(scores, np.array([0]), np.array([0, 1])) == 1.0
+    assert bl.masked_accuracy(scores, np.array([0]), np.array([0, 1, 2])) == 0.0
+
+
+def test_online_learners_learn_and_joint_training_is_final_only():
+    tasks = two_task_sequence()
+    sgd = bl.sgd_logistic(tasks, 0.1)
+    assert sgd[0, 1, 0] == 1.0 and sgd[0, 2, 1] == 1.0
+    mlp = bl.backprop_mlp(tasks, 0.5)
+    assert not np.isnan(mlp[:, 0]).any() and mlp[0, 2].mean() > mlp[0, 0].mean()
+    joint = bl.joint_logistic(tasks)
+    assert np.isnan(joint[:, :-1]).all() and np.all(joint[:, -1] == 1.0)
+
+
+def test_best_rate_picks_the_best():
+    tasks = two_task_sequence()
+    calls = []
+
+    def method(t, rate):
+        calls.append(rate)
+        acc = np.zeros((len(t), 3, 2)); acc[:, -1] = -abs(np.log10(rate) + 1)   # best at 0.1
+        return acc
+    assert bl.best_rate(method, tasks, (0.01, 0.1, 1.0)) == pytest.approx(0.1)
+    assert calls == [0.01, 0.1, 1.0]
