@@ -8,6 +8,35 @@ import numpy as np
 from .curves import learning_curve, problem_for, rule_from_spec
 
 
+def _legend(ax, ncol: int = 1) -> None:
+    """The legend below the axes, outside them, so that it hides no curve."""
+    ax.legend(fontsize=7, ncol=ncol, loc="upper left", bbox_to_anchor=(0.0, -0.16),
+              borderaxespad=0.0, frameon=False)
+
+
+def scale_key(run) -> tuple:
+    """What a run's fitness is measured on: its performance label, learner, task family
+    and fitness measure. Runs with different keys have fitness on different scales."""
+    problem = problem_for(run)
+    c = run.config
+    return (problem.performance, c.learner.name, c.tasks.name,
+            getattr(c.learner.settings, "fitness_measure", None))
+
+
+def scale_warning(runs) -> str | None:
+    """A one-line warning when runs whose fitness is on different scales are drawn together."""
+    groups: dict = {}
+    for run in runs:
+        groups.setdefault(scale_key(run), []).append(run)
+    if len(groups) < 2:
+        return None
+    parts = [f"{', '.join(os.path.basename(r.path) for r in members)}: {key[0]} "
+             f"({key[1]} on {key[2]} tasks{', fitness_measure ' + key[3] if key[3] else ''})"
+             for key, members in groups.items()]
+    return ("these runs' fitness is on different scales, so their curves share an axis "
+            "but do not compare: " + "; ".join(parts))
+
+
 def _label(run) -> str:
     return f"{os.path.basename(run.path)} ({run.attrs.get('preset')}, seed {run.attrs.get('seed')})"
 
@@ -23,9 +52,11 @@ def fitness_axes(ax, runs) -> None:
         ax.plot(x, g["best_heldout_fitness"], color=c, lw=1, ls="-.", alpha=0.8,
                 label=f"{name}: held-out (best of generation)")
     ax.set_xlabel("generation")
-    ax.set_ylabel(f"fitness ({problem_for(runs[0]).performance})")
+    mixed = len({scale_key(r) for r in runs}) > 1
+    ax.set_ylabel("fitness (scales differ between runs)" if mixed
+                  else f"fitness ({problem_for(runs[0]).performance})")
     ax.set_title("fitness per generation")
-    ax.legend(fontsize=7, loc="lower right")
+    _legend(ax)
     ax.grid(alpha=0.3)
 
 
@@ -39,7 +70,7 @@ def size_axes(ax, run) -> None:
     ax.set_xlabel("generation")
     ax.set_ylabel("tree size (nodes)")
     ax.set_title(f"rule size per generation\n{os.path.basename(run.path)}", fontsize=9)
-    ax.legend(fontsize=7)
+    _legend(ax)
     ax.grid(alpha=0.3)
 
 
@@ -56,7 +87,7 @@ def operators_axes(ax, run) -> None:
     ax.set_xlabel("generation")
     ax.set_ylabel("setting of the level below's GA (log)")
     ax.set_title(f"best-so-far operators\n{os.path.basename(run.path)}", fontsize=9)
-    ax.legend(fontsize=7, loc="best")
+    _legend(ax, ncol=2)
     ax.grid(alpha=0.3)
 
 
@@ -78,7 +109,7 @@ def runs_below_axes(ax, runs) -> None:
     ax.set_ylim(-0.05, 1.05)
     ax.set_xlabel("generation")
     ax.set_title("training runs of the level below (best-so-far operators)")
-    ax.legend(fontsize=7, loc="best")
+    _legend(ax)
     ax.grid(alpha=0.3)
 
 
@@ -103,7 +134,7 @@ def trace_axes(ax, runs) -> None:
     ax.set_xlabel("generation")
     ax.set_ylabel("median over the population (log)")
     ax.set_title("self-adapted mutation strengths")
-    ax.legend(fontsize=7, loc="best")
+    _legend(ax)
     ax.grid(alpha=0.3)
 
 
@@ -132,7 +163,7 @@ def coefficient_axes(ax, run) -> None:
     ax.set_xlabel("generation")
     ax.set_ylabel(f"{getattr(fam, 'COEF_LABEL', 'coefficient')} (symlog)")
     ax.set_title(f"best-so-far rule's coefficients\n{os.path.basename(run.path)}", fontsize=9)
-    ax.legend(fontsize=7, ncol=2, loc="best")
+    _legend(ax, ncol=3)
     ax.grid(alpha=0.3)
 
 
@@ -167,7 +198,7 @@ def learning_curve_axes(ax, runs) -> None:
     ax.set_xlabel("epoch")
     ax.set_ylabel("performance, mean over held-out tasks")
     ax.set_title("learning curves on held-out tasks")
-    ax.legend(fontsize=7, loc="lower right")
+    _legend(ax)
     ax.grid(alpha=0.3)
 
 
@@ -180,8 +211,10 @@ def supported_formats() -> list[str]:
 
 
 def plot_runs(runs: list, path: str) -> None:
-    """One figure: fitness curves, coefficient trajectories, learning curves (runs on
-    episodes: accuracy against shots, or the R matrices of the best rule and SGD)."""
+    """One figure: fitness curves, then each run's coefficient (tree size, operator)
+    trajectories, learning curves and, for self-adaptive searches, mutation strengths;
+    three (four) panels a row, each legend below its panel. Runs on episodes: accuracy
+    against shots, or the R matrices of the best rule and SGD, in one row."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -200,12 +233,18 @@ def plot_runs(runs: list, path: str) -> None:
         plt.close(fig)
         return
     traced = any("trace_median_strength" in r.generations for r in runs)
-    fig, axes = plt.subplots(1, 4 if traced else 3, figsize=(22 if traced else 17, 5))
-    fitness_axes(axes[0], runs)
-    coefficient_axes(axes[1], runs[0])
-    learning_curve_axes(axes[2], runs)
-    if traced:
-        trace_axes(axes[3], runs)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    panels = ([lambda ax: fitness_axes(ax, runs)]
+              + [lambda ax, run=run: coefficient_axes(ax, run) for run in runs]
+              + [lambda ax: learning_curve_axes(ax, runs)]
+              + ([lambda ax: trace_axes(ax, runs)] if traced else []))
+    ncols = 4 if traced else 3
+    nrows = -(-len(panels) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.7 * ncols, 6.2 * nrows),
+                             squeeze=False, layout="constrained")
+    axes = axes.ravel()
+    for ax, draw in zip(axes, panels):
+        draw(ax)
+    for ax in axes[len(panels):]:
+        ax.set_axis_off()
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -117,7 +117,8 @@ def _evaluate_meta(run, problem, rules, which, n_tasks, as_json) -> None:
               help="PNG (or PDF/SVG) file to write.")
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 def plot(archives, output, force):
-    """Fitness curves, coefficient trajectories and learning curves of one or more runs."""
+    """Fitness curves, coefficient trajectories (a panel per run) and learning curves of one
+    or more runs; warns when runs with fitness on different scales are drawn together."""
     import os
     from ..analysis.plots import plot_runs, supported_formats
     from ..errors import ConfigError
@@ -130,6 +131,7 @@ def plot(archives, output, force):
                           f"{', '.join('.' + f for f in formats)}")
     _output_folder(output)
     runs = _runs_with_a_generation(archives)
+    _warn_scales(runs)
     plot_runs(runs, output)
     click.echo(f"wrote {output}")
 
@@ -143,6 +145,14 @@ def _runs_with_a_generation(archives) -> list:
         if run.n_generations_done < 1:
             raise ArchiveError(f"{run.path}: holds no complete generation yet")
     return runs
+
+
+def _warn_scales(runs) -> None:
+    """One line on stderr when runs with fitness on different scales share a figure."""
+    from ..analysis.plots import scale_warning
+    warning = scale_warning(runs)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _output_folder(path: str) -> None:
@@ -171,6 +181,42 @@ def report(archives, out_dir, force):
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise ConfigError(f"{out_dir} is a file, not a folder")
     runs = _runs_with_a_generation(archives)
+    _warn_scales(runs)
     paths = write_report(runs, out_dir)
     for p in paths:
         click.echo(f"wrote {p}")
+
+
+@main.command()
+@click.argument("archives", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (every run too).")
+def compare(archives, as_json):
+    """Runs side by side: per preset or config, mean +- sd over the runs (seeds) of the
+    best rule's training and held-out fitness, beside the reference rule (delta, Oja,
+    Rescorla-Wagner) at its best rate on the same runs' tasks, and how many runs' best
+    rule is the reference rule or another known form.
+
+    \b
+    Runs are grouped by preset and config apart from the seed:
+      evo-l2l compare runs/chalmers1990-seed*.h5 runs/tournament.h5
+    """
+    import os
+    from ..analysis.compare import compare_runs, format_table
+    from ..errors import ArchiveError
+    seen = {}
+    for a in archives:
+        real = os.path.realpath(a)
+        if real in seen:
+            raise ArchiveError(f"{a}: given twice (as {seen[real]} too); each run counts once")
+        seen[real] = a
+    runs = _runs_with_a_generation(archives)
+    for run in runs:
+        if run.config.component("rule").kind == "operators":
+            raise ArchiveError(f"{run.path}: a meta-evolution run (its rules are GA settings, "
+                               "scored on runs below); compare takes runs that evolve "
+                               "learning rules")
+    result = compare_runs(runs)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(format_table(result))

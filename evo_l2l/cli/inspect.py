@@ -23,25 +23,47 @@ def _problem(run):
               help="How many distinct rules to show, best first.")
 @click.option("--generation", type=click.IntRange(min=0),
               help="Rank one generation's population instead of the whole run.")
-@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.option("--format", "fmt", type=click.Choice(["text", "python", "latex", "json"]),
+              help="text (the default): formula, fitness, details; python: a runnable "
+                   "`def rule(...)` per rule (helpers such as pdiv included); latex: the "
+                   "equation; json: everything (as --json).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON (--format json).")
 @click.option("--runs-below", "runs_below", type=click.Path(file_okay=False), metavar="DIR",
               help="Meta runs: write the best operators' training runs below as whole "
                    "archives into DIR (re-run exactly from their seeds).")
-def best(archive, top, generation, as_json, runs_below):
-    """The best rules of a run: formula, coefficients, train and held-out fitness."""
+def best(archive, top, generation, fmt, as_json, runs_below):
+    """The best rules of a run: formula, coefficients, train and held-out fitness.
+
+    \b
+    Fitness is the mean over the training (held-out) tasks of the learner's
+    performance; `evo-l2l info` names the measure.
+    dist(NAME), parametric rules: the cosine distance between the rule's term
+    coefficients and those of the known rule NAME (delta, hebb, oja, none...):
+    0 is NAME at some positive rate, 1 shares nothing with it, 2 is NAME with
+    the sign flipped. In formulas x^2 is a power and pdiv(x, y) a protected
+    division: x / y, but 1 where |y| <= 1e-12 (as the kernels compute it).
+    """
     from ..archive import open_run
-    from ..analysis.rules import form_tag, top_rules
-    from ..errors import ArchiveError
+    from ..analysis.rules import describe_rule, form_tag, ranked_rules
+    from ..errors import ArchiveError, ConfigError
+    if as_json and fmt not in (None, "json"):
+        raise ConfigError(f"--json and --format {fmt} disagree: pass one of them")
+    fmt = "json" if as_json else fmt or "text"
     run = open_run(archive)
     if run.n_generations_done < 1:
         raise ArchiveError(f"{archive}: holds no complete generation yet")
     problem = _problem(run)
     if runs_below and problem.kind != "meta":
         raise ArchiveError(f"{archive}: --runs-below needs a meta-evolution archive")
+    if fmt in ("python", "latex") and problem.kind == "meta":
+        raise ConfigError(f"{archive}: a meta-evolution run's rules are GA settings, not "
+                          "learning rules: use --format text or json")
     try:
-        rules = top_rules(run, problem, top, generation)
+        ranked = ranked_rules(run, problem, top, generation)
     except ValueError as exc:
         raise ArchiveError(f"{archive}: {exc}") from None
+    rules = [describe_rule(problem, rule, rank=n + 1, generation=gen)
+             for n, (gen, rule) in enumerate(ranked)]
     if runs_below:
         from ..evolution.meta import write_runs_below
         gen = int(run.state["generation"])
@@ -53,11 +75,14 @@ def best(archive, top, generation, as_json, runs_below):
     if sm.applies(problem):
         lifetime = sm.summary(problem, problem.rule_of_genome(
             run.generations["best_so_far_genome"][int(run.state["generation"])]))
-    if as_json:
+    if fmt == "json":
         out = rules if top > 1 else rules[0]
         if lifetime is not None:
             out = {"rules": rules, "self_modification": lifetime}
         click.echo(json.dumps(out, indent=2))
+        return
+    if fmt in ("python", "latex"):
+        _export(run, problem, ranked, rules, fmt)
         return
     for r in rules:
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(problem, r)}")
@@ -82,6 +107,24 @@ def best(archive, top, generation, as_json, runs_below):
     if lifetime is not None:
         click.echo("best-so-far rule during a lifetime:")
         click.echo("\n".join("   " + line for line in sm.format_summary(lifetime)))
+
+
+def _export(run, problem, ranked, rules, fmt) -> None:
+    """--format python or latex: each rule, described in a comment line."""
+    import os
+    from ..analysis import export
+    comment = "#" if fmt == "python" else "%"
+    out = []
+    for (_, rule), r in zip(ranked, rules):
+        head = (f"{comment} #{r['rank']} of {os.path.basename(run.path)} (generation "
+                f"{r['generation']}): fitness {r['fitness']:.4f}, held-out "
+                f"{r['heldout_fitness']:.4f}")
+        if fmt == "python":
+            name = "rule" if r["rank"] == 1 else f"rule_{r['rank']}"
+            out.append(head + "\n" + export.python_source(problem, rule, name))
+        else:
+            out.append(head + "\n" + export.latex(problem, rule))
+    click.echo(("\n\n" if fmt == "python" else "\n").join(out))
 
 
 def _strengths(run) -> None:

@@ -3,7 +3,8 @@
 A parametric family is a coefficient vector over a fixed set of terms; its
 module provides N_COEF, COEF_NAMES, TERM_NAMES, COEF_LABEL, decode_real (and
 decode_bits for a bit genome), effective, formula, KNOWN_RULES, KNOWN_LABELS,
-REFERENCE_RULE and is_reference_rule. Which learners run a family is declared
+REFERENCE_RULE and is_reference_rule (and optionally VARIABLES, the order
+`best --format python` takes the variables in). Which learners run a family is declared
 by the learners (their kernels), not here.
 """
 from __future__ import annotations

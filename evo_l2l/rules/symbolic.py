@@ -349,15 +349,35 @@ def python_function(tree, pset: gp.PrimitiveSet):
     return build(0)[0]
 
 
-def to_sympy(tree, pset: gp.PrimitiveSet):
+@functools.lru_cache(maxsize=None)
+def sympy_pdiv():
+    """pdiv as an opaque sympy function, for display: str prints pdiv(x, y), LaTeX x ⊘ y."""
+    import sympy
+
+    class pdiv(sympy.Function):     # noqa: N801 (printed by its class name)
+        nargs = 2
+
+        def _latex(self, printer, exp=None):
+            from sympy.printing.precedence import PRECEDENCE
+            x, y = (printer.parenthesize(arg, PRECEDENCE["Mul"]) for arg in self.args)
+            body = rf"\left({x} \oslash {y}\right)"
+            return body if exp is None else rf"{body}^{{{exp}}}"
+
+    return pdiv
+
+
+def to_sympy(tree, pset: gp.PrimitiveSet, protected: bool = False):
     """The tree as a sympy expression.
 
-    pdiv is shown as plain division and pexp uncapped, except where a subtree
-    is constant: its float value, computed as the kernel computes it, decides
+    pdiv is plain division and pexp uncapped, except where a subtree is
+    constant: its float value, computed as the kernel computes it, decides
     (a divisor within 1e-12 of 0 gives 1, an exponent over EXP_MAX is capped);
     a divisor that sympy itself reduces to a number (o - o) counts as constant.
     Floats decide, not sympy relations, which can take forever on towers
-    such as exp(exp(exp(exp(exp(1))))).
+    such as exp(exp(exp(exp(exp(1))))). protected=True (display) keeps a
+    division by an expression of the variables as the function pdiv(x, y),
+    which sympy does not cancel: a*x/a is not x where a = 0. Known forms are
+    matched on the plain expression and confirmed numerically.
     """
     import sympy
     symbols = {name: sympy.Symbol(name) for name in pset.arguments}
@@ -365,6 +385,8 @@ def to_sympy(tree, pset: gp.PrimitiveSet):
     ops = {"add": lambda x, y: x + y, "sub": lambda x, y: x - y, "mul": lambda x, y: x * y,
            "pdiv": lambda x, y: x / y, "neg": lambda x: -x, "square": lambda x: x ** 2,
            "tanh": sympy.tanh, "pexp": sympy.exp}
+    if protected:
+        ops["pdiv"] = lambda x, y: x / y if not y.free_symbols else sympy_pdiv()(x, y)
     floats = {name: f for name, (f, _) in {**BINARY, **UNARY}.items()}
 
     def build(i: int):
@@ -507,20 +529,26 @@ def _small_expr(expr) -> bool:
                for p in expr.atoms(sympy.Pow))
 
 
-def simplified(tree, pset: gp.PrimitiveSet):
-    """The rule as a simplified sympy expression: unsimplified if sympy fails or runs
-    out of time simplifying it, None if it runs out of time building it."""
+def simplified(tree, pset: gp.PrimitiveSet, protected: bool = True):
+    """The rule as a simplified sympy expression (protected divisions kept as pdiv(x, y):
+    see to_sympy): unsimplified if sympy fails or runs out of time simplifying it, None
+    if it runs out of time building it."""
     import sympy
     e = None
     try:
         with _time_limit(SIMPLIFY_SECONDS) as timed:
             if not timed and not _small_tree(tree):
                 return None
-            e = to_sympy(tree, pset)
+            e = to_sympy(tree, pset, protected)
             if not timed and not _small_expr(e):
                 return e
             try:
-                return sympy.factor(sympy.simplify(e))
+                out = sympy.factor(sympy.simplify(e))
+                if protected:   # sympy leaves a function's arguments as they were
+                    pdiv = sympy_pdiv()
+                    out = out.replace(lambda n: isinstance(n, pdiv),
+                                      lambda n: pdiv(*(sympy.factor(x) for x in n.args)))
+                return out
             except Exception:   # sympy can fail on odd expressions; show them unsimplified
                 return e
     except SympyTimeout:
@@ -528,10 +556,12 @@ def simplified(tree, pset: gp.PrimitiveSet):
 
 
 def formula(tree, pset: gp.PrimitiveSet) -> str:
-    """'dw = 2*a*(t - o)' style: simplified with sympy, t before o where sympy allows;
-    the tree's own text if sympy cannot build the expression in time."""
+    """'dw = 2*a*(t - o)' style: simplified with sympy, t before o where sympy allows,
+    powers as x^2 (as every family's formula), a division by an expression of the
+    variables as pdiv(x, y) (protected: 1 where |y| <= 1e-12); the tree's own text if
+    sympy cannot build the expression in time."""
     e = simplified(tree, pset)
-    text = tree_text(tree) if e is None else str(e)
+    text = tree_text(tree) if e is None else str(e).replace("**", "^")
     text = text.replace("-o + t", "t - o")
     return f"dw = {text}"
 

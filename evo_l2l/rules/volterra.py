@@ -21,6 +21,7 @@ from .terms import decode_rows, effective, format_terms, sparse_rule  # noqa: F4
 N_COEF = 27
 INDEX = {(a, b, c): a * 9 + b * 3 + c for a in range(3) for b in range(3) for c in range(3)}
 COEF_NAMES = tuple(f"A{a}{b}{c}" for (a, b, c) in INDEX)
+VARIABLES = ("x", "y", "w")          # the order `best --format python` takes them in
 
 
 def _term(a: int, b: int, c: int) -> str:
