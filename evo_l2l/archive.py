@@ -33,7 +33,7 @@ GENERATION_COLUMNS = {
 }
 
 
-from .errors import ArchiveError  # noqa: E402  (re-exported)
+from .errors import ArchiveError, ArchiveWriteFailed  # noqa: E402  (re-exported)
 
 # Filters of every chunked dataset the writer creates: a fletcher32 checksum per
 # chunk, so a reader notices changed bytes. HDF5 cannot filter variable-length
@@ -193,6 +193,7 @@ class ArchiveWriter:
         self._last_flush = time.monotonic()
         self.write_seconds = 0.0
         self.cache_log: list = []      # the problem's new cache entries (shared list)
+        self.failed = False            # a write failed: the file is closed, nothing more is written
         try:
             self.f = h5py.File(publish_from or path, "r+", libver="latest")
             self.f.swmr_mode = True
@@ -322,15 +323,32 @@ class ArchiveWriter:
         SIGINT and SIGTERM are held back during the writes, so a second Ctrl-C
         cannot leave a state half from one generation and half from another.
         """
-        if not self._buffer:
+        if not self._buffer or self.failed:
             return
         import signal
         held = {signal.SIGINT, signal.SIGTERM}
         old = signal.pthread_sigmask(signal.SIG_BLOCK, held)
         try:
             self._flush()
+        except (OSError, RuntimeError) as exc:
+            self._fail(exc)
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def _fail(self, exc: BaseException) -> None:
+        """A write failed (a full disk, a lost mount): write nothing more, close what HDF5
+        lets us close, and say so in one line. The state written last still names a
+        complete generation (it moves only after its slot is on disk), which resume uses."""
+        self.failed = True
+        try:
+            self.f.close()
+        except Exception:
+            pass
+        full = "No space left" in str(exc) or getattr(exc, "errno", None) == 28
+        why = "no space left on the device" if full else _first_line(exc).split(" (")[0]
+        raise ArchiveWriteFailed(f"{self.path}: cannot write ({why}); the archive keeps the "
+                           f"generations written before; free space, then: evo-l2l resume "
+                           f"{self.path}") from None
 
     def _flush(self) -> None:
         t0 = time.perf_counter()
@@ -403,11 +421,16 @@ class ArchiveWriter:
         return _stored_genomes(values, self._text)
 
     def close(self, status: str) -> None:
+        if self.failed:             # closed when the write failed; nothing more to write
+            return
         self.flush()
-        self.f["state"]["status"][()] = status.encode()
-        self.f["state"]["heartbeat"][()] = time.time()
-        self.f.flush()
-        self.f.close()
+        try:
+            self.f["state"]["status"][()] = status.encode()
+            self.f["state"]["heartbeat"][()] = time.time()
+            self.f.flush()
+            self.f.close()
+        except (OSError, RuntimeError) as exc:
+            self._fail(exc)
 
 
 @dataclass

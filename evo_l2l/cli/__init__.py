@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..errors import ArchiveError, ConfigError
+from ..errors import ArchiveError, ArchiveWriteFailed, ConfigError
 
 
 class _Group(click.Group):
@@ -41,6 +41,12 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except (ConfigError, ArchiveError) as exc:
             click.echo(f"error: {exc}", err=True)
+            if isinstance(exc, ArchiveWriteFailed):
+                # HDF5 would retry its failed writes at exit and crash: end here, now.
+                import os
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(2)
             sys.exit(2)
         except BrokenPipeError:     # `evo-l2l info RUN | head -2`: stop quietly, as Unix tools do
             import os
