@@ -32,12 +32,13 @@ from dataclasses import dataclass
 import numpy as np
 from deap import creator
 
-from ..components import Settings, need, setting
+from ..components import need, setting
 from .base import ArraySearch, Optimizer, take
+from .selfadaptive import StrengthSettings, initial_genes
 
 
 @dataclass
-class FMESettings(Settings):
+class FMESettings(StrengthSettings):
     mu: int = setting(10, "elites kept (their fitness carried); the rest of the population are "
                       "their offspring", low=1)
     elitist: bool = setting(False, "true: the mu best found so far stay in the population "
@@ -52,20 +53,6 @@ class FMESettings(Settings):
     tau_init: float = setting(0.3, "median initial meta strength tau (log-uniform over a factor "
                               "of 3 around it)", low=0, low_open=True)
     tau_max: float = setting(2.0, "meta strengths are clipped to [1e-3, tau_max]", low=0.01)
-    sigma_init: float = setting(0.3, "initial mutation strength of every gene (real genomes)",
-                                low=0, low_open=True)
-    sigma_min: float = setting(1e-5, "strengths are clipped to [sigma_min, sigma_max]",
-                               low=0, low_open=True)
-    sigma_max: float = setting(5.0, "upper clip of the strengths", low=0, low_open=True)
-    init_range: float = setting(1.0, "initial genes uniform in [-init_range, init_range] (real)",
-                                low=0)
-    rate_init: float = setting(0.05, "initial bit-flip rate of every individual (bit genomes)",
-                               low=0, high=0.5, low_open=True)
-
-    def check(self) -> None:
-        need(self.sigma_min < self.sigma_max, "optimizer.sigma_min must be below sigma_max")
-        need(self.sigma_min <= self.sigma_init <= self.sigma_max,
-             "optimizer.sigma_init must be in [sigma_min, sigma_max]")
 
 
 TAU_MIN = 1e-3
@@ -88,12 +75,10 @@ class FMESearch(ArraySearch):
 
     def first(self) -> tuple[list, list]:
         s = self.s
+        genes = initial_genes(s, self.bits, self.dim, self.n)
         if self.bits:
-            genes = [[random.randint(0, 1) for _ in range(self.dim)] for _ in range(self.n)]
             strat = [[s.rate_init, self.fresh_tau()] for _ in range(self.n)]
         else:
-            genes = [[random.uniform(-s.init_range, s.init_range) for _ in range(self.dim)]
-                     for _ in range(self.n)]
             strat = [[s.sigma_init] * self.dim + [self.fresh_tau()] for _ in range(self.n)]
         return genes, strat
 

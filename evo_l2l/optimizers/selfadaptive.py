@@ -37,16 +37,9 @@ GAMMA_BITS = 0.22      # Baeck & Schuetz (1996): learning rate of a bit-flip rat
 
 
 @dataclass
-class SelfAdaptiveSettings(Settings):
-    mu: int = setting(10, "parents: the best mu of the lambda = run.population offspring", low=1)
-    recombination: str = setting("intermediate", "global: an offspring starts from the mean of "
-                                 "all mu parents (strengths: geometric mean; bits: each from a "
-                                 "random parent); intermediate: of two random parents; none: "
-                                 "from one", choices=("global", "intermediate", "none"))
-    adapt: bool = setting(True, "false: strengths and rates stay at their initial values "
-                          "(the fixed-sigma ablation)")
-    c: float = setting(1.0, "learning-rate scale of the strengths: tau0 = c/sqrt(2n), "
-                       "tau = c/sqrt(2 sqrt(n)); bit rates: gamma = 0.22 c", low=0, low_open=True)
+class StrengthSettings(Settings):
+    """What every search whose genomes carry their own strengths has (this one and fme)."""
+
     sigma_init: float = setting(0.3, "initial mutation strength of every gene (real genomes)",
                                 low=0, low_open=True)
     sigma_min: float = setting(1e-5, "strengths are clipped to [sigma_min, sigma_max]",
@@ -61,6 +54,26 @@ class SelfAdaptiveSettings(Settings):
         need(self.sigma_min < self.sigma_max, "optimizer.sigma_min must be below sigma_max")
         need(self.sigma_min <= self.sigma_init <= self.sigma_max,
              "optimizer.sigma_init must be in [sigma_min, sigma_max]")
+
+
+def initial_genes(s: StrengthSettings, bits: bool, dim: int, n: int) -> list:
+    """n random genomes: bits, or genes uniform in [-init_range, init_range]."""
+    if bits:
+        return [[random.randint(0, 1) for _ in range(dim)] for _ in range(n)]
+    return [[random.uniform(-s.init_range, s.init_range) for _ in range(dim)] for _ in range(n)]
+
+
+@dataclass
+class SelfAdaptiveSettings(StrengthSettings):
+    mu: int = setting(10, "parents: the best mu of the lambda = run.population offspring", low=1)
+    recombination: str = setting("intermediate", "global: an offspring starts from the mean of "
+                                 "all mu parents (strengths: geometric mean; bits: each from a "
+                                 "random parent); intermediate: of two random parents; none: "
+                                 "from one", choices=("global", "intermediate", "none"))
+    adapt: bool = setting(True, "false: strengths and rates stay at their initial values "
+                          "(the fixed-sigma ablation)")
+    c: float = setting(1.0, "learning-rate scale of the strengths: tau0 = c/sqrt(2n), "
+                       "tau = c/sqrt(2 sqrt(n)); bit rates: gamma = 0.22 c", low=0, low_open=True)
 
 
 def lognormal_step(sigmas: list[float], tau0: float, tau: float, lo: float, hi: float) -> list:
@@ -89,12 +102,10 @@ class SelfAdaptiveSearch(ArraySearch):
 
     def first(self) -> tuple[list, list]:
         s = self.s
+        genes = initial_genes(s, self.bits, self.dim, self.n)
         if self.bits:
-            return ([[random.randint(0, 1) for _ in range(self.dim)] for _ in range(self.n)],
-                    [[s.rate_init] for _ in range(self.n)])
-        return ([[random.uniform(-s.init_range, s.init_range) for _ in range(self.dim)]
-                 for _ in range(self.n)],
-                [[s.sigma_init] * self.dim for _ in range(self.n)])
+            return genes, [[s.rate_init] for _ in range(self.n)]
+        return genes, [[s.sigma_init] * self.dim for _ in range(self.n)]
 
     def child(self, parents: list, strengths: list) -> tuple[list, list]:
         """One offspring (genes, strengths) from the parents (mu rows) and their strengths."""
