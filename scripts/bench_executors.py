@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Executors benchmark: Dask workers vs one, Dask's overhead, many seeds; ratios in one run.
 
-    python scripts/bench_executors.py [--rounds 3] [--quick] [--skip heavy,overhead,seeds]
+    python scripts/bench_executors.py [--rounds 3] [--quick] [--skip heavy,overhead,seeds,steady]
 
 1. heavy: a GP run on a large task set (chalmers1990-gp with 10x the tasks, 264, and
    100 epochs; population 200, 10 generations) on a LocalCluster of 2 single-threaded
@@ -10,6 +10,11 @@
    as shipped (batches under MIN_CALL_SECONDS of work stay in the driver) and with every
    batch sent to the workers (min_call_seconds=0; first round only: it is slow and shows
    the cost of a round trip); cluster start-up timed apart.
+4. steady: the steady-state search (optimizer aging: batches of 16 children, 4 calls in
+   flight, no generation barrier) on chalmers1990 with 10x the tasks and 100 epochs,
+   population 200, 2000 children: 2 Dask workers vs 1 (goal >= 1.8x), beside the
+   generational GA at the same number of children (its barrier and driver work idle the
+   workers); every archive checked against the in-process one.
 3. seeds: chalmers1990 (1000 generations), seeds 0-9: ten `evo-l2l run --seed S`
    commands one after another vs one `evo-l2l run --seeds 0-9` (in-process, one after
    another), `--workers 2` and `--dask-local 2`: wall times of the commands.
@@ -126,6 +131,52 @@ def heavy(args, tmp) -> None:
     print(f"   archives identical to in-process: {ok}  ({load()})")
 
 
+def steady(args, tmp) -> None:
+    base = PRESETS["chalmers1990"].default_config()
+    shapes = [[10 * c if p >= 8 else c, p, n] for c, p, n in base.tasks.settings.shapes]
+    common = {"tasks.shapes": shapes, "learner.n_epochs": 100}
+    pop, gens = args.heavy_population, args.heavy_generations
+    configs = {
+        "aging": PRESETS["chalmers1990"].default_config(
+            n_generations=gens, population=pop, **common).with_overrides(
+            {"optimizer": "aging", "optimizer.children_per_call": 16,
+             "optimizer.in_flight": 4}),
+        "ga": PRESETS["chalmers1990"].default_config(n_generations=gens, population=pop,
+                                                     **common),
+    }
+    n_tasks = sum(s[0] for s in shapes)
+    print(f"\n4. steady: chalmers1990, {n_tasks} tasks, 100 epochs, population {pop}, "
+          f"{gens} generations of {pop} children  ({load()})")
+    one, two = DaskExecutor.local(1), DaskExecutor.local(2)
+    times = {f"{o} {w}": [] for o in configs for w in ("1 worker", "2 workers")}
+    ok = True
+    try:
+        for name, config in configs.items():
+            warm(config, tmp)
+        for r in range(args.rounds):
+            for name, config in configs.items():
+                times[f"{name} 1 worker"].append(
+                    timed_run(config, os.path.join(tmp, f"s-{name}-1.h5"), one))
+                times[f"{name} 2 workers"].append(
+                    timed_run(config, os.path.join(tmp, f"s-{name}-2.h5"), two))
+            print(f"   round {r + 1}: " + ", ".join(f"{k} {v[-1]:.2f} s" for k, v in times.items()))
+        for name, config in configs.items():
+            ref = os.path.join(tmp, f"s-{name}-ref.h5")
+            timed_run(config, ref)
+            ok = ok and all(same(arrays(ref), arrays(os.path.join(tmp, f"s-{name}-{w}.h5")))
+                            for w in (1, 2))
+    finally:
+        one.close()
+        two.close()
+    for name in configs:
+        print(f"   {name:6s} 2 dask workers vs 1: "
+              f"{median_ratio(times[f'{name} 1 worker'], times[f'{name} 2 workers']):.2f}x "
+              f"(medians {statistics.median(times[f'{name} 1 worker']):.2f} s / "
+              f"{statistics.median(times[f'{name} 2 workers']):.2f} s)")
+    print(f"   goal for the steady-state search: >= 1.8x; archives identical to in-process: "
+          f"{ok}  ({load()})")
+
+
 def overhead(args, tmp) -> None:
     config = PRESETS["chalmers1990"].default_config(n_generations=args.overhead_generations)
     n = config.run.n_generations
@@ -216,7 +267,8 @@ def main() -> None:
           f"{numba.__version__}, dask {dask.__version__}")
     skip = set(filter(None, args.skip.split(",")))
     with tempfile.TemporaryDirectory() as tmp:
-        for name, section in (("heavy", heavy), ("overhead", overhead), ("seeds", seeds)):
+        for name, section in (("heavy", heavy), ("overhead", overhead), ("seeds", seeds),
+                              ("steady", steady)):
             if name not in skip:
                 section(args, tmp)
 

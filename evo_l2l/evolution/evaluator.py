@@ -31,6 +31,18 @@ An executor does two things, on one machine or many:
     received so far makes an asynchronous steady-state search with no generation
     barrier (AutoML-Zero's regularised evolution; meta-evolution's level-1 runs).
 
+``executor.ordered(fn, items, in_flight) -> iterator of results``
+    The deterministic form of the same: results in the order of `items`, at most
+    `in_flight` calls running, and item k + in_flight read only after result k has been
+    handed out. A generator of items that breeds from the results received so far thus
+    sees the same results at the same points on every executor and worker count, while
+    the workers are kept busy with no generation barrier (the steady-state searches,
+    `evolution/steady.py`). Only a slow call at the head of the window makes the others
+    wait; a larger window hides it, and changes the search (it is a setting of the run).
+
+``executor.fitness_stream(problem, split, row_batches, in_flight) -> iterator of arrays``
+    `ordered` for fitness: each batch of rule rows is one call (the search sizes it).
+
 Executors (`executors.make_executor` chooses by the command line): `InProcess` (default,
 here), `executors.ProcessPool` (``--workers N``: spawned local processes) and
 `executors.DaskExecutor` (``--dask-local N`` or ``--scheduler tcp://HOST:PORT``). Remote
@@ -40,6 +52,7 @@ last complete generation and ``evo-l2l resume`` continues on any executor.
 """
 from __future__ import annotations
 
+from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Protocol
 
 import numpy as np
@@ -67,6 +80,10 @@ class Evaluator(Protocol):
     def map(self, fn: Callable[[Any], Any], items: Iterable) -> list: ...
     def as_completed(self, fn: Callable[[Any], Any], items: Iterable,
                      in_flight: int | None = None) -> Iterator[tuple[int, Any]]: ...
+    def ordered(self, fn: Callable[[Any], Any], items: Iterable,
+                in_flight: int) -> Iterator[Any]: ...
+    def fitness_stream(self, problem, split: str, row_batches: Iterable,
+                       in_flight: int) -> Iterator[np.ndarray]: ...
 
 
 def local_fitness(problem, split: str, rules) -> np.ndarray:
@@ -93,6 +110,63 @@ def cut(n_rules: int, seconds_per_rule: float, max_rules: int, n_workers: int,
     return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:]) if b > a]
 
 
+def ordered_window(submit: Callable, items: Iterable, in_flight: int,
+                   recover: Callable | None = None) -> Iterator[Any]:
+    """The window behind every executor's `ordered` (see the module docstring).
+
+    submit(item) -> a handle with .result() and .cancel(). recover(exc) -> True when the
+    calls in the window should be submitted again (a pool that lost a worker), False to
+    raise. Handles still in the window when the consumer stops are cancelled."""
+    if in_flight < 1:
+        raise ValueError("in_flight must be at least 1")
+    it = iter(items)
+    window: deque = deque()          # (item, handle), oldest first
+
+    def fill() -> None:
+        while len(window) < in_flight:
+            item = next(it, _END)
+            if item is _END:
+                return
+            window.append([item, submit(item)])
+
+    try:
+        fill()
+        while window:
+            try:
+                result = window[0][1].result()
+            except BaseException as exc:
+                if recover is None or not recover(exc):
+                    raise
+                for entry in window:
+                    entry[1] = submit(entry[0])
+                continue
+            window.popleft()
+            yield result
+            fill()                  # after the consumer has taken the result
+    finally:
+        for _, handle in window:
+            try:
+                handle.cancel()
+            except Exception:                             # noqa: BLE001
+                pass
+
+
+_END = object()
+
+
+class _Later:
+    """An in-process call made when its result is asked for (in window order)."""
+
+    def __init__(self, fn, item):
+        self.fn, self.item = fn, item
+
+    def result(self):
+        return self.fn(self.item)
+
+    def cancel(self) -> None:
+        pass
+
+
 class InProcess:
     """Evaluates in this process (numba's threads parallelise each kernel call)."""
 
@@ -109,6 +183,13 @@ class InProcess:
     def as_completed(self, fn, items, in_flight=None):
         for i, item in enumerate(items):
             yield i, fn(item)
+
+    def ordered(self, fn, items, in_flight):
+        return ordered_window(lambda item: _Later(fn, item), items, in_flight)
+
+    def fitness_stream(self, problem, split, row_batches, in_flight):
+        return self.ordered(lambda rows: local_fitness(problem, split, rows) if len(rows)
+                            else np.zeros(0), row_batches, in_flight)
 
     def close(self) -> None:
         pass

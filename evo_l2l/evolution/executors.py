@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from .evaluator import (MIN_CALL_SECONDS, UPDATES_PER_SECOND, ExecutorLost, InProcess, cut,
-                        local_fitness)
+                        local_fitness, ordered_window)
 from .remote import fitness_task, handle_of
 
 EXTRA_HINT = "pip install 'evo_l2l[distributed]'"
@@ -65,6 +65,31 @@ class _Remote:
             self._rate[(handle.key, split)] = observed if old is None else 0.5 * (old + observed)
         return np.concatenate([p[0] for p in parts])
 
+    def ordered(self, fn, items, in_flight):
+        return ordered_window(lambda item: self._submit(fn, item), items, in_flight,
+                              self._recover_counter())
+
+    def fitness_stream(self, problem, split, row_batches, in_flight):
+        """Each batch of rule rows one remote call (an empty batch none), in order."""
+        ref = self._problem_ref(problem, handle_of(problem))
+
+        def submit(rows):
+            if len(rows) == 0:
+                return _Done((np.zeros(0), 0.0))
+            self.n_remote_calls += 1
+            return self._submit(fitness_task, (ref, split, rows))
+
+        for fitness, _ in ordered_window(submit, row_batches, in_flight,
+                                         self._recover_counter()):
+            yield fitness
+
+    def _submit(self, fn, item):
+        raise NotImplementedError
+
+    def _recover_counter(self):
+        """recover(exc) for ordered_window: None (the executor retries by itself)."""
+        return None
+
     def _problem_ref(self, problem, handle):
         ref = self._refs.get(handle.key)
         if ref is None:
@@ -85,6 +110,32 @@ class _Remote:
 
     def close(self) -> None:
         pass
+
+
+class _Done:
+    """A handle whose result is known without a call."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+    def cancel(self) -> None:
+        pass
+
+
+class _Guarded:
+    """A Dask future whose result() reports a lost cluster as ExecutorLost."""
+
+    def __init__(self, executor, future):
+        self.executor, self.future = executor, future
+
+    def result(self):
+        return self.executor._guard(self.future.result)
+
+    def cancel(self) -> None:
+        self.future.cancel()
 
 
 def _warm_driver(problem) -> None:
@@ -190,6 +241,24 @@ class ProcessPool(_Remote):
         finally:
             for f in running:
                 f.cancel()
+
+    def _submit(self, fn, item):
+        return self._pool.submit(fn, item)
+
+    def _recover_counter(self):
+        from concurrent.futures.process import BrokenProcessPool
+        left = [self.retries]
+
+        def recover(exc) -> bool:
+            if not isinstance(exc, BrokenProcessPool):
+                return False
+            if left[0] == 0:
+                raise ExecutorLost(f"the process pool broke {self.retries + 1} times (a "
+                                   "worker was killed: out of memory?)") from None
+            left[0] -= 1
+            self._restart()
+            return True
+        return recover
 
     def stop_workers(self) -> None:
         """SIGTERM to every worker process: a whole run in one stops cleanly (its handlers),
@@ -366,6 +435,10 @@ class DaskExecutor(_Remote):
                     self.client.cancel(pending)
                 except Exception:                         # noqa: BLE001
                     pass
+
+    def _submit(self, fn, item):
+        return _Guarded(self, self._guard(lambda: self.client.submit(
+            fn, item, pure=False, retries=self.retries)))
 
     def close(self) -> None:
         try:

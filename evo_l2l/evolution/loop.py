@@ -24,6 +24,7 @@ from ..archive import GenerationRecord
 from ..config import RunConfig
 from .evaluator import ExecutorLost
 from .problem import Problem, python_random_seed
+from .steady import SteadyStream
 
 HookFn = Callable[[GenerationRecord], None]
 
@@ -68,7 +69,7 @@ RANDOM_DRAWING_MODULES = (
     "deap.tools.mutation", "deap.tools.emo",
     "evo_l2l.optimizers.ga", "evo_l2l.optimizers.gp", "evo_l2l.optimizers.cmaes",
     "evo_l2l.optimizers.es", "evo_l2l.optimizers.sa", "evo_l2l.optimizers.selfadaptive",
-    "evo_l2l.optimizers.fme", "evo_l2l.rules.symbolic",
+    "evo_l2l.optimizers.fme", "evo_l2l.optimizers.aging", "evo_l2l.rules.symbolic",
 )
 
 
@@ -144,9 +145,15 @@ def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
     stop = stop if stop is not None else StopFlag()
     search = make_search(config, problem)
     t0 = time.perf_counter()
+    stream = None                   # a steady-state search's evaluation stream
 
     def generation() -> int:
         """Ask/tell rounds until the optimizer's generation is complete; evaluations made."""
+        nonlocal stream
+        if getattr(search, "steady", False):
+            if stream is None:
+                stream = SteadyStream(search, problem)
+            return stream.generation()
         n_eval = 0
         while True:
             batch = search.ask()

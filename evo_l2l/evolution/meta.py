@@ -24,6 +24,8 @@ and a meta run resumes exactly like a plain run.
 from __future__ import annotations
 
 import random
+from collections import deque
+
 import numpy as np
 
 from ..components import GenomeSpec
@@ -102,6 +104,12 @@ def run_below(below: dict, row, run_seed: int, task_seed: int, budget: int) -> n
 def run_below_job(job: tuple) -> np.ndarray:
     """run_below(*job), a module-level function an executor can send to a worker."""
     return run_below(*job)
+
+
+def run_below_jobs(jobs: list) -> list:
+    """Several runs below one after another in one call: one genome's runs, the unit of a
+    steady-state meta-evolution's calls (MetaProblem.evaluate_stream)."""
+    return [run_below(*job) for job in jobs]
 
 
 def reference_like(problem, genome) -> float:
@@ -198,6 +206,32 @@ class MetaProblem:
         rules = self.decode(g)
         n_new = len({(r + 0.0).tobytes() for r in rules} - set(self._summaries[split]))
         return self.fitness_of(rules, split), n_new
+
+    def evaluate_stream(self, genome_batches, in_flight: int, split: str = "train"):
+        """evaluate() over a stream of batches for a steady-state search (optimizer aging):
+        the runs below of each batch's new operator settings are one executor call, at
+        most `in_flight` out at once, results in order (executor.ordered); so workers stay
+        busy with no generation barrier, and the run is the same on every executor."""
+        cache = self._summaries[split]
+        T = len(self.seeds[split])
+        sent: deque = deque()
+
+        def calls():
+            for genomes in genome_batches:
+                rules = self.decode(np.asarray(genomes, dtype=np.float64))
+                keys = [(r + 0.0).tobytes() for r in rules]
+                todo = [(k, r) for i, (k, r) in enumerate(zip(keys, rules))
+                        if k not in cache and k not in keys[:i]]
+                sent.append((rules, keys, [k for k, _ in todo]))
+                yield [(self.below, r, int(rs), int(ts), self.budget)
+                       for _, r in todo for rs, ts in self.seeds[split]]
+
+        for results in self.evaluator.ordered(run_below_jobs, calls(), in_flight):
+            rules, keys, todo = sent.popleft()
+            for n, k in enumerate(todo):
+                cache[k] = np.array(results[n * T:(n + 1) * T])
+            summary = np.array([cache[k] for k in keys])
+            yield score(summary, self.budget).mean(axis=1), len(todo)
 
     def curves(self, rules, split="train") -> np.ndarray:
         raise ValueError("a meta level has no learning curves; see its runs below "

@@ -10,6 +10,7 @@ and the analysis rely on.
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Protocol
 
 import numpy as np
@@ -237,6 +238,40 @@ class ParametricRuleProblem:
                 cache.clear()
             cache.update(fresh)
         return out, len(todo)
+
+
+    def evaluate_stream(self, genome_batches, in_flight: int, split: str = "train"):
+        """evaluate() over a stream of (n, L) genome batches, each batch's cache misses one
+        executor call, at most `in_flight` calls running (executor.fitness_stream): yields
+        each batch's ((n,) fitness, rules sent) in order. Batch k + in_flight is read after
+        batch k's fitness is taken, so a steady-state search breeds the same children on
+        every executor. The cache gives exactly what evaluate() gives: a rule's fitness
+        depends on the rule alone."""
+        cache = self._cache[split]
+        sent: deque = deque()           # (keys, miss keys) of the batches read so far
+
+        def misses():
+            for genomes in genome_batches:
+                g = np.ascontiguousarray(genomes, dtype=self.genome.dtype)
+                coef = self.decode(g) + 0.0
+                keys = [row.tobytes() for row in coef]
+                todo: dict = {}
+                for i, key in enumerate(keys):
+                    if key not in cache and key not in todo:
+                        todo[key] = i
+                sent.append((keys, list(todo)))
+                yield coef[np.fromiter(todo.values(), dtype=np.int64, count=len(todo))]
+
+        for new in self.evaluator.fitness_stream(self, split, misses(), in_flight):
+            keys, todo = sent.popleft()
+            self.n_kernel_evaluations += len(todo)
+            fresh = dict(zip(todo, np.asarray(new).tolist()))
+            out = np.array([fresh[k] if k in fresh else cache[k] for k in keys])
+            if self.cache_size and fresh:
+                if len(cache) + len(fresh) > self.cache_size:
+                    cache.clear()
+                cache.update(fresh)
+            yield out, len(todo)
 
 
 def make_problem(config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None = None):
