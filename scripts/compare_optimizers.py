@@ -3,6 +3,7 @@
 
     python scripts/compare_optimizers.py --preset confavreux2020-oja [--seeds 5]
     python scripts/compare_optimizers.py --preset chalmers1990 --seeds 5
+    python scripts/compare_optimizers.py --workers 2      # the runs spread over 2 processes (or --dask-local N, --scheduler)
 
 Each optimiser runs for the preset's population and generations (GA,
 CMA-ES, ES gradient and SA: Bengio et al. 1992 compared GA, SA and gradient
@@ -20,7 +21,8 @@ import time
 import numpy as np
 
 from evo_l2l import open_run
-from evo_l2l.evolution.run import start_run
+from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
+from evo_l2l.evolution.run import run_all
 from evo_l2l.experiments import get_preset
 
 OPTIMIZERS = ("ga", "cmaes", "es", "sa")
@@ -33,6 +35,7 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--generations", type=int, default=None)
     ap.add_argument("--out", default=None)
+    add_executor_arguments(ap)
     args = ap.parse_args()
     preset = get_preset(args.preset)
     out = args.out or f"runs/compare_{args.preset}"
@@ -48,10 +51,12 @@ def main() -> None:
         extra = ({"rule.genome": "real"} if name in REAL_ONLY and hasattr(base.rule.settings, "genome")
                  else {})
         genome = preset.default_config(optimizer=name, **extra).genome().kind
-        for seed in range(args.seeds):
-            config = preset.default_config(seed=seed, optimizer=name, n_generations=gens, **extra)
-            path = os.path.join(out, f"{name}_seed{seed}.h5")
-            res = start_run(config, path, force=True)
+        configs = [preset.default_config(seed=seed, optimizer=name, n_generations=gens, **extra)
+                   for seed in range(args.seeds)]
+        paths = [os.path.join(out, f"{name}_seed{seed}.h5") for seed in range(args.seeds)]
+        with executor_from_args(args) as executor:    # the seeds spread (docs/cluster.md)
+            results = run_all(configs, paths, executor)
+        for path, res in zip(paths, results):
             evals.append(int(np.sum(open_run(path, populations=False).generations["n_evaluations"])))
             rule = res.problem.rule_of_genome(res.last.hof_genome)
             rows.append((res.last.hof_fitness, res.last.hof_heldout))

@@ -2,6 +2,7 @@
 """Bengio et al. (1991), Boolean functions: learned local rules vs backpropagation.
 
     python scripts/reproduce_bengio1991.py [--seeds 3] [--generations 300]
+    python scripts/reproduce_bengio1991.py --workers 2      # the runs spread over 2 processes (or --dask-local N, --scheduler)
 
 For each optimiser (GA, CMA-ES, ES gradient, simulated annealing; equal
 budgets: population x generations rule evaluations), the best rule of each
@@ -20,7 +21,8 @@ import time
 import numpy as np
 
 from evo_l2l.evolution.problem import build_tasks, make_problem
-from evo_l2l.evolution.run import start_run
+from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
+from evo_l2l.evolution.run import run_all
 from evo_l2l.experiments import bengio1991
 from evo_l2l.learners import fitness_from_curves
 from evo_l2l.learners.two_layer import backprop_curves
@@ -47,16 +49,22 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--generations", type=int, default=300)
     ap.add_argument("--out", default="runs/repro_bengio1991")
+    add_executor_arguments(ap)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     rows = {}
+    jobs = [(name, seed) for name in OPTIMISERS for seed in range(args.seeds)]
+    configs = [bengio1991.boolean.default_config(seed=seed, optimizer=name,
+                                                 n_generations=args.generations)
+               for name, seed in jobs]
+    paths = [os.path.join(args.out, f"{name}_seed{seed}.h5") for name, seed in jobs]
+    with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
+        results = dict(zip(jobs, run_all(configs, paths, executor)))
     for name in OPTIMISERS:
         res_train, res_held = [], []
         for seed in range(args.seeds):
-            config = bengio1991.boolean.default_config(seed=seed, optimizer=name,
-                                               n_generations=args.generations)
-            res = start_run(config, os.path.join(args.out, f"{name}_seed{seed}.h5"), force=True)
+            res = results[name, seed]
             p = res.problem
             rule = p.rule_of_genome(res.last.hof_genome)
             res_train.append(summarise(p.curves([rule], "train")[0], p.splits["train"]))

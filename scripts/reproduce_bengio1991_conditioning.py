@@ -2,6 +2,7 @@
 """Bengio et al. (1991), conditioning: does the learned rule reproduce the phenomena?
 
     python scripts/reproduce_bengio1991_conditioning.py [--seeds 5] [--generations 300]
+    python scripts/reproduce_bengio1991_conditioning.py --workers 2      # the runs spread over 2 processes (or --dask-local N, --scheduler)
 
 Per protocol (acquisition, extinction, blocking, differential, unpaired),
 the probe performance 1 - mean|desired - o| after one pass through the
@@ -20,7 +21,8 @@ import warnings
 
 import numpy as np
 
-from evo_l2l.evolution.run import start_run
+from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
+from evo_l2l.evolution.run import run_all
 from evo_l2l.experiments import bengio1991
 from evo_l2l.learners import fitness_from_curves
 from evo_l2l.tasks.conditioning import PROTOCOLS
@@ -40,15 +42,20 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=5)
     ap.add_argument("--generations", type=int, default=300)
     ap.add_argument("--out", default="runs/repro_bengio1991_conditioning")
+    add_executor_arguments(ap)
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     t0 = time.perf_counter()
     rows, n_rw, formulas = [], 0, []
     rates = 2.0 ** np.arange(-2, 7)
     known = {"rescorla_wagner": ([], []), "facilitation": ([], []), "none": ([], [])}
-    for seed in range(args.seeds):
-        config = bengio1991.conditioning.default_config(seed=seed, n_generations=args.generations)
-        res = start_run(config, os.path.join(args.out, f"seed{seed}.h5"), force=True)
+    configs = [bengio1991.conditioning.default_config(seed=seed, n_generations=args.generations)
+               for seed in range(args.seeds)]
+    paths = [os.path.join(args.out, f"seed{seed}.h5") for seed in range(args.seeds)]
+    with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
+        results = run_all(configs, paths, executor)
+    for seed, res in enumerate(results):
+        config = configs[seed]
         p = res.problem
         rule = p.rule_of_genome(res.last.hof_genome)
         rows.append(per_protocol(p, rule))

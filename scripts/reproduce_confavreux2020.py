@@ -2,6 +2,7 @@
 """Confavreux et al. (2020): does the 27-term Volterra rule recover Oja's rule?
 
     python scripts/reproduce_confavreux2020.py [--seeds 10] [--optimizer cmaes|ga] [--generations N]
+    python scripts/reproduce_confavreux2020.py --workers 2      # the runs spread over 2 processes (or --dask-local N, --scheduler)
 
 Per seed: the best rule's A021 and largest other coefficient after dividing
 by A110 (recovered: A021 within 0.1 of -1, every other term under 0.1), and
@@ -15,7 +16,8 @@ import time
 
 import numpy as np
 
-from evo_l2l.evolution.run import start_run
+from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
+from evo_l2l.evolution.run import run_all
 from evo_l2l.experiments import confavreux2020
 from evo_l2l.rules import volterra
 
@@ -48,6 +50,7 @@ def main() -> None:
     ap.add_argument("--optimizer", default="cmaes", choices=["cmaes", "ga"])
     ap.add_argument("--generations", type=int, default=None)
     ap.add_argument("--out", default=None)
+    add_executor_arguments(ap)
     args = ap.parse_args()
     out = args.out or f"runs/repro_confavreux2020_{args.optimizer}"
     os.makedirs(out, exist_ok=True)
@@ -60,9 +63,13 @@ def main() -> None:
           f"{'held-out cos':>12} {'|w|':>6}  {'Oja cos':>8} {'Oja |w|':>8}")
     t0 = time.perf_counter()
     rows = []
-    for seed in range(args.seeds):
-        config = confavreux2020.PRESET.default_config(seed=seed, **over)
-        res = start_run(config, os.path.join(out, f"seed{seed}.h5"), force=True)
+    configs = [confavreux2020.PRESET.default_config(seed=seed, **over)
+               for seed in range(args.seeds)]
+    paths = [os.path.join(out, f"seed{seed}.h5") for seed in range(args.seeds)]
+    with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
+        results = run_all(configs, paths, executor)
+    for seed, res in enumerate(results):
+        config = configs[seed]
         coef = res.last.hof_extra["coef"]
         a110 = coef[volterra.INDEX[1, 1, 0]]
         ratio = coef[volterra.INDEX[0, 2, 1]] / a110 if a110 > 0 else np.nan
