@@ -8,7 +8,7 @@ from click.testing import CliRunner
 from evo_l2l import open_run
 from evo_l2l.cli import main
 from evo_l2l.evolution.loop import StopRun, evolve
-from evo_l2l.evolution.meta import SUMMARY, run_below, score
+from evo_l2l.evolution.meta import SUMMARY, below_config, run_below, score
 from evo_l2l.evolution.problem import build_tasks, make_problem
 from evo_l2l.evolution.run import start_run
 from evo_l2l.experiments import PRESETS
@@ -135,9 +135,14 @@ def test_meta_run_archives_runs_below_and_feeds_a_plain_run(tmp_path):
     assert out.exit_code == 0, out.output
     want = ops.settings_of(res.problem.rule_of_genome(res.last.hof_genome), "bits")
     cfg = open_run(plain).config
-    assert cfg.run.population == want["population"] and cfg.optimizer.name == "ga"
-    assert cfg.run.n_generations == max(2, 60 // want["population"])
+    # The runs below' own search: the population capped at half the budget of 60.
+    population = min(want["population"], 30)
+    assert cfg.run.population == population and cfg.optimizer.name == "ga"
+    assert cfg.run.n_generations == max(2, 60 // population)
     assert cfg.optimizer.settings.mutation_indpb == pytest.approx(want["mutation_indpb"])
+    below = below_config(res.problem.below, res.problem.rule_of_genome(res.last.hof_genome),
+                         0, 0, 60)
+    assert below.optimizer == cfg.optimizer and below.run.n_generations == cfg.run.n_generations
     out = runner.invoke(main, ["run", "chalmers1990", "--operators-from", plain, "-o",
                                str(tmp_path / "x.h5")])
     assert out.exit_code == 2 and "not a meta-evolution archive" in out.output
@@ -153,3 +158,17 @@ def test_level_three_is_the_same_code_once_more(tmp_path):
     # The level below is a meta level: no target, the score is its best fitness.
     assert np.isnan(open_run(str(tmp_path / "l3.h5")).generations["population_below_target"]).all()
     assert "tournament" in res.problem.formula(res.problem.known_rule("hand-set"))
+
+
+def test_operators_from_caps_the_population_as_the_runs_below_did(tmp_path):
+    """Every genome chooses a population of 100 and the budget is 60 evaluations: the runs
+    below ran 30 a generation, and so must the plain run that takes these operators."""
+    from evo_l2l.evolution.meta import operators_overrides
+    path = str(tmp_path / "meta.h5")
+    res = start_run(toy(**{"rule.population_min": 100, "rule.population_max": 100}), path)
+    row = res.problem.rule_of_genome(res.last.hof_genome)
+    below = below_config(res.problem.below, row, 0, 0, res.problem.budget)
+    overrides, _ = operators_overrides(path, PRESETS["chalmers1990"].default_config())
+    assert res.problem.budget == 60 and below.run.population == 30
+    assert overrides["run.population"] == 30 and overrides["run.n_generations"] == 2
+    assert overrides["optimizer.elitism"] == below.optimizer.settings.elitism

@@ -52,18 +52,23 @@ def reference_target(problem) -> float | None:
     return float(np.max(problem.fitness_of(rules, "train")))
 
 
-def below_config(below: dict, row, run_seed: int, task_seed: int, budget: int) -> RunConfig:
-    """The level below's config for one run with a decoded operator row."""
-    base = RunConfig.from_dict(below)
-    ga = ops.settings_of(row, base.genome().kind)
+def ga_overrides(row, genome_kind: str, budget: int) -> dict:
+    """A decoded operator row as config overrides of a run below: the GA settings, the
+    population and the generations that fit `budget` evaluations. One home for the runs
+    below and for `run --operators-from`, so both run the same search."""
+    ga = ops.settings_of(row, genome_kind)
     # A population over half the budget would overrun it (a run makes two generations).
     population = min(ga.pop("population"), max(2, budget // 2))
     ga["elitism"] = min(ga["elitism"], population - 1)
-    overrides = {"optimizer": "ga", **{f"optimizer.{k}": v for k, v in ga.items()},
-                 "run.population": population,
-                 "run.n_generations": max(2, budget // population),
-                 "run.seed": int(run_seed), "tasks.seed": int(task_seed)}
-    return base.with_overrides(overrides)
+    return {"optimizer": "ga", **{f"optimizer.{k}": v for k, v in ga.items()},
+            "run.population": population, "run.n_generations": max(2, budget // population)}
+
+
+def below_config(below: dict, row, run_seed: int, task_seed: int, budget: int) -> RunConfig:
+    """The level below's config for one run with a decoded operator row."""
+    base = RunConfig.from_dict(below)
+    return base.with_overrides({**ga_overrides(row, base.genome().kind, budget),
+                                "run.seed": int(run_seed), "tasks.seed": int(task_seed)})
 
 
 def default_budget(below: dict) -> int:
@@ -336,11 +341,7 @@ def operators_overrides(path: str, config: RunConfig) -> tuple[dict, str]:
     s = run.config.learner.settings
     budget = s.budget or default_budget(s.below)
     row = ops.decode(np.asarray(run.state["hof_genome"])[None], run.config.rule.settings)[0]
-    ga = ops.settings_of(row, kind)
-    population = ga.pop("population")
-    overrides = {"optimizer": "ga", **{f"optimizer.{k}": v for k, v in ga.items()},
-                 "run.population": population,
-                 "run.n_generations": max(2, budget // population)}
+    overrides = ga_overrides(row, kind, budget)
     note = (f"operators from {path} (generation {int(run.state['hof_generation'])}, evolved on "
             f"{s.level_below}): {ops.formula(row, kind)}; {overrides['run.n_generations']} "
             f"generations fit its budget of {budget} evaluations")
