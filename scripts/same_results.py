@@ -7,6 +7,9 @@ For each archive (any format this version reads, e.g. one written by an older
 release), runs its config again (same seed, generations, population) in a
 temporary folder and compares the task set and every per-generation array
 except wall-clock times. Prints one line per archive; exit 1 if any differs.
+CMA-ES archives reproduce only on the CPU kind that wrote them: its covariance
+update and eigen-decomposition run in numpy's BLAS/LAPACK, whose sums (and the
+signs of the eigenvectors) differ between CPU kinds.
 """
 import argparse
 import os

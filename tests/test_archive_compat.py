@@ -3,7 +3,10 @@
 tests/fixtures/archive_1_0/KIND.h5 holds a 4-generation run of each optimizer kind
 (population 8, seed 1); KIND_continued.npz the 6 generations that the same config
 gave when run to 6 in one go, by the code that wrote the fixtures. Resuming a
-fixture to 6 generations must give exactly those.
+fixture to 6 generations must give exactly those; CMA-ES to within 1e-9, because
+its covariance update and eigen-decomposition run in the machine's BLAS/LAPACK,
+whose sums differ between CPU kinds (the fixtures were written on an Intel Xeon;
+on an AMD EPYC the continuation differs by 9e-13).
 """
 import os
 import shutil
@@ -54,9 +57,13 @@ def test_resume_continues_exactly(fixture_copy):
     genome = run.generations["population_genome"]
     if genome.dtype == object:
         genome = genome.astype(str)
-    np.testing.assert_array_equal(genome, want["population_genome"])
-    np.testing.assert_array_equal(run.generations["population_fitness"], want["population_fitness"])
-    np.testing.assert_array_equal(run.generations["best_so_far_fitness"], want["best_so_far_fitness"])
+    same = (np.testing.assert_array_equal if kind != "cmaes"
+            else lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-12))
+    same(genome, want["population_genome"])
+    same(run.generations["population_fitness"], want["population_fitness"])
+    same(run.generations["best_so_far_fitness"], want["best_so_far_fitness"])
+    old = np.load(os.path.join(FIXTURES, f"{kind}_continued.npz"))["population_fitness"][:4]
+    np.testing.assert_array_equal(run.generations["population_fitness"][:4], old)  # kept as written
 
 
 def test_resumed_1_0_archive_is_checksummed_and_says_its_new_target(fixture_copy):

@@ -41,8 +41,10 @@ def run_script(name, *args, cwd):
      "joint logistic regression"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
+    # not cmaes.h5: CMA-ES runs its update in the machine's BLAS/LAPACK, so a rerun on
+    # another CPU kind can differ (eigenvector signs); see test_archive_compat.
     ("same_results.py", [os.path.join(ROOT, "tests", "fixtures", "archive_1_0", f"{k}.h5")
-                         for k in ("ga", "gp", "cmaes", "es", "sa")], "same tasks and arrays"),
+                         for k in ("ga", "gp", "es", "sa")], "same tasks and arrays"),
     ("bench_srwm.py", ["--rules", "2", "--episodes", "4", "--loop-episodes", "2", "--repeats", "1"],
      "kernel / loop"),
     ("srwm_fewshot.py", ["--generations", "2", "--population", "4", "--train-episodes", "4",
