@@ -1,0 +1,203 @@
+"""One (pattern, output) step of the single-layer kernel on a group of L rule lanes at once.
+
+Why: numba's loop vectoriser turns each `for r in range(nr)` loop into 4-wide
+SIMD with one chain at a time: the forward sums and the update factors make a
+round trip through memory per input, and the exp polynomial is one serial
+4-cycle FMA chain. These intrinsics write a whole step (forward sum, sigmoid,
+update factors, clipped update; or the measurement's |t - o|) on one LLVM
+<L x double> value. LLVM splits it into L/4 AVX2 registers (L/8 with AVX-512),
+so L/4 independent chains are in flight, the sums and factors stay in
+registers and the constants are materialised once per step.
+
+The arithmetic is the scalar code's (fastexp.fast_exp, the factors and
+_multilinear.clipped_update as the single-layer kernel wrote them with
+fastmath={"contract"}), lane by lane, in the same order. Where LLVM fused a
+multiply and an add in that code, these steps call llvm.fma explicitly, and
+nothing else carries a contraction flag: the fused pairs are then fixed by the
+IR (with contraction flags, LLVM's reassociate pass reorders the operands of
+an add of two products and the backend fused the other one: last-bit
+differences). So the results are bitwise those of the previous loops
+(tests/test_single_layer.py, scripts/check_kernels_bitwise.py).
+
+Layout: W is (max_o, max_i, NRP) and k (11, NRP), rule lanes innermost, NRP a
+multiple of 4; arrays are passed whole with flat element offsets (C-contiguous
+float64 only, no bounds checks, as in any numba loop).
+"""
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from .fastexp import _LN2_HI, _LN2_LO, _LOG2E, _ROUND, _ROUND_BITS
+
+_F64 = ir.DoubleType()
+_I64 = ir.IntType(64)
+_I32 = ir.IntType(32)
+_EXP_POLY = (1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
+             1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0,
+             1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0)
+
+
+def _ok(*arrays) -> bool:
+    return all(isinstance(a, types.Array) and a.dtype == types.float64 and a.layout == "C"
+               for a in arrays)
+
+
+class _Vec:
+    """IR helpers for one lane count L."""
+
+    def __init__(self, builder, L):
+        self.b, self.L = builder, L
+        self.t = ir.VectorType(_F64, L)
+        self.ti = ir.VectorType(_I64, L)
+
+    def const(self, x):
+        return ir.Constant(self.t, [float(x)] * self.L)
+
+    def iconst(self, x):
+        return ir.Constant(self.ti, [int(x)] * self.L)
+
+    def splat(self, x):
+        b = self.b
+        v = b.insert_element(ir.Constant(self.t, ir.Undefined), x, ir.Constant(_I32, 0))
+        return b.shuffle_vector(v, ir.Constant(self.t, ir.Undefined),
+                                ir.Constant(ir.VectorType(_I32, self.L), [0] * self.L))
+
+    def ptr(self, data, offset):
+        return self.b.bitcast(self.b.gep(data, [offset]), self.t.as_pointer())
+
+    def load(self, data, offset):
+        return self.b.load(self.ptr(data, offset), align=8)
+
+    def store(self, v, data, offset):
+        self.b.store(v, self.ptr(data, offset), align=8)
+
+    def mul(self, x, y):
+        return self.b.fmul(x, y)
+
+    def add(self, x, y):
+        return self.b.fadd(x, y)
+
+    def sub(self, x, y):
+        return self.b.fsub(x, y)
+
+    def fma(self, x, y, z):
+        """x * y + z rounded once: llvm.fma, so no pass can choose another pair to fuse."""
+        f = cgutils.get_or_insert_function(self.b.module, ir.FunctionType(self.t, [self.t] * 3),
+                                           f"llvm.fma.v{self.L}f64")
+        return self.b.call(f, [x, y, z])
+
+    def fast_exp_fused(self, x):
+        """fastexp.fast_exp on every lane, returned unmultiplied as (p, 2^k): the caller
+        fuses the last product with its next addition, as LLVM does in the scalar code."""
+        b = self.b
+        hi, lo = self.const(709.0), self.const(-708.0)
+        x = b.select(b.fcmp_ordered(">", x, hi), hi, x)
+        x = b.select(b.fcmp_ordered("<", x, lo), lo, x)
+        t = self.fma(x, self.const(_LOG2E), self.const(_ROUND))
+        kf = self.sub(t, self.const(_ROUND))
+        k = b.sub(b.bitcast(t, self.ti), self.iconst(_ROUND_BITS))
+        nkf = b.fneg(kf)
+        r = self.fma(nkf, self.const(_LN2_LO), self.fma(nkf, self.const(_LN2_HI), x))
+        p = self.const(_EXP_POLY[0])
+        for c in _EXP_POLY[1:]:
+            p = self.fma(p, r, self.const(c))
+        two_k = b.bitcast(b.shl(b.add(k, self.iconst(1023)), self.iconst(52)), self.t)
+        return p, two_k
+
+    def sigmoid(self, s):
+        """1.0 / (1.0 + fast_exp(-s)), the addition fused with fast_exp's last product."""
+        p, two_k = self.fast_exp_fused(self.b.fneg(s))
+        one = self.const(1.0)
+        return self.b.fdiv(one, self.fma(p, two_k, one))
+
+    def forward(self, pW, w0, stride, pX, x0, n_i):
+        """sum over i < n_i of W[w0 + i*stride : +L] * X[x0 + i], from 0.0, in order of i."""
+        b = self.b
+        acc = cgutils.alloca_once_value(b, self.const(0.0))
+        with cgutils.for_range(b, n_i) as loop:
+            i = loop.index
+            w = self.load(pW, b.add(w0, b.mul(i, stride)))
+            a = self.splat(b.load(b.gep(pX, [b.add(x0, i)])))
+            b.store(self.fma(w, a, b.load(acc)), acc)
+        return b.load(acc)
+
+
+def _data(context, builder, ty, val):
+    return context.make_array(ty)(context, builder, value=val).data
+
+
+def _make_train(L):
+    @intrinsic
+    def train_step(typingctx, W, w0, stride, X, x0, n_i, k, g, t, clip):
+        """Lanes g .. g+L of output j at one pattern: forward, factors, clipped update.
+
+        W[w0 + i*stride + l] is synapse (j, i) of lane g + l; X[x0 + i] input i of the
+        pattern; k[c*stride + g + l] coefficient c of that lane; t the target, clip the clip.
+        """
+        if not _ok(W, X, k):
+            return None
+        sig = types.void(W, w0, stride, X, x0, n_i, k, g, t, clip)
+
+        def codegen(context, builder, signature, args):
+            W_, w0_, st_, X_, x0_, n_, k_, g_, t_, clip_ = args
+            tW, _, _, tX, _, _, tk, _, _, _ = signature.args
+            pW, pX, pk = (_data(context, builder, ty, v)
+                          for ty, v in ((tW, W_), (tX, X_), (tk, k_)))
+            b, v = builder, _Vec(builder, L)
+            oj = v.sigmoid(v.forward(pW, w0_, st_, pX, x0_, n_))
+            tv = v.splat(t_)
+            kc = [v.load(pk, b.add(b.mul(ir.Constant(_I64, c), st_), g_)) for c in range(11)]
+            # c0 = k0 (k3 o + k4 t + k10 o t), c1 = k0 (k2 + k8 o + k9 t),
+            # c2 = k0 (k1 + k6 o + k7 t), c3 = k0 k5: as kernels/single_layer.py writes them.
+            c0 = v.mul(kc[0], v.fma(v.mul(kc[10], oj), tv,
+                                    v.fma(kc[3], oj, v.mul(kc[4], tv))))
+            c1 = v.mul(kc[0], v.fma(kc[9], tv, v.fma(kc[8], oj, kc[2])))
+            c2 = v.mul(kc[0], v.fma(kc[7], tv, v.fma(kc[6], oj, kc[1])))
+            c3 = v.mul(kc[0], kc[5])
+            hi = v.splat(clip_)
+            lo = v.splat(b.fneg(clip_))
+            with cgutils.for_range(b, n_) as loop:
+                i = loop.index
+                off = b.add(w0_, b.mul(i, st_))
+                w = v.load(pW, off)
+                a = v.splat(b.load(b.gep(pX, [b.add(x0_, i)])))
+                # w + ((c0 + c1 a) + (c2 + c3 a) w), then the clip: NaN fails both tests.
+                w = v.add(w, v.fma(v.fma(c3, a, c2), w, v.fma(c1, a, c0)))
+                w = b.select(b.fcmp_ordered(">", w, hi), hi, w)
+                w = b.select(b.fcmp_ordered("<", w, lo), lo, w)
+                v.store(w, pW, off)
+            return context.get_dummy_value()
+
+        return sig, codegen
+    return train_step
+
+
+def _make_measure(L):
+    @intrinsic
+    def measure_step(typingctx, W, w0, stride, X, x0, n_i, t, out, g):
+        """out[g:g+L] += |t - sigmoid(sum_i W[w0 + i*stride + l] X[x0 + i])|."""
+        if not _ok(W, X, out):
+            return None
+        sig = types.void(W, w0, stride, X, x0, n_i, t, out, g)
+
+        def codegen(context, builder, signature, args):
+            W_, w0_, st_, X_, x0_, n_, t_, out_, g_ = args
+            tW, _, _, tX, _, _, _, tout, _ = signature.args
+            pW, pX, pout = (_data(context, builder, ty, v)
+                            for ty, v in ((tW, W_), (tX, X_), (tout, out_)))
+            v = _Vec(builder, L)
+            o = v.sigmoid(v.forward(pW, w0_, st_, pX, x0_, n_))
+            d = v.sub(v.splat(t_), o)
+            fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v.t, [v.t]),
+                                                  f"llvm.fabs.v{L}f64")
+            v.store(v.add(v.load(pout, g_), builder.call(fabs, [d])), pout, g_)
+            return context.get_dummy_value()
+
+        return sig, codegen
+    return measure_step
+
+
+MAIN = 24          # lanes of the main group: 6 AVX2 registers (3 AVX-512) per value
+train24, train8, train4 = _make_train(24), _make_train(8), _make_train(4)
+measure24, measure8, measure4 = _make_measure(24), _make_measure(8), _make_measure(4)
