@@ -44,83 +44,113 @@ def _ok(*arrays) -> bool:
 
 
 class _Vec:
-    """IR helpers for one lane count L."""
+    """IR helpers for L lanes held as L/4 separate <4 x double> values.
+
+    A value is a list of U = L/4 four-lane vectors; every operation maps over the
+    list, so the groups are independent chains the CPU overlaps. (One <L x double>
+    value of a length that is not a power of two made LLVM shuffle lanes between
+    registers instead.)"""
+
+    W = 4
 
     def __init__(self, builder, L):
-        self.b, self.L = builder, L
-        self.t = ir.VectorType(_F64, L)
-        self.ti = ir.VectorType(_I64, L)
+        assert L % self.W == 0
+        self.b, self.L, self.U = builder, L, L // self.W
+        self.t = ir.VectorType(_F64, self.W)
+        self.ti = ir.VectorType(_I64, self.W)
 
     def const(self, x):
-        return ir.Constant(self.t, [float(x)] * self.L)
+        return [ir.Constant(self.t, [float(x)] * self.W)] * self.U
 
     def iconst(self, x):
-        return ir.Constant(self.ti, [int(x)] * self.L)
+        return [ir.Constant(self.ti, [int(x)] * self.W)] * self.U
 
     def splat(self, x):
         b = self.b
         v = b.insert_element(ir.Constant(self.t, ir.Undefined), x, ir.Constant(_I32, 0))
-        return b.shuffle_vector(v, ir.Constant(self.t, ir.Undefined),
-                                ir.Constant(ir.VectorType(_I32, self.L), [0] * self.L))
+        v = b.shuffle_vector(v, ir.Constant(self.t, ir.Undefined),
+                             ir.Constant(ir.VectorType(_I32, self.W), [0] * self.W))
+        return [v] * self.U
 
-    def ptr(self, data, offset):
-        return self.b.bitcast(self.b.gep(data, [offset]), self.t.as_pointer())
+    def _ptr(self, data, offset, u):
+        off = self.b.add(offset, ir.Constant(_I64, self.W * u))
+        return self.b.bitcast(self.b.gep(data, [off]), self.t.as_pointer())
 
     def load(self, data, offset):
-        return self.b.load(self.ptr(data, offset), align=8)
+        return [self.b.load(self._ptr(data, offset, u), align=8) for u in range(self.U)]
 
     def store(self, v, data, offset):
-        self.b.store(v, self.ptr(data, offset), align=8)
+        for u in range(self.U):
+            self.b.store(v[u], self._ptr(data, offset, u), align=8)
 
     def mul(self, x, y):
-        return self.b.fmul(x, y)
+        return [self.b.fmul(a, c) for a, c in zip(x, y)]
 
     def add(self, x, y):
-        return self.b.fadd(x, y)
+        return [self.b.fadd(a, c) for a, c in zip(x, y)]
 
     def sub(self, x, y):
-        return self.b.fsub(x, y)
+        return [self.b.fsub(a, c) for a, c in zip(x, y)]
+
+    def neg(self, x):
+        return [self.b.fneg(a) for a in x]
 
     def fma(self, x, y, z):
         """x * y + z rounded once: llvm.fma, so no pass can choose another pair to fuse."""
         f = cgutils.get_or_insert_function(self.b.module, ir.FunctionType(self.t, [self.t] * 3),
-                                           f"llvm.fma.v{self.L}f64")
-        return self.b.call(f, [x, y, z])
+                                           "llvm.fma.v4f64")
+        return [self.b.call(f, [a, c, d]) for a, c, d in zip(x, y, z)]
+
+    def fabs(self, x):
+        f = cgutils.get_or_insert_function(self.b.module, ir.FunctionType(self.t, [self.t]),
+                                           "llvm.fabs.v4f64")
+        return [self.b.call(f, [a]) for a in x]
+
+    def above(self, x, hi):
+        """x > hi ? hi : x (NaN fails the test and stays)."""
+        b = self.b
+        return [b.select(b.fcmp_ordered(">", a, h), h, a) for a, h in zip(x, hi)]
+
+    def below(self, x, lo):
+        """x < lo ? lo : x."""
+        b = self.b
+        return [b.select(b.fcmp_ordered("<", a, l_), l_, a) for a, l_ in zip(x, lo)]
 
     def fast_exp_fused(self, x):
         """fastexp.fast_exp on every lane, returned unmultiplied as (p, 2^k): the caller
         fuses the last product with its next addition, as LLVM does in the scalar code."""
         b = self.b
-        hi, lo = self.const(709.0), self.const(-708.0)
-        x = b.select(b.fcmp_ordered(">", x, hi), hi, x)
-        x = b.select(b.fcmp_ordered("<", x, lo), lo, x)
+        x = self.below(self.above(x, self.const(709.0)), self.const(-708.0))
         t = self.fma(x, self.const(_LOG2E), self.const(_ROUND))
         kf = self.sub(t, self.const(_ROUND))
-        k = b.sub(b.bitcast(t, self.ti), self.iconst(_ROUND_BITS))
-        nkf = b.fneg(kf)
+        k = [b.sub(b.bitcast(a, self.ti), c) for a, c in zip(t, self.iconst(_ROUND_BITS))]
+        nkf = self.neg(kf)
         r = self.fma(nkf, self.const(_LN2_LO), self.fma(nkf, self.const(_LN2_HI), x))
         p = self.const(_EXP_POLY[0])
         for c in _EXP_POLY[1:]:
             p = self.fma(p, r, self.const(c))
-        two_k = b.bitcast(b.shl(b.add(k, self.iconst(1023)), self.iconst(52)), self.t)
+        two_k = [b.bitcast(b.shl(b.add(a, c1), c52), self.t)
+                 for a, c1, c52 in zip(k, self.iconst(1023), self.iconst(52))]
         return p, two_k
 
     def sigmoid(self, s):
         """1.0 / (1.0 + fast_exp(-s)), the addition fused with fast_exp's last product."""
-        p, two_k = self.fast_exp_fused(self.b.fneg(s))
+        p, two_k = self.fast_exp_fused(self.neg(s))
         one = self.const(1.0)
-        return self.b.fdiv(one, self.fma(p, two_k, one))
+        return [self.b.fdiv(a, c) for a, c in zip(one, self.fma(p, two_k, one))]
 
     def forward(self, pW, w0, stride, pX, x0, n_i):
         """sum over i < n_i of W[w0 + i*stride : +L] * X[x0 + i], from 0.0, in order of i."""
         b = self.b
-        acc = cgutils.alloca_once_value(b, self.const(0.0))
+        acc = [cgutils.alloca_once_value(b, z) for z in self.const(0.0)]
         with cgutils.for_range(b, n_i) as loop:
             i = loop.index
             w = self.load(pW, b.add(w0, b.mul(i, stride)))
             a = self.splat(b.load(b.gep(pX, [b.add(x0, i)])))
-            b.store(self.fma(w, a, b.load(acc)), acc)
-        return b.load(acc)
+            new = self.fma(w, a, [b.load(p) for p in acc])
+            for p, v in zip(acc, new):
+                b.store(v, p)
+        return [b.load(p) for p in acc]
 
 
 def _data(context, builder, ty, val):
@@ -164,8 +194,7 @@ def _make_train(L):
                 a = v.splat(b.load(b.gep(pX, [b.add(x0_, i)])))
                 # w + ((c0 + c1 a) + (c2 + c3 a) w), then the clip: NaN fails both tests.
                 w = v.add(w, v.fma(v.fma(c3, a, c2), w, v.fma(c1, a, c0)))
-                w = b.select(b.fcmp_ordered(">", w, hi), hi, w)
-                w = b.select(b.fcmp_ordered("<", w, lo), lo, w)
+                w = v.below(v.above(w, hi), lo)
                 v.store(w, pW, off)
             return context.get_dummy_value()
 
@@ -189,9 +218,7 @@ def _make_measure(L):
             v = _Vec(builder, L)
             o = v.sigmoid(v.forward(pW, w0_, st_, pX, x0_, n_))
             d = v.sub(v.splat(t_), o)
-            fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(v.t, [v.t]),
-                                                  f"llvm.fabs.v{L}f64")
-            v.store(v.add(v.load(pout, g_), builder.call(fabs, [d])), pout, g_)
+            v.store(v.add(v.load(pout, g_), v.fabs(d)), pout, g_)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -201,3 +228,25 @@ def _make_measure(L):
 MAIN = 24          # lanes of the main group: 6 AVX2 registers (3 AVX-512) per value
 train24, train8, train4 = _make_train(24), _make_train(8), _make_train(4)
 measure24, measure8, measure4 = _make_measure(24), _make_measure(8), _make_measure(4)
+
+
+@intrinsic
+def fma_chains(typingctx, n, x):
+    """n rounds of 48 independent lane-FMAs (acc = acc * m + c on a <48 x double>):
+    12 AVX2 chains, enough to fill two FMA pipes of latency 4. Returns one lane's value
+    so the work cannot be dropped. An instrument for the FMA peak (scripts/bench_inner.py)."""
+    if not (isinstance(n, types.Integer) and x == types.float64):
+        return None
+    sig = types.float64(types.int64, types.float64)
+
+    def codegen(context, builder, signature, args):
+        n_, x_ = args
+        v = _Vec(builder, 48)
+        acc = [cgutils.alloca_once_value(builder, a) for a in v.splat(x_)]
+        m, c = v.const(0.999999), v.const(1e-7)
+        with cgutils.for_range(builder, n_):
+            for p, new in zip(acc, v.fma([builder.load(p) for p in acc], m, c)):
+                builder.store(new, p)
+        return builder.extract_element(builder.load(acc[0]), ir.Constant(_I32, 0))
+
+    return sig, codegen
