@@ -250,3 +250,112 @@ def fma_chains(typingctx, n, x):
         return builder.extract_element(builder.load(acc[0]), ir.Constant(_I32, 0))
 
     return sig, codegen
+
+
+# ----------------------------------------------------------------- two-layer nets
+# kernels/two_layer.py: I inputs, H sigmoid hidden units, one sigmoid output with a
+# hidden bias of HIDDEN_BIAS, a 16-term multilinear rule in (a, o, w, m), m = t - o.
+# Weights per job: Wh (H, max_i, NRP), Wo (H + 1, NRP); k (16, NRP); hbuf (H, NRP) scratch.
+TWO_LAYER_HIDDEN_BIAS = -1.0         # two_layer.HIDDEN_BIAS (a test checks they agree)
+
+def _factors16(v, kc, o, m):
+    """_multilinear.factors16 on lanes: (p0, p1, q0, q1), dw = (p0 + p1 a) + (q0 + q1 a) w."""
+    om = v.mul(o, m)
+
+    def f(c0, c1, c2, c3):       # k[c0] + k[c1] o + k[c2] m + k[c3] om, left to right
+        return v.fma(kc[c3], om, v.fma(kc[c2], m, v.fma(kc[c1], o, kc[c0])))
+    return f(0, 2, 4, 9), f(1, 5, 7, 12), f(3, 8, 10, 14), f(6, 11, 13, 15)
+
+
+def _update(v, w, a, p, lo, hi):
+    """_multilinear.clipped_update on lanes."""
+    p0, p1, q0, q1 = p
+    return v.below(v.above(v.add(w, v.fma(v.fma(q1, a, q0), w, v.fma(p1, a, p0))), hi), lo)
+
+
+def _two_layer_forward(v, b, pWh, wh0, st, max_i, pWo, wo0, pX, x0, n_i, H, phb, hb0):
+    """two_layer.forward on lanes: hidden activities into hbuf, returns the output."""
+    i64 = lambda x: ir.Constant(_I64, x)      # noqa: E731
+    with cgutils.for_range(b, H) as loop:
+        j = loop.index
+        row = b.add(wh0, b.mul(b.mul(j, max_i), st))
+        v.store(v.sigmoid(v.forward(pWh, row, st, pX, x0, n_i)), phb, b.add(hb0, b.mul(j, st)))
+    o = cgutils.alloca_once_value(b, ir.Constant(ir.ArrayType(v.t, v.U), ir.Undefined))
+    start = v.mul(v.load(pWo, b.add(wo0, b.mul(H, st))), v.const(TWO_LAYER_HIDDEN_BIAS))
+    for u in range(v.U):
+        b.store(start[u], b.gep(o, [i64(0), ir.Constant(_I32, u)]))
+    with cgutils.for_range(b, H) as loop:
+        j = loop.index
+        acc = [b.load(b.gep(o, [i64(0), ir.Constant(_I32, u)])) for u in range(v.U)]
+        acc = v.fma(v.load(pWo, b.add(wo0, b.mul(j, st))), v.load(phb, b.add(hb0, b.mul(j, st))),
+                    acc)
+        for u in range(v.U):
+            b.store(acc[u], b.gep(o, [i64(0), ir.Constant(_I32, u)]))
+    return v.sigmoid([b.load(b.gep(o, [i64(0), ir.Constant(_I32, u)])) for u in range(v.U)])
+
+
+def _make_two_layer_train(L):
+    @intrinsic
+    def two_layer_train(typingctx, Wh, Wo, st, max_i, X, x0, n_i, H, k, hbuf, g, t, clip):
+        """One pattern for lanes g .. g+L: forward, m = t - o, output then hidden updates."""
+        if not _ok(Wh, Wo, X, k, hbuf):
+            return None
+        sig = types.void(Wh, Wo, st, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+
+        def codegen(context, builder, signature, args):
+            Wh_, Wo_, st_, mi_, X_, x0_, n_, H_, k_, hb_, g_, t_, clip_ = args
+            ts = signature.args
+            pWh, pWo, pX, pk, phb = (_data(context, builder, ts[i], args[i])
+                                     for i in (0, 1, 4, 8, 9))
+            b, v = builder, _Vec(builder, L)
+            o = _two_layer_forward(v, b, pWh, g_, st_, mi_, pWo, g_, pX, x0_, n_, H_, phb, g_)
+            m = v.sub(v.splat(t_), o)
+            kc = [v.load(pk, b.add(b.mul(ir.Constant(_I64, c), st_), g_)) for c in range(16)]
+            hi, lo = v.splat(clip_), v.splat(b.fneg(clip_))
+            p = _factors16(v, kc, o, m)
+            with cgutils.for_range(b, H_) as loop:              # output synapses, pre = h_j
+                off = b.add(g_, b.mul(loop.index, st_))
+                v.store(_update(v, v.load(pWo, off), v.load(phb, off), p, lo, hi), pWo, off)
+            off = b.add(g_, b.mul(H_, st_))                     # the hidden bias's synapse
+            v.store(_update(v, v.load(pWo, off), v.const(TWO_LAYER_HIDDEN_BIAS), p, lo, hi), pWo, off)
+            with cgutils.for_range(b, H_) as loop:              # hidden synapses, post = h_j
+                j = loop.index
+                ph = _factors16(v, kc, v.load(phb, b.add(g_, b.mul(j, st_))), m)
+                row = b.add(g_, b.mul(b.mul(j, mi_), st_))
+                with cgutils.for_range(b, n_) as inner:
+                    i = inner.index
+                    off = b.add(row, b.mul(i, st_))
+                    a = v.splat(b.load(b.gep(pX, [b.add(x0_, i)])))
+                    v.store(_update(v, v.load(pWh, off), a, ph, lo, hi), pWh, off)
+            return context.get_dummy_value()
+
+        return sig, codegen
+    return two_layer_train
+
+
+def _make_two_layer_measure(L):
+    @intrinsic
+    def two_layer_measure(typingctx, Wh, Wo, st, max_i, X, x0, n_i, H, hbuf, g, t, out):
+        """out[g:g+L] += |t - o| for one pattern."""
+        if not _ok(Wh, Wo, X, hbuf, out):
+            return None
+        sig = types.void(Wh, Wo, st, max_i, X, x0, n_i, H, hbuf, g, t, out)
+
+        def codegen(context, builder, signature, args):
+            Wh_, Wo_, st_, mi_, X_, x0_, n_, H_, hb_, g_, t_, out_ = args
+            ts = signature.args
+            pWh, pWo, pX, phb, pout = (_data(context, builder, ts[i], args[i])
+                                       for i in (0, 1, 4, 8, 11))
+            b, v = builder, _Vec(builder, L)
+            o = _two_layer_forward(v, b, pWh, g_, st_, mi_, pWo, g_, pX, x0_, n_, H_, phb, g_)
+            v.store(v.add(v.load(pout, g_), v.fabs(v.sub(v.splat(t_), o))), pout, g_)
+            return context.get_dummy_value()
+
+        return sig, codegen
+    return two_layer_measure
+
+
+two_layer_train16, two_layer_train8, two_layer_train4 = (_make_two_layer_train(L)
+                                                         for L in (16, 8, 4))
+two_layer_measure16, two_layer_measure8, two_layer_measure4 = (_make_two_layer_measure(L)
+                                                               for L in (16, 8, 4))
