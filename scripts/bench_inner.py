@@ -229,6 +229,42 @@ def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
         print(f"{'':58s} ('vs this': the implementation's speed / production's, paired per round)")
 
 
+def bench_other_kernels(repeats: int) -> None:
+    """The two-layer kernel (Bengio 1991 family) against its previous version, paired."""
+    from evo_l2l.kernels import two_layer
+    import two_layer_v1            # scripts/previous, on sys.path after previous_kernel()
+    rng = np.random.default_rng(1)
+    print(f"\n{'two-layer nets (16-term rule)':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs this':>8s}")
+    for T, P, I, H, R, E in ((16, 4, 3, 2, 200, 30), (30, 20, 9, 8, 100, 10)):
+        X = rng.integers(0, 2, (T, P, I)).astype(float)
+        X[:, :, -1] = -1.0
+        Y = rng.integers(0, 2, (T, P, 1)).astype(float)
+        Wh0, Wo0 = rng.uniform(-1, 1, (T, H, I)), rng.uniform(-1, 1, (T, 1, H + 1))
+        args = (np.ascontiguousarray(rng.normal(0, 0.1, (16, R))), X, Y, Wh0, Wo0,
+                np.full(T, P), np.full(T, I), E, 20.0, -(-R // -(-R // 64)))
+        fns = {"production": two_layer.train_two_layer_population,
+               "previous": two_layer_v1.train_two_layer_population}
+        outs = {}
+        for k, fn in fns.items():
+            outs[k] = np.zeros((R, T, E + 1))
+            fn(*args, outs[k])
+        if outs["production"].tobytes() != outs["previous"].tobytes():
+            sys.exit("the two-layer kernel is not bitwise its previous version")
+        times = {k: [] for k in fns}
+        perf = np.zeros((R, T, E + 1))
+        for _ in range(repeats):
+            for k, fn in fns.items():
+                t0 = time.perf_counter()
+                fn(*args, perf)
+                times[k].append(time.perf_counter() - t0)
+        updates = R * T * P * (H * I + H + 1) * E
+        name = f"{R} rules x {T} tasks x {P} pat, {I} in (bias incl.), {H} hidden"
+        for k in fns:
+            ratio = np.median(np.array(times["production"]) / np.array(times[k]))
+            print(f"{name:58s} {k:>14s} {updates / np.median(times[k]) / 1e6:12.0f} "
+                  + ("" if k == "production" else f"{ratio:7.2f}x"))
+
+
 def bench_generation() -> None:
     from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import chalmers1990
@@ -347,6 +383,7 @@ def main() -> None:
         bench_contention(repeats)
         return
     bench_kernels(repeats, min(3, repeats), args.peer)
+    bench_other_kernels(repeats)
     bench_generation()
     if not args.quick:
         bench_cli()
