@@ -300,10 +300,14 @@ def _two_layer_forward(v, b, pWh, wh0, st, max_i, pWo, wo0, pX, x0, n_i, H, phb,
     return v.sigmoid([b.load(b.gep(o, [i64(0), ir.Constant(_I32, u)])) for u in range(v.U)])
 
 
-def _make_two_layer_train(L):
+def _make_two_layer_train(L, per_loop=0):
     @intrinsic
     def two_layer_train(typingctx, Wh, Wo, st, max_i, X, x0, n_i, H, k, hbuf, g, t, clip):
-        """One pattern for lanes g .. g+L: forward, m = t - o, output then hidden updates."""
+        """One pattern for lanes g .. g+L: forward, m = t - o, output then hidden updates.
+
+        The forward pass runs on all L lanes at once; the updates on chunks of per_loop
+        4-lane groups, whose coefficients are loaded where they are used (kept live
+        across the loops, all groups' spilled to the stack)."""
         if not _ok(Wh, Wo, X, k, hbuf):
             return None
         sig = types.void(Wh, Wo, st, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
@@ -314,25 +318,35 @@ def _make_two_layer_train(L):
             pWh, pWo, pX, pk, phb = (_data(context, builder, ts[i], args[i])
                                      for i in (0, 1, 4, 8, 9))
             b, v = builder, _Vec(builder, L)
-            o = _two_layer_forward(v, b, pWh, g_, st_, mi_, pWo, g_, pX, x0_, n_, H_, phb, g_)
-            m = v.sub(v.splat(t_), o)
-            kc = [v.load(pk, b.add(b.mul(ir.Constant(_I64, c), st_), g_)) for c in range(16)]
-            hi, lo = v.splat(clip_), v.splat(b.fneg(clip_))
-            p = _factors16(v, kc, o, m)
-            with cgutils.for_range(b, H_) as loop:              # output synapses, pre = h_j
-                off = b.add(g_, b.mul(loop.index, st_))
-                v.store(_update(v, v.load(pWo, off), v.load(phb, off), p, lo, hi), pWo, off)
-            off = b.add(g_, b.mul(H_, st_))                     # the hidden bias's synapse
-            v.store(_update(v, v.load(pWo, off), v.const(TWO_LAYER_HIDDEN_BIAS), p, lo, hi), pWo, off)
-            with cgutils.for_range(b, H_) as loop:              # hidden synapses, post = h_j
-                j = loop.index
-                ph = _factors16(v, kc, v.load(phb, b.add(g_, b.mul(j, st_))), m)
-                row = b.add(g_, b.mul(b.mul(j, mi_), st_))
-                with cgutils.for_range(b, n_) as inner:
-                    i = inner.index
-                    off = b.add(row, b.mul(i, st_))
-                    a = v.splat(b.load(b.gep(pX, [b.add(x0_, i)])))
-                    v.store(_update(v, v.load(pWh, off), a, ph, lo, hi), pWh, off)
+            o_all = _two_layer_forward(v, b, pWh, g_, st_, mi_, pWo, g_, pX, x0_, n_, H_, phb, g_)
+            m_all = v.sub(v.splat(t_), o_all)
+            n = per_loop or v.U
+            for u in range(0, v.U, n):
+                vg = _Vec(b, 4 * n)
+                gg = b.add(g_, ir.Constant(_I64, 4 * u))
+                o, m = o_all[u:u + n], m_all[u:u + n]
+
+                def coefs():
+                    return [vg.load(pk, b.add(b.mul(ir.Constant(_I64, c), st_), gg))
+                            for c in range(16)]
+                hi, lo = vg.splat(clip_), vg.splat(b.fneg(clip_))
+                p = _factors16(vg, coefs(), o, m)
+                with cgutils.for_range(b, H_) as loop:              # output synapses, pre = h_j
+                    off = b.add(gg, b.mul(loop.index, st_))
+                    vg.store(_update(vg, vg.load(pWo, off), vg.load(phb, off), p, lo, hi), pWo,
+                             off)
+                off = b.add(gg, b.mul(H_, st_))                     # the hidden bias's synapse
+                vg.store(_update(vg, vg.load(pWo, off), vg.const(TWO_LAYER_HIDDEN_BIAS), p, lo,
+                                 hi), pWo, off)
+                with cgutils.for_range(b, H_) as loop:              # hidden synapses, post = h_j
+                    j = loop.index
+                    ph = _factors16(vg, coefs(), vg.load(phb, b.add(gg, b.mul(j, st_))), m)
+                    row = b.add(gg, b.mul(b.mul(j, mi_), st_))
+                    with cgutils.for_range(b, n_) as inner:
+                        i = inner.index
+                        off = b.add(row, b.mul(i, st_))
+                        a = vg.splat(b.load(b.gep(pX, [b.add(x0_, i)])))
+                        vg.store(_update(vg, vg.load(pWh, off), a, ph, lo, hi), pWh, off)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -361,7 +375,9 @@ def _make_two_layer_measure(L):
     return two_layer_measure
 
 
-two_layer_train16, two_layer_train8, two_layer_train4 = (_make_two_layer_train(L)
-                                                         for L in (16, 8, 4))
+# Updates on pairs of 4-lane groups (1.5-2.1x the previous kernel, against 1.3-1.6x with all
+# four groups in one loop; one interleaved run on a loaded machine).
+two_layer_train16, two_layer_train8, two_layer_train4 = (_make_two_layer_train(L, n)
+                                                         for L, n in ((16, 2), (8, 2), (4, 1)))
 two_layer_measure16, two_layer_measure8, two_layer_measure4 = (_make_two_layer_measure(L)
                                                                for L in (16, 8, 4))
