@@ -263,6 +263,42 @@ def bench_other_kernels(repeats: int) -> None:
             ratio = np.median(np.array(times["production"]) / np.array(times[k]))
             print(f"{name:58s} {k:>14s} {updates / np.median(times[k]) / 1e6:12.0f} "
                   + ("" if k == "production" else f"{ratio:7.2f}x"))
+    bench_conditioning(repeats)
+
+
+def bench_conditioning(repeats: int) -> None:
+    """The conditioning circuit's kernel against its previous version, paired."""
+    from evo_l2l.kernels import conditioning
+    from evo_l2l.tasks import make_conditioning_tasks
+    import conditioning_v1         # scripts/previous
+    rng = np.random.default_rng(2)
+    tasks = make_conditioning_tasks(rng)
+    R, E = 400, 20
+    args = (np.ascontiguousarray(rng.normal(0, 0.3, (16, R))), tasks.X, tasks.Y, tasks.W0,
+            tasks.n_patterns, E, 20.0)
+    fns = {"production": conditioning.train_conditioning_population,
+           "previous": conditioning_v1.train_conditioning_population}
+    outs = {}
+    for k, fn in fns.items():
+        outs[k] = np.zeros((R, len(tasks), E + 1))
+        fn(*args, outs[k])
+    if outs["production"].tobytes() != outs["previous"].tobytes():
+        sys.exit("the conditioning kernel is not bitwise its previous version")
+    times = {k: [] for k in fns}
+    perf = np.zeros((R, len(tasks), E + 1))
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(5):
+                fn(*args, perf)
+            times[k].append((time.perf_counter() - t0) / 5)
+    updates = R * 2 * int((tasks.X[:, :, 3] == 0).sum()) * E     # plastic synapses x training trials
+    name = f"conditioning, {R} rules x {len(tasks)} tasks"
+    print(f"\n{'conditioning circuit (16-term rule)':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs this':>8s}")
+    for k in fns:
+        ratio = np.median(np.array(times["production"]) / np.array(times[k]))
+        print(f"{name:58s} {k:>14s} {updates / np.median(times[k]) / 1e6:12.0f} "
+              + ("" if k == "production" else f"{ratio:7.2f}x"))
 
 
 def bench_generation() -> None:

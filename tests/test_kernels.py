@@ -221,3 +221,24 @@ def test_two_layer_lane_kernel_is_bitwise_the_previous_kernel(seed):
         K.train_two_layer_population(*args, new_perf)
         old.train_two_layer_population(*args, old_perf)
         assert new_perf.tobytes() == old_perf.tobytes(), (R, block, clip)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_conditioning_lane_kernel_is_bitwise_the_previous_kernel(seed):
+    """The same for the conditioning circuit (kernels/conditioning.py), probe and training trials."""
+    from evo_l2l.kernels import conditioning as K
+    from evo_l2l.tasks import make_conditioning_tasks
+    old = previous("conditioning_v1")
+    rng = np.random.default_rng(seed)
+    tasks = make_conditioning_tasks(rng)
+    for R, clip in ((1, 3.0), (7, 20.0), (37, np.inf), (61, 20.0)):
+        coef = rng.normal(0, 0.5, (R, 16))
+        if R > 3:
+            coef[0] *= 1e200
+            coef[1, 1] = np.inf
+            coef[2, 2] = np.nan
+        args = (np.ascontiguousarray(coef.T), tasks.X, tasks.Y, tasks.W0, tasks.n_patterns, 4, clip)
+        new_perf, old_perf = np.zeros((R, len(tasks), 5)), np.zeros((R, len(tasks), 5))
+        K.train_conditioning_population(*args, new_perf)
+        old.train_conditioning_population(*args, old_perf)
+        assert new_perf.tobytes() == old_perf.tobytes(), (R, clip)

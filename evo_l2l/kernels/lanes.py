@@ -381,3 +381,53 @@ two_layer_train16, two_layer_train8, two_layer_train4 = (_make_two_layer_train(L
                                                          for L, n in ((16, 2), (8, 2), (4, 1)))
 two_layer_measure16, two_layer_measure8, two_layer_measure4 = (_make_two_layer_measure(L)
                                                                for L in (16, 8, 4))
+
+
+# ----------------------------------------------------------------- conditioning circuit
+# kernels/conditioning.py: o = sigmoid(w1 CS1 + w2 CS2 + w_us US + bias), the 16-term rule
+# in (a, o, w, f = US) on w1 and w2 after every training trial; probe trials only measure.
+# w (2, RP), k (16, RP), err (RP,).
+
+def _conditioning_output(v, b, pw, st, g, c1, c2, inv, bias):
+    """1 / (1 + fast_exp(-(w1 c1 + w2 c2 + w_us us + bias))) with w_us us = inv (a scalar)."""
+    w1, w2 = v.load(pw, g), v.load(pw, b.add(g, st))
+    s = v.add(v.add(v.fma(w1, v.splat(c1), v.mul(w2, v.splat(c2))), v.splat(inv)), v.splat(bias))
+    return v.sigmoid(s)
+
+
+def _make_conditioning_step(L, per_loop=0):
+    @intrinsic
+    def conditioning_step(typingctx, w, st, k, g, c1, c2, inv, bias, us, probe, t, err, clip):
+        """One trial for lanes g .. g+L: a probe adds |t - o| to err, a training trial updates."""
+        if not _ok(w, k, err):
+            return None
+        sig = types.void(w, st, k, g, c1, c2, inv, bias, us, probe, t, err, clip)
+
+        def codegen(context, builder, signature, args):
+            w_, st_, k_, g_, c1_, c2_, inv_, bias_, us_, probe_, t_, err_, clip_ = args
+            ts = signature.args
+            pw, pk, perr = (_data(context, builder, ts[i], args[i]) for i in (0, 2, 11))
+            b, v = builder, _Vec(builder, L)
+            o = _conditioning_output(v, b, pw, st_, g_, c1_, c2_, inv_, bias_)
+            with b.if_else(b.fcmp_ordered("!=", probe_, ir.Constant(_F64, 0.0))) as (yes, no):
+                with yes:
+                    v.store(v.add(v.load(perr, g_), v.fabs(v.sub(v.splat(t_), o))), perr, g_)
+                with no:
+                    n = per_loop or v.U
+                    for u in range(0, v.U, n):
+                        vg = _Vec(b, 4 * n)
+                        gg = b.add(g_, ir.Constant(_I64, 4 * u))
+                        kc = [vg.load(pk, b.add(b.mul(ir.Constant(_I64, c), st_), gg))
+                              for c in range(16)]
+                        p = _factors16(vg, kc, o[u:u + n], vg.splat(us_))
+                        hi, lo = vg.splat(clip_), vg.splat(b.fneg(clip_))
+                        for i, a in enumerate((c1_, c2_)):
+                            off = b.add(gg, b.mul(ir.Constant(_I64, i), st_))
+                            vg.store(_update(vg, vg.load(pw, off), vg.splat(a), p, lo, hi), pw, off)
+            return context.get_dummy_value()
+
+        return sig, codegen
+    return conditioning_step
+
+
+conditioning_step16, conditioning_step4 = _make_conditioning_step(16, 2), _make_conditioning_step(4, 1)
