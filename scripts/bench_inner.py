@@ -292,7 +292,8 @@ def bench_conditioning(repeats: int) -> None:
             for _ in range(5):
                 fn(*args, perf)
             times[k].append((time.perf_counter() - t0) / 5)
-    updates = R * 2 * int((tasks.X[:, :, 3] == 0).sum()) * E     # plastic synapses x training trials
+    trials = sum(int((tasks.X[t, :n, 3] == 0).sum()) for t, n in enumerate(tasks.n_patterns))
+    updates = R * 2 * trials * E                   # 2 plastic synapses x training trials
     name = f"conditioning, {R} rules x {len(tasks)} tasks"
     print(f"\n{'conditioning circuit (16-term rule)':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs this':>8s}")
     for k in fns:
