@@ -80,7 +80,7 @@ def learner_values(row) -> dict:
 
 def learner_text(row) -> str:
     v = learner_values(row)
-    return (f"{v['hidden']} {v['activation']} hidden, eta {v['eta']:.4g}, {v['n_epochs']} epochs, "
+    return (f"{v['hidden']} {v['activation']} hidden, eta {v['eta']:.4g}, {v['n_epochs']} epochs asked, "
             f"init scale {v['init_scale']:.4g}, clip {v['clip']:.4g}")
 
 
