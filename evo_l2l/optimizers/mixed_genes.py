@@ -6,7 +6,7 @@ Each gene type has its own initialisation, mutation and crossover, valid by cons
 - logreal: init U[low, high] in log10; mutation + N(0, sigma * (high - low)), clipped;
            crossover a convex combination (stays in range)
 - int:     init uniform on the integers; mutation a step of +-1..+-max(1, sigma * range),
-           clipped; crossover swaps the gene (uniform)
+           reflected at a bound (then clipped); crossover swaps the gene (uniform)
 - cat:     init uniform; mutation another choice, uniformly; crossover swaps the gene
 
 They draw only from stdlib `random` (through this module's name, which the run loop binds
@@ -39,9 +39,12 @@ def mutate_gene(gene: Gene, value: float, sigma: float) -> float:
     if gene.kind == "int":
         if span == 0:
             return value
-        reach = max(1, int(round(sigma * span)))
+        reach = min(int(span), max(1, int(round(sigma * span))))
         step = random.randint(1, reach) * random.choice((-1, 1))
-        return float(min(int(gene.high), max(int(gene.low), int(value) + step)))
+        lo, hi, v = int(gene.low), int(gene.high), int(value)
+        if not lo <= v + step <= hi:
+            step = -step                  # reflected at a bound, so the gene still moves
+        return float(min(hi, max(lo, v + step)))
     others = [k for k in range(len(gene.choices)) if k != int(value)]
     return float(random.choice(others))
 
