@@ -100,3 +100,21 @@ def table(results: dict, hand_set_compute: float) -> str:
     lines.append(f"\nThe hand-set learner (2 sigmoid hidden units, 30 epochs) spends "
                  f"{hand_set_compute:.0f} synapse updates per task.")
     return "\n".join(lines) + "\n"
+
+
+def read_baselines(path: str) -> str:
+    """The table of an automl_learner.json (scripts/automl_learner.py); one-line errors."""
+    import json
+    try:
+        with open(path) as fh:
+            data = json.load(fh)
+        results, hand = data["results"], float(data["hand_set_compute"])
+        text = table(results, hand)
+    except OSError as exc:
+        raise ConfigError(f"cannot read baselines file {path}: {exc.strerror}") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise ConfigError(f"{path} is not an automl_learner.json written by "
+                          "scripts/automl_learner.py") from None
+    return (f"{data.get('seeds', '?')} seeds, population {data.get('population', '?')} x "
+            f"{data.get('generations', '?')} generations per run (scripts/automl_learner.py).\n\n"
+            + text)
