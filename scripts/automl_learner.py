@@ -6,6 +6,7 @@
 
 Per seed, on the tasks of automl-bengio1991 (every two-input Boolean function, six held
 out; compute budget 1080 synapse updates per task):
+  reference the delta rule at rate 1 with the hand-set learner, no search (context only)
   joint     automl-bengio1991: rule + learner evolved by mixed_ga
   hand-set  (a) bengio1991-boolean (CMA-ES, the hand-set 2-2-1 learner, 30 epochs), same
             population and generations, fitness after the last epoch (as the others)
@@ -73,7 +74,9 @@ def main() -> None:
         for method in args.methods:
             t0 = time.perf_counter()
             path = os.path.join(args.out, f"{method}-seed{seed}.h5")
-            if method == "joint":
+            if method == "reference":
+                row, n_eval = fam.delta_rule(), 0
+            elif method == "joint":
                 row, n_eval = evolved(base, path)
             elif method == "random":
                 row, n_eval = evolved(base.with_overrides({"optimizer": "mixed_random"}), path)

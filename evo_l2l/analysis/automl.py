@@ -23,7 +23,8 @@ from ..errors import ConfigError
 from ..evolution.problem import ParametricRuleProblem, build_tasks
 from ..rules import bengio, bengio_automl as fam
 
-METHODS = {"joint": "rule + learner evolved together (mixed_ga)",
+METHODS = {"reference": "the delta rule (rate 1) with the hand-set learner, no search",
+           "joint": "rule + learner evolved together (mixed_ga)",
            "hand-set": "(a) rule evolved for the hand-set learner (bengio1991-boolean, CMA-ES)",
            "optuna": "(b) delta rule, learner tuned by Optuna TPE",
            "random": "(c) random search over the joint space (mixed_random)"}
@@ -47,9 +48,11 @@ def score(problem: ParametricRuleProblem, row) -> dict:
     """A decoded row's train and held-out fitness and the compute it spends per task."""
     row = np.asarray(row, dtype=np.float64)[None]
     s = problem.config.learner.settings
+    from ..learners.two_layer_automl import epochs_in_budget
     return {"train": float(problem.fitness_of(row, "train")[0]),
             "heldout": float(problem.fitness_of(row, "heldout")[0]),
             "compute": float(problem.learner.compute(row, problem.splits["heldout"], s)[0]),
+            "epochs_trained": float(epochs_in_budget(row, problem.splits["heldout"], s).mean()),
             "learner": fam.learner_values(row[0]), "formula": fam.formula(row[0])}
 
 
@@ -97,6 +100,15 @@ def table(results: dict, hand_set_compute: float) -> str:
             return f"{fmt.format(v.mean())} +- {fmt.format(v.std(ddof=1) if len(v) > 1 else 0.0)}"
         lines.append(f"| {METHODS.get(method, method)} | {len(rows)} | {ms('evaluations', '{:.0f}')} "
                      f"| {ms('train')} | {ms('heldout')} | {ms('compute', '{:.0f}')} |")
+    learners = []
+    for method, rows in results.items():
+        if rows and method not in ("reference", "hand-set"):
+            found = [f"{r['learner']['hidden']}{r['learner']['activation'][0]}/"
+                     f"{r['epochs_trained']:.0f}" for r in rows]
+            learners.append(f"- {METHODS.get(method, method)}: {', '.join(found)}")
+    if learners:
+        lines += ["", "Learners found (hidden units, s/t = sigmoid/tanh, / epochs trained within "
+                      "the budget), seed by seed:", ""] + learners
     lines.append(f"\nThe hand-set learner (2 sigmoid hidden units, 30 epochs) spends "
                  f"{hand_set_compute:.0f} synapse updates per task.")
     return "\n".join(lines) + "\n"
