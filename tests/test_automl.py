@@ -120,9 +120,11 @@ def test_budget_truncates_epochs_and_compute_is_counted():
     assert np.all(c[:, 9:] == c[:, 8:9]) and not np.all(c[:, 8] == c[:, 7])
 
 
-def test_config_refuses_mixed_optimizer_on_a_plain_genome():
+def test_config_refuses_mixed_optimizer_on_a_plain_genome_and_too_few_hidden_units():
     with pytest.raises(ConfigError, match="needs a mixed genome"):
         PRESETS["bengio1991-boolean"].default_config(optimizer="mixed_ga")
+    with pytest.raises(ConfigError, match="tasks.n_hidden must be >= 8"):
+        PRESETS["automl-bengio1991"].default_config(**{"tasks.n_hidden": 3})
 
 
 @pytest.mark.parametrize("optimizer", ["mixed_ga", "mixed_random"])

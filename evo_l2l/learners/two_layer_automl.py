@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..components import setting
+from ..components import need, setting
 from ..rules import bengio_automl as fam
 from ..tasks import TaskSet
 from .base import Learner, LearnerSettings
@@ -112,6 +112,13 @@ class TwoLayerAutoML(Learner):
     settings = AutoMLSettings
     requires = frozenset({"hidden_layer", "binary_targets"})
     coefficient_families = ("bengio_automl",)
+
+    def check_pairing(self, settings, task_settings) -> None:
+        """The tasks must draw initial weights for the most hidden units a genome may ask."""
+        most = int(fam.GENES[fam.COL["hidden"]].high)
+        need(getattr(task_settings, "n_hidden", most) >= most,
+             f"tasks.n_hidden must be >= {most} for learner {self.name!r} (a genome may ask for "
+             f"{most} hidden units; it uses the first ones of each task's initial weights)")
 
     def coefficient_curves(self, family, coef, tasks, settings):
         return automl_curves(coef, tasks, settings)
