@@ -144,3 +144,39 @@ def test_mixed_optimizers_resume_exactly_and_archive_compute(tmp_path, optimizer
     np.testing.assert_array_equal(
         spent[-1], problem.learner.compute(run.generations["population_coef"][-1],
                                            problem.splits["train"], run.config.learner.settings))
+
+
+def test_optuna_baseline_is_seeded_and_tunes_the_delta_rule():
+    pytest.importorskip("optuna")
+    from evo_l2l.analysis import automl
+    config = PRESETS["automl-bengio1991"].default_config(seed=1, **{"learner.n_epochs": 20})
+    problem = automl.problem_of(config)
+    row, n = automl.tune_delta_tpe(problem, 12, seed=4)
+    again, _ = automl.tune_delta_tpe(problem, 12, seed=4)
+    assert n == 12 and np.array_equal(row, again)
+    assert fam.is_reference_rule(row) and np.array_equal(fam.effective(row) / row[fam.COL["eta"]],
+                                                         bengio.delta_rule())
+    r = automl.score(problem, row)
+    assert 0 < r["compute"] <= 1080 and 0 <= r["heldout"] <= 1
+
+
+def test_report_baselines_file_errors_are_one_line(tmp_path):
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"results": 3}')
+    run = str(tmp_path / "r.h5")
+    start_run(PRESETS["automl-bengio1991"].default_config(seed=0, population=4, n_generations=2),
+              run)
+    for path in (str(bad), str(tmp_path / "missing.json")):
+        res = CliRunner().invoke(main, ["report", run, "-o", str(tmp_path / "rep"),
+                                        "--baselines", path])
+        assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1, res.output
+
+
+def test_mixed_ga_improves_on_random_start(tmp_path):
+    config = PRESETS["automl-bengio1991"].default_config(seed=0, population=12, n_generations=8,
+                                                         **{"learner.n_epochs": 30})
+    start_run(config, str(tmp_path / "r.h5"))
+    g = open_run(str(tmp_path / "r.h5")).generations
+    assert g["best_so_far_fitness"][-1] > g["best_so_far_fitness"][0] + 0.02
