@@ -18,7 +18,8 @@ functions by the same learner code (two_layer_automl, budget applied). Evaluatio
 counted as each run spent them (the archive's n_evaluations summed: elitism and the
 fitness cache make them fewer than population x generations; Optuna: its trials).
 Writes OUT/automl_learner.json (every seed's numbers) and prints the Markdown table;
-`evo-l2l report ... --baselines OUT/automl_learner.json` puts it in a report.
+`evo-l2l report ... --baselines OUT/automl_learner.json` puts it in a report, and
+`--summarise OUT/automl_learner.json` prints it again without running.
 """
 import argparse
 import json
@@ -54,7 +55,16 @@ def main() -> None:
                     choices=list(automl.METHODS))
     ap.add_argument("--out", default="runs/automl_learner")
     ap.add_argument("--toy", action="store_true", help="2 seeds, population 6, 3 generations")
+    ap.add_argument("--summarise", metavar="JSON", default=None,
+                    help="print the table of an automl_learner.json already written; run nothing")
     args = ap.parse_args()
+    if args.summarise:
+        try:
+            print(automl.read_baselines(args.summarise))
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(2)
+        return
     if args.toy:
         args.seeds, args.population, args.generations = 2, 6, 3
     if "optuna" in args.methods:

@@ -100,6 +100,15 @@ def table(results: dict, hand_set_compute: float) -> str:
             return f"{fmt.format(v.mean())} +- {fmt.format(v.std(ddof=1) if len(v) > 1 else 0.0)}"
         lines.append(f"| {METHODS.get(method, method)} | {len(rows)} | {ms('evaluations', '{:.0f}')} "
                      f"| {ms('train')} | {ms('heldout')} | {ms('compute', '{:.0f}')} |")
+    joint = {r["seed"]: r["heldout"] for r in results.get("joint", [])}
+    ahead = []
+    for method, rows in results.items():
+        pairs = [(joint[r["seed"]], r["heldout"]) for r in rows if r["seed"] in joint]
+        if method != "joint" and pairs:
+            ahead.append(f"{sum(j > o for j, o in pairs)} of {len(pairs)} vs {method}")
+    if ahead:
+        lines += ["", "Seeds on which joint evolution's held-out fitness is ahead: "
+                  + ", ".join(ahead) + "."]
     learners = []
     for method, rows in results.items():
         if rows and method not in ("reference", "hand-set"):
