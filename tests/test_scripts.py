@@ -81,6 +81,9 @@ def test_automl_learner_script(tmp_path):
                                     str(tmp_path / "automl" / "automl_learner.json")])
     assert res.exit_code == 0, res.output
     assert "Optuna TPE" in (tmp_path / "rep" / "report.md").read_text()
+    again = run_script("automl_learner.py", "--summarise",
+                       str(tmp_path / "automl" / "automl_learner.json"), cwd=tmp_path)
+    assert out.split("\n\n| method", 1)[1].split("seconds per method")[0].strip() in again
 
 
 def test_automl_learner_script_names_the_extra_without_optuna(tmp_path):
