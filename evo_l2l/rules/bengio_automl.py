@@ -28,7 +28,7 @@ from ..components import GenomeSpec, need
 from . import bengio
 from .family import ParametricSettings, RuleFamily
 from .genes import Gene, decode_genes
-from .terms import format_terms, is_positive_multiple, known_rule_distance  # noqa: F401
+from .terms import format_terms, is_positive_multiple
 
 ACTIVATIONS = ("sigmoid", "tanh")
 N_RULE = bengio.N_COEF
