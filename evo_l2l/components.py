@@ -186,12 +186,15 @@ class GenomeSpec:
     kind: 'bits' (0/1 genes), 'real' (float genes) or 'tree' (expression trees,
     crossing every boundary as text). length: genes per genome (array kinds).
     pset: the DEAP primitive set (trees); parse: text -> DEAP tree (trees).
+    genes: for a mixed real genome, the type of each gene (rules/genes.py: real, logreal,
+    int, cat), which the typed optimizers (mixed_ga, mixed_random) use; empty otherwise.
     """
 
     kind: str
     length: int = 0
     pset: object = None
     parse: typing.Callable | None = None
+    genes: tuple = ()
 
     @property
     def dtype(self):
