@@ -242,3 +242,20 @@ def test_conditioning_lane_kernel_is_bitwise_the_previous_kernel(seed):
         K.train_conditioning_population(*args, new_perf)
         old.train_conditioning_population(*args, old_perf)
         assert new_perf.tobytes() == old_perf.tobytes(), (R, clip)
+
+
+def test_fma_chains_is_a_chain_of_fused_multiply_adds():
+    """The FMA-peak instrument of bench_inner.py computes acc = fma(acc, m, c), n times."""
+    from fractions import Fraction
+    from numba import njit
+    from evo_l2l.kernels.lanes import fma_chains
+
+    @njit
+    def run(n, x):
+        return fma_chains(n, x)
+
+    x = 1.2345678901234567
+    want = x
+    for _ in range(7):
+        want = float(Fraction(want) * Fraction(0.999999) + Fraction(1e-7))   # rounded once
+    assert run(7, x) == want
