@@ -235,6 +235,6 @@ def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
 
 def _one(problem: Problem, genome) -> np.ndarray:
     """A batch of one genome, as the problem expects it."""
-    if problem.genome.kind == "tree":
+    if problem.genome.text:
         return problem.to_genome_array([problem.rule_of_genome(genome)])
     return np.asarray(genome, dtype=problem.genome.dtype)[None, :]

@@ -62,6 +62,11 @@ class ProgramSettings(Settings):
     const_scale: float = setting(1.0, "random immediates: constants ~ N(0, scale); "
                                  "initialisers' ranges and deviations from the same",
                                  low=0, low_open=True)
+    fec_cache_size: int = setting(100_000, "functional-equivalence cache: fingerprints kept "
+                                  "(LRU); 0 (or run.fitness_cache false): off", low=0)
+    fec_train: int = setting(10, "fingerprint: predictions on this many training examples",
+                             low=1)
+    fec_valid: int = setting(10, "fingerprint: and on this many validation examples", low=0)
 
     def check(self) -> None:
         for comp in COMPONENTS:
@@ -70,7 +75,7 @@ class ProgramSettings(Settings):
             bad = [o for o in ops if o not in OP_KEYS]
             need(not bad, f"{comp}_ops: unknown op(s) {', '.join(bad)}; ops: {', '.join(OP_KEYS)}")
             if self.n_matrix == 0:
-                mat = [o for o in ops if "m" in o.split("(")[0] + o.split("(")[1]]
+                mat = [o for o in ops if "m" in OPS[OP_KEYS.index(o)][1] + OPS[OP_KEYS.index(o)][2]]
                 need(not mat, f"{comp}_ops use matrices ({', '.join(mat)}) but n_matrix is 0")
         for name in ("init_sizes", "max_sizes", "min_sizes"):
             v = getattr(self, name)
@@ -284,6 +289,31 @@ def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
                 c0, c1 = c1, c0
         body[j] = (op, a, b, o, c0, c1)
     return Program(*(tuple(b) for b in bodies))
+
+
+# -- fixed-size number arrays (the optimizer's state) ------------------------------------
+
+def fixed_width(s: ProgramSettings) -> int:
+    return 3 + 6 * sum(s.max_sizes)
+
+
+def encode_fixed(program: Program, s: ProgramSettings) -> np.ndarray:
+    """(fixed_width,) float64: the three sizes, then each instruction's six numbers (exact:
+    op codes and addresses are small integers, immediates float64)."""
+    out = np.zeros(fixed_width(s))
+    out[:3] = [len(b) for b in program.components()]
+    rows = [ins for b in program.components() for ins in b]
+    if rows:
+        out[3:3 + 6 * len(rows)] = np.array(rows, dtype=np.float64).ravel()
+    return out
+
+
+def decode_fixed(row: np.ndarray, s: ProgramSettings) -> Program:
+    n = [int(x) for x in row[:3]]
+    flat = np.asarray(row[3:3 + 6 * sum(n)]).reshape(-1, 6)
+    rows = [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), float(r[4]), float(r[5]))
+            for r in flat]
+    return Program(tuple(rows[:n[0]]), tuple(rows[n[0]:n[0] + n[1]]), tuple(rows[n[0] + n[1]:]))
 
 
 # -- liveness -----------------------------------------------------------------------------
