@@ -141,19 +141,17 @@ class ProgramProblem:
         self.fec_on = bool(config.run.fitness_cache and self.s.fec_cache_size > 0)
         self.fec = LRU(self.s.fec_cache_size)
         self.cache_log: list = []
-        self._parsed: dict = {}
         self.n_kernel_evaluations = 0
         self.kernel_seconds = 0.0
         self.fec_seconds = 0.0
 
     # -- the archive's view ---------------------------------------------------------
     def archive_fields(self) -> dict:
-        return {"size": ((), "i8"), "live_size": ((), "i8")}
+        return {"size": ((), "i8")}
 
     def describe(self, genomes) -> dict:
-        progs = [self.program(t) for t in self.rules_of(genomes)]
-        return {"size": np.array([p.size() for p in progs], dtype=np.int64),
-                "live_size": np.array([pg.prune(p).size() for p in progs], dtype=np.int64)}
+        return {"size": np.array([self.program(t).size() for t in self.rules_of(genomes)],
+                                 dtype=np.int64)}
 
     def to_genome_array(self, genomes) -> np.ndarray:
         out = np.empty(len(genomes), dtype=object)
@@ -162,13 +160,7 @@ class ProgramProblem:
 
     # -- rules ------------------------------------------------------------------------
     def program(self, text: str) -> pg.Program:
-        hit = self._parsed.get(text)
-        if hit is None:
-            hit = pg.parse_program(text, self.sizes)
-            if len(self._parsed) > 200_000:
-                self._parsed.clear()
-            self._parsed[text] = hit
-        return hit
+        return pg.program_of(text, self.sizes)
 
     def user_program(self, text: str) -> str:
         """A program text from a user, checked (ValueError) and made canonical."""

@@ -57,16 +57,9 @@ class ProgramSearch(AgingSearch):
         self.births = 0
         self.integrated = 0
         self.pending: deque = deque()      # (n,) object arrays of texts
-        self._programs: dict = {}
 
     def _program(self, text: str) -> pg.Program:
-        p = self._programs.get(text)
-        if p is None:
-            p = pg.parse_program(text, self.sizes)
-            if len(self._programs) > 100_000:
-                self._programs.clear()
-            self._programs[text] = p
-        return p
+        return pg.program_of(text, self.sizes)
 
     def breed(self) -> np.ndarray:
         k = min(self.s.children_per_call, self._boundary_after(self.births) - self.births)
@@ -80,7 +73,7 @@ class ProgramSearch(AgingSearch):
         return batch
 
     def _random(self) -> str:
-        return pg.to_text(pg.random_program(random, self.rule))
+        return pg.text_of(pg.random_program(random, self.rule), self.sizes)
 
     def _child(self) -> str:
         members = self.pop
@@ -92,7 +85,7 @@ class ProgramSearch(AgingSearch):
                 best = m
         text = best[0]
         if random.random() < self.s.mutation_prob:
-            text = pg.to_text(pg.mutate(random, self._program(text), self.rule))
+            text = pg.text_of(pg.mutate(random, self._program(text), self.rule), self.sizes)
         return text
 
     def integrate(self, fitness: np.ndarray) -> bool:

@@ -113,16 +113,24 @@ def _addr(kind: str, i: int) -> str:
     return f"{kind}{i}"
 
 
-def instruction_text(ins: Instruction) -> str:
-    op, a, b, o, c0, c1 = ins
+def _template(op: int) -> str:
     name, out, args = OPS[op]
-    parts, addrs, consts = [], [a, b], [c0, c1]
+    slots, a = [], 0
     for k in args:
         if k == "f":
-            parts.append(repr(float(consts.pop(0))))
+            slots.append("{%d!r}" % (4 + (len(slots) - a)))
         else:
-            parts.append(_addr(k, addrs.pop(0)))
-    return f"{out}{o} = {name}({', '.join(parts)})"
+            slots.append(k + "{%d}" % (1 + a))
+            a += 1
+    return out + "{3} = " + name + "(" + ", ".join(slots) + ")"
+
+
+_TEMPLATES = tuple(_template(op) for op in range(len(OPS)))
+
+
+def instruction_text(ins: Instruction) -> str:
+    op, a, b, o, c0, c1 = ins
+    return _TEMPLATES[op].format(op, a, b, o, float(c0), float(c1))
 
 
 def to_text(program: Program) -> str:
@@ -193,6 +201,32 @@ def parse_program(text: str, sizes: tuple[int, int, int] | None = None) -> Progr
     if list(bodies) != list(COMPONENTS):
         raise ValueError("a program needs setup:, predict: and learn:, in that order")
     return Program(*(tuple(bodies[c]) for c in COMPONENTS))
+
+
+_KNOWN: dict = {}          # (sizes, text) -> Program: programs made or parsed here
+_KNOWN_MAX = 200_000
+
+
+def text_of(program: Program, sizes: tuple[int, int, int]) -> str:
+    """to_text, remembering the program so that reading its text again (program_of with the
+    same sizes) is a lookup."""
+    text = to_text(program)
+    if len(_KNOWN) >= _KNOWN_MAX:
+        _KNOWN.clear()
+    _KNOWN[(sizes, text)] = program
+    return text
+
+
+def program_of(text: str, sizes: tuple[int, int, int]) -> Program:
+    """parse_program (addresses checked against sizes) through the cache of known texts."""
+    key = (sizes, text)
+    p = _KNOWN.get(key)
+    if p is None:
+        p = parse_program(text, sizes)
+        if len(_KNOWN) >= _KNOWN_MAX:
+            _KNOWN.clear()
+        _KNOWN[key] = p
+    return p
 
 
 def pack(programs: list[Program]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
