@@ -160,7 +160,8 @@ def execute(body, mem):
             mem.m[o] = np.array(r, dtype=float).reshape(F, F)
 
 
-def run_task(program, X, y, n_train, n_valid, seed, sizes, classify):
+def run_task(program, X, y, n_train, n_valid, seed, sizes, classify, squash=True,
+             max_abs_error=100.0):
     """(score, predictions) of one program on one task, as the module docstring of
     kernels/programs.py describes."""
     F = X.shape[1]
@@ -169,12 +170,13 @@ def run_task(program, X, y, n_train, n_valid, seed, sizes, classify):
     execute(program.setup, mem)
     for e in range(n_train + n_valid):
         mem.v[0] = X[e].copy()
+        mem.s[0] = 0.0
         execute(program.predict, mem)
         p = mem.s[1]
         if classify:
             p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
             mem.s[1] = p
-        if not math.isfinite(p):
+        if not math.isfinite(p) or (e < n_train and abs(p - y[e]) > max_abs_error):
             return 0.0, preds
         preds[e] = p
         if e < n_train:
@@ -186,4 +188,9 @@ def run_task(program, X, y, n_train, n_valid, seed, sizes, classify):
     yv = y[n_train:n_train + n_valid]
     if classify:
         return float(np.mean((v > 0.5) == (yv > 0.5))), preds
-    return min(1.0, max(0.0, 1.0 - math.sqrt(float(np.mean((v - yv) ** 2))))), preds
+    rms = math.sqrt(sum((a - b) ** 2 for a, b in zip(v.tolist(), yv.tolist())) / n_valid)
+    if not math.isfinite(rms):
+        return 0.0, preds
+    if squash:
+        return 1.0 - (2.0 / math.pi) * math.atan(rms), preds
+    return min(1.0, max(0.0, 1.0 - rms)), preds

@@ -29,15 +29,17 @@ def random_tasks(rng, T=3, n_train=6, n_valid=4, F=3, classify=False):
     return X, Y, seeds
 
 
-def kernel(programs, X, Y, seeds, n_train, n_valid, sizes, classify):
+def kernel(programs, X, Y, seeds, n_train, n_valid, sizes, classify, squash=True,
+           max_abs_error=100.0):
     code, imm, bounds = pg.pack(programs)
     P, T = len(programs), len(X)
     preds = np.zeros((P, T, n_train + n_valid))
     out = np.zeros((P, T))
     program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, *sizes, classify,
-                        preds, out)
+                        squash, max_abs_error, preds, out)
     out2 = np.zeros((P, T))
-    program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, *sizes, classify, out2)
+    program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, *sizes, classify, squash,
+                   max_abs_error, out2)
     np.testing.assert_array_equal(out, out2)
     return out, preds
 
@@ -77,9 +79,10 @@ def test_parser_refuses(bad):
         pg.parse_program(bad, (4, 3, 0))
 
 
-@pytest.mark.parametrize("classify", [False, True])
+@pytest.mark.parametrize("classify,squash,max_abs_error", [(False, True, 100.0),
+                                                           (False, False, 2.0), (True, True, 1e9)])
 @pytest.mark.parametrize("seed", range(3))
-def test_kernel_matches_reference(seed, classify):
+def test_kernel_matches_reference(seed, classify, squash, max_abs_error):
     rng = np.random.default_rng(seed)
     rnd = random.Random(seed)
     s = all_ops_settings(const_scale=0.5)
@@ -88,11 +91,12 @@ def test_kernel_matches_reference(seed, classify):
     programs += [pg.parse_program(pg.KNOWN_PROGRAMS["sgd"](0.05 * k)) for k in range(1, 4)]
     n_train, n_valid, sizes = 6, 4, (4, 3, 2)
     X, Y, seeds = random_tasks(rng, classify=classify)
-    out, preds = kernel(programs, X, Y, seeds, n_train, n_valid, sizes, classify)
+    out, preds = kernel(programs, X, Y, seeds, n_train, n_valid, sizes, classify, squash,
+                        max_abs_error)
     for p, prog in enumerate(programs):
         for t in range(len(X)):
             score, ref = run_task(prog, X[t], Y[t], n_train, n_valid, int(seeds[t]), sizes,
-                                  classify)
+                                  classify, squash, max_abs_error)
             np.testing.assert_allclose(preds[p, t], ref, rtol=1e-12, atol=1e-12,
                                        err_msg=pg.to_text(prog))
             assert out[p, t] == pytest.approx(score, rel=1e-12, abs=1e-12)
@@ -117,7 +121,8 @@ def test_sgd_learns_linear_regression():
     w = rng.normal(size=(20, F))
     Y = np.einsum("tef,tf->te", X, w)
     prog = pg.parse_program(pg.KNOWN_PROGRAMS["sgd"](0.2))
-    out, _ = kernel([prog], X, Y, np.zeros(20, np.uint64), n_train, n_valid, (4, 3, 0), False)
+    out, _ = kernel([prog], X, Y, np.zeros(20, np.uint64), n_train, n_valid, (4, 3, 0), False,
+                    squash=False)
     assert out.mean() > 0.9999 and out.min() > 0.999      # measured 0.99996 and 0.99984
 
 

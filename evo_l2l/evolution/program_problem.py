@@ -130,9 +130,11 @@ class ProgramProblem:
         self.evaluator = evaluator or InProcess()
         self.tasks = tasks
         self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
-        self._views = {k: lp.program_tasks(v) for k, v in self.splits.items() if len(v)}
+        self.lsettings = config.learner.settings
+        self._views = {k: lp.program_tasks(v, settings=self.lsettings)
+                       for k, v in self.splits.items() if len(v)}
         self._fec_view = lp.program_tasks(self.splits["train"].select(np.array([0])),
-                                          self.s.fec_train, self.s.fec_valid)
+                                          self.s.fec_train, self.s.fec_valid, self.lsettings)
         self.reference_rule = pg.REFERENCE_RULE
         self.performance = self.learner.performance
         self.chunk = {"train": CALL_PROGRAMS, "heldout": CALL_PROGRAMS}
@@ -220,7 +222,8 @@ class ProgramProblem:
 
     def task_scores(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, T) per-task scores on a split or a TaskSet."""
-        view = self._views[split] if isinstance(split, str) else lp.program_tasks(split)
+        view = (self._views[split] if isinstance(split, str)
+                else lp.program_tasks(split, settings=self.lsettings))
         t0 = time.perf_counter()
         out = lp.scores(self._pack(list(rules)), view, self.sizes)
         self.kernel_seconds += time.perf_counter() - t0

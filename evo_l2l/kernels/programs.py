@@ -8,11 +8,14 @@ array (c0, c1) of immediates; OPS below lists the op codes. Fixed addresses: s0 
 (written before Learn), s1 the prediction (read after Predict), v0 the features (written
 before Predict).
 
-Per task: memory zeroed; Setup once; for each training example v0 = x, Predict,
+Per task: memory zeroed; Setup once; for each training example v0 = x, s0 = 0, Predict,
 (classification: s1 = sigmoid(s1)), s0 = y, Learn; then for each validation example v0 = x,
-Predict, (sigmoid). A non-finite prediction ends the task with score 0 (early stop).
-Score: regression 1 - RMS over the validation examples, clipped to [0, 1]; classification
-the accuracy (s1 > 0.5 is class 1).
+s0 = 0, Predict, (sigmoid). Predict never sees the label (the paper's code zeroes it too). A
+non-finite prediction, or a training prediction further than max_abs_error from its label,
+ends the task with score 0 (early stop, as the paper's executor). Score: regression, from
+the RMS error over the validation examples, squash: the paper's code's 1 - (2/pi) atan(RMS)
+("FlipAndSquash"), else 1 - RMS clipped to [0, 1]; classification the accuracy (s1 > 0.5 is
+class 1).
 
 Initialisers draw from a counter-based RNG: draw k of a task is splitmix64(seed + k * golden)
 with the task's seed (from its data), so results do not depend on the program's position in
@@ -336,7 +339,7 @@ def _run(code, imm, start, stop, S, V, M, tv, tm, seed, counter):
 
 @njit(cache=True, error_model="numpy")
 def _task(code, imm, bounds, X, y, n_train, n_valid, seed, n_scalar, n_vector, n_matrix,
-          classify, preds):
+          classify, squash, max_abs_error, preds):
     """One program on one task: the score; preds (n_train + n_valid,) gets the predictions
     (NaN after an early stop) when it has room."""
     F = X.shape[1]
@@ -351,12 +354,13 @@ def _task(code, imm, bounds, X, y, n_train, n_valid, seed, n_scalar, n_vector, n
     for e in range(n_train + n_valid):
         for j in range(F):
             V[0, j] = X[e, j]
+        S[0] = 0.0
         counter = _run(code, imm, bounds[1], bounds[2], S, V, M, tv, tm, seed, counter)
         p = S[1]
         if classify:
             p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
             S[1] = p
-        if not math.isfinite(p):
+        if not math.isfinite(p) or (e < n_train and abs(p - y[e]) > max_abs_error):
             if record:
                 for q in range(e, n_train + n_valid):
                     preds[q] = np.nan
@@ -376,13 +380,17 @@ def _task(code, imm, bounds, X, y, n_train, n_valid, seed, n_scalar, n_vector, n
         return 0.0
     if classify:
         return acc / n_valid
-    r = 1.0 - math.sqrt(acc / n_valid)
-    return min(1.0, max(0.0, r))
+    rms = math.sqrt(acc / n_valid)
+    if not math.isfinite(rms):
+        return 0.0
+    if squash:
+        return 1.0 - 0.63661977236758138243 * math.atan(rms)
+    return min(1.0, max(0.0, 1.0 - rms))
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
-                   n_matrix, classify, out):
+                   n_matrix, classify, squash, max_abs_error, out):
     """Scores of P programs on T tasks: out (P, T).
 
     code (I, 4) int64 and imm (I, 2) float64: the instructions of all programs; bounds (P, 4)
@@ -396,12 +404,12 @@ def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n
         p = job // T
         t = job % T
         out[p, t] = _task(code, imm, bounds[p], X[t], Y[t], n_train, n_valid, seeds[t],
-                          n_scalar, n_vector, n_matrix, classify, empty)
+                          n_scalar, n_vector, n_matrix, classify, squash, max_abs_error, empty)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
 def program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
-                        n_matrix, classify, preds, out):
+                        n_matrix, classify, squash, max_abs_error, preds, out):
     """As program_scores, also writing the predictions: preds (P, T, n_train + n_valid)
     (made before each training example's Learn, then on the validation examples; NaN after
     an early stop)."""
@@ -410,4 +418,5 @@ def program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scal
         p = job // T
         t = job % T
         out[p, t] = _task(code, imm, bounds[p], X[t], Y[t], n_train, n_valid, seeds[t],
-                          n_scalar, n_vector, n_matrix, classify, preds[p, t])
+                          n_scalar, n_vector, n_matrix, classify, squash, max_abs_error,
+                          preds[p, t])

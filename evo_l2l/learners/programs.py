@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..components import Settings
+from ..components import Settings, setting
 from ..kernels import programs as kp
 from ..tasks import TaskSet
 from .base import Learner
@@ -18,7 +18,14 @@ from .base import Learner
 
 @dataclass
 class InterpreterSettings(Settings):
-    """No settings: memory sizes and op sets are the rule family's ([rule])."""
+    """How a program's run on a task is scored (memory and ops: the rule family's [rule])."""
+
+    regression_score: str = setting(
+        "squash", "squash: 1 - (2/pi) atan(RMS), the paper's code (FlipAndSquash); "
+        "one_minus_rms: 1 - RMS clipped to [0, 1]", choices=("squash", "one_minus_rms"))
+    max_abs_error: float = setting(100.0, "a training prediction further than this from its "
+                                   "label stops the task with score 0 (early stop)",
+                                   low=0, low_open=True)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,8 @@ class ProgramTasks:
     n_train: int
     n_valid: int
     classify: bool
+    squash: bool = True
+    max_abs_error: float = 100.0
 
 
 def task_seeds(X: np.ndarray) -> np.ndarray:
@@ -39,8 +48,8 @@ def task_seeds(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X[:, 0, 0]).view(np.uint64).copy()
 
 
-def program_tasks(tasks: TaskSet, n_train: int | None = None,
-                  n_valid: int | None = None) -> ProgramTasks:
+def program_tasks(tasks: TaskSet, n_train: int | None = None, n_valid: int | None = None,
+                  settings: InterpreterSettings | None = None) -> ProgramTasks:
     """The interpreter's view of a task set; n_train/n_valid: use only the first examples
     of each part (the fingerprint's 10 + 10)."""
     nt, nv = int(tasks.params["n_train"]), int(tasks.params["n_valid"])
@@ -49,7 +58,9 @@ def program_tasks(tasks: TaskSet, n_train: int | None = None,
     rows = np.r_[0:a, nt:nt + b]
     X = np.ascontiguousarray(tasks.X[:, rows, :])
     Y = np.ascontiguousarray(tasks.Y[:, rows, 0])
-    return ProgramTasks(X, Y, task_seeds(tasks.X), a, b, bool(tasks.params["classify"]))
+    s = settings or InterpreterSettings()
+    return ProgramTasks(X, Y, task_seeds(tasks.X), a, b, bool(tasks.params["classify"]),
+                        s.regression_score == "squash", float(s.max_abs_error))
 
 
 def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
@@ -58,7 +69,8 @@ def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
     out = np.zeros((len(bounds), len(view.X)))
     if len(bounds):
         kp.program_scores(code, imm, bounds, view.X, view.Y, view.n_train, view.n_valid,
-                          view.seeds, *sizes, view.classify, out)
+                          view.seeds, *sizes, view.classify, view.squash, view.max_abs_error,
+                          out)
     return out
 
 
@@ -70,7 +82,8 @@ def predictions(packed, view: ProgramTasks, sizes: tuple) -> tuple[np.ndarray, n
     out = np.zeros((P, T))
     if P:
         kp.program_predictions(code, imm, bounds, view.X, view.Y, view.n_train, view.n_valid,
-                               view.seeds, *sizes, view.classify, preds, out)
+                               view.seeds, *sizes, view.classify, view.squash,
+                               view.max_abs_error, preds, out)
     return preds, out
 
 
@@ -104,7 +117,7 @@ def recognise_sgd(program, view: ProgramTasks, sizes: tuple, n_tasks: int = 3,
     rows = np.r_[0:a, view.n_train:view.n_train + b]
     sub = ProgramTasks(np.ascontiguousarray(view.X[:T][:, rows]),
                        np.ascontiguousarray(view.Y[:T][:, rows]), view.seeds[:T], a, b,
-                       view.classify)
+                       view.classify, view.squash, 1e300)
     preds, _ = predictions(pack([program]), sub, sizes)
     X, Y = sub.X[0], sub.Y[0]
     if a < 2 or not np.all(np.isfinite(preds)):
@@ -138,8 +151,8 @@ class Interpreter(Learner):
     settings = InterpreterSettings
     requires = frozenset({"program_examples"})
     coefficient_families = ("automl_zero",)
-    performance = ("regression: 1 - RMS error on the validation examples, clipped to [0, 1]; "
-                   "classification: validation accuracy")
+    performance = ("regression: 1 - (2/pi) atan(RMS error) on the validation examples "
+                   "(learner.regression_score); classification: validation accuracy")
     reference_rule = "sgd"
 
 
