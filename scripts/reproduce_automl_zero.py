@@ -126,7 +126,8 @@ def main() -> None:
           f"population {population}, tournament 10, mutation probability 0.9")
     # Compile (or load) the kernels first, so that no run's wall time includes it.
     from evo_l2l.evolution.run import start_run
-    start_run(preset.default_config(**preset.toy), os.path.join(out, "warmup.h5"), force=True)
+    start_run(preset.default_config(**preset.toy, n_generations=2, population=20),
+              os.path.join(out, "warmup.h5"), force=True)
     t0 = time.perf_counter()
     with executor_from_args(args) as executor:
         def runs(strategy, tag, **extra):

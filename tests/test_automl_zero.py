@@ -21,7 +21,8 @@ TOY = PRESETS["automl-zero-linear"].toy
 
 
 def toy_config(**kw):
-    return PRESETS["automl-zero-linear"].default_config(**{**TOY, **kw})
+    return PRESETS["automl-zero-linear"].default_config(
+        **{**TOY, "run.population": 20, "run.n_generations": 3, **kw})
 
 
 def problem_of(config):
@@ -165,7 +166,8 @@ def test_evolution_improves_and_the_archive_holds_texts(tmp_path):
 def test_cli_best_info_evaluate(tmp_path):
     path = str(tmp_path / "r.h5")
     runner = CliRunner()
-    out = runner.invoke(main, ["run", "automl-zero-linear", "-o", path]
+    out = runner.invoke(main, ["run", "automl-zero-linear", "-o", path, "--population", "20",
+                               "--generations", "3"]
                         + [f"--set={k}={v}" for k, v in TOY.items()])
     assert out.exit_code == 0, out.output
     out = runner.invoke(main, ["best", path, "--top", "2"])

@@ -33,8 +33,7 @@ linear = Preset(
                     "at this difficulty", "P"),
         "throughput": ("2,000-10,000 algorithms/s/core (C++)", "P"),
         "fec": ("functional-equivalence checking: about 4x faster", "P"),
-    }, doc=__doc__, toy={"run.population": 20, "run.n_generations": 3,
-                         "optimizer.children_per_call": 10, "tasks.n_heldout": 5,
+    }, doc=__doc__, toy={"optimizer.children_per_call": 10, "tasks.n_heldout": 5,
                          "tasks.n_search": 3, "tasks.n_train": 20, "tasks.n_valid": 20})
 
 digits = Preset(
@@ -47,6 +46,5 @@ digits = Preset(
     PAPER_NUMBERS={
         "digits": ("the paper evolves on projected binary CIFAR-10 / MNIST pairs and compares "
                    "with hand-designed baselines; not digits", "S"),
-    }, doc=__doc__, toy={"run.population": 20, "run.n_generations": 3,
-                         "optimizer.children_per_call": 10, "tasks.n_heldout": 3,
+    }, doc=__doc__, toy={"optimizer.children_per_call": 10, "tasks.n_heldout": 3,
                          "tasks.n_search": 3, "tasks.n_train": 20, "tasks.n_valid": 20})
