@@ -17,11 +17,11 @@ from evo_l2l.rules import programs as pg
 
 from test_evolution import arrays_of, assert_same_arrays
 
-TOY = PRESETS["automl-zero-linear"].toy
+TOY = PRESETS["automl-zero-linear-full"].toy
 
 
 def toy_config(**kw):
-    return PRESETS["automl-zero-linear"].default_config(
+    return PRESETS["automl-zero-linear-full"].default_config(
         **{**TOY, "run.population": 20, "run.n_generations": 3, **kw})
 
 
@@ -104,12 +104,12 @@ def test_sgd_is_recognised_through_dead_code_and_others_are_not():
     assert problem.rule_details(SGD_DEAD)["pruned"] == pg.to_text(pg.prune(
         pg.parse_program(SGD_DEAD)))
     assert "mean" not in problem.rule_details(SGD_DEAD)["pruned"]
-    not_sgd = [SGD.replace("v1 = add(v1, v2)", "v1 = sub(v1, v2)"),            # ascent
+    not_sgd = [SGD.replace("v1 = add(v1, v0)", "v1 = sub(v1, v0)"),            # ascent
                SGD.replace("  s1 = dot(v1, v0)\n", "  s1 = dot(v1, v0)\n  s1 = mul(s1, s1)\n"),
                "setup:\n  v1 = gaussian(0.0, 1.0)\n" + SGD.split("setup:\n")[1],  # w != 0
                SGD.replace("s3 = mul(s2, s3)", "s2 = mul(s2, s2)\n  s3 = mul(s2, s3)")]
     for text in not_sgd:
-        assert problem.known_algorithm(text) is None, text
+        assert text != SGD and problem.known_algorithm(text) is None, text
 
 
 def test_logistic_sgd_is_recognised_on_digits():
@@ -117,6 +117,18 @@ def test_logistic_sgd_is_recognised_on_digits():
     problem = problem_of(config)
     known = problem.known_algorithm(pg.KNOWN_PROGRAMS["sgd"](0.5))
     assert known["rate"] == pytest.approx(0.5, rel=1e-9) and "logistic" in known["label"]
+
+
+def test_learning_only_search_keeps_the_fixed_components():
+    fixed = "setup:\npredict:\n  s1 = dot(v1, v0)\nlearn:\n"
+    config = toy_config(**{"rule.evolve": ["setup", "learn"], "rule.fixed": fixed,
+                           "run.n_generations": 3})
+    s = config.rule.settings
+    rnd = random.Random(0)
+    p = pg.random_program(rnd, s)
+    for _ in range(300):
+        assert p.predict == pg.parse_program(fixed).predict
+        p = pg.mutate(rnd, p, s)
 
 
 def test_digits_search_and_heldout_pairs_are_disjoint():
@@ -166,7 +178,7 @@ def test_evolution_improves_and_the_archive_holds_texts(tmp_path):
 def test_cli_best_info_evaluate(tmp_path):
     path = str(tmp_path / "r.h5")
     runner = CliRunner()
-    out = runner.invoke(main, ["run", "automl-zero-linear", "-o", path, "--population", "20",
+    out = runner.invoke(main, ["run", "automl-zero-linear-full", "-o", path, "--population", "20",
                                "--generations", "3"]
                         + [f"--set={k}={v}" for k, v in TOY.items()])
     assert out.exit_code == 0, out.output

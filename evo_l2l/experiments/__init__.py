@@ -19,7 +19,7 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 schmidhuber1987.PRESET, self_adaptation.SELFADAPTIVE,
                                 self_adaptation.FME, self_reference.srwm_fewshot,
                                 self_reference.metaplastic_continual, automl_zero.linear,
-                                automl_zero.digits)}
+                                automl_zero.linear_full, automl_zero.digits)}
 
 
 def get_preset(name: str) -> Preset:

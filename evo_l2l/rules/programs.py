@@ -14,8 +14,8 @@ Text form (what the archive stores, parsed with a whitelist of op names, never e
     learn:
       s3 = sub(s0, s1)
       s3 = mul(s2, s3)
-      v2 = mul(s3, v0)
-      v1 = add(v1, v2)
+      v0 = mul(s3, v0)
+      v1 = add(v1, v0)
 
 An instruction is a tuple (op, in1, in2, out, c0, c1); unused fields are 0. Floats are
 written with repr, so text -> program -> text is exact.
@@ -62,6 +62,12 @@ class ProgramSettings(Settings):
     const_scale: float = setting(1.0, "random immediates: constants ~ N(0, scale); "
                                  "initialisers' ranges and deviations from the same",
                                  low=0, low_open=True)
+    evolve: list[str] = setting(["setup", "predict", "learn"], "the component functions "
+                                "searched; the others are `fixed`'s (the paper's 'learning "
+                                "only' experiments search Learn alone)",
+                                choices=COMPONENTS)
+    fixed: str = setting("", "a program text whose components not in `evolve` every program "
+                         "shares (needed when evolve leaves one out)")
     fec_cache_size: int = setting(100_000, "functional-equivalence cache: fingerprints kept "
                                   "(LRU); 0 (or run.fitness_cache false): off", low=0)
     fec_train: int = setting(10, "fingerprint: predictions on this many training examples",
@@ -85,6 +91,23 @@ class ProgramSettings(Settings):
                                                     self.max_sizes)),
              "need min_sizes <= init_sizes <= max_sizes in each component")
         need(self.max_sizes[1] >= 1, "Predict needs room for an instruction")
+        need(len(self.evolve) > 0 and len(set(self.evolve)) == len(self.evolve),
+             "evolve must name distinct components")
+        if len(self.evolve) < 3:
+            need(bool(self.fixed.strip()), "evolve leaves out a component: give `fixed`, a "
+                 "program text whose other components every program shares")
+            try:
+                parse_program(self.fixed, (self.n_scalar, self.n_vector, self.n_matrix))
+            except ValueError as exc:
+                need(False, f"fixed: {exc}")
+
+    def searched(self) -> list[int]:
+        return [c for c, name in enumerate(COMPONENTS) if name in self.evolve]
+
+    def fixed_program(self) -> "Program | None":
+        if len(self.evolve) == 3:
+            return None
+        return program_of(self.fixed, (self.n_scalar, self.n_vector, self.n_matrix))
 
     def genome_kind(self) -> str:
         return "program"
@@ -270,8 +293,11 @@ def _random_const(rnd, s: ProgramSettings, name: str) -> float:
 
 
 def random_program(rnd, s: ProgramSettings) -> Program:
+    """Random components (init_sizes instructions each); those not in s.evolve: s.fixed's."""
+    fixed = s.fixed_program()
+    searched = s.searched()
     return Program(*(tuple(random_instruction(rnd, s, c) for _ in range(s.init_sizes[c]))
-                     for c in range(3)))
+                     if c in searched else fixed.components()[c] for c in range(3)))
 
 
 MUTATIONS = ("insert_remove", "randomize_component", "modify_argument")
@@ -279,12 +305,13 @@ MUTATIONS = ("insert_remove", "randomize_component", "modify_argument")
 
 def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
     """One of the paper's mutations, chosen uniformly: insert or remove a random instruction
-    at a random place in a random component (each half the time, as the sizes allow);
+    at a random place in a random component (of those searched) (each half the time, as the sizes allow);
     randomise every instruction of a random component; modify one argument (an input, the
     output or an immediate) of a random instruction."""
     bodies = [list(b) for b in program.components()]
     kind = rnd.choice(MUTATIONS)
-    c = rnd.randrange(3)
+    searched = s.searched()
+    c = searched[rnd.randrange(len(searched))]
     body = bodies[c]
     if kind == "modify_argument" and not body:
         kind = "insert_remove"
@@ -417,8 +444,8 @@ KNOWN_PROGRAMS = {
         "learn:\n"
         "  s3 = sub(s0, s1)\n"
         "  s3 = mul(s2, s3)\n"
-        "  v2 = mul(s3, v0)\n"
-        "  v1 = add(v1, v2)"),
+        "  v0 = mul(s3, v0)\n"
+        "  v1 = add(v1, v0)"),
 }
 KNOWN_LABELS = {"sgd": "SGD on a linear model (w = 0 at the start)"}
 REFERENCE_RULE = "sgd"
