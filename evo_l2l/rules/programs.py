@@ -22,6 +22,7 @@ written with repr, so text -> program -> text is exact.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
@@ -68,6 +69,9 @@ class ProgramSettings(Settings):
                                 choices=COMPONENTS)
     fixed: str = setting("", "a program text whose components not in `evolve` every program "
                          "shares (needed when evolve leaves one out)")
+    const_step: float = setting(0.2, "modifying an immediate: half the time a fresh draw, "
+                                "half the time the old value times exp(N(0, const_step)) "
+                                "(ours; it tunes rates finely)", low=0)
     fec_cache_size: int = setting(100_000, "functional-equivalence cache: fingerprints kept "
                                   "(LRU); 0 (or run.fitness_cache false): off", low=0)
     fec_train: int = setting(10, "fingerprint: predictions on this many training examples",
@@ -305,9 +309,10 @@ MUTATIONS = ("insert_remove", "randomize_component", "modify_argument")
 
 def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
     """One of the paper's mutations, chosen uniformly: insert or remove a random instruction
-    at a random place in a random component (of those searched) (each half the time, as the sizes allow);
-    randomise every instruction of a random component; modify one argument (an input, the
-    output or an immediate) of a random instruction."""
+    at a random place in a random component (of those searched; each half the time, as the
+    sizes allow); randomise every instruction of a random component; modify one argument (an
+    input, the output or an immediate) of a random instruction. An immediate is drawn afresh
+    or, half the time, scaled by exp(N(0, const_step)) (ours: it tunes rates finely)."""
     bodies = [list(b) for b in program.components()]
     kind = rnd.choice(MUTATIONS)
     searched = s.searched()
@@ -341,7 +346,11 @@ def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
         elif slot == "in1":
             b = rnd.randrange(n[addr_kinds[1]])
         else:
-            value = _random_const(rnd, s, name)
+            old = c0 if slot == "c0" else c1
+            if rnd.random() < 0.5:          # a fresh draw
+                value = _random_const(rnd, s, name)
+            else:                           # or the old value, scaled by up to about 1.5x
+                value = old * math.exp(rnd.gauss(0.0, s.const_step))
             if slot == "c0":
                 c0 = value
             else:
