@@ -182,6 +182,8 @@ def test_cli_best_info_evaluate(tmp_path):
                                "--generations", "3"]
                         + [f"--set={k}={v}" for k, v in TOY.items()])
     assert out.exit_code == 0, out.output
+    out = runner.invoke(main, ["info", path])
+    assert out.exit_code == 0 and "fec_hit_rate" in out.output
     out = runner.invoke(main, ["best", path, "--top", "2"])
     assert out.exit_code == 0 and "predict:" in out.output and "live of" in out.output
     prog = tmp_path / "sgd.txt"

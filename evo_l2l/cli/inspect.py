@@ -195,6 +195,12 @@ def info(archive, as_json):
         "tasks": {"train": int((run.tasks.split == 0).sum()),
                   "heldout": int((run.tasks.split == 1).sum())},
     }
+    if run.attrs.get("rule_kind") == "program":
+        from ..evolution.program_problem import fec_hit_rate
+        hits, lookups = fec_hit_rate(run.state["cache_keys"],
+                                     run.config.rule.settings.fec_cache_size)
+        d["fec"] = {"hits": hits, "lookups": lookups,
+                    "hit_rate": hits / lookups if lookups else None}
     if as_json:
         click.echo(json.dumps(d, indent=2))
         return
@@ -204,5 +210,9 @@ def info(archive, as_json):
         v = d[key]
         click.echo(f"{key:22s} {v:.4f}" if isinstance(v, float) else f"{key:22s} {v}")
     click.echo(f"{'tasks':22s} {d['tasks']['train']} train, {d['tasks']['heldout']} held-out")
+    if "fec" in d:
+        rate = d["fec"]["hit_rate"]
+        click.echo(f"{'fec_hit_rate':22s} {'-' if rate is None else f'{rate:.4f}'} "
+                   f"({d['fec']['hits']} of {d['fec']['lookups']} lookups)")
     click.echo(f"{'versions':22s} " + ", ".join(f"{k} {v}" for k, v in d["versions"].items()))
     click.echo(f"{'config':22s} " + json.dumps(d["config"], sort_keys=True))
