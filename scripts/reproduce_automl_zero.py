@@ -149,16 +149,18 @@ def main() -> None:
         if not args.no_fec_off and not args.digits:
             fec_off = runs("evolution", "fecoff", **{"run.fitness_cache": False})[0]
     n_e = sum(r["success"] for r in evo_rows)
-    print(f"\nsolved (best program > {SUCCESS} on unseen tasks): evolution {n_e}/{len(evo_rows)}"
-          + (f", random search {sum(r['success'] for r in rnd_rows)}/{len(rnd_rows)}"
-             if rnd_rows else ""))
+    if not args.digits:
+        print(f"\nsolved (best program > {SUCCESS} on unseen tasks): evolution "
+              f"{n_e}/{len(evo_rows)}"
+              + (f", random search {sum(r['success'] for r in rnd_rows)}/{len(rnd_rows)}"
+                 if rnd_rows else ""))
     if rnd_rows:
         n_r = sum(r["success"] for r in rnd_rows)
         ratio = "inf (random search solved none)" if n_r == 0 and n_e else \
             ("undefined (neither solved any)" if n_r == 0 else f"{n_e / n_r:.2f}")
         print(f"success rate ratio evolution / random search: {ratio}")
     sgd = sum(r["known"] != "-" for r in evo_rows)
-    print(f"best program recognised as SGD: {sgd}/{len(evo_rows)} seeds")
+    print(f"\nbest program recognised as SGD: {sgd}/{len(evo_rows)} seeds")
     evo_ind = sum(r["individuals"] for r in evo_rows)
     evo_wall = sum(r["wall"] for r in evo_rows)
     print(f"end to end (breeding, FEC, evaluation, archive): {evo_ind / evo_wall:.0f} "
