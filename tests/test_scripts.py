@@ -51,6 +51,10 @@ def run_script(name, *args, cwd):
                          "--n-eval", "4", "--variants", "full,none", "--out", "srwm"], "1-NN"),
     ("metaplastic_continual.py", ["--generations", "2", "--population", "4", "--n-eval", "2",
                                   "--toy", "--out", "mp"], "second rule off"),
+    ("reproduce_automl_zero.py", ["--toy", "--seeds", "2", "--individuals", "100"],
+     "success rate ratio evolution / random search"),
+    ("reproduce_automl_zero.py", ["--toy", "--seeds", "1", "--individuals", "60", "--digits"],
+     "vs logistic regression"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])

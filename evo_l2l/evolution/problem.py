@@ -289,6 +289,9 @@ def make_problem(config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None 
     if kind == "operators":
         from .meta import MetaProblem
         return MetaProblem(config, tasks, evaluator)
+    if kind == "program":
+        from .program_problem import ProgramProblem
+        return ProgramProblem(config, tasks, evaluator)
     if kind == "symbolic":
         from .symbolic_problem import SymbolicRuleProblem
         return SymbolicRuleProblem(config, tasks, evaluator)
