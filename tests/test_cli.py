@@ -331,3 +331,27 @@ def test_cold_kernel_cache_is_noticed(tmp_path):
     assert not kernels_cached(str(tmp_path))
     (tmp_path / "__pycache__" / "single_layer.train-52.py311.nbi").write_bytes(b"")
     assert kernels_cached(str(tmp_path))
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--population", "1000000000"], "GB of memory"),
+    (["--set", "learner.n_epochs=100000000"], "x 100000000 epochs needs about"),
+    (["--set", "tasks.shapes=[[300, 8, 3]]"], "cannot draw 300 distinct"),
+])
+def test_configurations_too_big_are_refused_before_the_archive(runner, args, words):
+    res = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-q", "-o", "big.h5",
+                               *args])
+    assert res.exit_code == 2 and words in res.output, res.output
+    assert res.output.count("\n") == 1 and "Traceback" not in res.output
+    assert not os.path.exists("big.h5")
+
+
+def test_memory_the_estimate_missed_is_one_line(runner, monkeypatch):
+    import evo_l2l.evolution.run as run_module
+
+    def exhausted(*args, **kwargs):
+        raise MemoryError("Unable to allocate 596. GiB for an array with shape (40, 30, 100000001)")
+    monkeypatch.setattr(run_module, "start_run", exhausted)
+    res = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-q", "-o", "m.h5"])
+    assert res.exit_code == 2 and "out of memory (Unable to allocate 596. GiB" in res.output
+    assert res.output.count("\n") == 1

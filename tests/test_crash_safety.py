@@ -253,3 +253,25 @@ def test_a_full_tmpfs_ends_in_one_line_not_a_crash(tmp_path):
         assert proc.stderr.strip().count("\n") == 0 and "no space left" in proc.stderr
     finally:
         subprocess.run(["umount", str(mnt)])
+
+
+def test_a_run_started_with_sigint_ignored_keeps_ignoring_it(tmp_path):
+    """`evo-l2l run ... &` in a script starts with SIGINT ignored: the run ignores it all
+    along (before, its handler took SIGINT over once installed), and SIGTERM still stops it."""
+    path = str(tmp_path / "bg.h5")
+    cmd = [sys.executable, "-m", "evo_l2l", "run", "chalmers1990", "-q", "--seed", "1",
+           "--generations", "200000", "--population", "10", "--flush-interval", "0.1",
+           "-o", path]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        wait_for_generations(path, 20)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(1.0)
+        assert proc.poll() is None, proc.communicate()
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + signal.SIGTERM, err
+    assert open_run(path).status == "interrupted"

@@ -11,6 +11,15 @@ import click
 from ..errors import ArchiveError, ArchiveWriteFailed, ConfigError
 
 
+def _keep_ignored_signals() -> None:
+    """A background job (`evo-l2l run ... &` in a script) starts with SIGINT ignored: a run
+    then ignores it all along instead of only until its handlers are installed."""
+    import signal
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        from ..evolution import run
+        run.KEEP_IGNORED.add(signal.SIGINT)
+
+
 class _Group(click.Group):
     """Turns errors a user can cause into one line on stderr and exit code 2."""
 
@@ -18,6 +27,7 @@ class _Group(click.Group):
         """click's standalone mode, except that a usage error is one line (click prints four)."""
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        _keep_ignored_signals()
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.UsageError as exc:
@@ -47,6 +57,12 @@ class _Group(click.Group):
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(2)
+            sys.exit(2)
+        except MemoryError as exc:  # a configuration the estimate in evolution/run.py missed
+            detail = str(exc).split(";")[0] if str(exc) else "no details"
+            click.echo(f"error: out of memory ({detail}); use a smaller configuration "
+                       "(population, tasks, epochs); an archive it created keeps its "
+                       "complete generations", err=True)
             sys.exit(2)
         except BrokenPipeError:     # `evo-l2l info RUN | head -2`: stop quietly, as Unix tools do
             import os

@@ -37,6 +37,12 @@ class RunResult:
     executor_lost: str | None = None   # why the executor failed, if that stopped the run
 
 
+# Signals the process was started with ignored, as a shell starts `cmd &` (SIGINT) or
+# nohup does (SIGHUP): the command line adds them here (cli/__init__.py), and a run keeps
+# ignoring them rather than taking them over once its handlers are installed.
+KEEP_IGNORED: set = set()
+
+
 @contextlib.contextmanager
 def graceful_stop():
     flag = StopFlag()
@@ -57,7 +63,8 @@ def graceful_stop():
                 return
             raise StopRun
 
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)
+           if s not in KEEP_IGNORED}
     try:
         yield flag
     finally:
@@ -87,11 +94,13 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
                      writer.write_seconds, stopped_by, lost)
 
 
-def memory_needed(config: RunConfig) -> int:
+def memory_needed(config: RunConfig, n_tasks: int = 0) -> int:
     """Bytes a run of `config` needs, estimated: about 190 MB for the libraries, and per
     individual its DEAP objects (two generations), genome and rule arrays and cache keys,
     which grow with its genes (measured: 2.8 kB for a 35-bit genome, 4-5 kB for a tree of
-    up to 32 nodes; `/usr/bin/time -f %M evo-l2l run ... --population N`)."""
+    up to 32 nodes; `/usr/bin/time -f %M evo-l2l run ... --population N`); with n_tasks,
+    also the learning curves of a generation, (population, tasks, epochs + 1) float64, held
+    about three times over (the kernel's output, the curves, the fitness measure)."""
     genome = config.genome()
     if genome.kind == "program":
         per = 600 + 200 * sum(config.rule.settings.max_sizes)
@@ -99,6 +108,9 @@ def memory_needed(config: RunConfig) -> int:
         per = 600 + 150 * getattr(config.optimizer.settings, "max_size", 32)
     else:
         per = 600 + 64 * genome.length
+    epochs = getattr(config.learner.settings, "n_epochs", 0)
+    if isinstance(epochs, int) and epochs > 0:
+        per += 3 * 8 * n_tasks * (epochs + 1)
     return 190_000_000 + config.run.population * per
 
 
@@ -114,12 +126,15 @@ def memory_available() -> int | None:
     return None
 
 
-def check_memory(config: RunConfig) -> None:
-    need, have = memory_needed(config), memory_available()
+def check_memory(config: RunConfig, n_tasks: int = 0) -> None:
+    need, have = memory_needed(config, n_tasks), memory_available()
     if have is not None and need > have:
-        raise ConfigError(f"population {config.run.population} needs about {need / 1e9:.1f} GB "
-                          f"of memory (an estimate), and {have / 1e9:.1f} GB are available; "
-                          "use a smaller population")
+        what = f"population {config.run.population}"
+        if n_tasks:
+            epochs = getattr(config.learner.settings, "n_epochs", None)
+            what += f" x {n_tasks} tasks" + (f" x {epochs} epochs" if epochs else "")
+        raise ConfigError(f"{what} needs about {need / 1e9:.1f} GB of memory (an estimate), "
+                          f"and {have / 1e9:.1f} GB are available; use a smaller configuration")
 
 
 def start_run(config: RunConfig, path: str, force: bool = False,
@@ -131,6 +146,7 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     config.validate()
     check_memory(config)
     tasks = build_tasks(config)
+    check_memory(config, len(tasks))
     problem = make_problem(config, tasks, executor)
     # A fresh search's state arrays have the names and shapes the run will keep. Made
     # with a throwaway stream, as its creation may draw (FME does): the run's own stream
@@ -165,7 +181,7 @@ def resume_run(path: str, n_generations: int | None = None,
     try:
         target = int(run.state["n_generations_target"])
         config = run.config.with_overrides({"run.n_generations": target})
-        check_memory(config)
+        check_memory(config, len(run.tasks))
         problem = make_problem(config, run.tasks, executor)
         problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
         record = run.resume_record()

@@ -14,6 +14,7 @@ import numpy as np
 from dataclasses import dataclass
 
 from ..components import need, setting
+from ..errors import ConfigError
 from .family import TaskFamily, TaskSettings, check_heldout
 from .taskset import TaskSet, expand_shapes, random_split
 
@@ -66,7 +67,9 @@ def make_boolean_environment(rng: np.random.Generator,
             if key not in seen:
                 break
         else:
-            raise ValueError(f"cannot draw enough distinct {p}x{n} mappings")
+            raise ConfigError(f"tasks: cannot draw {sum(s == (p, n) for s in specs)} distinct "
+                              f"linearly separable {p}x{n} mappings (found {len(seen)} of "
+                              "all shapes); ask for fewer tasks of that shape in tasks.shapes")
         seen.add(key)
         X[k, :p, :n] = x
         X[k, :p, n] = bias
