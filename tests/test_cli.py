@@ -355,3 +355,26 @@ def test_memory_the_estimate_missed_is_one_line(runner, monkeypatch):
     res = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-q", "-o", "m.h5"])
     assert res.exit_code == 2 and "out of memory (Unable to allocate 596. GiB" in res.output
     assert res.output.count("\n") == 1
+
+
+def test_report_of_runs_of_two_presets_has_consistent_tables(runner):
+    """Runs of other presets measure other epochs and coefficients: one table per kind, every
+    row as wide as its header (a review found 31 cells under an 11-column header); long
+    curves shown in 13 evenly spaced columns, by `evaluate` too."""
+    for args in (["chalmers1990", "-o", "c.h5"],
+                 ["bengio1991-boolean", "-o", "b.h5", "--set", "learner.n_epochs=40"]):
+        assert runner.invoke(main, ["run", *args, "--generations", "2", "-q"]).exit_code == 0
+    res = runner.invoke(main, ["report", "c.h5", "b.h5", "-o", "rep"])
+    assert res.exit_code == 0, res.output
+    tables, cur = [], []
+    for line in open("rep/report.md").read().splitlines() + [""]:
+        if line.startswith("|"):
+            cur.append(line.count("|"))
+        elif cur:
+            tables.append(cur)
+            cur = []
+    assert tables and all(len(set(t)) == 1 for t in tables), tables
+    assert max(t[0] for t in tables) <= 20
+    out = runner.invoke(main, ["evaluate", "b.h5"]).output
+    assert "13 of 41 measurements shown" in out
+    assert max(len(line.split()) for line in out.splitlines() if line.strip().startswith("epoch")) == 14

@@ -121,3 +121,11 @@ def learning_curve(problem, rule, tasks: TaskSet) -> dict:
             "max": curves.max(axis=0).tolist(),
             "fitness_mean": float(curves.mean()), "fitness_final": float(curves[:, -1].mean()),
             "n_tasks": int(curves.shape[0])}
+
+
+def spaced(n: int, most: int = 13) -> list:
+    """Indices of at most `most` of n measurements, evenly spaced, first and last included:
+    the columns a table of a long learning curve shows."""
+    if n <= most:
+        return list(range(n))
+    return sorted({round(i * (n - 1) / (most - 1)) for i in range(most)})

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from .curves import learning_curve, problem_for
+from .curves import learning_curve, problem_for, spaced
 from .plots import plot_runs
 from . import self_modification
 from .rules import best_reference_rule, describe_rule
@@ -35,6 +35,14 @@ def _run_rows(run) -> dict:
             "curve": curve, "lifetime": self_modification.summary(problem, rule)}
 
 
+def _groups(rows: list[dict], key) -> list:
+    """(key, rows with that key) in order of first appearance."""
+    out: dict = {}
+    for r in rows:
+        out.setdefault(key(r), []).append(r)
+    return list(out.items())
+
+
 def _markdown(rows: list[dict], figure: str) -> str:
     lines = ["# evo_l2l run report", "",
              f"![fitness, coefficients and learning curves]({figure})", "",
@@ -57,13 +65,16 @@ def _markdown(rows: list[dict], figure: str) -> str:
                      f"`{d['formula']}` | yes | {d['fitness']:.4f} | {d['heldout_fitness']:.4f} |")
     curve_rows = [r for r in rows if r["curve"] is not None]
     if curve_rows:
-        epochs = curve_rows[0]["curve"]["epoch"]
-        lines += ["", "## Learning curve of the best rule on held-out tasks", "",
-                  "| run | " + " | ".join(f"epoch {e}" for e in epochs) + " |",
-                  "|---|" + "---|" * len(epochs)]
-        for r in curve_rows:
-            lines.append(f"| {r['run']} | " + " | ".join(f"{v:.3f}" for v in r["curve"]["mean"])
-                         + " |")
+        lines += ["", "## Learning curve of the best rule on held-out tasks"]
+        # One table per set of measurements (runs of other presets measure other epochs),
+        # at most 13 columns, evenly spaced.
+        for epochs, group in _groups(curve_rows, lambda r: tuple(r["curve"]["epoch"])):
+            shown = spaced(len(epochs))
+            lines += ["", "| run | " + " | ".join(f"epoch {epochs[i]}" for i in shown) + " |",
+                      "|---|" + "---|" * len(shown)]
+            for r in group:
+                lines.append(f"| {r['run']} | " + " | ".join(
+                    f"{r['curve']['mean'][i]:.3f}" for i in shown) + " |")
     meta_rows = [r for r in rows if "runs_below" in r["best"]]
     if meta_rows:
         lines += ["", "## Runs of the level below", "",
@@ -85,12 +96,12 @@ def _markdown(rows: list[dict], figure: str) -> str:
     coef_rows = [r for r in rows if "coefficients" in r["best"]
                  and len(r["best"]["coefficients"]) <= 100]
     if coef_rows:
-        names = list(coef_rows[0]["best"]["coefficients"])
-        lines += ["", "## Coefficients of the best rules", "",
-                  "| run | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
-        for r in coef_rows:
-            lines.append(f"| {r['run']} | " + " | ".join(
-                f"{v:g}" for v in r["best"]["coefficients"].values()) + " |")
+        lines += ["", "## Coefficients of the best rules"]
+        for names, group in _groups(coef_rows, lambda r: tuple(r["best"]["coefficients"])):
+            lines += ["", "| run | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
+            for r in group:
+                lines.append(f"| {r['run']} | " + " | ".join(
+                    f"{v:g}" for v in r["best"]["coefficients"].values()) + " |")
     tree_rows = [r for r in rows if "rule" in r["best"]]
     if tree_rows:
         lines += ["", "## Trees of the best rules", "", "| run | size | tree |", "|---|---|---|"]

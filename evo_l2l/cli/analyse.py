@@ -26,7 +26,8 @@ from . import main
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def evaluate(archive, rules, which, n_tasks, seed, as_json):
     """Re-run inner learning with archived or known rules; print learning curves."""
-    from ..analysis.curves import learning_curve, problem_for, rule_from_spec, tasks_from_spec
+    from ..analysis.curves import (learning_curve, problem_for, rule_from_spec, spaced,
+                                   tasks_from_spec)
     from ..archive import open_run
     from ..errors import ArchiveError, ConfigError
     run = open_run(archive)
@@ -61,9 +62,14 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
         click.echo(f"\n{d['label']}: {d['formula']}")
         click.echo(f"  fitness (mean over measurements) {d['fitness_mean']:.4f}   "
                    f"final {d['fitness_final']:.4f}")
-        click.echo("  epoch  " + " ".join(f"{e:>6d}" for e in d["epoch"]))
-        click.echo("  mean   " + " ".join(f"{v:6.3f}" for v in d["mean"]))
-        click.echo("  min    " + " ".join(f"{v:6.3f}" for v in d["min"]))
+        shown = spaced(len(d["epoch"]))
+        click.echo("  epoch  " + " ".join(f"{d['epoch'][i]:>6d}" for i in shown))
+        click.echo("  mean   " + " ".join(f"{d['mean'][i]:6.3f}" for i in shown))
+        click.echo("  min    " + " ".join(f"{d['min'][i]:6.3f}" for i in shown))
+    if len(spaced(len(out[0]["epoch"]))) < len(out[0]["epoch"]):
+        click.echo(f"\n(13 of {len(out[0]['epoch'])} measurements shown, evenly spaced; "
+                   "--json or plot give them all)")
+
 
 
 def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json):

@@ -264,7 +264,8 @@ def _finish(result, as_json: bool) -> None:
         sys.exit(128 + result.stop_signal if result.stop_signal else 1)
     if result.status != "complete":
         why = f" ({result.executor_lost})" if result.executor_lost else ""
-        click.echo(f"stopped after generation {result.last.generation}{why}; "
+        n = result.last.generation + 1
+        click.echo(f"stopped after {n} generation{'s' if n != 1 else ''}{why}; "
                    f"continue with: evo-l2l resume {result.path}", err=True)
     _print_summary(result, as_json)
     if result.stop_signal is not None:
