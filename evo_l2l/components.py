@@ -74,7 +74,7 @@ def _type_ok(value, hint) -> bool:
 
 def _type_name(hint) -> str:
     names = {int: "an integer", float: "a number", bool: "true or false", str: "text",
-             dict: "a table"}
+             dict: "a table", list: "a list", tuple: "a list"}
     if hint in names:
         return names[hint]
     args = typing.get_args(hint)
@@ -83,7 +83,7 @@ def _type_name(hint) -> str:
         return " or ".join(_type_name(a) for a in rest) + " or null"
     if typing.get_origin(hint) is list:
         return f"a list of {_type_name(args[0]).removeprefix('an ').removeprefix('a ')}s" if args else "a list"
-    return str(hint)
+    return getattr(hint, "__name__", str(hint))
 
 
 def validate_settings(settings: Settings, where: str) -> Settings:

@@ -128,7 +128,8 @@ def open_executor(workers, dask_local, scheduler, quiet: bool = False):
                    "`evo-l2l components` lists every setting.")
 @click.option("--set", "sets", multiple=True, metavar="SECTION.KEY=VALUE",
               help="Override one setting, e.g. learner.n_epochs=5, or choose a component, e.g. "
-                   "optimizer=cmaes; a bare KEY=VALUE works when one section has KEY. "
+                   "optimizer=cmaes; a bare KEY=VALUE works when one section has KEY, or when run "
+                   "does (seed=3 is run.seed). "
                    "Repeatable; VALUE is JSON or text. `evo-l2l components` lists them all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Archive path (default runs/EXPERIMENT-seedS.h5).")
