@@ -1,0 +1,36 @@
+"""Modern presets: the classic experiments' tasks, learners and fitness, searched to find the
+known rule reliably (issue 16). The faithful presets stay as the papers set them.
+
+Each preset's docstring says what its search changes and why, and the evaluations it
+spends; docs/experiments.md ("Modern presets") has the success table measured with
+scripts/success_table.py: seeds 0-9 were used to choose the settings, seeds 100-109 were not.
+"""
+from .chalmers1990 import PRESET as CHALMERS
+from .confavreux2020 import PRESET as CONFAVREUX
+
+CONFAVREUX_DOC = """confavreux2020-oja-modern: CMA-ES on the 27-term Volterra rule, evolved on 60
+training tasks instead of 20 (same task family, learner, performance and L1 penalty; the 10
+held-out tasks are drawn the same way), 400 generations of 60 (24,000 evaluations, each on
+60 tasks: 1.44 million task evaluations, 2x the faithful preset's 36,000 x 20).
+
+Why: the faithful preset misses Oja's rule in seeds whose fitness optimum is not Oja's rule.
+Seed 0 converges on A021/A110 = -0.89 and seed 7 on a stray x term (A100/A110 = 0.16) in
+every CMA-ES run we made (population 60 or 120), at a higher fitness than Oja's rule at its
+best rate (0.9831 against 0.9770 on seed 0's tasks): the search is right and the 20 tasks
+reward rules that fit their sample covariances. That is Chalmers' (1990) lesson on
+environmental diversity: a richer training environment makes the general rule the best
+one. With 60 tasks seed 7 ends on Oja's rule. A better optimiser on 20 tasks cannot do it,
+and a larger L1 penalty (0.03) made it worse (A021/A110 shrinks with the penalty).
+"""
+
+CHALMERS_DOC = """chalmers1990-modern: see the module docstring of experiments/modern.py."""
+
+confavreux_oja = CONFAVREUX.variant(
+    "confavreux2020-oja-modern",
+    "confavreux2020-oja on 60 training tasks (CMA-ES, 400 x 60): Oja's rule reliably",
+    {"tasks": {**CONFAVREUX.config["tasks"], "shapes": [[70, 200, 5]]},
+     "run": {"population": 60, "n_generations": 400}},
+    doc=CONFAVREUX_DOC)
+confavreux_oja.PAPER_NUMBERS = dict(CONFAVREUX.PAPER_NUMBERS)
+
+PRESETS = (confavreux_oja,)
