@@ -13,6 +13,7 @@ division divides by zero), its train and held-out fitness beside the known
 rule's at its best rate. Then, optionally, tree size per generation of one long run.
 """
 import argparse
+import json
 import os
 import time
 
@@ -29,6 +30,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--preset", default="chalmers1990-gp")
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=0)
     ap.add_argument("--generations", type=int, default=None, help="default: the preset's")
     ap.add_argument("--size-run", type=int, default=0, help="generations of the size run (0: skip)")
     ap.add_argument("--out", default=None)
@@ -43,12 +45,12 @@ def main() -> None:
     rows = []
     print(f"{'seed':>4} {'form':>10} {'train':>7} {'held-out':>8} {'known train':>11} {'known held':>10}  best rule")
     forms, ae_forms = [], []
-    configs = [preset.default_config(seed=seed, n_generations=args.generations)
-               for seed in range(args.seeds)]
-    paths = [os.path.join(args.out, f"seed{seed}.h5") for seed in range(args.seeds)]
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    configs = [preset.default_config(seed=seed, n_generations=args.generations) for seed in seeds]
+    paths = [os.path.join(args.out, f"seed{seed}.h5") for seed in seeds]
     with executor_from_args(args) as executor:
         results = run_all(configs, paths, executor)
-    for seed, res in enumerate(results):
+    for seed, res in zip(seeds, results):
         p = res.problem
         best = describe_rule(p, p.rule_of_genome(res.last.hof_genome))
         delta = best_reference_rule(p)
@@ -73,7 +75,15 @@ def main() -> None:
     print(f"paper: {paper[0]} [{paper[1]}]")
     print(f"mean best fitness {r[:, 1].mean():.4f} (held-out {r[:, 2].mean():.4f}); "
           f"{p.known_label(p.reference_rule)} at its best rate {r[:, 3].mean():.4f} (held-out {r[:, 4].mean():.4f})")
-    print(f"{args.seeds} runs x {args.generations} generations in {time.perf_counter() - t0:.1f} s")
+    wall = time.perf_counter() - t0
+    print(f"{args.seeds} runs x {args.generations} generations in {wall:.1f} s")
+    with open(os.path.join(args.out, "summary.json"), "w") as f:
+        json.dump({"preset": preset.NAME, "seeds": seeds, "runs": len(rows), "successes": found,
+                   "successes_ae": len(ae_only), "forms": counts,
+                   "criterion": "a positive multiple of a known form (sympy and the kernel agree)",
+                   "evaluations_per_run": int(configs[0].run.population * args.generations),
+                   "mean_heldout": float(r[:, 2].mean()), "wall_seconds": wall,
+                   "paper": paper[0]}, f, indent=1)
     if args.size_run:
         path = os.path.join(args.out, "size_run.h5")
         t1 = time.perf_counter()
