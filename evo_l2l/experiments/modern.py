@@ -7,6 +7,7 @@ scripts/success_table.py: seeds 0-9 were used to choose the settings, seeds 100-
 """
 from .chalmers1990 import PRESET as CHALMERS
 from .confavreux2020 import PRESET as CONFAVREUX
+from .jordan2021 import reward as JORDAN_REWARD
 
 CONFAVREUX_DOC = """confavreux2020-oja-modern: CMA-ES on the 27-term Volterra rule, evolved on 60
 training tasks instead of 20 (same task family, learner, performance and L1 penalty; the 10
@@ -33,4 +34,24 @@ confavreux_oja = CONFAVREUX.variant(
     doc=CONFAVREUX_DOC)
 confavreux_oja.PAPER_NUMBERS = dict(CONFAVREUX.PAPER_NUMBERS)
 
-PRESETS = (confavreux_oja,)
+REWARD_DOC = """jordan2021-reward-modern: GP over (R, E) with a small static size limit (11 nodes,
+height 5), double-tournament parsimony (1.4) and 2 hill-climbing steps on the best tree's
+constants per generation; population 100, 300 generations (30,000 trees, plus the constant
+steps), against the faithful 60 x 500.
+
+Why: the faithful GP's best rules add E^2 and E^3 terms and E-dependent rates that exploit
+our rate-based task (1 of 8 seeds ends on a baseline form c (R - b) E). A baseline form is
+5 to 7 nodes; bounding trees at 11 nodes and preferring the smaller of two equally fit
+trees keeps the search among such forms, and constant tuning sets the baseline b.
+"""
+
+reward = JORDAN_REWARD.variant(
+    "jordan2021-reward-modern",
+    "jordan2021-reward with small trees, parsimony and constant tuning: (R - b)*E reliably?",
+    {"optimizer": {"name": "gp", "tournament_size": 3, "crossover_prob": 0.8,
+                   "mutation_prob": 0.2, "elitism": 1, "max_size": 11, "max_height": 5,
+                   "parsimony_size": 1.4, "constant_steps": 2},
+     "run": {"n_generations": 300, "population": 100}}, doc=REWARD_DOC)
+reward.PAPER_NUMBERS = dict(JORDAN_REWARD.PAPER_NUMBERS)
+
+PRESETS = (confavreux_oja, reward)
