@@ -52,7 +52,7 @@ def reproduce(args, preset) -> None:
     rows = []
     t0 = time.perf_counter()
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    over = {"tasks.seed": args.task_seed}
+    over = {"tasks.seed": args.task_seed, **args.overrides}
     if args.generations is not None:
         over["n_generations"] = args.generations
     configs = [preset.default_config(seed=seed, **over) for seed in seeds]
@@ -116,7 +116,7 @@ def diversity(args, preset) -> None:
     os.makedirs(out, exist_ok=True)
     task_seed = 0 if args.task_seed is None else args.task_seed
     t0 = time.perf_counter()
-    over = {"tasks.seed": task_seed}
+    over = {"tasks.seed": task_seed, **args.overrides}
     if args.generations is not None:
         over["n_generations"] = args.generations
     counts = [c for c in DIVERSITY if c <= args.max_tasks]
@@ -191,9 +191,19 @@ def main() -> None:
     ap.add_argument("--max-tasks", type=int, default=20,
                     help="--diversity: largest task count to run (a quick look: 2)")
     ap.add_argument("--png", default=None, help="--diversity: figure (default OUT/diversity.png)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="config override, as `evo-l2l run --set` (a search we tried: "
+                         "--set optimizer.selection=tournament --set population=400)")
     add_executor_arguments(ap)
     args = ap.parse_args()
     preset = get_preset(args.preset)
+    args.overrides = {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            args.overrides[key] = json.loads(value)
+        except ValueError:
+            args.overrides[key] = value
     if args.out is None:
         args.out = f"runs/repro_{args.preset}" + ("_diversity" if args.diversity else "")
     (diversity if args.diversity else reproduce)(args, preset)
