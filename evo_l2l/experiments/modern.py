@@ -93,9 +93,9 @@ error = JORDAN_ERROR.variant(
     "jordan2021-error-modern",
     "jordan2021-error with small trees, parsimony and constant tuning: psp*(u_target - u)?",
     {"optimizer": {"name": "gp", "tournament_size": 3, "crossover_prob": 0.8,
-                   "mutation_prob": 0.2, "elitism": 1, "max_size": 9, "max_height": 5,
+                   "mutation_prob": 0.2, "elitism": 1, "max_size": 7, "max_height": 4,
                    "parsimony_size": 1.4, "constant_steps": 2},
-     "run": {"n_generations": 300, "population": 200}}, doc=ERROR_DOC)
+     "run": {"n_generations": 300, "population": 100}}, doc=ERROR_DOC)
 error.PAPER_NUMBERS = dict(JORDAN_ERROR.PAPER_NUMBERS)
 
 CHALMERS_DOC = (CHALMERS_DOC.replace("ISLANDS", str(ISLANDS)).replace("POP", str(POP))
