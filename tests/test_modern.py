@@ -101,3 +101,32 @@ def test_n_train_keeps_the_environment_and_the_heldout_tasks():
     with pytest.raises(ConfigError, match="n_train"):
         RunConfig.from_dict({**preset.sections(), "tasks": {"name": "linearly_separable",
                                                              "n_train": 21}})
+
+
+def test_success_table_reads_the_reproduction_summaries(tmp_path):
+    from test_scripts import run_script
+    run_script("reproduce_chalmers1990.py", "--seeds", "2", "--generations", "2",
+               "--out", str(tmp_path / "c"), cwd=tmp_path)
+    run_script("reproduce_gp.py", "--preset", "chalmers1990-gp-modern", "--seeds", "1",
+               "--generations", "2", "--out", str(tmp_path / "g"), cwd=tmp_path)
+    out = run_script("success_table.py", str(tmp_path / "c"), str(tmp_path / "g"), cwd=tmp_path)
+    assert "| chalmers1990 | 0-1 |" in out and "of 2" in out and "80 x 20 tasks" in out
+    assert "| chalmers1990-gp-modern | 0 |" in out and "400 x 20 tasks" in out
+    assert "delta-like (t - o)(c0 + c1 w + c2 a)" in out
+
+
+def test_delta_like_reads_symbolic_rules_on_the_learners_domain():
+    import os
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "scripts"))
+    from reproduce_gp import delta_like
+    config = PRESETS["chalmers1990-gp-modern"].default_config()
+    from evo_l2l.evolution.problem import make_problem
+    p = make_problem(config, build_tasks(config))
+    assert delta_like(p, "mul(a, sub(t, o))")
+    assert delta_like(p, "mul(sub(t, o), sub(mul(4.0, a), 2.0))")      # delta on +-1 inputs
+    assert delta_like(p, "mul(sub(t, o), add(a, w))")
+    assert not delta_like(p, "mul(sub(o, t), a)")                        # anti-delta
+    assert not delta_like(p, "mul(a, t)")
+    assert not delta_like(p, "mul(sub(t, o), mul(a, a))")                # a^2 != a at a = -1
+    assert not delta_like(p, "pdiv(mul(a, sub(t, o)), a)")               # 1 at a = 0
