@@ -130,3 +130,16 @@ def test_delta_like_reads_symbolic_rules_on_the_learners_domain():
     assert not delta_like(p, "mul(a, t)")
     assert not delta_like(p, "mul(sub(t, o), mul(a, a))")                # a^2 != a at a = -1
     assert not delta_like(p, "pdiv(mul(a, sub(t, o)), a)")               # 1 at a = 0
+
+
+def test_formula_puts_t_before_o_only_where_t_stands_alone():
+    """formula printed a*(-o + t^2) as a*(t - o^2), another rule (seen on a modern GP run)."""
+    from evo_l2l.evolution.problem import make_problem
+    from evo_l2l.rules import symbolic as sym
+    config = PRESETS["chalmers1990-gp"].default_config()
+    p = make_problem(config, build_tasks(config))
+    shown = {text: sym.formula(p.tree(text), p.pset) for text in
+             ("sub(mul(t, mul(t, a)), mul(o, a))", "mul(a, sub(t, o))", "sub(mul(t, w), o)")}
+    assert shown["sub(mul(t, mul(t, a)), mul(o, a))"] == "dw = a*(-o + t^2)"
+    assert shown["mul(a, sub(t, o))"] == "dw = a*(t - o)"
+    assert shown["sub(mul(t, w), o)"] == "dw = -o + t*w"
