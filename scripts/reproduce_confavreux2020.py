@@ -53,6 +53,9 @@ def main() -> None:
                     choices=["confavreux2020-oja", "confavreux2020-oja-modern"])
     ap.add_argument("--seeds", type=int, default=10)
     ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--seed-list", default=None, help="comma-separated seeds (instead of --seeds)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="config override, e.g. --set population=120 --set rule.l1_penalty=0.03")
     ap.add_argument("--optimizer", default=None, choices=["cmaes", "ga"],
                     help="default: the preset's (CMA-ES)")
     ap.add_argument("--generations", type=int, default=None)
@@ -65,6 +68,12 @@ def main() -> None:
                        else f"runs/repro_{args.preset}_{args.optimizer}")
     os.makedirs(out, exist_ok=True)
     over = {"optimizer": args.optimizer}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            over[key] = json.loads(value)
+        except ValueError:
+            over[key] = value
     if args.generations:
         over["n_generations"] = args.generations
     if args.optimizer == "ga" and hasattr(preset.default_config().rule.settings, "genome"):
@@ -73,7 +82,8 @@ def main() -> None:
           f"{'held-out cos':>12} {'|w|':>6}  {'Oja cos':>8} {'Oja |w|':>8}")
     t0 = time.perf_counter()
     rows = []
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    seeds = ([int(x) for x in args.seed_list.split(",")] if args.seed_list
+             else list(range(args.first_seed, args.first_seed + args.seeds)))
     configs = [preset.default_config(seed=seed, **over) for seed in seeds]
     paths = [os.path.join(out, f"seed{seed}.h5") for seed in seeds]
     with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
@@ -104,7 +114,7 @@ def main() -> None:
     print(f"paper: {confavreux2020.PRESET.PAPER_NUMBERS['oja_recovery'][0]} "
           f"[{confavreux2020.PRESET.PAPER_NUMBERS['oja_recovery'][1]}]")
     wall = time.perf_counter() - t0
-    print(f"{args.seeds} runs in {wall:.1f} s; archives in {out}/")
+    print(f"{len(seeds)} runs in {wall:.1f} s; archives in {out}/")
     n_train = sum(sh[0] for sh in config.tasks.settings.shapes) - config.tasks.settings.n_heldout
     with open(os.path.join(out, "summary.json"), "w") as f:
         json.dump({"preset": preset.NAME, "optimizer": args.optimizer, "seeds": seeds,
