@@ -49,7 +49,8 @@ def row(summary: dict) -> str:
     seeds = summary["seeds"]
     span = f"{seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f"{seeds[0]}"
     tasks = summary.get("training_tasks", 20)
-    ae = f" (+{summary['successes_ae']} a.e.)" if summary.get("successes_ae") else ""
+    ae = (f" (+{summary['successes_ae']} a.e.)"
+          if summary.get("successes_ae") and "known form" in summary["criterion"] else "")
     return (f"| {summary['preset']} | {span} | {summary['successes']} of {summary['runs']}{ae} "
             f"| {summary['evaluations_per_run']:,} x {tasks} tasks | {summary['wall_seconds']:.0f} s "
             f"| {summary['paper']} |")
