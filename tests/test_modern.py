@@ -143,3 +143,22 @@ def test_formula_puts_t_before_o_only_where_t_stands_alone():
     assert shown["sub(mul(t, mul(t, a)), mul(o, a))"] == "dw = a*(-o + t^2)"
     assert shown["mul(a, sub(t, o))"] == "dw = a*(t - o)"
     assert shown["sub(mul(t, w), o)"] == "dw = -o + t*w"
+
+
+def test_crowding_keeps_every_slot_monotone_and_resumes_exactly(tmp_path):
+    """Deterministic crowding: a child replaces only a parent it matches, and only when at
+    least as fit, so each slot's fitness never falls; a stopped run resumes exactly."""
+    from evo_l2l import open_run
+    kw = dict(seed=2, population=10, optimizer="crowding")
+    preset = PRESETS["chalmers1990"]
+    start_run(preset.default_config(n_generations=12, **kw), str(tmp_path / "full.h5"))
+    start_run(preset.default_config(n_generations=5, **kw), str(tmp_path / "half.h5"))
+    resume_run(str(tmp_path / "half.h5"), 12)
+    a, b = arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5")
+    a.pop("state/n_generations_target"); b.pop("state/n_generations_target")
+    assert_same_arrays(a, b)
+    fit = open_run(tmp_path / "full.h5").generations["population_fitness"]
+    assert np.all(np.diff(fit, axis=0) >= 0)
+    assert np.any(np.diff(fit, axis=0) > 0)
+    with pytest.raises(ConfigError, match="even"):
+        preset.default_config(population=9, optimizer="crowding").validate()
