@@ -273,6 +273,9 @@ class ArchiveWriter:
                 elif problem.kind == "meta":
                     from .rules.operators import OPERATOR_NAMES
                     f.attrs["operator_names"] = json.dumps(list(OPERATOR_NAMES))
+                elif problem.kind == "program":
+                    from .rules.programs import OP_KEYS
+                    f.attrs["program_ops"] = json.dumps(list(OP_KEYS))
                 else:
                     f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
                 t = f.create_group("tasks")
@@ -282,7 +285,7 @@ class ArchiveWriter:
                 t.attrs["params"] = json.dumps(tasks.params)
                 t.attrs["split_names"] = json.dumps(["train", "heldout"])
                 N, gshape = config.run.population, tuple(problem.genome.shape)
-                gdt = h5py.string_dtype() if problem.genome.kind == "tree" else problem.genome.dtype
+                gdt = h5py.string_dtype() if problem.genome.text else problem.genome.dtype
                 rows = max(1, min(256, 4096 // max(1, N * (gshape[0] if gshape else 8))))
                 g = f.create_group("generations")
                 for name, dt in GENERATION_COLUMNS.items():

@@ -183,21 +183,29 @@ class Registry:
 class GenomeSpec:
     """What an optimizer needs to know about the genomes it searches.
 
-    kind: 'bits' (0/1 genes), 'real' (float genes) or 'tree' (expression trees,
-    crossing every boundary as text). length: genes per genome (array kinds).
+    kind: 'bits' (0/1 genes), 'real' (float genes), 'tree' (expression trees,
+    crossing every boundary as text) or 'program' (AutoML-Zero programs, as text). length: genes per genome (array kinds).
     pset: the DEAP primitive set (trees); parse: text -> DEAP tree (trees).
+    genes: for a mixed real genome, the type of each gene (rules/genes.py: real, logreal,
+    int, cat), which the typed optimizers (mixed_ga, mixed_random) use; empty otherwise.
     """
 
     kind: str
     length: int = 0
     pset: object = None
     parse: typing.Callable | None = None
+    genes: tuple = ()
 
     @property
     def dtype(self):
         import numpy as np
-        return {"bits": np.uint8, "real": np.float64, "tree": object}[self.kind]
+        return {"bits": np.uint8, "real": np.float64, "tree": object, "program": object}[self.kind]
+
+    @property
+    def text(self) -> bool:
+        """Genomes that cross every boundary as text: GP trees and AutoML-Zero programs."""
+        return self.kind in ("tree", "program")
 
     @property
     def shape(self) -> tuple:
-        return () if self.kind == "tree" else (self.length,)
+        return () if self.text else (self.length,)

@@ -107,6 +107,9 @@ class RunConfig:
             raise ConfigError(f"learner {learner.name!r} needs tasks with {', '.join(missing)}, "
                               f"which task family {tasks.name!r} lacks; task families it can "
                               f"learn: {', '.join(able) or 'none'}")
+        check_pairing = getattr(learner, "check_pairing", None)
+        if check_pairing is not None:          # a learner's own rules about its tasks' settings
+            check_pairing(self.learner.settings, self.tasks.settings)
         genome = self.genome()
         if genome.kind not in optimizer.genomes:
             able = [o.name for o in OPTIMIZERS if genome.kind in o.genomes]

@@ -5,10 +5,15 @@
     python scripts/bench_inner.py --contention [--repeats 5]
 
 For three sizes it times, interleaved round by round, the production kernel
-(numba, parallel, rules innermost), a plain serial numba loop (rule
-outermost, libm exp) and vectorised NumPy; checks they agree; prints medians
-and paired ratios (median over rounds of the per-round ratio, robust to a
-noisy machine). Then whole-generation costs of the chalmers1990 preset
+(numba, parallel, rules innermost), the previous production kernel
+(scripts/previous/single_layer_v1.py), the hand-tuned C peer of
+../shared/perf (built with gcc when both are there; --peer DIR, or --peer ''
+to leave it out), a plain serial numba loop (rule outermost, libm exp) and
+vectorised NumPy; checks they agree (bitwise for the previous kernel and the
+C peer); prints medians and paired ratios (median over rounds of the
+per-round ratio, robust to a noisy machine). It first measures the machine's
+FMA peak (a numba kernel of independent FMA chains on every thread) and
+prints the fraction of it each kernel reaches. Then whole-generation costs of the chalmers1990 preset
 (kernel, Python/DEAP, archive) and the CLI's start-up times.
 One synaptic update = one weight changed once by the rule.
 
@@ -46,6 +51,55 @@ def cpu_model() -> str:
     return platform.processor() or "unknown CPU"
 
 
+def cache_sizes() -> str:
+    """L1d/L2/L3 sizes of CPU 0 as sysfs gives them (per instance), e.g. 'L1d 32K, L2 512K, L3 32768K'."""
+    out = []
+    base = "/sys/devices/system/cpu/cpu0/cache"
+    try:
+        for idx in sorted(os.listdir(base)):
+            d = os.path.join(base, idx)
+            if not idx.startswith("index"):
+                continue
+            with open(os.path.join(d, "level")) as f:
+                level = f.read().strip()
+            with open(os.path.join(d, "type")) as f:
+                kind = f.read().strip()
+            with open(os.path.join(d, "size")) as f:
+                size = f.read().strip()
+            if kind != "Instruction":
+                out.append(f"L{level}{'d' if kind == 'Data' else ''} {size}")
+    except OSError:
+        return "cache sizes unknown"
+    return ", ".join(out) + " (per instance)"
+
+
+# The issue's count for this algorithm with 8 inputs: 11.06 operations on the FMA pipes per
+# synaptic update (forward sums, factors, update, clip, exp, measurement, amortised).
+FMA_OPS_PER_UPDATE = 11.06
+
+
+def fma_peak(seconds: float = 0.3) -> float:
+    """Lane-FMAs per second of this machine on every numba thread (independent chains)."""
+    from numba import njit, prange
+    from evo_l2l.kernels.lanes import fma_chains
+
+    @njit(parallel=True)
+    def run(n, out):
+        for t in prange(out.shape[0]):
+            out[t] = fma_chains(n, 1.0 + t * 1e-9)
+
+    out = np.zeros(64)
+    run(10, out)
+    n = 1000
+    while True:
+        t0 = time.perf_counter()
+        run(n, out)
+        dt = time.perf_counter() - t0
+        if dt > seconds:
+            return out.shape[0] * n * 48 / dt
+        n *= 4
+
+
 def boolean_tasks(rng, T, P, I, O):
     """T tasks of P random binary patterns, I-1 inputs + bias, O outputs."""
     X = rng.integers(0, 2, (T, P, I)).astype(float)
@@ -77,18 +131,82 @@ def timed(fn, *args):
     return time.perf_counter() - t0, out
 
 
-def bench_kernels(repeats: int, numpy_repeats: int) -> None:
+def previous_kernel():
+    """scripts/previous/single_layer_v1.py: the production kernel before kernels/lanes.py."""
+    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "previous")
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import single_layer_v1
+    return single_layer_v1.train_chalmers_population
+
+
+def c_peer(perf_dir: str):
+    """The tuned C peer of ../shared/perf (no fast-math) as f(coefT, tasks, ...) -> perf (R, T, E+1),
+    built with gcc on first use; None if the folder or gcc is missing."""
+    import ctypes
+    import shutil
+    so = os.path.join(os.path.expanduser("~/.cache/evo-perf-build"), "tuned_nofm.so")
+    if not perf_dir or not os.path.isdir(perf_dir) or not shutil.which("gcc"):
+        return None
+    if not os.path.exists(so):
+        subprocess.run(["bash", os.path.join(perf_dir, "build.sh")], check=True, capture_output=True)
+    fn = ctypes.CDLL(so).train_chalmers_population
+    dp, ip = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_int64)
+    fn.restype = None
+    fn.argtypes = [dp, dp, dp, dp, ip, ip, ip, ctypes.c_int64, ctypes.c_double, ctypes.c_int64,
+                   dp] + [ctypes.c_int64] * 5 + [ctypes.c_int]
+    import numba
+    threads = numba.get_num_threads()
+
+    def call(coefT, X, Y, W0, n_patterns, n_inputs, n_outputs, n_epochs, clip, block, perf):
+        R, (T, P, I), O = coefT.shape[1], X.shape, Y.shape[2]
+        out = np.zeros((T, n_epochs + 1, R))         # the peer's layout: (T, E+1, R)
+        fn(*(a.ctypes.data_as(dp) for a in (coefT, X, Y, W0)),
+           *(a.ctypes.data_as(ip) for a in (n_patterns, n_inputs, n_outputs)),
+           n_epochs, clip, block, out.ctypes.data_as(dp), T, P, I, O, R, threads)
+        perf[...] = out.transpose(2, 0, 1)
+    return call
+
+
+def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
     rng = np.random.default_rng(0)
-    impls = {"production": learning_curves, "serial numba": serial, "numpy": learning_curves_numpy}
-    print(f"{'size':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs serial':>10s} {'vs numpy':>9s}")
+    peak = fma_peak()
+    print(f"FMA peak of this machine: {peak / 1e9:.1f} G lane-FMA/s on {os.cpu_count()} cores "
+          f"(independent chains on every numba thread); the algorithm's bound at "
+          f"{FMA_OPS_PER_UPDATE} FMA-pipe operations per update: {peak / FMA_OPS_PER_UPDATE / 1e6:.0f} M updates/s")
+    raw = {"production": K.train_chalmers_population, "previous": previous_kernel()}
+    peer = c_peer(perf_dir)
+    if peer is not None:
+        raw["C peer (tuned)"] = peer
+    else:
+        print("(no C peer: --peer DIR with ../shared/perf and gcc adds it)")
+
+    def kernel(fn):
+        def run(coef, tasks, n_epochs=10, clip=20.0):
+            R = len(coef)
+            n_blocks = -(-R // 64)
+            perf = np.zeros((R, len(tasks), n_epochs + 1))
+            fn(np.ascontiguousarray(np.asarray(coef, float).T), tasks.X, tasks.Y, tasks.W0,
+               tasks.n_patterns, tasks.n_inputs, tasks.n_outputs, n_epochs, clip,
+               -(-R // n_blocks), perf)
+            return perf
+        return run
+
+    impls = {k: kernel(v) for k, v in raw.items()}
+    impls.update({"serial numba": serial, "numpy": learning_curves_numpy})
+    print(f"{'size':58s} {'implementation':>14s} {'M updates/s':>12s} {'of peak':>8s} "
+          f"{'vs this':>8s} {'vs serial':>10s} {'vs numpy':>9s}")
     for name, (coef, tasks) in sizes(rng).items():
         n_updates = len(coef) * tasks.synapse_updates_per_epoch() * 10
         ref = learning_curves(coef, tasks)           # also compiles
         serial(coef[:2], tasks)
         for impl, fn in impls.items():
-            worst = np.abs(fn(coef, tasks) - ref).max() if impl != "production" else 0.0
-            if worst > 1e-6:
-                sys.exit(f"{impl} disagrees with production on {name}: {worst:.2e}")
+            out = fn(coef, tasks)
+            if impl in raw:
+                if out.tobytes() != ref.tobytes():
+                    sys.exit(f"{impl} is not bitwise the production kernel on {name}")
+            elif np.abs(out - ref).max() > 1e-6:
+                sys.exit(f"{impl} disagrees with production on {name}")
         times = {k: [] for k in impls}
         for rnd in range(repeats):
             for impl, fn in impls.items():
@@ -97,12 +215,91 @@ def bench_kernels(repeats: int, numpy_repeats: int) -> None:
                 times[impl].append(timed(fn, coef, tasks)[0])
         t = {k: np.array(v) for k, v in times.items()}
         m = len(t["numpy"])
-        r_serial = np.median(t["serial numba"] / t["production"])
-        r_numpy = np.median(t["numpy"] / t["production"][:m])
         for impl in impls:
             rate = n_updates / np.median(t[impl]) / 1e6
-            extra = (f"{r_serial:10.1f}x {r_numpy:8.1f}x" if impl == "production" else "")
-            print(f"{name:58s} {impl:>14s} {rate:12.0f} {extra}")
+            of_peak = rate * 1e6 * FMA_OPS_PER_UPDATE / peak
+            vs = np.median(t[impl][:m] / t["production"][:m]) if impl == "numpy" else \
+                np.median(t[impl] / t["production"])
+            extra = ""
+            if impl == "production":
+                extra = (f"{'':>8s} {np.median(t['serial numba'] / t['production']):10.1f}x "
+                         f"{np.median(t['numpy'] / t['production'][:m]):8.1f}x")
+            print(f"{name:58s} {impl:>14s} {rate:12.0f} {of_peak:8.0%} "
+                  + (extra if extra else f"{1 / vs:7.2f}x"))
+        print(f"{'':58s} ('vs this': the implementation's speed / production's, paired per round)")
+
+
+def bench_other_kernels(repeats: int) -> None:
+    """The two-layer kernel (Bengio 1991 family) against its previous version, paired."""
+    from evo_l2l.kernels import two_layer
+    import two_layer_v1            # scripts/previous, on sys.path after previous_kernel()
+    rng = np.random.default_rng(1)
+    print(f"\n{'two-layer nets (16-term rule)':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs this':>8s}")
+    for T, P, I, H, R, E in ((16, 4, 3, 2, 200, 30), (30, 20, 9, 8, 100, 10)):
+        X = rng.integers(0, 2, (T, P, I)).astype(float)
+        X[:, :, -1] = -1.0
+        Y = rng.integers(0, 2, (T, P, 1)).astype(float)
+        Wh0, Wo0 = rng.uniform(-1, 1, (T, H, I)), rng.uniform(-1, 1, (T, 1, H + 1))
+        args = (np.ascontiguousarray(rng.normal(0, 0.1, (16, R))), X, Y, Wh0, Wo0,
+                np.full(T, P), np.full(T, I), E, 20.0, -(-R // -(-R // 64)))
+        fns = {"production": two_layer.train_two_layer_population,
+               "previous": two_layer_v1.train_two_layer_population}
+        outs = {}
+        for k, fn in fns.items():
+            outs[k] = np.zeros((R, T, E + 1))
+            fn(*args, outs[k])
+        if outs["production"].tobytes() != outs["previous"].tobytes():
+            sys.exit("the two-layer kernel is not bitwise its previous version")
+        times = {k: [] for k in fns}
+        perf = np.zeros((R, T, E + 1))
+        for _ in range(repeats):
+            for k, fn in fns.items():
+                t0 = time.perf_counter()
+                fn(*args, perf)
+                times[k].append(time.perf_counter() - t0)
+        updates = R * T * P * (H * I + H + 1) * E
+        name = f"{R} rules x {T} tasks x {P} pat, {I} in (bias incl.), {H} hidden"
+        for k in fns:
+            ratio = np.median(np.array(times["production"]) / np.array(times[k]))
+            print(f"{name:58s} {k:>14s} {updates / np.median(times[k]) / 1e6:12.0f} "
+                  + ("" if k == "production" else f"{ratio:7.2f}x"))
+    bench_conditioning(repeats)
+
+
+def bench_conditioning(repeats: int) -> None:
+    """The conditioning circuit's kernel against its previous version, paired."""
+    from evo_l2l.kernels import conditioning
+    from evo_l2l.tasks import make_conditioning_tasks
+    import conditioning_v1         # scripts/previous
+    rng = np.random.default_rng(2)
+    tasks = make_conditioning_tasks(rng)
+    R, E = 400, 20
+    args = (np.ascontiguousarray(rng.normal(0, 0.3, (16, R))), tasks.X, tasks.Y, tasks.W0,
+            tasks.n_patterns, E, 20.0)
+    fns = {"production": conditioning.train_conditioning_population,
+           "previous": conditioning_v1.train_conditioning_population}
+    outs = {}
+    for k, fn in fns.items():
+        outs[k] = np.zeros((R, len(tasks), E + 1))
+        fn(*args, outs[k])
+    if outs["production"].tobytes() != outs["previous"].tobytes():
+        sys.exit("the conditioning kernel is not bitwise its previous version")
+    times = {k: [] for k in fns}
+    perf = np.zeros((R, len(tasks), E + 1))
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            for _ in range(5):
+                fn(*args, perf)
+            times[k].append((time.perf_counter() - t0) / 5)
+    trials = sum(int((tasks.X[t, :n, 3] == 0).sum()) for t, n in enumerate(tasks.n_patterns))
+    updates = R * 2 * trials * E                   # 2 plastic synapses x training trials
+    name = f"conditioning, {R} rules x {len(tasks)} tasks"
+    print(f"\n{'conditioning circuit (16-term rule)':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs this':>8s}")
+    for k in fns:
+        ratio = np.median(np.array(times["production"]) / np.array(times[k]))
+        print(f"{name:58s} {k:>14s} {updates / np.median(times[k]) / 1e6:12.0f} "
+              + ("" if k == "production" else f"{ratio:7.2f}x"))
 
 
 def bench_generation() -> None:
@@ -208,18 +405,22 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--quick", action="store_true", help="fewer repeats, no CLI timings")
+    ap.add_argument("--peer", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                   "..", "..", "shared", "perf"),
+                    help="folder of the C peer (../shared/perf); '' to leave it out")
     ap.add_argument("--contention", action="store_true",
                     help="compare threading settings quiet and beside a busy process")
     args = ap.parse_args()
     import numba
-    print(f"machine: {cpu_model()}, {platform.machine()}, {os.cpu_count()} cores,"
+    print(f"machine: {cpu_model()}, {platform.machine()}, {os.cpu_count()} cores, {cache_sizes()},"
           f" load average {os.getloadavg()[0]:.1f}, python {platform.python_version()}, numpy {np.__version__}, numba {numba.__version__},"
           f" threads {numba.get_num_threads()}")
     repeats = 3 if args.quick else args.repeats
     if args.contention:
         bench_contention(repeats)
         return
-    bench_kernels(repeats, min(3, repeats))
+    bench_kernels(repeats, min(3, repeats), args.peer)
+    bench_other_kernels(repeats)
     bench_generation()
     if not args.quick:
         bench_cli()

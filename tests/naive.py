@@ -395,3 +395,54 @@ def srwm_episodes(W0, Z, n_support, query_end, label, n_way, n_heads, slot, mode
             acc[r, t, n_support[t] + 1:] = acc[r, t, n_support[t]]
             prob[r, t, n_support[t] + 1:] = prob[r, t, n_support[t]]
     return acc, prob
+
+
+def mixed_two_layer_curves(rows, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epochs, budget):
+    """Two-layer nets whose learner comes with each rule (rules/bengio_automl.py rows), one
+    net at a time: the first H initial hidden units (and the hidden bias weight, Wo0's last)
+    times init_scale, hidden activation sigmoid or tanh, dw = eta * sum on_k c_k prod(vars_k),
+    clip, epochs cut to the budget (synapse updates per task), performance held after."""
+    R, T = len(rows), len(X)
+    out = np.zeros((R, T, n_epochs + 1))
+    for r, row in enumerate(rows):
+        c = np.asarray(row[:16]) * np.asarray(row[22:38]) * row[18]
+        H, act, clip, scale = int(row[16]), int(row[17]), row[21], row[20]
+        f = sigmoid if act == 0 else np.tanh
+
+        def rule(a, o, w, m):
+            v = {"a": a, "o": o, "w": w, "m": m}
+            return sum(ck * np.prod([v[n] for n in term]) for ck, term in zip(c, BENGIO_TERMS))
+
+        for task in range(T):
+            n_p, n_i = n_patterns[task], n_inputs[task]
+            epochs = min(int(row[19]), n_epochs, budget // (n_p * (H * n_i + H + 1)))
+            epochs = max(1, epochs)
+            Wh = scale * Wh0[task, :H, :n_i]
+            Wo = scale * np.append(Wo0[task, 0, :H], Wo0[task, 0, -1])
+
+            def forward(x):
+                with np.errstate(all="ignore"):
+                    h = f(Wh @ x)
+                    return h, sigmoid(Wo[:-1] @ h - Wo[-1])
+
+            def perf():
+                err = np.mean([abs(Y[task, p, 0] - forward(X[task, p, :n_i])[1]) for p in range(n_p)])
+                return 0.0 if np.isnan(err) else 1.0 - err
+
+            out[r, task, 0] = last = perf()
+            for e in range(n_epochs):
+                if e < epochs:
+                    for p in range(n_p):
+                        x = X[task, p, :n_i]
+                        h, o = forward(x)
+                        m = Y[task, p, 0] - o
+                        with np.errstate(all="ignore"):
+                            pre = np.append(h, -1.0)
+                            new_o = np.array([Wo[j] + rule(pre[j], o, Wo[j], m) for j in range(H + 1)])
+                            new_h = np.array([[Wh[j, i] + rule(x[i], h[j], Wh[j, i], m)
+                                               for i in range(n_i)] for j in range(H)])
+                        Wo = np.where(np.isnan(new_o), new_o, np.clip(new_o, -clip, clip))
+                        Wh = np.where(np.isnan(new_h), new_h, np.clip(new_h, -clip, clip))
+                    last = perf()
+                out[r, task, e + 1] = last
+    return out

@@ -1,4 +1,6 @@
 """Every learner kernel against the slow NumPy reference in naive.py."""
+import os
+
 import numpy as np
 import pytest
 
@@ -158,3 +160,102 @@ def test_simd_block_sums_and_spread_match_numpy():
         assert not dst[:start].any() and not dst[start + 8 * n:].any()
     with pytest.raises(TypingError):
         sums(W[::2], a[:60], 0, 2, np.zeros(8), 0)      # strided: raw pointers would misread it
+
+
+def previous(name):
+    """A kernel module before kernels/lanes.py, from scripts/previous."""
+    import importlib
+    import sys
+    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "previous")
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    return importlib.import_module(name)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lane_group_kernel_is_bitwise_the_previous_kernel(seed):
+    """kernels/lanes.py steps (groups of 24/8/4 lanes, padded, forward fused with the update)
+    give bit for bit what the plain rules-innermost loops gave, on rule counts that leave
+    every remainder, several outputs, diverging and NaN rules, with and without clipping."""
+    from evo_l2l.kernels import single_layer as K
+    old = previous("single_layer_v1")
+    rng = np.random.default_rng(seed)
+    tasks = random_taskset(rng, n_tasks=5)
+    for R, block, clip in ((1, 64, 3.0), (7, 64, 3.0), (37, 64, np.inf), (61, 29, 20.0)):
+        coef = rng.normal(0, 0.8, (R, 11))
+        if R > 3:
+            coef[0] *= 1e200
+            coef[1, 1] = np.inf
+            coef[2, 2] = np.nan
+        coefT = np.ascontiguousarray(coef.T)
+        args = (coefT, tasks.X, tasks.Y, tasks.W0, tasks.n_patterns, tasks.n_inputs,
+                tasks.n_outputs, 4, clip, block)
+        new_perf, old_perf = np.zeros((R, 5, 5)), np.zeros((R, 5, 5))
+        K.train_chalmers_population(*args, new_perf)
+        old.train_chalmers_population(*args, old_perf)
+        assert new_perf.tobytes() == old_perf.tobytes(), (R, block, clip)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_two_layer_lane_kernel_is_bitwise_the_previous_kernel(seed):
+    """The same for the two-layer nets (kernels/two_layer.py), with 1 to 5 hidden units."""
+    from evo_l2l.kernels import two_layer as K
+    from evo_l2l.kernels.lanes import TWO_LAYER_HIDDEN_BIAS
+    assert TWO_LAYER_HIDDEN_BIAS == K.HIDDEN_BIAS
+    old = previous("two_layer_v1")
+    rng = np.random.default_rng(seed)
+    T, P, I, H = 5, 4, 3 + seed, 1 + 2 * seed
+    X = rng.integers(0, 2, (T, P, I)).astype(float)
+    X[:, :, -1] = -1.0
+    Y = rng.integers(0, 2, (T, P, 1)).astype(float)
+    Wh0, Wo0 = rng.uniform(-1, 1, (T, H, I)), rng.uniform(-1, 1, (T, 1, H + 1))
+    n_p, n_i = rng.integers(1, P + 1, T), rng.integers(2, I + 1, T)
+    for R, block, clip in ((1, 64, 3.0), (7, 64, 20.0), (37, 64, np.inf), (61, 29, 20.0)):
+        coef = rng.normal(0, 0.8, (R, 16))
+        if R > 3:
+            coef[0] *= 1e200
+            coef[1, 1] = np.inf
+            coef[2, 2] = np.nan
+        args = (np.ascontiguousarray(coef.T), X, Y, Wh0, Wo0, n_p, n_i, 4, clip, block)
+        new_perf, old_perf = np.zeros((R, T, 5)), np.zeros((R, T, 5))
+        K.train_two_layer_population(*args, new_perf)
+        old.train_two_layer_population(*args, old_perf)
+        assert new_perf.tobytes() == old_perf.tobytes(), (R, block, clip)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_conditioning_lane_kernel_is_bitwise_the_previous_kernel(seed):
+    """The same for the conditioning circuit (kernels/conditioning.py), probe and training trials."""
+    from evo_l2l.kernels import conditioning as K
+    from evo_l2l.tasks import make_conditioning_tasks
+    old = previous("conditioning_v1")
+    rng = np.random.default_rng(seed)
+    tasks = make_conditioning_tasks(rng)
+    for R, clip in ((1, 3.0), (7, 20.0), (37, np.inf), (61, 20.0)):
+        coef = rng.normal(0, 0.5, (R, 16))
+        if R > 3:
+            coef[0] *= 1e200
+            coef[1, 1] = np.inf
+            coef[2, 2] = np.nan
+        args = (np.ascontiguousarray(coef.T), tasks.X, tasks.Y, tasks.W0, tasks.n_patterns, 4, clip)
+        new_perf, old_perf = np.zeros((R, len(tasks), 5)), np.zeros((R, len(tasks), 5))
+        K.train_conditioning_population(*args, new_perf)
+        old.train_conditioning_population(*args, old_perf)
+        assert new_perf.tobytes() == old_perf.tobytes(), (R, clip)
+
+
+def test_fma_chains_is_a_chain_of_fused_multiply_adds():
+    """The FMA-peak instrument of bench_inner.py computes acc = fma(acc, m, c), n times."""
+    from fractions import Fraction
+    from numba import njit
+    from evo_l2l.kernels.lanes import fma_chains
+
+    @njit
+    def run(n, x):
+        return fma_chains(n, x)
+
+    x = 1.2345678901234567
+    want = x
+    for _ in range(7):
+        want = float(Fraction(want) * Fraction(0.999999) + Fraction(1e-7))   # rounded once
+    assert run(7, x) == want

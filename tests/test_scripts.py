@@ -59,6 +59,10 @@ def run_script(name, *args, cwd):
                          "--n-eval", "4", "--variants", "full,none", "--out", "srwm"], "1-NN"),
     ("metaplastic_continual.py", ["--generations", "2", "--population", "4", "--n-eval", "2",
                                   "--toy", "--out", "mp"], "second rule off"),
+    ("reproduce_automl_zero.py", ["--toy", "--seeds", "2", "--individuals", "100"],
+     "success rate ratio evolution / random search"),
+    ("reproduce_automl_zero.py", ["--toy", "--seeds", "1", "--individuals", "60", "--digits"],
+     "vs logistic regression"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])
@@ -74,3 +78,34 @@ def test_kernel_bitwise_check_saves_and_matches_itself(tmp_path):
     ref = str(tmp_path / "ref.npz")
     assert "saved" in run_script("check_kernels_bitwise.py", "save", ref, cwd=tmp_path)
     assert "bit-identical" in run_script("check_kernels_bitwise.py", "check", ref, cwd=tmp_path)
+
+
+def test_automl_learner_script(tmp_path):
+    """scripts/automl_learner.py --toy: the four methods, their table, and report --baselines."""
+    pytest.importorskip("optuna")
+    out = run_script("automl_learner.py", "--toy", "--out", "automl", cwd=tmp_path)
+    for label in ("mixed_ga", "hand-set learner", "Optuna TPE", "random search over the joint"):
+        assert label in out
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    res = CliRunner().invoke(main, ["report", str(tmp_path / "automl" / "joint-seed0.h5"), "-o",
+                                    str(tmp_path / "rep"), "--baselines",
+                                    str(tmp_path / "automl" / "automl_learner.json")])
+    assert res.exit_code == 0, res.output
+    assert "Optuna TPE" in (tmp_path / "rep" / "report.md").read_text()
+    again = run_script("automl_learner.py", "--summarise",
+                       str(tmp_path / "automl" / "automl_learner.json"), cwd=tmp_path)
+    assert out.split("\n\n| method", 1)[1].split("seconds per method")[0].strip() in again
+
+
+def test_automl_learner_script_names_the_extra_without_optuna(tmp_path):
+    """Without optuna the script ends in one line naming the extra (exit 2), no traceback."""
+    (tmp_path / "optuna").mkdir()
+    (tmp_path / "optuna" / "__init__.py").write_text("raise ImportError('no optuna here')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), ROOT]))
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "automl_learner.py"),
+                           "--toy", "--out", "x"], cwd=tmp_path, capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: the Optuna baseline needs optuna: pip install 'evo_l2l[automl]'"]

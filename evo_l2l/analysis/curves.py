@@ -77,6 +77,19 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
             shown = spec if len(spec) <= 60 else spec[:60] + "..."
             raise ValueError(f"unknown rule {shown!r}; {expected}, or a tree text ({exc})") from None
         return f"rule {spec}", spec
+    if getattr(problem, "kind", "") == "program":
+        text = spec
+        if spec.startswith("@"):          # a program in a file
+            try:
+                with open(spec[1:], encoding="utf-8") as fh:
+                    text = fh.read()
+            except OSError as exc:
+                raise ValueError(f"cannot read program file {spec[1:]}: {exc.strerror}") from None
+        try:                      # parsed with the whitelist of ops (never eval)
+            return f"program {spec}", problem.user_program(text)
+        except ValueError as exc:
+            raise ValueError(f"unknown rule {spec[:60]!r}; {expected}, or a program text or "
+                             f"@FILE ({exc})") from None
     raise ValueError(f"unknown rule {spec!r}; {expected}")
 
 

@@ -146,13 +146,17 @@ def _inline(text: str) -> str:
                    for i, p in enumerate(parts))
 
 
-def write_report(runs: list, out_dir: str) -> list[str]:
-    """Writes report.md, report.html and figure.png into out_dir; returns their paths."""
+def write_report(runs: list, out_dir: str, baselines: str | None = None) -> list[str]:
+    """Writes report.md, report.html and figure.png into out_dir; returns their paths.
+
+    baselines: a Markdown table (analysis/automl.read_baselines) added as its own section."""
     os.makedirs(out_dir, exist_ok=True)
     figure = os.path.join(out_dir, "figure.png")
     plot_runs(runs, figure)
     rows = [_run_rows(run) for run in runs]
     md = _markdown(rows, "figure.png")
+    if baselines:
+        md += "\n## Joint evolution of rule and learner vs its baselines (issue #19)\n\n" + baselines
     md_path = os.path.join(out_dir, "report.md")
     html_path = os.path.join(out_dir, "report.html")
     with open(md_path, "w") as fh:

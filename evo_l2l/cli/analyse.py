@@ -171,7 +171,10 @@ def _output_folder(path: str) -> None:
 @click.option("-o", "--output", "out_dir", required=True, type=click.Path(file_okay=False),
               help="Folder for report.md, report.html and the figures (made if missing).")
 @click.option("--force", is_flag=True, help="Overwrite a report already in the folder.")
-def report(archives, out_dir, force):
+@click.option("--baselines", type=click.Path(dir_okay=False), default=None,
+              help="automl_learner.json written by scripts/automl_learner.py: adds the table "
+                   "of joint evolution vs its baselines (issue #19).")
+def report(archives, out_dir, force, baselines):
     """A Markdown and a self-contained HTML report of one or more runs."""
     import os
     from ..analysis.report import write_report
@@ -180,9 +183,13 @@ def report(archives, out_dir, force):
         raise ConfigError(f"{out_dir} holds a report; pass --force to overwrite it")
     if os.path.exists(out_dir) and not os.path.isdir(out_dir):
         raise ConfigError(f"{out_dir} is a file, not a folder")
+    table = None
+    if baselines is not None:
+        from ..analysis.automl import read_baselines
+        table = read_baselines(baselines)
     runs = _runs_with_a_generation(archives)
     _warn_scales(runs)
-    paths = write_report(runs, out_dir)
+    paths = write_report(runs, out_dir, baselines=table)
     for p in paths:
         click.echo(f"wrote {p}")
 

@@ -55,6 +55,9 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     problem = _problem(run)
     if runs_below and problem.kind != "meta":
         raise ArchiveError(f"{archive}: --runs-below needs a meta-evolution archive")
+    if fmt in ("python", "latex") and problem.kind == "program":
+        raise ConfigError(f"{archive}: an AutoML-Zero run's rules are programs: use --format "
+                          "text (the code) or json")
     if fmt in ("python", "latex") and problem.kind == "meta":
         raise ConfigError(f"{archive}: a meta-evolution run's rules are GA settings, not "
                           "learning rules: use --format text or json")
@@ -84,6 +87,9 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     if fmt in ("python", "latex"):
         _export(run, problem, ranked, rules, fmt)
         return
+    if problem.kind == "program":
+        _programs(rules)
+        return
     for r in rules:
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(problem, r)}")
         dist = r.get("distance_to_known_rules", {})
@@ -107,6 +113,18 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     if lifetime is not None:
         click.echo("best-so-far rule during a lifetime:")
         click.echo("\n".join("   " + line for line in sm.format_summary(lifetime)))
+
+
+def _programs(rules) -> None:
+    """AutoML-Zero programs: the code with dead instructions removed, and what it is."""
+    for r in rules:
+        click.echo(f"#{r['rank']} (generation {r['generation']}): fitness {r['fitness']:.6f}   "
+                   f"held-out {r['heldout_fitness']:.6f}   {r['live_size']} live of "
+                   f"{r['size']} instructions")
+        known = r.get("known_algorithm")
+        if known:
+            click.echo(f"   known algorithm: {known['label']}")
+        click.echo("\n".join("   " + line for line in r["pruned"].splitlines()))
 
 
 def _export(run, problem, ranked, rules, fmt) -> None:
@@ -177,6 +195,12 @@ def info(archive, as_json):
         "tasks": {"train": int((run.tasks.split == 0).sum()),
                   "heldout": int((run.tasks.split == 1).sum())},
     }
+    if run.attrs.get("rule_kind") == "program":
+        from ..evolution.program_problem import fec_hit_rate
+        hits, lookups = fec_hit_rate(run.state["cache_keys"],
+                                     run.config.rule.settings.fec_cache_size)
+        d["fec"] = {"hits": hits, "lookups": lookups,
+                    "hit_rate": hits / lookups if lookups else None}
     if as_json:
         click.echo(json.dumps(d, indent=2))
         return
@@ -186,5 +210,9 @@ def info(archive, as_json):
         v = d[key]
         click.echo(f"{key:22s} {v:.4f}" if isinstance(v, float) else f"{key:22s} {v}")
     click.echo(f"{'tasks':22s} {d['tasks']['train']} train, {d['tasks']['heldout']} held-out")
+    if "fec" in d:
+        rate = d["fec"]["hit_rate"]
+        click.echo(f"{'fec_hit_rate':22s} {'-' if rate is None else f'{rate:.4f}'} "
+                   f"({d['fec']['hits']} of {d['fec']['lookups']} lookups)")
     click.echo(f"{'versions':22s} " + ", ".join(f"{k} {v}" for k, v in d["versions"].items()))
     click.echo(f"{'config':22s} " + json.dumps(d["config"], sort_keys=True))

@@ -69,8 +69,9 @@ RANDOM_DRAWING_MODULES = (
     "deap.tools.mutation", "deap.tools.emo",
     "evo_l2l.optimizers.ga", "evo_l2l.optimizers.gp", "evo_l2l.optimizers.cmaes",
     "evo_l2l.optimizers.es", "evo_l2l.optimizers.sa", "evo_l2l.optimizers.selfadaptive",
-    "evo_l2l.optimizers.fme", "evo_l2l.optimizers.aging", "evo_l2l.optimizers.crowding",
-    "evo_l2l.rules.symbolic",
+    "evo_l2l.optimizers.fme", "evo_l2l.optimizers.aging", "evo_l2l.optimizers.program_search",
+    "evo_l2l.rules.symbolic", "evo_l2l.optimizers.mixed_genes", "evo_l2l.optimizers.mixed_ga",
+    "evo_l2l.optimizers.crowding",
 )
 
 
@@ -236,6 +237,6 @@ def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
 
 def _one(problem: Problem, genome) -> np.ndarray:
     """A batch of one genome, as the problem expects it."""
-    if problem.genome.kind == "tree":
+    if problem.genome.text:
         return problem.to_genome_array([problem.rule_of_genome(genome)])
     return np.asarray(genome, dtype=problem.genome.dtype)[None, :]

@@ -139,10 +139,19 @@ class ParametricRuleProblem:
     # -- the archive's view -------------------------------------------------
     def archive_fields(self) -> dict:
         """Per-individual arrays archived beside the genome: name -> (shape, dtype)."""
-        return {"coef": ((self.fam.N_COEF,), "f8")}
+        out = {"coef": ((self.fam.N_COEF,), "f8")}
+        if hasattr(self.learner, "compute"):       # learners that price their own compute
+            out["compute"] = ((), "f8")
+        return out
 
     def describe(self, genomes: np.ndarray) -> dict:
-        return {"coef": self.decode(genomes)}
+        coef = self.decode(genomes)
+        out = {"coef": coef}
+        if hasattr(self.learner, "compute"):
+            # Synapse updates per training task each genome's learner spends (issue #19).
+            out["compute"] = self.learner.compute(coef, self.splits["train"],
+                                                  self.config.learner.settings)
+        return out
 
     def to_genome_array(self, genomes) -> np.ndarray:
         return np.asarray(genomes, dtype=self.genome.dtype)
@@ -280,6 +289,9 @@ def make_problem(config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None 
     if kind == "operators":
         from .meta import MetaProblem
         return MetaProblem(config, tasks, evaluator)
+    if kind == "program":
+        from .program_problem import ProgramProblem
+        return ProgramProblem(config, tasks, evaluator)
     if kind == "symbolic":
         from .symbolic_problem import SymbolicRuleProblem
         return SymbolicRuleProblem(config, tasks, evaluator)

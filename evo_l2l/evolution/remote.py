@@ -121,4 +121,6 @@ def versions() -> dict:
 def _batch_of_one(problem, rule):
     if problem.kind == "symbolic":
         return [rule]
+    if problem.kind == "program":
+        return problem.to_genome_array([rule])
     return np.asarray(rule, dtype=np.float64)[None, :]

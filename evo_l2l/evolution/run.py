@@ -93,7 +93,9 @@ def memory_needed(config: RunConfig) -> int:
     which grow with its genes (measured: 2.8 kB for a 35-bit genome, 4-5 kB for a tree of
     up to 32 nodes; `/usr/bin/time -f %M evo-l2l run ... --population N`)."""
     genome = config.genome()
-    if genome.kind == "tree":
+    if genome.kind == "program":
+        per = 600 + 200 * sum(config.rule.settings.max_sizes)
+    elif genome.kind == "tree":
         per = 600 + 150 * getattr(config.optimizer.settings, "max_size", 32)
     else:
         per = 600 + 64 * genome.length

@@ -4,7 +4,8 @@ Each preset (experiments/preset.py) has NAME, PAPER, SUMMARY, default_config(**o
 and PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 """
 from ..errors import ConfigError
-from . import (bengio1991, chalmers1990, chalmers1990_gp, chalmers1990_real, confavreux2020,
+from . import (automl_bengio1991, automl_zero, bengio1991, chalmers1990, chalmers1990_gp,
+               chalmers1990_real, confavreux2020,
                digits_l2l, jordan2021, modern, schmidhuber1987, self_adaptation, self_reference)
 from .preset import Preset
 
@@ -18,7 +19,9 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 digits_l2l.continual_split_mnist1d,
                                 schmidhuber1987.PRESET, self_adaptation.SELFADAPTIVE,
                                 self_adaptation.FME, self_reference.srwm_fewshot,
-                                self_reference.metaplastic_continual, *modern.PRESETS)}
+                                self_reference.metaplastic_continual,
+                                automl_bengio1991.PRESET, automl_zero.linear,
+                                automl_zero.linear_full, automl_zero.digits, *modern.PRESETS)}
 
 
 def get_preset(name: str) -> Preset:

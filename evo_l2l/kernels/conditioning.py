@@ -17,8 +17,8 @@ import numpy as np
 from numba import njit, prange
 
 from ._jobs import weights_2d
-from ._multilinear import clipped_update, factors16
 from .fastexp import fast_exp
+from .lanes import conditioning_step4, conditioning_step16
 
 _FASTMATH = {"contract"}
 
@@ -32,9 +32,7 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         n_p = n_patterns[task]
         w_us = W0[task, 0, 2]
         bias = W0[task, 0, 3]
-        o = np.empty(R)
         err = np.empty(R)
-        p0 = np.empty(R); p1 = np.empty(R); q0 = np.empty(R); q1 = np.empty(R)
         n_probe = 0
         for p in range(n_p):
             if X[task, p, 3] != 0.0:
@@ -53,33 +51,30 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         for r in range(R):
             v = 1.0 - err[r] * scale
             perf[r, task, 0] = v if v == v else 0.0
-        w = weights_2d(W0[task, 0], 2, 2, R)     # w1, w2 on every rule lane
-        for epoch in range(n_epochs):
+        RP = (R + 3) // 4 * 4
+        k = np.zeros((16, RP))
+        for c in range(16):
             for r in range(R):
-                err[r] = 0.0
+                k[c, r] = coef[c, r]
+        w = weights_2d(W0[task, 0], 2, 2, RP)     # w1, w2 on every rule lane
+        errp = np.empty(RP)
+        for epoch in range(n_epochs):
+            for r in range(RP):
+                errp[r] = 0.0
             for p in range(n_p):
                 c1 = X[task, p, 0]
                 c2 = X[task, p, 1]
                 us = X[task, p, 2]
-                for r in range(R):
-                    o[r] = 1.0 / (1.0 + fast_exp(-(w[0, r] * c1 + w[1, r] * c2 + w_us * us + bias)))
-                if X[task, p, 3] != 0.0:
-                    t = Y[task, p, 0]
-                    for r in range(R):
-                        err[r] += abs(t - o[r])
-                    continue
-                # The 16 terms in the order of rules/conditioning.py (a, o, w, f),
-                # regrouped as (p0 + p1 a) + (q0 + q1 a) w.
-                for r in range(R):
-                    f0, f1, f2, f3 = factors16(coef, r, o[r], us)
-                    p0[r] = f0
-                    p1[r] = f1
-                    q0[r] = f2
-                    q1[r] = f3
-                for i in range(2):
-                    a = X[task, p, i]
-                    for r in range(R):
-                        w[i, r] = clipped_update(w[i, r], a, p0[r], p1[r], q0[r], q1[r], clip)
+                inv = w_us * us
+                probe = X[task, p, 3]
+                t = Y[task, p, 0]
+                g = 0
+                while g + 16 <= RP:
+                    conditioning_step16(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
+                    g += 16
+                while g < RP:
+                    conditioning_step4(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
+                    g += 4
             for r in range(R):
-                v = 1.0 - err[r] * scale
+                v = 1.0 - errp[r] * scale
                 perf[r, task, epoch + 1] = v if v == v else 0.0

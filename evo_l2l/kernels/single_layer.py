@@ -9,7 +9,11 @@ Speed choices (measured by scripts/bench_inner.py, see docs/performance.md):
 the sigmoid uses fast_exp (vectorisable, ~1 ulp) instead of libm's scalar
 exp, and the update is regrouped per (pattern, output) so each synapse costs
 three FMAs. Both change last bits only; the tests bound the difference to the
-slow reference.
+slow reference. The population kernel runs each (pattern, output) step on
+groups of 24, 8 or 4 rule lanes at once (kernels/lanes.py: several
+independent FMA chains in flight, sums and factors in registers, lanes padded
+instead of a scalar remainder); its results are bitwise those of the plain
+rules-innermost loops it replaced (scripts/previous/single_layer_v1.py).
 
 Kernels see arrays and scalars only. Shapes (T tasks, P patterns, I inputs
 including the bias column, O outputs, R rules, E epochs):
@@ -27,34 +31,36 @@ including the bias column, O outputs, R rules, E epochs):
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import coef_block, job_rules, n_rule_blocks, store_perf, weights_3d
-from ._multilinear import clipped_update
-from .fastexp import fast_exp
+from ._jobs import job_rules, n_rule_blocks, store_perf, weights_3d
+from .lanes import MAIN, measure4, measure8, measure24, train4, train8, train24
 
 # Contraction (FMA) only: full fastmath reorders sums and drops the NaN
 # guards that give diverging rules a defined fitness.
 _FASTMATH = {"contract"}
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _measure(W, x_t, y_t, n_p, n_i, n_o, out, s, nr):
-    """Writes 1 - mean|t - o| over the task's patterns into out[:nr]."""
-    for r in range(nr):
+@njit(cache=True, inline="always")
+def _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, out):
+    """Writes 1 - mean|t - o| over the task's patterns into out[:NRP]."""
+    for r in range(NRP):
         out[r] = 0.0
     for p in range(n_p):
+        x0 = xt0 + p * max_i
         for j in range(n_o):
-            for r in range(nr):
-                s[r] = 0.0
-            for i in range(n_i):
-                a = x_t[p, i]
-                for r in range(nr):
-                    s[r] += W[j, i, r] * a
             t = y_t[p, j]
-            for r in range(nr):
-                o = 1.0 / (1.0 + fast_exp(-s[r]))
-                out[r] += abs(t - o)
+            w0 = j * max_i * NRP
+            g = 0
+            while g + MAIN <= NRP:
+                measure24(W, w0 + g, NRP, X, x0, n_i, t, out, g)
+                g += MAIN
+            while g + 8 <= NRP:
+                measure8(W, w0 + g, NRP, X, x0, n_i, t, out, g)
+                g += 8
+            while g < NRP:
+                measure4(W, w0 + g, NRP, X, x0, n_i, t, out, g)
+                g += 4
     scale = 1.0 / (n_p * n_o)
-    for r in range(nr):
+    for r in range(NRP):
         v = 1.0 - out[r] * scale
         # NaN weights stay NaN forever (0 * NaN is NaN), so a diverged net
         # scores the worst performance at every later measurement too.
@@ -64,61 +70,54 @@ def _measure(W, x_t, y_t, n_p, n_i, n_o, out, s, nr):
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
 def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                               n_epochs, clip, block, perf):
-    """Trains every rule on every task online; fills perf (R, T, E+1)."""
+    """Trains every rule on every task online; fills perf (R, T, E+1).
+
+    A job's rule lanes are padded to NRP, a multiple of 4, with k = 0 (their
+    weights never move; their results are not stored), and run in groups of
+    MAIN, 8 and 4 lanes by the steps of kernels/lanes.py. Per pattern, each
+    output's forward pass is fused with its update: o_j reads only W[j, :],
+    which the updates of other outputs never touch, so this is the same
+    arithmetic as forward passes first (train_chalmers_reference).
+    """
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
     max_i = X.shape[2]
     max_o = Y.shape[2]
+    max_p = X.shape[1]
     n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
         task, r0, nr = job_rules(job, n_blocks, block, n_rules)
+        NRP = (nr + 3) // 4 * 4
         n_p = n_patterns[task]
         n_i = n_inputs[task]
         n_o = n_outputs[task]
-        x_t = X[task]
         y_t = Y[task]
-        k = coef_block(coef, r0, nr)
-        W = weights_3d(W0[task], n_o, n_i, max_o, max_i, nr)
-        o = np.empty((max_o, nr))
-        s = np.empty(nr)
-        m = np.empty(nr)
-        c0 = np.empty(nr)
-        c1 = np.empty(nr)
-        c2 = np.empty(nr)
-        c3 = np.empty(nr)
-        _measure(W, x_t, y_t, n_p, n_i, n_o, m, s, nr)
+        xt0 = task * max_p * max_i
+        k = np.zeros((11, NRP))
+        for c in range(11):
+            for r in range(nr):
+                k[c, r] = coef[c, r0 + r]
+        W = weights_3d(W0[task], n_o, n_i, max_o, max_i, NRP)
+        m = np.empty(NRP)
+        _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
         store_perf(perf, task, 0, r0, nr, m)
         for epoch in range(n_epochs):
             for p in range(n_p):
-                # Forward pass first: every synapse of this pattern sees the
-                # same post-synaptic output o.
-                for j in range(n_o):
-                    for r in range(nr):
-                        s[r] = 0.0
-                    for i in range(n_i):
-                        a = x_t[p, i]
-                        for r in range(nr):
-                            s[r] += W[j, i, r] * a
-                    for r in range(nr):
-                        o[j, r] = 1.0 / (1.0 + fast_exp(-s[r]))
+                x0 = xt0 + p * max_i
                 for j in range(n_o):
                     t = y_t[p, j]
-                    # dw = k0 (k1 w + ... + k10 o t) regrouped as
-                    # (c0 + c1 a) + (c2 + c3 a) w: the per-rule factors depend
-                    # only on (o, t), so each synapse costs three FMAs.
-                    for r in range(nr):
-                        oj = o[j, r]
-                        c0[r] = k[0, r] * (k[3, r] * oj + k[4, r] * t + k[10, r] * oj * t)
-                        c1[r] = k[0, r] * (k[2, r] + k[8, r] * oj + k[9, r] * t)
-                        c2[r] = k[0, r] * (k[1, r] + k[6, r] * oj + k[7, r] * t)
-                        c3[r] = k[0, r] * k[5, r]
-                    for i in range(n_i):
-                        a = x_t[p, i]
-                        for r in range(nr):
-                            # NaN survives the clip and is scored by _measure.
-                            W[j, i, r] = clipped_update(W[j, i, r], a, c0[r], c1[r], c2[r], c3[r],
-                                                        clip)
-            _measure(W, x_t, y_t, n_p, n_i, n_o, m, s, nr)
+                    w0 = j * max_i * NRP
+                    g = 0
+                    while g + MAIN <= NRP:
+                        train24(W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
+                        g += MAIN
+                    while g + 8 <= NRP:
+                        train8(W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
+                        g += 8
+                    while g < NRP:
+                        train4(W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
+                        g += 4
+            _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
             store_perf(perf, task, epoch + 1, r0, nr, m)
 
 

@@ -17,9 +17,10 @@ perf (R, T, E+1): 1 - mean|t - o|, 0 for NaN.
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import coef_block, job_rules, n_rule_blocks, store_perf, weights_2d, weights_3d
-from ._multilinear import clipped_update, factors16
+from ._jobs import job_rules, n_rule_blocks, store_perf, weights_2d, weights_3d
 from .fastexp import fast_exp
+from .lanes import (two_layer_measure4, two_layer_measure8, two_layer_measure16,
+                    two_layer_train4, two_layer_train8, two_layer_train16)
 
 _FASTMATH = {"contract"}
 HIDDEN_BIAS = -1.0
@@ -55,28 +56,24 @@ def forward(Wh, hid, stride, Wo, out, x, n_i, H, nr, h, o):
         o[r] = 1.0 / (1.0 + fast_exp(-o[r]))
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _factors(k, o, m, nr, p0, p1, q0, q1):
-    """p0 + p1 a + (q0 + q1 a) w for postsynaptic activity o and modulator m (per rule lane)."""
-    for r in range(nr):
-        f0, f1, f2, f3 = factors16(k, r, o[r], m[r])
-        p0[r] = f0
-        p1[r] = f1
-        q0[r] = f2
-        q1[r] = f3
-
-
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, out):
-    max_i = X.shape[2]
-    for r in range(nr):
+@njit(cache=True, inline="always")
+def _measure_lanes(Wh, Wo, NRP, max_i, X, xt0, y_t, n_p, n_i, H, hbuf, out):
+    for r in range(NRP):
         out[r] = 0.0
     for p in range(n_p):
-        forward(Wh2, 0, max_i, Wo, 0, X[task, p], n_i, H, nr, h, o)
-        t = Y[task, p, 0]
-        for r in range(nr):
-            out[r] += abs(t - o[r])
-    for r in range(nr):
+        x0 = xt0 + p * max_i
+        t = y_t[p, 0]
+        g = 0
+        while g + 16 <= NRP:
+            two_layer_measure16(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+            g += 16
+        while g + 8 <= NRP:
+            two_layer_measure8(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+            g += 8
+        while g < NRP:
+            two_layer_measure4(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+            g += 4
+    for r in range(NRP):
         v = 1.0 - out[r] / n_p
         out[r] = v if v == v else 0.0
 
@@ -84,49 +81,50 @@ def _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, out):
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
 def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epochs, clip,
                                block, perf):
+    """Every rule on every task, online; fills perf (R, T, E+1).
+
+    A job's rule lanes are padded to NRP, a multiple of 4, with k = 0 (the
+    padded nets never change; their results are not stored), and each pattern
+    runs on groups of 16, 8 and 4 lanes by the steps of kernels/lanes.py, the
+    whole net of a group in registers: bitwise the plain rules-innermost loops
+    (scripts/previous/two_layer_v1.py, tests/test_two_layer.py).
+    """
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
     H = Wh0.shape[1]
+    max_p = X.shape[1]
     max_i = X.shape[2]
     n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
         task, r0, nr = job_rules(job, n_blocks, block, n_rules)
+        NRP = (nr + 3) // 4 * 4
         n_p = n_patterns[task]
         n_i = n_inputs[task]
-        k = coef_block(coef, r0, nr)
-        Wh = weights_3d(Wh0[task], H, n_i, H, max_i, nr)
-        Wh2 = Wh.reshape((H * max_i, nr))      # the same weights, as forward reads them
-        Wo = weights_2d(Wo0[task, 0], H + 1, H + 1, nr)
-        h = np.empty((H, nr))
-        o = np.empty(nr)
-        m = np.empty(nr)
-        p0 = np.empty(nr); p1 = np.empty(nr); q0 = np.empty(nr); q1 = np.empty(nr)
-        meas = np.empty(nr)
-        _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
+        y_t = Y[task]
+        xt0 = task * max_p * max_i
+        k = np.zeros((16, NRP))
+        for c in range(16):
+            for r in range(nr):
+                k[c, r] = coef[c, r0 + r]
+        Wh = weights_3d(Wh0[task], H, n_i, H, max_i, NRP)
+        Wo = weights_2d(Wo0[task, 0], H + 1, H + 1, NRP)
+        hbuf = np.empty((H, NRP))
+        meas = np.empty(NRP)
+        _measure_lanes(Wh, Wo, NRP, max_i, X, xt0, y_t, n_p, n_i, H, hbuf, meas)
         store_perf(perf, task, 0, r0, nr, meas)
         for epoch in range(n_epochs):
             for p in range(n_p):
-                x = X[task, p]
-                forward(Wh2, 0, max_i, Wo, 0, x, n_i, H, nr, h, o)
-                t = Y[task, p, 0]
-                for r in range(nr):
-                    m[r] = t - o[r]
-                # Output synapses: pre = hidden activity (or the bias), post = o.
-                _factors(k, o, m, nr, p0, p1, q0, q1)
-                for j in range(H):
-                    for r in range(nr):
-                        Wo[j, r] = clipped_update(Wo[j, r], h[j, r], p0[r], p1[r], q0[r], q1[r],
-                                                  clip)
-                for r in range(nr):
-                    Wo[H, r] = clipped_update(Wo[H, r], HIDDEN_BIAS, p0[r], p1[r], q0[r], q1[r],
-                                              clip)
-                # Hidden synapses: pre = input, post = that hidden unit, same m.
-                for j in range(H):
-                    _factors(k, h[j], m, nr, p0, p1, q0, q1)
-                    for i in range(n_i):
-                        a = x[i]
-                        for r in range(nr):
-                            Wh[j, i, r] = clipped_update(Wh[j, i, r], a, p0[r], p1[r], q0[r],
-                                                         q1[r], clip)
-            _measure(Wh2, Wo, X, Y, task, n_p, n_i, H, nr, h, o, meas)
+                x0 = xt0 + p * max_i
+                t = y_t[p, 0]
+                g = 0
+                while g + 16 <= NRP:
+                    two_layer_train16(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+                    g += 16
+                while g + 8 <= NRP:
+                    two_layer_train8(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+                    g += 8
+                while g < NRP:
+                    two_layer_train4(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+                    g += 4
+            _measure_lanes(Wh, Wo, NRP, max_i, X, xt0, y_t, n_p, n_i, H, hbuf, meas)
             store_perf(perf, task, epoch + 1, r0, nr, meas)

@@ -1,14 +1,14 @@
 """Learners: small networks and the kernels that train them with a rule. One module each,
 registered here."""
 from ..components import Registry
-from . import (conditioning, episode_net, evolution, linear_neuron, reward, single_layer, srwm,
-               student, two_layer)
+from . import (conditioning, episode_net, evolution, linear_neuron, programs, reward,
+               single_layer, srwm, student, two_layer, two_layer_automl)
 from .base import Learner, LearnerSettings, fitness_from_curves
 from .single_layer import learning_curves
 
 LEARNERS = Registry("learner")
 for _module in (single_layer, student, reward, linear_neuron, two_layer, conditioning,
-                episode_net, evolution, srwm):
+                episode_net, evolution, srwm, two_layer_automl, programs):
     LEARNERS.add(_module.LEARNER)
 
 

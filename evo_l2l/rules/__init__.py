@@ -1,12 +1,12 @@
 """Rule families: genome <-> rule <-> formula, and known rules. One module each, registered here."""
 from ..components import Registry
-from . import (bengio, bengio_layers, chalmers, conditioning, metaplastic, operators, srwm,
-               symbolic, volterra)
+from . import (bengio, bengio_automl, bengio_layers, chalmers, conditioning, metaplastic,
+               operators, programs, srwm, symbolic, volterra)
 from .family import ParametricSettings, RuleFamily
 
 RULE_FAMILIES = Registry("rule family")
 for _module in (chalmers, volterra, bengio, bengio_layers, conditioning, symbolic, operators, srwm,
-                metaplastic):
+                metaplastic, bengio_automl, programs):
     RULE_FAMILIES.add(_module.FAMILY)
 
 __all__ = ["bengio", "bengio_layers", "chalmers", "conditioning", "metaplastic", "srwm", "symbolic",

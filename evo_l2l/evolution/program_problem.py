@@ -1,0 +1,269 @@
+"""Fitness of AutoML-Zero programs (rule family `automl_zero`), with the paper's
+functional-equivalence checking (FEC).
+
+Genomes are (N,) program texts (rules/programs.py). Fitness: the mean over the search tasks
+of each task's score (learners/programs.py). Held-out fitness: the same on the unseen tasks.
+
+FEC (Real et al. 2020, section 4): a program's fingerprint is its predictions on the first
+`fec_train` training and `fec_valid` validation examples of the first search task (the
+predictions made while it learns, then on validation examples), each rounded to float32 with
+its last 8 mantissa bits cut (about 5 significant digits; non-finite values to fixed
+sentinels) and hashed (blake2b, 64 bits). An LRU cache of `fec_cache_size` fingerprints
+holds fitness. Semantics, exactly: the batch's programs are looked up in order; a program
+whose fingerprint is in the cache gets the cached fitness (and the entry becomes the most
+recently used), any other is evaluated in full and its fitness inserted (evicting the least
+recently used entry when full). So a program's fitness is the full fitness of the program
+that put its fingerprint in the cache; which entries are present depends on the sequence
+of fingerprints alone. Every lookup is logged (fingerprint, fitness) into the archive's
+cache table; replaying the log rebuilds the cache exactly (resume), and gives the hit rate
+(`fec_hit_rate`). Held-out fitness never uses FEC.
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+
+import numpy as np
+
+from ..config import RunConfig
+from ..learners import programs as lp
+from ..rules import programs as pg
+from ..tasks import TaskSet
+from .evaluator import Evaluator, InProcess
+
+# Programs one kernel call takes at most (a stop request is answered between calls).
+CALL_PROGRAMS = 4096
+_SENTINELS = {"nan": 3.0e38, "posinf": 2.0e38, "neginf": -2.0e38}
+
+
+def fingerprint_keys(preds: np.ndarray) -> list[int]:
+    """(P, n) predictions -> P 64-bit keys (see the module docstring)."""
+    v = np.nan_to_num(preds, **_SENTINELS)
+    v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32) + np.float32(0.0)
+    bits = v.view(np.uint32) & np.uint32(0xFFFFFF00)
+    return [int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
+            for row in bits]
+
+
+class LRU:
+    """The FEC cache: fingerprint -> fitness, least recently used first."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.d: OrderedDict = OrderedDict()
+        self.lookups = 0
+        self.hits = 0
+        self._pending: list = []
+
+    def plan(self, keys: list[int]) -> list:
+        """Looks up keys in order; for each, ('hit', fitness or miss index) or ('miss', j).
+        Misses enter the cache as placeholders (j: their index among the misses), so later
+        keys of the same batch hit them; fill() sets their fitness."""
+        out = []
+        n_miss = 0
+        self._pending = []
+        for k in keys:
+            self.lookups += 1
+            if k in self.d:
+                self.hits += 1
+                self.d.move_to_end(k)
+                out.append(("hit", self.d[k]))
+            else:
+                self.d[k] = _Pending(n_miss)
+                self._pending.append(k)
+                out.append(("miss", n_miss))
+                n_miss += 1
+                if len(self.d) > self.size:
+                    self.d.popitem(last=False)
+        return out
+
+    def fill(self, plan: list, fitness: np.ndarray) -> np.ndarray:
+        for k in self._pending:
+            v = self.d.get(k)
+            if isinstance(v, _Pending):
+                self.d[k] = float(fitness[v.j])
+        self._pending = []
+        return np.array([fitness[v] if kind == "miss" else
+                         (fitness[v.j] if isinstance(v, _Pending) else v)
+                         for kind, v in plan], dtype=np.float64)
+
+    def replay(self, keys, fitness) -> None:
+        for k, f in zip(keys, fitness):
+            self.lookups += 1
+            if k in self.d:
+                self.hits += 1
+                self.d.move_to_end(k)
+            else:
+                self.d[k] = float(f)
+                if len(self.d) > self.size:
+                    self.d.popitem(last=False)
+
+
+class _Pending:
+    __slots__ = ("j",)
+
+    def __init__(self, j: int):
+        self.j = j
+
+
+def fec_hit_rate(keys, size: int = 100_000) -> tuple[int, int]:
+    """(hits, lookups) of an LRU of `size` over a logged key sequence (the archive's
+    state/cache_keys of an automl_zero run)."""
+    lru = LRU(size)
+    lru.replay([int(k) for k in keys], np.zeros(len(keys)))
+    return lru.hits, lru.lookups
+
+
+class ProgramProblem:
+    """A *rule* here is a program text."""
+
+    kind = "program"
+
+    def __init__(self, config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None = None):
+        self.config = config
+        self.s: pg.ProgramSettings = config.rule.settings
+        self.sizes = (self.s.n_scalar, self.s.n_vector, self.s.n_matrix)
+        self.learner = config.component("learner")
+        self.genome = config.genome()
+        self.pset = self.s
+        self.evaluator = evaluator or InProcess()
+        self.tasks = tasks
+        self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
+        self.lsettings = config.learner.settings
+        self._views = {k: lp.program_tasks(v, settings=self.lsettings)
+                       for k, v in self.splits.items() if len(v)}
+        self._fec_view = lp.program_tasks(self.splits["train"].select(np.array([0])),
+                                          self.s.fec_train, self.s.fec_valid, self.lsettings)
+        self.reference_rule = pg.REFERENCE_RULE
+        self.performance = self.learner.performance
+        self.chunk = {"train": CALL_PROGRAMS, "heldout": CALL_PROGRAMS}
+        self.updates_per_rule = {k: max(1, int(v.X.shape[0] * v.X.shape[1]))
+                                 for k, v in self._views.items()}
+        self.fec_on = bool(config.run.fitness_cache and self.s.fec_cache_size > 0)
+        self.fec = LRU(self.s.fec_cache_size)
+        self.cache_log: list = []
+        self.n_kernel_evaluations = 0
+        self.kernel_seconds = 0.0
+        self.fec_seconds = 0.0
+
+    # -- the archive's view ---------------------------------------------------------
+    def archive_fields(self) -> dict:
+        return {"size": ((), "i8")}
+
+    def describe(self, genomes) -> dict:
+        return {"size": np.array([self.program(t).size() for t in self.rules_of(genomes)],
+                                 dtype=np.int64)}
+
+    def to_genome_array(self, genomes) -> np.ndarray:
+        out = np.empty(len(genomes), dtype=object)
+        out[:] = [str(g) for g in genomes]
+        return out
+
+    # -- rules ------------------------------------------------------------------------
+    def program(self, text: str) -> pg.Program:
+        return pg.program_of(text, self.sizes)
+
+    def user_program(self, text: str) -> str:
+        """A program text from a user, checked (ValueError) and made canonical."""
+        return pg.to_text(pg.parse_program(text, self.sizes))
+
+    def rules_of(self, genomes) -> list[str]:
+        return [str(g) for g in genomes]
+
+    def rule_of_genome(self, genome) -> str:
+        return str(np.asarray(genome, dtype=object).item()) if isinstance(genome, np.ndarray) \
+            else str(genome)
+
+    def decode(self, genomes) -> list[str]:
+        return self.rules_of(genomes)
+
+    def formula(self, rule: str) -> str:
+        """The program with dead instructions removed, on one line per component."""
+        p = pg.prune(self.program(rule))
+        return "; ".join(f"{c}: " + ", ".join(pg.instruction_text(i) for i in body)
+                         for c, body in zip(pg.COMPONENTS, p.components()))
+
+    def known_algorithm(self, rule: str) -> dict | None:
+        """{'name', 'rate', 'label'} when the program predicts as a known algorithm on probe
+        tasks (learners.programs.recognise_sgd), else None."""
+        view = self._views.get("heldout") or self._views["train"]
+        return lp.recognise_sgd(self.program(rule), view, self.sizes)
+
+    def is_reference_rule(self, rule: str) -> bool:
+        return self.known_algorithm(rule) is not None
+
+    def known_rule_names(self) -> tuple:
+        return tuple(pg.KNOWN_PROGRAMS)
+
+    def known_rule(self, name: str, rate: float | None = None) -> str:
+        if name not in pg.KNOWN_PROGRAMS:
+            raise ValueError(f"no known program {name!r}; known: {', '.join(pg.KNOWN_PROGRAMS)}")
+        return pg.KNOWN_PROGRAMS[name]() if rate is None else pg.KNOWN_PROGRAMS[name](rate)
+
+    def known_label(self, name: str) -> str:
+        return pg.KNOWN_LABELS.get(name, name)
+
+    def rule_key(self, rule: str) -> str:
+        return pg.to_text(pg.prune(self.program(rule)))
+
+    def rule_details(self, rule: str) -> dict:
+        p = self.program(rule)
+        pruned = pg.prune(p)
+        known = self.known_algorithm(rule)
+        return {"program": pg.to_text(p), "pruned": pg.to_text(pruned), "size": p.size(),
+                "live_size": pruned.size(),
+                "known_form": None if known is None else known["name"],
+                "known_algorithm": known}
+
+    # -- fitness ------------------------------------------------------------------------
+    def _pack(self, rules) -> tuple:
+        return pg.pack([self.program(r) for r in rules])
+
+    def task_scores(self, rules, split: str | TaskSet = "train") -> np.ndarray:
+        """(R, T) per-task scores on a split or a TaskSet."""
+        view = (self._views[split] if isinstance(split, str)
+                else lp.program_tasks(split, settings=self.lsettings))
+        t0 = time.perf_counter()
+        out = lp.scores(self._pack(list(rules)), view, self.sizes)
+        self.kernel_seconds += time.perf_counter() - t0
+        return out
+
+    def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
+        """(R, T, 1): a program learns in one pass; its score after it."""
+        return self.task_scores(rules, split)[:, :, None]
+
+    def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
+        return self.task_scores(rules, split).mean(axis=1)
+
+    def fingerprints(self, rules) -> list[int]:
+        t0 = time.perf_counter()
+        preds, _ = lp.predictions(self._pack(list(rules)), self._fec_view, self.sizes)
+        self.fec_seconds += time.perf_counter() - t0
+        return fingerprint_keys(preds[:, 0, :])
+
+    def load_cache(self, keys: np.ndarray, fitness: np.ndarray) -> None:
+        """Replays the archived lookups (resume): the same cache, the same counts."""
+        self.fec.replay([int(k) for k in keys], np.asarray(fitness, dtype=np.float64))
+
+    def evaluate(self, genomes, split: str = "train") -> tuple[np.ndarray, int]:
+        """(N,) program texts -> ((N,) fitness, programs evaluated in full)."""
+        texts = self.rules_of(genomes)
+        if split != "train" or not self.fec_on:
+            batch = np.empty(len(texts), dtype=object)
+            batch[:] = texts
+            out = self.evaluator.fitness(self, split, batch) if len(texts) else np.zeros(0)
+            self.n_kernel_evaluations += len(texts)
+            return np.asarray(out, dtype=np.float64), len(texts)
+        keys = self.fingerprints(texts)
+        plan = self.fec.plan(keys)
+        misses = [texts[i] for i, (kind, _) in enumerate(plan) if kind == "miss"]
+        fresh = np.zeros(0)
+        if misses:
+            batch = np.empty(len(misses), dtype=object)
+            batch[:] = misses
+            fresh = np.asarray(self.evaluator.fitness(self, split, batch), dtype=np.float64)
+            self.n_kernel_evaluations += len(misses)
+        out = self.fec.fill(plan, fresh)
+        self.cache_log.extend(zip(keys, out.tolist()))
+        return out, len(misses)

@@ -1,0 +1,73 @@
+"""AutoML-Zero: evolving whole learning algorithms from basic mathematical operations.
+
+Real, Liang, So & Le (2020), "AutoML-Zero: evolving machine learning algorithms from
+scratch" (ICML). A program of three component functions (Setup, Predict, Learn) over
+scalar and vector memory is the learning algorithm; regularised evolution (tournament
+T = 10, mutation probability U = 0.9, the paper's mutations) searches programs, scored by
+how well they learn fresh tasks; functional-equivalence checking (FEC) skips programs
+whose predictions on 10 + 10 fixed examples were seen before.
+
+- `automl-zero-linear`: the paper's demo, linear regression, F = 4, 10 search tasks of 100
+  training / 100 validation examples; success: the best program scores > 0.9999 (the paper's
+  1 - (2/pi) atan(RMS), mean over 100 unseen tasks). At the difficulty the paper compares
+  evolution with random search on (its section 4.1 restricts each search to the ops the
+  solution needs): Predict is given (s1 = dot(v1, v0)), Setup searched over constants and
+  Learn over sub, mul (scalar), mul (scalar x vector), add (vector). Population 100 (the
+  paper: 1000), to fit budgets of 1e5 individuals.
+- `automl-zero-linear-full`: the same tasks with all three components searched over the
+  scalar/vector subset of the paper's ops (rules/programs.py LINEAR_OPS): much harder; not
+  solved within 2e5 individuals in our trials.
+- `automl-zero-digits`: projected binary classification of pairs of scikit-learn's 8x8
+  digits (F = 8), search pairs and held-out pairs disjoint, the search space of
+  automl-zero-linear (the prediction goes through a sigmoid: SGD there is logistic
+  regression); compared with logistic regression (scripts/reproduce_automl_zero.py).
+"""
+from .preset import Preset
+
+_RUN = {"n_generations": 200, "population": 100}
+_OPT = {"name": "program_search", "strategy": "evolution", "tournament_size": 10,
+        "mutation_prob": 0.9, "children_per_call": 50}
+
+LEARN_ONLY = {"name": "automl_zero", "evolve": ["setup", "learn"],
+              "fixed": "setup:\npredict:\n  s1 = dot(v1, v0)\nlearn:\n",
+              "setup_ops": ["s=const(f)"],
+              "learn_ops": ["s=sub(ss)", "s=mul(ss)", "v=mul(sv)", "v=add(vv)"],
+              "init_sizes": [1, 1, 4]}
+_PAPER = {
+    "success": ("linear regression solved (fitness > 0.9999 on 100 unseen tasks) within 1e6 "
+                "individuals; evolution's success rate 5x random search's at this "
+                "difficulty", "P"),
+    "throughput": ("2,000-10,000 algorithms/s/core (C++)", "P"),
+    "fec": ("functional-equivalence checking: about 4x faster", "P"),
+}
+_TOY = {"optimizer.children_per_call": 10, "tasks.n_heldout": 5, "tasks.n_search": 3,
+        "tasks.n_train": 20, "tasks.n_valid": 20}
+
+linear = Preset(
+    "automl-zero-linear",
+    "Real, Liang, So & Le 2020 (AutoML-Zero), the linear regression demo",
+    "evolve Setup and Learn of a linear model's learning algorithm (F = 4): is SGD found?",
+    {"run": dict(_RUN), "optimizer": dict(_OPT), "rule": dict(LEARN_ONLY),
+     "learner": {"name": "program_interpreter"}, "tasks": {"name": "program_linear"}},
+    PAPER_NUMBERS=dict(_PAPER), doc=__doc__, toy=dict(_TOY))
+
+linear_full = Preset(
+    "automl-zero-linear-full",
+    "Real, Liang, So & Le 2020 (AutoML-Zero), the linear regression demo",
+    "evolve whole Setup/Predict/Learn programs that learn linear regression (F = 4)",
+    {"run": dict(_RUN), "optimizer": dict(_OPT), "rule": {"name": "automl_zero"},
+     "learner": {"name": "program_interpreter"}, "tasks": {"name": "program_linear"}},
+    PAPER_NUMBERS=dict(_PAPER), doc=__doc__, toy=dict(_TOY))
+
+digits = Preset(
+    "automl-zero-digits",
+    "Real, Liang, So & Le 2020 (AutoML-Zero), projected binary classification (digits)",
+    "evolve Setup and Learn of a program that tells two digits apart (projection, F = 8)",
+    {"run": dict(_RUN), "optimizer": dict(_OPT),
+     "rule": dict(LEARN_ONLY),
+     "learner": {"name": "program_interpreter"}, "tasks": {"name": "program_digits"}},
+    PAPER_NUMBERS={
+        "digits": ("the paper evolves on projected binary CIFAR-10 / MNIST pairs and compares "
+                   "with hand-designed baselines; not digits", "S"),
+    }, doc=__doc__, toy={"optimizer.children_per_call": 10, "tasks.n_heldout": 3,
+                         "tasks.n_search": 3, "tasks.n_train": 20, "tasks.n_valid": 20})

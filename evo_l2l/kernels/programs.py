@@ -1,0 +1,422 @@
+"""The AutoML-Zero interpreter: Setup / Predict / Learn programs over many tasks in one call.
+
+Real, Liang, So & Le (2020), "AutoML-Zero: evolving machine learning algorithms from
+scratch" (ICML). A program is three component functions, each a list of instructions over a
+memory of `n_scalar` scalars, `n_vector` vectors of dimension F and `n_matrix` F x F
+matrices. Instructions are rows of an int64 array (op, in1, in2, out) and a float64
+array (c0, c1) of immediates; OPS below lists the op codes. Fixed addresses: s0 the label
+(written before Learn), s1 the prediction (read after Predict), v0 the features (written
+before Predict).
+
+Per task: memory zeroed; Setup once; for each training example v0 = x, s0 = 0, Predict,
+(classification: s1 = sigmoid(s1)), s0 = y, Learn; then for each validation example v0 = x,
+s0 = 0, Predict, (sigmoid). Predict never sees the label (the paper's code zeroes it too). A
+non-finite prediction, or a training prediction further than max_abs_error from its label,
+ends the task with score 0 (early stop, as the paper's executor). Score: regression, from
+the RMS error over the validation examples, squash: the paper's code's 1 - (2/pi) atan(RMS)
+("FlipAndSquash"), else 1 - RMS clipped to [0, 1]; classification the accuracy (s1 > 0.5 is
+class 1).
+
+Initialisers draw from a counter-based RNG: draw k of a task is splitmix64(seed + k * golden)
+with the task's seed (from its data), so results do not depend on the program's position in
+a batch, the batch or the thread. The plain Python reference is tests/naive_programs.py.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# (name, output kind, argument kinds): s scalar, v vector, m matrix address; f a float
+# immediate (c0, c1 in order).
+OPS = (
+    ("add", "s", "ss"), ("sub", "s", "ss"), ("mul", "s", "ss"), ("div", "s", "ss"),   # 0-3
+    ("abs", "s", "s"), ("recip", "s", "s"), ("sin", "s", "s"), ("cos", "s", "s"),       # 4-7
+    ("tan", "s", "s"), ("arcsin", "s", "s"), ("arccos", "s", "s"), ("arctan", "s", "s"),  # 8-11
+    ("exp", "s", "s"), ("log", "s", "s"), ("heaviside", "s", "s"),                       # 12-14
+    ("heaviside", "v", "v"), ("heaviside", "m", "m"), ("mul", "v", "sv"),               # 15-17
+    ("broadcast", "v", "s"), ("recip", "v", "v"), ("norm", "s", "v"), ("norm", "s", "m"),  # 18-21
+    ("transpose", "m", "m"), ("abs", "v", "v"), ("add", "v", "vv"), ("sub", "v", "vv"),  # 22-25
+    ("mul", "v", "vv"), ("div", "v", "vv"), ("dot", "s", "vv"), ("outer", "m", "vv"),   # 26-29
+    ("mul", "m", "sm"), ("recip", "m", "m"), ("matmul", "v", "mv"), ("columns", "m", "v"),  # 30-33
+    ("rows", "m", "v"), ("abs", "m", "m"), ("add", "m", "mm"), ("sub", "m", "mm"),       # 34-37
+    ("mul", "m", "mm"), ("div", "m", "mm"), ("matmul", "m", "mm"), ("min", "s", "ss"),   # 38-41
+    ("min", "v", "vv"), ("min", "m", "mm"), ("max", "s", "ss"), ("max", "v", "vv"),      # 42-45
+    ("max", "m", "mm"), ("mean", "s", "v"), ("mean", "s", "m"), ("row_mean", "v", "m"),  # 46-49
+    ("std", "s", "v"), ("std", "s", "m"), ("const", "s", "f"),                           # 50-52
+    ("uniform", "s", "ff"), ("uniform", "v", "ff"), ("uniform", "m", "ff"),              # 53-55
+    ("gaussian", "s", "ff"), ("gaussian", "v", "ff"), ("gaussian", "m", "ff"),           # 56-58
+)
+N_OPS = len(OPS)
+# Op codes that draw from the RNG (allowed anywhere, but the search puts them in Setup).
+RANDOM_OPS = tuple(i for i, (name, _, _) in enumerate(OPS) if name in ("uniform", "gaussian"))
+GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+M1 = np.uint64(0xBF58476D1CE4E5B9)
+M2 = np.uint64(0x94D049BB133111EB)
+SETUP, PREDICT, LEARN = 0, 1, 2
+
+
+@njit(cache=True, inline="always")
+def _mix(z):
+    z = z + GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * M1
+    z = (z ^ (z >> np.uint64(27))) * M2
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def _uniform01(seed, k):
+    """Draw k of a task: a double in [0, 1)."""
+    z = _mix(seed + np.uint64(k) * GOLDEN)
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def _gauss(seed, k):
+    """Box-Muller from draws k and k + 1."""
+    u1 = 1.0 - _uniform01(seed, k)
+    u2 = _uniform01(seed, k + 1)
+    return math.sqrt(-2.0 * math.log(u1)) * math.cos(2.0 * math.pi * u2)
+
+
+@njit(cache=True, inline="always")
+def _fmin(x, y):
+    """min propagating NaN (as np.minimum); ties give x."""
+    if x != x or y != y:
+        return np.nan
+    return x if x <= y else y
+
+
+@njit(cache=True, inline="always")
+def _fmax(x, y):
+    if x != x or y != y:
+        return np.nan
+    return x if x >= y else y
+
+
+@njit(cache=True, error_model="numpy")
+def _run(code, imm, start, stop, S, V, M, tv, tm, seed, counter):
+    """Executes instructions start..stop-1 on the memory; returns the RNG counter."""
+    F = V.shape[1]
+    for i in range(start, stop):
+        op = code[i, 0]
+        a = code[i, 1]
+        b = code[i, 2]
+        o = code[i, 3]
+        if op < 15:
+            x = S[a]
+            if op == 0:
+                S[o] = x + S[b]
+            elif op == 1:
+                S[o] = x - S[b]
+            elif op == 2:
+                S[o] = x * S[b]
+            elif op == 3:
+                S[o] = x / S[b]
+            elif op == 4:
+                S[o] = abs(x)
+            elif op == 5:
+                S[o] = 1.0 / x
+            elif op == 6:
+                S[o] = math.sin(x)
+            elif op == 7:
+                S[o] = math.cos(x)
+            elif op == 8:
+                S[o] = math.tan(x)
+            elif op == 9:
+                S[o] = math.asin(x) if -1.0 <= x <= 1.0 else np.nan
+            elif op == 10:
+                S[o] = math.acos(x) if -1.0 <= x <= 1.0 else np.nan
+            elif op == 11:
+                S[o] = math.atan(x)
+            elif op == 12:
+                S[o] = math.exp(x)
+            elif op == 13:
+                S[o] = math.log(x) if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
+            else:
+                S[o] = 1.0 if x > 0.0 else 0.0
+        elif op < 30:
+            if op == 15:
+                for j in range(F):
+                    V[o, j] = 1.0 if V[a, j] > 0.0 else 0.0
+            elif op == 16:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = 1.0 if M[a, j, k] > 0.0 else 0.0
+            elif op == 17:
+                x = S[a]
+                for j in range(F):
+                    V[o, j] = x * V[b, j]
+            elif op == 18:
+                x = S[a]
+                for j in range(F):
+                    V[o, j] = x
+            elif op == 19:
+                for j in range(F):
+                    V[o, j] = 1.0 / V[a, j]
+            elif op == 20:
+                acc = 0.0
+                for j in range(F):
+                    acc += V[a, j] * V[a, j]
+                S[o] = math.sqrt(acc)
+            elif op == 21:
+                acc = 0.0
+                for j in range(F):
+                    for k in range(F):
+                        acc += M[a, j, k] * M[a, j, k]
+                S[o] = math.sqrt(acc)
+            elif op == 22:
+                for j in range(F):
+                    for k in range(F):
+                        tm[j, k] = M[a, k, j]
+                M[o] = tm
+            elif op == 23:
+                for j in range(F):
+                    V[o, j] = abs(V[a, j])
+            elif op == 24:
+                for j in range(F):
+                    V[o, j] = V[a, j] + V[b, j]
+            elif op == 25:
+                for j in range(F):
+                    V[o, j] = V[a, j] - V[b, j]
+            elif op == 26:
+                for j in range(F):
+                    V[o, j] = V[a, j] * V[b, j]
+            elif op == 27:
+                for j in range(F):
+                    V[o, j] = V[a, j] / V[b, j]
+            elif op == 28:
+                acc = 0.0
+                for j in range(F):
+                    acc += V[a, j] * V[b, j]
+                S[o] = acc
+            else:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = V[a, j] * V[b, k]
+        elif op < 41:
+            if op == 30:
+                x = S[a]
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = x * M[b, j, k]
+            elif op == 31:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = 1.0 / M[a, j, k]
+            elif op == 32:
+                for j in range(F):
+                    acc = 0.0
+                    for k in range(F):
+                        acc += M[a, j, k] * V[b, k]
+                    tv[j] = acc
+                V[o] = tv
+            elif op == 33:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = V[a, j]
+            elif op == 34:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = V[a, k]
+            elif op == 35:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = abs(M[a, j, k])
+            elif op == 36:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = M[a, j, k] + M[b, j, k]
+            elif op == 37:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = M[a, j, k] - M[b, j, k]
+            elif op == 38:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = M[a, j, k] * M[b, j, k]
+            elif op == 39:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = M[a, j, k] / M[b, j, k]
+            else:
+                for j in range(F):
+                    for k in range(F):
+                        acc = 0.0
+                        for q in range(F):
+                            acc += M[a, j, q] * M[b, q, k]
+                        tm[j, k] = acc
+                M[o] = tm
+        elif op < 52:
+            if op == 41:
+                S[o] = _fmin(S[a], S[b])
+            elif op == 42:
+                for j in range(F):
+                    V[o, j] = _fmin(V[a, j], V[b, j])
+            elif op == 43:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = _fmin(M[a, j, k], M[b, j, k])
+            elif op == 44:
+                S[o] = _fmax(S[a], S[b])
+            elif op == 45:
+                for j in range(F):
+                    V[o, j] = _fmax(V[a, j], V[b, j])
+            elif op == 46:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = _fmax(M[a, j, k], M[b, j, k])
+            elif op == 47:
+                acc = 0.0
+                for j in range(F):
+                    acc += V[a, j]
+                S[o] = acc / F
+            elif op == 48:
+                acc = 0.0
+                for j in range(F):
+                    for k in range(F):
+                        acc += M[a, j, k]
+                S[o] = acc / (F * F)
+            elif op == 49:
+                for j in range(F):
+                    acc = 0.0
+                    for k in range(F):
+                        acc += M[a, j, k]
+                    tv[j] = acc / F
+                V[o] = tv
+            elif op == 50:
+                acc = 0.0
+                for j in range(F):
+                    acc += V[a, j]
+                mu = acc / F
+                acc = 0.0
+                for j in range(F):
+                    acc += (V[a, j] - mu) * (V[a, j] - mu)
+                S[o] = math.sqrt(acc / F)
+            else:
+                acc = 0.0
+                for j in range(F):
+                    for k in range(F):
+                        acc += M[a, j, k]
+                mu = acc / (F * F)
+                acc = 0.0
+                for j in range(F):
+                    for k in range(F):
+                        acc += (M[a, j, k] - mu) * (M[a, j, k] - mu)
+                S[o] = math.sqrt(acc / (F * F))
+        else:
+            c0 = imm[i, 0]
+            c1 = imm[i, 1]
+            if op == 52:
+                S[o] = c0
+            elif op == 53:
+                S[o] = c0 + (c1 - c0) * _uniform01(seed, counter)
+                counter += 1
+            elif op == 54:
+                for j in range(F):
+                    V[o, j] = c0 + (c1 - c0) * _uniform01(seed, counter)
+                    counter += 1
+            elif op == 55:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = c0 + (c1 - c0) * _uniform01(seed, counter)
+                        counter += 1
+            elif op == 56:
+                S[o] = c0 + c1 * _gauss(seed, counter)
+                counter += 2
+            elif op == 57:
+                for j in range(F):
+                    V[o, j] = c0 + c1 * _gauss(seed, counter)
+                    counter += 2
+            else:
+                for j in range(F):
+                    for k in range(F):
+                        M[o, j, k] = c0 + c1 * _gauss(seed, counter)
+                        counter += 2
+    return counter
+
+
+@njit(cache=True, error_model="numpy")
+def _task(code, imm, bounds, X, y, n_train, n_valid, seed, n_scalar, n_vector, n_matrix,
+          classify, squash, max_abs_error, preds):
+    """One program on one task: the score; preds (n_train + n_valid,) gets the predictions
+    (NaN after an early stop) when it has room."""
+    F = X.shape[1]
+    S = np.zeros(n_scalar)
+    V = np.zeros((n_vector, F))
+    M = np.zeros((n_matrix, F, F))
+    tv = np.zeros(F)
+    tm = np.zeros((F, F))
+    record = preds.shape[0] > 0
+    acc = 0.0
+    counter = _run(code, imm, bounds[0], bounds[1], S, V, M, tv, tm, seed, 0)
+    for e in range(n_train + n_valid):
+        for j in range(F):
+            V[0, j] = X[e, j]
+        S[0] = 0.0
+        counter = _run(code, imm, bounds[1], bounds[2], S, V, M, tv, tm, seed, counter)
+        p = S[1]
+        if classify:
+            p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
+            S[1] = p
+        if not math.isfinite(p) or (e < n_train and abs(p - y[e]) > max_abs_error):
+            if record:
+                for q in range(e, n_train + n_valid):
+                    preds[q] = np.nan
+            return 0.0
+        if record:
+            preds[e] = p
+        if e < n_train:
+            S[0] = y[e]
+            counter = _run(code, imm, bounds[2], bounds[3], S, V, M, tv, tm, seed, counter)
+        else:
+            d = p - y[e]
+            if classify:
+                acc += 1.0 if (p > 0.5) == (y[e] > 0.5) else 0.0
+            else:
+                acc += d * d
+    if n_valid == 0:
+        return 0.0
+    if classify:
+        return acc / n_valid
+    rms = math.sqrt(acc / n_valid)
+    if not math.isfinite(rms):
+        return 0.0
+    if squash:
+        return 1.0 - 0.63661977236758138243 * math.atan(rms)
+    return min(1.0, max(0.0, 1.0 - rms))
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
+                   n_matrix, classify, squash, max_abs_error, out):
+    """Scores of P programs on T tasks: out (P, T).
+
+    code (I, 4) int64 and imm (I, 2) float64: the instructions of all programs; bounds (P, 4)
+    int64: program p's Setup is rows bounds[p, 0]..bounds[p, 1]-1, Predict up to bounds[p, 2],
+    Learn up to bounds[p, 3]. X (T, n_train + n_valid, F), Y (T, n_train + n_valid) float64
+    (training examples first); seeds (T,) uint64 the tasks' RNG seeds.
+    """
+    P, T = bounds.shape[0], X.shape[0]
+    empty = np.zeros(0)
+    for job in prange(P * T):
+        p = job // T
+        t = job % T
+        out[p, t] = _task(code, imm, bounds[p], X[t], Y[t], n_train, n_valid, seeds[t],
+                          n_scalar, n_vector, n_matrix, classify, squash, max_abs_error, empty)
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
+                        n_matrix, classify, squash, max_abs_error, preds, out):
+    """As program_scores, also writing the predictions: preds (P, T, n_train + n_valid)
+    (made before each training example's Learn, then on the validation examples; NaN after
+    an early stop)."""
+    P, T = bounds.shape[0], X.shape[0]
+    for job in prange(P * T):
+        p = job // T
+        t = job % T
+        out[p, t] = _task(code, imm, bounds[p], X[t], Y[t], n_train, n_valid, seeds[t],
+                          n_scalar, n_vector, n_matrix, classify, squash, max_abs_error,
+                          preds[p, t])

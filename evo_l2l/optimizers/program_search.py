@@ -1,0 +1,155 @@
+"""The search of AutoML-Zero (Real, Liang, So & Le 2020) over program genomes: regularised
+(aging) evolution, or random search at the same budget (`strategy`).
+
+evolution: the population is a queue, oldest first; each child's parent wins a tournament
+of `tournament_size` members drawn at random (with replacement), the child is the parent
+mutated with probability `mutation_prob` (else a copy) by one of the paper's mutations
+(rules.programs.mutate: insert or remove an instruction, randomise a component function,
+modify an argument); when its fitness is in it joins the queue and the oldest dies. The
+first `population` children are random programs. random: every child is a random program
+(the queue only keeps the last `population` for the archive). The steady-state driver,
+breeding, batches in flight and archived generations are those of optimizer `aging`
+(optimizers/aging.py, evolution/steady.py), so a run is the same on every executor and a
+resume is exact: the batches bred and not yet integrated are kept in the state as fixed
+size number arrays (rules.programs.encode_fixed).
+"""
+from __future__ import annotations
+
+import random
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..components import Settings, need, setting
+from ..rules import programs as pg
+from .aging import AgingSearch
+from .base import Optimizer, take
+
+
+@dataclass
+class ProgramSearchSettings(Settings):
+    strategy: str = setting("evolution", "evolution: regularised evolution; random: every "
+                            "child a random program (the baseline at equal budget)",
+                            choices=("evolution", "random"))
+    tournament_size: int = setting(10, "members drawn (with replacement) to pick a parent; "
+                                   "AutoML-Zero's T", low=1)
+    mutation_prob: float = setting(0.9, "probability that a child is mutated (else a copy); "
+                                   "AutoML-Zero's U", low=0, high=1)
+    children_per_call: int = setting(50, "children bred at once and evaluated in one call",
+                                     low=1)
+    in_flight: int = setting(1, "batches out at once: batch k + in_flight is bred after "
+                             "batch k's fitness is in (part of the search)", low=1)
+    generation_size: int = setting(0, "children between two archived generations; 0: the "
+                                   "population size", low=0)
+
+
+class ProgramSearch(AgingSearch):
+    """AgingSearch with program texts for genomes (see the module docstring)."""
+
+    def __init__(self, s: ProgramSearchSettings, genome, population: int):
+        self.s, self.genome, self.n = s, genome, population
+        self.rule: pg.ProgramSettings = genome.pset
+        self.sizes = (self.rule.n_scalar, self.rule.n_vector, self.rule.n_matrix)
+        self.in_flight = s.in_flight
+        self.every = s.generation_size or population
+        self.pop: deque = deque()          # [text, fitness], oldest first
+        self.births = 0
+        self.integrated = 0
+        self.pending: deque = deque()      # (n,) object arrays of texts
+
+    def _program(self, text: str) -> pg.Program:
+        return pg.program_of(text, self.sizes)
+
+    def breed(self) -> np.ndarray:
+        k = min(self.s.children_per_call, self._boundary_after(self.births) - self.births)
+        rows = [self._random() if (self.births + i < self.n or not self.pop
+                                   or self.s.strategy == "random") else self._child()
+                for i in range(k)]
+        self.births += k
+        batch = np.empty(k, dtype=object)
+        batch[:] = rows
+        self.pending.append(batch)
+        return batch
+
+    def _random(self) -> str:
+        return pg.text_of(pg.random_program(random, self.rule), self.sizes)
+
+    def _child(self) -> str:
+        members = self.pop
+        n = len(members)
+        best = None
+        for _ in range(self.s.tournament_size):
+            m = members[random.randrange(n)]
+            if best is None or m[1] > best[1]:
+                best = m
+        text = best[0]
+        if random.random() < self.s.mutation_prob:
+            text = pg.text_of(pg.mutate(random, self._program(text), self.rule), self.sizes)
+        return text
+
+    def integrate(self, fitness: np.ndarray) -> bool:
+        batch = self.pending.popleft()
+        for text, f in zip(batch.tolist(), np.asarray(fitness, dtype=np.float64).tolist()):
+            self.pop.append((text, f))
+        while len(self.pop) > self.n:
+            self.pop.popleft()
+        before, self.integrated = self.integrated, self.integrated + len(batch)
+        return self._boundary_after(before) == self.integrated
+
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        genomes = np.empty(len(self.pop), dtype=object)
+        genomes[:] = [t for t, _ in self.pop]
+        return genomes, np.array([f for _, f in self.pop], dtype=np.float64)
+
+    def _width(self) -> int:
+        return pg.fixed_width(self.rule)
+
+    def state(self) -> dict:
+        slots = self.in_flight * self.s.children_per_call
+        flat = np.zeros((slots, self._width()))
+        sizes = np.zeros(self.in_flight)
+        row = 0
+        for i, batch in enumerate(self.pending):
+            for text in batch:
+                flat[row] = pg.encode_fixed(self._program(text), self.rule)
+                row += 1
+            sizes[i] = len(batch)
+        return {"counts": np.array([self.births, self.integrated], dtype=np.float64),
+                "pending": flat, "pending_sizes": sizes}
+
+    def restore(self, genomes: np.ndarray, fitness: np.ndarray, state: dict) -> None:
+        slots = self.in_flight * self.s.children_per_call
+        st = take(state, {"counts": (2,), "pending": (slots, self._width()),
+                          "pending_sizes": (self.in_flight,)})
+        self.pop = deque((str(g), float(f)) for g, f in zip(genomes, fitness))
+        self.births, self.integrated = (int(v) for v in st["counts"])
+        self.pending = deque()
+        row = 0
+        for size in st["pending_sizes"].astype(int):
+            if size:
+                batch = np.empty(size, dtype=object)
+                batch[:] = [pg.to_text(pg.decode_fixed(st["pending"][row + i], self.rule))
+                            for i in range(size)]
+                self.pending.append(batch)
+                row += size
+        if sum(len(b) for b in self.pending) != self.births - self.integrated:
+            raise ValueError("optimizer state: the batches in flight do not match the counts")
+
+
+class ProgramSearchOptimizer(Optimizer):
+    name = "program_search"
+    summary = ("AutoML-Zero's search over programs: regularised evolution with the paper's "
+               "mutations, or random search (strategy); steady-state on any executor")
+    settings = ProgramSearchSettings
+    genomes = ("program",)
+
+    def check(self, s: ProgramSearchSettings, genome, population: int) -> None:
+        need(s.tournament_size <= population,
+             "optimizer.tournament_size must be at most the population")
+
+    def create(self, s, genome, population):
+        return ProgramSearch(s, genome, population)
+
+
+OPTIMIZER = ProgramSearchOptimizer()

@@ -1,0 +1,188 @@
+#!/usr/bin/env python
+"""AutoML-Zero (Real, Liang, So & Le 2020): evolve whole learning algorithms from scratch.
+
+    python scripts/reproduce_automl_zero.py [--seeds 5] [--individuals 100000]
+    python scripts/reproduce_automl_zero.py --individuals 1000000     # the paper's budget
+    python scripts/reproduce_automl_zero.py --digits --individuals 50000
+    python scripts/reproduce_automl_zero.py --toy                     # seconds (tests)
+
+Linear regression (preset automl-zero-linear): per seed, regularised evolution and random
+search at the same budget (individuals bred); success is the best program (by search
+fitness) scoring > 0.9999 (1 - (2/pi) atan(RMS), mean over 100 unseen tasks). Prints the
+success counts, whether the best program is SGD (recognised numerically), the FEC hit
+rate, the wall time with FEC on and off (seed 0, evolution, same budget) and the
+interpreter's throughput: full evaluations (10 tasks x 100 + 100 examples) per second on
+one core (numba single-threaded), of the last population's programs.
+--digits: preset automl-zero-digits, evolution vs logistic regression (scikit-learn,
+fitted on each held-out pair's training examples) on the held-out pairs.
+Timings are wall clock on a shared machine: say which beside any figure.
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+
+from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
+from evo_l2l.evolution.program_problem import fec_hit_rate
+from evo_l2l.evolution.run import run_all
+from evo_l2l.experiments import automl_zero
+
+SUCCESS = 0.9999
+
+
+def configs_for(preset, seeds, individuals, population, strategy, toy, **extra):
+    over = dict(preset.toy) if toy else {}
+    over.update({"run.population": population, "optimizer.strategy": strategy, **extra})
+    over["run.n_generations"] = max(2, individuals // population)
+    return [preset.default_config(seed=s, **over) for s in range(seeds)]
+
+
+def summarise(results, label):
+    rows = []
+    for res in results:
+        problem, last = res.problem, res.last
+        best = problem.rule_of_genome(last.hof_genome)
+        known = problem.known_algorithm(best)
+        from evo_l2l.archive import open_run
+        keys = open_run(res.path).state["cache_keys"]       # every FEC lookup, in order
+        hits, lookups = fec_hit_rate(keys, problem.s.fec_cache_size)
+        born = last.generation * res.config.run.population + res.config.run.population
+        rows.append({"seed": res.config.run.seed, "fitness": last.hof_fitness,
+                     "heldout": last.hof_heldout, "success": last.hof_heldout > SUCCESS,
+                     "known": known["label"] if known else "-", "wall": res.wall_seconds,
+                     "individuals": born, "hit_rate": hits / max(1, lookups)})
+    print(f"\n{label}")
+    print(f"{'seed':>4} {'search fit':>10} {'unseen fit':>10} {'solved':>6} {'FEC hits':>8} "
+          f"{'wall s':>7}  best program")
+    for r in rows:
+        print(f"{r['seed']:>4} {r['fitness']:>10.6f} {r['heldout']:>10.6f} "
+              f"{str(r['success']):>6} {r['hit_rate']:>8.3f} {r['wall']:>7.1f}  {r['known']}")
+    return rows
+
+
+def throughput(result, repeats: int = 3) -> tuple[float, float]:
+    """(full evaluations per second on one core, the same of fingerprints) for the last
+    population's programs."""
+    import numba
+    problem = result.problem
+    genomes = problem.to_genome_array(problem.rules_of(_population(result)))
+    old = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        problem.fitness_of(genomes[:2])                         # compiled
+        t = min(_timed(lambda: problem.fitness_of(genomes)) for _ in range(repeats))
+        f = min(_timed(lambda: problem.fingerprints(list(genomes))) for _ in range(repeats))
+    finally:
+        numba.set_num_threads(old)
+    return len(genomes) / t, len(genomes) / f
+
+
+def _population(result):
+    from evo_l2l.archive import open_run
+    run = open_run(result.path)
+    pop = run.generations["population_genome"][-1]
+    return [p.decode() if isinstance(p, bytes) else str(p) for p in pop]
+
+
+def _timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def logistic_baseline(problem) -> float:
+    """scikit-learn's LogisticRegression fitted on each held-out task's training examples,
+    accuracy on its validation examples, mean over tasks."""
+    from sklearn.linear_model import LogisticRegression
+    view = problem._views["heldout"]
+    accs = []
+    for t in range(len(view.X)):
+        Xt, yt = view.X[t, :view.n_train], view.Y[t, :view.n_train]
+        Xv, yv = view.X[t, view.n_train:], view.Y[t, view.n_train:]
+        model = LogisticRegression(max_iter=1000).fit(Xt, yt)
+        accs.append(float(np.mean(model.predict(Xv) == yv)))
+    return float(np.mean(accs))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--individuals", type=int, default=100_000,
+                    help="children bred per run (the budget; the paper: up to 1e6 and more)")
+    ap.add_argument("--population", type=int, default=100)
+    ap.add_argument("--no-random", action="store_true", help="skip random search")
+    ap.add_argument("--no-fec-off", action="store_true", help="skip the FEC-off rerun")
+    ap.add_argument("--digits", action="store_true", help="the digits pairs instead")
+    ap.add_argument("--toy", action="store_true", help="the presets' toy sizes (seconds)")
+    ap.add_argument("--out", default=None)
+    add_executor_arguments(ap)
+    args = ap.parse_args()
+    out = args.out or "runs/repro_automl_zero"
+    os.makedirs(out, exist_ok=True)
+    preset = automl_zero.digits if args.digits else automl_zero.linear
+    population = min(args.population, 20) if args.toy else args.population
+    print(f"{preset.NAME}: {args.seeds} seeds, {args.individuals} individuals per run, "
+          f"population {population}, tournament 10, mutation probability 0.9")
+    # Compile (or load) the kernels first, so that no run's wall time includes it.
+    from evo_l2l.evolution.run import start_run
+    start_run(preset.default_config(**preset.toy, n_generations=2, population=20),
+              os.path.join(out, "warmup.h5"), force=True)
+    t0 = time.perf_counter()
+    with executor_from_args(args) as executor:
+        def runs(strategy, tag, **extra):
+            configs = configs_for(preset, args.seeds if tag != "fecoff" else 1, args.individuals,
+                                  population, strategy, args.toy, **extra)
+            paths = [os.path.join(out, f"{preset.NAME}_{tag}_seed{c.run.seed}.h5")
+                     for c in configs]
+            for p in paths:
+                if os.path.exists(p):
+                    os.remove(p)
+            return run_all(configs, paths, executor)
+
+        evo = runs("evolution", "evolution")
+        evo_rows = summarise(evo, "regularised evolution")
+        rnd_rows = []
+        if not args.no_random and not args.digits:
+            rnd_rows = summarise(runs("random", "random"), "random search (same budget)")
+        fec_off = None
+        if not args.no_fec_off and not args.digits:
+            fec_off = runs("evolution", "fecoff", **{"run.fitness_cache": False})[0]
+    n_e = sum(r["success"] for r in evo_rows)
+    if not args.digits:
+        print(f"\nsolved (best program > {SUCCESS} on unseen tasks): evolution "
+              f"{n_e}/{len(evo_rows)}"
+              + (f", random search {sum(r['success'] for r in rnd_rows)}/{len(rnd_rows)}"
+                 if rnd_rows else ""))
+    if rnd_rows:
+        n_r = sum(r["success"] for r in rnd_rows)
+        ratio = "inf (random search solved none)" if n_r == 0 and n_e else \
+            ("undefined (neither solved any)" if n_r == 0 else f"{n_e / n_r:.2f}")
+        print(f"success rate ratio evolution / random search: {ratio}")
+    sgd = sum(r["known"] != "-" for r in evo_rows)
+    print(f"\nbest program recognised as SGD: {sgd}/{len(evo_rows)} seeds")
+    evo_ind = sum(r["individuals"] for r in evo_rows)
+    evo_wall = sum(r["wall"] for r in evo_rows)
+    print(f"end to end (breeding, FEC, evaluation, archive): {evo_ind / evo_wall:.0f} "
+          f"individuals/s over the evolution runs (numba's threads on all cores of the "
+          f"machine; shared)")
+    print(f"FEC hit rate: mean {np.mean([r['hit_rate'] for r in evo_rows]):.3f} over the "
+          f"evolution runs")
+    if fec_off is not None:
+        print(f"FEC on vs off (seed 0, evolution, same budget): {evo[0].wall_seconds:.1f} s vs "
+              f"{fec_off.wall_seconds:.1f} s, ratio off/on {fec_off.wall_seconds / evo[0].wall_seconds:.2f} "
+              f"(the searches differ: with FEC, fingerprint-equal programs share a fitness)")
+    full, fp = throughput(evo[0])
+    print(f"interpreter throughput on one core: {full:.0f} algorithms/s (full evaluation: "
+          f"{len(evo[0].problem.splits['train'])} tasks), {fp:.0f} fingerprints/s "
+          f"(last population of seed 0)")
+    if args.digits:
+        for res in evo:
+            base = logistic_baseline(res.problem)
+            print(f"seed {res.config.run.seed}: evolved held-out accuracy "
+                  f"{res.last.hof_heldout:.4f} vs logistic regression {base:.4f}")
+    print(f"total {time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

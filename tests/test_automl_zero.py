@@ -1,0 +1,200 @@
+"""AutoML-Zero as a rule kind: FEC semantics, recognising SGD, the program search (resume,
+executors), task families, CLI."""
+import random
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from evo_l2l.archive import open_run
+from evo_l2l.cli import main
+from evo_l2l.evolution.problem import build_tasks, make_problem
+from evo_l2l.evolution.program_problem import LRU, fec_hit_rate
+from evo_l2l.evolution.run import resume_run, start_run
+from evo_l2l.experiments import PRESETS
+from evo_l2l.learners import programs as lp
+from evo_l2l.rules import programs as pg
+
+from test_evolution import arrays_of, assert_same_arrays
+
+TOY = PRESETS["automl-zero-linear-full"].toy
+
+
+def toy_config(**kw):
+    return PRESETS["automl-zero-linear-full"].default_config(
+        **{**TOY, "run.population": 20, "run.n_generations": 3, **kw})
+
+
+def problem_of(config):
+    return make_problem(config, build_tasks(config))
+
+
+SGD = pg.KNOWN_PROGRAMS["sgd"](0.2)
+# SGD with dead code, and SGD computed another way (v2 = (s0 - s1) * v0, then scaled)
+SGD_DEAD = ("setup:\n  s2 = const(0.2)\n  s3 = const(5.0)\npredict:\n  s3 = mean(v0)\n"
+            "  s1 = dot(v1, v0)\nlearn:\n  s3 = sub(s0, s1)\n  v2 = mul(s3, v0)\n"
+            "  v2 = mul(s2, v2)\n  v1 = add(v1, v2)\n  s3 = abs(s3)")
+
+
+def test_lru_plan_is_sequential_lru():
+    """plan/fill with placeholders == a one-at-a-time LRU, evictions included."""
+    rng = random.Random(0)
+    keys = [rng.randrange(12) for _ in range(400)]
+    value = {k: float(k) * 0.5 for k in range(12)}
+    lru = LRU(5)
+    got = []
+    for start in range(0, len(keys), 7):
+        batch = keys[start:start + 7]
+        plan = lru.plan(batch)
+        misses = [k for k, (kind, _) in zip(batch, plan) if kind == "miss"]
+        got.extend(lru.fill(plan, np.array([value[k] for k in misses])).tolist())
+    ref, hits, order = [], 0, []
+    for k in keys:                       # the obvious LRU
+        if k in order:
+            hits += 1
+            order.remove(k)
+        order.append(k)
+        if len(order) > 5:
+            order.pop(0)
+        ref.append(value[k])
+    assert got == ref and lru.hits == hits and list(lru.d) == order
+    assert fec_hit_rate(keys, 5) == (hits, len(keys))
+
+
+def test_fec_gives_the_fitness_of_the_program_that_filled_the_entry():
+    config = toy_config(**{"rule.fec_cache_size": 4})
+    problem = problem_of(config)
+    plain = problem_of(config.with_overrides({"run.fitness_cache": False}))
+    rnd = random.Random(1)
+    s = config.rule.settings
+    texts = [pg.to_text(pg.random_program(rnd, s)) for _ in range(40)] + [SGD, SGD_DEAD] * 3
+    rnd.shuffle(texts)
+    keys = problem.fingerprints(texts)
+    assert keys[texts.index(SGD)] == keys[texts.index(SGD_DEAD)]
+    got = np.concatenate([problem.evaluate(np.array(texts[i:i + 9], dtype=object))[0]
+                          for i in range(0, len(texts), 9)])
+    full = plain.evaluate(np.array(texts, dtype=object))[0]
+    # The obvious semantics: walk the lookups in order with an LRU of 4 fingerprints.
+    order, source, expected = [], {}, []
+    for k, f in zip(keys, full):
+        if k in order:
+            order.remove(k)
+        else:
+            source[k] = f
+        order.append(k)
+        if len(order) > 4:
+            del source[order.pop(0)]
+        expected.append(source[k])
+    np.testing.assert_array_equal(got, expected)
+    # Programs with distinct fingerprints get exactly their own fitness.
+    distinct = [i for i, k in enumerate(keys) if keys.count(k) == 1]
+    np.testing.assert_array_equal(got[distinct], full[distinct])
+    # Replaying the logged lookups rebuilds the cache and its counts.
+    again = problem_of(config)
+    again.load_cache(np.array([k for k, _ in problem.cache_log], dtype=np.uint64),
+                     np.array([f for _, f in problem.cache_log]))
+    assert list(again.fec.d.items()) == list(problem.fec.d.items())
+    assert (again.fec.hits, again.fec.lookups) == (problem.fec.hits, problem.fec.lookups)
+
+
+def test_sgd_is_recognised_through_dead_code_and_others_are_not():
+    problem = problem_of(toy_config())
+    known = problem.known_algorithm(SGD_DEAD)
+    assert known["name"] == "sgd" and known["rate"] == pytest.approx(0.2, rel=1e-12)
+    assert problem.rule_details(SGD_DEAD)["pruned"] == pg.to_text(pg.prune(
+        pg.parse_program(SGD_DEAD)))
+    assert "mean" not in problem.rule_details(SGD_DEAD)["pruned"]
+    not_sgd = [SGD.replace("v1 = add(v1, v0)", "v1 = sub(v1, v0)"),            # ascent
+               SGD.replace("  s1 = dot(v1, v0)\n", "  s1 = dot(v1, v0)\n  s1 = mul(s1, s1)\n"),
+               "setup:\n  v1 = gaussian(0.0, 1.0)\n" + SGD.split("setup:\n")[1],  # w != 0
+               SGD.replace("s3 = mul(s2, s3)", "s2 = mul(s2, s2)\n  s3 = mul(s2, s3)")]
+    for text in not_sgd:
+        assert text != SGD and problem.known_algorithm(text) is None, text
+
+
+def test_logistic_sgd_is_recognised_on_digits():
+    config = PRESETS["automl-zero-digits"].default_config(**PRESETS["automl-zero-digits"].toy)
+    problem = problem_of(config)
+    known = problem.known_algorithm(pg.KNOWN_PROGRAMS["sgd"](0.5))
+    assert known["rate"] == pytest.approx(0.5, rel=1e-9) and "logistic" in known["label"]
+
+
+def test_learning_only_search_keeps_the_fixed_components():
+    fixed = "setup:\npredict:\n  s1 = dot(v1, v0)\nlearn:\n"
+    config = toy_config(**{"rule.evolve": ["setup", "learn"], "rule.fixed": fixed,
+                           "run.n_generations": 3})
+    s = config.rule.settings
+    rnd = random.Random(0)
+    p = pg.random_program(rnd, s)
+    for _ in range(300):
+        assert p.predict == pg.parse_program(fixed).predict
+        p = pg.mutate(rnd, p, s)
+
+
+def test_digits_search_and_heldout_pairs_are_disjoint():
+    config = PRESETS["automl-zero-digits"].default_config()
+    tasks = build_tasks(config)
+    pairs = [tuple(p) for p in tasks.params["pairs"]]
+    search = set(pairs[:int((tasks.split == 0).sum())])
+    held = set(pairs[int((tasks.split == 0).sum()):])
+    assert len(search) == 10 and len(held) == 10 and not search & held
+    assert set(np.unique(tasks.Y)) == {0.0, 1.0} and tasks.X.shape[2] == 8
+
+
+@pytest.mark.parametrize("strategy", ["evolution", "random"])
+def test_program_search_resumes_exactly_with_batches_in_flight(tmp_path, strategy):
+    over = {"optimizer.strategy": strategy, "optimizer.in_flight": 2,
+            "optimizer.children_per_call": 7, "run.n_generations": 6}
+    config = toy_config(**over)
+    start_run(config, str(tmp_path / "full.h5"))
+    start_run(config.with_overrides({"run.n_generations": 3}), str(tmp_path / "half.h5"))
+    assert arrays_of(str(tmp_path / "half.h5"))["state/optimizer/pending_sizes"].sum() > 0
+    assert resume_run(str(tmp_path / "half.h5"), 6).status == "complete"
+    assert_same_arrays(arrays_of(str(tmp_path / "full.h5")), arrays_of(str(tmp_path / "half.h5")))
+
+
+def test_program_search_is_the_same_on_a_process_pool(tmp_path):
+    from evo_l2l.evolution.executors import ProcessPool
+    config = toy_config(**{"run.n_generations": 4})
+    start_run(config, str(tmp_path / "a.h5"))
+    with ProcessPool(2, min_call_seconds=0) as pool:
+        assert start_run(config, str(tmp_path / "b.h5"), executor=pool).status == "complete"
+        assert pool.n_remote_calls > 0
+    assert_same_arrays(arrays_of(str(tmp_path / "a.h5")), arrays_of(str(tmp_path / "b.h5")))
+
+
+def test_evolution_improves_and_the_archive_holds_texts(tmp_path):
+    config = toy_config(**{"run.n_generations": 30, "run.seed": 0})
+    start_run(config, str(tmp_path / "r.h5"))
+    run = open_run(str(tmp_path / "r.h5"))
+    g = run.generations
+    assert g["fitness_mean"][-1] > g["fitness_mean"][0]
+    text = g["best_so_far_genome"][-1]
+    text = text.decode() if isinstance(text, bytes) else str(text)
+    pg.parse_program(text)
+    assert len(run.state["cache_keys"]) > 0
+
+
+def test_cli_best_info_evaluate(tmp_path):
+    path = str(tmp_path / "r.h5")
+    runner = CliRunner()
+    out = runner.invoke(main, ["run", "automl-zero-linear-full", "-o", path, "--population", "20",
+                               "--generations", "3"]
+                        + [f"--set={k}={v}" for k, v in TOY.items()])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(main, ["info", path])
+    assert out.exit_code == 0 and "fec_hit_rate" in out.output
+    out = runner.invoke(main, ["best", path, "--top", "2"])
+    assert out.exit_code == 0 and "predict:" in out.output and "live of" in out.output
+    prog = tmp_path / "sgd.txt"
+    prog.write_text(SGD_DEAD)
+    out = runner.invoke(main, ["evaluate", path, "--rule", "best", "--rule", f"@{prog}",
+                               "--tasks", "fresh", "--n-tasks", "3"])
+    assert out.exit_code == 0, out.output
+    out = runner.invoke(main, ["evaluate", path, "--rule", "s1 = eval(v0)"])
+    assert out.exit_code == 2 and "Traceback" not in out.output
+    out = runner.invoke(main, ["best", path, "--format", "python"])
+    assert out.exit_code == 2
+    out = runner.invoke(main, ["run", "automl-zero-linear", "-o", str(tmp_path / "x.h5"),
+                               "--set", "rule.predict_ops=[\"s=nope(ss)\"]"])
+    assert out.exit_code == 2 and "unknown op" in out.output
