@@ -3,14 +3,17 @@
 
     python scripts/reproduce_confavreux2020.py [--seeds 10] [--optimizer cmaes|ga] [--generations N]
     python scripts/reproduce_confavreux2020.py --workers 2      # the runs spread over 2 processes (or --dask-local N, --scheduler)
+    python scripts/reproduce_confavreux2020.py --preset confavreux2020-oja-modern [--first-seed 100]
 
 Per seed: the best rule's A021 and largest other coefficient after dividing
 by A110 (recovered: A021 within 0.1 of -1, every other term under 0.1), and
 the final alignment |cos(w, PC1)| and norm |w| of the weights it learns on
 the held-out tasks, beside Oja's rule at the same rate (eta = 0.02).
 Plot one run's coefficient trajectories with `evo-l2l plot ARCHIVE -o FILE`.
+The count and the evaluations spent go to OUT/summary.json (scripts/success_table.py).
 """
 import argparse
+import json
 import os
 import time
 
@@ -18,7 +21,7 @@ import numpy as np
 
 from evo_l2l.evolution.executors import add_executor_arguments, executor_from_args
 from evo_l2l.evolution.run import run_all
-from evo_l2l.experiments import confavreux2020
+from evo_l2l.experiments import confavreux2020, get_preset
 from evo_l2l.rules import volterra
 
 
@@ -46,30 +49,46 @@ def alignment(w: np.ndarray, d: np.ndarray) -> tuple[float, float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--preset", default="confavreux2020-oja",
+                    choices=["confavreux2020-oja", "confavreux2020-oja-modern"])
     ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--optimizer", default="cmaes", choices=["cmaes", "ga"])
+    ap.add_argument("--first-seed", type=int, default=0)
+    ap.add_argument("--seed-list", default=None, help="comma-separated seeds (instead of --seeds)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="config override, e.g. --set population=120 --set rule.l1_penalty=0.03")
+    ap.add_argument("--optimizer", default=None, choices=["cmaes", "ga"],
+                    help="default: the preset's (CMA-ES)")
     ap.add_argument("--generations", type=int, default=None)
     ap.add_argument("--out", default=None)
     add_executor_arguments(ap)
     args = ap.parse_args()
-    out = args.out or f"runs/repro_confavreux2020_{args.optimizer}"
+    preset = get_preset(args.preset)
+    args.optimizer = args.optimizer or preset.default_config().optimizer.name
+    out = args.out or (f"runs/repro_confavreux2020_{args.optimizer}" if args.preset == "confavreux2020-oja"
+                       else f"runs/repro_{args.preset}_{args.optimizer}")
     os.makedirs(out, exist_ok=True)
     over = {"optimizer": args.optimizer}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        try:
+            over[key] = json.loads(value)
+        except ValueError:
+            over[key] = value
     if args.generations:
         over["n_generations"] = args.generations
-    if args.optimizer == "ga" and hasattr(confavreux2020.PRESET.default_config().rule.settings, "genome"):
+    if args.optimizer == "ga" and hasattr(preset.default_config().rule.settings, "genome"):
         over["genome"] = "real"          # the Volterra family is real-valued: it has no genome setting
     print(f"{'seed':>4} {'Oja?':>5} {'A021/A110':>10} {'max other':>10} {'fitness':>8} "
           f"{'held-out cos':>12} {'|w|':>6}  {'Oja cos':>8} {'Oja |w|':>8}")
     t0 = time.perf_counter()
     rows = []
-    configs = [confavreux2020.PRESET.default_config(seed=seed, **over)
-               for seed in range(args.seeds)]
-    paths = [os.path.join(out, f"seed{seed}.h5") for seed in range(args.seeds)]
+    seeds = ([int(x) for x in args.seed_list.split(",")] if args.seed_list
+             else list(range(args.first_seed, args.first_seed + args.seeds)))
+    configs = [preset.default_config(seed=seed, **over) for seed in seeds]
+    paths = [os.path.join(out, f"seed{seed}.h5") for seed in seeds]
     with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
         results = run_all(configs, paths, executor)
-    for seed, res in enumerate(results):
-        config = configs[seed]
+    for seed, res, config in zip(seeds, results, configs):
         coef = res.last.hof_extra["coef"]
         a110 = coef[volterra.INDEX[1, 1, 0]]
         ratio = coef[volterra.INDEX[0, 2, 1]] / a110 if a110 > 0 else np.nan
@@ -87,12 +106,24 @@ def main() -> None:
     r = np.array(rows, dtype=float)
     print(f"\nOja's rule recovered in {int(r[:, 0].sum())} of {len(rows)} seeds "
           f"(after dividing by A110: A021 within 0.1 of -1, all other |A| < 0.1); "
-          f"optimizer {args.optimizer}, {config.run.population} x {config.run.n_generations} evaluations per run")
+          f"{preset.NAME}, optimizer {args.optimizer}, {config.run.population} x {config.run.n_generations} "
+          f"evaluations per run, {sum(sh[0] for sh in config.tasks.settings.shapes) - config.tasks.settings.n_heldout} "
+          f"training tasks")
     print(f"mean held-out alignment |cos(w, PC1)| {r[:, 3].mean():.4f} (Oja's rule: {oja_cos:.4f} "
           f"on the last seed's tasks), mean |w| {np.nanmean(r[:, 4]):.3f}")
     print(f"paper: {confavreux2020.PRESET.PAPER_NUMBERS['oja_recovery'][0]} "
           f"[{confavreux2020.PRESET.PAPER_NUMBERS['oja_recovery'][1]}]")
-    print(f"{args.seeds} runs in {time.perf_counter() - t0:.1f} s; archives in {out}/")
+    wall = time.perf_counter() - t0
+    print(f"{len(seeds)} runs in {wall:.1f} s; archives in {out}/")
+    n_train = sum(sh[0] for sh in config.tasks.settings.shapes) - config.tasks.settings.n_heldout
+    with open(os.path.join(out, "summary.json"), "w") as f:
+        json.dump({"preset": preset.NAME, "optimizer": args.optimizer, "seeds": seeds,
+                   "runs": len(rows), "successes": int(r[:, 0].sum()),
+                   "criterion": "after dividing by A110: A021 within 0.1 of -1, all other |A| < 0.1",
+                   "evaluations_per_run": int(config.run.population * config.run.n_generations),
+                   "training_tasks": int(n_train), "mean_heldout_cos": float(r[:, 3].mean()),
+                   "wall_seconds": wall,
+                   "paper": preset.PAPER_NUMBERS["oja_recovery"][0]}, f, indent=1)
 
 
 if __name__ == "__main__":

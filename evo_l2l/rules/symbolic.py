@@ -562,7 +562,9 @@ def formula(tree, pset: gp.PrimitiveSet) -> str:
     sympy cannot build the expression in time."""
     e = simplified(tree, pset)
     text = tree_text(tree) if e is None else str(e).replace("**", "^")
-    text = text.replace("-o + t", "t - o")
+    # "-o + t" -> "t - o" only where t stands alone: not "-o + t^2" or "-o + t*w" (which
+    # became "t - o^2", "t - o*w": another rule).
+    text = re.sub(r"(?<![\w^*/.])-o \+ t(?![\w^*/(.])", "t - o", text)
     return f"dw = {text}"
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..components import need, setting
 from ..errors import ConfigError
 from .family import TaskFamily, TaskSettings, check_heldout
-from .taskset import TaskSet, expand_shapes, random_split
+from .taskset import TRAIN, TaskSet, expand_shapes, random_split
 
 # (count, patterns, inputs) of the Chalmers environment [S: Swift reproduction].
 CHALMERS_SHAPES = ((6, 8, 3), (4, 4, 2), (8, 8, 4), (8, 12, 5), (4, 8, 7))
@@ -98,6 +98,9 @@ class Settings(TaskSettings):
     bias: float = setting(-1.0, "value of the bias input (appended as the last input)")
     init_low: float = setting(0.0, "initial weights ~ U[init_low, init_high), drawn per task")
     init_high: float = setting(1.0, "upper end of the initial weights' range")
+    n_train: int | None = setting(None, "evolve on only the first n_train training tasks, the "
+                                  "held-out set unchanged (Chalmers' diversity sweep); null: all",
+                                  low=1)
 
     def check(self) -> None:
         check_shapes(self.shapes)
@@ -105,10 +108,25 @@ class Settings(TaskSettings):
              "each task shape needs 1..20 inputs and 2..2^inputs patterns")
         check_heldout(self.n_heldout, sum(s[0] for s in self.shapes))
         need(self.init_low <= self.init_high, "init_low must be <= init_high")
+        n_tasks = sum(s[0] for s in self.shapes)
+        need(self.n_train is None or self.n_train <= n_tasks - self.n_heldout,
+             f"n_train must be in 1..{n_tasks - self.n_heldout} (the tasks not held out)")
+
+
+def make(rng: np.random.Generator, s: Settings) -> TaskSet:
+    """The environment of `s`; with n_train set, only the first n_train training tasks are
+    kept (the environment, and so the held-out tasks, are the same as without it)."""
+    env = make_boolean_environment(rng, [tuple(x) for x in s.shapes], s.n_heldout,
+                                   s.bias, s.init_low, s.init_high)
+    if s.n_train is None:
+        return env
+    train = np.flatnonzero(env.split == TRAIN)[:s.n_train]
+    kept = env.select(np.sort(np.concatenate([train, np.flatnonzero(env.split != TRAIN)])))
+    kept.params["n_train"] = s.n_train
+    return kept
 
 
 FAMILY = TaskFamily(
     "linearly_separable", Settings, frozenset({"single_layer_weights", "binary_targets"}),
-    lambda rng, s: make_boolean_environment(rng, [tuple(x) for x in s.shapes], s.n_heldout,
-                                            s.bias, s.init_low, s.init_high),
+    make,
     "linearly separable Boolean mappings (Chalmers 1990)")
