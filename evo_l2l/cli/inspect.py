@@ -94,8 +94,8 @@ def best(archive, top, generation, fmt, as_json, runs_below):
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(problem, r)}")
         # "none" (no learning) has no direction: its distance is 1 for every rule.
         dist = {k: v for k, v in r.get("distance_to_known_rules", {}).items() if k != "none"}
-        click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}   "
-                   + "   ".join(f"dist({k}) {v:.3f}" for k, v in dist.items()))
+        click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}"
+                   + "".join(f"   dist({k}) {v:.3f}" for k, v in dist.items()))
         if "coefficients" in r and len(r["coefficients"]) > MAX_SHOWN_COEFFICIENTS:
             click.echo(f"   ({len(r['coefficients'])} coefficients: see --json)")
         elif "coefficients" in r:
