@@ -84,6 +84,8 @@ class _Remote:
             yield fitness
 
     def _submit(self, fn, item):
+        """Sends fn(item) to a worker and returns its future: ProcessPool and DaskExecutor
+        each implement it."""
         raise NotImplementedError
 
     def _recover_counter(self):
