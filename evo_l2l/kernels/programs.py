@@ -95,7 +95,7 @@ def _fmax(x, y):
     return x if x >= y else y
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, error_model="numpy", inline="always")
 def _run(code, imm, start, stop, S, V, M, tv, tm, seed, counter):
     """Executes instructions start..stop-1 on the memory; returns the RNG counter."""
     F = V.shape[1]
@@ -350,32 +350,45 @@ def _task(code, imm, bounds, X, y, n_train, n_valid, seed, n_scalar, n_vector, n
     tm = np.zeros((F, F))
     record = preds.shape[0] > 0
     acc = 0.0
-    counter = _run(code, imm, bounds[0], bounds[1], S, V, M, tv, tm, seed, 0)
-    for e in range(n_train + n_valid):
-        for j in range(F):
-            V[0, j] = X[e, j]
-        S[0] = 0.0
-        counter = _run(code, imm, bounds[1], bounds[2], S, V, M, tv, tm, seed, counter)
-        p = S[1]
-        if classify:
-            p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
-            S[1] = p
-        if not math.isfinite(p) or (e < n_train and abs(p - y[e]) > max_abs_error):
-            if record:
-                for q in range(e, n_train + n_valid):
-                    preds[q] = np.nan
-            return 0.0
-        if record:
-            preds[e] = p
-        if e < n_train:
+    counter = 0
+    # One call site of _run (it is inlined: one copy, not three): phase 0 is Setup, then
+    # Predict (1) and, on training examples, Learn (2), example by example.
+    n = n_train + n_valid
+    e = -1
+    phase = 0
+    while True:
+        if phase == 1:
+            for j in range(F):
+                V[0, j] = X[e, j]
+            S[0] = 0.0
+        elif phase == 2:
             S[0] = y[e]
-            counter = _run(code, imm, bounds[2], bounds[3], S, V, M, tv, tm, seed, counter)
-        else:
+        counter = _run(code, imm, bounds[phase], bounds[phase + 1], S, V, M, tv, tm, seed,
+                       counter)
+        if phase == 1:
+            p = S[1]
+            if classify:
+                p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
+                S[1] = p
+            if not math.isfinite(p) or (e < n_train and abs(p - y[e]) > max_abs_error):
+                if record:
+                    for q in range(e, n):
+                        preds[q] = np.nan
+                return 0.0
+            if record:
+                preds[e] = p
+            if e < n_train:
+                phase = 2
+                continue
             d = p - y[e]
             if classify:
                 acc += 1.0 if (p > 0.5) == (y[e] > 0.5) else 0.0
             else:
                 acc += d * d
+        e += 1
+        if e == n:
+            break
+        phase = 1
     if n_valid == 0:
         return 0.0
     if classify:
