@@ -43,6 +43,23 @@ def coef_block(coef, r0, nr):
 
 
 @njit(cache=True, inline="always")
+def padded_lanes(nr):
+    """nr rule lanes rounded up to a multiple of 4: the lane-group kernels' width."""
+    return (nr + 3) // 4 * 4
+
+
+@njit(cache=True, inline="always")
+def padded_coef_block(coef, r0, nr, width):
+    """coef_block widened to `width` lanes, the extra lanes 0 (a rule that never learns)."""
+    K = coef.shape[0]
+    k = np.zeros((K, width))
+    for c in range(K):
+        for r in range(nr):
+            k[c, r] = coef[c, r0 + r]
+    return k
+
+
+@njit(cache=True, inline="always")
 def broadcast_row(w0, n, nr, out):
     """out[i, r] = w0[i] for i < n, r < nr (rows past n are left as they are)."""
     for i in range(n):

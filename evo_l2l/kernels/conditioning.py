@@ -16,7 +16,7 @@ the probes of measurement 0 answered by the initial weights.
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import weights_2d
+from ._jobs import padded_coef_block, padded_lanes, weights_2d
 from .fastexp import fast_exp
 from .lanes import conditioning_step4, conditioning_step16
 
@@ -51,11 +51,8 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         for r in range(R):
             v = 1.0 - err[r] * scale
             perf[r, task, 0] = v if v == v else 0.0
-        RP = (R + 3) // 4 * 4
-        k = np.zeros((16, RP))
-        for c in range(16):
-            for r in range(R):
-                k[c, r] = coef[c, r]
+        RP = padded_lanes(R)
+        k = padded_coef_block(coef, 0, R, RP)
         w = weights_2d(W0[task, 0], 2, 2, RP)     # w1, w2 on every rule lane
         errp = np.empty(RP)
         for epoch in range(n_epochs):

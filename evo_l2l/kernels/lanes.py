@@ -156,6 +156,12 @@ class _Vec:
         return [b.load(p) for p in acc]
 
 
+def _update(v, w, a, p, lo, hi):
+    """_multilinear.clipped_update on lanes."""
+    p0, p1, q0, q1 = p
+    return v.below(v.above(v.add(w, v.fma(v.fma(q1, a, q0), w, v.fma(p1, a, p0))), hi), lo)
+
+
 def _data(context, builder, ty, val):
     return context.make_array(ty)(context, builder, value=val).data
 
@@ -199,10 +205,7 @@ def _make_train(L, per_loop=0):
                     off = b.add(base, b.mul(i, st_))
                     w = vg.load(pW, off)
                     a = vg.splat(b.load(b.gep(pX, [b.add(x0_, i)])))
-                    # w + ((c0 + c1 a) + (c2 + c3 a) w), then the clip: NaN fails both tests.
-                    w = vg.add(w, vg.fma(vg.fma(d3, a, d2), w, vg.fma(d1, a, d0)))
-                    w = vg.below(vg.above(w, hi[:vg.U]), lo[:vg.U])
-                    vg.store(w, pW, off)
+                    vg.store(_update(vg, w, a, (d0, d1, d2, d3), lo[:vg.U], hi[:vg.U]), pW, off)
             return context.get_dummy_value()
 
         return sig, codegen
@@ -274,12 +277,6 @@ def _factors16(v, kc, o, m):
     def f(c0, c1, c2, c3):       # k[c0] + k[c1] o + k[c2] m + k[c3] om, left to right
         return v.fma(kc[c3], om, v.fma(kc[c2], m, v.fma(kc[c1], o, kc[c0])))
     return f(0, 2, 4, 9), f(1, 5, 7, 12), f(3, 8, 10, 14), f(6, 11, 13, 15)
-
-
-def _update(v, w, a, p, lo, hi):
-    """_multilinear.clipped_update on lanes."""
-    p0, p1, q0, q1 = p
-    return v.below(v.above(v.add(w, v.fma(v.fma(q1, a, q0), w, v.fma(p1, a, p0))), hi), lo)
 
 
 def _two_layer_forward(v, b, pWh, wh0, st, max_i, pWo, wo0, pX, x0, n_i, H, phb, hb0):

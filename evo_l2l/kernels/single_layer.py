@@ -31,7 +31,8 @@ including the bias column, O outputs, R rules, E epochs):
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import job_rules, n_rule_blocks, store_perf, weights_3d
+from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, store_perf,
+                    weights_3d)
 from .lanes import MAIN, measure4, measure8, measure24, train4, train8, train24
 
 # Contraction (FMA) only: full fastmath reorders sums and drops the NaN
@@ -87,16 +88,13 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
     n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
         task, r0, nr = job_rules(job, n_blocks, block, n_rules)
-        NRP = (nr + 3) // 4 * 4
+        NRP = padded_lanes(nr)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
         n_o = n_outputs[task]
         y_t = Y[task]
         xt0 = task * max_p * max_i
-        k = np.zeros((11, NRP))
-        for c in range(11):
-            for r in range(nr):
-                k[c, r] = coef[c, r0 + r]
+        k = padded_coef_block(coef, r0, nr, NRP)
         W = weights_3d(W0[task], n_o, n_i, max_o, max_i, NRP)
         m = np.empty(NRP)
         _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)

@@ -17,7 +17,8 @@ perf (R, T, E+1): 1 - mean|t - o|, 0 for NaN.
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import job_rules, n_rule_blocks, store_perf, weights_2d, weights_3d
+from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, store_perf,
+                    weights_2d, weights_3d)
 from .fastexp import fast_exp
 from .lanes import (two_layer_measure4, two_layer_measure8, two_layer_measure16,
                     two_layer_train4, two_layer_train8, two_layer_train16)
@@ -97,15 +98,12 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
     n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
         task, r0, nr = job_rules(job, n_blocks, block, n_rules)
-        NRP = (nr + 3) // 4 * 4
+        NRP = padded_lanes(nr)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
         y_t = Y[task]
         xt0 = task * max_p * max_i
-        k = np.zeros((16, NRP))
-        for c in range(16):
-            for r in range(nr):
-                k[c, r] = coef[c, r0 + r]
+        k = padded_coef_block(coef, r0, nr, NRP)
         Wh = weights_3d(Wh0[task], H, n_i, H, max_i, NRP)
         Wo = weights_2d(Wo0[task, 0], H + 1, H + 1, NRP)
         hbuf = np.empty((H, NRP))
