@@ -1,7 +1,9 @@
-"""The start-up shortcut of evo_l2l/kernels/_startup.py: a first dispatch without scipy,
-and BLAS still there for code that compiles it."""
+"""The start-up shortcuts of evo_l2l/kernels/_startup.py: a first dispatch without scipy
+and without loading numba's registries, the same results, and BLAS still there for code
+that compiles it."""
 import subprocess
 import sys
+from pathlib import Path
 
 CHILD = """
 import sys
@@ -25,3 +27,39 @@ def test_first_dispatch_skips_scipy_and_blas_still_compiles():
     out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "True", "True"]
+
+
+# Kernels of three shapes (a parallel single-layer kernel, the episode nets, which
+# allocate arrays through numba's runtime, and the GP interpreter), run after a cache
+# load; the digest of what they return, and whether numba's registries were loaded.
+KERNELS = """
+import hashlib, sys
+import numpy as np
+if sys.argv[1] == "refreshed":      # numba's own path: every registry loaded up front
+    from numba.core.registry import cpu_target
+    cpu_target.target_context.refresh()
+sys.path.insert(0, sys.argv[2])
+from test_episodes import random_episodes
+from evo_l2l.learners import learning_curves
+from evo_l2l.learners.episode_net import episode_accuracy
+from evo_l2l.tasks import make_boolean_environment
+rng = np.random.default_rng(5)
+env = make_boolean_environment(rng).select("train")
+parts = [learning_curves(rng.normal(0, 1, (40, 11)), env),
+         episode_accuracy(rng.normal(0, 0.3, (5, 16)), random_episodes(rng))]
+print(hashlib.sha256(b"".join(np.ascontiguousarray(p).tobytes() for p in parts)).hexdigest(),
+      "numba.np.arraymath" in sys.modules)
+"""
+
+
+def _kernels(mode):
+    tests = str(Path(__file__).parent)
+    return subprocess.run([sys.executable, "-c", KERNELS, mode, tests], capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+def test_cache_loads_without_refresh_give_what_numba_s_own_path_gives():
+    _kernels("shortcut")                              # fills numba's cache if it is cold
+    digest, registries_loaded = _kernels("shortcut")
+    assert registries_loaded == "False"               # the refresh was skipped
+    assert _kernels("refreshed") == [digest, "True"]

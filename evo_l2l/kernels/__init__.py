@@ -1,5 +1,5 @@
 """numba kernels (arrays and scalars in, arrays out). Importing the package applies
-_startup.skip_blas_probe: a cheaper first dispatch, same results."""
-from ._startup import skip_blas_probe
+_startup.load_cached_without_refresh: a cheaper first dispatch, same results."""
+from ._startup import load_cached_without_refresh
 
-skip_blas_probe()
+load_cached_without_refresh()

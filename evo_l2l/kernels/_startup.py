@@ -1,15 +1,23 @@
-"""Start-up shortcut for numba's first dispatch.
+"""Start-up shortcuts for numba's first dispatch.
 
-The first call of any compiled kernel makes numba load its CPU target
-registries, which imports numba.np.arraymath; that module asks at import
-whether BLAS is there by importing scipy.linalg (numba.np.linalg.ensure_blas),
-which costs about a third of a second, more than anything else in a short run,
-and no kernel of evo_l2l calls BLAS. skip_blas_probe() imports arraymath once
-with that question answered by whether scipy is installed (importlib's
-find_spec, which imports nothing), then puts numba's own probe back, so any
-code that does compile np.dot or np.linalg still imports and checks scipy when
-it is compiled. Nothing a kernel computes changes (tests/test_startup.py).
-If numba's layout differs from what this expects, it does nothing.
+1. Loading a kernel from numba's disk cache first "refreshes" the CPU target:
+   it imports and installs every lowering and typing registry numba has (about
+   250, 0.2-0.3 s here), which only compiling needs; a cached kernel is machine
+   code that needs numba's runtime (NRT) and the symbols numba registers when
+   it is imported, and parallel kernels re-run their own set-up (reload_init).
+   load_cached_without_refresh() makes the cache load initialise just the NRT;
+   compiling still refreshes everything first (numba's compiler does that
+   itself), so a cache miss compiles exactly as before.
+2. That refresh imports numba.np.arraymath, which asks whether BLAS is there by
+   importing scipy.linalg (numba.np.linalg.ensure_blas, about a third of a
+   second), and no kernel of evo_l2l calls BLAS. skip_blas_probe() imports
+   arraymath once with that question answered by whether scipy is installed
+   (importlib's find_spec, which imports nothing), then puts numba's own probe
+   back, so any code that does compile np.dot or np.linalg still imports and
+   checks scipy when it is compiled. It runs just before the first refresh.
+
+Nothing a kernel computes changes (tests/test_startup.py). If numba's layout
+differs from what this expects, each shortcut does nothing.
 """
 import importlib.util
 import sys
@@ -34,4 +42,33 @@ def skip_blas_probe() -> bool:
         import numba.np.arraymath  # noqa: F401
     finally:
         linalg.ensure_blas = real
+    return True
+
+
+def load_cached_without_refresh() -> bool:
+    """True if numba's cache loads and target refreshes were wrapped here (see 1 and 2
+    in the module's docstring); False if numba's layout is not the one expected."""
+    try:
+        from numba.core import caching, cpu
+        from numba.core.runtime import rtsys
+        cache, context = caching.Cache, cpu.CPUContext
+        cache._load_overload, cache._guard_against_spurious_io_errors  # noqa: B018
+        refresh = context.load_additional_registries
+    except (ImportError, AttributeError):
+        return False
+    if getattr(cache.load_overload, "evo_l2l", False):
+        return True
+
+    def load_overload(self, sig, target_context):
+        rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+
+    def load_additional_registries(self):
+        skip_blas_probe()
+        refresh(self)
+
+    load_overload.evo_l2l = True
+    cache.load_overload = load_overload
+    context.load_additional_registries = load_additional_registries
     return True
