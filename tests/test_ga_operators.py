@@ -1,0 +1,53 @@
+"""The GA's shortcuts against DEAP's own operators: flip_bits against tools.mutFlipBit
+(same random stream, same flips) and clone against creator.Individual plus the values."""
+import random
+
+import numpy as np
+import pytest
+from deap import creator, tools
+
+from evo_l2l.optimizers import base as optimizer_base
+from evo_l2l.optimizers.ga import flip_bits
+
+
+
+@pytest.mark.parametrize("indpb", [0.0, 0.01, 0.3, 1.0])
+def test_flip_bits_is_deap_s_mutflipbit(indpb):
+    rng = np.random.default_rng(int(indpb * 100))
+    for length in (0, 1, 7, 35, 100):
+        genes = rng.integers(0, 2, length).tolist()
+        seed = int(rng.integers(2 ** 31))
+        random.seed(seed)
+        ours = creator.Individual(genes)
+        flip_bits(ours, indpb)
+        after_ours = random.random()
+        random.seed(seed)
+        deaps = creator.Individual(genes)
+        tools.mutFlipBit(deaps, indpb)
+        assert list(ours) == list(deaps) and after_ours == random.random()
+        assert [type(g) for g in ours] == [type(g) for g in deaps]
+
+
+def _deap_clone(ind):
+    new = creator.Individual(ind)
+    if ind.fitness.valid:
+        new.fitness.values = ind.fitness.values
+    return new
+
+
+@pytest.mark.parametrize("values", [None, (0.25,), (-3.5e300,), (float("nan"),),
+                                    (float("-inf"),)])
+def test_clone_is_a_fresh_individual_with_the_same_fitness(values):
+    ind = creator.Individual([0.5, 1, -2.0])
+    if values is not None:
+        ind.fitness.values = values
+    ours, theirs = optimizer_base.clone(ind), _deap_clone(ind)
+    assert type(ours) is type(theirs) and list(ours) == list(theirs)
+    assert type(ours.fitness) is type(theirs.fitness)
+    assert ours.fitness.valid == theirs.fitness.valid
+    assert np.array_equal(ours.fitness.wvalues, theirs.fitness.wvalues, equal_nan=True)
+    if values is not None:
+        assert np.array_equal(ours.fitness.values, values, equal_nan=True)
+    ours[0] = 9.0                           # neither genes nor fitness are shared
+    del ours.fitness.values
+    assert ind[0] == 0.5 and ind.fitness.valid == (values is not None)
