@@ -332,8 +332,13 @@ def bench_cli() -> None:
                 subprocess.run(exe + args, cwd=tmp, check=True, capture_output=True)
                 out.append(time.perf_counter() - t0)
             return np.median(out)
-        t(["run", "chalmers1990", "--generations", "1", "-q", "--force"], 1)  # warm the cache
-        print("\ncommand line (median of 5, warm):")
+        # Warm as `evo-l2l warmup` leaves a machine: numba's cache and evo_l2l's bytecode
+        # (an editable install under PYTHONDONTWRITEBYTECODE=1 would recompile ~150 modules).
+        import compileall
+        import evo_l2l
+        compileall.compile_dir(os.path.dirname(evo_l2l.__file__), quiet=2)
+        t(["run", "chalmers1990", "--generations", "1", "-q", "--force"], 1)
+        print("\ncommand line (median of 5, warm: numba's cache and the bytecode):")
         print(f"  evo-l2l --help                                {t(['--help']):6.2f} s")
         print(f"  evo-l2l experiments                           {t(['experiments']):6.2f} s")
         print(f"  evo-l2l run chalmers1990 --generations 1      "

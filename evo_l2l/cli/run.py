@@ -352,10 +352,19 @@ def toml_value(value) -> str:
 
 @main.command()
 def warmup():
-    """Compile every preset's numba kernels into the on-disk cache now (cluster set-up, images)."""
+    """Compile every preset's numba kernels into the on-disk cache now (cluster set-up, images),
+    and evo_l2l's Python bytecode (an editable install or PYTHONDONTWRITEBYTECODE=1 leaves it
+    uncompiled: 0.1 s more on every command)."""
+    import compileall
     import time
+    from pathlib import Path
     from ..evolution.problem import build_tasks, make_problem
     from ..experiments import PRESETS
+    package = Path(__file__).resolve().parents[1]
+    if compileall.compile_dir(str(package), quiet=2):
+        click.echo(f"bytecode of {package} compiled")
+    else:
+        click.echo(f"could not write the bytecode of {package} (read-only?); commands still run")
     t0 = time.perf_counter()
     for name, preset in PRESETS.items():
         t1 = time.perf_counter()
