@@ -170,6 +170,19 @@ def test_compare_groups_runs_by_config_and_shows_the_reference(runs, tmp_path):
     assert "chalmers1990 (optimizer.selection=tournament)" in res.output and "+-" in res.output
 
 
+def test_compare_warns_of_two_runs_of_one_seed(runs, tmp_path):
+    import shutil
+    copy = str(tmp_path / "c0-copy.h5")
+    shutil.copy(runs["c0"], copy)
+    res = CliRunner().invoke(main, ["compare", runs["c0"], runs["c1"], copy])
+    assert res.exit_code == 0, res.output
+    assert "warning: chalmers1990 has several runs of seed 0" in res.output
+    out = json.loads(CliRunner().invoke(main, ["compare", runs["c0"], copy, "--json"]).output)
+    assert out["groups"][0]["duplicate_seeds"] == [0]
+    res = CliRunner().invoke(main, ["compare", runs["c0"], runs["c1"]])
+    assert "warning" not in res.output
+
+
 def test_compare_counts_the_reference_rule_as_found():
     from evo_l2l.analysis.compare import known_form_of
     from evo_l2l.analysis.rules import describe_rule

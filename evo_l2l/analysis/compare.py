@@ -93,6 +93,9 @@ def compare_runs(runs: list) -> dict:
             "label": label, "preset": preset, "differs": differs, "config": configs[key],
             "runs": n, "archives": [r["archive"] for r in members],
             "seeds": [r["seed"] for r in members],
+            "duplicate_seeds": sorted({r["seed"] for r in members
+                                       if [m["seed"] for m in members].count(r["seed"]) > 1},
+                                      key=str),
             "performance": members[0]["performance"],
             "fitness_measure": members[0]["fitness_measure"],
             "best": {"fitness": _stats([r["fitness"] for r in members]),
@@ -160,6 +163,11 @@ def format_table(result: dict) -> str:
         who = "" if len(scales) == 1 else f" of {', '.join(labels)}"
         out.append(f"fitness{who}: mean over tasks of {performance}"
                    + (f", {measure}" if measure else "") + ".")
+    for g in result["groups"]:
+        if g["duplicate_seeds"]:
+            out.append(f"warning: {g['label']} has several runs of seed "
+                       f"{', '.join(map(str, g['duplicate_seeds']))}: the same run again "
+                       "(copies or resumed copies), not independent samples.")
     names = [os.path.basename(r["archive"]) for r in result["runs"]]
     out.append(f"{len(names)} runs: {', '.join(names)}")
     return "\n".join(out)
