@@ -178,6 +178,34 @@ def test_a_stop_that_lands_in_a_finaliser_is_asked_again():
     assert time.monotonic() - t0 < 1.0 and flag.signal == signal.SIGINT
 
 
+def test_a_stop_that_lands_in_llvmlite_s_ctypes_callback_is_asked_again():
+    """Ctrl-C during a kernel's first compile landed in llvmlite's object-cache callback,
+    which LLVM calls through ctypes: the exception was printed and dropped there and numba
+    then failed with a traceback ("no compiled object yet"). Here a C function (libc's
+    qsort) calls back into code that lives, as llvmlite's does, in llvmlite/binding."""
+    import ctypes
+    from evo_l2l.evolution.loop import StopRun
+    from evo_l2l.evolution.run import graceful_stop
+    source = ("def compare(a, b):\n"
+              "    os.kill(os.getpid(), signal.SIGINT)\n"
+              "    for _ in range(100_000):        # the handler runs here, in the callback\n"
+              "        pass\n"
+              "    return 0\n")
+    scope = {"os": os, "signal": signal}
+    exec(compile(source, os.path.join(os.sep, "site-packages", "llvmlite", "binding",
+                                      "executionengine.py"), "exec"), scope)
+    callback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p)(scope["compare"])
+    values = (ctypes.c_int * 2)(2, 1)
+    t0 = time.monotonic()
+    with graceful_stop() as flag:
+        flag.interruptible = True
+        with pytest.raises(StopRun):
+            ctypes.CDLL(None).qsort(values, 2, ctypes.sizeof(ctypes.c_int), callback)
+            time.sleep(2.0)
+        flag.interruptible = False
+    assert time.monotonic() - t0 < 1.0 and flag.signal == signal.SIGINT
+
+
 def test_verify_repair_lets_plain_readers_open_a_killed_run(tmp_path):
     """After kill -9 the SWMR flags made h5py.File(path) (and h5dump) refuse the archive."""
     import h5py

@@ -17,6 +17,7 @@ import contextlib
 import functools
 import math
 import operator
+import os
 import random
 import re
 import signal
@@ -439,16 +440,23 @@ class SympyTimeout(BaseException):
     `except Exception` blocks let it through."""
 
 
+# llvmlite's binding package: LLVM calls Python back through ctypes from there (numba's
+# object cache while a kernel compiles), and an exception raised in a ctypes callback is
+# printed and dropped, after which numba fails with "no compiled object yet".
+_LLVMLITE_BINDING = os.sep + os.path.join("llvmlite", "binding") + os.sep
+
+
 def in_finaliser(frame) -> bool:
-    """Whether the interrupted code runs inside a finaliser, a weakref callback or a
-    garbage-collector callback (anywhere up its stack), where Python would print and
-    drop an exception instead of raising it."""
+    """Whether the interrupted code runs inside a finaliser, a weakref callback, a
+    garbage-collector callback or llvmlite's bindings (anywhere up its stack), where Python
+    would print and drop an exception instead of raising it (ctypes callbacks)."""
     import gc
     callbacks = {getattr(cb, "__code__", None) for cb in gc.callbacks}
     while frame is not None:
         code = frame.f_code
         if (code.co_name == "__del__" or code in callbacks
-                or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))):
+                or code.co_filename.endswith(("weakref.py", "_weakrefset.py"))
+                or _LLVMLITE_BINDING in code.co_filename):
             return True
         frame = frame.f_back
     return False
