@@ -51,3 +51,17 @@ def test_clone_is_a_fresh_individual_with_the_same_fitness(values):
     ours[0] = 9.0                           # neither genes nor fitness are shared
     del ours.fitness.values
     assert ind[0] == 0.5 and ind.fitness.valid == (values is not None)
+
+
+@pytest.mark.parametrize("kind", ["bits", "real"])
+def test_to_array_is_np_array_of_the_individuals(kind):
+    from evo_l2l.components import GenomeSpec
+    rng = np.random.default_rng(3)
+    search = optimizer_base.ArraySearch(GenomeSpec(kind, 7))
+    genes = (rng.integers(0, 2, (5, 7)).tolist() if kind == "bits"
+             else (rng.normal(0, 1, (5, 7)) * 10.0 ** rng.integers(-300, 300, (5, 7))).tolist())
+    individuals = [creator.Individual(g) for g in genes]
+    ours = search.to_array(individuals)
+    slow = np.array(individuals, dtype=search.genome.dtype).reshape(5, -1)
+    assert ours.dtype == slow.dtype and ours.shape == slow.shape == (5, 7)
+    assert np.array_equal(ours, slow)

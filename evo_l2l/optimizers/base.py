@@ -18,6 +18,7 @@ genomes, (N,) tree texts for trees.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,7 +82,10 @@ class ArraySearch:
         self.pending: list = []            # the batch last asked
 
     def to_array(self, individuals: list) -> np.ndarray:
-        return np.array(individuals, dtype=self.genome.dtype).reshape(len(individuals), -1)
+        # The genes as one flat stream: what np.array(individuals) gives, in half its
+        # time (np.array inspects every list individual as a possible array first).
+        flat = np.fromiter(itertools.chain.from_iterable(individuals), self.genome.dtype)
+        return flat.reshape(len(individuals), -1)
 
     def ask_individuals(self) -> list:
         raise ValueError("a search must say how it makes a batch")
