@@ -573,27 +573,53 @@ def _stored_eof(path: str) -> int | None:
     return None
 
 
-def _open_h5(path: str):
+def _signature(path: str) -> tuple:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _changes(path: str, before: tuple, seconds: float) -> bool:
+    """Whether the file's size or modification time moves away from `before` within
+    `seconds` (checked every 10 ms)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if _signature(path) != before:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.01)
+
+
+def _open_h5(path: str, tries: int = 6):
     import h5py
     if not os.path.exists(path):
         raise ArchiveError(_missing(path))
     if os.path.isdir(path):
         raise ArchiveError(f"{path}: is a folder, not an archive")
-    try:
-        if not h5py.is_hdf5(path):
-            raise ArchiveError(f"{path}: not an HDF5 file")
-        eof = _stored_eof(path)
-    except OSError as exc:
-        raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    # SWMR readers retry failed metadata reads for a long time, so a truncated
-    # file must be caught here, before it is ever opened in SWMR mode.
-    if eof is not None and os.path.getsize(path) < eof:
-        raise ArchiveError(f"{path}: truncated HDF5 file ({os.path.getsize(path)} of {eof} bytes)")
-    try:
-        return h5py.File(path, "r")
-    except OSError as exc:
-        if "already open for write" not in str(exc):
-            raise ArchiveError(f"{path}: truncated or corrupt HDF5 file ({_first_line(exc)})") from None
+    for attempt in range(tries):
+        # A live writer extends the file in steps (the superblock's end-of-file first,
+        # then the data), so a read in between sees a short file; a file that changes
+        # while it is read is being written: look again. A truncated one does not change.
+        try:
+            before = _signature(path)
+            if not h5py.is_hdf5(path):
+                raise ArchiveError(f"{path}: not an HDF5 file")
+            eof = _stored_eof(path)
+        except OSError as exc:
+            raise ArchiveError(f"{path}: cannot read ({exc.strerror or exc})") from None
+        # SWMR readers retry failed metadata reads for a long time, so a truncated
+        # file must be caught here, before it is ever opened in SWMR mode.
+        if eof is not None and os.path.getsize(path) < eof:
+            problem = f"truncated HDF5 file ({os.path.getsize(path)} of {eof} bytes)"
+        else:
+            try:
+                return h5py.File(path, "r")
+            except OSError as exc:
+                if "already open for write" in str(exc):
+                    break
+                problem = f"truncated or corrupt HDF5 file ({_first_line(exc)})"
+        if attempt == tries - 1 or not _changes(path, before, 0.3):
+            raise ArchiveError(f"{path}: {problem}")
     # A live run, or one whose writer was killed: the SWMR flags are set.
     try:
         return h5py.File(path, "r", swmr=True)
