@@ -66,7 +66,8 @@ fewshot = Preset(
 # random W0.
 _INIT = {"optimizer": {"name": "es", "sigma": 0.02, "lr": 0.01, "adam": True},
          "rule": {"name": "bengio_init", "start_rule": "hebb_output", "start_rate": 10.0,
-                  "start_weights": "pca", "start_gain": 0.0},
+                  "start_weights": "pca", "start_gain": 0.0, "rule_scale": 0.1,
+                  "w0_scale": 0.1},
          "learner": {"name": "episode_net", "n_epochs": 1, "clip": 20.0,
                      "fitness_measure": "final"}}
 fewshot_init = Preset(
@@ -76,7 +77,7 @@ fewshot_init = Preset(
     {**_INIT,
      "tasks": {"name": "rot_digits", "n_way": 5, "k_shot": 1, "n_query": 15,
                "n_train_episodes": 400, "n_heldout": 100, "n_hidden": 32},
-     "run": {"population": 48, "n_generations": 300}},
+     "run": {"population": 48, "n_generations": 100}},
     PAPER_NUMBERS=_FEWSHOT_NUMBERS, doc=__doc__,
     toy={"tasks.n_train_episodes": 8, "tasks.n_heldout": 4, "run.population": 8})
 fewshot_init_5shot = fewshot_init.variant(

@@ -8,21 +8,24 @@ holds both: the local rule that learns within an episode, and where every episod
 
 Genome (N_COEF = 2113 genes, a fixed layout so that one genome length serves every run):
 
-    32 genes          the rule of rules/bengio_layers.py (output layer's 16, hidden layer's 16),
-                      as an offset from a start rule (settings start_rule, start_rate)
-    1 gene            g: the episode's random initial output weights are multiplied by
-                      start_gain + g
+    32 genes          the rule of rules/bengio_layers.py (output layer's 16, hidden layer's 16)
+    1 gene            the output-init gain: the episode's random initial output weights are
+                      multiplied by it
     H_INIT x I_INIT   the initial hidden weights W0 (32 hidden units x 65 inputs, the bias
-                      column last), as an offset from a fixed random draw N(0, 1 / 65) (the
-                      tasks' own initialisation, seed INIT_SEED): genome 0 is a random-feature
-                      net, as srwm.py starts from a random matrix
+                      column last)
 
-so genome 0 is the start rule on random features, and every gene is 0 at the start of
-`es` (the search moves the offsets). A decoded row is [32 coefficients, output gain,
-W0 flattened (H_INIT * I_INIT)]. With plastic_hidden false (the default) the hidden
-layer's 16 coefficients are 0 whatever their genes: the evolved W0 is a frozen feature
-extractor shared by every episode, and the rule learns the output layer within the
-episode (ANIL's split); true lets the rule change the hidden weights too.
+each as an offset from a start, times a scale: rule = start_rule * start_rate +
+rule_scale * genes, gain = start_gain + rule_scale * gene, W0 = start W0 + w0_scale *
+genes. The start W0 is a fixed random draw N(0, 1 / 65) (the tasks' own initialisation,
+seed INIT_SEED; a random-feature net, as srwm.py starts from a random matrix) or, with
+start_weights pca, the meta-training images' principal directions. Genome 0 is the start,
+and every gene is 0 at the start of `es`. The scales give the rule's and the weights'
+genes steps of their own sizes under an optimizer with one step size (es). A decoded row
+is [32 coefficients, output gain, W0 flattened (H_INIT * I_INIT)]. With plastic_hidden
+false (the default) the hidden layer's 16 coefficients are 0 whatever their genes: the
+evolved W0 is a frozen feature extractor shared by every episode, and the rule learns the
+output layer within the episode (ANIL's split); true lets the rule change the hidden
+weights too.
 
 Tasks: episodes with n_hidden = 32 and at most 65 inputs (rot_digits: 65; MNIST-1D's 41
 use the first 41 columns, the last of which is their bias). Learner: episode_net.
@@ -98,6 +101,8 @@ class BengioInitSettings(ParametricSettings):
     w0_scale: float = setting(1.0, "W0 = start + w0_scale * its genes: the initial weights' "
                                    "step relative to the rule's (the optimizer's step is one "
                                    "size for every gene)", low=0, low_open=True)
+    rule_scale: float = setting(1.0, "rule = start rule + rule_scale * its genes (the "
+                                     "output gain's too)", low=0, low_open=True)
     start_gain: float = setting(1.0, "the output-init gain that genome 0 stands for (0: "
                                      "output weights start at 0)", low=0)
     plastic_hidden: bool = setting(False, "the rule also changes the hidden weights within "
@@ -115,7 +120,7 @@ def decoder(s: BengioInitSettings):
     start[GAIN] = s.start_gain
     start[W0_START:] = (_BASE if s.start_weights == "random" else pca_weights()).ravel()
     frozen = not s.plastic_hidden
-    scale = np.ones(N_COEF)
+    scale = np.full(N_COEF, s.rule_scale)
     scale[W0_START:] = s.w0_scale
 
     def decode(genomes):
