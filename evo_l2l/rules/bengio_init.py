@@ -174,11 +174,13 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     p = parts(coef)
     W0 = p["W0"][0]
     hidden = "plastic" if np.any(p["rule"][0, 16:] != 0) else "frozen"
+    rows = np.linalg.norm(W0, axis=1)
     return (f"{bengio_layers.formula(p['rule'], rel_tol)} || evolved initial hidden weights "
-            f"W0 ({H_INIT} x {I_INIT}, {hidden} in the episode): |W0| {np.linalg.norm(W0):.4g} "
-            f"(base draw {np.linalg.norm(_BASE):.4g}, moved by {np.linalg.norm(W0 - _BASE):.4g}), "
-            f"row norms {np.linalg.norm(W0, axis=1).min():.3g}..{np.linalg.norm(W0, axis=1).max():.3g}; "
-            f"output init gain {p['out_gain'][0]:.4g}")
+            f"W0 ({H_INIT} x {I_INIT}, {hidden} in the episode): |W0| {np.linalg.norm(W0):.4g}, "
+            f"row norms {rows.min():.3g}..{rows.max():.3g}; distance to the random start "
+            f"{np.linalg.norm(W0 - _BASE):.4g}, to the pca start "
+            f"{np.linalg.norm(W0 - pca_weights()):.4g} (|pca start| "
+            f"{np.linalg.norm(pca_weights()):.4g}); output init gain {p['out_gain'][0]:.4g}")
 
 
 FAMILY = RuleFamily("bengio_init", BengioInitSettings, sys.modules[__name__],
