@@ -61,7 +61,10 @@ def evaluate(path: str, n: int) -> dict:
     from evo_l2l.analysis.episode_eval import evaluate_episodes
     run = open_run(path)
     problem = problem_for(run)
-    chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in ("best", "delta")]
+    # The family's reference rule at its best rate on the training episodes (the delta rule;
+    # bengio_init: at the outputs only, on the random start weights).
+    chosen = [(spec, *rule_from_spec(run, problem, spec))
+              for spec in ("best", problem.reference_rule)]
     if run.config.rule.name == "bengio_init":
         # Evolved initial weights: where the search started (genome 0: the start rule on the
         # start weights) and where its mean ended (ES's theta), beside the best individual.

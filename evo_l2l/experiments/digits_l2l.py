@@ -9,6 +9,10 @@ protocols and metrics (issue 13), on scikit-learn's bundled 8x8 digits:
   learns the support set online, one pass, by the evolved rule alone; fitness: query
   accuracy on 100 meta-training episodes (with 64 episodes and 32 hidden units a rule
   overfit them: 0.74 on them against 0.63 held out). Evaluation: 1000 held-out episodes, 95% CI.
+- fewshot-digits-init, fewshot-digits-init-5shot: the same episodes (5-way 1-shot and
+  5-shot, 32 hidden units), the rule evolved together with the net's initial hidden
+  weights (rules/bengio_init.py: a meta-learned feature extractor shared by every
+  episode), ES with Adam.
 - continual-digits: permuted digits (10 permutations, 60 images each, one pass each, 32
   hidden units;
   held-out sequences use other permutations and other images); fitness: ACC of 4
