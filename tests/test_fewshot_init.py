@@ -98,3 +98,22 @@ def test_run_best_and_evaluate_through_the_command_line(tmp_path):
     assert {"1nn", "centroid", "sgd", "backprop"} <= set(rows)
     best = [r for r in rows.values() if r["method"].startswith("best")][0]
     assert 0.2 < best["accuracy"] <= 1 and best["ci95"] > 0
+
+
+def test_conv_form_is_the_start_weights_on_convolved_images():
+    rng = np.random.default_rng(4)
+    s = bi.BengioInitSettings(w0_form="conv", w0_scale=0.5)
+    g = rng.normal(0, 1, (2, bi.N_COEF))
+    rows = bi.decoder(s)(g)
+    W0 = bi.parts(rows)["W0"]
+    np.testing.assert_array_equal(bi.parts(bi.decoder(s)(np.zeros((1, bi.N_COEF))))["W0"][0],
+                                  bi.base_weights())                    # identity kernel
+    x = rng.normal(0, 1, (8, 8))
+    for n in range(2):
+        kernel = (np.eye(1, 9, 4)[0] + 0.5 * g[n, bi.W0_START:bi.W0_START + 9]).reshape(3, 3)
+        pad = np.pad(x, 1)
+        conv = np.array([[np.sum(pad[y:y + 3, c:c + 3] * kernel) for c in range(8)]
+                         for y in range(8)])
+        img = np.append(x.ravel(), 1.0)
+        want = bi.base_weights()[:, :64] @ conv.ravel() + bi.base_weights()[:, 64]
+        np.testing.assert_allclose(W0[n] @ img, want, atol=1e-12)

@@ -105,12 +105,43 @@ class BengioInitSettings(ParametricSettings):
                                      "output gain's too)", low=0, low_open=True)
     start_gain: float = setting(1.0, "the output-init gain that genome 0 stands for (0: "
                                      "output weights start at 0)", low=0)
+    w0_form: str = setting("full", "full: every W0 gene is free; conv: W0 = the start W0 after "
+                                   "a learned 3x3 convolution of the 8x8 image (the first 9 "
+                                   "W0 genes: kernel = identity + w0_scale * genes; the "
+                                   "others unused)", choices=("full", "conv"))
     plastic_hidden: bool = setting(False, "the rule also changes the hidden weights within "
                                           "an episode (false: frozen evolved features)")
 
     def check(self) -> None:
         need(self.terms is None, "the bengio_init family has no term subsets (terms must be "
                                  "null)")
+
+
+IDENTITY_KERNEL = np.eye(1, 9, 4)[0]       # 3x3, row-major: 1 at the centre
+
+
+@functools.lru_cache(maxsize=1)
+def _shifts() -> np.ndarray:
+    """(9, 64, 64): S[k] @ image = the 8x8 image's neighbour at offset k (3x3, row-major;
+    zero outside the image)."""
+    S = np.zeros((9, 64, 64))
+    for k in range(9):
+        dy, dx = k // 3 - 1, k % 3 - 1
+        for y in range(8):
+            for x in range(8):
+                if 0 <= y + dy < 8 and 0 <= x + dx < 8:
+                    S[k, y * 8 + x, (y + dy) * 8 + x + dx] = 1.0
+    return S
+
+
+def convolved(W0: np.ndarray, kernels: np.ndarray) -> np.ndarray:
+    """(H, 65) weights on 8x8 images (+ bias) and (N, 9) 3x3 kernels -> (N, H, 65): the
+    weights applied to the images convolved with each kernel (the bias column as it was)."""
+    K = np.einsum("nk,kpq->npq", kernels, _shifts())          # (N, 64, 64)
+    out = np.empty((len(kernels),) + W0.shape)
+    out[:, :, :64] = np.einsum("hp,npq->nhq", W0[:, :64], K)
+    out[:, :, 64:] = W0[:, 64:]
+    return out
 
 
 def decoder(s: BengioInitSettings):
@@ -123,8 +154,15 @@ def decoder(s: BengioInitSettings):
     scale = np.full(N_COEF, s.rule_scale)
     scale[W0_START:] = s.w0_scale
 
+    conv = s.w0_form == "conv"
+
     def decode(genomes):
         rows = decode_rows(genomes, N_COEF, "bengio_init") * scale + start
+        if conv:
+            rows[:, W0_START:] = convolved(start[W0_START:].reshape(H_INIT, I_INIT),
+                                           rows[:, W0_START:W0_START + 9]
+                                           - start[W0_START:W0_START + 9]
+                                           + IDENTITY_KERNEL).reshape(len(rows), -1)
         if frozen:
             rows[:, bengio_layers.bengio.N_COEF:N_RULE] = 0.0
         return rows
