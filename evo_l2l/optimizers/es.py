@@ -52,8 +52,8 @@ class ESSearch(ArraySearch):
             f = np.where(np.isfinite(f), f, -np.inf)
             r = centred_ranks(f)
             grad = ((r[:self.half] - r[self.half:])[:, None] * self.eps).sum(axis=0)
-            grad = grad / (self.half * self.s.sigma)
             if self.s.adam:
+                grad = grad / (self.half * self.s.sigma)
                 b1, b2 = self.s.beta1, self.s.beta2
                 self.step = self.step + 1.0
                 self.m = b1 * self.m + (1.0 - b1) * grad
@@ -61,8 +61,8 @@ class ESSearch(ArraySearch):
                 mhat = self.m / (1.0 - b1 ** self.step[0])
                 vhat = self.v / (1.0 - b2 ** self.step[0])
                 self.theta = self.theta + self.s.lr * mhat / (np.sqrt(vhat) + 1e-8)
-            else:
-                self.theta = self.theta + self.s.lr * grad
+            else:       # as before Adam existed, to the bit (archive_1_0 fixtures)
+                self.theta = self.theta + self.s.lr * grad / (self.half * self.s.sigma)
         self.eps = np.array([[random.gauss(0.0, 1.0) for _ in range(self.dim)]
                              for _ in range(self.half)])
         xs = ([self.theta + self.s.sigma * e for e in self.eps]
