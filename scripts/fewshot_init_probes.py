@@ -11,7 +11,8 @@ fewshot-digits-init): linear features fitted to the meta-training digits against
    digits 0-6 only.
 2. With --run (a bengio_init run): its best genome and genome 0 on fresh episodes (another
    task seed) of the meta-training classes and of the held-out classes: is the overfitting
-   to the stored episodes or to the classes?
+   to the stored episodes or to the classes? For a run with w0_form conv, also its evolved
+   3x3 filter.
 """
 import argparse
 import dataclasses
@@ -113,6 +114,17 @@ def main():
               "classes |\n|---|---|---|---|")
         for label, a, b, c in fresh_check(args.run, args.episodes):
             print(f"| {label} | {a:.3f} | {b:.3f} | {c:.3f} |")
+        from evo_l2l import open_run
+        from evo_l2l.rules import bengio_init
+        run = open_run(args.run, populations=False)
+        s = run.config.rule.settings
+        if run.config.rule.name == "bengio_init" and s.w0_form == "conv":
+            g = np.asarray(run.generations["best_so_far_genome"][-1])
+            k = bengio_init.IDENTITY_KERNEL + s.w0_scale * g[bengio_init.W0_START:
+                                                             bengio_init.W0_START + 9]
+            print("\nIts evolved 3x3 filter (identity at the start):\n")
+            print("\n".join("    " + " ".join(f"{v:7.3f}" for v in row)
+                            for row in k.reshape(3, 3)))
 
 
 if __name__ == "__main__":
