@@ -9,7 +9,9 @@ fewshot-digits-init): linear features fitted to the meta-training digits against
    PCA of the meta-training images (digits 0-6), LDA of the 28 meta-training classes (with
    and without their 28 mirror images and shrinkage), Gaussian blur. Everything fitted on
    digits 0-6 only.
-2. With --run (a bengio_init run): its best genome and genome 0 on fresh episodes (another
+2. fewshot-digits-init-conv's genome 0 with a Gaussian blur as its 3x3 filter, on the
+   preset's own training and held-out episodes.
+3. With --run (a bengio_init run): its best genome and genome 0 on fresh episodes (another
    task seed) of the meta-training classes and of the held-out classes: is the overfitting
    to the stored episodes or to the classes? For a run with w0_form conv, also its evolved
    3x3 filter.
@@ -76,6 +78,33 @@ def probes(n_episodes: int, shots=(1, 5), seed: int = 0) -> list[tuple]:
     return rows
 
 
+def blur_start(n_episodes: int, sigmas=(0.0, 0.5)) -> list[tuple]:
+    """(sigma, training, held-out) query accuracy of fewshot-digits-init-conv's genome 0 with
+    its 3x3 filter set to a Gaussian blur (0: the identity, genome 0 itself), on the
+    preset's first n training and n held-out episodes: does meta-training reward a blur?"""
+    from scipy.ndimage import gaussian_filter
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.experiments import PRESETS
+    from evo_l2l.learners.episode_net import episode_accuracy
+    from evo_l2l.rules import bengio_init as bi
+    config = PRESETS["fewshot-digits-init-conv"].default_config(
+        **{"tasks.n_train_episodes": n_episodes, "tasks.n_heldout": n_episodes})
+    tasks = build_tasks(config)
+    decode = bi.decoder(config.rule.settings)
+    out = []
+    for sigma in sigmas:
+        e = np.zeros((3, 3)); e[1, 1] = 1.0
+        k = gaussian_filter(e, sigma, mode="constant") if sigma else e
+        g = np.zeros(bi.N_COEF)
+        g[bi.W0_START:bi.W0_START + 9] = (k.ravel() - bi.IDENTITY_KERNEL) / config.rule.settings.w0_scale
+        row = decode(g[None])
+        acc = [float(episode_accuracy(row, tasks.select(split), 1, config.learner.settings.clip,
+                                      measure_all=False)[0, :, -1].mean())
+               for split in ("train", "heldout")]
+        out.append((sigma, *acc))
+    return out
+
+
 def fresh_check(path: str, n_episodes: int) -> list[tuple]:
     from evo_l2l import open_run
     from evo_l2l.analysis.curves import problem_for, rule_from_spec
@@ -107,6 +136,11 @@ def main():
     print("| shots | features | accuracy, 95% CI |\n|---|---|---|")
     for k, name, acc, ci in probes(args.episodes):
         print(f"| {k} | {name} | {acc:.3f} +- {ci:.3f} |")
+    print(f"\nfewshot-digits-init-conv's genome 0 with a Gaussian blur as its filter, "
+          f"{args.episodes} training and {args.episodes} held-out episodes:\n")
+    print("| blur sigma | training | held-out |\n|---|---|---|")
+    for sigma, a, b in blur_start(args.episodes):
+        print(f"| {sigma:g} | {a:.3f} | {b:.3f} |")
     if args.run:
         print(f"\nQuery accuracy of {args.run} on its stored training episodes and on "
               f"{args.episodes} fresh episodes (task seed 12345):\n")
