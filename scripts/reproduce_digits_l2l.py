@@ -61,8 +61,31 @@ def evaluate(path: str, n: int) -> dict:
     from evo_l2l.analysis.episode_eval import evaluate_episodes
     run = open_run(path)
     problem = problem_for(run)
-    chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in ("best", "delta")]
+    # The family's reference rule at its best rate on the training episodes (the delta rule;
+    # bengio_init: at the outputs only, on the random start weights).
+    chosen = [(spec, *rule_from_spec(run, problem, spec))
+              for spec in ("best", problem.reference_rule)]
+    if run.config.rule.name == "bengio_init":
+        # Evolved initial weights: where the search started (genome 0: the start rule on the
+        # start weights) and where its mean ended (ES's theta), beside the best individual.
+        chosen += [("start", "genome 0 (the start rule on the start weights, not evolved)",
+                    problem.rule_of_genome(np.zeros(problem.genome.length)))]
+        theta = run.state.get("optimizer", {}).get("theta")
+        if theta is not None:
+            chosen.append(("es_mean", "the ES mean (theta) at the end",
+                           problem.rule_of_genome(np.asarray(theta))))
     return evaluate_episodes(run, problem, chosen, "heldout", n)
+
+
+def meta_overfitting(path: str) -> list[tuple]:
+    """(generation, best-so-far training fitness, its held-out fitness on the run's stored
+    held-out episodes) at a few generations: does what is learned carry over?"""
+    from evo_l2l import open_run
+    g = open_run(path, populations=False).generations
+    n = len(g["best_so_far_fitness"])
+    gens = sorted({0, n // 10, n // 4, n // 2, n - 1})
+    return [(k, float(g["best_so_far_fitness"][k]), float(g["best_so_far_heldout_fitness"][k]))
+            for k in gens]
 
 
 def fewshot_baselines(path: str, ways, shots, n: int) -> list[tuple]:
@@ -140,6 +163,13 @@ def main():
         command = f"evo-l2l evaluate {path} --n-tasks {n}"
         print()
         print(table(preset, result, wall, command))
+        if result["rows"] and any(r["method"] == "start" for r in result["rows"]):
+            curve = meta_overfitting(path)
+            print("\nBest so far by training fitness, and its held-out fitness on the run's "
+                  "stored held-out episodes:\n")
+            print("| generation | training episodes | held-out episodes |\n|---|---|---|")
+            print("\n".join(f"| {k} | {a:.3f} | {b:.3f} |" for k, a, b in curve))
+            result["meta_overfitting"] = curve
         if preset.startswith("fewshot") and args.ways and args.shots:
             extra = fewshot_baselines(path, args.ways, args.shots, n)
             print(f"\nAgainst ways and shots ({n} held-out episodes each; the rules as "

@@ -262,7 +262,7 @@ def conditioning_rule_curves(funcs, tasks, n_epochs, clip):
     return out
 
 
-def episode_accuracy(coef, tasks, n_epochs, clip, meta=None):
+def episode_accuracy(coef, tasks, n_epochs, clip, meta=None, W0_rule=None, gain=None):
     """Episode nets (kernels/episode_net.py), one rule, one episode, one synapse at a time:
     (R, T, S + 1, G) argmax accuracy of each test group before training and after each
     segment (coef rows: 16 shared or 32 = output layer's then hidden layer's), and
@@ -272,7 +272,11 @@ def episode_accuracy(coef, tasks, n_epochs, clip, meta=None):
 
     meta: [(A (32,), B (32,), lam, tau)] per rule: the meta-plastic second rule
     (kernels/metaplastic.py) changes the 32 coefficients after every pattern; the
-    coefficients after each segment are then returned too (R, T, S + 1, 32)."""
+    coefficients after each segment are then returned too (R, T, S + 1, 32).
+
+    W0_rule (R, H, >= I): each rule's own initial hidden weights (evolved initial state,
+    rules/bengio_init.py) in place of the episode's; gain (R,): each rule's factor on the
+    episode's initial output weights (the feedback weights stay the episode's)."""
     R, T = len(coef), len(tasks)
     S, G = tasks.segment_end.shape[1], tasks.group_end.shape[1]
     out = np.zeros((R, T, S + 1, G))
@@ -293,8 +297,8 @@ def episode_accuracy(coef, tasks, n_epochs, clip, meta=None):
             ebar = None
             trace[r, t, 0] = cur
             n_i, O = tasks.n_inputs[t], tasks.n_outputs[t]
-            Wh = tasks.W0_hidden[t, :, :n_i].copy()
-            Wo = tasks.W0[t, :O].copy()
+            Wh = (tasks.W0_hidden[t] if W0_rule is None else W0_rule[r])[:, :n_i].copy()
+            Wo = tasks.W0[t, :O] * (1.0 if gain is None else gain[r])
             B = tasks.W0[t, :O].copy()
             H = Wh.shape[0]
 

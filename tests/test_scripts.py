@@ -45,8 +45,10 @@ def run_script(name, *args, cwd):
     ("gen_config_docs.py", ["--check"], "up to date"),
     ("reproduce_digits_l2l.py", ["--toy", "--generations", "2", "--episodes", "10",
                                  "--sequences", "2", "--presets", "fewshot-digits",
-                                 "continual-split-digits", "--ways", "2", "--shots", "1"],
+                                 "continual-split-digits", "fewshot-digits-init", "--ways",
+                                 "2", "--shots", "1"],
      "joint logistic regression"),
+    ("fewshot_init_probes.py", ["--episodes", "5"], "LDA-27 of the 28 classes"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     # not cmaes.h5: CMA-ES runs its update in the machine's BLAS/LAPACK, so a rerun on

@@ -28,6 +28,14 @@ Shapes: coef, coef_hidden (16, R); X (T, P, I); Y (T, P, O) one-hot; Wh0 (T, H, 
 group_mask (T, G, O); acc (R, T, S + 1, G): row 0 before training, row s + 1 after
 segment s. measure_all False measures row S only (what a final-accuracy fitness needs;
 the other rows are left as they are).
+
+Evolved initial state (rules/bengio_init.py): Wh0_rule (R, H, >= I) gives every rule its own
+initial hidden weights in place of the episode's Wh0 (shape (0, H, I): the episode's), and
+out_gain (R,) multiplies the episode's initial output weights (shape (0,): gain 1; the
+feedback weights B stay the episode's). With Wh0_rule rows equal to an episode's Wh0 and
+gain 1 the result is bit-identical to the per-episode path. plastic_hidden False skips
+the hidden layer's updates (frozen features: what a zero hidden rule does anyway, while
+every weight is within the clip, at no cost).
 """
 import numpy as np
 from numba import njit, prange
@@ -103,7 +111,8 @@ def _score_groups(Wh, Wo, X, Y, task, group_start, group_end, group_mask, n_i, H
 
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
 def train_episode_population(coef, coef_hidden, X, Y, Wh0, Wo0, n_inputs, n_outputs, segment_end, group_end,
-                             group_mask, n_epochs, clip, measure_all, block, acc):
+                             group_mask, n_epochs, clip, measure_all, block, acc, Wh0_rule,
+                             out_gain, plastic_hidden):
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
     H = Wh0.shape[1]
@@ -116,8 +125,20 @@ def train_episode_population(coef, coef_hidden, X, Y, Wh0, Wo0, n_inputs, n_outp
         O = n_outputs[task]
         k = coef_block(coef, r0, nr)           # output layer's rule
         kh = coef_block(coef_hidden, r0, nr)   # hidden layer's (the same for a shared rule)
-        Wh = weights_3d(Wh0[task], H, n_i, H, max_i, nr)
+        if Wh0_rule.shape[0] > 0:            # evolved initial hidden weights, one per rule
+            Wh = np.empty((H, max_i, nr))
+            for j in range(H):
+                for i in range(n_i):
+                    for r in range(nr):
+                        Wh[j, i, r] = Wh0_rule[r0 + r, j, i]
+        else:
+            Wh = weights_3d(Wh0[task], H, n_i, H, max_i, nr)
         Wo = weights_3d(Wo0[task], O, H + 1, O, H + 1, nr)
+        if out_gain.shape[0] > 0:             # evolved gain on the episode's output weights
+            for c in range(O):
+                for j in range(H + 1):
+                    for r in range(nr):
+                        Wo[c, j, r] *= out_gain[r0 + r]
         B = Wo0[task]                       # fixed feedback weights (O, H + 1)
         h = np.empty((H, nr))
         z = np.empty((O, nr))
@@ -154,6 +175,8 @@ def train_episode_population(coef, coef_hidden, X, Y, Wh0, Wo0, n_inputs, n_outp
                             Wo[c, H, r] = clipped_update(Wo[c, H, r], HIDDEN_BIAS, p0[r], p1[r],
                                                          q0[r], q1[r], clip)
                     # Hidden synapses of unit j: pre = input, m = the fed-back errors.
+                    if not plastic_hidden:
+                        continue
                     for j in range(H):
                         for r in range(nr):
                             mh[r] = 0.0

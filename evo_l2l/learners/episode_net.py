@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..rules import metaplastic
+from ..rules import bengio_init, metaplastic
 from ..tasks import TaskSet
 from .base import Learner
 from .single_layer import DEFAULT_BLOCK
@@ -23,25 +23,54 @@ MEASURE_ALL_UP_TO = 8      # rules per call that get every accuracy row measured
 
 def episode_accuracy(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1, clip: float = 20.0,
                      measure_all: bool = True) -> np.ndarray:
-    """(R, 16) bengio or (R, 32) bengio_layers coefficients -> (R, T, S + 1, G) test-group
-    accuracies.
+    """(R, 16) bengio, (R, 32) bengio_layers or (R, 2113) bengio_init rows -> (R, T, S + 1, G)
+    test-group accuracies.
 
     Row 0: before training; row s + 1: after segment s. measure_all False: row S only
-    (the others NaN).
+    (the others NaN). bengio_init rows carry their own initial hidden weights and output
+    gain (rules/bengio_init.py), which replace the episodes' W0_hidden and scale their W0.
     """
     coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
     if coef.ndim == 2 and coef.shape[1] == metaplastic.N_COEF:
         return metaplastic_accuracy(coef, tasks, n_epochs, clip, measure_all)[0]
-    if coef.ndim != 2 or coef.shape[1] not in (16, 32):
-        raise ValueError(f"coef must have shape (R, 16), (R, 32) or (R, "
-                         f"{metaplastic.N_COEF}), got {coef.shape}")
+    if coef.ndim != 2 or coef.shape[1] not in (16, 32, bengio_init.N_COEF):
+        raise ValueError(f"coef must have shape (R, 16), (R, 32), (R, {bengio_init.N_COEF}) "
+                         f"or (R, {metaplastic.N_COEF}), got {coef.shape}")
+    _check_episodes(tasks, n_epochs, clip)
+    if coef.shape[1] == bengio_init.N_COEF:
+        p = bengio_init.parts(coef)
+        return init_accuracy(p["rule"], p["W0"], p["out_gain"], tasks, n_epochs, clip,
+                             measure_all)
+    return init_accuracy(coef, None, None, tasks, n_epochs, clip, measure_all)
+
+
+def init_accuracy(coef: np.ndarray, W0_hidden: np.ndarray | None, out_gain: np.ndarray | None,
+                  tasks: TaskSet, n_epochs: int = 1, clip: float = 20.0,
+                  measure_all: bool = True) -> np.ndarray:
+    """Rules (R, 16) or (R, 32) with their own initial state -> (R, T, S + 1, G) accuracies.
+
+    W0_hidden (R, H, >= I) replaces the episodes' initial hidden weights (None: each
+    episode's own), out_gain (R,) multiplies their initial output weights (None: 1). The
+    hidden layer's updates are skipped when every hidden rule of the call is 0 and every
+    initial hidden weight is within the clip (then an update would leave it as it is).
+    """
+    coef = np.atleast_2d(np.asarray(coef, dtype=np.float64))
     out_rule, hidden_rule = coef[:, :16], coef[:, -16:]     # the same for a shared rule
-    if tasks.segment_end is None or tasks.W0_hidden is None:
-        raise ValueError("these tasks are not episodes (use rot_digits, permuted_digits or "
-                         "split_digits)")
-    if n_epochs < 1 or not clip > 0:
-        raise ValueError("n_epochs must be >= 1 and clip > 0")
+    _check_episodes(tasks, n_epochs, clip)
     R, T = coef.shape[0], len(tasks)
+    H, I = tasks.W0_hidden.shape[1], int(tasks.n_inputs.max(initial=0))
+    if W0_hidden is None:
+        Wh_rule = np.zeros((0, H, tasks.X.shape[2]))
+    else:
+        Wh_rule = np.ascontiguousarray(W0_hidden, dtype=np.float64)
+        if Wh_rule.shape[:2] != (R, H) or Wh_rule.shape[2] < I:
+            raise ValueError(f"evolved initial weights of shape {Wh_rule.shape[1:]} do not fit "
+                             f"these episodes' nets ({H} hidden units, {I} inputs); set "
+                             f"tasks.n_hidden = {Wh_rule.shape[1]}")
+    gain = (np.zeros(0) if out_gain is None
+            else np.ascontiguousarray(np.broadcast_to(out_gain, (R,)), dtype=np.float64))
+    start = tasks.W0_hidden if W0_hidden is None else Wh_rule
+    plastic_hidden = bool(np.any(hidden_rule != 0.0) or not np.all(np.abs(start) <= clip))
     S, G = tasks.segment_end.shape[1], tasks.group_end.shape[1]
     acc = np.full((R, T, S + 1, G), np.nan)
     if R and T:
@@ -51,7 +80,8 @@ def episode_accuracy(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1, clip: 
                                  np.ascontiguousarray(hidden_rule.T), tasks.X, tasks.Y, tasks.W0_hidden,
                                  tasks.W0, tasks.n_inputs, tasks.n_outputs, tasks.segment_end,
                                  tasks.group_end, tasks.group_mask, int(n_epochs), float(clip),
-                                 bool(measure_all), -(-R // n_blocks), acc)
+                                 bool(measure_all), -(-R // n_blocks), acc, Wh_rule, gain,
+                                 plastic_hidden)
     return acc
 
 
@@ -115,7 +145,7 @@ class EpisodeNet(Learner):
                "the rule alone (a, o, w and an error m: own at the outputs, fed back at the "
                "hidden units)")
     requires = frozenset({"hidden_layer", "episodes"})
-    coefficient_families = ("bengio", "bengio_layers", "metaplastic")
+    coefficient_families = ("bengio", "bengio_layers", "metaplastic", "bengio_init")
     performance = "test accuracy (argmax), mean over the tasks learned so far"
 
     def coefficient_curves(self, family, coef, tasks, settings):

@@ -2,8 +2,11 @@
 scalable alternative to reinforcement learning"; the OpenAI-ES of Najarro & Risi 2020).
 
 A finite-difference gradient estimate around a mean theta (starting at 0) from
-antithetic pairs theta +- sigma * eps, with centred ranks; theta += lr * gradient.
-Draws only from stdlib `random`.
+antithetic pairs theta +- sigma * eps, with centred ranks; theta += lr * gradient, or with
+`adam` the Adam step of Kingma & Ba (2015) on that estimate, as Salimans et al. did: every
+gene then moves by about lr a generation whatever the scale of its gradient, which is
+what a genome of thousands of genes of different kinds needs (rules/bengio_init.py: rule
+coefficients and initial weights). Draws only from stdlib `random`.
 """
 from __future__ import annotations
 
@@ -21,6 +24,10 @@ from .base import ArraySearch, Optimizer, take
 class ESSettings(Settings):
     sigma: float = setting(0.1, "antithetic perturbation size", low=0, low_open=True)
     lr: float = setting(0.05, "learning rate on the mean", low=0, low_open=True)
+    adam: bool = setting(False, "Adam steps on the gradient estimate (Salimans et al. 2017) "
+                                "instead of plain gradient steps")
+    beta1: float = setting(0.9, "Adam's first-moment decay", low=0, high=0.9999)
+    beta2: float = setting(0.999, "Adam's second-moment decay", low=0, high=0.9999)
 
 
 def centred_ranks(f: np.ndarray) -> np.ndarray:
@@ -35,6 +42,9 @@ class ESSearch(ArraySearch):
         self.s, self.dim, self.half = s, genome.length, population // 2
         self.theta = np.zeros(self.dim)
         self.eps = np.zeros((self.half, self.dim))
+        self.m = np.zeros(self.dim)            # Adam's moments and step count
+        self.v = np.zeros(self.dim)
+        self.step = np.zeros(1)
 
     def ask_individuals(self) -> list:
         if self.pop is not None:
@@ -42,7 +52,17 @@ class ESSearch(ArraySearch):
             f = np.where(np.isfinite(f), f, -np.inf)
             r = centred_ranks(f)
             grad = ((r[:self.half] - r[self.half:])[:, None] * self.eps).sum(axis=0)
-            self.theta = self.theta + self.s.lr * grad / (self.half * self.s.sigma)
+            if self.s.adam:
+                grad = grad / (self.half * self.s.sigma)
+                b1, b2 = self.s.beta1, self.s.beta2
+                self.step = self.step + 1.0
+                self.m = b1 * self.m + (1.0 - b1) * grad
+                self.v = b2 * self.v + (1.0 - b2) * grad * grad
+                mhat = self.m / (1.0 - b1 ** self.step[0])
+                vhat = self.v / (1.0 - b2 ** self.step[0])
+                self.theta = self.theta + self.s.lr * mhat / (np.sqrt(vhat) + 1e-8)
+            else:       # as before Adam existed, to the bit (archive_1_0 fixtures)
+                self.theta = self.theta + self.s.lr * grad / (self.half * self.s.sigma)
         self.eps = np.array([[random.gauss(0.0, 1.0) for _ in range(self.dim)]
                              for _ in range(self.half)])
         xs = ([self.theta + self.s.sigma * e for e in self.eps]
@@ -50,11 +70,19 @@ class ESSearch(ArraySearch):
         return [creator.Individual(x.tolist()) for x in xs]
 
     def state(self) -> dict:
-        return {"theta": self.theta.copy(), "eps": self.eps.copy()}
+        out = {"theta": self.theta.copy(), "eps": self.eps.copy()}
+        if self.s.adam:
+            out.update(m=self.m.copy(), v=self.v.copy(), step=self.step.copy())
+        return out
 
     def load(self, state: dict) -> None:
-        arrays = take(state, {"theta": (self.dim,), "eps": (self.half, self.dim)})
+        shapes = {"theta": (self.dim,), "eps": (self.half, self.dim)}
+        if self.s.adam:
+            shapes.update(m=(self.dim,), v=(self.dim,), step=(1,))
+        arrays = take(state, shapes)
         self.theta, self.eps = arrays["theta"], arrays["eps"]
+        if self.s.adam:
+            self.m, self.v, self.step = arrays["m"], arrays["v"], arrays["step"]
 
 
 class ES(Optimizer):
