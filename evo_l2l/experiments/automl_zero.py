@@ -41,7 +41,8 @@ _PAPER = {
     "fec": ("functional-equivalence checking: about 4x faster", "P"),
 }
 _TOY = {"optimizer.children_per_call": 10, "tasks.n_heldout": 5, "tasks.n_search": 3,
-        "tasks.n_train": 20, "tasks.n_valid": 20}
+        "tasks.n_train": 20, "tasks.n_valid": 20, "tasks.n_select": 4,
+        "tasks.n_train_unseen": 40}
 
 linear = Preset(
     "automl-zero-linear",

@@ -77,6 +77,12 @@ class ProgramSettings(Settings):
     fec_train: int = setting(10, "fingerprint: predictions on this many training examples",
                              low=1)
     fec_valid: int = setting(10, "fingerprint: and on this many validation examples", low=0)
+    select_top: int = setting(10, "selection stage (the tasks' n_select selection tasks): at "
+                              "each archived generation the population's this many best "
+                              "programs by search fitness (distinct after dead-code removal) "
+                              "are scored on the selection tasks, and the run's best program "
+                              "is the best there so far (the paper's code: 1, the final "
+                              "population's best); 0: the best by search fitness", low=0)
 
     def check(self) -> None:
         for comp in COMPONENTS:
