@@ -228,7 +228,9 @@ class ProgramProblem:
 
     # -- fitness ------------------------------------------------------------------------
     def _pack(self, rules) -> tuple:
-        return pg.pack([self.program(r) for r in rules])
+        """The programs with dead instructions removed (rules.programs.prune: the same
+        predictions bit for bit, so the same scores and fingerprints; fewer instructions)."""
+        return pg.pack([pg.live_program_of(r, self.sizes) for r in rules])
 
     def task_scores(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, T) per-task scores on a split or a TaskSet."""
