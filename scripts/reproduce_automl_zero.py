@@ -37,7 +37,8 @@ SUCCESS = 0.9999
 def configs_for(preset, seeds, individuals, population, strategy, toy, **extra):
     over = dict(preset.toy) if toy else {}
     over.update({"run.population": population, "optimizer.strategy": strategy, **extra})
-    over["run.n_generations"] = max(2, individuals // population)
+    every = over.get("optimizer.generation_size") or population
+    over["run.n_generations"] = max(2, 1 + (individuals - population) // every)
     return [preset.default_config(seed=s, **over) for s in range(seeds)]
 
 
@@ -50,7 +51,8 @@ def summarise(results, label):
         from evo_l2l.archive import open_run
         keys = open_run(res.path).state["cache_keys"]       # every FEC lookup, in order
         hits, lookups = fec_hit_rate(keys, problem.s.fec_cache_size)
-        born = last.generation * res.config.run.population + res.config.run.population
+        every = res.config.optimizer.settings.generation_size or res.config.run.population
+        born = res.config.run.population + last.generation * every
         select = problem.selection_fitness(best)
         rows.append({"seed": res.config.run.seed, "fitness": last.hof_fitness,
                      "select": float("nan") if select is None else select,
@@ -140,6 +142,8 @@ def main() -> None:
     ap.add_argument("--individuals", type=int, default=100_000,
                     help="children bred per run (the budget; the paper: up to 1e6 and more)")
     ap.add_argument("--population", type=int, default=1000, help="the paper's demo: 1000")
+    ap.add_argument("--generation-size", type=int, default=10_000,
+                    help="children between archived generations (and selection stages)")
     ap.add_argument("--no-random", action="store_true", help="skip random search")
     ap.add_argument("--no-fec-off", action="store_true", help="skip the FEC-off rerun")
     ap.add_argument("--digits", action="store_true", help="the digits pairs instead")
@@ -160,6 +164,8 @@ def main() -> None:
     t0 = time.perf_counter()
     with executor_from_args(args) as executor:
         def runs(strategy, tag, **extra):
+            extra.setdefault("optimizer.generation_size",
+                             min(args.generation_size, args.individuals))
             configs = configs_for(preset, args.seeds if tag != "fecoff" else 1, args.individuals,
                                   population, strategy, args.toy, **extra)
             paths = [os.path.join(out, f"{preset.NAME}_{tag}_seed{c.run.seed}.h5")
