@@ -285,16 +285,17 @@ def test_the_run_s_best_is_the_best_on_the_selection_tasks(tmp_path):
 
 
 def test_scores_of_pruned_programs_equal_the_full_programs_bit_for_bit():
-    """The problem runs programs with dead code removed: same scores and fingerprints."""
+    """Programs with dead code removed (rules.programs.live_program_of) score and
+    fingerprint as the full programs, bit for bit."""
     p = problem_of(toy_config(**{"rule.init_sizes": [3, 4, 8], "rule.n_matrix": 1}))
     rnd = random.Random(5)
     rules = [pg.to_text(pg.random_program(rnd, p.s)) for _ in range(300)] + [SGD_DEAD]
     full = pg.pack([p.program(r) for r in rules])
-    live = p._pack(rules)
+    live = pg.pack([pg.live_program_of(r, p.sizes) for r in rules])
     assert len(live[0]) < len(full[0])                       # it removed something
     for split in ("train", "select", "heldout"):
         assert np.array_equal(lp.scores(full, p._views[split], p.sizes),
-                              p.task_scores(rules, split))
+                              lp.scores(live, p._views[split], p.sizes))
     a, _ = lp.predictions(full, p._fec_view, p.sizes)
     b, _ = lp.predictions(live, p._fec_view, p.sizes)
     assert np.array_equal(a, b, equal_nan=True)
