@@ -293,9 +293,47 @@ def test_scores_of_pruned_programs_equal_the_full_programs_bit_for_bit():
     full = pg.pack([p.program(r) for r in rules])
     live = pg.pack([pg.live_program_of(r, p.sizes) for r in rules])
     assert len(live[0]) < len(full[0])                       # it removed something
+    from evo_l2l.kernels import programs as kp
+
+    def raw(packed, v, preds=False):
+        """The kernel on exactly these rows (lp.scores runs the live rows only)."""
+        code, imm, bounds = packed
+        out = np.zeros((len(bounds), len(v.X)))
+        args = (code, imm, bounds, v.X, v.Y, v.n_train, v.n_valid, v.seeds, *p.sizes,
+                v.classify, v.squash, v.max_abs_error)
+        if not preds:
+            kp.program_scores(*args, out)
+            return out
+        pr = np.zeros((len(bounds), len(v.X), v.n_train + v.n_valid))
+        kp.program_predictions(*args, pr, out)
+        return pr
+
     for split in ("train", "select", "heldout"):
-        assert np.array_equal(lp.scores(full, p._views[split], p.sizes),
-                              lp.scores(live, p._views[split], p.sizes))
-    a, _ = lp.predictions(full, p._fec_view, p.sizes)
-    b, _ = lp.predictions(live, p._fec_view, p.sizes)
-    assert np.array_equal(a, b, equal_nan=True)
+        v = p._views[split]
+        ref = raw(full, v)
+        assert np.array_equal(ref, raw(live, v))
+        assert np.array_equal(ref, lp.scores(full, v, p.sizes))
+        assert np.array_equal(ref, p.task_scores(rules, split))
+    a = raw(full, p._fec_view, preds=True)
+    assert np.array_equal(a, raw(live, p._fec_view, preds=True), equal_nan=True)
+    assert np.array_equal(a, lp.predictions(full, p._fec_view, p.sizes)[0], equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_live_rows_are_the_rows_prune_keeps(seed):
+    """kernels.programs.live_rows (numba, what the interpreter runs) against
+    rules.programs.prune (Python), on random programs over every op."""
+    from evo_l2l.kernels import programs as kp
+    ops = list(pg.OP_KEYS)
+    s = pg.ProgramSettings(n_scalar=4, n_vector=3, n_matrix=2, setup_ops=ops, predict_ops=ops,
+                           learn_ops=ops, init_sizes=[4, 4, 8], max_sizes=[8, 8, 12])
+    rnd = random.Random(seed)
+    progs = [pg.random_program(rnd, s) for _ in range(400)]
+    progs += [pg.parse_program(SGD_DEAD), pg.parse_program(SGD)]
+    code, imm, bounds = pg.pack(progs)
+    keep = kp.live_rows(code, bounds, 4)
+    live = [pg.prune(p) for p in progs]
+    assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[0], pg.pack(live)[0])
+    assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[1], pg.pack(live)[1])
+    assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[2], pg.pack(live)[2])
+    assert 0 < keep.sum() < len(keep)

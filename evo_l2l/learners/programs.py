@@ -78,8 +78,9 @@ def program_tasks(tasks: TaskSet, n_train: int | None = None, n_valid: int | Non
 
 
 def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
-    """(P, T) scores of packed programs (rules.programs.pack) on a task view."""
-    code, imm, bounds = packed
+    """(P, T) scores of packed programs (rules.programs.pack) on a task view; the
+    interpreter runs their live rows only (kernels.programs.live_pack: the same scores)."""
+    code, imm, bounds = kp.live_pack(*packed, max(sizes))
     out = np.zeros((len(bounds), len(view.X)))
     if len(bounds):
         kp.program_scores(code, imm, bounds, view.X, view.Y, view.n_train, view.n_valid,
@@ -90,7 +91,7 @@ def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
 
 def predictions(packed, view: ProgramTasks, sizes: tuple) -> tuple[np.ndarray, np.ndarray]:
     """((P, T, n_train + n_valid) predictions, (P, T) scores)."""
-    code, imm, bounds = packed
+    code, imm, bounds = kp.live_pack(*packed, max(sizes))
     P, T = len(bounds), len(view.X)
     preds = np.zeros((P, T, view.n_train + view.n_valid))
     out = np.zeros((P, T))
