@@ -282,6 +282,11 @@ def test_the_run_s_best_is_the_best_on_the_selection_tasks(tmp_path):
     assert p.fitness_of([hof], "select")[0] == best_sel
     assert int(run.state["hof_generation"]) == best_gen
     assert float(run.state["hof_heldout_fitness"]) == p.fitness_of([hof], "heldout")[0]
+    from evo_l2l.analysis.rules import ranked_rules
+    ranked = ranked_rules(run, p, 3)
+    assert ranked[0] == (best_gen, hof) and len({p.rule_key(r) for _, r in ranked}) == 3
+    out = CliRunner().invoke(main, ["best", str(tmp_path / "r.h5")])
+    assert out.exit_code == 0 and f"selection tasks {best_sel:.6f}" in out.output
 
 
 def test_scores_of_pruned_programs_equal_the_full_programs_bit_for_bit():

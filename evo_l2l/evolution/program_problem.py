@@ -222,7 +222,7 @@ class ProgramProblem:
         pruned = pg.prune(p)
         known = self.known_algorithm(rule)
         return {"program": pg.to_text(p), "pruned": pg.to_text(pruned), "size": p.size(),
-                "live_size": pruned.size(),
+                "live_size": pruned.size(), "selection_fitness": self.selection_fitness(rule),
                 "known_form": None if known is None else known["name"],
                 "known_algorithm": known}
 
