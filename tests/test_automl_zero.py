@@ -198,3 +198,147 @@ def test_cli_best_info_evaluate(tmp_path):
     out = runner.invoke(main, ["run", "automl-zero-linear", "-o", str(tmp_path / "x.h5"),
                                "--set", "rule.predict_ops=[\"s=nope(ss)\"]"])
     assert out.exit_code == 2 and "unknown op" in out.output
+
+
+# -- the selection stage (Real et al. 2020: the best candidates re-evaluated on D_select) --
+
+def test_linear_tasks_have_disjoint_selection_and_unseen_tasks_of_their_own_length():
+    config = toy_config()
+    tasks = build_tasks(config)
+    p = problem_of(config)
+    s = config.tasks.settings
+    assert {k: len(v) for k, v in p.splits.items()} == {
+        "train": s.n_search, "select": s.n_select, "heldout": s.n_heldout}
+    assert p._views["train"].n_train == s.n_train
+    assert p._views["select"].n_train == p._views["heldout"].n_train == s.n_train_unseen
+    held = tasks.select("heldout")
+    assert np.array_equal(p.splits["select"].X, held.X[:s.n_select])
+    assert np.array_equal(p.splits["heldout"].X, held.X[s.n_select:])
+    # fresh tasks (n_heldout = 0) have no selection tasks; a view of mixed lengths is refused
+    import dataclasses
+    fresh = build_tasks(config, dataclasses.replace(s, n_heldout=0))
+    assert len(fresh) == s.n_search and fresh.params["n_select"] == 0
+    with pytest.raises(ValueError, match="mix"):
+        lp.program_tasks(tasks)
+
+
+def test_memoised_scores_equal_the_kernel_s():
+    p = problem_of(toy_config())
+    rnd = random.Random(3)
+    rules = [pg.to_text(pg.random_program(rnd, p.s)) for _ in range(30)] + [SGD, SGD_DEAD]
+    for split in ("select", "heldout"):
+        direct = p.fitness_of(rules, split)
+        assert np.array_equal(p.memo_fitness(rules, split), direct)
+        assert np.array_equal(p.memo_fitness(rules[::-1], split), direct[::-1])   # from the memo
+    assert p.evaluate(p.to_genome_array([SGD]), "heldout")[0][0] == p.fitness_of([SGD], "heldout")[0]
+
+
+def _select_reference(p, texts, fitness, top):
+    """The selection stage the slow way: distinct (pruned) programs in order of search
+    fitness, older first on ties; the first of the best on the selection tasks."""
+    order = sorted(range(len(texts)), key=lambda i: (-fitness[i], i))
+    cands, keys = [], set()
+    for i in order:
+        k = pg.to_text(pg.prune(p.program(texts[i])))
+        if k not in keys:
+            keys.add(k)
+            cands.append(i)
+    cands = cands[:top]
+    sel = p.fitness_of([texts[i] for i in cands], "select")
+    return cands[int(np.argmax(sel))], float(sel.max())
+
+
+def test_select_from_matches_the_slow_reference():
+    p = problem_of(toy_config(**{"rule.select_top": 5}))
+    rnd = random.Random(0)
+    texts = [pg.to_text(pg.random_program(rnd, p.s)) for _ in range(25)] + [SGD, SGD_DEAD]
+    texts += texts[:4]                                  # duplicates (also after pruning)
+    fitness = np.array([round(rnd.random(), 1) for _ in texts])       # ties
+    fitness[-5:] = 1.0
+    genomes = p.to_genome_array(texts)
+    i, best_sel = _select_reference(p, texts, fitness, 5)
+    assert p.select_from(genomes, fitness, None) == i
+    assert p.select_from(genomes, fitness, genomes[i]) is None        # not better than itself
+    worse = min(range(len(texts)), key=lambda j: p.fitness_of([texts[j]], "select")[0])
+    if p.fitness_of([texts[worse]], "select")[0] < best_sel:
+        assert p.select_from(genomes, fitness, genomes[worse]) == i
+
+
+def test_the_run_s_best_is_the_best_on_the_selection_tasks(tmp_path):
+    config = toy_config(**{"run.n_generations": 6, "rule.select_top": 3, "run.seed": 2})
+    start_run(config, str(tmp_path / "r.h5"))
+    run = open_run(str(tmp_path / "r.h5"))
+    g = run.generations
+    p = problem_of(config)
+    dec = [[t.decode() if isinstance(t, bytes) else str(t) for t in pop]
+           for pop in g["population_genome"]]
+    best_sel, best_gen = -np.inf, None
+    for gen, (texts, fit) in enumerate(zip(dec, g["population_fitness"])):
+        _, sel = _select_reference(p, texts, np.asarray(fit), 3)
+        if sel > best_sel:
+            best_sel, best_gen = sel, gen
+    hof = run.state["hof_genome"]
+    hof = hof.decode() if isinstance(hof, bytes) else str(hof)
+    assert p.fitness_of([hof], "select")[0] == best_sel
+    assert int(run.state["hof_generation"]) == best_gen
+    assert float(run.state["hof_heldout_fitness"]) == p.fitness_of([hof], "heldout")[0]
+    from evo_l2l.analysis.rules import ranked_rules
+    ranked = ranked_rules(run, p, 3)
+    assert ranked[0] == (best_gen, hof) and len({p.rule_key(r) for _, r in ranked}) == 3
+    out = CliRunner().invoke(main, ["best", str(tmp_path / "r.h5")])
+    assert out.exit_code == 0 and f"selection tasks {best_sel:.6f}" in out.output
+
+
+def test_scores_of_pruned_programs_equal_the_full_programs_bit_for_bit():
+    """Programs with dead code removed (rules.programs.live_program_of) score and
+    fingerprint as the full programs, bit for bit."""
+    p = problem_of(toy_config(**{"rule.init_sizes": [3, 4, 8], "rule.n_matrix": 1}))
+    rnd = random.Random(5)
+    rules = [pg.to_text(pg.random_program(rnd, p.s)) for _ in range(300)] + [SGD_DEAD]
+    full = pg.pack([p.program(r) for r in rules])
+    live = pg.pack([pg.live_program_of(r, p.sizes) for r in rules])
+    assert len(live[0]) < len(full[0])                       # it removed something
+    from evo_l2l.kernels import programs as kp
+
+    def raw(packed, v, preds=False):
+        """The kernel on exactly these rows (lp.scores runs the live rows only)."""
+        code, imm, bounds = packed
+        out = np.zeros((len(bounds), len(v.X)))
+        args = (code, imm, bounds, v.X, v.Y, v.n_train, v.n_valid, v.seeds, *p.sizes,
+                v.classify, v.squash, v.max_abs_error)
+        if not preds:
+            kp.program_scores(*args, out)
+            return out
+        pr = np.zeros((len(bounds), len(v.X), v.n_train + v.n_valid))
+        kp.program_predictions(*args, pr, out)
+        return pr
+
+    for split in ("train", "select", "heldout"):
+        v = p._views[split]
+        ref = raw(full, v)
+        assert np.array_equal(ref, raw(live, v))
+        assert np.array_equal(ref, lp.scores(full, v, p.sizes))
+        assert np.array_equal(ref, p.task_scores(rules, split))
+    a = raw(full, p._fec_view, preds=True)
+    assert np.array_equal(a, raw(live, p._fec_view, preds=True), equal_nan=True)
+    assert np.array_equal(a, lp.predictions(full, p._fec_view, p.sizes)[0], equal_nan=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_live_rows_are_the_rows_prune_keeps(seed):
+    """kernels.programs.live_rows (numba, what the interpreter runs) against
+    rules.programs.prune (Python), on random programs over every op."""
+    from evo_l2l.kernels import programs as kp
+    ops = list(pg.OP_KEYS)
+    s = pg.ProgramSettings(n_scalar=4, n_vector=3, n_matrix=2, setup_ops=ops, predict_ops=ops,
+                           learn_ops=ops, init_sizes=[4, 4, 8], max_sizes=[8, 8, 12])
+    rnd = random.Random(seed)
+    progs = [pg.random_program(rnd, s) for _ in range(400)]
+    progs += [pg.parse_program(SGD_DEAD), pg.parse_program(SGD)]
+    code, imm, bounds = pg.pack(progs)
+    keep = kp.live_rows(code, bounds, 4)
+    live = [pg.prune(p) for p in progs]
+    assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[0], pg.pack(live)[0])
+    assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[1], pg.pack(live)[1])
+    assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[2], pg.pack(live)[2])
+    assert 0 < keep.sum() < len(keep)

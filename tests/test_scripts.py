@@ -65,6 +65,7 @@ def run_script(name, *args, cwd):
      "success rate ratio evolution / random search"),
     ("reproduce_automl_zero.py", ["--toy", "--seeds", "1", "--individuals", "60", "--digits"],
      "vs logistic regression"),
+    ("bench_automl_zero.py", ["--toy", "--repeats", "1"], "live rows:"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])

@@ -52,9 +52,18 @@ def ranked_rules(run, problem, k: int = 1, generation: int | None = None) -> lis
 
     Over the whole run, or one generation's population. Distinct means a
     different rule (parametric: coefficients; symbolic: function on the probe
-    points), not a different genome.
+    points), not a different genome. A run with a selection stage (AutoML-Zero:
+    problem.selecting) ranks its selected rule (the archive's best so far) first over
+    the whole run, then the others by training fitness.
     """
     g = run.generations
+    first = []
+    if generation is None and getattr(problem, "selecting", False) and k >= 1:
+        last = int(run.state["generation"])
+        first = [(int(g["best_so_far_generation"][last]),
+                  problem.rule_of_genome(g["best_so_far_genome"][last]))]
+        if k == 1:
+            return first
     if generation is None:
         genomes = g["population_genome"].reshape((-1,) + g["population_genome"].shape[2:])
         fitness = g["population_fitness"].reshape(-1)
@@ -67,7 +76,7 @@ def ranked_rules(run, problem, k: int = 1, generation: int | None = None) -> lis
         gens = np.full(len(fitness), generation)
     # Stable sort, so ties go to the earliest generation.
     order = np.argsort(-fitness, kind="stable")
-    seen, out = set(), []
+    seen, out = {problem.rule_key(r) for _, r in first}, list(first)
     for i in order:
         rule = problem.rule_of_genome(genomes[i])
         key = problem.rule_key(rule)

@@ -122,6 +122,8 @@ def _programs(rules) -> None:
         click.echo(f"#{r['rank']} (generation {r['generation']}): fitness {r['fitness']:.6f}   "
                    f"held-out {r['heldout_fitness']:.6f}   {r['live_size']} live of "
                    f"{r['size']} instructions")
+        if r.get("selection_fitness") is not None:
+            click.echo(f"   selection tasks {r['selection_fitness']:.6f}")
         known = r.get("known_algorithm")
         if known:
             click.echo(f"   known algorithm: {known['label']}")

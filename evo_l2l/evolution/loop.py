@@ -217,8 +217,15 @@ def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
                     raise
                 stop.lost = str(exc)
                 return record
-            if hof is None or fitness[best] > hof[1]:
-                hof = (np.array(genomes[best]).copy(), float(fitness[best]), best_heldout, gen)
+            if getattr(problem, "selecting", False):
+                # A selection stage (AutoML-Zero): the problem picks the run's best among
+                # the generation's best candidates by their fitness on its selection tasks.
+                new = problem.select_from(genomes, fitness, None if hof is None else hof[0])
+            else:
+                new = best if hof is None or fitness[best] > hof[1] else None
+            if new is not None:
+                new_heldout = best_heldout if new == best else heldout(genomes[new])
+                hof = (np.array(genomes[new]).copy(), float(fitness[new]), new_heldout, gen)
                 hof_extra = {k: v[0] for k, v in problem.describe(_one(problem, hof[0])).items()}
             record = GenerationRecord(
                 gen, genomes, problem.describe(genomes), fitness, n_eval, best,

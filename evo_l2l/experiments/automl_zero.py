@@ -13,7 +13,10 @@ whose predictions on 10 + 10 fixed examples were seen before.
   evolution with random search on (its section 4.1 restricts each search to the ops the
   solution needs): Predict is given (s1 = dot(v1, v0)), Setup searched over constants and
   Learn over sub, mul (scalar), mul (scalar x vector), add (vector). Population 100 (the
-  paper: 1000), to fit budgets of 1e5 individuals.
+  paper: 1000), to fit budgets of 1e5 individuals; scripts/reproduce_automl_zero.py runs
+  population 1000 and archives (and runs the selection stage) every 10,000 children. The
+  run's program is the best of the search's best candidates on 100 selection tasks
+  (rule.select_top), judged on 100 unseen tasks of 1000 training examples (the demo's).
 - `automl-zero-linear-full`: the same tasks with all three components searched over the
   scalar/vector subset of the paper's ops (rules/programs.py LINEAR_OPS): much harder; not
   solved within 2e5 individuals in our trials.
@@ -41,7 +44,8 @@ _PAPER = {
     "fec": ("functional-equivalence checking: about 4x faster", "P"),
 }
 _TOY = {"optimizer.children_per_call": 10, "tasks.n_heldout": 5, "tasks.n_search": 3,
-        "tasks.n_train": 20, "tasks.n_valid": 20}
+        "tasks.n_train": 20, "tasks.n_valid": 20, "tasks.n_select": 4,
+        "tasks.n_train_unseen": 40}
 
 linear = Preset(
     "automl-zero-linear",

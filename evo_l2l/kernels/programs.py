@@ -433,3 +433,99 @@ def program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scal
         out[p, t] = _task(code, imm, bounds[p], X[t], Y[t], n_train, n_valid, seeds[t],
                           n_scalar, n_vector, n_matrix, classify, squash, max_abs_error,
                           preds[p, t])
+
+
+# -- dead-code removal before a run (the interpreter's fast path) --------------------------
+# Per op: the kind written (0 scalar, 1 vector, 2 matrix), the kinds read (-1: none).
+_KIND = {"s": 0, "v": 1, "m": 2}
+OUT_KIND = np.array([_KIND[out] for _, out, _ in OPS], dtype=np.int64)
+IN_KIND = np.array([[_KIND[k] for k in args.replace("f", "")] + [-1] * (2 - len(args.replace("f", "")))
+                    for _, _, args in OPS], dtype=np.int64)
+IS_RANDOM = np.array([i in RANDOM_OPS for i in range(N_OPS)], dtype=np.bool_)
+
+
+@njit(cache=True)
+def _live_in(code, start, stop, live, keep):
+    """Backward liveness over rows start..stop-1: live (3, A) bool, updated in place from
+    the live-out set to the live-in set; keep[i] = row i writes a live address."""
+    for i in range(stop - 1, start - 1, -1):
+        op = code[i, 0]
+        k = OUT_KIND[op]
+        o = code[i, 3]
+        if live[k, o]:
+            keep[i] = True
+            live[k, o] = False
+            for r in range(2):
+                kr = IN_KIND[op, r]
+                if kr >= 0:
+                    live[kr, code[i, 1 + r]] = True
+        else:
+            keep[i] = False
+
+
+@njit(cache=True)
+def live_rows(code, bounds, n_addr):
+    """(I,) bool: the rows of each program that reach its prediction s1, exactly as
+    rules.programs.prune decides (backward liveness from s1 through Setup;
+    (Predict; Learn)*; Predict*, with v0 written before Predict and s0 before Learn; when a
+    live row draws from the RNG, every drawing row is kept)."""
+    keep = np.zeros(code.shape[0], dtype=np.bool_)
+    for p in range(bounds.shape[0]):
+        s0, s1, s2, s3 = bounds[p, 0], bounds[p, 1], bounds[p, 2], bounds[p, 3]
+        pred_in = np.zeros((3, n_addr), dtype=np.bool_)
+        learn_in = np.zeros((3, n_addr), dtype=np.bool_)
+        while True:
+            learn_live = pred_in.copy()
+            learn_live[1, 0] = False                       # v0 is written before Predict
+            _live_in(code, s2, s3, learn_live, keep)
+            pred_live = learn_live.copy()
+            pred_live[0, 0] = False                        # s0 is written before Learn
+            for k in range(3):
+                for a in range(n_addr):
+                    if pred_in[k, a] and not (k == 1 and a == 0):
+                        pred_live[k, a] = True
+            pred_live[0, 1] = True                         # s1, the prediction
+            _live_in(code, s1, s2, pred_live, keep)
+            same = True
+            for k in range(3):
+                for a in range(n_addr):
+                    if pred_live[k, a] != pred_in[k, a] or learn_live[k, a] != learn_in[k, a]:
+                        same = False
+            if same:
+                break
+            pred_in = pred_live
+            learn_in = learn_live
+        out = pred_in.copy()
+        out[1, 0] = False
+        _live_in(code, s2, s3, out, keep)
+        out = learn_in.copy()
+        out[0, 0] = False
+        for k in range(3):
+            for a in range(n_addr):
+                if pred_in[k, a] and not (k == 1 and a == 0):
+                    out[k, a] = True
+        out[0, 1] = True
+        _live_in(code, s1, s2, out, keep)
+        out = pred_in.copy()
+        out[1, 0] = False
+        _live_in(code, s0, s1, out, keep)
+        any_random = False
+        for i in range(s0, s3):
+            if keep[i] and IS_RANDOM[code[i, 0]]:
+                any_random = True
+        if any_random:
+            for i in range(s0, s3):
+                if IS_RANDOM[code[i, 0]]:
+                    keep[i] = True
+    return keep
+
+
+def live_pack(code, imm, bounds, n_addr: int):
+    """The packed programs with their dead rows removed (live_rows): the same predictions
+    bit for bit, fewer instructions to run."""
+    if len(code) == 0:
+        return code, imm, bounds
+    keep = live_rows(code, bounds, n_addr)
+    kept = np.concatenate([[0], np.cumsum(keep)])
+    return (np.ascontiguousarray(code[keep]), np.ascontiguousarray(imm[keep]),
+            kept[bounds].astype(np.int64))

@@ -13,6 +13,7 @@ import numpy as np
 from ..components import Settings, setting
 from ..kernels import programs as kp
 from ..tasks import TaskSet
+from ..tasks.taskset import HELDOUT
 from .base import Learner
 
 
@@ -48,11 +49,24 @@ def task_seeds(X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(X[:, 0, 0]).view(np.uint64).copy()
 
 
+def train_examples(tasks: TaskSet) -> int:
+    """Training examples per task: params n_train, or for held-out tasks (selection and
+    unseen) n_train_unseen when the family sets it (program_linear). One view holds tasks
+    of one length: a mix is refused (ValueError)."""
+    nt = int(tasks.params["n_train"])
+    unseen = int(tasks.params.get("n_train_unseen", nt))
+    held = tasks.split == HELDOUT
+    if unseen != nt and held.any() and not held.all():
+        raise ValueError("these tasks mix search tasks and held-out tasks of different "
+                         "lengths; run them apart")
+    return unseen if len(held) and held.all() else nt
+
+
 def program_tasks(tasks: TaskSet, n_train: int | None = None, n_valid: int | None = None,
                   settings: InterpreterSettings | None = None) -> ProgramTasks:
     """The interpreter's view of a task set; n_train/n_valid: use only the first examples
     of each part (the fingerprint's 10 + 10)."""
-    nt, nv = int(tasks.params["n_train"]), int(tasks.params["n_valid"])
+    nt, nv = train_examples(tasks), int(tasks.params["n_valid"])
     a = nt if n_train is None else min(n_train, nt)
     b = nv if n_valid is None else min(n_valid, nv)
     rows = np.r_[0:a, nt:nt + b]
@@ -64,8 +78,9 @@ def program_tasks(tasks: TaskSet, n_train: int | None = None, n_valid: int | Non
 
 
 def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
-    """(P, T) scores of packed programs (rules.programs.pack) on a task view."""
-    code, imm, bounds = packed
+    """(P, T) scores of packed programs (rules.programs.pack) on a task view; the
+    interpreter runs their live rows only (kernels.programs.live_pack: the same scores)."""
+    code, imm, bounds = kp.live_pack(*packed, max(sizes))
     out = np.zeros((len(bounds), len(view.X)))
     if len(bounds):
         kp.program_scores(code, imm, bounds, view.X, view.Y, view.n_train, view.n_valid,
@@ -76,7 +91,7 @@ def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
 
 def predictions(packed, view: ProgramTasks, sizes: tuple) -> tuple[np.ndarray, np.ndarray]:
     """((P, T, n_train + n_valid) predictions, (P, T) scores)."""
-    code, imm, bounds = packed
+    code, imm, bounds = kp.live_pack(*packed, max(sizes))
     P, T = len(bounds), len(view.X)
     preds = np.zeros((P, T, view.n_train + view.n_valid))
     out = np.zeros((P, T))

@@ -77,6 +77,12 @@ class ProgramSettings(Settings):
     fec_train: int = setting(10, "fingerprint: predictions on this many training examples",
                              low=1)
     fec_valid: int = setting(10, "fingerprint: and on this many validation examples", low=0)
+    select_top: int = setting(10, "selection stage (the tasks' n_select selection tasks): at "
+                              "each archived generation the population's this many best "
+                              "programs by search fitness (distinct after dead-code removal) "
+                              "are scored on the selection tasks, and the run's best program "
+                              "is the best there so far (the paper's code: 1, the final "
+                              "population's best); 0: the best by search fitness", low=0)
 
     def check(self) -> None:
         for comp in COMPONENTS:
@@ -253,6 +259,22 @@ def program_of(text: str, sizes: tuple[int, int, int]) -> Program:
         if len(_KNOWN) >= _KNOWN_MAX:
             _KNOWN.clear()
         _KNOWN[key] = p
+    return p
+
+
+_LIVE: dict = {}
+
+
+def live_program_of(text: str, sizes: tuple[int, int, int]) -> Program:
+    """prune(program_of(text)) through a cache: what the interpreter runs (the pruned
+    program predicts bit for bit as the original, so it scores the same)."""
+    key = (sizes, text)
+    p = _LIVE.get(key)
+    if p is None:
+        p = prune(program_of(text, sizes))
+        if len(_LIVE) >= _KNOWN_MAX:
+            _LIVE.clear()
+        _LIVE[key] = p
     return p
 
 

@@ -5,7 +5,12 @@ features, Y (T, n_train + n_valid, 1) labels; params say n_train, n_valid and wh
 are classes (`classify`). W0 is unused (zeros). Tag `program_examples`.
 
 - `program_linear`: the paper's demo. Each task draws w ~ N(0, I_F); x ~ N(0, I_F); y = w.x.
-  Search tasks (split train) and unseen tasks (split heldout) are drawn alike, independently.
+  Search tasks (split train), selection tasks and unseen tasks are drawn alike,
+  independently. The split heldout holds the `n_select` selection tasks (D_select, first)
+  then the `n_heldout` unseen tasks (params n_select); both have `n_train_unseen` training
+  examples (the paper's demo: T_select and the final tasks learn from 1000). Tasks of one
+  TaskSet are padded to its longest; params say each split's sizes. With no unseen tasks
+  (n_heldout = 0: `evaluate --tasks fresh`) there are no selection tasks either.
 - `program_digits`: projected binary classification on scikit-learn's bundled 8x8 digits
   (tasks/digits_data.py, never downloaded). A task is a pair of digit classes (a, b), label
   1 for b, with its own random projection of the 64 pixels (scaled to [0, 1]) to F features
@@ -39,16 +44,38 @@ class LinearSettings(TaskSettings):
     n_features: int = setting(4, "F, the features (and the vectors' dimension)", low=1, high=64)
     n_train: int = setting(100, "training examples per task", low=1)
     n_valid: int = setting(100, "validation examples per task", low=1)
+    n_select: int = setting(100, "selection tasks (D_select; the paper's demo: 100), disjoint "
+                            "from the unseen tasks: the search's best candidates are "
+                            "re-evaluated on them and the best there is the run's result "
+                            "(rule.select_top); 0: no selection stage", low=0)
+    n_train_unseen: int = setting(1000, "training examples of each selection and unseen task "
+                                  "(the paper's demo: 1000; the search tasks: n_train)", low=1)
+
+
+def _linear(rng: np.random.Generator, T: int, P: int, F: int) -> tuple:
+    w = rng.standard_normal((T, F))
+    X = rng.standard_normal((T, P, F))
+    return X, np.einsum("tpf,tf->tp", X, w)
 
 
 def make_linear(rng: np.random.Generator, s: LinearSettings) -> TaskSet:
-    T, F, P = s.n_search + s.n_heldout, s.n_features, s.n_train + s.n_valid
-    w = rng.standard_normal((T, F))
-    X = rng.standard_normal((T, P, F))
-    Y = np.einsum("tpf,tf->tp", X, w)
-    split = np.array([TRAIN] * s.n_search + [HELDOUT] * s.n_heldout, dtype=np.int8)
-    return _pack(X, Y, split, "program_linear",
-                 {"n_train": s.n_train, "n_valid": s.n_valid, "classify": False})
+    F = s.n_features
+    n_select = s.n_select if s.n_heldout > 0 else 0
+    n_unseen = n_select + s.n_heldout
+    P_search, P_unseen = s.n_train + s.n_valid, s.n_train_unseen + s.n_valid
+    P = max(P_search, P_unseen if n_unseen else 0)
+    X = np.zeros((s.n_search + n_unseen, P, F))
+    Y = np.zeros((s.n_search + n_unseen, P))
+    X[:s.n_search, :P_search], Y[:s.n_search, :P_search] = _linear(rng, s.n_search, P_search, F)
+    if n_unseen:
+        X[s.n_search:, :P_unseen], Y[s.n_search:, :P_unseen] = _linear(rng, n_unseen, P_unseen, F)
+    split = np.array([TRAIN] * s.n_search + [HELDOUT] * n_unseen, dtype=np.int8)
+    T = len(split)
+    counts = np.where(split == TRAIN, P_search, P_unseen)
+    return TaskSet(X, Y[:, :, None], np.zeros((T, 1, F)), counts, np.full(T, F),
+                   np.ones(T, dtype=np.int64), split, family="program_linear",
+                   params={"n_train": s.n_train, "n_valid": s.n_valid, "classify": False,
+                           "n_select": n_select, "n_train_unseen": s.n_train_unseen})
 
 
 LINEAR = TaskFamily("program_linear", LinearSettings, TAGS | {"real_targets"}, make_linear,
