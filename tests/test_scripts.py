@@ -47,6 +47,9 @@ def run_script(name, *args, cwd):
                                  "--sequences", "2", "--presets", "fewshot-digits",
                                  "continual-split-digits", "--ways", "2", "--shots", "1"],
      "joint logistic regression"),
+    ("reproduce_digits_gp.py", ["--toy", "--generations", "2", "--episodes", "10",
+                                "--sequences", "2", "--presets", "continual-digits-gp",
+                                "fewshot-digits-gp"], "active synapses learn"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     # not cmaes.h5: CMA-ES runs its update in the machine's BLAS/LAPACK, so a rerun on
