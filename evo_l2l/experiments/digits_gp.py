@@ -8,7 +8,7 @@ learner symbolic_episode (kernels/symbolic_episode.py). The net is fresh every e
 changes only by the rule, online, one pass.
 
 - continual-digits-gp, continual-split-digits-gp (and the -mnist1d variants): a wide fixed
-  hidden layer of 2048 binary k-winners-take-all units (k = 64) on random projections, the
+  hidden layer of 4096 binary k-winners-take-all units (k = 64) on random projections, the
   FlyModel of Shen, Dasgupta & Navlakha (2021): sparse codes of different tasks overlap
   little, so learning one task disturbs the others little. Only the output synapses of
   active units (and the bias) learn (`learner.active_only`). Fitness: ACC of 8
@@ -30,7 +30,7 @@ _GP = {"name": "gp", "tournament_size": 3, "crossover_prob": 0.8, "mutation_prob
 _SPARSE = {"name": "symbolic_episode", "n_epochs": 1, "clip": 20.0, "fitness_measure": "final",
            "hidden": "fixed", "k_active": 64, "active_only": True}
 _CONTINUAL_TASKS = {"n_train_per_task": 60, "n_test_per_task": 60, "n_train_episodes": 8,
-                    "n_heldout": 4, "n_hidden": 2048}
+                    "n_heldout": 4, "n_hidden": 4096}
 _TOY = {"tasks.n_train_episodes": 1, "tasks.n_heldout": 1, "tasks.n_hidden": 16,
         "learner.k_active": 4, "tasks.n_train_per_task": 10, "tasks.n_test_per_task": 5}
 _NUMBERS = {
