@@ -4,7 +4,7 @@ docs/experiments.md, section "GP rules on episode nets".
 
     python scripts/reproduce_digits_gp.py [--presets continual-digits-gp ...]
         [--generations G] [--sequences 20] [--episodes 1000] [--out runs/digits-gp]
-        [--no-ablation] [--toy]
+        [--no-ablation] [--sweep H:K ...] [--rate R] [--toy]
 
 For each preset: meta-trains (seed 0; an archive already at OUT/PRESET.h5 with the same
 config is reused), prints the best rule's formula, then the held-out table of
@@ -15,6 +15,9 @@ presets an ablation follows: the evolved rule and the delta rule on the same hel
 sequences with the learner's hidden layer changed (episode_net's plastic 32 tanh units; a
 fixed wide layer, dense; k-WTA with every output synapse learning; k-WTA with only the
 active ones learning, the preset's), to show what each part of the learner does.
+--sweep H:K ... instead measures the delta rule (w += rate * a * m, --rate) on the first
+preset's held-out sequences with H hidden units of which K are active (k-WTA, active
+synapses learn): how the presets' width and k were chosen.
 """
 import argparse
 import dataclasses
@@ -73,6 +76,30 @@ def ablation(path: str, n: int, toy: bool = False) -> list[dict]:
     return out
 
 
+def sweep(preset: str, pairs, rate: float, n: int, toy: bool = False) -> list[dict]:
+    """ACC, BWT of the delta rule on n held-out sequences per (hidden units, k)."""
+    from evo_l2l.analysis.episode_metrics import continual_summary
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.experiments import PRESETS
+    from evo_l2l.learners import LEARNERS
+    from evo_l2l.rules import symbolic as sym
+    config = PRESETS[preset].default_config(seed=0, **(PRESETS[preset].toy if toy else {}))
+    learner = LEARNERS.get("symbolic_episode")
+    pset = sym.make_pset(learner.variables, (), learner.name)
+    progs = sym.compile_programs([sym.parse_tree("mul(a, m)", pset)], pset)
+    out = []
+    for H, k in pairs:
+        s = dataclasses.replace(config.tasks.settings, n_hidden=H, n_heldout=n,
+                                n_train_episodes=1)
+        tasks = build_tasks(config, s).select("heldout")
+        settings = dataclasses.replace(config.learner.settings, hidden="fixed", k_active=k,
+                                       active_only=True)
+        m = continual_summary(learner.program_accuracy(progs, tasks, settings, rate)[0])
+        out.append({"H": H, "k": k, "ACC": m["ACC"], "ACC_ci95": m["ACC_ci95"],
+                    "BWT": m["BWT"]})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--presets", nargs="+", default=DEFAULT_PRESETS)
@@ -82,11 +109,24 @@ def main():
     ap.add_argument("--sequences", type=int, default=20, help="held-out continual sequences")
     ap.add_argument("--out", default="runs/digits-gp")
     ap.add_argument("--no-ablation", action="store_true", help="skip the hidden-layer ablation")
+    ap.add_argument("--sweep", nargs="+", default=None, metavar="H:K",
+                    help="only the delta rule for these hidden units:active units")
+    ap.add_argument("--rate", type=float, default=0.1, help="the delta rule's rate (--sweep)")
     ap.add_argument("--toy", action="store_true",
                     help="the presets' toy sizes (what the test suite runs); not for tables")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores; numpy {np.__version__}")
+    if args.sweep:
+        pairs = [tuple(int(v) for v in p.split(":")) for p in args.sweep]
+        print(f"\nThe delta rule (rate {args.rate:g}) on {args.sequences} held-out sequences of "
+              f"{args.presets[0]}, k-WTA layers:\n")
+        print("| hidden units | k active | ACC | BWT |")
+        print("|---|---|---|---|")
+        for r in sweep(args.presets[0], pairs, args.rate, args.sequences, args.toy):
+            print(f"| {r['H']} | {r['k']} | {r['ACC']:.3f} +- {r['ACC_ci95']:.3f} | "
+                  f"{r['BWT']:.3f} |")
+        return
     from evo_l2l import open_run
     from evo_l2l.analysis.curves import problem_for, rule_from_spec
     for preset in args.presets:

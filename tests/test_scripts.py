@@ -50,6 +50,8 @@ def run_script(name, *args, cwd):
     ("reproduce_digits_gp.py", ["--toy", "--generations", "2", "--episodes", "10",
                                 "--sequences", "2", "--presets", "continual-digits-gp",
                                 "fewshot-digits-gp"], "active synapses learn"),
+    ("reproduce_digits_gp.py", ["--toy", "--sequences", "2", "--presets", "continual-digits-gp",
+                                "--sweep", "16:4", "12:2"], "| 12 | 2 |"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     # not cmaes.h5: CMA-ES runs its update in the machine's BLAS/LAPACK, so a rerun on
