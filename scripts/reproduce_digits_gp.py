@@ -76,6 +76,27 @@ def ablation(path: str, n: int, toy: bool = False) -> list[dict]:
     return out
 
 
+def other_shots(path: str, shots, n: int) -> list[tuple]:
+    """(k_shot, rows): the evolved rule (evolved for the preset's shots), the delta rule at
+    its preset rate and the baselines on n held-out episodes with k_shot support images."""
+    from evo_l2l import open_run
+    from evo_l2l.analysis.curves import problem_for, rule_from_spec
+    from evo_l2l.analysis.episode_eval import _row, baseline_rows, rule_accuracy
+    from evo_l2l.evolution.problem import build_tasks
+    run = open_run(path)
+    problem = problem_for(run)
+    chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in ("best", "delta")]
+    out = []
+    for k in shots:
+        s = dataclasses.replace(run.config.tasks.settings, k_shot=k, n_heldout=n)
+        tasks = build_tasks(run.config, s)
+        held = tasks.select("heldout")
+        rows = [_row(spec, label, rule_accuracy(problem, rule, held, run.config.learner.settings))
+                for spec, label, rule in chosen]
+        out.append((k, rows + baseline_rows(held, tasks.select("train"))))
+    return out
+
+
 def sweep(preset: str, pairs, rate: float, n: int, toy: bool = False) -> list[dict]:
     """ACC, BWT of the delta rule on n held-out sequences per (hidden units, k)."""
     from evo_l2l.analysis.episode_metrics import continual_summary
@@ -109,6 +130,8 @@ def main():
     ap.add_argument("--sequences", type=int, default=20, help="held-out continual sequences")
     ap.add_argument("--out", default="runs/digits-gp")
     ap.add_argument("--no-ablation", action="store_true", help="skip the hidden-layer ablation")
+    ap.add_argument("--shots", type=int, nargs="*", default=[],
+                    help="few-shot presets: also these shots (the rules as evolved)")
     ap.add_argument("--sweep", nargs="+", default=None, metavar="H:K",
                     help="only the delta rule for these hidden units:active units")
     ap.add_argument("--rate", type=float, default=0.1, help="the delta rule's rate (--sweep)")
@@ -139,6 +162,15 @@ def main():
         result = evaluate(path, n)
         print()
         print(table(preset, result, wall, f"evo-l2l evaluate {path} --n-tasks {n}"))
+        if preset.startswith("fewshot") and args.shots:
+            extra = other_shots(path, args.shots, n)
+            print(f"\nOther shots ({n} held-out episodes each; the rules as evolved for the "
+                  "preset's shots, the baselines' rates tuned for each):\n")
+            print("| shots | " + " | ".join(r["label"] for r in extra[0][1]) + " |")
+            print("|---|" + "---|" * len(extra[0][1]))
+            for k, rows in extra:
+                print(f"| {k} | " + " | ".join(f"{r['accuracy']:.3f} +- {r['ci95']:.3f}"
+                                              for r in rows) + " |")
         if preset.startswith("continual") and not args.no_ablation:
             print(f"\nHidden layer ablation ({n} held-out sequences; the same rules):\n")
             print("| hidden layer | rule | ACC | BWT | seconds |")

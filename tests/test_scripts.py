@@ -49,7 +49,7 @@ def run_script(name, *args, cwd):
      "joint logistic regression"),
     ("reproduce_digits_gp.py", ["--toy", "--generations", "2", "--episodes", "10",
                                 "--sequences", "2", "--presets", "continual-digits-gp",
-                                "fewshot-digits-gp"], "active synapses learn"),
+                                "fewshot-digits-gp", "--shots", "2"], "Other shots"),
     ("reproduce_digits_gp.py", ["--toy", "--sequences", "2", "--presets", "continual-digits-gp",
                                 "--sweep", "16:4", "12:2"], "| 12 | 2 |"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
