@@ -49,6 +49,11 @@ def run_script(name, *args, cwd):
                                  "2", "--shots", "1"],
      "joint logistic regression"),
     ("fewshot_init_probes.py", ["--episodes", "5"], "LDA-27 of the 28 classes"),
+    ("reproduce_digits_gp.py", ["--toy", "--generations", "2", "--episodes", "10",
+                                "--sequences", "2", "--presets", "continual-digits-gp",
+                                "fewshot-digits-gp", "--shots", "2"], "Other shots"),
+    ("reproduce_digits_gp.py", ["--toy", "--sequences", "2", "--presets", "continual-digits-gp",
+                                "--sweep", "16:4", "12:2"], "| 12 | 2 |"),
     ("self_adaptation_oja.py", ["--seeds", "1", "--generations", "3"], "best fixed strength"),
     ("meta_chalmers.py", ["--toy", "--level3", "--level2", "meta/level2.h5"], "level-3 evolved"),
     # not cmaes.h5: CMA-ES runs its update in the machine's BLAS/LAPACK, so a rerun on

@@ -334,7 +334,7 @@ def test_cache_keys_per_learner(learner, same, pairs):
 
 PROBE_DIGESTS = {"single_layer": "e76363063ccc1a08", "student": "89385fba5ee8959f",
                  "reward": "eb9f8cae31f258ec", "two_layer": "cb7d6baeafd0139e",
-                 "conditioning": "459301e4b5bb8054"}
+                 "conditioning": "459301e4b5bb8054", "symbolic_episode": "ffb4dabe44a54a55"}
 
 
 def test_probe_points_are_fixed():

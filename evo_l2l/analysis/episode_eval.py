@@ -60,6 +60,17 @@ def episodes_for(run, which: str, n: int | None = None, seed: int = 0) -> TaskSe
     return tasks
 
 
+def rule_accuracy(problem, rule, tasks: TaskSet, settings) -> np.ndarray:
+    """(T, S + 1, G) accuracies of one rule: a coefficient row, or a tree text (a symbolic
+    rule, run by its learner's program_accuracy)."""
+    if problem.kind == "symbolic":
+        from ..rules import symbolic as sym
+        programs = sym.compile_programs([problem.tree(rule)], problem.pset)
+        return problem.learner.program_accuracy(programs, tasks, settings,
+                                                problem.rule_settings.eta)[0]
+    return problem.learner.accuracy(np.asarray(rule, dtype=np.float64)[None], tasks, settings)[0]
+
+
 def _row(name: str, label: str, acc: np.ndarray, **extra) -> dict:
     return {"method": name, "label": label, **extra, **summary(acc)}
 
@@ -87,10 +98,10 @@ def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which
                       n: int | None = None, seed: int = 0, with_baselines: bool = True) -> dict:
     """chosen: [(spec, label, rule)] -> {'tasks': description, 'rows': one per method}."""
     tasks = episodes_for(run, which, n, seed)
-    learner, settings = problem.learner, run.config.learner.settings
+    settings = run.config.learner.settings
     rows = []
     for spec, label, rule in chosen:
-        acc = learner.accuracy(np.asarray(rule, dtype=np.float64)[None], tasks, settings)[0]
+        acc = rule_accuracy(problem, rule, tasks, settings)
         rows.append(_row(spec, label, acc, formula=problem.formula(rule)))
     if with_baselines:
         rows += baseline_rows(tasks, run.tasks.select("train"))

@@ -8,7 +8,7 @@ import numpy as np
 from ..evolution.problem import build_tasks
 from . import baselines as bl
 from .curves import problem_for, rule_from_spec
-from .episode_eval import episodes_for, protocol
+from .episode_eval import episodes_for, protocol, rule_accuracy
 
 SHOTS = (1, 2, 5, 10)
 
@@ -25,7 +25,7 @@ def accuracy_vs_shots_axes(ax, run, shots=SHOTS, n_episodes: int = 200) -> None:
         tasks = build_tasks(run.config, dataclasses.replace(
             s, k_shot=k, n_heldout=n_episodes, n_train_episodes=1)).select("heldout")
         for label, rule in chosen:
-            acc = problem.learner.accuracy(np.asarray(rule)[None], tasks, settings)[0]
+            acc = rule_accuracy(problem, rule, tasks, settings)
             curves[label].append(float(acc[:, -1].mean()))
         curves["1-nearest neighbour"].append(float(bl.memory_baseline(tasks, "1nn")[:, -1].mean()))
     for label, ys in curves.items():
@@ -57,7 +57,7 @@ def continual_r_matrices(run, n_sequences: int = 5) -> list[tuple[str, np.ndarra
     problem = problem_for(run)
     tasks = episodes_for(run, "heldout", n_sequences)
     label, rule = rule_from_spec(run, problem, "best")
-    acc = problem.learner.accuracy(np.asarray(rule)[None], tasks, run.config.learner.settings)[0]
+    acc = rule_accuracy(problem, rule, tasks, run.config.learner.settings)
     rate = bl.best_rate(bl.sgd_logistic, run.tasks.select("train"))
     sgd = bl.sgd_logistic(tasks, rate)
     return [(f"evolved rule, {label}", acc[:, 1:].mean(axis=0)),

@@ -6,7 +6,8 @@ and PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 from ..errors import ConfigError
 from . import (automl_bengio1991, automl_zero, bengio1991, chalmers1990, chalmers1990_gp,
                chalmers1990_real, confavreux2020,
-               digits_l2l, jordan2021, modern, schmidhuber1987, self_adaptation, self_reference)
+               digits_gp, digits_l2l, jordan2021, modern, schmidhuber1987, self_adaptation,
+               self_reference)
 from .preset import Preset
 
 PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
@@ -23,7 +24,8 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 self_adaptation.FME, self_reference.srwm_fewshot,
                                 self_reference.metaplastic_continual,
                                 automl_bengio1991.PRESET, automl_zero.linear,
-                                automl_zero.linear_full, automl_zero.digits, *modern.PRESETS)}
+                                automl_zero.linear_full, automl_zero.digits, *modern.PRESETS,
+                                *digits_gp.PRESETS)}
 
 
 def get_preset(name: str) -> Preset:

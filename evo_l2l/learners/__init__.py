@@ -2,13 +2,13 @@
 registered here."""
 from ..components import Registry
 from . import (conditioning, episode_net, evolution, linear_neuron, programs, reward,
-               single_layer, srwm, student, two_layer, two_layer_automl)
+               single_layer, srwm, student, symbolic_episode, two_layer, two_layer_automl)
 from .base import Learner, LearnerSettings, fitness_from_curves
 from .single_layer import learning_curves
 
 LEARNERS = Registry("learner")
 for _module in (single_layer, student, reward, linear_neuron, two_layer, conditioning,
-                episode_net, evolution, srwm, two_layer_automl, programs):
+                episode_net, symbolic_episode, evolution, srwm, two_layer_automl, programs):
     LEARNERS.add(_module.LEARNER)
 
 

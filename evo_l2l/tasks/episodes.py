@@ -30,7 +30,7 @@ class EpisodeSettings(TaskSettings):
     """Settings every episode family has (n_heldout: held-out episodes stored in the run)."""
 
     n_train_episodes: int = setting(64, "episodes that score rules during evolution", low=1)
-    n_hidden: int = setting(32, "hidden units of each episode's net", low=1, high=512)
+    n_hidden: int = setting(32, "hidden units of each episode's net", low=1, high=4096)
     init_scale: float = setting(1.0, "initial weights ~ N(0, init_scale^2 / fan-in), fresh "
                                      "every episode", low=0)
 
