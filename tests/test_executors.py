@@ -261,6 +261,30 @@ def test_killed_pool_worker_is_replaced_and_the_archive_is_the_same(tmp_path):
     assert_same_arrays(expected, arrays_of(path))
 
 
+def _kill_a_worker_and_wait_for_the_pool_to_break(pool):
+    process = next(iter(pool._pool._processes.values()))
+    os.kill(process.pid, signal.SIGKILL)
+    process.join(10)
+    deadline = time.monotonic() + 10
+    while not pool._pool._broken and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert pool._pool._broken
+
+
+def test_a_worker_killed_between_two_calls_is_replaced():
+    """A worker that dies while the pool is idle breaks the pool before the next call is
+    submitted: the submission itself raised BrokenProcessPool, past the retry logic (the
+    killed-worker test above failed so in a loaded suite). Both kinds of call, map and the
+    ordered window, restart the pool and give every result."""
+    with ProcessPool(2, min_call_seconds=0) as pool:
+        assert pool.map(_double, range(6)) == [0, 2, 4, 6, 8, 10]
+        _kill_a_worker_and_wait_for_the_pool_to_break(pool)
+        assert pool.map(_double, range(6)) == [0, 2, 4, 6, 8, 10] and pool.restarts == 1
+        _kill_a_worker_and_wait_for_the_pool_to_break(pool)
+        assert list(pool.ordered(_double, iter(range(6)), 3)) == [0, 2, 4, 6, 8, 10]
+        assert pool.restarts == 2
+
+
 def test_a_signal_stops_a_huge_dask_generation_within_a_second(tmp_path, dask_local):
     """As tests/test_crash_safety.py does in-process: SIGINT while the workers evaluate a
     generation of 300000 rules; the driver stops waiting and cancels the calls."""

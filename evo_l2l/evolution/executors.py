@@ -198,7 +198,7 @@ class ProcessPool(_Remote):
         results: list = [None] * len(items)
         todo = list(range(len(items)))
         for attempt in range(self.retries + 1):
-            futures = {self._pool.submit(fn, items[i]): i for i in todo}
+            futures = {self._submit(fn, items[i]): i for i in todo}
             try:
                 wait(futures, return_when=FIRST_EXCEPTION)
                 broken = False
@@ -245,7 +245,17 @@ class ProcessPool(_Remote):
                 f.cancel()
 
     def _submit(self, fn, item):
-        return self._pool.submit(fn, item)
+        from concurrent.futures import Future
+        from concurrent.futures.process import BrokenProcessPool
+        try:
+            return self._pool.submit(fn, item)
+        except BrokenProcessPool as exc:
+            # A worker died while the pool was idle (between two calls): the submission
+            # itself is refused. Hand back a failed call, so the caller restarts the pool and
+            # sends it again as it does for a worker lost during a call.
+            failed = Future()
+            failed.set_exception(exc)
+            return failed
 
     def _recover_counter(self):
         from concurrent.futures.process import BrokenProcessPool
