@@ -1,31 +1,11 @@
-"""The GA's shortcuts against DEAP's own operators: flip_bits against tools.mutFlipBit
-(same random stream, same flips) and clone against creator.Individual plus the values."""
-import random
-
+"""The GA's shortcuts against DEAP's own: clone against creator.Individual plus the values,
+to_array against np.array."""
 import numpy as np
 import pytest
-from deap import creator, tools
+from deap import creator
 
 from evo_l2l.optimizers import base as optimizer_base
-from evo_l2l.optimizers.ga import flip_bits
 
-
-
-@pytest.mark.parametrize("indpb", [0.0, 0.01, 0.3, 1.0])
-def test_flip_bits_is_deap_s_mutflipbit(indpb):
-    rng = np.random.default_rng(int(indpb * 100))
-    for length in (0, 1, 7, 35, 100):
-        genes = rng.integers(0, 2, length).tolist()
-        seed = int(rng.integers(2 ** 31))
-        random.seed(seed)
-        ours = creator.Individual(genes)
-        flip_bits(ours, indpb)
-        after_ours = random.random()
-        random.seed(seed)
-        deaps = creator.Individual(genes)
-        tools.mutFlipBit(deaps, indpb)
-        assert list(ours) == list(deaps) and after_ours == random.random()
-        assert [type(g) for g in ours] == [type(g) for g in deaps]
 
 
 def _deap_clone(ind):

@@ -49,22 +49,11 @@ def select_roulette(individuals: list, k: int) -> list:
             for _ in range(k)]
 
 
-def flip_bits(individual: list, indpb: float) -> tuple:
-    """DEAP's tools.mutFlipBit: the same draws of random.random in the same order and the
-    same flips, drawn in one list comprehension (a third of its time: it ran a Python loop
-    iteration per gene, most of a GA generation's time after the kernel)."""
-    draw = random.random
-    for i, u in enumerate([draw() for _ in range(len(individual))]):
-        if u < indpb:
-            individual[i] = type(individual[i])(not individual[i])
-    return individual,
-
-
 def make_toolbox(s: GASettings, kind: str, length: int) -> base.Toolbox:
     tb = base.Toolbox()
     if kind == "bits":
         tb.register("attr", random.randint, 0, 1)
-        tb.register("mutate", flip_bits, indpb=s.mutation_indpb)
+        tb.register("mutate", tools.mutFlipBit, indpb=s.mutation_indpb)
     else:
         tb.register("attr", random.uniform, -1.0, 1.0)
         tb.register("mutate", tools.mutGaussian, mu=0.0, sigma=s.mutation_sigma,
