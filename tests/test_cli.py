@@ -331,6 +331,17 @@ def test_cold_kernel_cache_is_noticed(tmp_path):
     assert not kernels_cached(str(tmp_path))
     (tmp_path / "__pycache__" / "single_layer.train-52.py311.nbi").write_bytes(b"")
     assert kernels_cached(str(tmp_path))
+    # A learner whose own kernels are not compiled yet is noticed too (the notice used to
+    # show only before the very first run of any learner).
+    assert kernels_cached(str(tmp_path), ("single_layer",))
+    assert not kernels_cached(str(tmp_path), ("single_layer", "episode_net"))
+
+
+def test_learner_kernels_names_the_kernel_modules_a_learner_imports():
+    from evo_l2l.cli.run import learner_kernels
+    from evo_l2l.experiments import PRESETS
+    assert learner_kernels(PRESETS["chalmers1990"].default_config()) == ("single_layer",)
+    assert "symbolic_episode" in learner_kernels(PRESETS["continual-digits-gp"].default_config())
 
 
 @pytest.mark.parametrize("args, words", [
@@ -378,3 +389,32 @@ def test_report_of_runs_of_two_presets_has_consistent_tables(runner):
     out = runner.invoke(main, ["evaluate", "b.h5"]).output
     assert "13 of 41 measurements shown" in out
     assert max(len(line.split()) for line in out.splitlines() if line.strip().startswith("epoch")) == 14
+
+
+def test_ctrl_c_that_numba_turns_into_a_system_error_is_one_line_exit_130():
+    """Ctrl-C while numba unpickles a cached kernel's constants reached the user as a
+    SystemError ("returned a result with an exception set") and a 65-line traceback."""
+    import click
+    from click.testing import CliRunner as Runner
+    from evo_l2l.cli import _Group, _interrupted
+
+    @click.group(cls=_Group)
+    def group():
+        pass
+
+    @group.command()
+    def work():
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt as exc:
+            raise SystemError("CPUDispatcher returned a result with an exception set") from exc
+
+    @group.command()
+    def broken():
+        raise SystemError("a real one")
+
+    res = Runner().invoke(group, ["work"])
+    assert res.exit_code == 130 and res.output.strip() == "interrupted"
+    res = Runner().invoke(group, ["broken"])
+    assert isinstance(res.exception, SystemError)
+    assert not _interrupted(ValueError("x")) and _interrupted(KeyboardInterrupt())

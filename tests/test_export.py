@@ -264,3 +264,19 @@ def test_plot_warns_when_fitness_scales_differ(runs, tmp_path, monkeypatch):
     assert "oja.h5" in res.stderr and "c0.h5" in res.stderr
     res = _stderr_apart().invoke(main, ["plot", runs["c0"], runs["gp"], "-o", "q.png"])
     assert res.exit_code == 0 and res.stderr == ""
+
+
+def test_layered_rules_are_refused_by_python_and_latex_in_one_line(tmp_path):
+    """A layered Bengio rule (fewshot-digits: terms out:a, hid:a, ...) is not one formula:
+    latex was a traceback from sympy and python wrote code that does not parse."""
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    path = str(tmp_path / "fs.h5")
+    preset = PRESETS["fewshot-digits"]
+    start_run(preset.default_config(n_generations=1, population=4, **preset.toy), path)
+    for fmt in ("python", "latex"):
+        res = CliRunner().invoke(main, ["best", path, "--format", fmt])
+        assert res.exit_code == 2 and "not one formula" in res.output, res.output
+        assert len(res.output.strip().splitlines()) == 1
+    res = CliRunner().invoke(main, ["best", path, "--format", "json"])
+    assert res.exit_code == 0, res.output

@@ -46,10 +46,22 @@ def rule_variables(problem) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _need_rule(problem) -> None:
+_PLAIN_TERM = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(\^\d+)?(\*[A-Za-z_][A-Za-z_0-9]*(\^\d+)?)*|1")
+
+
+def check_exportable(problem) -> None:
+    """ValueError (one line) if the run's rules are not one formula python/latex can write."""
     if problem.kind not in ("parametric", "symbolic"):
         raise ValueError("a meta-evolution run's rules are GA settings, not learning rules: "
                          "use --format text or json")
+    if problem.kind == "parametric":
+        odd = [t for t in problem.fam.TERM_NAMES if not _PLAIN_TERM.fullmatch(t)]
+        if odd:
+            # Layered rules ("out:a*o", "hid:a") and genomes with weights (W0[0,0]) are not
+            # one expression in the rule's variables.
+            raise ValueError(f"the {problem.config.rule.name} rule is not one formula in the "
+                             f"synapse's variables (it has terms such as {odd[0]!r}): use "
+                             "--format text or json")
 
 
 def _terms(problem, rule) -> list[tuple[float, str]]:
@@ -111,7 +123,7 @@ def _tree_python(tree, pset) -> tuple[str, set]:
 
 def python_source(problem, rule, name: str = "rule", doc: str = "") -> str:
     """A runnable `def name(vars): return ...` with any helper it needs (pdiv, pexp)."""
-    _need_rule(problem)
+    check_exportable(problem)
     variables = rule_variables(problem)
     helpers: set = set()
     if problem.kind == "symbolic":
@@ -146,7 +158,7 @@ def sympy_expression(problem, rule):
     """The rule as a sympy expression for display (symbolic: simplified, protected
     division as pdiv; None if sympy ran out of time building it)."""
     import sympy
-    _need_rule(problem)
+    check_exportable(problem)
     if problem.kind == "symbolic":
         return sym.simplified(problem.tree(rule), problem.pset)
     names = rule_variables(problem)

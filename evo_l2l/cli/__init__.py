@@ -75,6 +75,24 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
             sys.exit(130)
+        except SystemError as exc:
+            # Ctrl-C while numba unpickles a kernel's constants: numba's dispatcher turns the
+            # KeyboardInterrupt into "returned a result with an exception set".
+            if not _interrupted(exc):
+                raise
+            click.echo("interrupted", err=True)
+            sys.exit(130)
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether a KeyboardInterrupt is among the exceptions that led to exc."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, KeyboardInterrupt):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -61,6 +61,12 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     if fmt in ("python", "latex") and problem.kind == "meta":
         raise ConfigError(f"{archive}: a meta-evolution run's rules are GA settings, not "
                           "learning rules: use --format text or json")
+    if fmt in ("python", "latex"):
+        from ..analysis.export import check_exportable
+        try:
+            check_exportable(problem)
+        except ValueError as exc:
+            raise ConfigError(f"{archive}: {exc}") from None
     try:
         ranked = ranked_rules(run, problem, top, generation)
     except ValueError as exc:

@@ -192,9 +192,10 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         return
     if output is None:
         os.makedirs("runs", exist_ok=True)
-    if not (quiet or as_json) and not kernels_cached():
-        click.echo("compiling the numba kernels into their cache: once per install, up to a "
-                   "minute (`evo-l2l warmup` does it ahead)", err=True)
+    if not (quiet or as_json) and not kernels_cached(modules=learner_kernels(config)):
+        click.echo("compiling this learner's numba kernels into their cache: once per install "
+                   "and kind of learner, 10 s to 2-3 minutes (`evo-l2l warmup` compiles all "
+                   "ahead)", err=True)
     from ..evolution.run import start_run
     with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
         progress = _Progress(config.run.n_generations, 0, quiet or as_json)
@@ -222,14 +223,30 @@ def parse_seeds(text: str) -> list[int]:
     return out
 
 
-def kernels_cached(folder: str | None = None) -> bool:
+def kernels_cached(folder: str | None = None, modules: tuple = ()) -> bool:
     """Whether numba's on-disk cache holds compiled kernels (index files *.nbi) in the
-    kernels' __pycache__ (a fresh install has none: its first run compiles them)."""
+    kernels' __pycache__ (a fresh install has none: its first run compiles them); with
+    modules, kernels of each of those kernel modules."""
     import glob
     if folder is None:
         folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                               "kernels")
-    return bool(glob.glob(os.path.join(folder, "__pycache__", "*.nbi")))
+    return all(glob.glob(os.path.join(folder, "__pycache__", f"{m}*.nbi"))
+               for m in (modules or ("",)))
+
+
+def learner_kernels(config) -> tuple:
+    """The kernel modules the config's learner module imports (kernels.<name>), read from
+    its source: what its first run compiles."""
+    import re
+    import sys
+    learner = config.component("learner")
+    try:
+        source = open(sys.modules[type(learner).__module__].__file__).read()
+    except (KeyError, AttributeError, TypeError, OSError):
+        return ()
+    names = re.findall(r"kernels\.([a-z_0-9]+)|from \.\.kernels import ([a-z_0-9]+)", source)
+    return tuple(sorted({a or b for a, b in names} - {"_startup", "_jobs"}))
 
 
 def _dry_run(config, path: str, as_json: bool) -> None:
