@@ -126,3 +126,34 @@ def test_a_seeded_tiny_few_shot_evolution_improves(tmp_path):
     # 5-way: chance is 0.2; generation 0 is random rules around no learning.
     assert g["best_so_far_fitness"][-1] > g["fitness_mean"][0] + 0.15
     assert g["best_so_far_heldout_fitness"][-1] > 0.35
+
+
+def test_evaluate_refuses_more_episodes_than_memory_holds(tmp_path):
+    """--tasks fresh --n-tasks 1e9 grew by 170 MB/s towards an out-of-memory kill."""
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    path = str(tmp_path / "fs.h5")
+    preset = PRESETS["fewshot-digits"]
+    start_run(preset.default_config(n_generations=1, population=4, **preset.toy), path)
+    res = CliRunner().invoke(main, ["evaluate", path, "--tasks", "fresh",
+                                    "--n-tasks", "1000000000"])
+    assert res.exit_code == 2 and "--n-tasks 1000000000 needs about" in res.output, res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_evaluate_without_baselines_prints_just_the_rules(tmp_path):
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    path = str(tmp_path / "fs.h5")
+    preset = PRESETS["fewshot-digits"]
+    start_run(preset.default_config(n_generations=1, population=4, **preset.toy), path)
+    args = ["evaluate", path, "--n-tasks", "20"]
+    full = CliRunner().invoke(main, args)
+    bare = CliRunner().invoke(main, args + ["--no-baselines"])
+    assert full.exit_code == 0 and bare.exit_code == 0, (full.output, bare.output)
+    assert "1-nearest neighbour" in full.output and "1-nearest neighbour" not in bare.output
+    assert bare.output.splitlines()[1] == full.output.splitlines()[1]     # the same best rule

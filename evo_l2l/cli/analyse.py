@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
 import click
 
 from . import main
@@ -23,8 +25,12 @@ from . import main
                    "draw N held-out episodes (default 1000 few-shot, 20 continual).")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True,
               help="Seed of the fresh tasks.")
+@click.option("--baselines/--no-baselines", default=True, show_default=True,
+              help="Runs on episodes: also score the baselines (1-NN, nearest centroid, SGD, "
+                   "online backprop with its rate chosen on the training episodes; minutes on "
+                   "the wide continual GP nets).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def evaluate(archive, rules, which, n_tasks, seed, as_json):
+def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json):
     """Re-run inner learning with archived or known rules; print learning curves."""
     from ..analysis.curves import (learning_curve, problem_for, rule_from_spec, spaced,
                                    tasks_from_spec)
@@ -38,7 +44,8 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
         return _evaluate_meta(run, problem, rules, which, n_tasks, as_json)
     from ..analysis.episode_eval import is_episodic
     if is_episodic(run):
-        return _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json)
+        return _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json,
+                                  baselines)
     try:
         tasks = tasks_from_spec(run, which, n_tasks, seed)
         rules = tuple(problem.reference_rule if r == "reference" else r for r in rules)
@@ -72,18 +79,36 @@ def evaluate(archive, rules, which, n_tasks, seed, as_json):
 
 
 
-def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json):
+def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json, baselines=True):
     """Few-shot or continual metrics of the rules beside the baselines, on the same episodes."""
     from ..analysis.curves import rule_from_spec
     from ..analysis.episode_eval import evaluate_episodes, format_table
     from ..errors import ConfigError
+    _check_episode_memory(run, n_tasks)
     try:
         specs = tuple(problem.reference_rule if r == "reference" else r for r in rules)
         chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in specs]
-        result = evaluate_episodes(run, problem, chosen, which, n_tasks, seed)
+        result = evaluate_episodes(run, problem, chosen, which, n_tasks, seed, baselines)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     click.echo(json.dumps(result, indent=2) if as_json else format_table(result))
+
+
+def _check_episode_memory(run, n_tasks) -> None:
+    """Refuse --n-tasks N that cannot fit: N episodes drawn like the stored ones, each
+    about as large as a stored episode (inputs, labels, initial weights), held about
+    three times over (the episodes, the baselines' copies, the accuracies)."""
+    from ..errors import ConfigError
+    from ..evolution.run import memory_available
+    tasks = run.tasks
+    if not n_tasks or not len(tasks):
+        return
+    stored = sum(a.nbytes for a in (tasks.X, tasks.Y, tasks.W0, tasks.W0_hidden)
+                 if isinstance(a, np.ndarray))
+    need, have = 3 * stored / len(tasks) * n_tasks, memory_available()
+    if have is not None and need > have:
+        raise ConfigError(f"--n-tasks {n_tasks} needs about {need / 2 ** 30:.1f} GB "
+                          f"({have / 2 ** 30:.1f} GB available): draw fewer episodes")
 
 
 def _evaluate_meta(run, problem, rules, which, n_tasks, as_json) -> None:
