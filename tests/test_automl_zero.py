@@ -191,6 +191,8 @@ def test_cli_best_info_evaluate(tmp_path):
     out = runner.invoke(main, ["evaluate", path, "--rule", "best", "--rule", f"@{prog}",
                                "--tasks", "fresh", "--n-tasks", "3"])
     assert out.exit_code == 0, out.output
+    out = runner.invoke(main, ["evaluate", path])        # the held-out split, said what it holds
+    assert out.exit_code == 0 and "are the selection tasks" in out.output, out.output
     out = runner.invoke(main, ["evaluate", path, "--rule", "s1 = eval(v0)"])
     assert out.exit_code == 2 and "Traceback" not in out.output
     out = runner.invoke(main, ["best", path, "--format", "python"])

@@ -65,6 +65,12 @@ def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json):
         return
     click.echo(f"{out[0]['n_tasks']} {which} tasks; performance = {problem.performance}, "
                "mean over tasks")
+    n_select = getattr(run.config.tasks.settings, "n_select", 0)
+    if which == "heldout" and n_select and not n_tasks:
+        # AutoML-Zero's held-out split: the selection tasks come first, then the unseen.
+        click.echo(f"(the first {n_select} are the selection tasks the run's best program was "
+                   f"chosen on, the other {out[0]['n_tasks'] - n_select} unseen tasks; the "
+                   "run's unseen fitness is over those only)")
     for d in out:
         click.echo(f"\n{d['label']}: {d['formula']}")
         click.echo(f"  fitness (mean over measurements) {d['fitness_mean']:.4f}   "
