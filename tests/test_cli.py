@@ -311,6 +311,10 @@ def test_dry_run_checks_and_prints_without_running(runner):
     assert not os.path.exists("runs")
     res = runner.invoke(main, ["run", "chalmers1990", "--dry-run", "--set", "optimizer.sigma=0.2"])
     assert res.exit_code == 2 and "has no setting 'sigma'" in res.output
+    # What the run refuses for memory, the dry run refuses too (it answered 0 before).
+    res = runner.invoke(main, ["run", "chalmers1990", "--dry-run", "--set",
+                               "run.population=1000000000"])
+    assert res.exit_code == 2 and "needs about" in res.output, res.output
 
 
 def test_values_that_defeat_their_purpose_are_refused(runner):

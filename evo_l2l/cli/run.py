@@ -252,8 +252,10 @@ def learner_kernels(config) -> tuple:
 def _dry_run(config, path: str, as_json: bool) -> None:
     """The config, and what a run of it would do: tasks, evaluations, memory."""
     from ..evolution.problem import build_tasks
-    from ..evolution.run import memory_available, memory_needed
+    from ..evolution.run import check_memory, memory_available, memory_needed
+    check_memory(config)                   # refused here as the run would refuse it
     tasks = build_tasks(config)
+    check_memory(config, len(tasks))
     n_train, n_held = int((tasks.split == 0).sum()), int((tasks.split == 1).sum())
     r = config.run
     plan = {"archive": path, "exists": os.path.exists(path), "tasks_train": n_train,
