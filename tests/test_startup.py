@@ -30,8 +30,9 @@ def test_first_dispatch_skips_scipy_and_blas_still_compiles():
 
 
 # Kernels of three shapes (a parallel single-layer kernel, the episode nets, which
-# allocate arrays through numba's runtime, and the GP interpreter), run after a cache
-# load; the digest of what they return, and whether numba's registries were loaded.
+# allocate arrays through numba's runtime, and chalmers1990-gp's GP interpreter), run
+# after a cache load; the digest of what they return, and whether numba's registries
+# were loaded.
 KERNELS = """
 import hashlib, sys
 import numpy as np
@@ -47,6 +48,11 @@ rng = np.random.default_rng(5)
 env = make_boolean_environment(rng).select("train")
 parts = [learning_curves(rng.normal(0, 1, (40, 11)), env),
          episode_accuracy(rng.normal(0, 0.3, (5, 16)), random_episodes(rng))]
+from evo_l2l.evolution.problem import build_tasks, make_problem
+from evo_l2l.experiments import PRESETS
+config = PRESETS["chalmers1990-gp"].default_config()
+problem = make_problem(config, build_tasks(config))
+parts.append(problem.fitness_of([problem.known_rule(problem.reference_rule)], "train"))
 print(hashlib.sha256(b"".join(np.ascontiguousarray(p).tobytes() for p in parts)).hexdigest(),
       "numba.np.arraymath" in sys.modules)
 """
