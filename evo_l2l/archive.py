@@ -583,7 +583,10 @@ def _changes(path: str, before: tuple, seconds: float) -> bool:
     `seconds` (checked every 10 ms)."""
     deadline = time.monotonic() + seconds
     while True:
-        if _signature(path) != before:
+        try:
+            if _signature(path) != before:
+                return True
+        except OSError:                 # gone or unreadable now: the next look says which
             return True
         if time.monotonic() >= deadline:
             return False
