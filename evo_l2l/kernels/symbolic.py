@@ -247,6 +247,14 @@ SEG_PAD = 32
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
+def eta_step(w, dw, eta, clip):
+    """w + eta * dw clipped to [-clip, clip]: every GP learner's weight update."""
+    w = w + eta * dw
+    w = clip if w > clip else w
+    return -clip if w < -clip else w     # NaN fails both: it stays NaN
+
+
+@njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def _sums(W, a, block_start, rows, n_blocks, seg_s):
     """seg_s[g] = w.x of each segment of the first n_blocks blocks (inputs in order)."""
     for b in range(n_blocks):
@@ -392,9 +400,7 @@ def train_programs(ops, args, lengths, depth, W0, A, PV, mask, T_seg, live, bloc
                 dw = M[out_row]
                 mp = mask[p]
                 for s in range(n_s):
-                    w = W[s] + eta * dw[s]
-                    w = clip if w > clip else w
-                    w = -clip if w < -clip else w   # NaN fails both: it stays NaN
+                    w = eta_step(W[s], dw[s], eta, clip)
                     W[s] = w if mp[s] else W[s]
             _measure_all(W, A, T_seg, live, block_start, rows, n_blocks_active, seg_task,
                          scale, SS, OO, err_seg, m, learner)

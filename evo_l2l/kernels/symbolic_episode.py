@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fastexp import fast_exp
-from .symbolic import TEMP0, register_program, run_registers
+from .symbolic import TEMP0, eta_step, register_program, run_registers
 
 _FASTMATH = {"contract"}
 HIDDEN_BIAS = -1.0
@@ -137,14 +137,6 @@ def _score_groups(Wh, Wo, X, Y, task, start, group_end, group_mask, n_i, H, O, p
         start = end
 
 
-@njit(cache=True, fastmath=_FASTMATH, inline="always")
-def _new_weight(w, d, eta, clip):
-    w = w + eta * d
-    w = clip if w > clip else w
-    w = -clip if w < -clip else w     # NaN fails both: it stays NaN
-    return w
-
-
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, parallel=True)
 def train_programs_episodes(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_inputs, n_outputs,
                             segment_end, group_end, group_mask, code_idx, code_val,
@@ -236,18 +228,18 @@ def train_programs_episodes(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_inputs,
                         if active_only:
                             for q in range(K):
                                 j = idx[q]
-                                Wo[c, j] = _new_weight(Wo[c, j], M[out_row, n], eta, clip)
+                                Wo[c, j] = eta_step(Wo[c, j], M[out_row, n], eta, clip)
                                 n += 1
                         else:
                             for j in range(H):
-                                Wo[c, j] = _new_weight(Wo[c, j], M[out_row, n], eta, clip)
+                                Wo[c, j] = eta_step(Wo[c, j], M[out_row, n], eta, clip)
                                 n += 1
-                        Wo[c, H] = _new_weight(Wo[c, H], M[out_row, n], eta, clip)
+                        Wo[c, H] = eta_step(Wo[c, H], M[out_row, n], eta, clip)
                         n += 1
                     if plastic_hidden:
                         for j in range(H):
                             for i in range(n_i):
-                                Wh[j, i] = _new_weight(Wh[j, i], M[out_row, n], eta, clip)
+                                Wh[j, i] = eta_step(Wh[j, i], M[out_row, n], eta, clip)
                                 n += 1
             start = end
             if measure_all or s == S - 1:

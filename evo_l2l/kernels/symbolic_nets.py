@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from .fastexp import fast_exp
-from .symbolic import TEMP0, register_program, run_registers
+from .symbolic import TEMP0, eta_step, register_program, run_registers
 from .two_layer import HIDDEN_BIAS, forward
 
 _FASTMATH = {"contract"}
@@ -41,10 +41,7 @@ def _forward(Mw, off, x, n_i, H, h, o):
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, inline="always")
 def _learn(M, out_row, off, n, eta, clip):
     for s in range(off, off + n):
-        w = M[_W, s] + eta * M[out_row, s]
-        w = clip if w > clip else w
-        w = -clip if w < -clip else w     # NaN fails both: it stays NaN
-        M[_W, s] = w
+        M[_W, s] = eta_step(M[_W, s], M[out_row, s], eta, clip)
 
 
 @njit(cache=True, error_model="numpy", fastmath=_FASTMATH, parallel=True)
