@@ -11,6 +11,10 @@ __version__ = "0.1.0"
 # a value in the environment wins.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from ._lazy import defer_unused as _defer_unused  # noqa: E402
+
+_defer_unused()
+
 
 def open_run(path: str, populations: bool = True):
     """Reads a run archive into numpy arrays and dicts (see docs/schema.md)."""
