@@ -1,8 +1,13 @@
 """The GA's shortcuts against DEAP's own: clone against creator.Individual plus the values,
-to_array against np.array."""
+to_array against np.array, and the generation step (uniforms, flip_bits, select_best,
+select_roulette, next_generation) against DEAP's operators on the same random stream."""
+import bisect
+import itertools
+import random
+
 import numpy as np
 import pytest
-from deap import creator
+from deap import creator, tools
 
 from evo_l2l.optimizers import base as optimizer_base
 
@@ -45,3 +50,105 @@ def test_to_array_is_np_array_of_the_individuals(kind):
     slow = np.array(individuals, dtype=search.genome.dtype).reshape(5, -1)
     assert ours.dtype == slow.dtype and ours.shape == slow.shape == (5, 7)
     assert np.array_equal(ours, slow)
+
+
+def _with_stream(rng, fn, *args, **kw):
+    """fn drawing from rng as a run does (the drawing modules' `random` is the run's)."""
+    from evo_l2l.evolution.loop import run_random
+    from evo_l2l.optimizers import ga
+    with run_random(rng, [ga, tools.mutation, tools.crossover, tools.selection]):
+        return fn(*args, **kw)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_uniforms_are_the_next_random_calls_and_leave_the_stream_there(seed):
+    from evo_l2l.optimizers import ga
+    a, b = random.Random(seed), random.Random(seed)
+    for n in (0, 1, 2, 7, 1365, 4000):
+        ours = _with_stream(a, ga.uniforms, n)
+        theirs = [b.random() for _ in range(n)]
+        assert ours.tolist() == theirs              # bit for bit
+        assert a.getstate() == b.getstate()
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("indpb", [0.0, 0.01, 0.3, 1.0])
+def test_flip_bits_is_mutflipbit_on_each_individual_in_turn(seed, indpb):
+    from evo_l2l.optimizers import ga
+    gen = np.random.default_rng(seed)
+    genes = [gen.integers(0, 2, int(gen.integers(1, 40))).tolist() for _ in range(9)]
+    ours = [creator.Individual(g) for g in genes]
+    theirs = [creator.Individual(g) for g in genes]
+    a, b = random.Random(seed), random.Random(seed)
+    _with_stream(a, ga.flip_bits, ours, indpb)
+    for ind in theirs:
+        _with_stream(b, tools.mutFlipBit, ind, indpb)
+    assert [list(x) for x in ours] == [list(x) for x in theirs]
+    assert [type(v) for x in ours for v in x] == [type(v) for x in theirs for v in x]
+    assert a.getstate() == b.getstate()
+    if indpb == 0.3:
+        assert [list(x) for x in ours] != genes              # something flipped
+
+
+def _population(seed, n=12, length=35, ties=False):
+    gen = np.random.default_rng(seed)
+    pop = [creator.Individual(gen.integers(0, 2, length).tolist()) for _ in range(n)]
+    fits = gen.choice([0.2, 0.5, 0.9], n) if ties else gen.uniform(-0.2, 1.0, n)
+    for ind, f in zip(pop, fits.tolist()):
+        ind.fitness.values = (f,)
+    return pop
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("k", [1, 3, 12])
+def test_select_best_is_selbest_ties_included(seed, k):
+    from evo_l2l.optimizers import ga
+    pop = _population(seed, ties=True)
+    assert [id(x) for x in ga.select_best(pop, k)] == [id(x) for x in tools.selBest(pop, k)]
+
+
+def _slow_roulette(individuals, k, random):
+    """select_roulette before the draws were batched (drawing from `random`)."""
+    fits = [max(ind.fitness.values[0], 0.0) for ind in individuals]
+    cum = list(itertools.accumulate(fits))
+    if not cum or not cum[-1] > 0:
+        return [random.choice(individuals) for _ in range(k)]
+    last = len(individuals) - 1
+    return [individuals[min(bisect.bisect_right(cum, random.random() * cum[-1]), last)]
+            for _ in range(k)]
+
+
+def _slow_next_generation(tb, pop, s, random):
+    """next_generation with DEAP's operators, as it was before the fast path (its own draws
+    from `random`, DEAP's from their modules' stream)."""
+    elites = [tb.clone(ind) for ind in tools.selBest(pop, s.elitism)]
+    offspring = [tb.clone(ind) for ind in tb.select(pop, len(pop) - s.elitism)]
+    for i in range(1, len(offspring), 2):
+        if random.random() < s.crossover_prob:
+            tb.mate(offspring[i - 1], offspring[i])
+            del offspring[i - 1].fitness.values, offspring[i].fitness.values
+    for ind in offspring:
+        tb.mutate(ind)
+        del ind.fitness.values
+    return elites + offspring
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("selection", ["roulette", "tournament"])
+def test_next_generation_is_deaps_generation_step(seed, selection):
+    from evo_l2l.optimizers import ga
+    s = ga.GASettings(selection=selection, mutation_indpb=0.05, elitism=seed % 3)
+    fast = ga.make_toolbox(s, "bits", 35)
+    pop = _population(seed, n=13, ties=seed % 2 == 0)
+    if seed == 7:                           # all fitness zero: roulette's uniform fallback
+        for ind in pop:
+            ind.fitness.values = (0.0,)
+    a, b = random.Random(seed), random.Random(seed)
+    ours = _with_stream(a, ga.next_generation, fast, pop, s)
+    slow = ga.make_toolbox(s, "bits", 35)
+    if selection == "roulette":
+        slow.register("select", _slow_roulette, random=b)
+    theirs = _with_stream(b, _slow_next_generation, slow, pop, s, b)
+    assert [list(x) for x in ours] == [list(x) for x in theirs]
+    assert [x.fitness.wvalues for x in ours] == [x.fitness.wvalues for x in theirs]
+    assert a.getstate() == b.getstate()

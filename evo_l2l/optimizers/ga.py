@@ -12,6 +12,7 @@ import itertools
 import random
 from dataclasses import dataclass
 
+import numpy as np
 from deap import base, creator, tools
 
 from ..components import Settings, need, setting
@@ -33,20 +34,55 @@ class GASettings(Settings):
     elitism: int = setting(1, "best individuals copied unchanged into the next generation", low=0)
 
 
+def uniforms(n: int) -> np.ndarray:
+    """The next n values of random.random(), drawn in one call: the same numbers, and the
+    stream left where n calls would leave it (tests/test_ga_operators.py).
+
+    random() is genrand_res53: two 32-bit Mersenne Twister words a, b give
+    ((a >> 5) * 2**26 + (b >> 6)) / 2**53; getrandbits(64 n) returns the next 2n words,
+    the first in the lowest bits, and consumes exactly them."""
+    if n <= 0:
+        return np.zeros(0)
+    words = np.frombuffer(random.getrandbits(64 * n).to_bytes(8 * n, "little"),
+                          dtype="<u4")
+    return ((words[0::2] >> 5) * 67108864.0 + (words[1::2] >> 6)) * (1.0 / 9007199254740992.0)
+
+
 def select_roulette(individuals: list, k: int) -> list:
     """Fitness-proportional selection that always returns k individuals.
 
     DEAP's selRoulette can return fewer when rounding makes the running sum
     fall short of the drawn point, and fails on all-zero fitness; here a
-    non-positive total falls back to uniform choice.
+    non-positive total falls back to uniform choice. (wvalues[0] is values[0]:
+    the weight is 1.0.)
     """
-    fits = [max(ind.fitness.values[0], 0.0) for ind in individuals]
+    fits = [max(ind.fitness.wvalues[0], 0.0) for ind in individuals]
     cum = list(itertools.accumulate(fits))
     if not cum or not cum[-1] > 0:
         return [random.choice(individuals) for _ in range(k)]
-    last = len(individuals) - 1
-    return [individuals[min(bisect.bisect_right(cum, random.random() * cum[-1]), last)]
-            for _ in range(k)]
+    last, total = len(individuals) - 1, cum[-1]
+    return [individuals[min(bisect.bisect_right(cum, u * total), last)]
+            for u in uniforms(k).tolist()]
+
+
+def flip_bits(individuals: list, indpb: float) -> None:
+    """tools.mutFlipBit(ind, indpb) on each individual in turn: one random() per gene, in
+    order, a gene flipped when it is below indpb; the draws taken in one call."""
+    lengths = [len(ind) for ind in individuals]
+    hits = np.flatnonzero(uniforms(sum(lengths)) < indpb).tolist()
+    if not hits:
+        return
+    starts = list(itertools.accumulate(lengths, initial=0))
+    for h in hits:
+        k = bisect.bisect_right(starts, h) - 1
+        ind, i = individuals[k], h - starts[k]
+        ind[i] = type(ind[i])(not ind[i])
+
+
+def select_best(individuals: list, k: int) -> list:
+    """tools.selBest: the same order (a stable sort on the same comparisons, Fitness's
+    `<` being its wvalues'), without a Python-level comparison call per pair."""
+    return sorted(individuals, key=lambda ind: ind.fitness.wvalues, reverse=True)[:k]
 
 
 def make_toolbox(s: GASettings, kind: str, length: int) -> base.Toolbox:
@@ -54,6 +90,8 @@ def make_toolbox(s: GASettings, kind: str, length: int) -> base.Toolbox:
     if kind == "bits":
         tb.register("attr", random.randint, 0, 1)
         tb.register("mutate", tools.mutFlipBit, indpb=s.mutation_indpb)
+        # the same mutation on a whole generation's offspring at once (next_generation)
+        tb.register("mutate_all", flip_bits, indpb=s.mutation_indpb)
     else:
         tb.register("attr", random.uniform, -1.0, 1.0)
         tb.register("mutate", tools.mutGaussian, mu=0.0, sigma=s.mutation_sigma,
@@ -76,15 +114,18 @@ def make_toolbox(s: GASettings, kind: str, length: int) -> base.Toolbox:
 
 def next_generation(tb: base.Toolbox, pop: list, s: GASettings) -> list:
     """Elites unchanged, the rest selected, crossed over and mutated (fitness invalidated)."""
-    elites = [tb.clone(ind) for ind in tools.selBest(pop, s.elitism)]
+    elites = [tb.clone(ind) for ind in select_best(pop, s.elitism)]
     offspring = [tb.clone(ind) for ind in tb.select(pop, len(pop) - s.elitism)]
     for i in range(1, len(offspring), 2):
         if random.random() < s.crossover_prob:
             tb.mate(offspring[i - 1], offspring[i])
-            del offspring[i - 1].fitness.values, offspring[i].fitness.values
+    if hasattr(tb, "mutate_all"):
+        tb.mutate_all(offspring)
+    else:
+        for ind in offspring:
+            tb.mutate(ind)
     for ind in offspring:
-        tb.mutate(ind)
-        del ind.fitness.values
+        ind.fitness.wvalues = ()            # del ind.fitness.values, without the property
     return elites + offspring
 
 
