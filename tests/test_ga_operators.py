@@ -152,3 +152,33 @@ def test_next_generation_is_deaps_generation_step(seed, selection):
     assert [list(x) for x in ours] == [list(x) for x in theirs]
     assert [x.fitness.wvalues for x in ours] == [x.fitness.wvalues for x in theirs]
     assert a.getstate() == b.getstate()
+
+
+def test_batch_fitness_and_population_read_and_write_what_deaps_properties_do():
+    from evo_l2l.components import GenomeSpec
+    values = [0.25, float("nan"), -0.0, float("-inf"), 1e-300, None, 3.5, None]
+    pop = [creator.Individual([i % 2, 1, 0]) for i in range(len(values))]
+    for ind, v in zip(pop, values):
+        if v is not None:
+            ind.fitness.values = (v,)
+    batch = optimizer_base.individuals_batch(pop, None)
+    assert batch.known.tolist() == [ind.fitness.valid for ind in pop]
+    slow = np.array([ind.fitness.values[0] if ind.fitness.valid else np.nan for ind in pop])
+    assert np.array_equal(batch.fitness, slow, equal_nan=True)
+    assert np.signbit(batch.fitness[2])
+    new = [creator.Individual([0]) for _ in range(5)]
+    twins = [creator.Individual([0]) for _ in range(5)]
+    fit = np.array([0.5, -0.0, np.nan, -np.inf, 2.0])
+    optimizer_base.set_fitness(new, fit)
+    for ind, f in zip(twins, fit.tolist()):
+        ind.fitness.values = (f,)
+    assert [x.fitness.wvalues for x in new] == [x.fitness.wvalues for x in twins] or \
+        np.array_equal([x.fitness.wvalues for x in new], [x.fitness.wvalues for x in twins],
+                       equal_nan=True)
+    assert [x.fitness.valid for x in new] == [True] * 5
+    search = optimizer_base.ArraySearch(GenomeSpec("bits", 1))
+    search.pop = new
+    genomes, values_out = search.population()
+    assert np.array_equal(values_out, np.array([x.fitness.values[0] for x in twins]),
+                          equal_nan=True)
+    assert genomes.flags.writeable and genomes.dtype == np.uint8

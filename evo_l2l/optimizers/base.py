@@ -61,16 +61,27 @@ class Optimizer:
         return {}
 
 
+# Every individual's fitness is a FitnessMax, whose one weight is 1.0: its values are its
+# wvalues (values = wvalues / weights, wvalues = values * weights, both exact for 1.0), so
+# the hot paths below read and write wvalues and skip DEAP's property calls.
+assert creator.FitnessMax.weights == (1.0,)
+
+
 def individuals_batch(individuals: list, genomes: np.ndarray) -> Batch:
-    known = np.array([ind.fitness.valid for ind in individuals], dtype=bool)
-    fitness = np.array([ind.fitness.values[0] if ind.fitness.valid else np.nan
-                        for ind in individuals])
+    wvalues = [ind.fitness.wvalues for ind in individuals]
+    known = np.array([len(w) != 0 for w in wvalues], dtype=bool)      # Fitness.valid
+    fitness = np.array([w[0] if w else np.nan for w in wvalues], dtype=np.float64)
     return Batch(genomes, fitness, known)
 
 
 def set_fitness(individuals: list, fitness: np.ndarray) -> None:
     for ind, f in zip(individuals, np.asarray(fitness, dtype=np.float64).tolist()):
-        ind.fitness.values = (f,)
+        ind.fitness.wvalues = (f,)                  # ind.fitness.values = (f,)
+
+
+def fitness_values(individuals: list) -> np.ndarray:
+    """(N,) the individuals' fitness values (all valid)."""
+    return np.array([ind.fitness.wvalues[0] for ind in individuals], dtype=np.float64)
 
 
 class ArraySearch:
@@ -84,7 +95,12 @@ class ArraySearch:
     def to_array(self, individuals: list) -> np.ndarray:
         # The genes as one flat stream: what np.array(individuals) gives, in half its
         # time (np.array inspects every list individual as a possible array first).
-        flat = np.fromiter(itertools.chain.from_iterable(individuals), self.genome.dtype)
+        genes = itertools.chain.from_iterable(individuals)
+        if self.genome.dtype == np.uint8:
+            # bit genomes: bytes() packs small ints in C, faster again than fromiter
+            flat = np.frombuffer(bytes(genes), dtype=np.uint8).copy()
+        else:
+            flat = np.fromiter(genes, self.genome.dtype)
         return flat.reshape(len(individuals), -1)
 
     def ask_individuals(self) -> list:
@@ -100,7 +116,7 @@ class ArraySearch:
         return True
 
     def population(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.to_array(self.pop), np.array([ind.fitness.values[0] for ind in self.pop])
+        return self.to_array(self.pop), fitness_values(self.pop)
 
     def state(self) -> dict:
         return {}
