@@ -50,6 +50,23 @@ def test_resume_extends(runner):
     assert res.exit_code == 2 and "already has 9" in res.output
 
 
+def test_resume_of_a_complete_run_says_so_and_keeps_its_wall_time(runner):
+    # Review nit 13: resuming a complete run printed "complete, 0.0 s" (this session's time).
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    before = open("a.h5", "rb").read()
+    info = json.loads(runner.invoke(main, ["info", "a.h5", "--json"]).output)
+    res = runner.invoke(main, ["resume", "a.h5", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "nothing to resume: a.h5 is complete (6 generations)" in res.output
+    assert f"{info['wall_seconds']:.1f} s of evolution in all sessions" in res.output
+    assert open("a.h5", "rb").read() == before          # not rewritten
+    summary = json.loads(runner.invoke(main, ["resume", "a.h5", "--json"]).stdout)
+    assert summary["evolution_seconds_all_sessions"] == info["wall_seconds"]
+    res = runner.invoke(main, ["resume", "a.h5", "--generations", "8", "-q"])
+    assert res.exit_code == 0 and "nothing to resume" not in res.output
+    assert "8 generations, complete" in res.output and "in this one" in res.output
+
+
 def test_experiments_lists_presets(runner):
     res = runner.invoke(main, ["experiments"])
     assert res.exit_code == 0 and "chalmers1990" in res.output and "Chalmers 1990" in res.output

@@ -59,7 +59,16 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _print_summary(result, as_json: bool) -> None:
+def _wall_text(result, resumed: bool) -> str:
+    """The run's wall time: this session's, and for a resumed run the archive's over all
+    sessions (a complete run resumed with nothing to do spent no time of its own)."""
+    if not resumed or result.last is None:
+        return f"{result.wall_seconds:.1f} s"
+    return (f"{result.last.elapsed:.1f} s of evolution in all sessions, "
+            f"{result.wall_seconds:.1f} s in this one")
+
+
+def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
     from ..analysis.rules import best_reference_rule, describe_rule, form_tag
     problem, last = result.problem, result.last
     best = describe_rule(problem, problem.rule_of_genome(last.hof_genome),
@@ -69,7 +78,9 @@ def _print_summary(result, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"archive": result.path, "status": result.status,
                                "generations": last.generation + 1,
-                               "wall_seconds": result.wall_seconds, "best": best,
+                               "wall_seconds": result.wall_seconds,
+                               "evolution_seconds_all_sessions": float(last.elapsed),
+                               "best": best,
                                "reference_rule": {"name": problem.reference_rule, **delta}},
                               indent=2))
         return
@@ -85,7 +96,7 @@ def _print_summary(result, as_json: bool) -> None:
     click.echo(f"{label:{w}s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
     n = last.generation + 1
     click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
-               f"{result.wall_seconds:.1f} s)")
+               f"{_wall_text(result, resumed)})")
 
 
 def executor_options(f):
@@ -275,7 +286,7 @@ def _dry_run(config, path: str, as_json: bool) -> None:
                + (f" of {have / 1e9:.1f} GB available" if have else ""))
 
 
-def _finish(result, as_json: bool) -> None:
+def _finish(result, as_json: bool, resumed: bool = False) -> None:
     """Summary, then exit 128 + signal number if a signal stopped the run early."""
     if result.last is None:
         why = f" ({result.executor_lost})" if result.executor_lost else ""
@@ -287,7 +298,7 @@ def _finish(result, as_json: bool) -> None:
         n = result.last.generation + 1
         click.echo(f"stopped after {n} generation{'s' if n != 1 else ''}{why}; "
                    f"continue with: evo-l2l resume {result.path}", err=True)
-    _print_summary(result, as_json)
+    _print_summary(result, as_json, resumed)
     if result.stop_signal is not None:
         sys.exit(128 + result.stop_signal)
     if result.executor_lost:
@@ -312,6 +323,13 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
     if target < run.n_generations_done:
         raise ArchiveError(f"{archive}: already has {run.n_generations_done} generations "
                            f"(asked for {target})")
+    if run.status == "complete" and target == run.n_generations_done:
+        # Nothing to evolve: say so, and summarise the archive as it is (not rewritten).
+        from ..evolution.run import result_from_archive
+        click.echo(f"nothing to resume: {archive} is complete ({target} generations); "
+                   "--generations N (more) continues it", err=True)
+        _finish(result_from_archive(archive), as_json, resumed=True)
+        return
     with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
         progress = _Progress(target, run.n_generations_done, quiet or as_json)
         try:
@@ -319,7 +337,7 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
                                 executor=executor)
         finally:
             progress.close()
-        _finish(result, as_json)
+        _finish(result, as_json, resumed=True)
 
 
 @main.command()
