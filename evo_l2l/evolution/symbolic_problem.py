@@ -185,7 +185,9 @@ class SymbolicRuleProblem:
         return self.rules_of(genomes)
 
     def formula(self, rule: str) -> str:
-        return sym.formula(self.tree(rule), self.pset)
+        """'dw = ...': the weight change, rule.eta (w += eta * tree) included."""
+        return sym.with_eta(sym.formula(self.tree(rule), self.pset),
+                            float(self.rule_settings.eta))
 
     def known_form(self, rule: str, exact: bool = True):
         """(name, scale) of the known form the rule is a positive multiple of, or None."""
