@@ -67,6 +67,37 @@ def test_resume_of_a_complete_run_says_so_and_keeps_its_wall_time(runner):
     assert "8 generations, complete" in res.output and "in this one" in res.output
 
 
+def test_run_toy_applies_the_presets_toy_overrides_and_records_them(runner):
+    # Review nit 10: the presets' toy sizes had no documented way to be run.
+    from evo_l2l import open_run
+    from evo_l2l.experiments import PRESETS
+    toy = PRESETS["fewshot-digits"].toy
+    assert toy
+    help_text = runner.invoke(main, ["run", "--help"]).output
+    assert "--toy" in help_text and "toy overrides" in help_text
+    res = runner.invoke(main, ["run", "fewshot-digits", "--toy", "--generations", "2",
+                               "--population", "4", "-q", "--set", "tasks.n_heldout=3"])
+    assert res.exit_code == 0, res.output
+    run = open_run("runs/fewshot-digits-toy-seed0.h5")
+    config = run.config.to_dict()
+    assert config["run"]["toy"] is True
+    for key, value in toy.items():
+        section, name = key.split(".")
+        # --set wins over the toy overrides; the rest are the toy values.
+        assert config[section][name] == (3 if key == "tasks.n_heldout" else value), key
+    assert int((run.tasks.split == 1).sum()) == 3
+    info = runner.invoke(main, ["info", "runs/fewshot-digits-toy-seed0.h5"]).output
+    assert "fewshot-digits (toy size: run --toy)" in info
+    # Without --toy: the preset's own sizes, unlabelled.
+    full = PRESETS["fewshot-digits"].default_config()
+    assert full.run.toy is False
+    assert any(getattr(full.tasks.settings, k.split(".")[1]) != v for k, v in toy.items())
+    # A preset with no toy overrides says so.
+    res = runner.invoke(main, ["run", "chalmers1990", "--toy", "--dry-run"])
+    assert res.exit_code == 0 and "small already" in res.output
+    assert "toy = true" in res.output and "runs/chalmers1990-toy-seed0.h5" in res.output
+
+
 def test_experiments_lists_presets(runner):
     res = runner.invoke(main, ["experiments"])
     assert res.exit_code == 0 and "chalmers1990" in res.output and "Chalmers 1990" in res.output

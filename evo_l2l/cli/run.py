@@ -151,6 +151,12 @@ def open_executor(workers, dask_local, scheduler, quiet: bool = False):
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Check the config and print it with what the run would do; run nothing.")
+@click.option("--toy", is_flag=True,
+              help="Run at toy size, to try a preset out in seconds: apply the preset's toy "
+                   "overrides (a smaller task set, as the test suite runs it; `--toy "
+                   "--dry-run` shows them), then --config, --set and the options above. The "
+                   "archive's config records them and run.toy = true; default archive "
+                   "runs/EXPERIMENT-toy-seedS.h5. Combine with --generations for a short run.")
 @click.option("--operators-from", "operators_from", type=click.Path(dir_okay=False),
               metavar="META.h5",
               help="Search with the best GA settings a meta-evolution run found (its "
@@ -162,13 +168,19 @@ def open_executor(workers, dask_local, scheduler, quiet: bool = False):
                    "summary table (or --json).")
 @executor_options
 def run(experiment, seed, n_generations, population, config_file, sets, output, force,
-        flush_interval, quiet, as_json, dry_run, operators_from, seeds, workers, dask_local,
+        flush_interval, quiet, as_json, dry_run, toy, operators_from, seeds, workers, dask_local,
         scheduler):
-    """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
+    """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`).
+
+    \b
+    Try a preset at toy size first (seconds, once its kernels are compiled):
+      evo-l2l run continual-digits-gp --toy --generations 2
+    """
     from ..config import load_config_file
     from ..experiments import get_preset
     preset = get_preset(experiment)
-    overrides = load_config_file(config_file) if config_file else {}
+    overrides = toy_overrides(preset, quiet or as_json) if toy else {}
+    overrides.update(load_config_file(config_file) if config_file else {})
     named = overrides.get("run.preset", experiment)
     if named != experiment:
         raise ConfigError(f"{config_file} is the config of preset {named!r}; run it as "
@@ -197,7 +209,7 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         run_seeds(preset, overrides, parse_seeds(seeds), output, force, quiet, as_json,
                   dry_run, (workers, dask_local, scheduler))
         return
-    path = output or os.path.join("runs", f"{config.run.preset}-seed{config.run.seed}.h5")
+    path = output or default_archive(config, config.run.seed)
     if dry_run:
         _dry_run(config, path, as_json)
         return
@@ -216,6 +228,20 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
             progress.close()
         # The summary may evaluate (a meta run's runs below): the executor is still open.
         _finish(result, as_json)
+
+
+def toy_overrides(preset, quiet: bool = False) -> dict:
+    """run --toy: the preset's toy overrides and the label run.toy = true."""
+    if not preset.toy and not quiet:
+        click.echo(f"{preset.NAME} is small already: --toy changes no setting (the archive "
+                   "is labelled run.toy = true)", err=True)
+    return {**preset.toy, "run.toy": True}
+
+
+def default_archive(config, seed: int) -> str:
+    """runs/PRESET-seedS.h5, or runs/PRESET-toy-seedS.h5 for a toy run."""
+    toy = "-toy" if config.run.toy else ""
+    return os.path.join("runs", f"{config.run.preset}{toy}-seed{seed}.h5")
 
 
 def parse_seeds(text: str) -> list[int]:
