@@ -92,6 +92,30 @@ def test_report_on_an_episode_run_has_no_missing_values(archives, tmp_path):
     assert "nan" not in md and "test accuracy (argmax)" in md
 
 
+@pytest.mark.parametrize("preset", ["fewshot-digits", "fewshot-digits-gp", "continual-digits",
+                                    "continual-split-digits-gp"])
+def test_performance_is_worded_for_the_protocol(preset):
+    # Review nit 15: few-shot runs said "mean over the tasks learned so far" (continual
+    # wording); a few-shot episode is one task scored on its query images.
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS[preset].default_config(**PRESETS[preset].toy)
+    text = make_problem(config, build_tasks(config)).performance
+    if preset.startswith("fewshot"):
+        assert "query" in text and "support set" in text and "learned so far" not in text
+    else:
+        assert "mean over the tasks learned so far" in text
+
+
+def test_report_on_a_few_shot_run_words_its_fitness_for_episodes(archives, tmp_path):
+    res = CliRunner().invoke(main, ["report", archives["fewshot-digits"], "-o",
+                                    str(tmp_path / "rep")])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "query accuracy (argmax) after learning the episode's support set" in md
+    assert "learned so far" not in md
+
+
 def test_episodes_that_differ_from_the_runs_are_refused(archives, tmp_path):
     """Evaluation draws the held-out episodes again; if the data changed (here: the stored
     ones are altered instead), it says so in one line rather than score other data."""

@@ -125,7 +125,7 @@ class ParametricRuleProblem:
         else:
             self._decode = self.fam.decode_real
         self.reference_rule = self.fam.REFERENCE_RULE
-        self.performance = self.learner.performance
+        self.performance = self.learner.performance_on(tasks)
         self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
                       for k, v in self.splits.items()}
         self.updates_per_rule = {k: updates_per_rule(v, config.learner.settings.n_epochs)
