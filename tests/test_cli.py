@@ -394,6 +394,23 @@ def test_learner_kernels_names_the_kernel_modules_a_learner_imports():
     from evo_l2l.experiments import PRESETS
     assert learner_kernels(PRESETS["chalmers1990"].default_config()) == ("single_layer",)
     assert "symbolic_episode" in learner_kernels(PRESETS["continual-digits-gp"].default_config())
+    # Review nit 20: a GP run also compiles the rule probes of kernels.symbolic (silently,
+    # when only the learner's own kernels were cached).
+    assert learner_kernels(PRESETS["continual-split-digits-gp"].default_config()) == (
+        "symbolic", "symbolic_episode")
+    assert "symbolic" not in learner_kernels(PRESETS["fewshot-digits"].default_config())
+
+
+def test_run_says_when_the_summary_scores_rules(runner):
+    # Review nit 20: the summary's scoring (the reference rule at every rate) was silent;
+    # on the continual GP presets it takes long.
+    res = runner.invoke(main, ["run", "chalmers1990", "--generations", "2", "--population", "4"])
+    assert res.exit_code == 0, res.output
+    assert ("summary: scoring the best rule and the delta rule on the training and held-out "
+            "tasks") in res.output
+    assert res.output.index("summary: scoring") < res.output.index("best rule (generation")
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "q.h5"])
+    assert res.exit_code == 0 and "summary: scoring" not in res.output      # -q: quiet
 
 
 @pytest.mark.parametrize("args, words", [

@@ -227,7 +227,7 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         finally:
             progress.close()
         # The summary may evaluate (a meta run's runs below): the executor is still open.
-        _finish(result, as_json)
+        _finish(result, as_json, quiet=quiet)
 
 
 def toy_overrides(preset, quiet: bool = False) -> dict:
@@ -273,8 +273,9 @@ def kernels_cached(folder: str | None = None, modules: tuple = ()) -> bool:
 
 
 def learner_kernels(config) -> tuple:
-    """The kernel modules the config's learner module imports (kernels.<name>), read from
-    its source: what its first run compiles."""
+    """The kernel modules (kernels.<name>) a first run of the config compiles, read from
+    its learner module's source, plus the probe kernels of symbolic rules
+    (kernels.symbolic, which evolution/symbolic_problem.py calls for every GP run)."""
     import re
     import sys
     learner = config.component("learner")
@@ -283,7 +284,10 @@ def learner_kernels(config) -> tuple:
     except (KeyError, AttributeError, TypeError, OSError):
         return ()
     names = re.findall(r"kernels\.([a-z_0-9]+)|from \.\.kernels import ([a-z_0-9]+)", source)
-    return tuple(sorted({a or b for a, b in names} - {"_startup", "_jobs"}))
+    found = {a or b for a, b in names} - {"_startup", "_jobs"}
+    if config.component("rule").kind == "symbolic":
+        found.add("symbolic")
+    return tuple(sorted(found))
 
 
 def _dry_run(config, path: str, as_json: bool) -> None:
@@ -312,7 +316,7 @@ def _dry_run(config, path: str, as_json: bool) -> None:
                + (f" of {have / 1e9:.1f} GB available" if have else ""))
 
 
-def _finish(result, as_json: bool, resumed: bool = False) -> None:
+def _finish(result, as_json: bool, resumed: bool = False, quiet: bool = False) -> None:
     """Summary, then exit 128 + signal number if a signal stopped the run early."""
     if result.last is None:
         why = f" ({result.executor_lost})" if result.executor_lost else ""
@@ -324,6 +328,12 @@ def _finish(result, as_json: bool, resumed: bool = False) -> None:
         n = result.last.generation + 1
         click.echo(f"stopped after {n} generation{'s' if n != 1 else ''}{why}; "
                    f"continue with: evo-l2l resume {result.path}", err=True)
+    if not (quiet or as_json):
+        # The summary scores rules again (the reference rule at every rate): on large task
+        # sets (the continual GP presets) that takes a while of its own.
+        label = result.problem.known_label(result.problem.reference_rule)
+        click.echo(f"summary: scoring the best rule and {label} on the training and "
+                   "held-out tasks", err=True)
     _print_summary(result, as_json, resumed)
     if result.stop_signal is not None:
         sys.exit(128 + result.stop_signal)
@@ -354,7 +364,7 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
         from ..evolution.run import result_from_archive
         click.echo(f"nothing to resume: {archive} is complete ({target} generations); "
                    "--generations N (more) continues it", err=True)
-        _finish(result_from_archive(archive), as_json, resumed=True)
+        _finish(result_from_archive(archive), as_json, resumed=True, quiet=quiet)
         return
     with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
         progress = _Progress(target, run.n_generations_done, quiet or as_json)
@@ -363,7 +373,7 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
                                 executor=executor)
         finally:
             progress.close()
-        _finish(result, as_json, resumed=True)
+        _finish(result, as_json, resumed=True, quiet=quiet)
 
 
 @main.command()
