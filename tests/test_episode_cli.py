@@ -90,6 +90,8 @@ def test_report_on_an_episode_run_has_no_missing_values(archives, tmp_path):
     assert res.exit_code == 0, res.output
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "nan" not in md and "test accuracy (argmax)" in md
+    # Review nit 19: a continual run's curve is measured after each task, not epoch.
+    assert "| before training | after task 1 |" in md and "epoch 1" not in md
 
 
 @pytest.mark.parametrize("preset", ["fewshot-digits", "fewshot-digits-gp", "continual-digits",
