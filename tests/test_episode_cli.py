@@ -75,13 +75,28 @@ def test_bad_input_is_one_line(archives):
 
 
 @pytest.mark.parametrize("preset", ["fewshot-digits", "continual-split-digits"])
-def test_plot_draws_shots_or_r_matrices(archives, tmp_path, preset):
+def test_plot_draws_shots_or_r_matrices(archives, tmp_path, preset, monkeypatch):
     out = str(tmp_path / f"{preset}.png")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figures = []
+    monkeypatch.setattr(plt, "close", lambda fig: figures.append(fig))
     res = CliRunner().invoke(main, ["plot", archives[preset], "-o", out])
     assert res.exit_code == 0, res.output
     import matplotlib.image
     h, w = matplotlib.image.imread(out).shape[:2]
     assert w > 2.5 * h                       # 3 (few-shot) or 4 (continual) panels in a row
+    # Review nit 14: the shots panel's legend covered the 10-shot points; the y-label held
+    # the whole (cut-off) fitness description.
+    fig = figures[-1]
+    fig.canvas.draw()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            assert legend.get_window_extent().y1 <= ax.get_window_extent().y0 + 1
+    assert fig.axes[0].get_ylabel() == "fitness"
+    assert "fitness: mean over episodes of" in fig.axes[0].get_title()
 
 
 def test_report_on_an_episode_run_has_no_missing_values(archives, tmp_path):
