@@ -129,7 +129,8 @@ def test_report_on_a_few_shot_run_words_its_fitness_for_episodes(archives, tmp_p
                                     str(tmp_path / "rep")])
     assert res.exit_code == 0, res.output
     md = (tmp_path / "rep" / "report.md").read_text()
-    assert "query accuracy (argmax) after learning the episode's support set" in md
+    assert ("mean over episodes of the performance query accuracy (argmax) after learning "
+            "the episode's support set") in md
     assert "learned so far" not in md
 
 
