@@ -36,6 +36,9 @@ SECTIONS = ("run",) + tuple(REGISTRIES)
 @dataclass
 class RunSettings(Settings):
     preset: str = setting("custom", "the preset the config started from (a label)")
+    toy: bool = setting(False, "a label: the run was started with `run --toy`, the preset's "
+                               "toy overrides (a small task set, as the test suite runs it) "
+                               "applied; they are in this config")
     seed: int = setting(0, "determines the run: tasks (unless tasks.seed), initial population, "
                            "every operator draw", low=0, high=2 ** 63 - 1)
     n_generations: int = setting(1000, "generations, counting the initial population as "

@@ -80,6 +80,29 @@ def test_report_is_self_contained(archive, tmp_path):
     assert not re.search(r"(src|href)=\"(http|file)", page)
 
 
+def test_an_interrupted_report_leaves_no_half_folder(archive, tmp_path, monkeypatch):
+    # Review nit 19: Ctrl-C during report left a folder holding only figure.png.
+    import evo_l2l.analysis.report as report
+
+    def stop(run):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(report, "_run_rows", stop)
+    with pytest.raises(KeyboardInterrupt):
+        report.write_report([open_run(archive)], str(tmp_path / "rep"))
+    assert os.listdir(tmp_path) == []                  # no folder, no temporary left
+    monkeypatch.undo()
+    paths = report.write_report([open_run(archive)], str(tmp_path / "rep"))
+    assert paths == [str(tmp_path / "rep" / n) for n in ("report.md", "report.html",
+                                                          "figure.png")]
+    old = (tmp_path / "rep" / "report.md").read_text()
+    monkeypatch.setattr(report, "_run_rows", stop)
+    with pytest.raises(KeyboardInterrupt):               # an older report stays whole
+        report.write_report([open_run(archive)], str(tmp_path / "rep"))
+    assert (tmp_path / "rep" / "report.md").read_text() == old
+    assert sorted(os.listdir(tmp_path)) == ["rep"]
+    assert sorted(os.listdir(tmp_path / "rep")) == ["figure.png", "report.html", "report.md"]
+
+
 def test_docs_schema_snippet_runs(archive, capsys):
     """The h5py snippet in docs/schema.md reads the best rule of a real archive."""
     doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "schema.md")).read()

@@ -50,6 +50,54 @@ def test_resume_extends(runner):
     assert res.exit_code == 2 and "already has 9" in res.output
 
 
+def test_resume_of_a_complete_run_says_so_and_keeps_its_wall_time(runner):
+    # Review nit 13: resuming a complete run printed "complete, 0.0 s" (this session's time).
+    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
+    before = open("a.h5", "rb").read()
+    info = json.loads(runner.invoke(main, ["info", "a.h5", "--json"]).output)
+    res = runner.invoke(main, ["resume", "a.h5", "-q"])
+    assert res.exit_code == 0, res.output
+    assert "nothing to resume: a.h5 is complete (6 generations)" in res.output
+    assert f"{info['wall_seconds']:.1f} s of evolution in all sessions" in res.output
+    assert open("a.h5", "rb").read() == before          # not rewritten
+    summary = json.loads(runner.invoke(main, ["resume", "a.h5", "--json"]).stdout)
+    assert summary["evolution_seconds_all_sessions"] == info["wall_seconds"]
+    res = runner.invoke(main, ["resume", "a.h5", "--generations", "8", "-q"])
+    assert res.exit_code == 0 and "nothing to resume" not in res.output
+    assert "8 generations, complete" in res.output and "in this one" in res.output
+
+
+def test_run_toy_applies_the_presets_toy_overrides_and_records_them(runner):
+    # Review nit 10: the presets' toy sizes had no documented way to be run.
+    from evo_l2l import open_run
+    from evo_l2l.experiments import PRESETS
+    toy = PRESETS["fewshot-digits"].toy
+    assert toy
+    help_text = runner.invoke(main, ["run", "--help"]).output
+    assert "--toy" in help_text and "toy overrides" in help_text
+    res = runner.invoke(main, ["run", "fewshot-digits", "--toy", "--generations", "2",
+                               "--population", "4", "-q", "--set", "tasks.n_heldout=3"])
+    assert res.exit_code == 0, res.output
+    run = open_run("runs/fewshot-digits-toy-seed0.h5")
+    config = run.config.to_dict()
+    assert config["run"]["toy"] is True
+    for key, value in toy.items():
+        section, name = key.split(".")
+        # --set wins over the toy overrides; the rest are the toy values.
+        assert config[section][name] == (3 if key == "tasks.n_heldout" else value), key
+    assert int((run.tasks.split == 1).sum()) == 3
+    info = runner.invoke(main, ["info", "runs/fewshot-digits-toy-seed0.h5"]).output
+    assert "fewshot-digits (toy size: run --toy)" in info
+    # Without --toy: the preset's own sizes, unlabelled.
+    full = PRESETS["fewshot-digits"].default_config()
+    assert full.run.toy is False
+    assert any(getattr(full.tasks.settings, k.split(".")[1]) != v for k, v in toy.items())
+    # A preset with no toy overrides says so.
+    res = runner.invoke(main, ["run", "chalmers1990", "--toy", "--dry-run"])
+    assert res.exit_code == 0 and "small already" in res.output
+    assert "toy = true" in res.output and "runs/chalmers1990-toy-seed0.h5" in res.output
+
+
 def test_experiments_lists_presets(runner):
     res = runner.invoke(main, ["experiments"])
     assert res.exit_code == 0 and "chalmers1990" in res.output and "Chalmers 1990" in res.output
@@ -346,6 +394,23 @@ def test_learner_kernels_names_the_kernel_modules_a_learner_imports():
     from evo_l2l.experiments import PRESETS
     assert learner_kernels(PRESETS["chalmers1990"].default_config()) == ("single_layer",)
     assert "symbolic_episode" in learner_kernels(PRESETS["continual-digits-gp"].default_config())
+    # Review nit 20: a GP run also compiles the rule probes of kernels.symbolic (silently,
+    # when only the learner's own kernels were cached).
+    assert learner_kernels(PRESETS["continual-split-digits-gp"].default_config()) == (
+        "symbolic", "symbolic_episode")
+    assert "symbolic" not in learner_kernels(PRESETS["fewshot-digits"].default_config())
+
+
+def test_run_says_when_the_summary_scores_rules(runner):
+    # Review nit 20: the summary's scoring (the reference rule at every rate) was silent;
+    # on the continual GP presets it takes long.
+    res = runner.invoke(main, ["run", "chalmers1990", "--generations", "2", "--population", "4"])
+    assert res.exit_code == 0, res.output
+    assert ("summary: scoring the best rule and the delta rule on the training and held-out "
+            "tasks") in res.output
+    assert res.output.index("summary: scoring") < res.output.index("best rule (generation")
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "q.h5"])
+    assert res.exit_code == 0 and "summary: scoring" not in res.output      # -q: quiet
 
 
 @pytest.mark.parametrize("args, words", [

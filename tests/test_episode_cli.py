@@ -75,13 +75,28 @@ def test_bad_input_is_one_line(archives):
 
 
 @pytest.mark.parametrize("preset", ["fewshot-digits", "continual-split-digits"])
-def test_plot_draws_shots_or_r_matrices(archives, tmp_path, preset):
+def test_plot_draws_shots_or_r_matrices(archives, tmp_path, preset, monkeypatch):
     out = str(tmp_path / f"{preset}.png")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figures = []
+    monkeypatch.setattr(plt, "close", lambda fig: figures.append(fig))
     res = CliRunner().invoke(main, ["plot", archives[preset], "-o", out])
     assert res.exit_code == 0, res.output
     import matplotlib.image
     h, w = matplotlib.image.imread(out).shape[:2]
     assert w > 2.5 * h                       # 3 (few-shot) or 4 (continual) panels in a row
+    # Review nit 14: the shots panel's legend covered the 10-shot points; the y-label held
+    # the whole (cut-off) fitness description.
+    fig = figures[-1]
+    fig.canvas.draw()
+    for ax in fig.axes:
+        legend = ax.get_legend()
+        if legend is not None:
+            assert legend.get_window_extent().y1 <= ax.get_window_extent().y0 + 1
+    assert fig.axes[0].get_ylabel() == "fitness"
+    assert "fitness: mean over episodes of" in fig.axes[0].get_title()
 
 
 def test_report_on_an_episode_run_has_no_missing_values(archives, tmp_path):
@@ -90,6 +105,33 @@ def test_report_on_an_episode_run_has_no_missing_values(archives, tmp_path):
     assert res.exit_code == 0, res.output
     md = (tmp_path / "rep" / "report.md").read_text()
     assert "nan" not in md and "test accuracy (argmax)" in md
+    # Review nit 19: a continual run's curve is measured after each task, not epoch.
+    assert "| before training | after task 1 |" in md and "epoch 1" not in md
+
+
+@pytest.mark.parametrize("preset", ["fewshot-digits", "fewshot-digits-gp", "continual-digits",
+                                    "continual-split-digits-gp"])
+def test_performance_is_worded_for_the_protocol(preset):
+    # Review nit 15: few-shot runs said "mean over the tasks learned so far" (continual
+    # wording); a few-shot episode is one task scored on its query images.
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS[preset].default_config(**PRESETS[preset].toy)
+    text = make_problem(config, build_tasks(config)).performance
+    if preset.startswith("fewshot"):
+        assert "query" in text and "support set" in text and "learned so far" not in text
+    else:
+        assert "mean over the tasks learned so far" in text
+
+
+def test_report_on_a_few_shot_run_words_its_fitness_for_episodes(archives, tmp_path):
+    res = CliRunner().invoke(main, ["report", archives["fewshot-digits"], "-o",
+                                    str(tmp_path / "rep")])
+    assert res.exit_code == 0, res.output
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert ("mean over episodes of the performance query accuracy (argmax) after learning "
+            "the episode's support set") in md
+    assert "learned so far" not in md
 
 
 def test_episodes_that_differ_from_the_runs_are_refused(archives, tmp_path):

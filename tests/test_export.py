@@ -260,10 +260,13 @@ def test_plot_warns_when_fitness_scales_differ(runs, tmp_path, monkeypatch):
     res = _stderr_apart().invoke(main, ["plot", runs["c0"], runs["oja"], "-o", "p.png"])
     assert res.exit_code == 0, res.output
     assert res.stderr.startswith("warning: ") and "different scales" in res.stderr
-    assert len(res.stderr.strip().splitlines()) == 1
+    warnings = [l for l in res.stderr.splitlines() if l.startswith("warning")]
+    assert len(warnings) == 1
     assert "oja.h5" in res.stderr and "c0.h5" in res.stderr
     res = _stderr_apart().invoke(main, ["plot", runs["c0"], runs["gp"], "-o", "q.png"])
-    assert res.exit_code == 0 and res.stderr == ""
+    assert res.exit_code == 0 and "warning" not in res.stderr
+    # Review nit 14: plot said nothing before its long work (46 s on fewshot-digits-gp).
+    assert res.stderr.startswith("drawing q.png: ")
 
 
 def test_layered_rules_are_refused_by_python_and_latex_in_one_line(tmp_path):
@@ -280,3 +283,73 @@ def test_layered_rules_are_refused_by_python_and_latex_in_one_line(tmp_path):
         assert len(res.output.strip().splitlines()) == 1
     res = CliRunner().invoke(main, ["best", path, "--format", "json"])
     assert res.exit_code == 0, res.output
+
+
+def _figure_of(runs_, tmp_path, monkeypatch, name="p.png"):
+    """plot_runs' figure (kept open) and the saved image's height in pixels."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.image
+    import matplotlib.pyplot as plt
+    from evo_l2l.analysis import plots
+    figures = []
+    monkeypatch.setattr(plt, "close", lambda fig: figures.append(fig))
+    plots.plot_runs(runs_, str(tmp_path / name))
+    fig = figures[-1]
+    fig.canvas.draw()
+    return fig, matplotlib.image.imread(str(tmp_path / name)).shape[0]
+
+
+def _integer_ticks(ax) -> bool:
+    lo, hi = ax.get_xlim()
+    ticks = [t for t in ax.get_xticks() if lo <= t <= hi]
+    return bool(ticks) and all(float(t).is_integer() for t in ticks)
+
+
+def _legend_texts(fig) -> list:
+    return [t.get_text() for ax in fig.axes if ax.get_legend()
+            for t in ax.get_legend().get_texts()]
+
+
+def test_plot_labels_are_short_ticks_whole_and_lines_told_apart(runs, tmp_path, monkeypatch):
+    # Review nits 14 and 18: the y-label held the whole fitness description (cut off, or
+    # stretching the figure), 3 generations got ticks at 0.5..., the legend read
+    # "train: held-out (best of generation)", the best and reference curves shared a colour.
+    from evo_l2l import open_run
+    fig, height = _figure_of([open_run(runs["c0"])], tmp_path, monkeypatch)
+    fitness, coefficients, curves = fig.axes[:3]
+    assert fitness.get_ylabel() == "fitness"
+    assert "fitness: mean over tasks of 1 - mean|t - o|" in fitness.get_title()
+    assert _integer_ticks(fitness) and _integer_ticks(coefficients)
+    texts = _legend_texts(fig)
+    assert "held-out, of the generation's best rule" in texts
+    assert not any(t.startswith("train:") for t in texts)
+    colours = [line.get_color() for line in curves.get_lines()]
+    assert len(colours) == 2 and len(set(colours)) == 2
+    colours = [line.get_color() for line in fitness.get_lines()]
+    assert len(set(colours)) == len(colours) == 4
+    assert height < 800
+
+
+def test_plot_of_an_automl_zero_run(tmp_path, monkeypatch):
+    # Review nit 18: program length was labelled "tree size (nodes)"; the learning curve
+    # is one point (epoch 0), drawn as an invisible line on an x axis of -0.04..0.04.
+    from evo_l2l import open_run
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    preset = PRESETS["automl-zero-linear"]
+    path = str(tmp_path / "az.h5")
+    start_run(preset.default_config(**{**preset.toy, "population": 20, "n_generations": 2}),
+              path)
+    fig, height = _figure_of([open_run(path)], tmp_path, monkeypatch)
+    fitness, size, curves = fig.axes[:3]
+    assert size.get_ylabel() == "program length (instructions)"
+    assert "program length" in size.get_title() and _integer_ticks(size)
+    assert fitness.get_ylabel() == "fitness" and _integer_ticks(fitness)
+    lo, hi = curves.get_xlim()
+    lines = curves.get_lines()
+    assert all(len(line.get_xdata()) == 1 and line.get_marker() not in ("", "None")
+               for line in lines)
+    assert hi - lo >= 1.5 and list(curves.get_xticks()) == [0]
+    assert len({line.get_color() for line in lines}) == len(lines) == 2
+    assert height < 800                  # the long y-label stretched it to 1039 px

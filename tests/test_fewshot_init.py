@@ -117,3 +117,37 @@ def test_conv_form_is_the_start_weights_on_convolved_images():
         img = np.append(x.ravel(), 1.0)
         want = bi.base_weights()[:, :64] @ conv.ravel() + bi.base_weights()[:, 64]
         np.testing.assert_allclose(W0[n] @ img, want, atol=1e-12)
+
+
+@pytest.mark.parametrize("start", ["random", "pca"])
+def test_conv_filter_is_recovered_from_the_decoded_row(start):
+    # Review nit 9: the conv presets' rule text must show the evolved 3x3 filter. The row
+    # holds W0 only (convolved); the filter read back from it is the one the genes set.
+    rng = np.random.default_rng(7)
+    s = bi.BengioInitSettings(w0_form="conv", w0_scale=0.5, start_weights=start)
+    g = rng.normal(0, 1, (3, bi.N_COEF))
+    rows = bi.decoder(s)(g)
+    for n in range(3):
+        want = bi.IDENTITY_KERNEL + 0.5 * g[n, bi.W0_START:bi.W0_START + 9]
+        np.testing.assert_allclose(bi.conv_filter(rows[n], start), want, atol=1e-10)
+        text = bi.formula_with(rows[n], s)
+        assert "evolved 3x3 filter [[" in text and f"the {start} start W0" in text
+        assert f"{want[0]:.4g}" in text and f"{want[8]:.4g}" in text
+        np.testing.assert_allclose(bi.details_with(rows[n], s)["filter_3x3"],
+                                   want.reshape(3, 3), atol=1e-10)
+    full = bi.BengioInitSettings()
+    assert "filter" not in bi.formula_with(bi.decoder(full)(g)[0], full)
+    assert bi.details_with(bi.decoder(full)(g)[0], full) == {}
+
+
+def test_best_of_a_conv_run_shows_the_filter(tmp_path):
+    path = str(tmp_path / "conv.h5")
+    runner = CliRunner()
+    res = runner.invoke(main, ["run", "fewshot-digits-init-conv", "--toy", "--generations", "2",
+                               "--population", "4", "-o", path])
+    assert res.exit_code == 0, res.output
+    assert "evolved 3x3 filter [[" in res.output            # the run's summary
+    res = runner.invoke(main, ["best", path])
+    assert res.exit_code == 0 and "evolved 3x3 filter [[" in res.output, res.output
+    best = json.loads(runner.invoke(main, ["best", path, "--json"]).output)
+    assert np.shape(best["filter_3x3"]) == (3, 3)

@@ -30,6 +30,24 @@ def test_best_prints_the_formula(archive):
     assert "dw = " in res.output and "tree (" in res.output
 
 
+def test_formulas_show_the_presets_rule_eta(archive):
+    # Review nit 17: the continual GP presets apply w += 0.1 * tree (rule.eta), but best
+    # printed "dw = a*m" beside "the delta rule (rate 1)".
+    from evo_l2l.evolution.problem import make_problem
+    run = open_run(archive)
+    assert run.config.rule.settings.eta == 0.1
+    problem = make_problem(run.config, run.tasks)
+    assert problem.formula(problem.known_rule("delta")) == "dw = 0.1 * (a*m)"
+    assert problem.formula("m") == "dw = 0.1 * m"
+    assert problem.formula("mul(2.0, mul(a, m))") == "dw = 0.1 * (2*a*m)"
+    first = CliRunner().invoke(main, ["best", archive]).output.splitlines()[0]
+    assert "dw = 0.1 * " in first
+    latex = CliRunner().invoke(main, ["best", archive, "--format", "latex"]).output
+    assert r"\Delta w = 0.1 \left(" in latex
+    source = CliRunner().invoke(main, ["best", archive, "--format", "python"]).output
+    assert "the update is w += 0.1 * rule(...)" in source and "dw = 0.1" not in source
+
+
 def test_evaluate_prints_continual_metrics_and_r_matrices_beside_the_baselines(archive):
     res = CliRunner().invoke(main, ["evaluate", archive, "--tasks", "heldout", "--n-tasks", "3",
                                     "--json"])

@@ -145,9 +145,11 @@ def python_source(problem, rule, name: str = "rule", doc: str = "") -> str:
     for helper in ("pdiv", "pexp"):
         if helper in helpers:
             lines.append(_HELPERS[helper] + "\n\n")
-    text = doc or problem.formula(rule)
+    # The function returns the tree (or the rule) itself: its formula without eta.
+    text = doc or (sym.formula(problem.tree(rule), problem.pset) if problem.kind == "symbolic"
+                   else problem.formula(rule))
     if eta is not None:
-        text += f"; the update is w += {eta!r} * dw"
+        text += f"; the update is w += {eta!r} * {name}(...)"
     lines.append(f"def {name}({', '.join(variables)}):\n"
                  f"    \"\"\"{text}.\"\"\"\n"
                  f"    return {body}\n")
@@ -182,4 +184,7 @@ def latex(problem, rule) -> str:
         body = r"\mathtt{" + sym.tree_text(problem.tree(rule)).replace("_", r"\_") + "}"
     else:
         body = sympy.latex(e).replace(r"\left(- o + t\right)", r"\left(t - o\right)")
+    eta = _update_rate(problem) if problem.kind == "symbolic" else None
+    if eta is not None and eta != 1.0:      # w += eta * tree: the weight change is scaled
+        body = rf"{eta:g} \left({body}\right)"
     return rf"\Delta w = {body}"

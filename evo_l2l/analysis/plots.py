@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 
 import numpy as np
 
@@ -12,6 +13,19 @@ def _legend(ax, ncol: int = 1) -> None:
     """The legend below the axes, outside them, so that it hides no curve."""
     ax.legend(fontsize=7, ncol=ncol, loc="upper left", bbox_to_anchor=(0.0, -0.16),
               borderaxespad=0.0, frameon=False)
+
+
+def _generation_axis(ax) -> None:
+    """x is the generation: integer ticks only (2 generations drew ticks at 0.2, 0.4...)."""
+    from matplotlib.ticker import MaxNLocator
+    ax.set_xlabel("generation")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _titled(text: str, note: str, width: int = 70) -> str:
+    """A panel title with a long description under it, wrapped (not a y-label that
+    runs off the figure or stretches it)."""
+    return text + "\n" + textwrap.fill(note, width)
 
 
 def scale_key(run) -> tuple:
@@ -42,34 +56,49 @@ def _label(run) -> str:
 
 
 def fitness_axes(ax, runs) -> None:
+    """Training fitness (max, mean, min over the population) and the held-out fitness of
+    each generation's best; one colour a line for one run, one colour a run for several."""
+    single = len(runs) == 1
     for k, run in enumerate(runs):
-        g, c = run.generations, f"C{k}"
+        g = run.generations
         x = g["generation"]
-        name = _label(run) if len(runs) > 1 else "train"
-        ax.plot(x, g["fitness_max"], color=c, lw=1.5, label=f"{name}: max")
-        ax.plot(x, g["fitness_mean"], color=c, lw=1, ls="--", label=f"{name}: mean")
-        ax.plot(x, g["fitness_min"], color=c, lw=0.7, ls=":", alpha=0.7, label=f"{name}: min")
-        ax.plot(x, g["best_heldout_fitness"], color=c, lw=1, ls="-.", alpha=0.8,
-                label=f"{name}: held-out (best of generation)")
-    ax.set_xlabel("generation")
+        prefix = "" if single else f"{_label(run)}: "
+        colours = ("C0", "C1", "C2", "C3") if single else (f"C{k}",) * 4
+        ax.plot(x, g["fitness_max"], color=colours[0], lw=1.5, label=f"{prefix}training, max")
+        ax.plot(x, g["fitness_mean"], color=colours[1], lw=1, ls="--",
+                label=f"{prefix}training, mean")
+        ax.plot(x, g["fitness_min"], color=colours[2], lw=0.7, ls=":", alpha=0.7,
+                label=f"{prefix}training, min")
+        ax.plot(x, g["best_heldout_fitness"], color=colours[3], lw=1, ls="-.", alpha=0.8,
+                label=f"{prefix}held-out, of the generation's best rule")
+        if len(x) == 1:                   # one generation: markers, not invisible lines
+            for line in ax.get_lines()[-4:]:
+                line.set_marker("o")
+    _generation_axis(ax)
+    ax.set_ylabel("fitness")
     mixed = len({scale_key(r) for r in runs}) > 1
-    ax.set_ylabel("fitness (scales differ between runs)" if mixed
-                  else f"fitness ({problem_for(runs[0]).performance})")
-    ax.set_title("fitness per generation")
+    unit = "episodes" if runs[0].tasks.segment_end is not None else "tasks"
+    note = ("the runs' fitness is on different scales" if mixed else
+            f"fitness: mean over {unit} of {problem_for(runs[0]).performance}")
+    ax.set_title(_titled("fitness per generation", note), fontsize=9)
     _legend(ax)
     ax.grid(alpha=0.3)
 
 
 def size_axes(ax, run) -> None:
-    """Tree size per generation (symbolic rules): bloat control made visible."""
+    """Tree size per generation (symbolic rules), or program length (AutoML-Zero
+    programs): bloat control made visible."""
     g = run.generations
     x, size = g["generation"], g["population_size"]
+    program = problem_for(run).kind == "program"
     ax.fill_between(x, size.min(axis=1), size.max(axis=1), alpha=0.25, label="min-max")
-    ax.plot(x, size.mean(axis=1), lw=1.2, label="mean")
-    ax.plot(x, g["best_so_far_size"], lw=1.2, ls="--", label="best-so-far rule")
-    ax.set_xlabel("generation")
-    ax.set_ylabel("tree size (nodes)")
-    ax.set_title(f"rule size per generation\n{os.path.basename(run.path)}", fontsize=9)
+    ax.plot(x, size.mean(axis=1), lw=1.2, label="mean", marker="o" if len(x) == 1 else None)
+    ax.plot(x, g["best_so_far_size"], lw=1.2, ls="--", label="best-so-far " +
+            ("program" if program else "rule"), marker="s" if len(x) == 1 else None)
+    _generation_axis(ax)
+    ax.set_ylabel("program length (instructions)" if program else "tree size (nodes)")
+    ax.set_title(f"{'program length' if program else 'rule size'} per generation\n"
+                 f"{os.path.basename(run.path)}", fontsize=9)
     _legend(ax)
     ax.grid(alpha=0.3)
 
@@ -84,7 +113,7 @@ def operators_axes(ax, run) -> None:
             continue
         ax.plot(x, ops[:, j], lw=1.3, label=name, drawstyle="steps-post")
     ax.set_yscale("log")
-    ax.set_xlabel("generation")
+    _generation_axis(ax)
     ax.set_ylabel("setting of the level below's GA (log)")
     ax.set_title(f"best-so-far operators\n{os.path.basename(run.path)}", fontsize=9)
     _legend(ax, ncol=2)
@@ -107,7 +136,7 @@ def runs_below_axes(ax, runs) -> None:
         ax.plot(x, med, color=f"C{k}", lw=1, ls="--", drawstyle="steps-post",
                 label=f"{prefix}median evaluations to it / budget (1: not reached)")
     ax.set_ylim(-0.05, 1.05)
-    ax.set_xlabel("generation")
+    _generation_axis(ax)
     ax.set_title("training runs of the level below (best-so-far operators)")
     _legend(ax)
     ax.grid(alpha=0.3)
@@ -131,7 +160,7 @@ def trace_axes(ax, runs) -> None:
             ax.plot(x, g["trace_median_tau"][:, 0], color=f"C{k}", lw=1.5, ls="--",
                     label=f"{prefix}meta strength tau")
     ax.set_yscale("log")
-    ax.set_xlabel("generation")
+    _generation_axis(ax)
     ax.set_ylabel("median over the population (log)")
     ax.set_title("self-adapted mutation strengths")
     _legend(ax)
@@ -160,7 +189,7 @@ def coefficient_axes(ax, run) -> None:
         else:
             ax.plot(x, eff[:, j], lw=0.6, color="0.6", alpha=0.6, drawstyle="steps-post")
     ax.set_yscale("symlog", linthresh=0.01)
-    ax.set_xlabel("generation")
+    _generation_axis(ax)
     ax.set_ylabel(f"{getattr(fam, 'COEF_LABEL', 'coefficient')} (symlog)")
     ax.set_title(f"best-so-far rule's coefficients\n{os.path.basename(run.path)}", fontsize=9)
     _legend(ax, ncol=3)
@@ -174,7 +203,7 @@ def _block_norm_axes(ax, run, fam, x) -> None:
         for b, name in enumerate(fam.BLOCKS):
             ax.plot(x, norms[:, h, b], lw=1.2, ls="-" if h == 0 else "--",
                     color=f"C{b}", label=f"head {h}: |W_{name}|", drawstyle="steps-post")
-    ax.set_xlabel("generation")
+    _generation_axis(ax)
     ax.set_ylabel(f"{fam.COEF_LABEL}: block norms")
     ax.set_title(f"best-so-far initial W\n{os.path.basename(run.path)}", fontsize=9)
     ax.legend(fontsize=7, ncol=2, loc="best")
@@ -184,17 +213,28 @@ def _block_norm_axes(ax, run, fam, x) -> None:
 def learning_curve_axes(ax, runs) -> None:
     if problem_for(runs[0]).kind == "meta":
         return runs_below_axes(ax, [r for r in runs if problem_for(r).kind == "meta"])
+    epochs: set = set()
     for k, run in enumerate(runs):
         problem = problem_for(run)
         tasks = run.tasks.select("heldout")
         if len(tasks) == 0:
             tasks = run.tasks.select("train")
-        for spec, ls in (("best", "-"), (problem.reference_rule, "--")):
+        for j, (spec, ls, marker) in enumerate((("best", "-", "o"),
+                                                (problem.reference_rule, "--", "s"))):
             label, rule = rule_from_spec(run, problem, spec)
             curve = learning_curve(problem, rule, tasks)
             prefix = f"{os.path.basename(run.path)}: " if len(runs) > 1 else ""
-            ax.plot(curve["epoch"], curve["mean"], color=f"C{k}", ls=ls, marker="o", ms=3,
-                    label=f"{prefix}{label}")
+            one = len(curve["epoch"]) == 1          # a single point: a marker worth seeing
+            # A colour a line: the best rule and the reference differ in colour too.
+            ax.plot(curve["epoch"], curve["mean"], color=f"C{2 * k + j}", ls=ls, marker=marker,
+                    ms=7 if one else 3, label=f"{prefix}{label}")
+            epochs.update(int(e) for e in curve["epoch"])
+    from matplotlib.ticker import MaxNLocator
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if len(epochs) == 1:
+        e = next(iter(epochs))
+        ax.set_xlim(e - 1, e + 1)
+        ax.set_xticks([e])
     ax.set_xlabel("epoch")
     ax.set_ylabel("performance, mean over held-out tasks")
     ax.set_title("learning curves on held-out tasks")
@@ -224,12 +264,11 @@ def plot_runs(runs: list, path: str) -> None:
         # learning curves, which a final-accuracy fitness measures at one point only.
         from .episode_plots import episode_axes, episode_panels
         n = episode_panels(runs[0])
-        fig, axes = plt.subplots(1, 2 + n, figsize=(6 * (2 + n), 5))
+        fig, axes = plt.subplots(1, 2 + n, figsize=(6 * (2 + n), 5.5), layout="constrained")
         fitness_axes(axes[0], runs)
         coefficient_axes(axes[1], runs[0])
         episode_axes(axes[2:], runs[0])
-        fig.tight_layout()
-        fig.savefig(path, dpi=110)
+        fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         return
     traced = any("trace_median_strength" in r.generations for r in runs)

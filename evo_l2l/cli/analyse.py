@@ -169,6 +169,8 @@ def plot(archives, output, force):
     _output_folder(output)
     runs = _runs_with_a_generation(archives)
     _warn_scales(runs)
+    click.echo(f"drawing {output}: the learning curves (episode runs: accuracy against shots "
+               "or R matrices) score the rules again, which can take a while", err=True)
     plot_runs(runs, output)
     click.echo(f"wrote {output}")
 

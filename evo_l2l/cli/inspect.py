@@ -191,8 +191,8 @@ def info(archive, as_json):
     d = {
         "archive": archive, "format": run.attrs.get("format"),
         "format_version": run.attrs.get("format_version"),
-        "preset": run.attrs.get("preset"), "seed": run.attrs.get("seed"),
-        "status": _status(run), "generations_done": n,
+        "preset": run.attrs.get("preset"), "toy": bool(run.config.run.toy),
+        "seed": run.attrs.get("seed"), "status": _status(run), "generations_done": n,
         "generations_target": int(run.state["n_generations_target"]),
         "wall_seconds": float(run.state["elapsed"]),
         "best_fitness": float(run.state["hof_fitness"]) if n else None,
@@ -213,10 +213,11 @@ def info(archive, as_json):
     if as_json:
         click.echo(json.dumps(d, indent=2))
         return
+    d_text = dict(d, preset=f"{d['preset']} (toy size: run --toy)") if d["toy"] else d
     for key in ("archive", "preset", "seed", "status", "generations_done", "generations_target",
                 "wall_seconds", "best_fitness", "best_heldout_fitness", "best_generation",
                 "created", "generated_by"):
-        v = d[key]
+        v = d_text[key]
         click.echo(f"{key:22s} {v:.4f}" if isinstance(v, float) else f"{key:22s} {v}")
     click.echo(f"{'tasks':22s} {d['tasks']['train']} train, {d['tasks']['heldout']} held-out")
     if "fec" in d:

@@ -59,7 +59,16 @@ class _Progress:
             self.bar.__exit__(None, None, None)
 
 
-def _print_summary(result, as_json: bool) -> None:
+def _wall_text(result, resumed: bool) -> str:
+    """The run's wall time: this session's, and for a resumed run the archive's over all
+    sessions (a complete run resumed with nothing to do spent no time of its own)."""
+    if not resumed or result.last is None:
+        return f"{result.wall_seconds:.1f} s"
+    return (f"{result.last.elapsed:.1f} s of evolution in all sessions, "
+            f"{result.wall_seconds:.1f} s in this one")
+
+
+def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
     from ..analysis.rules import best_reference_rule, describe_rule, form_tag
     problem, last = result.problem, result.last
     best = describe_rule(problem, problem.rule_of_genome(last.hof_genome),
@@ -69,7 +78,9 @@ def _print_summary(result, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"archive": result.path, "status": result.status,
                                "generations": last.generation + 1,
-                               "wall_seconds": result.wall_seconds, "best": best,
+                               "wall_seconds": result.wall_seconds,
+                               "evolution_seconds_all_sessions": float(last.elapsed),
+                               "best": best,
                                "reference_rule": {"name": problem.reference_rule, **delta}},
                               indent=2))
         return
@@ -85,7 +96,7 @@ def _print_summary(result, as_json: bool) -> None:
     click.echo(f"{label:{w}s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
     n = last.generation + 1
     click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
-               f"{result.wall_seconds:.1f} s)")
+               f"{_wall_text(result, resumed)})")
 
 
 def executor_options(f):
@@ -140,6 +151,12 @@ def open_executor(workers, dask_local, scheduler, quiet: bool = False):
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--dry-run", is_flag=True,
               help="Check the config and print it with what the run would do; run nothing.")
+@click.option("--toy", is_flag=True,
+              help="Run at toy size, to try a preset out in seconds: apply the preset's toy "
+                   "overrides (a smaller task set, as the test suite runs it; `--toy "
+                   "--dry-run` shows them), then --config, --set and the options above. The "
+                   "archive's config records them and run.toy = true; default archive "
+                   "runs/EXPERIMENT-toy-seedS.h5. Combine with --generations for a short run.")
 @click.option("--operators-from", "operators_from", type=click.Path(dir_okay=False),
               metavar="META.h5",
               help="Search with the best GA settings a meta-evolution run found (its "
@@ -151,13 +168,19 @@ def open_executor(workers, dask_local, scheduler, quiet: bool = False):
                    "summary table (or --json).")
 @executor_options
 def run(experiment, seed, n_generations, population, config_file, sets, output, force,
-        flush_interval, quiet, as_json, dry_run, operators_from, seeds, workers, dask_local,
+        flush_interval, quiet, as_json, dry_run, toy, operators_from, seeds, workers, dask_local,
         scheduler):
-    """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`)."""
+    """Evolve learning rules with a preset EXPERIMENT (see `evo-l2l experiments`).
+
+    \b
+    Try a preset at toy size first (seconds, once its kernels are compiled):
+      evo-l2l run continual-digits-gp --toy --generations 2
+    """
     from ..config import load_config_file
     from ..experiments import get_preset
     preset = get_preset(experiment)
-    overrides = load_config_file(config_file) if config_file else {}
+    overrides = toy_overrides(preset, quiet or as_json) if toy else {}
+    overrides.update(load_config_file(config_file) if config_file else {})
     named = overrides.get("run.preset", experiment)
     if named != experiment:
         raise ConfigError(f"{config_file} is the config of preset {named!r}; run it as "
@@ -186,7 +209,7 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         run_seeds(preset, overrides, parse_seeds(seeds), output, force, quiet, as_json,
                   dry_run, (workers, dask_local, scheduler))
         return
-    path = output or os.path.join("runs", f"{config.run.preset}-seed{config.run.seed}.h5")
+    path = output or default_archive(config, config.run.seed)
     if dry_run:
         _dry_run(config, path, as_json)
         return
@@ -204,7 +227,21 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         finally:
             progress.close()
         # The summary may evaluate (a meta run's runs below): the executor is still open.
-        _finish(result, as_json)
+        _finish(result, as_json, quiet=quiet)
+
+
+def toy_overrides(preset, quiet: bool = False) -> dict:
+    """run --toy: the preset's toy overrides and the label run.toy = true."""
+    if not preset.toy and not quiet:
+        click.echo(f"{preset.NAME} is small already: --toy changes no setting (the archive "
+                   "is labelled run.toy = true)", err=True)
+    return {**preset.toy, "run.toy": True}
+
+
+def default_archive(config, seed: int) -> str:
+    """runs/PRESET-seedS.h5, or runs/PRESET-toy-seedS.h5 for a toy run."""
+    toy = "-toy" if config.run.toy else ""
+    return os.path.join("runs", f"{config.run.preset}{toy}-seed{seed}.h5")
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -236,8 +273,9 @@ def kernels_cached(folder: str | None = None, modules: tuple = ()) -> bool:
 
 
 def learner_kernels(config) -> tuple:
-    """The kernel modules the config's learner module imports (kernels.<name>), read from
-    its source: what its first run compiles."""
+    """The kernel modules (kernels.<name>) a first run of the config compiles, read from
+    its learner module's source, plus the probe kernels of symbolic rules
+    (kernels.symbolic, which evolution/symbolic_problem.py calls for every GP run)."""
     import re
     import sys
     learner = config.component("learner")
@@ -246,7 +284,10 @@ def learner_kernels(config) -> tuple:
     except (KeyError, AttributeError, TypeError, OSError):
         return ()
     names = re.findall(r"kernels\.([a-z_0-9]+)|from \.\.kernels import ([a-z_0-9]+)", source)
-    return tuple(sorted({a or b for a, b in names} - {"_startup", "_jobs"}))
+    found = {a or b for a, b in names} - {"_startup", "_jobs"}
+    if config.component("rule").kind == "symbolic":
+        found.add("symbolic")
+    return tuple(sorted(found))
 
 
 def _dry_run(config, path: str, as_json: bool) -> None:
@@ -275,7 +316,7 @@ def _dry_run(config, path: str, as_json: bool) -> None:
                + (f" of {have / 1e9:.1f} GB available" if have else ""))
 
 
-def _finish(result, as_json: bool) -> None:
+def _finish(result, as_json: bool, resumed: bool = False, quiet: bool = False) -> None:
     """Summary, then exit 128 + signal number if a signal stopped the run early."""
     if result.last is None:
         why = f" ({result.executor_lost})" if result.executor_lost else ""
@@ -287,7 +328,13 @@ def _finish(result, as_json: bool) -> None:
         n = result.last.generation + 1
         click.echo(f"stopped after {n} generation{'s' if n != 1 else ''}{why}; "
                    f"continue with: evo-l2l resume {result.path}", err=True)
-    _print_summary(result, as_json)
+    if not (quiet or as_json):
+        # The summary scores rules again (the reference rule at every rate): on large task
+        # sets (the continual GP presets) that takes a while of its own.
+        label = result.problem.known_label(result.problem.reference_rule)
+        click.echo(f"summary: scoring the best rule and {label} on the training and "
+                   "held-out tasks", err=True)
+    _print_summary(result, as_json, resumed)
     if result.stop_signal is not None:
         sys.exit(128 + result.stop_signal)
     if result.executor_lost:
@@ -312,6 +359,13 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
     if target < run.n_generations_done:
         raise ArchiveError(f"{archive}: already has {run.n_generations_done} generations "
                            f"(asked for {target})")
+    if run.status == "complete" and target == run.n_generations_done:
+        # Nothing to evolve: say so, and summarise the archive as it is (not rewritten).
+        from ..evolution.run import result_from_archive
+        click.echo(f"nothing to resume: {archive} is complete ({target} generations); "
+                   "--generations N (more) continues it", err=True)
+        _finish(result_from_archive(archive), as_json, resumed=True, quiet=quiet)
+        return
     with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
         progress = _Progress(target, run.n_generations_done, quiet or as_json)
         try:
@@ -319,7 +373,7 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
                                 executor=executor)
         finally:
             progress.close()
-        _finish(result, as_json)
+        _finish(result, as_json, resumed=True, quiet=quiet)
 
 
 @main.command()

@@ -12,9 +12,10 @@ import click
 from ..errors import ConfigError
 
 
-def _paths(preset_name: str, seeds: list[int], output: str | None) -> list[str]:
+def _paths(config, seeds: list[int], output: str | None) -> list[str]:
     if output is None:
-        return [os.path.join("runs", f"{preset_name}-seed{s}.h5") for s in seeds]
+        from .run import default_archive
+        return [default_archive(config, s) for s in seeds]
     if "{seed}" not in output:
         raise ConfigError("with --seeds, -o must contain {seed} (one archive per seed), e.g. "
                           "-o runs/mine-seed{seed}.h5")
@@ -26,7 +27,7 @@ def run_seeds(preset, overrides: dict, seeds: list[int], output, force: bool, qu
     from ..evolution.run import run_summary
     from .run import open_executor
     configs = [preset.default_config(**{**overrides, "run.seed": s}) for s in seeds]
-    paths = _paths(configs[0].run.preset, seeds, output)
+    paths = _paths(configs[0], seeds, output)
     if len(set(paths)) != len(paths):
         raise ConfigError("two seeds would write the same archive")
     existing = [p for p in paths if os.path.exists(p)]

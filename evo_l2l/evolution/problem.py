@@ -125,7 +125,7 @@ class ParametricRuleProblem:
         else:
             self._decode = self.fam.decode_real
         self.reference_rule = self.fam.REFERENCE_RULE
-        self.performance = self.learner.performance
+        self.performance = self.learner.performance_on(tasks)
         self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
                       for k, v in self.splits.items()}
         self.updates_per_rule = {k: updates_per_rule(v, config.learner.settings.n_epochs)
@@ -167,6 +167,9 @@ class ParametricRuleProblem:
         return self.decode(np.asarray(genome)[None])[0]
 
     def formula(self, rule) -> str:
+        # A family whose description depends on its settings (bengio_init's conv form).
+        if hasattr(self.fam, "formula_with"):
+            return self.fam.formula_with(rule, self.rule_settings)
         return self.fam.formula(rule)
 
     def is_reference_rule(self, rule) -> bool:
@@ -189,9 +192,12 @@ class ParametricRuleProblem:
         return (np.asarray(rule, dtype=np.float64) + 0.0).tobytes()
 
     def rule_details(self, rule) -> dict:
+        extra = (self.fam.details_with(rule, self.rule_settings)
+                 if hasattr(self.fam, "details_with") else {})
         return {"coefficients": {n: float(c) for n, c in zip(self.fam.COEF_NAMES, rule)},
                 "distance_to_known_rules": known_rule_distance(self.fam, rule),
-                "known_form": self.reference_rule if self.is_reference_rule(rule) else None}
+                "known_form": self.reference_rule if self.is_reference_rule(rule) else None,
+                **extra}
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, K) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""

@@ -141,7 +141,7 @@ class ProgramProblem:
         self._fec_view = lp.program_tasks(self.splits["train"].select(np.array([0])),
                                           self.s.fec_train, self.s.fec_valid, self.lsettings)
         self.reference_rule = pg.REFERENCE_RULE
-        self.performance = self.learner.performance
+        self.performance = self.learner.performance_on(tasks)
         self.chunk = {"train": CALL_PROGRAMS, "heldout": CALL_PROGRAMS, "select": CALL_PROGRAMS}
         self.updates_per_rule = {k: max(1, int(v.X.shape[0] * v.X.shape[1]))
                                  for k, v in self._views.items()}

@@ -102,7 +102,7 @@ class SymbolicRuleProblem:
         self.splits = {"train": tasks.select("train"), "heldout": tasks.select("heldout")}
         self._views = {k: self.learner.program_views(v) for k, v in self.splits.items()}
         self.reference_rule = self.learner.reference_rule
-        self.performance = self.learner.performance
+        self.performance = self.learner.performance_on(tasks)
         self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
                       for k, v in self.splits.items()}
         self.updates_per_rule = {k: updates_per_rule(v, config.learner.settings.n_epochs)
@@ -185,7 +185,9 @@ class SymbolicRuleProblem:
         return self.rules_of(genomes)
 
     def formula(self, rule: str) -> str:
-        return sym.formula(self.tree(rule), self.pset)
+        """'dw = ...': the weight change, rule.eta (w += eta * tree) included."""
+        return sym.with_eta(sym.formula(self.tree(rule), self.pset),
+                            float(self.rule_settings.eta))
 
     def known_form(self, rule: str, exact: bool = True):
         """(name, scale) of the known form the rule is a positive multiple of, or None."""

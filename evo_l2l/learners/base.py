@@ -59,6 +59,11 @@ class Learner:
     probe_special: dict = {}                 # variable -> exact values it takes in tasks (cache probes)
     register_layout: tuple = ()              # (interpreter code or None, kinds, rows) of its variables
 
+    def performance_on(self, tasks) -> str:
+        """How one task's performance is measured on this task set (labels): `performance`,
+        unless a learner words it per protocol (episode nets: few-shot or continual)."""
+        return self.performance
+
     def runs(self, family: str) -> bool:
         return family in self.coefficient_families or (family == "symbolic"
                                                        and self.variables is not None)

@@ -137,6 +137,18 @@ def seen_so_far(acc: np.ndarray) -> np.ndarray:
     return out
 
 
+FEWSHOT_PERFORMANCE = "query accuracy (argmax) after learning the episode's support set"
+
+
+def episode_performance(tasks, continual: str) -> str:
+    """The performance label of episode nets on these episodes: a few-shot episode (one
+    segment, one test group) is one task, scored on its query images; else `continual`."""
+    seg, grp = getattr(tasks, "segment_end", None), getattr(tasks, "group_end", None)
+    if seg is not None and grp is not None and seg.shape[1] == 1 and grp.shape[1] == 1:
+        return FEWSHOT_PERFORMANCE
+    return continual
+
+
 class EpisodeNet(Learner):
     """Two-layer nets, fresh every episode, trained online by one rule with an error signal."""
 
@@ -147,6 +159,9 @@ class EpisodeNet(Learner):
     requires = frozenset({"hidden_layer", "episodes"})
     coefficient_families = ("bengio", "bengio_layers", "metaplastic", "bengio_init")
     performance = "test accuracy (argmax), mean over the tasks learned so far"
+
+    def performance_on(self, tasks) -> str:
+        return episode_performance(tasks, self.performance)
 
     def coefficient_curves(self, family, coef, tasks, settings):
         # A final-accuracy fitness needs the last row only, which skips most of the scoring

@@ -11,7 +11,8 @@ layers (setting `hidden`):
     so what is learned for one task disturbs the others little. active_only: only the
     synapses from active hidden units (and the bias) change, as in FlyModel's
     associative output layer.
-Performance: mean test accuracy over the tasks learned so far (episode_net.seen_so_far).
+Performance: mean test accuracy over the tasks learned so far (episode_net.seen_so_far); a
+few-shot episode is one task, scored on its query images.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from ..components import need, setting
 from ..rules.symbolic import scaled
 from ..tasks import TaskSet
 from .base import NEAR_ONE, SIGMOID_SPECIAL, TINY, Learner, LearnerSettings
-from .episode_net import MEASURE_ALL_UP_TO, seen_so_far
+from .episode_net import MEASURE_ALL_UP_TO, episode_performance, seen_so_far
 from .symbolic import NET_LAYOUT, program_args
 
 
@@ -97,6 +98,10 @@ class SymbolicEpisodeNet(Learner):
     settings = SymbolicEpisodeSettings
     requires = frozenset({"hidden_layer", "episodes"})
     performance = "test accuracy (argmax), mean over the tasks learned so far"
+
+    def performance_on(self, tasks) -> str:
+        return episode_performance(tasks, self.performance)
+
     variables = ("a", "o", "w", "m")
     known_trees = {"delta": lambda rate=None: scaled(rate, "mul(a, m)"),
                    "hebb": lambda rate=None: scaled(rate, "mul(a, o)"),

@@ -207,17 +207,58 @@ def is_reference_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
     return is_positive_multiple(rule, bengio_layers.delta_output_rule(), tol)
 
 
-def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
+def formula(coef: np.ndarray, rel_tol: float = 1e-4, kernel: np.ndarray | None = None,
+            start: str = "random") -> str:
+    """The rule, then W0: in full form its norms and distances to the starts; in conv
+    form (kernel: the evolved 3x3 filter, row-major) the filter itself."""
     p = parts(coef)
     W0 = p["W0"][0]
     hidden = "plastic" if np.any(p["rule"][0, 16:] != 0) else "frozen"
     rows = np.linalg.norm(W0, axis=1)
-    return (f"{bengio_layers.formula(p['rule'], rel_tol)} || evolved initial hidden weights "
+    rule = bengio_layers.formula(p["rule"], rel_tol)
+    if kernel is not None:
+        k = np.asarray(kernel, dtype=np.float64).reshape(3, 3) + 0.0
+        text = " ".join("[" + " ".join(f"{v:.4g}" for v in row) + "]" for row in k)
+        return (f"{rule} || hidden weights W0 ({H_INIT} x {I_INIT}, {hidden} in the episode) = "
+                f"the {start} start W0 applied to the 8x8 image after an evolved 3x3 filter "
+                f"[{text}] (the start is the identity filter, 1 at the centre): |W0| "
+                f"{np.linalg.norm(W0):.4g}; output init gain {p['out_gain'][0]:.4g}")
+    return (f"{rule} || evolved initial hidden weights "
             f"W0 ({H_INIT} x {I_INIT}, {hidden} in the episode): |W0| {np.linalg.norm(W0):.4g}, "
             f"row norms {rows.min():.3g}..{rows.max():.3g}; distance to the random start "
             f"{np.linalg.norm(W0 - _BASE):.4g}, to the pca start "
             f"{np.linalg.norm(W0 - pca_weights()):.4g} (|pca start| "
             f"{np.linalg.norm(pca_weights()):.4g}); output init gain {p['out_gain'][0]:.4g}")
+
+
+@functools.lru_cache(maxsize=2)
+def _filter_basis(start: str) -> np.ndarray:
+    """(H_INIT * 64, 9): column k is the start W0's image weights after filter k alone
+    (1 at offset k): W0 in conv form is this times the filter, which is linear in it."""
+    W = (_BASE if start == "random" else pca_weights())[:, :64]
+    return np.stack([(W @ S).ravel() for S in _shifts()], axis=1)
+
+
+def conv_filter(coef: np.ndarray, start: str = "random") -> np.ndarray:
+    """(9,) the 3x3 filter (row-major) of a row decoded in conv form, recovered from its
+    W0 by least squares (exact up to rounding: the start's 2048 image weights fix 9
+    values)."""
+    W0 = parts(coef)["W0"][0][:, :64].ravel()
+    return np.linalg.lstsq(_filter_basis(start), W0, rcond=None)[0]
+
+
+def formula_with(coef: np.ndarray, s: BengioInitSettings) -> str:
+    """formula, told the settings: conv form shows the evolved filter."""
+    if s.w0_form != "conv":
+        return formula(coef)
+    return formula(coef, kernel=conv_filter(coef, s.start_weights), start=s.start_weights)
+
+
+def details_with(coef: np.ndarray, s: BengioInitSettings) -> dict:
+    """Details beyond the coefficients: conv form's 3x3 filter (rows of 3)."""
+    if s.w0_form != "conv":
+        return {}
+    return {"filter_3x3": conv_filter(coef, s.start_weights).reshape(3, 3).tolist()}
 
 
 FAMILY = RuleFamily("bengio_init", BengioInitSettings, sys.modules[__name__],

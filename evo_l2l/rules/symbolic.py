@@ -576,6 +576,16 @@ def formula(tree, pset: gp.PrimitiveSet) -> str:
     return f"dw = {text}"
 
 
+def with_eta(text: str, eta: float) -> str:
+    """A formula 'dw = BODY' of a tree applied as w += eta * tree: 'dw = 0.1 * (BODY)'
+    (eta 1: the text as it is), so that the printed rule is the weight change."""
+    if eta == 1.0:
+        return text
+    body = text[len("dw = "):] if text.startswith("dw = ") else text
+    body = body if re.fullmatch(r"-?[\w.]+", body) else f"({body})"
+    return f"dw = {eta:g} * {body}"
+
+
 def scaled(rate, body: str) -> str:
     """The tree text rate * body (body itself when rate is None or 1)."""
     return body if rate is None or rate == 1.0 else f"mul({float(rate)!r}, {body})"
