@@ -172,16 +172,48 @@ def previous(name):
     return importlib.import_module(name)
 
 
+def test_step_chunks_cuts_lanes_into_the_fewest_nearly_equal_steps():
+    from evo_l2l.kernels._jobs import step_chunks
+    for max_chunks in (1, 3, 7):
+        for q in range(1, 80):
+            n, base, extra = step_chunks(q, max_chunks)
+            sizes = [base + 1] * extra + [base] * (n - extra)
+            assert sum(sizes) == q and max(sizes) <= max_chunks and min(sizes) >= 1
+            assert n == -(-q // max_chunks)                   # as few steps as possible
+            assert max(sizes) - min(sizes) <= 1
+
+
+def test_lane_loops_carry_no_unroll_metadata():
+    """lanes.for_range marks its loops llvm.loop.unroll.disable (see its docstring); the
+    metadata must reach the IR numba optimises."""
+    from numba import njit
+
+    from evo_l2l.kernels import lanes
+
+    @njit
+    def step(W, X, k):
+        lanes.train8(W, 0, 8, X, 0, 3, k, 0, 1.0, 20.0)
+
+    W, X, k = np.zeros(24), np.ones(3), np.zeros(88)
+    step(W, X, k)
+    ir = step.inspect_llvm(step.signatures[0])
+    assert '!"llvm.loop.unroll.disable"' in ir
+    assert ir.count("!llvm.loop") >= 2                  # the forward and the update loops
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_lane_group_kernel_is_bitwise_the_previous_kernel(seed):
-    """kernels/lanes.py steps (groups of 24/8/4 lanes, padded, forward fused with the update)
-    give bit for bit what the plain rules-innermost loops gave, on rule counts that leave
-    every remainder, several outputs, diverging and NaN rules, with and without clipping."""
+    """kernels/lanes.py steps (groups of 4 to 28 lanes, padded, forward fused with the update)
+    give bit for bit what the plain rules-innermost loops gave, on rule counts that give
+    every step size (1 to 7 groups of 4) and padding, several outputs, diverging and NaN
+    rules, with and without clipping."""
     from evo_l2l.kernels import single_layer as K
     old = previous("single_layer_v1")
     rng = np.random.default_rng(seed)
     tasks = random_taskset(rng, n_tasks=5)
-    for R, block, clip in ((1, 64, 3.0), (7, 64, 3.0), (37, 64, np.inf), (61, 29, 20.0)):
+    for R, block, clip in ((1, 64, 3.0), (7, 64, 3.0), (11, 64, 3.0), (15, 64, 20.0),
+                           (18, 64, np.inf), (24, 64, 3.0), (27, 64, 3.0), (37, 64, np.inf),
+                           (61, 29, 20.0), (100, 100, 3.0)):
         coef = rng.normal(0, 0.8, (R, 11))
         if R > 3:
             coef[0] *= 1e200

@@ -49,6 +49,15 @@ def padded_lanes(nr):
 
 
 @njit(cache=True, inline="always")
+def step_chunks(n_chunks, max_chunks):
+    """n_chunks groups of 4 lanes cut into as few steps of at most max_chunks groups as
+    possible, as equal as possible: (steps, base, extra), the first `extra` steps of
+    base + 1 groups, the others of base (n_chunks >= 1)."""
+    n = (n_chunks + max_chunks - 1) // max_chunks
+    return n, n_chunks // n, n_chunks % n
+
+
+@njit(cache=True, inline="always")
 def padded_coef_block(coef, r0, nr, width):
     """coef_block widened to `width` lanes, the extra lanes 0 (a rule that never learns)."""
     K = coef.shape[0]

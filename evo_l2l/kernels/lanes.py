@@ -26,6 +26,8 @@ Layout: W is (max_o, max_i, NRP) and k (11, NRP), rule lanes innermost, NRP a
 multiple of 4; arrays are passed whole with flat element offsets (C-contiguous
 float64 only, no bounds checks, as in any numba loop).
 """
+from contextlib import contextmanager
+
 from llvmlite import ir
 from numba import types
 from numba.core import cgutils
@@ -39,6 +41,27 @@ _I32 = ir.IntType(32)
 _EXP_POLY = (1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0,
              1.0 / 362880.0, 1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0,
              1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0)
+
+
+@contextmanager
+def for_range(builder, count):
+    """cgutils.for_range(builder, count) whose loop LLVM may not unroll.
+
+    Why: numba optimises a parallel kernel's loop body twice: once alone, and again inside
+    the kernel's own module, which is what numba's disk cache stores. The second pass
+    unrolled the update loops by two with a remainder, and that code ran 15-20% slower
+    (scripts/bench_inner.py: a kernel freshly compiled in the process ran the first copy,
+    the same kernel loaded from the cache the second). With unrolling disabled both copies
+    keep one input per iteration, which this loop already spends on 2-8 independent chains."""
+    with cgutils.for_range(builder, count) as loop:
+        yield loop
+        latch = builder.basic_block
+    branch = latch.terminator
+    module = builder.module
+    disable = module.add_metadata([ir.MetaDataString(module, "llvm.loop.unroll.disable")])
+    loop_id = module.add_metadata([disable, ir.MetaDataString(module, f"evo_l2l.loop.{id(branch)}")])
+    loop_id.operands = (loop_id,) + loop_id.operands    # a loop ID refers to itself
+    branch.set_metadata("llvm.loop", loop_id)
 
 
 def _ok(*arrays) -> bool:
@@ -146,7 +169,7 @@ class _Vec:
         """sum over i < n_i of W[w0 + i*stride : +L] * X[x0 + i], from 0.0, in order of i."""
         b = self.b
         acc = [cgutils.alloca_once_value(b, z) for z in self.const(0.0)]
-        with cgutils.for_range(b, n_i) as loop:
+        with for_range(b, n_i) as loop:
             i = loop.index
             w = self.load(pW, b.add(w0, b.mul(i, stride)))
             a = self.splat(b.load(b.gep(pX, [b.add(x0, i)])))
@@ -197,10 +220,11 @@ def _make_train(L, per_loop=0):
             hi = v.splat(clip_)
             lo = v.splat(b.fneg(clip_))
             n = per_loop or v.U
-            groups = [(_Vec(b, 4 * n), b.add(w0_, ir.Constant(_I64, 4 * u)), c0[u:u + n],
-                       c1[u:u + n], c2[u:u + n], c3[u:u + n]) for u in range(0, v.U, n)]
+            groups = [(_Vec(b, 4 * len(c0[u:u + n])), b.add(w0_, ir.Constant(_I64, 4 * u)),
+                       c0[u:u + n], c1[u:u + n], c2[u:u + n], c3[u:u + n])
+                      for u in range(0, v.U, n)]
             for vg, base, d0, d1, d2, d3 in groups:
-                with cgutils.for_range(b, n_) as loop:
+                with for_range(b, n_) as loop:
                     i = loop.index
                     off = b.add(base, b.mul(i, st_))
                     w = vg.load(pW, off)
@@ -235,11 +259,18 @@ def _make_measure(L):
     return measure_step
 
 
-MAIN = 24          # lanes of the main group: 6 AVX2 registers (3 AVX-512) per value
-# The update loops over pairs of 4-lane groups: the factors of all six groups live across one
-# loop over the inputs spilled to the stack (measured in scripts/bench_inner.py).
-train24, train8, train4 = _make_train(24, 2), _make_train(8, 2), _make_train(4, 1)
-measure24, measure8, measure4 = _make_measure(24), _make_measure(8), _make_measure(4)
+# A step runs 1 to MAX_CHUNKS groups of 4 lanes (4 to 28 lanes). Few groups leave the
+# exp polynomial's FMA chain waiting on its latency: per lane a 4-lane step cost 2.6x, an
+# 8-lane one 1.6x what a 24-lane one does, 28 lanes 0.9x, 40 lanes slower again (spills)
+# (measured with all lanes in steps of one size). So a job's lanes are cut into as few steps
+# as MAX_CHUNKS allows, of sizes as equal as possible (`step_chunks`): 52 lanes run as
+# 28 + 24, not 24 + 24 + 4. The update loops over pairs of 4-lane groups: the factors of all
+# groups live across one loop over the inputs spilled to the stack.
+MAX_CHUNKS = 7
+TRAIN_STEPS = tuple(_make_train(4 * c, 2 if c > 1 else 1) for c in range(1, MAX_CHUNKS + 1))
+MEASURE_STEPS = tuple(_make_measure(4 * c) for c in range(1, MAX_CHUNKS + 1))
+train4, train8, train12, train16, train20, train24, train28 = TRAIN_STEPS
+measure4, measure8, measure12, measure16, measure20, measure24, measure28 = MEASURE_STEPS
 
 
 @intrinsic
@@ -282,7 +313,7 @@ def _factors16(v, kc, o, m):
 def _two_layer_forward(v, b, pWh, wh0, st, max_i, pWo, wo0, pX, x0, n_i, H, phb, hb0):
     """two_layer.forward on lanes: hidden activities into hbuf, returns the output."""
     i64 = lambda x: ir.Constant(_I64, x)      # noqa: E731
-    with cgutils.for_range(b, H) as loop:
+    with for_range(b, H) as loop:
         j = loop.index
         row = b.add(wh0, b.mul(b.mul(j, max_i), st))
         v.store(v.sigmoid(v.forward(pWh, row, st, pX, x0, n_i)), phb, b.add(hb0, b.mul(j, st)))
@@ -290,7 +321,7 @@ def _two_layer_forward(v, b, pWh, wh0, st, max_i, pWo, wo0, pX, x0, n_i, H, phb,
     start = v.mul(v.load(pWo, b.add(wo0, b.mul(H, st))), v.const(TWO_LAYER_HIDDEN_BIAS))
     for u in range(v.U):
         b.store(start[u], b.gep(o, [i64(0), ir.Constant(_I32, u)]))
-    with cgutils.for_range(b, H) as loop:
+    with for_range(b, H) as loop:
         j = loop.index
         acc = [b.load(b.gep(o, [i64(0), ir.Constant(_I32, u)])) for u in range(v.U)]
         acc = v.fma(v.load(pWo, b.add(wo0, b.mul(j, st))), v.load(phb, b.add(hb0, b.mul(j, st))),
@@ -331,18 +362,18 @@ def _make_two_layer_train(L, per_loop=0):
                             for c in range(16)]
                 hi, lo = vg.splat(clip_), vg.splat(b.fneg(clip_))
                 p = _factors16(vg, coefs(), o, m)
-                with cgutils.for_range(b, H_) as loop:              # output synapses, pre = h_j
+                with for_range(b, H_) as loop:              # output synapses, pre = h_j
                     off = b.add(gg, b.mul(loop.index, st_))
                     vg.store(_update(vg, vg.load(pWo, off), vg.load(phb, off), p, lo, hi), pWo,
                              off)
                 off = b.add(gg, b.mul(H_, st_))                     # the hidden bias's synapse
                 vg.store(_update(vg, vg.load(pWo, off), vg.const(TWO_LAYER_HIDDEN_BIAS), p, lo,
                                  hi), pWo, off)
-                with cgutils.for_range(b, H_) as loop:              # hidden synapses, post = h_j
+                with for_range(b, H_) as loop:              # hidden synapses, post = h_j
                     j = loop.index
                     ph = _factors16(vg, coefs(), vg.load(phb, b.add(gg, b.mul(j, st_))), m)
                     row = b.add(gg, b.mul(b.mul(j, mi_), st_))
-                    with cgutils.for_range(b, n_) as inner:
+                    with for_range(b, n_) as inner:
                         i = inner.index
                         off = b.add(row, b.mul(i, st_))
                         a = vg.splat(b.load(b.gep(pX, [b.add(x0_, i)])))

@@ -10,7 +10,7 @@ the sigmoid uses fast_exp (vectorisable, ~1 ulp) instead of libm's scalar
 exp, and the update is regrouped per (pattern, output) so each synapse costs
 three FMAs. Both change last bits only; the tests bound the difference to the
 slow reference. The population kernel runs each (pattern, output) step on
-groups of 24, 8 or 4 rule lanes at once (kernels/lanes.py: several
+groups of 4 to 28 rule lanes at once (kernels/lanes.py: several
 independent FMA chains in flight, sums and factors in registers, lanes padded
 instead of a scalar remainder); its results are bitwise those of the plain
 rules-innermost loops it replaced (scripts/previous/single_layer_v1.py).
@@ -31,9 +31,10 @@ including the bias column, O outputs, R rules, E epochs):
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, store_perf,
-                    weights_3d)
-from .lanes import MAIN, measure4, measure8, measure24, train4, train8, train24
+from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, step_chunks,
+                    store_perf, weights_3d)
+from .lanes import (MAX_CHUNKS, measure4, measure8, measure12, measure16, measure20, measure24,
+                    measure28, train4, train8, train12, train16, train20, train24, train28)
 
 # Contraction (FMA) only: full fastmath reorders sums and drops the NaN
 # guards that give diverging rules a defined fitness.
@@ -41,25 +42,59 @@ _FASTMATH = {"contract"}
 
 
 @njit(cache=True, inline="always")
+def _train_step(c, W, w0, NRP, X, x0, n_i, k, g, t, clip):
+    """lanes.train_step of c groups of 4 lanes (c = 1 .. MAX_CHUNKS)."""
+    if c == 7:
+        train28(W, w0, NRP, X, x0, n_i, k, g, t, clip)
+    elif c == 6:
+        train24(W, w0, NRP, X, x0, n_i, k, g, t, clip)
+    elif c == 5:
+        train20(W, w0, NRP, X, x0, n_i, k, g, t, clip)
+    elif c == 4:
+        train16(W, w0, NRP, X, x0, n_i, k, g, t, clip)
+    elif c == 3:
+        train12(W, w0, NRP, X, x0, n_i, k, g, t, clip)
+    elif c == 2:
+        train8(W, w0, NRP, X, x0, n_i, k, g, t, clip)
+    else:
+        train4(W, w0, NRP, X, x0, n_i, k, g, t, clip)
+
+
+@njit(cache=True, inline="always")
+def _measure_step(c, W, w0, NRP, X, x0, n_i, t, out, g):
+    """lanes.measure_step of c groups of 4 lanes."""
+    if c == 7:
+        measure28(W, w0, NRP, X, x0, n_i, t, out, g)
+    elif c == 6:
+        measure24(W, w0, NRP, X, x0, n_i, t, out, g)
+    elif c == 5:
+        measure20(W, w0, NRP, X, x0, n_i, t, out, g)
+    elif c == 4:
+        measure16(W, w0, NRP, X, x0, n_i, t, out, g)
+    elif c == 3:
+        measure12(W, w0, NRP, X, x0, n_i, t, out, g)
+    elif c == 2:
+        measure8(W, w0, NRP, X, x0, n_i, t, out, g)
+    else:
+        measure4(W, w0, NRP, X, x0, n_i, t, out, g)
+
+
+@njit(cache=True, inline="always")
 def _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, out):
     """Writes 1 - mean|t - o| over the task's patterns into out[:NRP]."""
     for r in range(NRP):
         out[r] = 0.0
+    n_steps, base, extra = step_chunks(NRP // 4, MAX_CHUNKS)
     for p in range(n_p):
         x0 = xt0 + p * max_i
         for j in range(n_o):
             t = y_t[p, j]
             w0 = j * max_i * NRP
             g = 0
-            while g + MAIN <= NRP:
-                measure24(W, w0 + g, NRP, X, x0, n_i, t, out, g)
-                g += MAIN
-            while g + 8 <= NRP:
-                measure8(W, w0 + g, NRP, X, x0, n_i, t, out, g)
-                g += 8
-            while g < NRP:
-                measure4(W, w0 + g, NRP, X, x0, n_i, t, out, g)
-                g += 4
+            for s in range(n_steps):
+                c = base + 1 if s < extra else base
+                _measure_step(c, W, w0 + g, NRP, X, x0, n_i, t, out, g)
+                g += 4 * c
     scale = 1.0 / (n_p * n_o)
     for r in range(NRP):
         v = 1.0 - out[r] * scale
@@ -75,7 +110,8 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
 
     A job's rule lanes are padded to NRP, a multiple of 4, with k = 0 (their
     weights never move; their results are not stored), and run in groups of
-    MAIN, 8 and 4 lanes by the steps of kernels/lanes.py. Per pattern, each
+    4 to 28 lanes by the steps of kernels/lanes.py, as few steps as possible, of
+    nearly equal size (lanes.MAX_CHUNKS, _jobs.step_chunks). Per pattern, each
     output's forward pass is fused with its update: o_j reads only W[j, :],
     which the updates of other outputs never touch, so this is the same
     arithmetic as forward passes first (train_chalmers_reference).
@@ -97,6 +133,7 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
         k = padded_coef_block(coef, r0, nr, NRP)
         W = weights_3d(W0[task], n_o, n_i, max_o, max_i, NRP)
         m = np.empty(NRP)
+        n_steps, base, extra = step_chunks(NRP // 4, MAX_CHUNKS)
         _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
         store_perf(perf, task, 0, r0, nr, m)
         for epoch in range(n_epochs):
@@ -106,15 +143,10 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                     t = y_t[p, j]
                     w0 = j * max_i * NRP
                     g = 0
-                    while g + MAIN <= NRP:
-                        train24(W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
-                        g += MAIN
-                    while g + 8 <= NRP:
-                        train8(W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
-                        g += 8
-                    while g < NRP:
-                        train4(W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
-                        g += 4
+                    for s in range(n_steps):
+                        c = base + 1 if s < extra else base
+                        _train_step(c, W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
+                        g += 4 * c
             _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
             store_perf(perf, task, epoch + 1, r0, nr, m)
 
