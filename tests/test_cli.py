@@ -487,3 +487,29 @@ def test_ctrl_c_that_numba_turns_into_a_system_error_is_one_line_exit_130():
     res = Runner().invoke(group, ["broken"])
     assert isinstance(res.exception, SystemError)
     assert not _interrupted(ValueError("x")) and _interrupted(KeyboardInterrupt())
+
+
+def test_console_entry_exits_with_the_commands_status_after_exit_handlers(tmp_path):
+    """cli.entry (the console script) skips Python's teardown: the output must still be
+    complete, atexit handlers must run, and the status must be the command's."""
+    import subprocess
+    import sys as _sys
+    code = ("import atexit, sys\n"
+            "atexit.register(lambda: print('exit handler ran', flush=True))\n"
+            "sys.argv = ['evo-l2l'] + sys.argv[1:]\n"
+            "from evo_l2l.cli import entry\n"
+            "entry()\n")
+    out_file = tmp_path / "out.txt"
+    with open(out_file, "w") as fh:
+        ok = subprocess.run([_sys.executable, "-c", code, "experiments"], stdout=fh,
+                            stderr=subprocess.PIPE, text=True, timeout=120)
+    text = out_file.read_text()
+    assert ok.returncode == 0 and "chalmers1990" in text
+    assert text.rstrip().endswith("exit handler ran")        # after all of the command's
+    bad = subprocess.run([_sys.executable, "-c", code, "info", str(tmp_path / "none.h5")],
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("error:")
+    assert "exit handler ran" in bad.stdout
+    usage = subprocess.run([_sys.executable, "-m", "evo_l2l", "run", "--no-such-option"],
+                           capture_output=True, text=True, timeout=120)
+    assert usage.returncode == 2 and usage.stderr.count("\n") == 1
