@@ -242,7 +242,8 @@ def test_two_layer_lane_kernel_is_bitwise_the_previous_kernel(seed):
     Y = rng.integers(0, 2, (T, P, 1)).astype(float)
     Wh0, Wo0 = rng.uniform(-1, 1, (T, H, I)), rng.uniform(-1, 1, (T, 1, H + 1))
     n_p, n_i = rng.integers(1, P + 1, T), rng.integers(2, I + 1, T)
-    for R, block, clip in ((1, 64, 3.0), (7, 64, 20.0), (37, 64, np.inf), (61, 29, 20.0)):
+    for R, block, clip in ((1, 64, 3.0), (7, 64, 20.0), (11, 64, 3.0), (15, 64, 20.0),
+                           (19, 64, 3.0), (37, 64, np.inf), (52, 64, 3.0), (61, 29, 20.0)):
         coef = rng.normal(0, 0.8, (R, 16))
         if R > 3:
             coef[0] *= 1e200
@@ -263,7 +264,7 @@ def test_conditioning_lane_kernel_is_bitwise_the_previous_kernel(seed):
     old = previous("conditioning_v1")
     rng = np.random.default_rng(seed)
     tasks = make_conditioning_tasks(rng)
-    for R, clip in ((1, 3.0), (7, 20.0), (37, np.inf), (61, 20.0)):
+    for R, clip in ((1, 3.0), (7, 20.0), (11, 3.0), (14, 20.0), (37, np.inf), (61, 20.0)):
         coef = rng.normal(0, 0.5, (R, 16))
         if R > 3:
             coef[0] *= 1e200

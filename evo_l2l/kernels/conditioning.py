@@ -16,11 +16,25 @@ the probes of measurement 0 answered by the initial weights.
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import padded_coef_block, padded_lanes, weights_2d
+from ._jobs import padded_coef_block, padded_lanes, step_chunks, weights_2d
 from .fastexp import fast_exp
-from .lanes import conditioning_step4, conditioning_step16
+from .lanes import (CONDITIONING_MAX_CHUNKS, conditioning_step4, conditioning_step8,
+                    conditioning_step12, conditioning_step16)
 
 _FASTMATH = {"contract"}
+
+
+@njit(cache=True, inline="always")
+def _step(c, w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip):
+    """lanes.conditioning_step on c groups of 4 lanes (c = 1 .. CONDITIONING_MAX_CHUNKS)."""
+    if c == 4:
+        conditioning_step16(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
+    elif c == 3:
+        conditioning_step12(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
+    elif c == 2:
+        conditioning_step8(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
+    else:
+        conditioning_step4(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
 
 
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
@@ -55,6 +69,7 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         k = padded_coef_block(coef, 0, R, RP)
         w = weights_2d(W0[task, 0], 2, 2, RP)     # w1, w2 on every rule lane
         errp = np.empty(RP)
+        n_steps, base, extra = step_chunks(RP // 4, CONDITIONING_MAX_CHUNKS)
         for epoch in range(n_epochs):
             for r in range(RP):
                 errp[r] = 0.0
@@ -66,12 +81,10 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
                 probe = X[task, p, 3]
                 t = Y[task, p, 0]
                 g = 0
-                while g + 16 <= RP:
-                    conditioning_step16(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
-                    g += 16
-                while g < RP:
-                    conditioning_step4(w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
-                    g += 4
+                for s in range(n_steps):
+                    c = base + 1 if s < extra else base
+                    _step(c, w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip)
+                    g += 4 * c
             for r in range(R):
                 v = 1.0 - errp[r] * scale
                 perf[r, task, epoch + 1] = v if v == v else 0.0

@@ -353,7 +353,7 @@ def _make_two_layer_train(L, per_loop=0):
             m_all = v.sub(v.splat(t_), o_all)
             n = per_loop or v.U
             for u in range(0, v.U, n):
-                vg = _Vec(b, 4 * n)
+                vg = _Vec(b, 4 * len(o_all[u:u + n]))
                 gg = b.add(g_, ir.Constant(_I64, 4 * u))
                 o, m = o_all[u:u + n], m_all[u:u + n]
 
@@ -408,10 +408,17 @@ def _make_two_layer_measure(L):
 
 # Updates on pairs of 4-lane groups (1.5-2.1x the previous kernel, against 1.3-1.6x with all
 # four groups in one loop; one interleaved run on a loaded machine).
-two_layer_train16, two_layer_train8, two_layer_train4 = (_make_two_layer_train(L, n)
-                                                         for L, n in ((16, 2), (8, 2), (4, 1)))
-two_layer_measure16, two_layer_measure8, two_layer_measure4 = (_make_two_layer_measure(L)
-                                                               for L in (16, 8, 4))
+# Steps of 1 to TWO_LAYER_MAX_CHUNKS groups of 4 lanes, cut as in the single-layer kernel
+# (_jobs.step_chunks): 52 lanes run as 20 + 16 + 16, not 16 + 16 + 16 + 4.
+TWO_LAYER_MAX_CHUNKS = 5
+TWO_LAYER_TRAIN_STEPS = tuple(_make_two_layer_train(4 * c, 2 if c > 1 else 1)
+                              for c in range(1, TWO_LAYER_MAX_CHUNKS + 1))
+TWO_LAYER_MEASURE_STEPS = tuple(_make_two_layer_measure(4 * c)
+                                for c in range(1, TWO_LAYER_MAX_CHUNKS + 1))
+(two_layer_train4, two_layer_train8, two_layer_train12, two_layer_train16,
+ two_layer_train20) = TWO_LAYER_TRAIN_STEPS
+(two_layer_measure4, two_layer_measure8, two_layer_measure12, two_layer_measure16,
+ two_layer_measure20) = TWO_LAYER_MEASURE_STEPS
 
 
 # ----------------------------------------------------------------- conditioning circuit
@@ -446,7 +453,7 @@ def _make_conditioning_step(L, per_loop=0):
                 with no:
                     n = per_loop or v.U
                     for u in range(0, v.U, n):
-                        vg = _Vec(b, 4 * n)
+                        vg = _Vec(b, 4 * len(o[u:u + n]))
                         gg = b.add(g_, ir.Constant(_I64, 4 * u))
                         kc = [vg.load(pk, b.add(b.mul(ir.Constant(_I64, c), st_), gg))
                               for c in range(16)]
@@ -461,4 +468,8 @@ def _make_conditioning_step(L, per_loop=0):
     return conditioning_step
 
 
-conditioning_step16, conditioning_step4 = _make_conditioning_step(16, 2), _make_conditioning_step(4, 1)
+# Steps of 1 to CONDITIONING_MAX_CHUNKS groups of 4 lanes (_jobs.step_chunks).
+CONDITIONING_MAX_CHUNKS = 4
+(conditioning_step4, conditioning_step8, conditioning_step12,
+ conditioning_step16) = (_make_conditioning_step(4 * c, 2 if c > 1 else 1)
+                         for c in range(1, CONDITIONING_MAX_CHUNKS + 1))

@@ -17,11 +17,13 @@ perf (R, T, E+1): 1 - mean|t - o|, 0 for NaN.
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, store_perf,
-                    weights_2d, weights_3d)
+from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, step_chunks,
+                    store_perf, weights_2d, weights_3d)
 from .fastexp import fast_exp
-from .lanes import (two_layer_measure4, two_layer_measure8, two_layer_measure16,
-                    two_layer_train4, two_layer_train8, two_layer_train16)
+from .lanes import (TWO_LAYER_MAX_CHUNKS, two_layer_measure4, two_layer_measure8,
+                    two_layer_measure12, two_layer_measure16, two_layer_measure20,
+                    two_layer_train4, two_layer_train8, two_layer_train12, two_layer_train16,
+                    two_layer_train20)
 
 _FASTMATH = {"contract"}
 HIDDEN_BIAS = -1.0
@@ -58,22 +60,47 @@ def forward(Wh, hid, stride, Wo, out, x, n_i, H, nr, h, o):
 
 
 @njit(cache=True, inline="always")
+def _train_step(c, Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip):
+    """lanes.two_layer_train on c groups of 4 lanes (c = 1 .. TWO_LAYER_MAX_CHUNKS)."""
+    if c == 5:
+        two_layer_train20(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+    elif c == 4:
+        two_layer_train16(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+    elif c == 3:
+        two_layer_train12(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+    elif c == 2:
+        two_layer_train8(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+    else:
+        two_layer_train4(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+
+
+@njit(cache=True, inline="always")
+def _measure_step(c, Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out):
+    if c == 5:
+        two_layer_measure20(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+    elif c == 4:
+        two_layer_measure16(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+    elif c == 3:
+        two_layer_measure12(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+    elif c == 2:
+        two_layer_measure8(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+    else:
+        two_layer_measure4(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+
+
+@njit(cache=True, inline="always")
 def _measure_lanes(Wh, Wo, NRP, max_i, X, xt0, y_t, n_p, n_i, H, hbuf, out):
     for r in range(NRP):
         out[r] = 0.0
+    n_steps, base, extra = step_chunks(NRP // 4, TWO_LAYER_MAX_CHUNKS)
     for p in range(n_p):
         x0 = xt0 + p * max_i
         t = y_t[p, 0]
         g = 0
-        while g + 16 <= NRP:
-            two_layer_measure16(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
-            g += 16
-        while g + 8 <= NRP:
-            two_layer_measure8(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
-            g += 8
-        while g < NRP:
-            two_layer_measure4(Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
-            g += 4
+        for s in range(n_steps):
+            c = base + 1 if s < extra else base
+            _measure_step(c, Wh, Wo, NRP, max_i, X, x0, n_i, H, hbuf, g, t, out)
+            g += 4 * c
     for r in range(NRP):
         v = 1.0 - out[r] / n_p
         out[r] = v if v == v else 0.0
@@ -86,7 +113,7 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
 
     A job's rule lanes are padded to NRP, a multiple of 4, with k = 0 (the
     padded nets never change; their results are not stored), and each pattern
-    runs on groups of 16, 8 and 4 lanes by the steps of kernels/lanes.py, the
+    runs on groups of 4 to 20 lanes by the steps of kernels/lanes.py (as few as possible), the
     whole net of a group in registers: bitwise the plain rules-innermost loops
     (scripts/previous/two_layer_v1.py, tests/test_two_layer.py).
     """
@@ -108,6 +135,7 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
         Wo = weights_2d(Wo0[task, 0], H + 1, H + 1, NRP)
         hbuf = np.empty((H, NRP))
         meas = np.empty(NRP)
+        n_steps, base, extra = step_chunks(NRP // 4, TWO_LAYER_MAX_CHUNKS)
         _measure_lanes(Wh, Wo, NRP, max_i, X, xt0, y_t, n_p, n_i, H, hbuf, meas)
         store_perf(perf, task, 0, r0, nr, meas)
         for epoch in range(n_epochs):
@@ -115,14 +143,9 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
                 x0 = xt0 + p * max_i
                 t = y_t[p, 0]
                 g = 0
-                while g + 16 <= NRP:
-                    two_layer_train16(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
-                    g += 16
-                while g + 8 <= NRP:
-                    two_layer_train8(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
-                    g += 8
-                while g < NRP:
-                    two_layer_train4(Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
-                    g += 4
+                for s in range(n_steps):
+                    c = base + 1 if s < extra else base
+                    _train_step(c, Wh, Wo, NRP, max_i, X, x0, n_i, H, k, hbuf, g, t, clip)
+                    g += 4 * c
             _measure_lanes(Wh, Wo, NRP, max_i, X, xt0, y_t, n_p, n_i, H, hbuf, meas)
             store_perf(perf, task, epoch + 1, r0, nr, meas)
