@@ -68,6 +68,16 @@ def test_fitness_measures():
         fitness_from_curves(curves, "median")
 
 
+def test_fitness_from_curves_is_numpys_mean_bit_for_bit(rng):
+    for shape in ((1, 1, 1), (7, 20, 11), (40, 3, 2), (5, 33, 101)):
+        curves = rng.uniform(0, 1, shape) * 10.0 ** rng.integers(-5, 5, shape)
+        curves[0, 0, 0] = np.nan if shape[2] > 1 else curves[0, 0, 0]
+        want = curves.mean(axis=2).mean(axis=1)
+        assert fitness_from_curves(curves, "mean").tobytes() == want.tobytes()
+        assert fitness_from_curves(curves, "final").tobytes() == \
+            curves[:, :, -1].mean(axis=1).tobytes()
+
+
 def test_wrapper_validates_shapes(rng):
     tasks = random_taskset(rng)
     with pytest.raises(ValueError):

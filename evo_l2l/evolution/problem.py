@@ -232,8 +232,10 @@ class ParametricRuleProblem:
         cache = self._cache[split]
         # Keyed by decoded coefficients (+0.0 folds -0.0 into 0.0): genomes
         # that differ only in the sign bit of a zero coefficient share an entry.
-        coef = self.decode(g) + 0.0
-        keys = [row.tobytes() for row in coef]
+        coef = np.ascontiguousarray(self.decode(g) + 0.0)
+        row = coef.shape[1] * coef.itemsize               # each row's bytes, sliced from one copy
+        flat = coef.tobytes()
+        keys = [flat[i:i + row] for i in range(0, len(flat), row)] if row else [b""] * len(coef)
         todo = {}
         for i, key in enumerate(keys):
             if key not in cache and key not in todo:
