@@ -108,7 +108,9 @@ class ArraySearch:
 
     def ask(self) -> Batch:
         self.pending = self.ask_individuals()
-        return individuals_batch(self.pending, self.to_array(self.pending))
+        genomes = self.to_array(self.pending)
+        self._asked = (self.pending, genomes)
+        return individuals_batch(self.pending, genomes.copy())
 
     def tell(self, fitness: np.ndarray) -> bool:
         set_fitness(self.pending, fitness)
@@ -116,7 +118,14 @@ class ArraySearch:
         return True
 
     def population(self) -> tuple[np.ndarray, np.ndarray]:
-        return self.to_array(self.pop), fitness_values(self.pop)
+        asked = getattr(self, "_asked", None)
+        if asked is not None and asked[0] is self.pop:
+            # The batch last asked became the population as it was (tell sets fitness
+            # only): its genomes were turned into an array then.
+            genomes = asked[1].copy()
+        else:
+            genomes = self.to_array(self.pop)
+        return genomes, fitness_values(self.pop)
 
     def state(self) -> dict:
         return {}
