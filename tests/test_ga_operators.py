@@ -146,6 +146,7 @@ def test_next_generation_is_deaps_generation_step(seed, selection):
     a, b = random.Random(seed), random.Random(seed)
     ours = _with_stream(a, ga.next_generation, fast, pop, s)
     slow = ga.make_toolbox(s, "bits", 35)
+    slow.register("mate", tools.cxTwoPoint)
     if selection == "roulette":
         slow.register("select", _slow_roulette, random=b)
     theirs = _with_stream(b, _slow_next_generation, slow, pop, s, b)
@@ -182,3 +183,27 @@ def test_batch_fitness_and_population_read_and_write_what_deaps_properties_do():
     assert np.array_equal(values_out, np.array([x.fitness.values[0] for x in twins]),
                           equal_nan=True)
     assert genomes.flags.writeable and genomes.dtype == np.uint8
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_two_point_is_cxtwopoint_on_the_same_stream(seed):
+    from evo_l2l.optimizers import ga
+    gen = np.random.default_rng(seed)
+    for length in (2, 3, 35, 200):
+        genes = [gen.integers(0, 2, length).tolist() for _ in range(2)]
+        ours = [creator.Individual(g) for g in genes]
+        theirs = [creator.Individual(g) for g in genes]
+        a, b = random.Random(seed), random.Random(seed)
+        for _ in range(5):
+            _with_stream(a, ga.two_point, *ours)
+            _with_stream(b, tools.cxTwoPoint, *theirs)
+        assert [list(x) for x in ours] == [list(x) for x in theirs]
+        assert a.getstate() == b.getstate()
+    random.seed(seed)                       # outside a run: the module's own stream
+    x, y = creator.Individual([0] * 9), creator.Individual([1] * 9)
+    state = random.getstate()
+    ga.two_point(x, y)
+    random.setstate(state)
+    u, v = creator.Individual([0] * 9), creator.Individual([1] * 9)
+    tools.cxTwoPoint(u, v)
+    assert (list(x), list(y)) == (list(u), list(v))
