@@ -323,7 +323,10 @@ def bench_generation() -> None:
 
 
 def bench_cli() -> None:
-    exe = [sys.executable, "-m", "evo_l2l"]
+    # The console script as installed beside this Python (what a venv's `evo-l2l` is; not a
+    # version manager's shim, which adds its own start-up), else `python -m evo_l2l`.
+    script = os.path.join(os.path.dirname(sys.executable), "evo-l2l")
+    exe = [script] if os.access(script, os.X_OK) else [sys.executable, "-m", "evo_l2l"]
     with tempfile.TemporaryDirectory() as tmp:
         def t(args, n=5):
             out = []
@@ -338,7 +341,8 @@ def bench_cli() -> None:
         import evo_l2l
         compileall.compile_dir(os.path.dirname(evo_l2l.__file__), quiet=2)
         t(["run", "chalmers1990", "--generations", "1", "-q", "--force"], 1)
-        print("\ncommand line (median of 5, warm: numba's cache and the bytecode):")
+        print(f"\ncommand line ({' '.join(exe)}; median of 5, warm: numba's cache and the "
+              "bytecode):")
         print(f"  evo-l2l --help                                {t(['--help']):6.2f} s")
         print(f"  evo-l2l experiments                           {t(['experiments']):6.2f} s")
         print(f"  evo-l2l run chalmers1990 --generations 1      "
