@@ -344,3 +344,48 @@ def test_live_rows_are_the_rows_prune_keeps(seed):
     assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[1], pg.pack(live)[1])
     assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[2], pg.pack(live)[2])
     assert 0 < keep.sum() < len(keep)
+
+
+@pytest.mark.parametrize("preset,strategy,fec", [
+    ("automl-zero-linear-full", "evolution", True), ("automl-zero-linear-full", "random", True),
+    ("automl-zero-linear-full", "evolution", False), ("automl-zero-linear", "evolution", True)])
+def test_the_search_s_fast_path_equals_the_slow_search(preset, strategy, fec):
+    """Breeding programs as tuples (a prepared Space, no text), one pack per batch for the
+    fingerprints and the misses, and fast packing give exactly the children and fitness of
+    the slow search (tests/naive_program_search.py: text between every step, the first
+    version's breeding, one program at a time through the kernels, a list for the LRU)."""
+    from naive_program_search import slow_search
+    from evo_l2l.optimizers.program_search import OPTIMIZER
+    config = PRESETS[preset].default_config(**{
+        **PRESETS[preset].toy, "run.population": 20, "optimizer.strategy": strategy,
+        "optimizer.children_per_call": 7, "optimizer.in_flight": 1,
+        "rule.fec_cache_size": 30, "run.fitness_cache": fec})
+    problem = problem_of(config)
+    search = OPTIMIZER.create(config.optimizer.settings, problem.genome, 20)
+    random.seed(3)
+    bred, fits = [], []
+    while len(bred) < 400:
+        batch = search.breed()
+        fitness, _ = problem.evaluate(batch)
+        search.integrate(fitness)
+        bred += [pg.to_text(p) for p in batch]
+        fits += fitness.tolist()
+    ref_bred, ref_fits = slow_search(problem_of(config), config.rule.settings, 20, len(bred), 7,
+                                     10, 0.9, strategy, seed=3)
+    assert bred == ref_bred
+    assert fits == ref_fits
+    assert len(set(bred)) > 100 and (not fec or problem.fec.hits > 0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_pack_equals_the_plain_pack(seed):
+    rnd = random.Random(seed)
+    s = toy_config().rule.settings
+    programs = [pg.random_program(rnd, s) for _ in range(30)]
+    programs = [pg.mutate(rnd, pg.mutate(rnd, p, s), s) for p in programs] + [
+        pg.Program((), ((28, 1, 0, 1, 0.0, 0.0),), ())]
+    for a, b in zip(pg.pack(programs), pg.pack_slow(programs)):
+        assert a.dtype == b.dtype and a.flags.c_contiguous
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(pg.pack([]), pg.pack_slow([])):
+        assert a.shape == b.shape and a.dtype == b.dtype

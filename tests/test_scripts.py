@@ -71,6 +71,7 @@ def run_script(name, *args, cwd):
     ("reproduce_automl_zero.py", ["--toy", "--seeds", "1", "--individuals", "60", "--digits"],
      "vs logistic regression"),
     ("bench_automl_zero.py", ["--toy", "--repeats", "1"], "live rows:"),
+    ("digest_automl_zero.py", ["--toy", "--out", "dig"], "automl-zero-digits"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])

@@ -167,21 +167,27 @@ class ProgramProblem:
 
     def to_genome_array(self, genomes) -> np.ndarray:
         out = np.empty(len(genomes), dtype=object)
-        out[:] = [str(g) for g in genomes]
+        out[:] = [pg.to_text(g) if isinstance(g, pg.Program) else str(g) for g in genomes]
         return out
 
     # -- rules ------------------------------------------------------------------------
-    def program(self, text: str) -> pg.Program:
-        return pg.program_of(text, self.sizes)
+    def program(self, rule) -> pg.Program:
+        """A rule (a program text, or a Program as the search hands them) -> Program."""
+        if isinstance(rule, pg.Program):
+            return rule
+        return pg.program_of(rule, self.sizes)
 
     def user_program(self, text: str) -> str:
         """A program text from a user, checked (ValueError) and made canonical."""
         return pg.to_text(pg.parse_program(text, self.sizes))
 
-    def rules_of(self, genomes) -> list[str]:
-        return [str(g) for g in genomes]
+    def rules_of(self, genomes) -> list:
+        """Texts (as archived) or Programs (as the search breeds them), as they come."""
+        return [g if isinstance(g, pg.Program) else str(g) for g in genomes]
 
     def rule_of_genome(self, genome) -> str:
+        if isinstance(genome, pg.Program):
+            return pg.to_text(genome)
         return str(np.asarray(genome, dtype=object).item()) if isinstance(genome, np.ndarray) \
             else str(genome)
 
@@ -250,8 +256,11 @@ class ProgramProblem:
         return self.task_scores(rules, split).mean(axis=1)
 
     def fingerprints(self, rules) -> list[int]:
+        return self._fingerprints_live(lp.live(self._pack(list(rules)), self.sizes))
+
+    def _fingerprints_live(self, live) -> list[int]:
         t0 = time.perf_counter()
-        preds, _ = lp.predictions(self._pack(list(rules)), self._fec_view, self.sizes)
+        preds, _ = lp.live_predictions(live, self._fec_view, self.sizes)
         self.fec_seconds += time.perf_counter() - t0
         return fingerprint_keys(preds[:, 0, :])
 
@@ -310,13 +319,26 @@ class ProgramProblem:
             out = self.evaluator.fitness(self, split, batch) if len(texts) else np.zeros(0)
             self.n_kernel_evaluations += len(texts)
             return np.asarray(out, dtype=np.float64), len(texts)
-        keys = self.fingerprints(texts)
+        # One pack for the batch: the fingerprints run on it, and the misses are rows of
+        # it (bounds[misses]) when evaluated here; on a remote executor they go as rules.
+        # (tests/test_automl_zero.py: the same fitness as fitness_of on each rule.)
+        live = lp.live(self._pack(texts), self.sizes)
+        keys = self._fingerprints_live(live)
         plan = self.fec.plan(keys)
-        misses = [texts[i] for i, (kind, _) in enumerate(plan) if kind == "miss"]
+        misses = [i for i, (kind, _) in enumerate(plan) if kind == "miss"]
         fresh = np.zeros(0)
-        if misses:
+        if misses and isinstance(self.evaluator, InProcess):
+            code, imm, bounds = live
+            t0 = time.perf_counter()
+            fresh = np.concatenate([
+                lp.live_scores((code, imm, bounds[misses[i:i + CALL_PROGRAMS]]),
+                               self._views[split], self.sizes).mean(axis=1)
+                for i in range(0, len(misses), CALL_PROGRAMS)])
+            self.kernel_seconds += time.perf_counter() - t0
+            self.n_kernel_evaluations += len(misses)
+        elif misses:
             batch = np.empty(len(misses), dtype=object)
-            batch[:] = misses
+            batch[:] = [texts[i] for i in misses]
             fresh = np.asarray(self.evaluator.fitness(self, split, batch), dtype=np.float64)
             self.n_kernel_evaluations += len(misses)
         out = self.fec.fill(plan, fresh)

@@ -45,18 +45,22 @@ class ProgramSearchSettings(Settings):
 
 
 class ProgramSearch(AgingSearch):
-    """AgingSearch with program texts for genomes (see the module docstring)."""
+    """AgingSearch with programs for genomes (see the module docstring). During the search
+    a program is a rules.programs.Program (tuples of numbers): batches hold them, the
+    problem packs them for the kernels without parsing; text is made only for the archive
+    (population) and the state keeps fixed-size number arrays."""
 
     def __init__(self, s: ProgramSearchSettings, genome, population: int):
         self.s, self.genome, self.n = s, genome, population
         self.rule: pg.ProgramSettings = genome.pset
+        self.space = pg.Space(self.rule)
         self.sizes = (self.rule.n_scalar, self.rule.n_vector, self.rule.n_matrix)
         self.in_flight = s.in_flight
         self.every = s.generation_size or population
-        self.pop: deque = deque()          # [text, fitness], oldest first
+        self.pop: deque = deque()          # [program, fitness, text or None], oldest first
         self.births = 0
         self.integrated = 0
-        self.pending: deque = deque()      # (n,) object arrays of texts
+        self.pending: deque = deque()      # (n,) object arrays of Programs
 
     def _program(self, text: str) -> pg.Program:
         return pg.program_of(text, self.sizes)
@@ -72,35 +76,39 @@ class ProgramSearch(AgingSearch):
         self.pending.append(batch)
         return batch
 
-    def _random(self) -> str:
-        return pg.text_of(pg.random_program(random, self.rule), self.sizes)
+    def _random(self) -> pg.Program:
+        return pg.random_program(random, self.space)
 
-    def _child(self) -> str:
+    def _child(self) -> pg.Program:
         members = self.pop
         n = len(members)
-        best = None
-        for _ in range(self.s.tournament_size):
-            m = members[random.randrange(n)]
-            if best is None or m[1] > best[1]:
+        randrange = random.randrange
+        best = members[randrange(n)]
+        for _ in range(self.s.tournament_size - 1):
+            m = members[randrange(n)]
+            if m[1] > best[1]:
                 best = m
-        text = best[0]
+        program = best[0]
         if random.random() < self.s.mutation_prob:
-            text = pg.text_of(pg.mutate(random, self._program(text), self.rule), self.sizes)
-        return text
+            program = pg.mutate(random, program, self.space)
+        return program
 
     def integrate(self, fitness: np.ndarray) -> bool:
         batch = self.pending.popleft()
-        for text, f in zip(batch.tolist(), np.asarray(fitness, dtype=np.float64).tolist()):
-            self.pop.append((text, f))
+        for program, f in zip(batch.tolist(), np.asarray(fitness, dtype=np.float64).tolist()):
+            self.pop.append([program, f, None])
         while len(self.pop) > self.n:
             self.pop.popleft()
         before, self.integrated = self.integrated, self.integrated + len(batch)
         return self._boundary_after(before) == self.integrated
 
     def population(self) -> tuple[np.ndarray, np.ndarray]:
+        for m in self.pop:
+            if m[2] is None:
+                m[2] = pg.to_text(m[0])
         genomes = np.empty(len(self.pop), dtype=object)
-        genomes[:] = [t for t, _ in self.pop]
-        return genomes, np.array([f for _, f in self.pop], dtype=np.float64)
+        genomes[:] = [m[2] for m in self.pop]
+        return genomes, np.array([m[1] for m in self.pop], dtype=np.float64)
 
     def _width(self) -> int:
         return pg.fixed_width(self.rule)
@@ -111,8 +119,8 @@ class ProgramSearch(AgingSearch):
         sizes = np.zeros(self.in_flight)
         row = 0
         for i, batch in enumerate(self.pending):
-            for text in batch:
-                flat[row] = pg.encode_fixed(self._program(text), self.rule)
+            for program in batch:
+                flat[row] = pg.encode_fixed(program, self.rule)
                 row += 1
             sizes[i] = len(batch)
         return {"counts": np.array([self.births, self.integrated], dtype=np.float64),
@@ -122,14 +130,15 @@ class ProgramSearch(AgingSearch):
         slots = self.in_flight * self.s.children_per_call
         st = take(state, {"counts": (2,), "pending": (slots, self._width()),
                           "pending_sizes": (self.in_flight,)})
-        self.pop = deque((str(g), float(f)) for g, f in zip(genomes, fitness))
+        self.pop = deque([self._program(str(g)), float(f), str(g)]
+                         for g, f in zip(genomes, fitness))
         self.births, self.integrated = (int(v) for v in st["counts"])
         self.pending = deque()
         row = 0
         for size in st["pending_sizes"].astype(int):
             if size:
                 batch = np.empty(size, dtype=object)
-                batch[:] = [pg.to_text(pg.decode_fixed(st["pending"][row + i], self.rule))
+                batch[:] = [pg.decode_fixed(st["pending"][row + i], self.rule)
                             for i in range(size)]
                 self.pending.append(batch)
                 row += size

@@ -22,6 +22,7 @@ written with repr, so text -> program -> text is exact.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -279,7 +280,27 @@ def live_program_of(text: str, sizes: tuple[int, int, int]) -> Program:
 
 
 def pack(programs: list[Program]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Programs -> (code (I, 4) int64, imm (I, 2) float64, bounds (P, 4) int64) for the kernel."""
+    """Programs -> (code (I, 4) int64, imm (I, 2) float64, bounds (P, 4) int64) for the kernel.
+    (Through one float64 array: op codes and addresses are small integers, exact there.)"""
+    rows = [ins for p in programs for body in (p.setup, p.predict, p.learn) for ins in body]
+    if rows:
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64,
+                           count=6 * len(rows)).reshape(len(rows), 6)
+        code = flat[:, :4].astype(np.int64)
+        imm = np.ascontiguousarray(flat[:, 4:])
+    else:
+        code, imm = np.zeros((0, 4), dtype=np.int64), np.zeros((0, 2))
+    bounds = np.zeros((len(programs), 4), dtype=np.int64)
+    if programs:
+        lens = [len(body) for p in programs for body in (p.setup, p.predict, p.learn)]
+        ends = np.cumsum(lens).reshape(len(programs), 3)
+        bounds[:, 1:] = ends
+        bounds[1:, 0] = ends[:-1, 2]
+    return code, imm, bounds
+
+
+def pack_slow(programs: list[Program]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pack, written out plainly (the reference its tests compare with)."""
     rows = [ins for p in programs for body in p.components() for ins in body]
     code = np.array([r[:4] for r in rows], dtype=np.int64).reshape(len(rows), 4)
     imm = np.array([r[4:] for r in rows], dtype=np.float64).reshape(len(rows), 2)
@@ -299,80 +320,99 @@ def _sizes(s: ProgramSettings) -> dict:
     return {"s": s.n_scalar, "v": s.n_vector, "m": s.n_matrix}
 
 
-def random_instruction(rnd, s: ProgramSettings, component: int) -> Instruction:
-    op = rnd.choice(s.op_codes(component))
-    name, out, args = OPS[op]
-    n = _sizes(s)
-    addrs = [rnd.randrange(n[k]) for k in args if k != "f"]
-    consts = [_random_const(rnd, s, name) for k in args if k == "f"]
+class Space:
+    """A ProgramSettings prepared for breeding (op codes per component, address counts,
+    the searched components, the fixed program), so that drawing an instruction or a
+    mutation does not recompute them. random_instruction, random_program and mutate take
+    either; given the same rnd they make the same draws and the same programs."""
+
+    def __init__(self, s: ProgramSettings):
+        self.s = s
+        self.codes = [s.op_codes(c) for c in range(3)]
+        self.n = _sizes(s)
+        self.searched = s.searched()
+        self.fixed = s.fixed_program()
+        self.max_sizes, self.min_sizes, self.init_sizes = (
+            list(s.max_sizes), list(s.min_sizes), list(s.init_sizes))
+        self.const_scale, self.const_step = s.const_scale, s.const_step
+        # per op: name, output kind, address counts of its inputs, number of immediates
+        self.op = [(name, out, [self.n[k] for k in args if k != "f"], args.count("f"))
+                   for name, out, args in OPS]
+
+
+def space(s) -> Space:
+    return s if isinstance(s, Space) else Space(s)
+
+
+def random_instruction(rnd, s, component: int) -> Instruction:
+    sp = space(s)
+    op = rnd.choice(sp.codes[component])
+    name, out, in_sizes, n_f = sp.op[op]
+    addrs = [rnd.randrange(k) for k in in_sizes]
+    consts = [rnd.gauss(0.0, sp.const_scale) for _ in range(n_f)]
     if name == "uniform" and consts[0] > consts[1]:
         consts = [consts[1], consts[0]]
     if name == "gaussian":
         consts[1] = abs(consts[1])
     addrs += [0] * (2 - len(addrs))
     consts += [0.0] * (2 - len(consts))
-    return (op, addrs[0], addrs[1], rnd.randrange(n[out]), consts[0], consts[1])
+    return (op, addrs[0], addrs[1], rnd.randrange(sp.n[out]), consts[0], consts[1])
 
 
-def _random_const(rnd, s: ProgramSettings, name: str) -> float:
+def _random_const(rnd, s, name: str) -> float:
     return rnd.gauss(0.0, s.const_scale)
 
 
-def random_program(rnd, s: ProgramSettings) -> Program:
+def random_program(rnd, s) -> Program:
     """Random components (init_sizes instructions each); those not in s.evolve: s.fixed's."""
-    fixed = s.fixed_program()
-    searched = s.searched()
-    return Program(*(tuple(random_instruction(rnd, s, c) for _ in range(s.init_sizes[c]))
-                     if c in searched else fixed.components()[c] for c in range(3)))
+    sp = space(s)
+    return Program(*(tuple(random_instruction(rnd, sp, c) for _ in range(sp.init_sizes[c]))
+                     if c in sp.searched else sp.fixed.components()[c] for c in range(3)))
 
 
 MUTATIONS = ("insert_remove", "randomize_component", "modify_argument")
 
 
-def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
+def mutate(rnd, program: Program, s) -> Program:
     """One of the paper's mutations, chosen uniformly: insert or remove a random instruction
     at a random place in a random component (of those searched; each half the time, as the
     sizes allow); randomise every instruction of a random component; modify one argument (an
     input, the output or an immediate) of a random instruction. An immediate is drawn afresh
     or, half the time, scaled by exp(N(0, const_step)) (ours: it tunes rates finely)."""
-    bodies = [list(b) for b in program.components()]
+    sp = space(s)
+    bodies = [program.setup, program.predict, program.learn]
     kind = rnd.choice(MUTATIONS)
-    searched = s.searched()
+    searched = sp.searched
     c = searched[rnd.randrange(len(searched))]
-    body = bodies[c]
+    body = list(bodies[c])
     if kind == "modify_argument" and not body:
         kind = "insert_remove"
     if kind == "insert_remove":
-        can_insert = len(body) < s.max_sizes[c]
-        can_remove = len(body) > s.min_sizes[c]
+        can_insert = len(body) < sp.max_sizes[c]
+        can_remove = len(body) > sp.min_sizes[c]
         if can_insert and (not can_remove or rnd.random() < 0.5):
-            body.insert(rnd.randrange(len(body) + 1), random_instruction(rnd, s, c))
+            body.insert(rnd.randrange(len(body) + 1), random_instruction(rnd, sp, c))
         elif can_remove:
             del body[rnd.randrange(len(body))]
     elif kind == "randomize_component":
-        bodies[c] = [random_instruction(rnd, s, c) for _ in range(len(body))]
+        body = [random_instruction(rnd, sp, c) for _ in range(len(body))]
     else:
         j = rnd.randrange(len(body))
         op, a, b, o, c0, c1 = body[j]
-        name, out, args = OPS[op]
-        n = _sizes(s)
-        slots = ["out"] + [f"in{i}" for i, k in enumerate(args.replace("f", ""))] \
-            + [f"c{i}" for i, k in enumerate(args.replace("s", "").replace("v", "")
-                                            .replace("m", ""))]
-        slot = rnd.choice(slots)
-        addr_kinds = args.replace("f", "")
+        name, out, in_sizes, n_f = sp.op[op]
+        slot = rnd.choice(_SLOTS[len(in_sizes)][n_f])
         if slot == "out":
-            o = rnd.randrange(n[out])
+            o = rnd.randrange(sp.n[out])
         elif slot == "in0":
-            a = rnd.randrange(n[addr_kinds[0]])
+            a = rnd.randrange(in_sizes[0])
         elif slot == "in1":
-            b = rnd.randrange(n[addr_kinds[1]])
+            b = rnd.randrange(in_sizes[1])
         else:
             old = c0 if slot == "c0" else c1
             if rnd.random() < 0.5:          # a fresh draw
-                value = _random_const(rnd, s, name)
+                value = _random_const(rnd, sp, name)
             else:                           # or the old value, scaled by up to about 1.5x
-                value = old * math.exp(rnd.gauss(0.0, s.const_step))
+                value = old * math.exp(rnd.gauss(0.0, sp.const_step))
             if slot == "c0":
                 c0 = value
             else:
@@ -380,7 +420,14 @@ def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
             if name == "uniform" and c0 > c1:
                 c0, c1 = c1, c0
         body[j] = (op, a, b, o, c0, c1)
-    return Program(*(tuple(b) for b in bodies))
+    bodies[c] = tuple(body)
+    return Program(*bodies)
+
+
+# The argument slots modify_argument draws from, by (inputs, immediates): the output, the
+# inputs, the immediates, in that order.
+_SLOTS = [[["out"] + [f"in{i}" for i in range(n_in)] + [f"c{i}" for i in range(n_f)]
+           for n_f in range(3)] for n_in in range(3)]
 
 
 # -- fixed-size number arrays (the optimizer's state) ------------------------------------
