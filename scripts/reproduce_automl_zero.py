@@ -122,6 +122,23 @@ def _timed(fn) -> float:
     return time.perf_counter() - t0
 
 
+def report_verify(fec_run, verify) -> None:
+    """The same-path FEC comparison: the verifying run is the FEC run (checked on the
+    archives) with every hit also evaluated in full."""
+    p = verify.problem
+    lookups = p.fec.lookups
+    hits = p.fec_verified
+    fp = p.fec_seconds
+    print(f"FEC verify (seed 0, evolution): the FEC run's path "
+          f"({same_search(fec_run.path, verify.path)}); hit rate {hits / max(1, lookups):.3f} "
+          f"({hits} of {lookups} lookups), collisions {p.fec_collisions} "
+          f"({p.fec_collisions / max(1, hits):.4f} of hits: fitness differs from the cached)")
+    print(f"  wall: FEC {fec_run.wall_seconds:.1f} s, verify (FEC + every hit in full) "
+          f"{verify.wall_seconds:.1f} s: ratio {verify.wall_seconds / fec_run.wall_seconds:.2f}; "
+          f"without the fingerprint kernel's {fp:.1f} s (what a run without FEC would not "
+          f"pay): {(verify.wall_seconds - fp) / fec_run.wall_seconds:.2f}")
+
+
 def logistic_baseline(problem) -> float:
     """scikit-learn's LogisticRegression fitted on each held-out task's training examples,
     accuracy on its validation examples, mean over tasks."""
@@ -146,6 +163,11 @@ def main() -> None:
                     help="children between archived generations (and selection stages)")
     ap.add_argument("--no-random", action="store_true", help="skip random search")
     ap.add_argument("--no-fec-off", action="store_true", help="skip the FEC-off rerun")
+    ap.add_argument("--fec-verify", action="store_true",
+                    help="also rerun seed 0's evolution with rule.fec_verify: the FEC run's "
+                    "path, every hit also evaluated in full (collisions counted)")
+    ap.add_argument("--demo", action="store_true",
+                    help="preset automl-zero-linear-demo (the demo's own search space)")
     ap.add_argument("--digits", action="store_true", help="the digits pairs instead")
     ap.add_argument("--toy", action="store_true", help="the presets' toy sizes (seconds)")
     ap.add_argument("--out", default=None)
@@ -153,7 +175,8 @@ def main() -> None:
     args = ap.parse_args()
     out = args.out or "runs/repro_automl_zero"
     os.makedirs(out, exist_ok=True)
-    preset = automl_zero.digits if args.digits else automl_zero.linear
+    preset = automl_zero.digits if args.digits else (
+        automl_zero.linear_demo if args.demo else automl_zero.linear)
     population = min(args.population, 20) if args.toy else args.population
     print(f"{preset.NAME}: {args.seeds} seeds, {args.individuals} individuals per run, "
           f"population {population}, tournament 10, mutation probability 0.9")
@@ -166,7 +189,7 @@ def main() -> None:
         def runs(strategy, tag, **extra):
             extra.setdefault("optimizer.generation_size",
                              min(args.generation_size, args.individuals))
-            configs = configs_for(preset, args.seeds if tag != "fecoff" else 1, args.individuals,
+            configs = configs_for(preset, args.seeds if tag not in ("fecoff", "fecverify") else 1, args.individuals,
                                   population, strategy, args.toy, **extra)
             paths = [os.path.join(out, f"{preset.NAME}_{tag}_seed{c.run.seed}.h5")
                      for c in configs]
@@ -183,6 +206,9 @@ def main() -> None:
         fec_off = None
         if not args.no_fec_off and not args.digits:
             fec_off = runs("evolution", "fecoff", **{"run.fitness_cache": False})[0]
+        verify = None
+        if args.fec_verify:
+            verify = runs("evolution", "fecverify", **{"rule.fec_verify": True})[0]
     n_e = sum(r["success"] for r in evo_rows)
     if not args.digits:
         print(f"\nsolved (best program > {SUCCESS} on unseen tasks): evolution "
@@ -207,6 +233,8 @@ def main() -> None:
         print(f"FEC on vs off (seed 0, evolution, same budget): {evo[0].wall_seconds:.1f} s vs "
               f"{fec_off.wall_seconds:.1f} s, ratio off/on {fec_off.wall_seconds / evo[0].wall_seconds:.2f}; "
               f"the two searches' archived generations: {same_search(evo[0].path, fec_off.path)}")
+    if verify is not None:
+        report_verify(evo[0], verify)
     full, fp = throughput(evo[0])
     print(f"interpreter throughput on one core: {full:.0f} algorithms/s (full evaluation: "
           f"{len(evo[0].problem.splits['train'])} tasks), {fp:.0f} fingerprints/s "

@@ -389,3 +389,41 @@ def test_fast_pack_equals_the_plain_pack(seed):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(pg.pack([]), pg.pack_slow([])):
         assert a.shape == b.shape and a.dtype == b.dtype
+
+
+def test_fec_verify_counts_collisions_and_keeps_the_fec_path():
+    """fec_verify: every hit is also evaluated in full; a hit whose full fitness differs from
+    the cached one is a collision; the fitness served is the FEC run's."""
+    over = {"rule.fec_cache_size": 8, "rule.fec_train": 1, "rule.fec_valid": 0}
+    fec = problem_of(toy_config(**over))
+    verify = problem_of(toy_config(**over, **{"rule.fec_verify": True}))
+    plain = problem_of(toy_config(**over, **{"run.fitness_cache": False}))
+    rnd = random.Random(2)
+    s = fec.s
+    # SGD at any rate predicts 0 first: one fingerprint on 1 example, different fitness.
+    texts = [pg.KNOWN_PROGRAMS["sgd"](r) for r in (0.1, 0.2, 0.3, 0.2, 0.1)]
+    texts += [pg.to_text(pg.random_program(rnd, s)) for _ in range(30)]
+    rnd.shuffle(texts)
+    got = verify.evaluate(np.array(texts, dtype=object))[0]
+    np.testing.assert_array_equal(got, fec.evaluate(np.array(texts, dtype=object))[0])
+    full = plain.evaluate(np.array(texts, dtype=object))[0]
+    keys = verify.fingerprints(texts)
+    order, hits, collisions = [], 0, 0
+    for k, f, g in zip(keys, full, got):
+        if k in order:
+            hits += 1
+            collisions += not (f == g or (np.isnan(f) and np.isnan(g)))
+            order.remove(k)
+        order.append(k)
+        if len(order) > 8:
+            order.pop(0)
+    assert (verify.fec_verified, verify.fec_collisions) == (hits, collisions)
+    assert collisions >= 3 and fec.fec_verified == 0
+
+
+def test_a_verifying_run_is_the_fec_run(tmp_path):
+    config = toy_config(**{"run.n_generations": 4})
+    start_run(config, str(tmp_path / "a.h5"))
+    res = start_run(config.with_overrides({"rule.fec_verify": True}), str(tmp_path / "b.h5"))
+    assert_same_arrays(arrays_of(str(tmp_path / "a.h5")), arrays_of(str(tmp_path / "b.h5")))
+    assert res.problem.fec_verified == res.problem.fec.hits > 0

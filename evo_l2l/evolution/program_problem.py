@@ -154,6 +154,8 @@ class ProgramProblem:
         # it is no part of the run's state and a resume recomputes what it needs.
         self._memo: dict = {}
         self.n_kernel_evaluations = 0
+        self.fec_verified = 0          # FEC hits also evaluated in full (rule.fec_verify)
+        self.fec_collisions = 0        # of them, those whose full fitness differs
         self.kernel_seconds = 0.0
         self.fec_seconds = 0.0
 
@@ -326,21 +328,34 @@ class ProgramProblem:
         keys = self._fingerprints_live(live)
         plan = self.fec.plan(keys)
         misses = [i for i, (kind, _) in enumerate(plan) if kind == "miss"]
-        fresh = np.zeros(0)
-        if misses and isinstance(self.evaluator, InProcess):
-            code, imm, bounds = live
-            t0 = time.perf_counter()
-            fresh = np.concatenate([
-                lp.live_scores((code, imm, bounds[misses[i:i + CALL_PROGRAMS]]),
-                               self._views[split], self.sizes).mean(axis=1)
-                for i in range(0, len(misses), CALL_PROGRAMS)])
-            self.kernel_seconds += time.perf_counter() - t0
-            self.n_kernel_evaluations += len(misses)
-        elif misses:
-            batch = np.empty(len(misses), dtype=object)
-            batch[:] = [texts[i] for i in misses]
-            fresh = np.asarray(self.evaluator.fitness(self, split, batch), dtype=np.float64)
-            self.n_kernel_evaluations += len(misses)
+        fresh = self._full(texts, live, misses, split)
         out = self.fec.fill(plan, fresh)
         self.cache_log.extend(zip(keys, out.tolist()))
+        if self.s.fec_verify:
+            # Same path as FEC on (the cached values stay); every hit also in full.
+            hits = [i for i, (kind, _) in enumerate(plan) if kind == "hit"]
+            full = self._full(texts, live, hits, split)
+            served = out[hits]
+            same = (full == served) | (np.isnan(full) & np.isnan(served))
+            self.fec_verified += len(hits)
+            self.fec_collisions += int(np.count_nonzero(~same))
         return out, len(misses)
+
+    def _full(self, texts, live, rows: list, split: str) -> np.ndarray:
+        """Full fitness of texts[rows]: here, rows of the batch's live pack; on a remote
+        executor, the rules themselves."""
+        if not rows:
+            return np.zeros(0)
+        self.n_kernel_evaluations += len(rows)
+        if isinstance(self.evaluator, InProcess):
+            code, imm, bounds = live
+            t0 = time.perf_counter()
+            out = np.concatenate([
+                lp.live_scores((code, imm, bounds[rows[i:i + CALL_PROGRAMS]]),
+                               self._views[split], self.sizes).mean(axis=1)
+                for i in range(0, len(rows), CALL_PROGRAMS)])
+            self.kernel_seconds += time.perf_counter() - t0
+            return out
+        batch = np.empty(len(rows), dtype=object)
+        batch[:] = [texts[i] for i in rows]
+        return np.asarray(self.evaluator.fitness(self, split, batch), dtype=np.float64)

@@ -38,6 +38,8 @@ _BY_SIGNATURE = {(name, out, args): code for code, (name, out, args) in enumerat
 _LINE = re.compile(r"^([svm])(\d+) = ([a-z_]+)\((.*)\)$")
 _ADDR = re.compile(r"^([svm])(\d+)$")
 MAX_INSTRUCTIONS = 1000       # per component, a cap for text from users
+MUTATION_KINDS = ("insert_remove", "randomize_component", "modify_argument",
+                  "randomize_instruction")
 
 # The op set of the linear-regression demo (scalar and vector arithmetic; constants and
 # initialisers in Setup), a subset of the paper's: its search space holds SGD.
@@ -78,6 +80,26 @@ class ProgramSettings(Settings):
     fec_train: int = setting(10, "fingerprint: predictions on this many training examples",
                              low=1)
     fec_valid: int = setting(10, "fingerprint: and on this many validation examples", low=0)
+    fec_verify: bool = setting(False, "also evaluate every FEC hit in full and count the "
+                               "hits whose full fitness differs from the cached one "
+                               "(collisions); the cached value is still used, so the search "
+                               "is the FEC run's (its cost: the run without FEC, on the same "
+                               "path)")
+    mutations: list[str] = setting(list(MUTATION_KINDS[:3]), "the mutations a child draws from "
+                                   "(uniformly): insert_remove, randomize_component, "
+                                   "modify_argument (the paper's); randomize_instruction (the "
+                                   "demo's run_demo.sh, with fixed sizes: no insert_remove)",
+                                   choices=MUTATION_KINDS)
+    const_init: str = setting("gaussian", "a constant's draw: gaussian N(0, const_scale); "
+                              "uniform U(-const_scale, const_scale) (the paper's code)",
+                              choices=("gaussian", "uniform"))
+    const_mutation: str = setting("redraw_or_scale", "modifying an immediate: redraw_or_scale "
+                                  "(ours, const_step); flip_or_log_scale: the sign flipped with "
+                                  "probability 0.1, else times exp(N(0, 1)) (the paper's code)",
+                                  choices=("redraw_or_scale", "flip_or_log_scale"))
+    write_inputs: bool = setting(True, "instructions may write s0 (the label) and v0 (the "
+                                 "features); false: outputs are s1.. and v1.. (the paper's code: "
+                                 "kFirstOutScalarAddress = kFirstOutVectorAddress = 1)")
     select_top: int = setting(10, "selection stage (the tasks' n_select selection tasks): at "
                               "each archived generation the population's this many best "
                               "programs by search fitness (distinct after dead-code removal) "
@@ -102,6 +124,11 @@ class ProgramSettings(Settings):
                                                     self.max_sizes)),
              "need min_sizes <= init_sizes <= max_sizes in each component")
         need(self.max_sizes[1] >= 1, "Predict needs room for an instruction")
+        need(len(self.mutations) > 0 and len(set(self.mutations)) == len(self.mutations),
+             "mutations must name distinct mutations")
+        if not self.write_inputs:
+            need(self.n_scalar >= 2 and self.n_vector >= 2, "write_inputs false needs an "
+                 "address to write besides s0 and v0: n_scalar and n_vector at least 2")
         need(len(self.evolve) > 0 and len(set(self.evolve)) == len(self.evolve),
              "evolve must name distinct components")
         if len(self.evolve) < 3:
@@ -335,6 +362,11 @@ class Space:
         self.max_sizes, self.min_sizes, self.init_sizes = (
             list(s.max_sizes), list(s.min_sizes), list(s.init_sizes))
         self.const_scale, self.const_step = s.const_scale, s.const_step
+        self.mutations = list(s.mutations)
+        self.uniform_const = s.const_init == "uniform"
+        self.flip_or_log = s.const_mutation == "flip_or_log_scale"
+        # outputs: addresses first_out[kind]..n[kind]-1
+        self.first_out = {"s": 0, "v": 0, "m": 0} if s.write_inputs else {"s": 1, "v": 1, "m": 0}
         # per op: name, output kind, address counts of its inputs, number of immediates
         self.op = [(name, out, [self.n[k] for k in args if k != "f"], args.count("f"))
                    for name, out, args in OPS]
@@ -349,17 +381,24 @@ def random_instruction(rnd, s, component: int) -> Instruction:
     op = rnd.choice(sp.codes[component])
     name, out, in_sizes, n_f = sp.op[op]
     addrs = [rnd.randrange(k) for k in in_sizes]
-    consts = [rnd.gauss(0.0, sp.const_scale) for _ in range(n_f)]
+    consts = [_random_const(rnd, sp, name) for _ in range(n_f)]
     if name == "uniform" and consts[0] > consts[1]:
         consts = [consts[1], consts[0]]
     if name == "gaussian":
         consts[1] = abs(consts[1])
     addrs += [0] * (2 - len(addrs))
     consts += [0.0] * (2 - len(consts))
-    return (op, addrs[0], addrs[1], rnd.randrange(sp.n[out]), consts[0], consts[1])
+    return (op, addrs[0], addrs[1], _out_address(rnd, sp, out), consts[0], consts[1])
+
+
+def _out_address(rnd, sp: Space, kind: str) -> int:
+    first = sp.first_out[kind]
+    return rnd.randrange(sp.n[kind]) if first == 0 else first + rnd.randrange(sp.n[kind] - first)
 
 
 def _random_const(rnd, s, name: str) -> float:
+    if getattr(s, "uniform_const", False):
+        return rnd.uniform(-s.const_scale, s.const_scale)
     return rnd.gauss(0.0, s.const_scale)
 
 
@@ -370,7 +409,7 @@ def random_program(rnd, s) -> Program:
                      if c in sp.searched else sp.fixed.components()[c] for c in range(3)))
 
 
-MUTATIONS = ("insert_remove", "randomize_component", "modify_argument")
+MUTATIONS = MUTATION_KINDS[:3]          # the paper's (the default)
 
 
 def mutate(rnd, program: Program, s) -> Program:
@@ -381,7 +420,7 @@ def mutate(rnd, program: Program, s) -> Program:
     or, half the time, scaled by exp(N(0, const_step)) (ours: it tunes rates finely)."""
     sp = space(s)
     bodies = [program.setup, program.predict, program.learn]
-    kind = rnd.choice(MUTATIONS)
+    kind = rnd.choice(sp.mutations)
     searched = sp.searched
     c = searched[rnd.randrange(len(searched))]
     body = list(bodies[c])
@@ -396,20 +435,32 @@ def mutate(rnd, program: Program, s) -> Program:
             del body[rnd.randrange(len(body))]
     elif kind == "randomize_component":
         body = [random_instruction(rnd, sp, c) for _ in range(len(body))]
+    elif kind == "randomize_instruction":
+        if body:
+            body[rnd.randrange(len(body))] = random_instruction(rnd, sp, c)
     else:
         j = rnd.randrange(len(body))
         op, a, b, o, c0, c1 = body[j]
         name, out, in_sizes, n_f = sp.op[op]
         slot = rnd.choice(_SLOTS[len(in_sizes)][n_f])
         if slot == "out":
-            o = rnd.randrange(sp.n[out])
+            o = _out_address(rnd, sp, out)
         elif slot == "in0":
             a = rnd.randrange(in_sizes[0])
         elif slot == "in1":
             b = rnd.randrange(in_sizes[1])
         else:
             old = c0 if slot == "c0" else c1
-            if rnd.random() < 0.5:          # a fresh draw
+            if sp.flip_or_log:              # the paper's code (MutateActivationLogScaleOrFlip)
+                if rnd.random() < 0.1:
+                    value = -old
+                elif old > 0:
+                    value = math.exp(math.log(old) + rnd.gauss(0.0, 1.0))
+                elif old < 0:
+                    value = -math.exp(math.log(-old) + rnd.gauss(0.0, 1.0))
+                else:
+                    value = old * math.exp(rnd.gauss(0.0, 1.0))
+            elif rnd.random() < 0.5:        # a fresh draw
                 value = _random_const(rnd, sp, name)
             else:                           # or the old value, scaled by up to about 1.5x
                 value = old * math.exp(rnd.gauss(0.0, sp.const_step))
