@@ -141,10 +141,12 @@ def test_digits_search_and_heldout_pairs_are_disjoint():
     assert set(np.unique(tasks.Y)) == {0.0, 1.0} and tasks.X.shape[2] == 8
 
 
-@pytest.mark.parametrize("strategy", ["evolution", "random"])
-def test_program_search_resumes_exactly_with_batches_in_flight(tmp_path, strategy):
+@pytest.mark.parametrize("strategy,restarts", [("evolution", 0), ("random", 0),
+                                               ("evolution", 45)])
+def test_program_search_resumes_exactly_with_batches_in_flight(tmp_path, strategy, restarts):
     over = {"optimizer.strategy": strategy, "optimizer.in_flight": 2,
-            "optimizer.children_per_call": 7, "run.n_generations": 6}
+            "optimizer.children_per_call": 7, "run.n_generations": 6,
+            "rule.experiment_size": restarts}
     config = toy_config(**over)
     start_run(config, str(tmp_path / "full.h5"))
     start_run(config.with_overrides({"run.n_generations": 3}), str(tmp_path / "half.h5"))
@@ -427,3 +429,61 @@ def test_a_verifying_run_is_the_fec_run(tmp_path):
     res = start_run(config.with_overrides({"rule.fec_verify": True}), str(tmp_path / "b.h5"))
     assert_same_arrays(arrays_of(str(tmp_path / "a.h5")), arrays_of(str(tmp_path / "b.h5")))
     assert res.problem.fec_verified == res.problem.fec.hits > 0
+
+
+RESTARTS = {"rule.experiment_size": 45, "optimizer.children_per_call": 7,
+            "optimizer.in_flight": 2, "run.n_generations": 8}
+
+
+def test_restarts_start_again_on_fresh_search_tasks(tmp_path):
+    """rule.experiment_size: every 45 children a new experiment: batches never cross its
+    start, its first `population` children are random and the queue is only its own, its
+    programs are scored on its own search tasks (fresh, drawn from the seed and its index)
+    with FEC keys of their own (the older members age out of the queue, never parents);
+    the archive says each generation's experiment."""
+    from evo_l2l.optimizers.program_search import OPTIMIZER
+    config = toy_config(**RESTARTS, **{"run.fitness_cache": False})
+    res = start_run(config, str(tmp_path / "r.h5"))
+    run = open_run(str(tmp_path / "r.h5"))
+    g = run.generations
+    born = 20 + 20 * np.arange(8)             # children at each archived generation
+    np.testing.assert_array_equal(g["trace_experiment"], (born - 1) // 45)
+    problem = res.problem
+    for gen in (2, 4, 7):                     # experiments 1, 2, 3
+        e = int(g["trace_experiment"][gen])
+        texts = [t.decode() if isinstance(t, bytes) else str(t)
+                 for t in g["population_genome"][gen]]
+        np.testing.assert_array_equal(g["population_fitness"][gen][-5:],
+                                      problem.fitness_of(texts[-5:], f"train@{e}"))
+    t1, t2 = problem.experiment_tasks(1), problem.experiment_tasks(2)
+    assert not np.array_equal(t1.X, t2.X) and not np.array_equal(t1.X, problem.splits["train"].X)
+    np.testing.assert_array_equal(problem_of(config).experiment_tasks(2).X, t2.X)
+    # The search alone: batch boundaries and the queue at a restart.
+    problem = problem_of(config)
+    search = OPTIMIZER.create(config.optimizer.settings, problem.genome, 20)
+    random.seed(0)
+    births = []
+    for _ in range(12):
+        batch = search.breed()
+        e = getattr(batch, "experiment", 0)
+        births.append((search.births - len(batch), search.births, e))
+        assert (search.births - 1) // 45 == (search.births - len(batch)) // 45 == e
+        search.integrate(problem.evaluate(batch)[0])
+        if (search.births - len(batch)) % 45 == 0 and e:
+            assert search.n_current == len(batch)       # the new experiment's members
+    assert births[-1][2] >= 1
+    keys_1 = problem._fingerprints_live(lp.live(pg.pack([pg.program_of(SGD, problem.sizes)]),
+                                                problem.sizes), 1)
+    assert keys_1 != problem.fingerprints([SGD])
+
+
+def test_sufficient_fitness_ends_the_run_complete(tmp_path):
+    config = toy_config(**{"run.n_generations": 6, "rule.sufficient_fitness": 1e-9})
+    res = start_run(config, str(tmp_path / "r.h5"))
+    assert res.status == "complete" and res.last.generation == 0
+    run = open_run(str(tmp_path / "r.h5"))
+    assert run.n_generations_done == 1 and run.status == "complete"
+    assert resume_run(str(tmp_path / "r.h5")).last.generation == 0
+    never = start_run(toy_config(**{"run.n_generations": 3, "rule.sufficient_fitness": 1.0}),
+                      str(tmp_path / "n.h5"))
+    assert never.status == "complete" and never.last.generation == 2

@@ -100,6 +100,17 @@ class ProgramSettings(Settings):
     write_inputs: bool = setting(True, "instructions may write s0 (the label) and v0 (the "
                                  "features); false: outputs are s1.. and v1.. (the paper's code: "
                                  "kFirstOutScalarAddress = kFirstOutVectorAddress = 1)")
+    experiment_size: int = setting(0, "restarts (the demo's --max_experiments=0): children per "
+                                   "experiment; after each, the search starts again from "
+                                   "random programs on fresh search tasks (FEC keys of their "
+                                   "own), the selection and unseen tasks stay; the run's "
+                                   "budget counts every experiment's children. 0: one "
+                                   "experiment", low=0)
+    sufficient_fitness: float = setting(0.0, "end the run (complete) at the first archived "
+                                        "generation where the run's program's selection "
+                                        "fitness (without selection tasks: its search "
+                                        "fitness) exceeds this (the demo: 0.9999); 0: never",
+                                        low=0, high=1)
     select_top: int = setting(10, "selection stage (the tasks' n_select selection tasks): at "
                               "each archived generation the population's this many best "
                               "programs by search fitness (distinct after dead-code removal) "
