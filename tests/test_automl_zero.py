@@ -487,3 +487,20 @@ def test_sufficient_fitness_ends_the_run_complete(tmp_path):
     never = start_run(toy_config(**{"run.n_generations": 3, "rule.sufficient_fitness": 1.0}),
                       str(tmp_path / "n.h5"))
     assert never.status == "complete" and never.last.generation == 2
+
+
+def test_fingerprint_keys_hash_each_row_s_bytes():
+    """fingerprint_keys (slices of one bytes object) == hashing each row's bytes."""
+    import hashlib
+    from evo_l2l.evolution.program_problem import fingerprint_keys
+    rng = np.random.default_rng(0)
+    for shape in [(50, 20), (1, 20), (0, 20), (7, 1)]:
+        x = rng.standard_normal(shape) * 1e3
+        if x.size:
+            x.flat[0], x.flat[-1] = np.nan, np.inf
+        v = np.clip(np.nan_to_num(x, nan=3.0e38, posinf=2.0e38, neginf=-2.0e38),
+                    -3.0e38, 3.0e38).astype(np.float32) + np.float32(0.0)
+        bits = v.view(np.uint32) & np.uint32(0xFFFFFF00)
+        ref = [int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
+               for row in bits]
+        assert fingerprint_keys(x) == ref

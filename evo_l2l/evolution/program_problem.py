@@ -42,8 +42,12 @@ def fingerprint_keys(preds: np.ndarray) -> list[int]:
     v = np.nan_to_num(preds, **_SENTINELS)
     v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32) + np.float32(0.0)
     bits = v.view(np.uint32) & np.uint32(0xFFFFFF00)
-    return [int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
-            for row in bits]
+    # Each row's bytes hashed: slices of one bytes object (the same bytes as row.tobytes()).
+    raw, w = np.ascontiguousarray(bits).tobytes(), 4 * bits.shape[1]
+    blake, from_bytes = hashlib.blake2b, int.from_bytes
+    return [from_bytes(blake(raw[i:i + w], digest_size=8).digest(), "little")
+            for i in range(0, w * bits.shape[0], w)] if w else \
+        [from_bytes(blake(b"", digest_size=8).digest(), "little")] * bits.shape[0]
 
 
 class LRU:
