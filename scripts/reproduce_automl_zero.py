@@ -176,7 +176,10 @@ def random_bound(problem, evo_rows, rnd_rows) -> None:
         print("  no SGD rate solves these unseen tasks: no screen, no bound")
         return
     if above:
-        print("  some random program reached the screen: the bound below does not hold")
+        print("  a random program reached the screen, so search fitness cannot bound random "
+              "search here: see scripts/random_bound_automl_zero.py (a necessary condition "
+              "on unseen tasks instead)")
+        return
     print(f"  0 programs at the screen in {n}: per-program success p < 3/N = {p_hi:.3g} (95%); "
           f"a run of {budget} programs then solves with probability < {run_hi:.3g}")
     print(f"  evolution: {k_e}/{n_e} runs solved, 95% interval {lo_e:.3f}-{hi_e:.3f}; "

@@ -504,3 +504,17 @@ def test_fingerprint_keys_hash_each_row_s_bytes():
         ref = [int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
                for row in bits]
         assert fingerprint_keys(x) == ref
+
+
+def test_the_random_bound_screen_is_necessary_for_success():
+    """scripts/random_bound_automl_zero.py screens programs by their worst score on a few
+    unseen tasks (> 1 - 100 x 0.0001): every SGD rate that solves the unseen tasks passes."""
+    config = PRESETS["automl-zero-linear"].default_config(**{"tasks.n_train_unseen": 300})
+    problem = problem_of(config)
+    rates = np.geomspace(0.01, 1.5, 12)
+    texts = [pg.KNOWN_PROGRAMS["sgd"](float(r)) for r in rates]
+    unseen = problem.task_scores(texts, "heldout")
+    solved = unseen.mean(axis=1) > 0.9999
+    assert solved.any() and not solved.all()
+    bar = 1.0 - unseen.shape[1] * (1.0 - 0.9999)
+    assert (unseen[solved, :5].min(axis=1) > bar).all()

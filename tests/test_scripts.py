@@ -75,6 +75,7 @@ def run_script(name, *args, cwd):
      "vs logistic regression"),
     ("bench_automl_zero.py", ["--toy", "--repeats", "1"], "live rows:"),
     ("digest_automl_zero.py", ["--toy", "--out", "dig"], "automl-zero-digits"),
+    ("random_bound_automl_zero.py", ["--toy", "--evolution", "3/5"], "per-program success p <"),
     ("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
      "verify detected 2/2"),
 ])
