@@ -34,12 +34,12 @@ from evo_l2l.experiments import automl_zero
 SUCCESS = 0.9999
 
 
-def configs_for(preset, seeds, individuals, population, strategy, toy, **extra):
+def configs_for(preset, seeds, individuals, population, strategy, toy, first=0, **extra):
     over = dict(preset.toy) if toy else {}
     over.update({"run.population": population, "optimizer.strategy": strategy, **extra})
     every = over.get("optimizer.generation_size") or population
     over["run.n_generations"] = max(2, 1 + (individuals - population) // every)
-    return [preset.default_config(seed=s, **over) for s in range(seeds)]
+    return [preset.default_config(seed=s, **over) for s in range(first, first + seeds)]
 
 
 def summarise(results, label):
@@ -222,6 +222,7 @@ def logistic_baseline(problem) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--seed-start", type=int, default=0, help="seeds seed-start, ...")
     ap.add_argument("--individuals", type=int, default=100_000,
                     help="children bred per run (the budget; the paper: up to 1e6 and more)")
     ap.add_argument("--population", type=int, default=1000, help="the paper's demo: 1000")
@@ -266,7 +267,7 @@ def main() -> None:
             if args.sufficient:
                 extra.setdefault("rule.sufficient_fitness", args.sufficient)
             configs = configs_for(preset, args.seeds if tag not in ("fecoff", "fecverify") else 1, args.individuals,
-                                  population, strategy, args.toy, **extra)
+                                  population, strategy, args.toy, args.seed_start, **extra)
             paths = [os.path.join(out, f"{preset.NAME}_{tag}_seed{c.run.seed}.h5")
                      for c in configs]
             for p in paths:
