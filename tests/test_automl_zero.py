@@ -141,10 +141,12 @@ def test_digits_search_and_heldout_pairs_are_disjoint():
     assert set(np.unique(tasks.Y)) == {0.0, 1.0} and tasks.X.shape[2] == 8
 
 
-@pytest.mark.parametrize("strategy", ["evolution", "random"])
-def test_program_search_resumes_exactly_with_batches_in_flight(tmp_path, strategy):
+@pytest.mark.parametrize("strategy,restarts", [("evolution", 0), ("random", 0),
+                                               ("evolution", 45)])
+def test_program_search_resumes_exactly_with_batches_in_flight(tmp_path, strategy, restarts):
     over = {"optimizer.strategy": strategy, "optimizer.in_flight": 2,
-            "optimizer.children_per_call": 7, "run.n_generations": 6}
+            "optimizer.children_per_call": 7, "run.n_generations": 6,
+            "rule.experiment_size": restarts}
     config = toy_config(**over)
     start_run(config, str(tmp_path / "full.h5"))
     start_run(config.with_overrides({"run.n_generations": 3}), str(tmp_path / "half.h5"))
@@ -344,3 +346,175 @@ def test_live_rows_are_the_rows_prune_keeps(seed):
     assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[1], pg.pack(live)[1])
     assert np.array_equal(kp.live_pack(code, imm, bounds, 4)[2], pg.pack(live)[2])
     assert 0 < keep.sum() < len(keep)
+
+
+@pytest.mark.parametrize("preset,strategy,fec", [
+    ("automl-zero-linear-full", "evolution", True), ("automl-zero-linear-full", "random", True),
+    ("automl-zero-linear-full", "evolution", False), ("automl-zero-linear", "evolution", True)])
+def test_the_search_s_fast_path_equals_the_slow_search(preset, strategy, fec):
+    """Breeding programs as tuples (a prepared Space, no text), one pack per batch for the
+    fingerprints and the misses, and fast packing give exactly the children and fitness of
+    the slow search (tests/naive_program_search.py: text between every step, the first
+    version's breeding, one program at a time through the kernels, a list for the LRU)."""
+    from naive_program_search import slow_search
+    from evo_l2l.optimizers.program_search import OPTIMIZER
+    config = PRESETS[preset].default_config(**{
+        **PRESETS[preset].toy, "run.population": 20, "optimizer.strategy": strategy,
+        "optimizer.children_per_call": 7, "optimizer.in_flight": 1,
+        "rule.fec_cache_size": 30, "run.fitness_cache": fec})
+    problem = problem_of(config)
+    search = OPTIMIZER.create(config.optimizer.settings, problem.genome, 20)
+    random.seed(3)
+    bred, fits = [], []
+    while len(bred) < 400:
+        batch = search.breed()
+        fitness, _ = problem.evaluate(batch)
+        search.integrate(fitness)
+        bred += [pg.to_text(p) for p in batch]
+        fits += fitness.tolist()
+    ref_bred, ref_fits = slow_search(problem_of(config), config.rule.settings, 20, len(bred), 7,
+                                     10, 0.9, strategy, seed=3)
+    assert bred == ref_bred
+    assert fits == ref_fits
+    assert len(set(bred)) > 100 and (not fec or problem.fec.hits > 0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_pack_equals_the_plain_pack(seed):
+    rnd = random.Random(seed)
+    s = toy_config().rule.settings
+    programs = [pg.random_program(rnd, s) for _ in range(30)]
+    programs = [pg.mutate(rnd, pg.mutate(rnd, p, s), s) for p in programs] + [
+        pg.Program((), ((28, 1, 0, 1, 0.0, 0.0),), ())]
+    for a, b in zip(pg.pack(programs), pg.pack_slow(programs)):
+        assert a.dtype == b.dtype and a.flags.c_contiguous
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(pg.pack([]), pg.pack_slow([])):
+        assert a.shape == b.shape and a.dtype == b.dtype
+
+
+def test_fec_verify_counts_collisions_and_keeps_the_fec_path():
+    """fec_verify: every hit is also evaluated in full; a hit whose full fitness differs from
+    the cached one is a collision; the fitness served is the FEC run's."""
+    over = {"rule.fec_cache_size": 8, "rule.fec_train": 1, "rule.fec_valid": 0}
+    fec = problem_of(toy_config(**over))
+    verify = problem_of(toy_config(**over, **{"rule.fec_verify": True}))
+    plain = problem_of(toy_config(**over, **{"run.fitness_cache": False}))
+    rnd = random.Random(2)
+    s = fec.s
+    # SGD at any rate predicts 0 first: one fingerprint on 1 example, different fitness.
+    texts = [pg.KNOWN_PROGRAMS["sgd"](r) for r in (0.1, 0.2, 0.3, 0.2, 0.1)]
+    texts += [pg.to_text(pg.random_program(rnd, s)) for _ in range(30)]
+    rnd.shuffle(texts)
+    got = verify.evaluate(np.array(texts, dtype=object))[0]
+    np.testing.assert_array_equal(got, fec.evaluate(np.array(texts, dtype=object))[0])
+    full = plain.evaluate(np.array(texts, dtype=object))[0]
+    keys = verify.fingerprints(texts)
+    order, hits, collisions = [], 0, 0
+    for k, f, g in zip(keys, full, got):
+        if k in order:
+            hits += 1
+            collisions += not (f == g or (np.isnan(f) and np.isnan(g)))
+            order.remove(k)
+        order.append(k)
+        if len(order) > 8:
+            order.pop(0)
+    assert (verify.fec_verified, verify.fec_collisions) == (hits, collisions)
+    assert collisions >= 3 and fec.fec_verified == 0
+
+
+def test_a_verifying_run_is_the_fec_run(tmp_path):
+    config = toy_config(**{"run.n_generations": 4})
+    start_run(config, str(tmp_path / "a.h5"))
+    res = start_run(config.with_overrides({"rule.fec_verify": True}), str(tmp_path / "b.h5"))
+    assert_same_arrays(arrays_of(str(tmp_path / "a.h5")), arrays_of(str(tmp_path / "b.h5")))
+    assert res.problem.fec_verified == res.problem.fec.hits > 0
+
+
+RESTARTS = {"rule.experiment_size": 45, "optimizer.children_per_call": 7,
+            "optimizer.in_flight": 2, "run.n_generations": 8}
+
+
+def test_restarts_start_again_on_fresh_search_tasks(tmp_path):
+    """rule.experiment_size: every 45 children a new experiment: batches never cross its
+    start, its first `population` children are random and the queue is only its own, its
+    programs are scored on its own search tasks (fresh, drawn from the seed and its index)
+    with FEC keys of their own (the older members age out of the queue, never parents);
+    the archive says each generation's experiment."""
+    from evo_l2l.optimizers.program_search import OPTIMIZER
+    config = toy_config(**RESTARTS, **{"run.fitness_cache": False})
+    res = start_run(config, str(tmp_path / "r.h5"))
+    run = open_run(str(tmp_path / "r.h5"))
+    g = run.generations
+    born = 20 + 20 * np.arange(8)             # children at each archived generation
+    np.testing.assert_array_equal(g["trace_experiment"], (born - 1) // 45)
+    problem = res.problem
+    for gen in (2, 4, 7):                     # experiments 1, 2, 3
+        e = int(g["trace_experiment"][gen])
+        texts = [t.decode() if isinstance(t, bytes) else str(t)
+                 for t in g["population_genome"][gen]]
+        np.testing.assert_array_equal(g["population_fitness"][gen][-5:],
+                                      problem.fitness_of(texts[-5:], f"train@{e}"))
+    t1, t2 = problem.experiment_tasks(1), problem.experiment_tasks(2)
+    assert not np.array_equal(t1.X, t2.X) and not np.array_equal(t1.X, problem.splits["train"].X)
+    np.testing.assert_array_equal(problem_of(config).experiment_tasks(2).X, t2.X)
+    # The search alone: batch boundaries and the queue at a restart.
+    problem = problem_of(config)
+    search = OPTIMIZER.create(config.optimizer.settings, problem.genome, 20)
+    random.seed(0)
+    births = []
+    for _ in range(12):
+        batch = search.breed()
+        e = getattr(batch, "experiment", 0)
+        births.append((search.births - len(batch), search.births, e))
+        assert (search.births - 1) // 45 == (search.births - len(batch)) // 45 == e
+        search.integrate(problem.evaluate(batch)[0])
+        if (search.births - len(batch)) % 45 == 0 and e:
+            assert search.n_current == len(batch)       # the new experiment's members
+    assert births[-1][2] >= 1
+    keys_1 = problem._fingerprints_live(lp.live(pg.pack([pg.program_of(SGD, problem.sizes)]),
+                                                problem.sizes), 1)
+    assert keys_1 != problem.fingerprints([SGD])
+
+
+def test_sufficient_fitness_ends_the_run_complete(tmp_path):
+    config = toy_config(**{"run.n_generations": 6, "rule.sufficient_fitness": 1e-9})
+    res = start_run(config, str(tmp_path / "r.h5"))
+    assert res.status == "complete" and res.last.generation == 0
+    run = open_run(str(tmp_path / "r.h5"))
+    assert run.n_generations_done == 1 and run.status == "complete"
+    assert resume_run(str(tmp_path / "r.h5")).last.generation == 0
+    never = start_run(toy_config(**{"run.n_generations": 3, "rule.sufficient_fitness": 1.0}),
+                      str(tmp_path / "n.h5"))
+    assert never.status == "complete" and never.last.generation == 2
+
+
+def test_fingerprint_keys_hash_each_row_s_bytes():
+    """fingerprint_keys (slices of one bytes object) == hashing each row's bytes."""
+    import hashlib
+    from evo_l2l.evolution.program_problem import fingerprint_keys
+    rng = np.random.default_rng(0)
+    for shape in [(50, 20), (1, 20), (0, 20), (7, 1)]:
+        x = rng.standard_normal(shape) * 1e3
+        if x.size:
+            x.flat[0], x.flat[-1] = np.nan, np.inf
+        v = np.clip(np.nan_to_num(x, nan=3.0e38, posinf=2.0e38, neginf=-2.0e38),
+                    -3.0e38, 3.0e38).astype(np.float32) + np.float32(0.0)
+        bits = v.view(np.uint32) & np.uint32(0xFFFFFF00)
+        ref = [int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
+               for row in bits]
+        assert fingerprint_keys(x) == ref
+
+
+def test_the_random_bound_screen_is_necessary_for_success():
+    """scripts/random_bound_automl_zero.py screens programs by their worst score on a few
+    unseen tasks (> 1 - 100 x 0.0001): every SGD rate that solves the unseen tasks passes."""
+    config = PRESETS["automl-zero-linear"].default_config(**{"tasks.n_train_unseen": 300})
+    problem = problem_of(config)
+    rates = np.geomspace(0.01, 1.5, 12)
+    texts = [pg.KNOWN_PROGRAMS["sgd"](float(r)) for r in rates]
+    unseen = problem.task_scores(texts, "heldout")
+    solved = unseen.mean(axis=1) > 0.9999
+    assert solved.any() and not solved.all()
+    bar = 1.0 - unseen.shape[1] * (1.0 - 0.9999)
+    assert (unseen[solved, :5].min(axis=1) > bar).all()

@@ -165,3 +165,53 @@ def test_mutations_stay_within_the_settings():
             assert all(ins[0] in allowed[c] for ins in body)
         assert pg.parse_program(pg.to_text(q), (s.n_scalar, s.n_vector, s.n_matrix)) == q
         p = q
+
+
+def test_the_demo_space_s_mutations():
+    """automl-zero-linear-demo: fixed sizes 10/2/8, the six ops everywhere, outputs never s0
+    or v0; randomize_instruction changes one instruction, randomize_component one component,
+    modify_argument one field, and a constant is flipped or scaled keeping its sign."""
+    from evo_l2l.experiments import PRESETS
+    s = PRESETS["automl-zero-linear-demo"].default_config().rule.settings
+    rnd = random.Random(5)
+    p = pg.random_program(rnd, s)
+    allowed = set(s.op_codes(0))
+    assert allowed == set(s.op_codes(1)) == set(s.op_codes(2)) and len(allowed) == 6
+    counts = {"flip": 0, "scale": 0}
+    for _ in range(3000):
+        q = pg.mutate(rnd, p, s)
+        rows_p = [ins for body in p.components() for ins in body]
+        rows_q = [ins for body in q.components() for ins in body]
+        assert [len(b) for b in q.components()] == [10, 2, 8]
+        for op, a, b, o, c0, c1 in rows_q:
+            assert op in allowed
+            kind = OPS[op][1]
+            assert kind == "m" or o >= 1              # never s0 (label) or v0 (features)
+            if OPS[op][0] == "const":
+                assert c0 != 0.0
+        changed = [j for j in range(len(rows_p)) if rows_p[j] != rows_q[j]]
+        comps = {0 if j < 10 else 1 if j < 12 else 2 for j in changed}
+        assert len(comps) <= 1
+        p = q
+    s.mutations = ["modify_argument"]          # now every change is one field's
+    for _ in range(3000):
+        q = pg.mutate(rnd, p, s)
+        rows_p = [ins for body in p.components() for ins in body]
+        rows_q = [ins for body in q.components() for ins in body]
+        changed = [j for j in range(len(rows_p)) if rows_p[j] != rows_q[j]]
+        assert len(changed) <= 1
+        if changed:
+            old, new = rows_p[changed[0]], rows_q[changed[0]]
+            fields = [f for f in range(6) if old[f] != new[f]]
+            assert len(fields) == 1
+            if fields == [4]:
+                if new[4] == -old[4]:
+                    counts["flip"] += 1
+                else:
+                    assert np.sign(new[4]) == np.sign(old[4])
+                    counts["scale"] += 1
+        p = q
+    assert counts["flip"] > 0 and counts["scale"] > 5 * counts["flip"]
+    first = pg.random_program(random.Random(0), s)
+    consts = [ins[4] for body in first.components() for ins in body if OPS[ins[0]][0] == "const"]
+    assert consts and all(-1.0 <= c <= 1.0 for c in consts)

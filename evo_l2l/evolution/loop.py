@@ -234,12 +234,19 @@ def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
                 search.trace() if hasattr(search, "trace") else {})
             for hook in hooks:
                 hook(record)
-        if gen + 1 >= config.run.n_generations or stop():
+        if gen + 1 >= config.run.n_generations or stop() or finished(problem, record):
             return record
         n_eval = generation_or_stop()
         if n_eval is None:
             return record
         gen += 1
+
+
+def finished(problem, record) -> bool:
+    """The problem's own end before the generation budget (e.g. AutoML-Zero's
+    rule.sufficient_fitness): problem.done(record), when it has one."""
+    done = getattr(problem, "done", None)
+    return bool(done is not None and record is not None and done(record))
 
 
 def _one(problem: Problem, genome) -> np.ndarray:

@@ -42,8 +42,12 @@ def fingerprint_keys(preds: np.ndarray) -> list[int]:
     v = np.nan_to_num(preds, **_SENTINELS)
     v = np.clip(v, -3.0e38, 3.0e38).astype(np.float32) + np.float32(0.0)
     bits = v.view(np.uint32) & np.uint32(0xFFFFFF00)
-    return [int.from_bytes(hashlib.blake2b(row.tobytes(), digest_size=8).digest(), "little")
-            for row in bits]
+    # Each row's bytes hashed: slices of one bytes object (the same bytes as row.tobytes()).
+    raw, w = np.ascontiguousarray(bits).tobytes(), 4 * bits.shape[1]
+    blake, from_bytes = hashlib.blake2b, int.from_bytes
+    return [from_bytes(blake(raw[i:i + w], digest_size=8).digest(), "little")
+            for i in range(0, w * bits.shape[0], w)] if w else \
+        [from_bytes(blake(b"", digest_size=8).digest(), "little")] * bits.shape[0]
 
 
 class LRU:
@@ -115,6 +119,18 @@ def fec_hit_rate(keys, size: int = 100_000) -> tuple[int, int]:
     return lru.hits, lru.lookups
 
 
+class _BySplit(dict):
+    """split -> value; 'train@k' (experiment k's search tasks) as 'train'."""
+
+    def __missing__(self, split):
+        return self[split.split("@")[0]]
+
+
+def _experiment_salt(experiment: int) -> int:
+    return int.from_bytes(hashlib.blake2b(f"experiment {experiment}".encode(),
+                                          digest_size=8).digest(), "little")
+
+
 class ProgramProblem:
     """A *rule* here is a program text."""
 
@@ -142,9 +158,11 @@ class ProgramProblem:
                                           self.s.fec_train, self.s.fec_valid, self.lsettings)
         self.reference_rule = pg.REFERENCE_RULE
         self.performance = self.learner.performance_on(tasks)
-        self.chunk = {"train": CALL_PROGRAMS, "heldout": CALL_PROGRAMS, "select": CALL_PROGRAMS}
-        self.updates_per_rule = {k: max(1, int(v.X.shape[0] * v.X.shape[1]))
-                                 for k, v in self._views.items()}
+        self.chunk = _BySplit({"train": CALL_PROGRAMS, "heldout": CALL_PROGRAMS,
+                               "select": CALL_PROGRAMS})
+        self.updates_per_rule = _BySplit({k: max(1, int(v.X.shape[0] * v.X.shape[1]))
+                                          for k, v in self._views.items()})
+        self._fec_views = {0: self._fec_view}
         self.fec_on = bool(config.run.fitness_cache and self.s.fec_cache_size > 0)
         self.fec = LRU(self.s.fec_cache_size)
         self.cache_log: list = []
@@ -153,7 +171,10 @@ class ProgramProblem:
         # memo (evaluation is deterministic and pruning keeps predictions bit for bit), so
         # it is no part of the run's state and a resume recomputes what it needs.
         self._memo: dict = {}
+        self._experiment_tasks: dict = {}
         self.n_kernel_evaluations = 0
+        self.fec_verified = 0          # FEC hits also evaluated in full (rule.fec_verify)
+        self.fec_collisions = 0        # of them, those whose full fitness differs
         self.kernel_seconds = 0.0
         self.fec_seconds = 0.0
 
@@ -167,21 +188,27 @@ class ProgramProblem:
 
     def to_genome_array(self, genomes) -> np.ndarray:
         out = np.empty(len(genomes), dtype=object)
-        out[:] = [str(g) for g in genomes]
+        out[:] = [pg.to_text(g) if isinstance(g, pg.Program) else str(g) for g in genomes]
         return out
 
     # -- rules ------------------------------------------------------------------------
-    def program(self, text: str) -> pg.Program:
-        return pg.program_of(text, self.sizes)
+    def program(self, rule) -> pg.Program:
+        """A rule (a program text, or a Program as the search hands them) -> Program."""
+        if isinstance(rule, pg.Program):
+            return rule
+        return pg.program_of(rule, self.sizes)
 
     def user_program(self, text: str) -> str:
         """A program text from a user, checked (ValueError) and made canonical."""
         return pg.to_text(pg.parse_program(text, self.sizes))
 
-    def rules_of(self, genomes) -> list[str]:
-        return [str(g) for g in genomes]
+    def rules_of(self, genomes) -> list:
+        """Texts (as archived) or Programs (as the search breeds them), as they come."""
+        return [g if isinstance(g, pg.Program) else str(g) for g in genomes]
 
     def rule_of_genome(self, genome) -> str:
+        if isinstance(genome, pg.Program):
+            return pg.to_text(genome)
         return str(np.asarray(genome, dtype=object).item()) if isinstance(genome, np.ndarray) \
             else str(genome)
 
@@ -235,7 +262,7 @@ class ProgramProblem:
 
     def task_scores(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, T) per-task scores on a split or a TaskSet."""
-        view = (self._views[split] if isinstance(split, str)
+        view = (self._view(split) if isinstance(split, str)
                 else lp.program_tasks(split, settings=self.lsettings))
         t0 = time.perf_counter()
         out = lp.scores(self._pack(list(rules)), view, self.sizes)
@@ -250,10 +277,58 @@ class ProgramProblem:
         return self.task_scores(rules, split).mean(axis=1)
 
     def fingerprints(self, rules) -> list[int]:
+        return self._fingerprints_live(lp.live(self._pack(list(rules)), self.sizes))
+
+    def _fingerprints_live(self, live, experiment: int = 0) -> list[int]:
         t0 = time.perf_counter()
-        preds, _ = lp.predictions(self._pack(list(rules)), self._fec_view, self.sizes)
+        if experiment not in self._fec_views:
+            self._fec_views[experiment] = lp.program_tasks(
+                self.experiment_tasks(experiment).select(np.array([0])), self.s.fec_train,
+                self.s.fec_valid, self.lsettings)
+        preds, _ = lp.live_predictions(live, self._fec_views[experiment], self.sizes)
         self.fec_seconds += time.perf_counter() - t0
-        return fingerprint_keys(preds[:, 0, :])
+        keys = fingerprint_keys(preds[:, 0, :])
+        if experiment:          # an experiment's keys of its own (restarts)
+            salt = _experiment_salt(experiment)
+            keys = [k ^ salt for k in keys]
+        return keys
+
+    # -- restarts (rule.experiment_size) -----------------------------------------------
+    def experiment_tasks(self, experiment: int) -> TaskSet:
+        """Experiment k's search tasks: the run's for k = 0, else fresh ones drawn by the
+        task family from (run seed, k) (selection and unseen tasks are the run's)."""
+        if experiment == 0:
+            return self.splits["train"]
+        got = self._experiment_tasks.get(experiment)
+        if got is None:
+            from ..tasks import TASK_FAMILIES
+            rng = np.random.default_rng([int(self.config.run.seed), 0x5EA2C4, int(experiment)])
+            made = TASK_FAMILIES.get(self.config.tasks.name).make(rng, self.config.tasks.settings)
+            got = made.select("train")
+            self._experiment_tasks = {experiment: got}      # one at a time is enough
+        return got
+
+    def _view(self, split: str):
+        """A split's interpreter view; 'train@k': experiment k's search tasks."""
+        view = self._views.get(split)
+        if view is None and split.startswith("train@"):
+            view = lp.program_tasks(self.experiment_tasks(int(split[6:])),
+                                    settings=self.lsettings)
+            self._views = {k: v for k, v in self._views.items() if "@" not in k}
+            self._views[split] = view
+        if view is None:
+            raise KeyError(split)
+        return view
+
+    def done(self, record) -> bool:
+        """rule.sufficient_fitness: the run is over when its program's selection fitness
+        (without selection tasks: its search fitness) exceeds it."""
+        bar = self.s.sufficient_fitness
+        if bar <= 0 or record is None:
+            return False
+        if self.selecting:
+            return self.selection_fitness(self.rule_of_genome(record.hof_genome)) > bar
+        return float(record.hof_fitness) > bar
 
     def load_cache(self, keys: np.ndarray, fitness: np.ndarray) -> None:
         """Replays the archived lookups (resume): the same cache, the same counts."""
@@ -302,23 +377,52 @@ class ProgramProblem:
     def evaluate(self, genomes, split: str = "train") -> tuple[np.ndarray, int]:
         """(N,) program texts -> ((N,) fitness, programs evaluated in full)."""
         texts = self.rules_of(genomes)
-        if split != "train" and len(texts) == 1:
+        experiment = int(getattr(genomes, "experiment", 0))
+        if split == "train" and experiment:
+            split = f"train@{experiment}"
+        if split != "train" and not split.startswith("train@") and len(texts) == 1:
             return self.memo_fitness(texts, split), 1
-        if split != "train" or not self.fec_on:
+        if not split.startswith("train") or not self.fec_on:
             batch = np.empty(len(texts), dtype=object)
             batch[:] = texts
             out = self.evaluator.fitness(self, split, batch) if len(texts) else np.zeros(0)
             self.n_kernel_evaluations += len(texts)
             return np.asarray(out, dtype=np.float64), len(texts)
-        keys = self.fingerprints(texts)
+        # One pack for the batch: the fingerprints run on it, and the misses are rows of
+        # it (bounds[misses]) when evaluated here; on a remote executor they go as rules.
+        # (tests/test_automl_zero.py: the same fitness as fitness_of on each rule.)
+        live = lp.live(self._pack(texts), self.sizes)
+        keys = self._fingerprints_live(live, experiment)
         plan = self.fec.plan(keys)
-        misses = [texts[i] for i, (kind, _) in enumerate(plan) if kind == "miss"]
-        fresh = np.zeros(0)
-        if misses:
-            batch = np.empty(len(misses), dtype=object)
-            batch[:] = misses
-            fresh = np.asarray(self.evaluator.fitness(self, split, batch), dtype=np.float64)
-            self.n_kernel_evaluations += len(misses)
+        misses = [i for i, (kind, _) in enumerate(plan) if kind == "miss"]
+        fresh = self._full(texts, live, misses, split)
         out = self.fec.fill(plan, fresh)
         self.cache_log.extend(zip(keys, out.tolist()))
+        if self.s.fec_verify:
+            # Same path as FEC on (the cached values stay); every hit also in full.
+            hits = [i for i, (kind, _) in enumerate(plan) if kind == "hit"]
+            full = self._full(texts, live, hits, split)
+            served = out[hits]
+            same = (full == served) | (np.isnan(full) & np.isnan(served))
+            self.fec_verified += len(hits)
+            self.fec_collisions += int(np.count_nonzero(~same))
         return out, len(misses)
+
+    def _full(self, texts, live, rows: list, split: str) -> np.ndarray:
+        """Full fitness of texts[rows]: here, rows of the batch's live pack; on a remote
+        executor, the rules themselves."""
+        if not rows:
+            return np.zeros(0)
+        self.n_kernel_evaluations += len(rows)
+        if isinstance(self.evaluator, InProcess):
+            code, imm, bounds = live
+            t0 = time.perf_counter()
+            out = np.concatenate([
+                lp.live_scores((code, imm, bounds[rows[i:i + CALL_PROGRAMS]]),
+                               self._view(split), self.sizes).mean(axis=1)
+                for i in range(0, len(rows), CALL_PROGRAMS)])
+            self.kernel_seconds += time.perf_counter() - t0
+            return out
+        batch = np.empty(len(rows), dtype=object)
+        batch[:] = [texts[i] for i in rows]
+        return np.asarray(self.evaluator.fitness(self, split, batch), dtype=np.float64)

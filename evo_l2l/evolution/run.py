@@ -20,7 +20,7 @@ from ..config import RunConfig
 from ..errors import ConfigError
 from ..rules.symbolic import in_finaliser
 from .evaluator import Evaluator
-from .loop import StopFlag, StopRun, drawing_modules, evolve, make_search, run_random
+from .loop import StopFlag, StopRun, drawing_modules, evolve, finished, make_search, run_random
 from .problem import Problem, build_tasks, make_problem
 
 
@@ -83,7 +83,8 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
     with graceful_stop() as stop:
         try:
             last = evolve(problem, config, [writer, *hooks], resume_from, stop)
-            if last is not None and last.generation + 1 >= config.run.n_generations:
+            if last is not None and (last.generation + 1 >= config.run.n_generations
+                                     or finished(problem, last)):
                 status = STATUS_COMPLETE
         finally:
             writer.close(status)

@@ -24,7 +24,8 @@ PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
                                 self_adaptation.FME, self_reference.srwm_fewshot,
                                 self_reference.metaplastic_continual,
                                 automl_bengio1991.PRESET, automl_zero.linear,
-                                automl_zero.linear_full, automl_zero.digits, *modern.PRESETS,
+                                automl_zero.linear_full, automl_zero.linear_demo,
+                                automl_zero.digits, *modern.PRESETS,
                                 *digits_gp.PRESETS)}
 
 

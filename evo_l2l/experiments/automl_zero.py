@@ -20,6 +20,13 @@ whose predictions on 10 + 10 fixed examples were seen before.
 - `automl-zero-linear-full`: the same tasks with all three components searched over the
   scalar/vector subset of the paper's ops (rules/programs.py LINEAR_OPS): much harder; not
   solved within 2e5 individuals in our trials.
+- `automl-zero-linear-demo`: the search space of the paper's demo (google-research
+  automl_zero run_demo.sh): Setup, Predict and Learn all searched over the same six ops
+  (scalar constant, dot, scalar difference, scalar product, scalar x vector, vector sum),
+  fixed sizes 10 / 2 / 8 (random programs of those sizes; no insertion or removal), the
+  mutations alter a parameter / randomise an instruction / randomise a component, memory 4
+  scalars / 3 vectors / 1 matrix, outputs never s0 or v0, constants U(-1, 1) and altered by
+  a sign flip (probability 0.1) or a factor exp(N(0, 1)), as the paper's code.
 - `automl-zero-digits`: projected binary classification of pairs of scikit-learn's 8x8
   digits (F = 8), search pairs and held-out pairs disjoint, the search space of
   automl-zero-linear (the prediction goes through a sigmoid: SGD there is logistic
@@ -52,6 +59,23 @@ linear = Preset(
     "Real, Liang, So & Le 2020 (AutoML-Zero), the linear regression demo",
     "evolve Setup and Learn of a linear model's learning algorithm (F = 4): is SGD found?",
     {"run": dict(_RUN), "optimizer": dict(_OPT), "rule": dict(LEARN_ONLY),
+     "learner": {"name": "program_interpreter"}, "tasks": {"name": "program_linear"}},
+    PAPER_NUMBERS=dict(_PAPER), doc=__doc__, toy=dict(_TOY))
+
+DEMO_OPS = ["s=const(f)", "s=dot(vv)", "s=sub(ss)", "s=mul(ss)", "v=mul(sv)", "v=add(vv)"]
+DEMO = {"name": "automl_zero", "n_scalar": 4, "n_vector": 3, "n_matrix": 1,
+        "setup_ops": list(DEMO_OPS), "predict_ops": list(DEMO_OPS), "learn_ops": list(DEMO_OPS),
+        "init_sizes": [10, 2, 8], "min_sizes": [10, 2, 8], "max_sizes": [10, 2, 8],
+        "mutations": ["modify_argument", "randomize_instruction", "randomize_component"],
+        "const_init": "uniform", "const_scale": 1.0, "const_mutation": "flip_or_log_scale",
+        "write_inputs": False}
+
+linear_demo = Preset(
+    "automl-zero-linear-demo",
+    "Real, Liang, So & Le 2020 (AutoML-Zero), the linear regression demo (run_demo.sh)",
+    "evolve whole Setup/Predict/Learn programs in the demo's own search space (six ops, "
+    "sizes 10/2/8): is linear regression by SGD found?",
+    {"run": dict(_RUN), "optimizer": dict(_OPT), "rule": dict(DEMO),
      "learner": {"name": "program_interpreter"}, "tasks": {"name": "program_linear"}},
     PAPER_NUMBERS=dict(_PAPER), doc=__doc__, toy=dict(_TOY))
 

@@ -77,10 +77,22 @@ def program_tasks(tasks: TaskSet, n_train: int | None = None, n_valid: int | Non
                         s.regression_score == "squash", float(s.max_abs_error))
 
 
+def live(packed, sizes: tuple) -> tuple:
+    """Packed programs (rules.programs.pack) with their dead rows removed
+    (kernels.programs.live_pack: the same scores and predictions bit for bit). A subset of
+    the programs is (code, imm, bounds[rows]): no packing again."""
+    return kp.live_pack(*packed, max(sizes))
+
+
 def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
     """(P, T) scores of packed programs (rules.programs.pack) on a task view; the
     interpreter runs their live rows only (kernels.programs.live_pack: the same scores)."""
-    code, imm, bounds = kp.live_pack(*packed, max(sizes))
+    return live_scores(live(packed, sizes), view, sizes)
+
+
+def live_scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
+    """scores of programs already through live()."""
+    code, imm, bounds = packed
     out = np.zeros((len(bounds), len(view.X)))
     if len(bounds):
         kp.program_scores(code, imm, bounds, view.X, view.Y, view.n_train, view.n_valid,
@@ -91,7 +103,12 @@ def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
 
 def predictions(packed, view: ProgramTasks, sizes: tuple) -> tuple[np.ndarray, np.ndarray]:
     """((P, T, n_train + n_valid) predictions, (P, T) scores)."""
-    code, imm, bounds = kp.live_pack(*packed, max(sizes))
+    return live_predictions(live(packed, sizes), view, sizes)
+
+
+def live_predictions(packed, view: ProgramTasks, sizes: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """predictions of programs already through live()."""
+    code, imm, bounds = packed
     P, T = len(bounds), len(view.X)
     preds = np.zeros((P, T, view.n_train + view.n_valid))
     out = np.zeros((P, T))

@@ -45,62 +45,94 @@ class ProgramSearchSettings(Settings):
 
 
 class ProgramSearch(AgingSearch):
-    """AgingSearch with program texts for genomes (see the module docstring)."""
+    """AgingSearch with programs for genomes (see the module docstring). During the search
+    a program is a rules.programs.Program (tuples of numbers): batches hold them, the
+    problem packs them for the kernels without parsing; text is made only for the archive
+    (population) and the state keeps fixed-size number arrays."""
 
     def __init__(self, s: ProgramSearchSettings, genome, population: int):
         self.s, self.genome, self.n = s, genome, population
         self.rule: pg.ProgramSettings = genome.pset
+        self.space = pg.Space(self.rule)
         self.sizes = (self.rule.n_scalar, self.rule.n_vector, self.rule.n_matrix)
         self.in_flight = s.in_flight
         self.every = s.generation_size or population
-        self.pop: deque = deque()          # [text, fitness], oldest first
+        self.pop: deque = deque()          # [program, fitness, text or None], oldest first
         self.births = 0
         self.integrated = 0
-        self.pending: deque = deque()      # (n,) object arrays of texts
+        self.pending: deque = deque()      # (n,) object arrays of Programs
+        self.E = self.rule.experiment_size  # children per experiment (0: one experiment)
+        self.pop_experiment = 0            # the experiment of the queue's newest members
+        self.n_current = 0                 # members of it (at the queue's end)
+
+    def experiment(self, birth: int) -> int:
+        """The experiment (restart) a child belongs to, by its birth index."""
+        return birth // self.E if self.E else 0
 
     def _program(self, text: str) -> pg.Program:
         return pg.program_of(text, self.sizes)
 
     def breed(self) -> np.ndarray:
         k = min(self.s.children_per_call, self._boundary_after(self.births) - self.births)
-        rows = [self._random() if (self.births + i < self.n or not self.pop
+        e = self.experiment(self.births)
+        if self.E:                  # a batch never crosses an experiment's end either
+            k = min(k, (e + 1) * self.E - self.births)
+        first = e * self.E          # the experiment's first birth
+        # Random: the experiment's first `population` children, and while the queue holds
+        # no member of this experiment yet.
+        stale = not self.pop or self.pop_experiment != e or self.n_current == 0
+        rows = [self._random() if (self.births + i - first < self.n or stale
                                    or self.s.strategy == "random") else self._child()
                 for i in range(k)]
+        batch = _batch(rows, e)
         self.births += k
-        batch = np.empty(k, dtype=object)
-        batch[:] = rows
         self.pending.append(batch)
         return batch
 
-    def _random(self) -> str:
-        return pg.text_of(pg.random_program(random, self.rule), self.sizes)
+    def _random(self) -> pg.Program:
+        return pg.random_program(random, self.space)
 
-    def _child(self) -> str:
+    def _child(self) -> pg.Program:
         members = self.pop
-        n = len(members)
-        best = None
-        for _ in range(self.s.tournament_size):
-            m = members[random.randrange(n)]
-            if best is None or m[1] > best[1]:
-                best = m
-        text = best[0]
+        # Contenders: the current experiment's members (after a restart the older ones
+        # stay in the queue until they age out; without restarts, every member).
+        m, skip = self.n_current, len(members) - self.n_current
+        randrange = random.randrange
+        best = members[skip + randrange(m)]
+        for _ in range(self.s.tournament_size - 1):
+            c = members[skip + randrange(m)]
+            if c[1] > best[1]:
+                best = c
+        program = best[0]
         if random.random() < self.s.mutation_prob:
-            text = pg.text_of(pg.mutate(random, self._program(text), self.rule), self.sizes)
-        return text
+            program = pg.mutate(random, program, self.space)
+        return program
 
     def integrate(self, fitness: np.ndarray) -> bool:
         batch = self.pending.popleft()
-        for text, f in zip(batch.tolist(), np.asarray(fitness, dtype=np.float64).tolist()):
-            self.pop.append((text, f))
+        e = self.experiment(self.integrated)
+        if e != self.pop_experiment:        # a restart: the new experiment's members count
+            self.pop_experiment, self.n_current = e, 0
+        for program, f in zip(batch.tolist(), np.asarray(fitness, dtype=np.float64).tolist()):
+            self.pop.append([program, f, None])
         while len(self.pop) > self.n:
             self.pop.popleft()
+        self.n_current = min(len(self.pop), self.n_current + len(batch))
         before, self.integrated = self.integrated, self.integrated + len(batch)
         return self._boundary_after(before) == self.integrated
 
     def population(self) -> tuple[np.ndarray, np.ndarray]:
+        for m in self.pop:
+            if m[2] is None:
+                m[2] = pg.to_text(m[0])
         genomes = np.empty(len(self.pop), dtype=object)
-        genomes[:] = [t for t, _ in self.pop]
-        return genomes, np.array([f for _, f in self.pop], dtype=np.float64)
+        genomes[:] = [m[2] for m in self.pop]
+        return genomes, np.array([m[1] for m in self.pop], dtype=np.float64)
+
+    def trace(self) -> dict:
+        """Per archived generation (with restarts only): the experiment its population is
+        from (generations/trace_experiment)."""
+        return {"experiment": np.float64(self.pop_experiment)} if self.E else {}
 
     def _width(self) -> int:
         return pg.fixed_width(self.rule)
@@ -111,8 +143,8 @@ class ProgramSearch(AgingSearch):
         sizes = np.zeros(self.in_flight)
         row = 0
         for i, batch in enumerate(self.pending):
-            for text in batch:
-                flat[row] = pg.encode_fixed(self._program(text), self.rule)
+            for program in batch:
+                flat[row] = pg.encode_fixed(program, self.rule)
                 row += 1
             sizes[i] = len(batch)
         return {"counts": np.array([self.births, self.integrated], dtype=np.float64),
@@ -122,19 +154,38 @@ class ProgramSearch(AgingSearch):
         slots = self.in_flight * self.s.children_per_call
         st = take(state, {"counts": (2,), "pending": (slots, self._width()),
                           "pending_sizes": (self.in_flight,)})
-        self.pop = deque((str(g), float(f)) for g, f in zip(genomes, fitness))
+        self.pop = deque([self._program(str(g)), float(f), str(g)]
+                         for g, f in zip(genomes, fitness))
         self.births, self.integrated = (int(v) for v in st["counts"])
+        self.pop_experiment = self.experiment(max(0, self.integrated - 1))
+        self.n_current = min(len(self.pop), self.integrated - self.pop_experiment * self.E)
         self.pending = deque()
-        row = 0
+        row, start = 0, self.integrated
         for size in st["pending_sizes"].astype(int):
             if size:
-                batch = np.empty(size, dtype=object)
-                batch[:] = [pg.to_text(pg.decode_fixed(st["pending"][row + i], self.rule))
-                            for i in range(size)]
-                self.pending.append(batch)
+                self.pending.append(_batch([pg.decode_fixed(st["pending"][row + i], self.rule)
+                                            for i in range(size)], self.experiment(start)))
                 row += size
+                start += size
         if sum(len(b) for b in self.pending) != self.births - self.integrated:
             raise ValueError("optimizer state: the batches in flight do not match the counts")
+
+
+class ProgramBatch(np.ndarray):
+    """An (n,) object array of programs bred in one experiment (`experiment`: its index;
+    the problem scores them on that experiment's search tasks)."""
+
+    experiment = 0
+
+
+def _batch(rows: list, experiment: int) -> np.ndarray:
+    batch = np.empty(len(rows), dtype=object)
+    batch[:] = rows
+    if not experiment:
+        return batch
+    batch = batch.view(ProgramBatch)
+    batch.experiment = experiment
+    return batch
 
 
 class ProgramSearchOptimizer(Optimizer):
@@ -147,6 +198,9 @@ class ProgramSearchOptimizer(Optimizer):
     def check(self, s: ProgramSearchSettings, genome, population: int) -> None:
         need(s.tournament_size <= population,
              "optimizer.tournament_size must be at most the population")
+        e = genome.pset.experiment_size
+        need(e == 0 or e > population, f"rule.experiment_size ({e}) must be 0 (one "
+             f"experiment) or more than the population ({population})")
 
     def create(self, s, genome, population):
         return ProgramSearch(s, genome, population)

@@ -22,6 +22,7 @@ written with repr, so text -> program -> text is exact.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import dataclass
@@ -37,6 +38,8 @@ _BY_SIGNATURE = {(name, out, args): code for code, (name, out, args) in enumerat
 _LINE = re.compile(r"^([svm])(\d+) = ([a-z_]+)\((.*)\)$")
 _ADDR = re.compile(r"^([svm])(\d+)$")
 MAX_INSTRUCTIONS = 1000       # per component, a cap for text from users
+MUTATION_KINDS = ("insert_remove", "randomize_component", "modify_argument",
+                  "randomize_instruction")
 
 # The op set of the linear-regression demo (scalar and vector arithmetic; constants and
 # initialisers in Setup), a subset of the paper's: its search space holds SGD.
@@ -77,6 +80,37 @@ class ProgramSettings(Settings):
     fec_train: int = setting(10, "fingerprint: predictions on this many training examples",
                              low=1)
     fec_valid: int = setting(10, "fingerprint: and on this many validation examples", low=0)
+    fec_verify: bool = setting(False, "also evaluate every FEC hit in full and count the "
+                               "hits whose full fitness differs from the cached one "
+                               "(collisions); the cached value is still used, so the search "
+                               "is the FEC run's (its cost: the run without FEC, on the same "
+                               "path)")
+    mutations: list[str] = setting(list(MUTATION_KINDS[:3]), "the mutations a child draws from "
+                                   "(uniformly): insert_remove, randomize_component, "
+                                   "modify_argument (the paper's); randomize_instruction (the "
+                                   "demo's run_demo.sh, with fixed sizes: no insert_remove)",
+                                   choices=MUTATION_KINDS)
+    const_init: str = setting("gaussian", "a constant's draw: gaussian N(0, const_scale); "
+                              "uniform U(-const_scale, const_scale) (the paper's code)",
+                              choices=("gaussian", "uniform"))
+    const_mutation: str = setting("redraw_or_scale", "modifying an immediate: redraw_or_scale "
+                                  "(ours, const_step); flip_or_log_scale: the sign flipped with "
+                                  "probability 0.1, else times exp(N(0, 1)) (the paper's code)",
+                                  choices=("redraw_or_scale", "flip_or_log_scale"))
+    write_inputs: bool = setting(True, "instructions may write s0 (the label) and v0 (the "
+                                 "features); false: outputs are s1.. and v1.. (the paper's code: "
+                                 "kFirstOutScalarAddress = kFirstOutVectorAddress = 1)")
+    experiment_size: int = setting(0, "restarts (the demo's --max_experiments=0): children per "
+                                   "experiment; after each, the search starts again from "
+                                   "random programs on fresh search tasks (FEC keys of their "
+                                   "own), the selection and unseen tasks stay; the run's "
+                                   "budget counts every experiment's children. 0: one "
+                                   "experiment", low=0)
+    sufficient_fitness: float = setting(0.0, "end the run (complete) at the first archived "
+                                        "generation where the run's program's selection "
+                                        "fitness (without selection tasks: its search "
+                                        "fitness) exceeds this (the demo: 0.9999); 0: never",
+                                        low=0, high=1)
     select_top: int = setting(10, "selection stage (the tasks' n_select selection tasks): at "
                               "each archived generation the population's this many best "
                               "programs by search fitness (distinct after dead-code removal) "
@@ -101,6 +135,11 @@ class ProgramSettings(Settings):
                                                     self.max_sizes)),
              "need min_sizes <= init_sizes <= max_sizes in each component")
         need(self.max_sizes[1] >= 1, "Predict needs room for an instruction")
+        need(len(self.mutations) > 0 and len(set(self.mutations)) == len(self.mutations),
+             "mutations must name distinct mutations")
+        if not self.write_inputs:
+            need(self.n_scalar >= 2 and self.n_vector >= 2, "write_inputs false needs an "
+                 "address to write besides s0 and v0: n_scalar and n_vector at least 2")
         need(len(self.evolve) > 0 and len(set(self.evolve)) == len(self.evolve),
              "evolve must name distinct components")
         if len(self.evolve) < 3:
@@ -279,7 +318,27 @@ def live_program_of(text: str, sizes: tuple[int, int, int]) -> Program:
 
 
 def pack(programs: list[Program]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Programs -> (code (I, 4) int64, imm (I, 2) float64, bounds (P, 4) int64) for the kernel."""
+    """Programs -> (code (I, 4) int64, imm (I, 2) float64, bounds (P, 4) int64) for the kernel.
+    (Through one float64 array: op codes and addresses are small integers, exact there.)"""
+    rows = [ins for p in programs for body in (p.setup, p.predict, p.learn) for ins in body]
+    if rows:
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64,
+                           count=6 * len(rows)).reshape(len(rows), 6)
+        code = flat[:, :4].astype(np.int64)
+        imm = np.ascontiguousarray(flat[:, 4:])
+    else:
+        code, imm = np.zeros((0, 4), dtype=np.int64), np.zeros((0, 2))
+    bounds = np.zeros((len(programs), 4), dtype=np.int64)
+    if programs:
+        lens = [len(body) for p in programs for body in (p.setup, p.predict, p.learn)]
+        ends = np.cumsum(lens).reshape(len(programs), 3)
+        bounds[:, 1:] = ends
+        bounds[1:, 0] = ends[:-1, 2]
+    return code, imm, bounds
+
+
+def pack_slow(programs: list[Program]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pack, written out plainly (the reference its tests compare with)."""
     rows = [ins for p in programs for body in p.components() for ins in body]
     code = np.array([r[:4] for r in rows], dtype=np.int64).reshape(len(rows), 4)
     imm = np.array([r[4:] for r in rows], dtype=np.float64).reshape(len(rows), 2)
@@ -299,80 +358,123 @@ def _sizes(s: ProgramSettings) -> dict:
     return {"s": s.n_scalar, "v": s.n_vector, "m": s.n_matrix}
 
 
-def random_instruction(rnd, s: ProgramSettings, component: int) -> Instruction:
-    op = rnd.choice(s.op_codes(component))
-    name, out, args = OPS[op]
-    n = _sizes(s)
-    addrs = [rnd.randrange(n[k]) for k in args if k != "f"]
-    consts = [_random_const(rnd, s, name) for k in args if k == "f"]
+class Space:
+    """A ProgramSettings prepared for breeding (op codes per component, address counts,
+    the searched components, the fixed program), so that drawing an instruction or a
+    mutation does not recompute them. random_instruction, random_program and mutate take
+    either; given the same rnd they make the same draws and the same programs."""
+
+    def __init__(self, s: ProgramSettings):
+        self.s = s
+        self.codes = [s.op_codes(c) for c in range(3)]
+        self.n = _sizes(s)
+        self.searched = s.searched()
+        self.fixed = s.fixed_program()
+        self.max_sizes, self.min_sizes, self.init_sizes = (
+            list(s.max_sizes), list(s.min_sizes), list(s.init_sizes))
+        self.const_scale, self.const_step = s.const_scale, s.const_step
+        self.mutations = list(s.mutations)
+        self.uniform_const = s.const_init == "uniform"
+        self.flip_or_log = s.const_mutation == "flip_or_log_scale"
+        # outputs: addresses first_out[kind]..n[kind]-1
+        self.first_out = {"s": 0, "v": 0, "m": 0} if s.write_inputs else {"s": 1, "v": 1, "m": 0}
+        # per op: name, output kind, address counts of its inputs, number of immediates
+        self.op = [(name, out, [self.n[k] for k in args if k != "f"], args.count("f"))
+                   for name, out, args in OPS]
+
+
+def space(s) -> Space:
+    return s if isinstance(s, Space) else Space(s)
+
+
+def random_instruction(rnd, s, component: int) -> Instruction:
+    sp = space(s)
+    op = rnd.choice(sp.codes[component])
+    name, out, in_sizes, n_f = sp.op[op]
+    addrs = [rnd.randrange(k) for k in in_sizes]
+    consts = [_random_const(rnd, sp, name) for _ in range(n_f)]
     if name == "uniform" and consts[0] > consts[1]:
         consts = [consts[1], consts[0]]
     if name == "gaussian":
         consts[1] = abs(consts[1])
     addrs += [0] * (2 - len(addrs))
     consts += [0.0] * (2 - len(consts))
-    return (op, addrs[0], addrs[1], rnd.randrange(n[out]), consts[0], consts[1])
+    return (op, addrs[0], addrs[1], _out_address(rnd, sp, out), consts[0], consts[1])
 
 
-def _random_const(rnd, s: ProgramSettings, name: str) -> float:
+def _out_address(rnd, sp: Space, kind: str) -> int:
+    first = sp.first_out[kind]
+    return rnd.randrange(sp.n[kind]) if first == 0 else first + rnd.randrange(sp.n[kind] - first)
+
+
+def _random_const(rnd, s, name: str) -> float:
+    if getattr(s, "uniform_const", False):
+        return rnd.uniform(-s.const_scale, s.const_scale)
     return rnd.gauss(0.0, s.const_scale)
 
 
-def random_program(rnd, s: ProgramSettings) -> Program:
+def random_program(rnd, s) -> Program:
     """Random components (init_sizes instructions each); those not in s.evolve: s.fixed's."""
-    fixed = s.fixed_program()
-    searched = s.searched()
-    return Program(*(tuple(random_instruction(rnd, s, c) for _ in range(s.init_sizes[c]))
-                     if c in searched else fixed.components()[c] for c in range(3)))
+    sp = space(s)
+    return Program(*(tuple(random_instruction(rnd, sp, c) for _ in range(sp.init_sizes[c]))
+                     if c in sp.searched else sp.fixed.components()[c] for c in range(3)))
 
 
-MUTATIONS = ("insert_remove", "randomize_component", "modify_argument")
+MUTATIONS = MUTATION_KINDS[:3]          # the paper's (the default)
 
 
-def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
+def mutate(rnd, program: Program, s) -> Program:
     """One of the paper's mutations, chosen uniformly: insert or remove a random instruction
     at a random place in a random component (of those searched; each half the time, as the
     sizes allow); randomise every instruction of a random component; modify one argument (an
     input, the output or an immediate) of a random instruction. An immediate is drawn afresh
     or, half the time, scaled by exp(N(0, const_step)) (ours: it tunes rates finely)."""
-    bodies = [list(b) for b in program.components()]
-    kind = rnd.choice(MUTATIONS)
-    searched = s.searched()
+    sp = space(s)
+    bodies = [program.setup, program.predict, program.learn]
+    kind = rnd.choice(sp.mutations)
+    searched = sp.searched
     c = searched[rnd.randrange(len(searched))]
-    body = bodies[c]
+    body = list(bodies[c])
     if kind == "modify_argument" and not body:
         kind = "insert_remove"
     if kind == "insert_remove":
-        can_insert = len(body) < s.max_sizes[c]
-        can_remove = len(body) > s.min_sizes[c]
+        can_insert = len(body) < sp.max_sizes[c]
+        can_remove = len(body) > sp.min_sizes[c]
         if can_insert and (not can_remove or rnd.random() < 0.5):
-            body.insert(rnd.randrange(len(body) + 1), random_instruction(rnd, s, c))
+            body.insert(rnd.randrange(len(body) + 1), random_instruction(rnd, sp, c))
         elif can_remove:
             del body[rnd.randrange(len(body))]
     elif kind == "randomize_component":
-        bodies[c] = [random_instruction(rnd, s, c) for _ in range(len(body))]
+        body = [random_instruction(rnd, sp, c) for _ in range(len(body))]
+    elif kind == "randomize_instruction":
+        if body:
+            body[rnd.randrange(len(body))] = random_instruction(rnd, sp, c)
     else:
         j = rnd.randrange(len(body))
         op, a, b, o, c0, c1 = body[j]
-        name, out, args = OPS[op]
-        n = _sizes(s)
-        slots = ["out"] + [f"in{i}" for i, k in enumerate(args.replace("f", ""))] \
-            + [f"c{i}" for i, k in enumerate(args.replace("s", "").replace("v", "")
-                                            .replace("m", ""))]
-        slot = rnd.choice(slots)
-        addr_kinds = args.replace("f", "")
+        name, out, in_sizes, n_f = sp.op[op]
+        slot = rnd.choice(_SLOTS[len(in_sizes)][n_f])
         if slot == "out":
-            o = rnd.randrange(n[out])
+            o = _out_address(rnd, sp, out)
         elif slot == "in0":
-            a = rnd.randrange(n[addr_kinds[0]])
+            a = rnd.randrange(in_sizes[0])
         elif slot == "in1":
-            b = rnd.randrange(n[addr_kinds[1]])
+            b = rnd.randrange(in_sizes[1])
         else:
             old = c0 if slot == "c0" else c1
-            if rnd.random() < 0.5:          # a fresh draw
-                value = _random_const(rnd, s, name)
+            if sp.flip_or_log:              # the paper's code (MutateActivationLogScaleOrFlip)
+                if rnd.random() < 0.1:
+                    value = -old
+                elif old > 0:
+                    value = math.exp(math.log(old) + rnd.gauss(0.0, 1.0))
+                elif old < 0:
+                    value = -math.exp(math.log(-old) + rnd.gauss(0.0, 1.0))
+                else:
+                    value = old * math.exp(rnd.gauss(0.0, 1.0))
+            elif rnd.random() < 0.5:        # a fresh draw
+                value = _random_const(rnd, sp, name)
             else:                           # or the old value, scaled by up to about 1.5x
-                value = old * math.exp(rnd.gauss(0.0, s.const_step))
+                value = old * math.exp(rnd.gauss(0.0, sp.const_step))
             if slot == "c0":
                 c0 = value
             else:
@@ -380,7 +482,14 @@ def mutate(rnd, program: Program, s: ProgramSettings) -> Program:
             if name == "uniform" and c0 > c1:
                 c0, c1 = c1, c0
         body[j] = (op, a, b, o, c0, c1)
-    return Program(*(tuple(b) for b in bodies))
+    bodies[c] = tuple(body)
+    return Program(*bodies)
+
+
+# The argument slots modify_argument draws from, by (inputs, immediates): the output, the
+# inputs, the immediates, in that order.
+_SLOTS = [[["out"] + [f"in{i}" for i in range(n_in)] + [f"c{i}" for i in range(n_f)]
+           for n_f in range(3)] for n_in in range(3)]
 
 
 # -- fixed-size number arrays (the optimizer's state) ------------------------------------
