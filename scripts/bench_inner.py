@@ -10,7 +10,8 @@ For three sizes it times, interleaved round by round, the production kernel
 ../shared/perf (built with gcc when both are there; --peer DIR, or --peer ''
 to leave it out), a plain serial numba loop (rule outermost, libm exp) and
 vectorised NumPy; checks they agree (bitwise for the previous kernel and the
-C peer); prints medians and paired ratios (median over rounds of the
+C peer); times each kernel's call right after an untimed call of the same
+kernel (warm threads and caches for all); prints medians and paired ratios (median over rounds of the
 per-round ratio, robust to a noisy machine). It first measures the machine's
 FMA peak (a numba kernel of independent FMA chains on every thread) and
 prints the fraction of it each kernel reaches. Then whole-generation costs of the chalmers1990 preset
@@ -212,6 +213,13 @@ def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
             for impl, fn in impls.items():
                 if impl == "numpy" and rnd >= numpy_repeats:
                     continue
+                if impl in raw:
+                    # Why: each kernel's timed call follows an untimed call of its own, so every
+                    # one starts with both threads awake and its data in cache. Timed straight
+                    # after the single-threaded baselines, the production kernel paid for waking
+                    # the idle core and the peer (after the previous kernel) did not: that
+                    # order alone moved the medium size's ratio by 10-15%.
+                    fn(coef, tasks)
                 times[impl].append(timed(fn, coef, tasks)[0])
         t = {k: np.array(v) for k, v in times.items()}
         m = len(t["numpy"])
