@@ -69,3 +69,25 @@ def test_cache_loads_without_refresh_give_what_numba_s_own_path_gives():
     digest, registries_loaded = _kernels("shortcut")
     assert registries_loaded == "False"               # the refresh was skipped
     assert _kernels("refreshed") == [digest, "True"]
+
+
+EXTENSIONS = """
+import numpy as np
+from numba.core import entrypoints
+from evo_l2l.learners import learning_curves
+from evo_l2l.tasks import make_boolean_environment
+env = make_boolean_environment(np.random.default_rng(0)).select("train")
+learning_curves(np.zeros((4, 11)), env)
+own = entrypoints._already_initialized
+from numba import njit
+@njit
+def plus_one(x):
+    return x + 1
+print(own, plus_one(1) == 2, entrypoints._already_initialized)
+"""
+
+
+def test_own_kernels_skip_extension_entry_points_other_code_still_runs_them():
+    out = subprocess.run([sys.executable, "-c", EXTENSIONS], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "True", "True"]

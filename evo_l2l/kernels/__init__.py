@@ -1,5 +1,6 @@
 """numba kernels (arrays and scalars in, arrays out). Importing the package applies
-_startup.load_cached_without_refresh: a cheaper first dispatch, same results."""
-from ._startup import load_cached_without_refresh
+_startup's shortcuts: a cheaper first dispatch, same results."""
+from ._startup import load_cached_without_refresh, skip_extensions_for_own_kernels
 
 load_cached_without_refresh()
+skip_extensions_for_own_kernels()

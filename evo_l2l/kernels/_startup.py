@@ -16,6 +16,13 @@
    back, so any code that does compile np.dot or np.linalg still imports and
    checks scipy when it is compiled. It runs just before the first refresh.
 
+3. Before a dispatcher's first compile or cache load numba runs every installed
+   package's `numba_extensions` entry point (entrypoints.init_all), which first lists
+   the entry points of every installed distribution (about 20 ms here). The kernels of
+   evo_l2l.kernels take arrays and scalars only, never a type an extension adds, so
+   skip_extensions_for_own_kernels() lets their dispatchers skip that step; any other
+   dispatcher still runs it, so extensions load as before for code that may use them.
+
 Nothing a kernel computes changes (tests/test_startup.py). If numba's layout
 differs from what this expects, each shortcut does nothing.
 """
@@ -71,4 +78,29 @@ def load_cached_without_refresh() -> bool:
     load_overload.evo_l2l = True
     cache.load_overload = load_overload
     context.load_additional_registries = load_additional_registries
+    return True
+
+
+OWN_KERNELS = "evo_l2l.kernels."
+
+
+def skip_extensions_for_own_kernels() -> bool:
+    """True if the dispatchers of evo_l2l.kernels no longer run numba's extension entry
+    points (3 in the module's docstring); False if numba's layout is not the one expected."""
+    try:
+        from numba.core import dispatcher
+        base = dispatcher._DispatcherBase
+        hook = base._compilation_chain_init_hook
+    except (ImportError, AttributeError):
+        return False
+    if getattr(hook, "evo_l2l", False):
+        return True
+
+    def init_hook(self):
+        if getattr(getattr(self, "py_func", None), "__module__", "").startswith(OWN_KERNELS):
+            return
+        hook(self)
+
+    init_hook.evo_l2l = True
+    base._compilation_chain_init_hook = init_hook
     return True
