@@ -239,10 +239,7 @@ class ArchiveWriter:
         if os.path.exists(path) and not force:
             raise ArchiveError(f"{path} exists; pass --force to overwrite it")
         if os.path.exists(path):
-            try:
-                live = writer_alive(open_run(path, populations=False))
-            except ArchiveError:
-                live = None
+            live = live_writer(path)
             if live:
                 raise ArchiveError(f"{path}: is being written by a live run ({live}); "
                                    "stop it before overwriting")
@@ -802,9 +799,37 @@ def writer_alive(run) -> str | None:
 
     On this host the pid is checked; on another host a recent heartbeat counts.
     """
-    if run.status != STATUS_RUNNING:
+    return _alive(run.status, _text(run.state.get("writer", b"")), run.heartbeat,
+                  run.config.run.flush_interval)
+
+
+def live_writer(path: str) -> str | None:
+    """writer_alive(open_run(path, populations=False)), reading only the state's status,
+    writer and heartbeat and the config's flush interval (a tenth of the time: `run
+    --force` asks it of the archive it replaces). None if path is no readable archive."""
+    try:
+        f = _open_h5(path)
+    except ArchiveError:
         return None
-    writer = _text(run.state.get("writer", b""))
+    try:
+        with f:
+            if (_text(f.attrs.get("format", "")) == FORMAT
+                    and _text(f.attrs.get("format_version", "")).startswith(f"{_MAJOR}.")):
+                st = f["state"]
+                interval = json.loads(_text(f.attrs["config"]))["run"]["flush_interval"]
+                return _alive(_text(st["status"][()]), _text(st["writer"][()]),
+                              float(st["heartbeat"][()]), float(interval))
+    except (KeyError, TypeError, ValueError, OSError):
+        pass
+    try:                # another layout, or damage: the full reader decides, as before
+        return writer_alive(open_run(path, populations=False))
+    except ArchiveError:
+        return None
+
+
+def _alive(status: str, writer: str, heartbeat: float, flush_interval: float) -> str | None:
+    if status != STATUS_RUNNING:
+        return None
     host, _, pid = writer.rpartition(":")
     if host == socket.gethostname() and pid.isdigit():
         try:
@@ -815,7 +840,7 @@ def writer_alive(run) -> str | None:
             return writer
         return writer if int(pid) != os.getpid() else None
     # The heartbeat moves once per flush, i.e. at least once per generation.
-    fresh = time.time() - run.heartbeat < max(120.0, 3 * run.config.run.flush_interval)
+    fresh = time.time() - heartbeat < max(120.0, 3 * flush_interval)
     return writer if fresh else None
 
 

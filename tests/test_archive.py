@@ -192,3 +192,36 @@ def test_resume_keeps_checksums(tmp_path, good):
         assert all(ds.fletcher32 for ds in f["generations"].values())
     v = verify_archive(p)
     assert v.n_generations == 8 and v.n_checksummed >= len(open_run(p).generations)
+
+
+def test_live_writer_agrees_with_the_full_reader(tmp_path):
+    """archive.live_writer (what `run --force` asks of the archive it would replace) reads
+    only the state's status, writer and heartbeat: it must say what
+    writer_alive(open_run(...)) says for every kind of writer, and None for non-archives."""
+    import socket
+    import time
+    import h5py
+    from evo_l2l.archive import live_writer, writer_alive
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import PRESETS
+    path = str(tmp_path / "a.h5")
+    start_run(PRESETS["chalmers1990"].default_config(n_generations=2, population=6), path)
+    me = socket.gethostname()
+    cases = [(b"complete", b"x:1", 0.0),                        # not running
+             (b"running", f"{me}:1".encode(), 0.0),             # live process here (pid 1)
+             (b"running", f"{me}:{os.getpid()}".encode(), 0.0),  # this very process
+             (b"running", f"{me}:999999999".encode(), 0.0),      # a dead pid here
+             (b"running", b"elsewhere:1", time.time()),          # another host, fresh
+             (b"running", b"elsewhere:1", 0.0)]                  # another host, stale
+    seen = []
+    for status, writer, heartbeat in cases:
+        with h5py.File(path, "r+") as f:
+            f["state/status"][()] = status
+            f["state/writer"][()] = writer
+            f["state/heartbeat"][()] = heartbeat
+        seen.append(live_writer(path))
+        assert seen[-1] == writer_alive(open_run(path, populations=False))
+    assert seen == [None, f"{me}:1", None, None, "elsewhere:1", None]
+    (tmp_path / "text").write_text("not hdf5")
+    assert live_writer(str(tmp_path / "text")) is None
+    assert live_writer(str(tmp_path / "missing.h5")) is None
