@@ -6,6 +6,9 @@ first used instead.
   loads then.
 - moocore: DEAP's tools import it for the hypervolume indicator (about 30 ms), which no
   optimizer here uses.
+- scipy: numba's import reads scipy.__version__ (it refuses scipy < 1.0), which imports
+  scipy (about 12 ms); the stand-in answers __version__ from scipy/version.py, and scipy
+  loads when anything else of it is used (scikit-learn, numba compiling BLAS calls).
 
 Until then sys.modules holds a stand-in module with the real module's spec, so an
 `import` statement binds it without loading anything. (The standard library's
@@ -19,19 +22,42 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import re
 import sys
 import threading
 import types
 
-DEFERRED = ("yaml", "moocore")
+DEFERRED = ("yaml", "moocore", "scipy")
+# Deferred packages whose __version__ the stand-in reads from a file of theirs, unloaded.
+_VERSION_FILES = {"scipy": "version.py"}
 _lock = threading.RLock()
 
 
 class _StandIn(types.ModuleType):
     def __getattr__(self, attr: str):
         # Only called for attributes the stand-in does not have: load the real module.
+        if attr == "__version__":
+            version = _version_from_file(self)
+            if version is not None:
+                self.__version__ = version
+                return version
         real = _load(self)
         return getattr(real, attr)
+
+
+def _version_from_file(stand_in: _StandIn) -> str | None:
+    """`version = "..."` of the package's version file, or None (then the module loads)."""
+    spec = stand_in.__dict__.get("__spec__")
+    name = _VERSION_FILES.get(stand_in.__name__)
+    if name is None or spec is None or not spec.submodule_search_locations:
+        return None
+    try:
+        with open(os.path.join(list(spec.submodule_search_locations)[0], name)) as f:
+            found = re.search(r"""^version\s*=\s*["']([^"']+)["']""", f.read(), re.M)
+    except OSError:
+        return None
+    return found.group(1) if found else None
 
 
 def _load(stand_in: _StandIn) -> types.ModuleType:

@@ -44,3 +44,19 @@ def test_a_module_already_imported_or_missing_is_left_alone():
         print(_lazy.defer('yaml'), _lazy.defer('no_such_module_xyz'), sys.modules['yaml'] is yaml)
     """)
     assert out == "False False True"
+
+
+def test_numba_reads_scipy_version_without_importing_scipy_which_loads_when_used():
+    out = run("""
+        import sys
+        import evo_l2l.config, evo_l2l.kernels, numba
+        s = sys.modules['scipy']
+        print(type(s).__name__, s.__version__, 'scipy.linalg' in sys.modules)
+        import scipy.linalg, sklearn.datasets
+        from importlib.metadata import version
+        print(type(sys.modules['scipy']).__name__, scipy.__version__ == version('scipy'),
+              s.linalg is scipy.linalg, sklearn.datasets.load_digits().data.shape)
+    """)
+    from importlib.metadata import version
+    assert out.splitlines() == [f"_StandIn {version('scipy')} False",
+                                "module True True (1797, 64)"]
