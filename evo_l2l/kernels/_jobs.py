@@ -13,8 +13,9 @@ numba's on-disk cache is keyed on each kernel's own source file, so after
 editing this module delete evo_l2l/kernels/__pycache__ (or the kernels that
 inline it keep their old machine code).
 """
-import numpy as np
 from numba import njit
+
+from .alloc import empty
 
 
 @njit(cache=True, inline="always")
@@ -35,7 +36,7 @@ def job_rules(job, n_blocks, block, n_rules):
 def coef_block(coef, r0, nr):
     """The (K, nr) local copy of coefficient columns r0 .. r0 + nr - 1 of coef (K, R)."""
     K = coef.shape[0]
-    k = np.empty((K, nr))
+    k = empty((K, nr))
     for c in range(K):
         for r in range(nr):
             k[c, r] = coef[c, r0 + r]
@@ -61,10 +62,12 @@ def step_chunks(n_chunks, max_chunks):
 def padded_coef_block(coef, r0, nr, width):
     """coef_block widened to `width` lanes, the extra lanes 0 (a rule that never learns)."""
     K = coef.shape[0]
-    k = np.zeros((K, width))
+    k = empty((K, width))
     for c in range(K):
         for r in range(nr):
             k[c, r] = coef[c, r0 + r]
+        for r in range(nr, width):
+            k[c, r] = 0.0
     return k
 
 
@@ -80,7 +83,7 @@ def broadcast_row(w0, n, nr, out):
 @njit(cache=True, inline="always")
 def weights_2d(w0, n, rows, nr):
     """A new (rows, nr) weight array: w0[:n] on every rule lane, rows past n unset."""
-    W = np.empty((rows, nr))
+    W = empty((rows, nr))
     broadcast_row(w0, n, nr, W)
     return W
 
@@ -88,7 +91,7 @@ def weights_2d(w0, n, rows, nr):
 @njit(cache=True, inline="always")
 def weights_3d(w0, n_j, n_i, rows, cols, nr):
     """A new (rows, cols, nr) weight array: w0[:n_j, :n_i] on every rule lane, the rest unset."""
-    W = np.empty((rows, cols, nr))
+    W = empty((rows, cols, nr))
     for j in range(n_j):
         broadcast_row(w0[j], n_i, nr, W[j])
     return W

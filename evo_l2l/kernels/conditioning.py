@@ -13,9 +13,9 @@ desired responses at probe trials; W0 (T, 1, 4): w1, w2, w_us, bias (only
 w1, w2 plastic); perf (R, T, E+1): 1 - mean over probe trials |Y - o|, with
 the probes of measurement 0 answered by the initial weights.
 """
-import numpy as np
 from numba import njit, prange
 
+from .alloc import empty
 from ._jobs import padded_coef_block, padded_lanes, step_chunks, weights_2d
 from .fastexp import fast_exp
 from .lanes import (CONDITIONING_MAX_CHUNKS, conditioning_step4, conditioning_step8,
@@ -46,7 +46,7 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         n_p = n_patterns[task]
         w_us = W0[task, 0, 2]
         bias = W0[task, 0, 3]
-        err = np.empty(R)
+        err = empty(R)
         n_probe = 0
         for p in range(n_p):
             if X[task, p, 3] != 0.0:
@@ -68,7 +68,7 @@ def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, pe
         RP = padded_lanes(R)
         k = padded_coef_block(coef, 0, R, RP)
         w = weights_2d(W0[task, 0], 2, 2, RP)     # w1, w2 on every rule lane
-        errp = np.empty(RP)
+        errp = empty(RP)
         n_steps, base, extra = step_chunks(RP // 4, CONDITIONING_MAX_CHUNKS)
         for epoch in range(n_epochs):
             for r in range(RP):

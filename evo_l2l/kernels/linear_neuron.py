@@ -14,6 +14,7 @@ Performance: |cos(w, direction)| * exp(-(|w| - 1)^2), in [0, 1]; 0 for NaN.
 import numpy as np
 from numba import njit, prange
 
+from .alloc import empty
 from ._jobs import coef_block, job_rules, n_rule_blocks, store_perf, weights_2d
 
 _FASTMATH = {"contract"}
@@ -46,9 +47,9 @@ def train_volterra_population(coef, X, W0, n_patterns, n_inputs, direction, n_ep
         n_i = n_inputs[task]
         A = coef_block(coef, r0, nr)
         W = weights_2d(W0[task, 0], n_i, max_i, nr)
-        y = np.empty(nr)
-        B = np.empty((9, nr))
-        m = np.empty(nr)
+        y = empty(nr)
+        B = empty((9, nr))
+        m = empty(nr)
         d = direction[task]
         _measure(W, d, n_i, nr, m)
         store_perf(perf, task, 0, r0, nr, m)

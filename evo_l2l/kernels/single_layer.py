@@ -33,6 +33,7 @@ from numba import njit, prange
 
 from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, step_chunks,
                     store_perf, weights_3d)
+from .alloc import empty
 from .lanes import (MAX_CHUNKS, measure4, measure8, measure12, measure16, measure20, measure24,
                     measure28, train4, train8, train12, train16, train20, train24, train28)
 
@@ -132,7 +133,7 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
         xt0 = task * max_p * max_i
         k = padded_coef_block(coef, r0, nr, NRP)
         W = weights_3d(W0[task], n_o, n_i, max_o, max_i, NRP)
-        m = np.empty(NRP)
+        m = empty(NRP)
         n_steps, base, extra = step_chunks(NRP // 4, MAX_CHUNKS)
         _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
         store_perf(perf, task, 0, r0, nr, m)

@@ -14,9 +14,9 @@ Shapes: coef (16, R); X (T, P, I) with the bias as the last used column;
 Y (T, P, 1); Wh0 (T, H, I); Wo0 (T, 1, H + 1) (last: the hidden bias weight);
 perf (R, T, E+1): 1 - mean|t - o|, 0 for NaN.
 """
-import numpy as np
 from numba import njit, prange
 
+from .alloc import empty
 from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, step_chunks,
                     store_perf, weights_2d, weights_3d)
 from .fastexp import fast_exp
@@ -133,8 +133,8 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
         k = padded_coef_block(coef, r0, nr, NRP)
         Wh = weights_3d(Wh0[task], H, n_i, H, max_i, NRP)
         Wo = weights_2d(Wo0[task, 0], H + 1, H + 1, NRP)
-        hbuf = np.empty((H, NRP))
-        meas = np.empty(NRP)
+        hbuf = empty((H, NRP))
+        meas = empty(NRP)
         n_steps, base, extra = step_chunks(NRP // 4, TWO_LAYER_MAX_CHUNKS)
         _measure_lanes(Wh, Wo, NRP, max_i, X, xt0, y_t, n_p, n_i, H, hbuf, meas)
         store_perf(perf, task, 0, r0, nr, meas)
