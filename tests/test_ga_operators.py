@@ -207,3 +207,62 @@ def test_two_point_is_cxtwopoint_on_the_same_stream(seed):
     u, v = creator.Individual([0] * 9), creator.Individual([1] * 9)
     tools.cxTwoPoint(u, v)
     assert (list(x), list(y)) == (list(u), list(v))
+
+
+def _fitness_like_runs(gen, n, case):
+    """Fitness with the kinds of values runs give: ties, zeros, -inf (l1 penalty), NaN."""
+    f = gen.choice([0.0, 0.25, 0.5, 0.75], n) if case % 4 == 1 else gen.uniform(0, 1, n)
+    if case % 4 == 2:
+        f[gen.random(n) < 0.3] = 0.0
+        f[gen.random(n) < 0.1] = -np.inf
+    if case % 4 == 3 and gen.random() < 0.3:
+        f[:] = 0.0                          # roulette's uniform fallback
+    if case % 5 == 4 and gen.random() < 0.2:
+        f[gen.integers(0, n)] = np.nan      # array mode hands this generation to the lists
+    return f
+
+
+@pytest.mark.parametrize("case", range(10))
+def test_array_generations_are_the_list_individuals_generations(case):
+    """GASearch's array mode (bit_generation) against its DEAP-list mode on the same stream:
+    the same batches (genomes, carried fitness, known), the same random state after every
+    generation, and a restore in the middle continues both alike."""
+    from evo_l2l.components import GenomeSpec
+    from evo_l2l.evolution.loop import run_random
+    from evo_l2l.optimizers import ga
+    gen = np.random.default_rng(case)
+    n, length = [(40, 35), (7, 2), (13, 3), (2, 35), (21, 8)][case % 5]
+    s = ga.GASettings(elitism=int(gen.integers(0, min(n, 4))),
+                      crossover_prob=[0.8, 0.0, 1.0, 0.5][case % 4],
+                      mutation_indpb=[0.01, 0.2, 0.0, 0.5][case % 4])
+    spec = GenomeSpec("bits", length)
+    streams = [random.Random(case), random.Random(case)]
+    modules = [ga, tools.mutation, tools.crossover, tools.selection]
+
+    def searches_on_their_streams():        # a toolbox binds the stream it is made under
+        out = []
+        for mode, rng in zip((True, False), streams):
+            with run_random(rng, modules):
+                out.append(ga.GASearch(s, spec, n, arrays=mode))
+        return out
+    searches = searches_on_their_streams()
+    for generation in range(30):
+        if generation == 15:                # restore both from the list search's population
+            genomes, fitness = searches[1].population()
+            searches = searches_on_their_streams()
+            for search in searches:
+                search.restore(genomes, fitness, {})
+        fitness = _fitness_like_runs(gen, n, case)
+        batches = []
+        for search, rng in zip(searches, streams):
+            with run_random(rng, modules):
+                batches.append(search.ask())
+                search.tell(fitness)
+        a, b = batches
+        assert a.genomes.dtype == b.genomes.dtype and np.array_equal(a.genomes, b.genomes)
+        assert np.array_equal(a.fitness, b.fitness, equal_nan=True)
+        assert np.array_equal(a.known, b.known)
+        assert streams[0].getstate() == streams[1].getstate()
+        pa, pb = searches[0].population(), searches[1].population()
+        assert np.array_equal(pa[0], pb[0]) and np.array_equal(pa[1], pb[1], equal_nan=True)
+    assert searches[0].pop_arrays is not None and searches[1].pop_arrays is None

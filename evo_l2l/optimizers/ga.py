@@ -17,7 +17,7 @@ import numpy as np
 from deap import base, creator, tools
 
 from ..components import Settings, need, setting
-from .base import ArraySearch, Optimizer, clone
+from .base import ArraySearch, Batch, Optimizer, clone, fitness_values, individuals
 
 
 @dataclass
@@ -147,16 +147,110 @@ def next_generation(tb: base.Toolbox, pop: list, s: GASettings) -> list:
     return elites + offspring
 
 
+def roulette_rows(fitness: np.ndarray, k: int) -> np.ndarray:
+    """select_roulette on a fitness array: the rows it picks, from the same draws."""
+    fits = np.where(0.0 > fitness, 0.0, fitness)        # max(f, 0.0), NaN kept as max keeps it
+    cum = np.cumsum(fits)                                # sequential, as itertools.accumulate
+    if not len(cum) or not cum[-1] > 0:
+        return np.array([random.choice(range(len(fitness))) for _ in range(k)], dtype=np.intp)
+    return np.minimum(np.searchsorted(cum, uniforms(k) * cum[-1], side="right"), len(cum) - 1)
+
+
+def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings):
+    """next_generation for bit genomes under roulette selection and two-point crossover,
+    on a (N, L) uint8 population and its (N,) fitness: the same draws from `random` in the
+    same order and the same children (tests/test_ga_operators.py), as arrays.
+
+    Why: with list individuals most of a chalmers1990 generation's Python went to cloning
+    and slicing lists, one gene at a time. Returns (genomes, carried fitness, known) of the
+    next batch: the elites with their fitness, then the offspring (NaN, unknown)."""
+    N, L = genomes.shape
+    e = s.elitism
+    # select_best: sorted(..., reverse=True) is stable, as argsort of the negation is
+    elites = np.argsort(-fitness, kind="stable")[:e]
+    off = genomes[roulette_rows(fitness, N - e)]
+    below = (random._inst if isinstance(random, types.ModuleType) else random)._randbelow
+    rows, lo, hi = [], [], []
+    for i in range(1, N - e, 2):
+        if random.random() < s.crossover_prob:
+            c1 = 1 + below(L)                            # two_point's draws
+            c2 = 1 + below(L - 1)
+            if c2 >= c1:
+                c2 += 1
+            else:
+                c1, c2 = c2, c1
+            rows.append(i)
+            lo.append(c1)
+            hi.append(c2)
+    if rows:
+        i = np.array(rows)
+        cols = np.arange(L)
+        swap = (cols >= np.array(lo)[:, None]) & (cols < np.array(hi)[:, None])
+        a, b = off[i - 1], off[i]
+        off[i - 1], off[i] = np.where(swap, b, a), np.where(swap, a, b)
+    flat = off.reshape(-1)                               # flip_bits: gene by gene, in order
+    hits = np.flatnonzero(uniforms(flat.size) < s.mutation_indpb)
+    flat[hits] = flat[hits] == 0
+    known = np.arange(N) < e
+    carried = np.concatenate([fitness[elites], np.full(N - e, np.nan)])
+    return np.concatenate([genomes[elites], off]), carried, known
+
+
 class GASearch(ArraySearch):
-    def __init__(self, s: GASettings, genome, population: int):
+    """The GA's search. With bit genomes, roulette selection and two-point crossover (the
+    defaults) its population lives in arrays and bit_generation breeds it; otherwise, or
+    when arrays=False (the tests' reference), in DEAP list individuals."""
+
+    def __init__(self, s: GASettings, genome, population: int, arrays: bool | None = None):
         super().__init__(genome)
         self.s, self.n = s, population
         self.tb = make_toolbox(s, genome.kind, genome.length)
+        if arrays is None:
+            arrays = genome.kind == "bits" and s.selection == "roulette" \
+                and s.crossover == "two_point"
+        self.arrays = arrays
+        self.pop_arrays: tuple | None = None     # (genomes, fitness) in array mode
+        self._pending_arrays = None
 
     def ask_individuals(self) -> list:
         if self.pop is None:
             return self.tb.population(n=self.n)
         return next_generation(self.tb, self.pop, self.s)
+
+    def ask(self) -> Batch:
+        if not self.arrays or self.pop_arrays is None:
+            return super().ask()                 # the first generation: DEAP's initRepeat
+        genomes, fitness = self.pop_arrays
+        if np.isnan(fitness).any():              # NaN orders differently in sorted(): lists
+            self.pop = individuals(genomes, fitness)
+            self.pop_arrays = None
+            return super().ask()
+        genomes, carried, known = bit_generation(genomes, fitness, self.s)
+        self._pending_arrays = genomes
+        return Batch(genomes.copy(), carried, known)
+
+    def tell(self, fitness: np.ndarray) -> bool:
+        fitness = np.array(fitness, dtype=np.float64)
+        if self._pending_arrays is not None:
+            self.pop_arrays = (self._pending_arrays, fitness)
+            self._pending_arrays = None
+            return True
+        super().tell(fitness)
+        if self.arrays:
+            self.pop_arrays = (self._asked[1].copy(), fitness)
+            self.pop, self._asked = None, None
+        return True
+
+    def population(self) -> tuple[np.ndarray, np.ndarray]:
+        if self.pop_arrays is None:
+            return super().population()
+        return self.pop_arrays[0].copy(), self.pop_arrays[1].copy()
+
+    def restore(self, genomes: np.ndarray, fitness: np.ndarray, state: dict) -> None:
+        super().restore(genomes, fitness, state)
+        if self.arrays:
+            self.pop_arrays = (self.to_array(self.pop), fitness_values(self.pop))
+            self.pop = None
 
 
 class GA(Optimizer):
