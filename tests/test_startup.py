@@ -91,3 +91,32 @@ def test_own_kernels_skip_extension_entry_points_other_code_still_runs_them():
     out = subprocess.run([sys.executable, "-c", EXTENSIONS], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "True", "True"]
+
+
+FOLDER_CHECKS = """
+import os, shutil, sys, tempfile
+made = []
+real = tempfile.TemporaryFile
+def counted(*a, **k):
+    made.append(k.get("dir"))
+    return real(*a, **k)
+tempfile.TemporaryFile = counted
+import evo_l2l.kernels                       # applies the shortcut
+from numba import njit
+sys.path.insert(0, sys.argv[1])
+import defs                                  # five @njit(cache=True) functions, one folder
+for f in (defs.f0, defs.f1, defs.f2, defs.f3, defs.f4):
+    njit(cache=True)(f)
+first = len(made)
+shutil.rmtree(os.path.join(sys.argv[1], "__pycache__"))
+njit(cache=True)(defs.f0)                    # the folder is gone: checked (and made) again
+print(first, len(made), os.path.isdir(os.path.join(sys.argv[1], "__pycache__")))
+"""
+
+
+def test_a_cache_folder_is_checked_once_while_it_exists(tmp_path):
+    (tmp_path / "defs.py").write_text("".join(f"def f{i}(x):\n    return x + {i}\n"
+                                              for i in range(5)))
+    out = subprocess.run([sys.executable, "-c", FOLDER_CHECKS, str(tmp_path)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["1", "2", "True"]

@@ -23,10 +23,17 @@
    skip_extensions_for_own_kernels() lets their dispatchers skip that step; any other
    dispatcher still runs it, so extensions load as before for code that may use them.
 
+4. Defining a function with @njit(cache=True) checks that its cache folder is writable by
+   creating and deleting a temporary file there (numba's _CacheLocator.ensure_cache_path,
+   about 0.14 ms), once per function: some 70 kernels at import, all in one folder.
+   check_cache_folders_once() remembers a folder that passed, for this process, as long as
+   it exists; a folder that failed is asked again, as before.
+
 Nothing a kernel computes changes (tests/test_startup.py). If numba's layout
 differs from what this expects, each shortcut does nothing.
 """
 import importlib.util
+import os
 import sys
 
 
@@ -103,4 +110,29 @@ def skip_extensions_for_own_kernels() -> bool:
 
     init_hook.evo_l2l = True
     base._compilation_chain_init_hook = init_hook
+    return True
+
+
+def check_cache_folders_once() -> bool:
+    """True if numba's cache-folder check now runs once per folder (4 in the module's
+    docstring); False if numba's layout is not the one expected."""
+    try:
+        from numba.core import caching
+        locator = caching._CacheLocator
+        check = locator.ensure_cache_path
+    except (ImportError, AttributeError):
+        return False
+    if getattr(check, "evo_l2l", False):
+        return True
+    passed: set = set()
+
+    def ensure_cache_path(self):
+        path = self.get_cache_path()
+        if path in passed and os.path.isdir(path):
+            return
+        check(self)
+        passed.add(path)
+
+    ensure_cache_path.evo_l2l = True
+    locator.ensure_cache_path = ensure_cache_path
     return True
