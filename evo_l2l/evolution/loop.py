@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import random
+import sys
 import threading
 import time
 import types
@@ -76,14 +77,21 @@ RANDOM_DRAWING_MODULES = (
 
 
 def drawing_modules(config: RunConfig) -> list:
-    """RANDOM_DRAWING_MODULES and the run's component modules that draw from `random`."""
-    names = list(RANDOM_DRAWING_MODULES)
+    """The run's component modules and those of RANDOM_DRAWING_MODULES that are imported,
+    where they draw from `random`.
+
+    A module that is not imported cannot draw: components are imported when a config
+    names them (the registries load them on first use), before this runs, with all they
+    import; no module of the list is imported inside a function during a run (a nested
+    run, e.g. meta-evolution's, asks for its own modules when it starts)."""
+    names = []
     for section in ("optimizer", "rule", "learner", "tasks"):
         component = config.component(section)
         names.append(type(component).__module__)
         module = getattr(component, "module", None)
         if isinstance(module, types.ModuleType):
             names.append(module.__name__)
+    names = [n for n in RANDOM_DRAWING_MODULES if n in sys.modules] + names
     out = []
     for name in dict.fromkeys(names):
         module = importlib.import_module(name)

@@ -3,31 +3,76 @@
 Each preset (experiments/preset.py) has NAME, PAPER, SUMMARY, default_config(**overrides)
 and PAPER_NUMBERS; tests parametrize over PRESETS so each runs at toy size.
 """
+import importlib
+from collections.abc import Mapping
+
 from ..errors import ConfigError
-from . import (automl_bengio1991, automl_zero, bengio1991, chalmers1990, chalmers1990_gp,
-               chalmers1990_real, confavreux2020,
-               digits_gp, digits_l2l, jordan2021, modern, schmidhuber1987, self_adaptation,
-               self_reference)
 from .preset import Preset
 
-PRESETS = {p.NAME: p for p in (chalmers1990.PRESET, chalmers1990_real.PRESET,
-                                chalmers1990_gp.PRESET, jordan2021.error, jordan2021.reward,
-                                confavreux2020.PRESET, bengio1991.boolean,
-                                bengio1991.conditioning, bengio1991.boolean_gp,
-                                bengio1991.conditioning_gp, digits_l2l.fewshot,
-                                digits_l2l.continual, digits_l2l.continual_split,
-                                digits_l2l.continual_mnist1d,
-                                digits_l2l.continual_split_mnist1d, digits_l2l.fewshot_init,
-                                digits_l2l.fewshot_init_5shot, digits_l2l.fewshot_init_conv,
-                                digits_l2l.fewshot_init_conv_5shot,
-                                schmidhuber1987.PRESET, self_adaptation.SELFADAPTIVE,
-                                self_adaptation.FME, self_reference.srwm_fewshot,
-                                self_reference.metaplastic_continual,
-                                automl_bengio1991.PRESET, automl_zero.linear,
-                                automl_zero.linear_full, automl_zero.linear_demo,
-                                automl_zero.digits, *modern.PRESETS,
-                                *digits_gp.PRESETS)}
+# name -> (module, attribute) of every preset, in the order `evo-l2l list` shows them; a
+# preset's module is imported when the preset is first asked for (a run loads one).
+# tests/test_registries.py checks this table against the modules.
+_WHERE = {
+    "chalmers1990": ("chalmers1990", "PRESET"),
+    "chalmers1990-real": ("chalmers1990_real", "PRESET"),
+    "chalmers1990-gp": ("chalmers1990_gp", "PRESET"),
+    "jordan2021-error": ("jordan2021", "error"),
+    "jordan2021-reward": ("jordan2021", "reward"),
+    "confavreux2020-oja": ("confavreux2020", "PRESET"),
+    "bengio1991-boolean": ("bengio1991", "boolean"),
+    "bengio1991-conditioning": ("bengio1991", "conditioning"),
+    "bengio1991-boolean-gp": ("bengio1991", "boolean_gp"),
+    "bengio1991-conditioning-gp": ("bengio1991", "conditioning_gp"),
+    "fewshot-digits": ("digits_l2l", "fewshot"),
+    "continual-digits": ("digits_l2l", "continual"),
+    "continual-split-digits": ("digits_l2l", "continual_split"),
+    "continual-mnist1d": ("digits_l2l", "continual_mnist1d"),
+    "continual-split-mnist1d": ("digits_l2l", "continual_split_mnist1d"),
+    "fewshot-digits-init": ("digits_l2l", "fewshot_init"),
+    "fewshot-digits-init-5shot": ("digits_l2l", "fewshot_init_5shot"),
+    "fewshot-digits-init-conv": ("digits_l2l", "fewshot_init_conv"),
+    "fewshot-digits-init-conv-5shot": ("digits_l2l", "fewshot_init_conv_5shot"),
+    "schmidhuber1987-meta": ("schmidhuber1987", "PRESET"),
+    "selfadaptive-oja": ("self_adaptation", "SELFADAPTIVE"),
+    "fme-oja": ("self_adaptation", "FME"),
+    "srwm-fewshot": ("self_reference", "srwm_fewshot"),
+    "metaplastic-continual": ("self_reference", "metaplastic_continual"),
+    "automl-bengio1991": ("automl_bengio1991", "PRESET"),
+    "automl-zero-linear": ("automl_zero", "linear"),
+    "automl-zero-linear-full": ("automl_zero", "linear_full"),
+    "automl-zero-linear-demo": ("automl_zero", "linear_demo"),
+    "automl-zero-digits": ("automl_zero", "digits"),
+    "chalmers1990-modern": ("modern", "chalmers"),
+    "chalmers1990-gp-modern": ("modern", "gp_chalmers"),
+    "confavreux2020-oja-modern": ("modern", "confavreux_oja"),
+    "jordan2021-error-modern": ("modern", "error"),
+    "jordan2021-reward-modern": ("modern", "reward"),
+    "fewshot-digits-gp": ("digits_gp", "fewshot"),
+    "continual-digits-gp": ("digits_gp", "continual"),
+    "continual-split-digits-gp": ("digits_gp", "continual_split"),
+    "continual-mnist1d-gp": ("digits_gp", "continual_mnist1d"),
+    "continual-split-mnist1d-gp": ("digits_gp", "continual_split_mnist1d"),
+}
 
+
+class _Presets(Mapping):
+    """PRESETS: name -> Preset, each module imported on first use."""
+
+    def __getitem__(self, name: str) -> Preset:
+        module, attribute = _WHERE[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+
+    def __iter__(self):
+        return iter(_WHERE)
+
+    def __len__(self) -> int:
+        return len(_WHERE)
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and name in _WHERE
+
+
+PRESETS = _Presets()
 
 def get_preset(name: str) -> Preset:
     try:

@@ -1,16 +1,18 @@
 """Learners: small networks and the kernels that train them with a rule. One module each,
-registered here."""
+registered here by name and imported when a run first asks for it."""
 from ..components import Registry
-from . import (conditioning, episode_net, evolution, linear_neuron, programs, reward,
-               single_layer, srwm, student, symbolic_episode, two_layer, two_layer_automl)
 from .base import Learner, LearnerSettings, fitness_from_curves
 from .single_layer import learning_curves
 
 LEARNERS = Registry("learner")
-for _module in (single_layer, student, reward, linear_neuron, two_layer, conditioning,
-                episode_net, symbolic_episode, evolution, srwm, two_layer_automl, programs):
-    LEARNERS.add(_module.LEARNER)
-
+for _name, _module in (("single_layer", "single_layer"), ("student", "student"),
+                       ("reward", "reward"), ("linear_neuron", "linear_neuron"),
+                       ("two_layer", "two_layer"), ("conditioning", "conditioning"),
+                       ("episode_net", "episode_net"), ("symbolic_episode", "symbolic_episode"),
+                       ("evolution", "evolution"), ("srwm", "srwm"),
+                       ("two_layer_automl", "two_layer_automl"),
+                       ("program_interpreter", "programs")):
+    LEARNERS.add_lazy(_name, f"{__name__}.{_module}:LEARNER")
 
 
 def program_curves(programs, tasks, n_epochs: int = 10, clip: float = 20.0, views=None,

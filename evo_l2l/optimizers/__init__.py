@@ -1,12 +1,11 @@
-"""Optimizers: ask/tell searches over genome batches. One module each, registered here."""
+"""Optimizers: ask/tell searches over genome batches. One module each, registered
+here by name and imported when a run first asks for it."""
 from ..components import Registry
-from . import (aging, cmaes, crowding, es, fme, ga, gp, islands, mixed_ga, mixed_random,
-               program_search, sa, selfadaptive)
 from .base import Batch, Optimizer
 
 OPTIMIZERS = Registry("optimizer")
-for _module in (ga, gp, cmaes, es, sa, selfadaptive, fme, aging, mixed_ga, mixed_random,
-                program_search, islands, crowding):
-    OPTIMIZERS.add(_module.OPTIMIZER)
+for _name in ("ga", "gp", "cmaes", "es", "sa", "selfadaptive", "fme", "aging", "mixed_ga",
+              "mixed_random", "program_search", "islands", "crowding"):
+    OPTIMIZERS.add_lazy(_name, f"{__name__}.{_name}:OPTIMIZER")
 
 __all__ = ["OPTIMIZERS", "Batch", "Optimizer"]

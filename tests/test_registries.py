@@ -1,0 +1,100 @@
+"""The component registries and the preset table load their modules on first use: the
+names they list are the components the modules hold, a run imports only what it names,
+and every module that draws from `random` during a run is one the run's stream replaced."""
+import importlib
+import pkgutil
+import subprocess
+import sys
+
+import pytest
+
+from evo_l2l.components import Registry
+from evo_l2l.errors import ConfigError
+
+
+def _registries():
+    from evo_l2l.learners import LEARNERS
+    from evo_l2l.optimizers import OPTIMIZERS
+    from evo_l2l.rules import RULE_FAMILIES
+    from evo_l2l.tasks import TASK_FAMILIES
+    return LEARNERS, OPTIMIZERS, RULE_FAMILIES, TASK_FAMILIES
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_each_listed_name_loads_the_component_of_that_name(index):
+    registry = _registries()[index]
+    names = registry.names()
+    assert len(names) == len(set(names)) > 0
+    assert [c.name for c in registry] == list(names)      # iterating loads them all, in order
+    for name in names:
+        assert registry.get(name).name == name and name in registry
+
+
+def test_unknown_and_duplicate_names_are_refused():
+    reg = Registry("thing")
+    reg.add_lazy("a", "evo_l2l.optimizers.ga:OPTIMIZER")
+    with pytest.raises(ConfigError, match="unknown thing 'b'; known: a"):
+        reg.get("b")
+    with pytest.raises(ValueError, match="registered already"):
+        reg.add_lazy("a", "x:y")
+    with pytest.raises(LookupError, match="holds no thing named 'a'"):
+        reg.get("a")                # the ga optimizer is named "ga"
+    assert [] == [x for x in ["zz", None, 3] if x in reg]
+
+
+def test_the_preset_table_is_every_preset_of_the_modules():
+    import evo_l2l.experiments as ex
+    from evo_l2l.experiments import PRESETS, Preset
+    found = {}
+    for info in pkgutil.iter_modules(ex.__path__):
+        module = importlib.import_module(f"evo_l2l.experiments.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Preset):
+                found[value.NAME] = value
+    assert set(found) == set(PRESETS)
+    for name in PRESETS:
+        assert PRESETS[name] is found[name] and PRESETS[name].NAME == name
+
+
+def test_a_chalmers1990_run_imports_only_its_own_components(tmp_path):
+    code = ("import sys\n"
+            "from evo_l2l.experiments import get_preset\n"
+            "from evo_l2l.evolution.run import start_run\n"
+            "start_run(get_preset('chalmers1990').default_config(n_generations=2), sys.argv[1])\n"
+            "print(' '.join(sorted(m for m in sys.modules if m.startswith('evo_l2l.'))))\n")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "r.h5")],
+                         capture_output=True, text=True, check=True).stdout.split()
+    for other in ("evo_l2l.learners.two_layer", "evo_l2l.optimizers.gp", "evo_l2l.rules.programs",
+                  "evo_l2l.kernels.programs", "evo_l2l.tasks.rot_digits",
+                  "evo_l2l.experiments.digits_l2l"):
+        assert other not in out
+    assert "evo_l2l.learners.single_layer" in out and "evo_l2l.optimizers.ga" in out
+
+
+LATE = """
+import sys
+import evo_l2l.evolution.loop as L
+start = {}
+draw = L.drawing_modules
+def recorded(config):
+    out = draw(config)
+    start.setdefault("modules", set(sys.modules))
+    return out
+L.drawing_modules = recorded
+from evo_l2l.experiments import get_preset
+from evo_l2l.evolution.run import start_run
+preset = get_preset(sys.argv[1])
+config = preset.default_config(**{**preset.toy, "run.n_generations": 2})
+start_run(config, sys.argv[2])
+print([m for m in L.RANDOM_DRAWING_MODULES if m in sys.modules and m not in start["modules"]])
+"""
+
+
+@pytest.mark.parametrize("preset", ["chalmers1990-gp", "confavreux2020-oja", "selfadaptive-oja",
+                                    "fme-oja", "automl-zero-linear-demo",
+                                    "chalmers1990-modern"])
+def test_no_module_that_draws_is_imported_after_the_run_took_its_stream(preset, tmp_path):
+    out = subprocess.run([sys.executable, "-c", LATE, preset, str(tmp_path / "r.h5")],
+                         capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "[]"
