@@ -59,6 +59,17 @@ def skip_blas_probe() -> bool:
     return True
 
 
+def _replace(owner, name: str, make) -> bool:
+    """owner.name = make(original), once: the replacement is marked, and a marked attribute
+    is left as it is. True (for the callers' `return`)."""
+    original = getattr(owner, name)
+    if not getattr(original, "evo_l2l", False):
+        replacement = make(original)
+        replacement.evo_l2l = True
+        setattr(owner, name, replacement)
+    return True
+
+
 def load_cached_without_refresh() -> bool:
     """True if numba's cache loads and target refreshes were wrapped here (see 1 and 2
     in the module's docstring); False if numba's layout is not the one expected."""
@@ -67,25 +78,25 @@ def load_cached_without_refresh() -> bool:
         from numba.core.runtime import rtsys
         cache, context = caching.Cache, cpu.CPUContext
         cache._load_overload, cache._guard_against_spurious_io_errors  # noqa: B018
-        refresh = context.load_additional_registries
+        context.load_additional_registries, cache.load_overload  # noqa: B018
     except (ImportError, AttributeError):
         return False
-    if getattr(cache.load_overload, "evo_l2l", False):
-        return True
 
-    def load_overload(self, sig, target_context):
-        rtsys.initialize(target_context)
-        with self._guard_against_spurious_io_errors():
-            return self._load_overload(sig, target_context)
+    def cached_load(_original):
+        def load_overload(self, sig, target_context):
+            rtsys.initialize(target_context)
+            with self._guard_against_spurious_io_errors():
+                return self._load_overload(sig, target_context)
+        return load_overload
 
-    def load_additional_registries(self):
-        skip_blas_probe()
-        refresh(self)
+    def refresh_without_blas_probe(refresh):
+        def load_additional_registries(self):
+            skip_blas_probe()
+            refresh(self)
+        return load_additional_registries
 
-    load_overload.evo_l2l = True
-    cache.load_overload = load_overload
-    context.load_additional_registries = load_additional_registries
-    return True
+    _replace(context, "load_additional_registries", refresh_without_blas_probe)
+    return _replace(cache, "load_overload", cached_load)
 
 
 OWN_KERNELS = "evo_l2l.kernels."
@@ -97,20 +108,18 @@ def skip_extensions_for_own_kernels() -> bool:
     try:
         from numba.core import dispatcher
         base = dispatcher._DispatcherBase
-        hook = base._compilation_chain_init_hook
+        base._compilation_chain_init_hook  # noqa: B018
     except (ImportError, AttributeError):
         return False
-    if getattr(hook, "evo_l2l", False):
-        return True
 
-    def init_hook(self):
-        if getattr(getattr(self, "py_func", None), "__module__", "").startswith(OWN_KERNELS):
-            return
-        hook(self)
+    def own_kernels_skip(hook):
+        def init_hook(self):
+            if not getattr(getattr(self, "py_func", None), "__module__", "").startswith(
+                    OWN_KERNELS):
+                hook(self)
+        return init_hook
 
-    init_hook.evo_l2l = True
-    base._compilation_chain_init_hook = init_hook
-    return True
+    return _replace(base, "_compilation_chain_init_hook", own_kernels_skip)
 
 
 def check_cache_folders_once() -> bool:
@@ -119,20 +128,19 @@ def check_cache_folders_once() -> bool:
     try:
         from numba.core import caching
         locator = caching._CacheLocator
-        check = locator.ensure_cache_path
+        locator.ensure_cache_path  # noqa: B018
     except (ImportError, AttributeError):
         return False
-    if getattr(check, "evo_l2l", False):
-        return True
-    passed: set = set()
 
-    def ensure_cache_path(self):
-        path = self.get_cache_path()
-        if path in passed and os.path.isdir(path):
-            return
-        check(self)
-        passed.add(path)
+    def once_per_folder(check):
+        passed: set = set()
 
-    ensure_cache_path.evo_l2l = True
-    locator.ensure_cache_path = ensure_cache_path
-    return True
+        def ensure_cache_path(self):
+            path = self.get_cache_path()
+            if path in passed and os.path.isdir(path):
+                return
+            check(self)
+            passed.add(path)
+        return ensure_cache_path
+
+    return _replace(locator, "ensure_cache_path", once_per_folder)
