@@ -54,3 +54,42 @@ def test_a_cached_single_layer_kernel_loads_without_numba_s_array_module():
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                            check=True).stdout.split() for _ in range(2)]   # the first may compile
     assert runs[1] == ["False"]
+
+
+BALANCE = """
+import numpy as np
+from numba import njit, prange
+from numba.core.runtime import rtsys
+from evo_l2l.kernels.alloc import empty
+from evo_l2l.learners import learning_curves
+from evo_l2l.tasks import make_boolean_environment
+
+@njit(parallel=True)
+def churn(n):
+    total = 0.0
+    for i in prange(n):
+        a = empty((3, i + 1))
+        a[0, 0] = i
+        total += a[0, 0]
+    return total
+
+env = make_boolean_environment(np.random.default_rng(0)).select("train")
+learning_curves(np.zeros((40, 11)), env)
+churn(4)
+before = rtsys.get_allocation_stats()
+for seed in range(3):
+    learning_curves(np.random.default_rng(seed).normal(0, 1, (40, 11)), env)
+assert churn(100) == 4950.0
+after = rtsys.get_allocation_stats()
+print(after.alloc - before.alloc > 0, after.alloc - before.alloc == after.free - before.free,
+      after.mi_alloc - before.mi_alloc == after.mi_free - before.mi_free)
+"""
+
+
+def test_arrays_from_empty_are_freed():
+    """Every array `empty` allocates is freed once (numba's runtime counts them)."""
+    import os
+    env = {**os.environ, "NUMBA_NRT_STATS": "1"}
+    out = subprocess.run([sys.executable, "-c", BALANCE], capture_output=True, text=True,
+                         env=env, check=True).stdout.split()
+    assert out == ["True", "True", "True"]
