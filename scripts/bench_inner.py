@@ -10,8 +10,10 @@ For three sizes it times, interleaved round by round, the production kernel
 ../shared/perf (built with gcc when both are there; --peer DIR, or --peer ''
 to leave it out), a plain serial numba loop (rule outermost, libm exp) and
 vectorised NumPy; checks they agree (bitwise for the previous kernel and the
-C peer); times each kernel's call right after an untimed call of the same
-kernel (warm threads and caches for all); prints medians and paired ratios (median over rounds of the
+C peer); gives the kernels the tasks in the order a run's call takes them
+(learners.single_layer.task_order, the threads' work balanced) and times each
+kernel's call right after an untimed call of the same kernel (warm threads
+and caches for all); prints medians and paired ratios (median over rounds of the
 per-round ratio, robust to a noisy machine). It first measures the machine's
 FMA peak (a numba kernel of independent FMA chains on every thread) and
 prints the fraction of it each kernel reaches. Then whole-generation costs of the chalmers1990 preset
@@ -30,11 +32,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 
 import numpy as np
 
 from evo_l2l.kernels import single_layer as K
 from evo_l2l.learners import learning_curves
+from evo_l2l.learners.single_layer import task_order
 from evo_l2l.learners.vectorised_numpy import learning_curves_numpy
 from evo_l2l.rules import chalmers
 from evo_l2l.tasks import TaskSet, make_boolean_environment
@@ -186,7 +190,7 @@ def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
         def run(coef, tasks, n_epochs=10, clip=20.0):
             R = len(coef)
             n_blocks = -(-R // 64)
-            perf = np.zeros((R, len(tasks), n_epochs + 1))
+            perf = np.zeros((R, len(tasks.n_patterns), n_epochs + 1))
             fn(np.ascontiguousarray(np.asarray(coef, float).T), tasks.X, tasks.Y, tasks.W0,
                tasks.n_patterns, tasks.n_inputs, tasks.n_outputs, n_epochs, clip,
                -(-R // n_blocks), perf)
@@ -195,16 +199,27 @@ def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
 
     impls = {k: kernel(v) for k, v in raw.items()}
     impls.update({"serial numba": serial, "numpy": learning_curves_numpy})
+
+    def in_run_order(tasks):
+        """The tasks in the order a run's kernel call takes them (learners.single_layer.
+        task_order: the threads' work balanced), so every kernel here gets the same job
+        schedule; their results come back in that order too."""
+        order = task_order(tasks)
+        return order, types.SimpleNamespace(
+            **{k: np.ascontiguousarray(getattr(tasks, k)[order])
+               for k in ("X", "Y", "W0", "n_patterns", "n_inputs", "n_outputs")})
     print(f"{'size':58s} {'implementation':>14s} {'M updates/s':>12s} {'of peak':>8s} "
           f"{'vs this':>8s} {'vs serial':>10s} {'vs numpy':>9s}")
     for name, (coef, tasks) in sizes(rng).items():
         n_updates = len(coef) * tasks.synapse_updates_per_epoch() * 10
         ref = learning_curves(coef, tasks)           # also compiles
         serial(coef[:2], tasks)
+        order, ordered = in_run_order(tasks)
+        args = {impl: (coef, ordered if impl in raw else tasks) for impl in impls}
         for impl, fn in impls.items():
-            out = fn(coef, tasks)
+            out = fn(*args[impl])
             if impl in raw:
-                if out.tobytes() != ref.tobytes():
+                if out.tobytes() != np.ascontiguousarray(ref[:, order]).tobytes():
                     sys.exit(f"{impl} is not bitwise the production kernel on {name}")
             elif np.abs(out - ref).max() > 1e-6:
                 sys.exit(f"{impl} disagrees with production on {name}")
@@ -219,8 +234,8 @@ def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
                     # after the single-threaded baselines, the production kernel paid for waking
                     # the idle core and the peer (after the previous kernel) did not: that
                     # order alone moved the medium size's ratio by 10-15%.
-                    fn(coef, tasks)
-                times[impl].append(timed(fn, coef, tasks)[0])
+                    fn(*args[impl])
+                times[impl].append(timed(fn, *args[impl])[0])
         t = {k: np.array(v) for k, v in times.items()}
         m = len(t["numpy"])
         for impl in impls:
@@ -369,6 +384,7 @@ import time, numpy as np, sys
 sys.path.insert(0, {scripts!r})
 from bench_inner import boolean_tasks
 from evo_l2l.learners import learning_curves
+from evo_l2l.learners.single_layer import task_order
 rng = np.random.default_rng(0)
 coef, tasks = rng.normal(0, 0.5, (200, 11)), boolean_tasks(rng, 30, 30, 8, 4)
 learning_curves(coef, tasks)

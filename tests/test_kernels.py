@@ -302,3 +302,49 @@ def test_fma_chains_is_a_chain_of_fused_multiply_adds():
     for _ in range(7):
         want = float(Fraction(want) * Fraction(0.999999) + Fraction(1e-7))   # rounded once
     assert run(7, x) == want
+
+
+def test_balanced_task_order_is_a_permutation_that_splits_chalmers_tasks_evenly():
+    from evo_l2l.kernels._jobs import balanced_task_order
+    rng = np.random.default_rng(0)
+    for T in (1, 2, 3, 20, 57):
+        sizes = rng.integers(1, 100, T)
+        assert sorted(balanced_task_order(sizes).tolist()) == list(range(T))
+    env = make_boolean_environment(np.random.default_rng(0)).select("train")
+    sizes = env.n_patterns * env.n_inputs * env.n_outputs
+    order = balanced_task_order(sizes)
+    halves = sizes[order[:10]].sum(), sizes[order[10:]].sum()
+    assert sizes[:10].sum() * 2 == sizes[10:].sum()      # as listed: one thread had twice the work
+    assert abs(halves[0] - halves[1]) <= 0.01 * sum(halves)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_task_order_changes_no_result(seed):
+    """train_chalmers_population with an order (what learning_curves passes) gives bitwise
+    what the natural order gives, for tasks of mixed sizes and several rule blocks."""
+    from evo_l2l.kernels import single_layer as K
+    from evo_l2l.kernels._jobs import balanced_task_order
+    rng = np.random.default_rng(seed)
+    env = make_boolean_environment(rng).select("train")
+    coef = np.ascontiguousarray(rng.normal(0, 0.8, (37, 11)).T)
+    order = balanced_task_order(env.n_patterns * env.n_inputs * env.n_outputs)
+    for block in (5, 16, 37):
+        args = (coef, env.X, env.Y, env.W0, env.n_patterns, env.n_inputs, env.n_outputs, 3,
+                20.0, block)
+        plain, ordered = np.zeros((37, len(env), 4)), np.zeros((37, len(env), 4))
+        K.train_chalmers_population(*args, plain)
+        K.train_chalmers_population(*args, ordered, order)
+        assert plain.tobytes() == ordered.tobytes()
+        assert not np.array_equal(order, np.arange(len(env)))
+
+
+def test_task_order_is_kept_per_task_set_and_matches_the_balanced_order():
+    from evo_l2l.kernels._jobs import balanced_task_order
+    from evo_l2l.learners.single_layer import task_order
+    env = make_boolean_environment(np.random.default_rng(0))
+    train, heldout = env.select("train"), env.select("heldout")
+    for tasks in (train, heldout):
+        want = balanced_task_order(tasks.n_patterns * tasks.n_inputs * tasks.n_outputs)
+        assert np.array_equal(task_order(tasks), want)
+        assert task_order(tasks) is task_order(tasks)
+    assert len(task_order(train)) == len(train) and len(task_order(heldout)) == len(heldout)

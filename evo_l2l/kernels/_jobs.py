@@ -13,9 +13,28 @@ numba's on-disk cache is keyed on each kernel's own source file, so after
 editing this module delete evo_l2l/kernels/__pycache__ (or the kernels that
 inline it keep their old machine code).
 """
+import numpy as np
 from numba import njit
 
 from .alloc import empty
+
+
+def balanced_task_order(sizes) -> np.ndarray:
+    """An order of the tasks for a kernel's jobs: by size, largest and smallest in turn.
+
+    Why: numba's prange hands each thread one contiguous run of jobs, so the first half
+    of the tasks went to one thread and the second to the other; chalmers1990's task set
+    lists its shapes smallest first, and one thread had twice the other's work (332 vs 664
+    pattern x input x output units). Pairing the largest left with the smallest left
+    makes every stretch of jobs about equally heavy, for any number of threads (500 vs
+    496). A kernel writes each task's results to its own slots, so the order changes
+    only the time. sizes: (T,) work per task; returns a permutation of 0..T-1."""
+    by_size = np.argsort(-np.asarray(sizes, dtype=np.int64), kind="stable")
+    order = np.empty_like(by_size)
+    half = (len(by_size) + 1) // 2
+    order[0::2] = by_size[:half]
+    order[1::2] = by_size[half:][::-1]
+    return order
 
 
 @njit(cache=True, inline="always")
@@ -30,6 +49,15 @@ def job_rules(job, n_blocks, block, n_rules):
     task = job // n_blocks
     r0 = (job % n_blocks) * block
     return task, r0, min(r0 + block, n_rules) - r0
+
+
+@njit(cache=True, inline="always")
+def ordered_task(position, order):
+    """The task at `position` of the jobs' task order (balanced_task_order), or the
+    position itself when there is no order (None)."""
+    if order is None:
+        return position
+    return order[position]
 
 
 @njit(cache=True, inline="always")

@@ -31,8 +31,8 @@ including the bias column, O outputs, R rules, E epochs):
 import numpy as np
 from numba import njit, prange
 
-from ._jobs import (job_rules, n_rule_blocks, padded_coef_block, padded_lanes, step_chunks,
-                    store_perf, weights_3d)
+from ._jobs import (job_rules, n_rule_blocks, ordered_task, padded_coef_block, padded_lanes,
+                    step_chunks, store_perf, weights_3d)
 from .alloc import empty
 from .lanes import (MAX_CHUNKS, measure4, measure8, measure12, measure16, measure20, measure24,
                     measure28, train4, train8, train12, train16, train20, train24, train28)
@@ -106,7 +106,7 @@ def _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, out):
 
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
 def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
-                              n_epochs, clip, block, perf):
+                              n_epochs, clip, block, perf, order=None):
     """Trains every rule on every task online; fills perf (R, T, E+1).
 
     A job's rule lanes are padded to NRP, a multiple of 4, with k = 0 (their
@@ -116,6 +116,9 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
     output's forward pass is fused with its update: o_j reads only W[j, :],
     which the updates of other outputs never touch, so this is the same
     arithmetic as forward passes first (train_chalmers_reference).
+
+    order: the tasks in the order the jobs take them (_jobs.balanced_task_order, so the
+    threads' stretches of jobs weigh alike), or None for 0..T-1; perf is the same.
     """
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
@@ -124,7 +127,8 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
     max_p = X.shape[1]
     n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
-        task, r0, nr = job_rules(job, n_blocks, block, n_rules)
+        position, r0, nr = job_rules(job, n_blocks, block, n_rules)
+        task = ordered_task(position, order)
         NRP = padded_lanes(nr)
         n_p = n_patterns[task]
         n_i = n_inputs[task]
