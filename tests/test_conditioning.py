@@ -46,3 +46,21 @@ def test_protocols_are_what_they_say():
     assert probes.sum() == 2 and sorted(Y[:n][probes].tolist()) == [0.0, 1.0]
     assert np.all(X[:n][~probes, 2] == 1)                # every training trial has the US
     assert cond.is_reference_rule(cond.rescorla_wagner(0.3)) and not cond.is_reference_rule(cond.facilitation())
+
+
+def test_the_task_order_changes_no_conditioning_result():
+    """train_conditioning_population with the balanced task order (what conditioning_curves
+    passes) gives bitwise what the natural order gives."""
+    from evo_l2l.kernels.conditioning import train_conditioning_population
+    from evo_l2l.learners.base import task_order
+    from evo_l2l.tasks import make_conditioning_tasks
+    rng = np.random.default_rng(4)
+    tasks = make_conditioning_tasks(rng)
+    order = task_order(tasks)
+    assert not np.array_equal(order, np.arange(len(tasks)))
+    coef = np.ascontiguousarray(rng.normal(0, 0.3, (16, 23)))
+    plain, ordered = np.zeros((23, len(tasks), 4)), np.zeros((23, len(tasks), 4))
+    args = (coef, tasks.X, tasks.Y, tasks.W0, tasks.n_patterns, 3, 20.0)
+    train_conditioning_population(*args, plain)
+    train_conditioning_population(*args, ordered, order)
+    assert plain.tobytes() == ordered.tobytes()

@@ -55,9 +55,12 @@ def job_rules(job, n_blocks, block, n_rules):
 def ordered_task(position, order):
     """The task at `position` of the jobs' task order (balanced_task_order), or the
     position itself when there is no order (None)."""
+    # int64 on both paths: a prange index is unsigned, and an unsigned and a signed integer
+    # unify to float64 in numba
+    p = np.int64(position)
     if order is None:
-        return position
-    return order[position]
+        return p
+    return np.int64(order[p])
 
 
 @njit(cache=True, inline="always")

@@ -16,7 +16,7 @@ the probes of measurement 0 answered by the initial weights.
 from numba import njit, prange
 
 from .alloc import empty
-from ._jobs import padded_coef_block, padded_lanes, step_chunks, weights_2d
+from ._jobs import ordered_task, padded_coef_block, padded_lanes, step_chunks, weights_2d
 from .fastexp import fast_exp
 from .lanes import (CONDITIONING_MAX_CHUNKS, conditioning_step4, conditioning_step8,
                     conditioning_step12, conditioning_step16)
@@ -38,11 +38,14 @@ def _step(c, w, RP, k, g, c1, c2, inv, bias, us, probe, t, errp, clip):
 
 
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
-def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, perf):
+def train_conditioning_population(coef, X, Y, W0, n_patterns, n_epochs, clip, perf,
+                                  order=None):
+    """order: the tasks in the order the jobs take them (_jobs.balanced_task_order), or
+    None for 0..T-1; perf is the same."""
     n_tasks = X.shape[0]
     R = coef.shape[1]
     for job in prange(n_tasks):
-        task = job
+        task = ordered_task(job, order)
         n_p = n_patterns[task]
         w_us = W0[task, 0, 2]
         bias = W0[task, 0, 3]

@@ -104,3 +104,24 @@ def fitness_from_curves(curves: np.ndarray, measure: str = "mean") -> np.ndarray
     else:
         raise ValueError(f"unknown fitness measure {measure!r}; expected mean or final")
     return np.add.reduce(per_task, axis=1) / per_task.shape[1]
+
+
+_ORDERS: dict = {}       # id(task set) -> (its n_patterns array, its order)
+
+
+def task_order(tasks: TaskSet) -> np.ndarray:
+    """The order the kernel's jobs take the tasks: kernels/_jobs.balanced_task_order of
+    their patterns x inputs x outputs (the same results, the threads' work balanced).
+
+    Kept per task set (a run asks for it once a generation): any permutation gives the same
+    results, so an order kept for a task set whose arrays were changed since costs time
+    at most, never a wrong number."""
+    from ..kernels._jobs import balanced_task_order
+    kept = _ORDERS.get(id(tasks))
+    if kept is not None and kept[0] is tasks.n_patterns and len(kept[1]) == len(tasks.n_patterns):
+        return kept[1]
+    order = balanced_task_order(tasks.n_patterns * tasks.n_inputs * tasks.n_outputs)
+    if len(_ORDERS) >= 64:
+        _ORDERS.clear()
+    _ORDERS[id(tasks)] = (tasks.n_patterns, order)
+    return order

@@ -5,7 +5,7 @@ import numpy as np
 
 from ..rules.symbolic import scaled
 from ..tasks import TaskSet
-from .base import SIGMOID_SPECIAL, Learner
+from .base import SIGMOID_SPECIAL, Learner, task_order
 from .symbolic import NET_LAYOUT, program_args
 
 
@@ -22,7 +22,8 @@ def conditioning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 1,
     if R and T:
         from ..kernels.conditioning import train_conditioning_population
         train_conditioning_population(np.ascontiguousarray(coef.T), tasks.X, tasks.Y, tasks.W0,
-                                      tasks.n_patterns, int(n_epochs), float(clip), perf)
+                                      tasks.n_patterns, int(n_epochs), float(clip), perf,
+                                      task_order(tasks))
     return perf
 
 
