@@ -11,7 +11,7 @@ For three sizes it times, interleaved round by round, the production kernel
 to leave it out), a plain serial numba loop (rule outermost, libm exp) and
 vectorised NumPy; checks they agree (bitwise for the previous kernel and the
 C peer); gives the kernels the tasks in the order a run's call takes them
-(learners.single_layer.task_order, the threads' work balanced) and times each
+(learners.base.task_order, the threads' work balanced) and times each
 kernel's call right after an untimed call of the same kernel (warm threads
 and caches for all); prints medians and paired ratios (median over rounds of the
 per-round ratio, robust to a noisy machine). It first measures the machine's
@@ -38,7 +38,7 @@ import numpy as np
 
 from evo_l2l.kernels import single_layer as K
 from evo_l2l.learners import learning_curves
-from evo_l2l.learners.single_layer import task_order
+from evo_l2l.learners.base import task_order
 from evo_l2l.learners.vectorised_numpy import learning_curves_numpy
 from evo_l2l.rules import chalmers
 from evo_l2l.tasks import TaskSet, make_boolean_environment
@@ -201,8 +201,8 @@ def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
     impls.update({"serial numba": serial, "numpy": learning_curves_numpy})
 
     def in_run_order(tasks):
-        """The tasks in the order a run's kernel call takes them (learners.single_layer.
-        task_order: the threads' work balanced), so every kernel here gets the same job
+        """The tasks in the order a run's kernel call takes them (learners.base.task_order:
+        the threads' work balanced), so every kernel here gets the same job
         schedule; their results come back in that order too."""
         order = task_order(tasks)
         return order, types.SimpleNamespace(
@@ -384,7 +384,6 @@ import time, numpy as np, sys
 sys.path.insert(0, {scripts!r})
 from bench_inner import boolean_tasks
 from evo_l2l.learners import learning_curves
-from evo_l2l.learners.single_layer import task_order
 rng = np.random.default_rng(0)
 coef, tasks = rng.normal(0, 0.5, (200, 11)), boolean_tasks(rng, 30, 30, 8, 4)
 learning_curves(coef, tasks)
