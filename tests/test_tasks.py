@@ -66,22 +66,3 @@ def test_select_and_bad_inputs(rng):
         linearly_separable_mapping(rng, 9, 3)
     with pytest.raises(ValueError):
         make_boolean_environment(rng, shapes=((2, 4, 2),), n_heldout=2)
-
-
-def test_mappings_are_what_np_unique_thresholds_gave():
-    """linearly_separable_mapping finds its distinct projections without np.unique (which
-    imports numpy.ma): the same patterns and targets as the np.unique version, seed by seed."""
-    def with_unique(rng, n_patterns, n_inputs):
-        codes = np.sort(rng.choice(2 ** n_inputs, size=n_patterns, replace=False))
-        X = ((codes[:, None] >> np.arange(n_inputs - 1, -1, -1)) & 1).astype(np.float64)
-        while True:
-            levels = np.unique(z := X @ rng.standard_normal(n_inputs))
-            if len(levels) >= 2:
-                break
-        cut = rng.integers(1, len(levels))
-        return X, (z > 0.5 * (levels[cut - 1] + levels[cut])).astype(np.float64)
-    for seed in range(200):
-        p, n = [(2, 1), (4, 2), (8, 3), (12, 4), (16, 5)][seed % 5]
-        a = linearly_separable_mapping(np.random.default_rng(seed), p, n)
-        b = with_unique(np.random.default_rng(seed), p, n)
-        assert all(np.array_equal(x, y) for x, y in zip(a, b))
