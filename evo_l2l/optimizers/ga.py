@@ -57,15 +57,7 @@ def select_roulette(individuals: list, k: int) -> list:
     non-positive total falls back to uniform choice. (wvalues[0] is values[0]:
     the weight is 1.0.)
     """
-    fits = [max(ind.fitness.wvalues[0], 0.0) for ind in individuals]
-    cum = list(itertools.accumulate(fits))
-    if not cum or not cum[-1] > 0:
-        return [random.choice(individuals) for _ in range(k)]
-    last, total = len(individuals) - 1, cum[-1]
-    # bisect_right(cum, u * total) for every draw at once: searchsorted(side="right") is the
-    # same search, on the same float64 products
-    picks = np.minimum(np.searchsorted(np.array(cum), uniforms(k) * total, side="right"), last)
-    return [individuals[i] for i in picks.tolist()]
+    return [individuals[i] for i in roulette_rows(fitness_values(individuals), k).tolist()]
 
 
 def flip_bits(individuals: list, indpb: float) -> None:
@@ -82,17 +74,21 @@ def flip_bits(individuals: list, indpb: float) -> None:
         ind[i] = type(ind[i])(not ind[i])
 
 
-def two_point(ind1: list, ind2: list) -> None:
-    """tools.cxTwoPoint with the same draws: randint(1, n) is 1 + Random._randbelow(n)
-    (Random.randrange's path for a step of 1), called directly."""
+def two_point_cuts(size: int) -> tuple[int, int]:
+    """tools.cxTwoPoint's two cut points for genomes of `size` genes, from the same draws:
+    randint(1, n) is 1 + Random._randbelow(n) (Random.randrange's path for a step of 1),
+    called directly."""
     below = (random._inst if isinstance(random, types.ModuleType) else random)._randbelow
-    size = min(len(ind1), len(ind2))
     cxpoint1 = 1 + below(size)
     cxpoint2 = 1 + below(size - 1)
     if cxpoint2 >= cxpoint1:
-        cxpoint2 += 1
-    else:
-        cxpoint1, cxpoint2 = cxpoint2, cxpoint1
+        return cxpoint1, cxpoint2 + 1
+    return cxpoint2, cxpoint1
+
+
+def two_point(ind1: list, ind2: list) -> None:
+    """tools.cxTwoPoint with the same draws (two_point_cuts)."""
+    cxpoint1, cxpoint2 = two_point_cuts(min(len(ind1), len(ind2)))
     ind1[cxpoint1:cxpoint2], ind2[cxpoint1:cxpoint2] = \
         ind2[cxpoint1:cxpoint2], ind1[cxpoint1:cxpoint2]
 
@@ -169,16 +165,10 @@ def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings):
     # select_best: sorted(..., reverse=True) is stable, as argsort of the negation is
     elites = np.argsort(-fitness, kind="stable")[:e]
     off = genomes[roulette_rows(fitness, N - e)]
-    below = (random._inst if isinstance(random, types.ModuleType) else random)._randbelow
     rows, lo, hi = [], [], []
     for i in range(1, N - e, 2):
         if random.random() < s.crossover_prob:
-            c1 = 1 + below(L)                            # two_point's draws
-            c2 = 1 + below(L - 1)
-            if c2 >= c1:
-                c2 += 1
-            else:
-                c1, c2 = c2, c1
+            c1, c2 = two_point_cuts(L)
             rows.append(i)
             lo.append(c1)
             hi.append(c2)
