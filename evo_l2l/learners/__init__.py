@@ -5,13 +5,11 @@ from .base import Learner, LearnerSettings, fitness_from_curves
 from .single_layer import learning_curves
 
 LEARNERS = Registry("learner")
-for _name, _module in (("single_layer", "single_layer"), ("student", "student"),
-                       ("reward", "reward"), ("linear_neuron", "linear_neuron"),
-                       ("two_layer", "two_layer"), ("conditioning", "conditioning"),
-                       ("episode_net", "episode_net"), ("symbolic_episode", "symbolic_episode"),
-                       ("evolution", "evolution"), ("srwm", "srwm"),
-                       ("two_layer_automl", "two_layer_automl"),
-                       ("program_interpreter", "programs")):
+for _name in ("single_layer", "student", "reward", "linear_neuron", "two_layer", "conditioning",
+              "episode_net", "symbolic_episode", "evolution", "srwm", "two_layer_automl",
+              "program_interpreter"):
+    # each in the module of its name, but for the AutoML-Zero interpreter's
+    _module = {"program_interpreter": "programs"}.get(_name, _name)
     LEARNERS.add_lazy(_name, f"{__name__}.{_module}:LEARNER")
 
 

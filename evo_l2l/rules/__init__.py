@@ -5,11 +5,10 @@ from . import chalmers, symbolic
 from .family import ParametricSettings, RuleFamily
 
 RULE_FAMILIES = Registry("rule family")
-for _name, _module in (("chalmers", "chalmers"), ("volterra", "volterra"), ("bengio", "bengio"),
-                       ("bengio_layers", "bengio_layers"), ("conditioning", "conditioning"),
-                       ("symbolic", "symbolic"), ("operators", "operators"), ("srwm", "srwm"),
-                       ("metaplastic", "metaplastic"), ("bengio_automl", "bengio_automl"),
-                       ("automl_zero", "programs"), ("bengio_init", "bengio_init")):
+for _name in ("chalmers", "volterra", "bengio", "bengio_layers", "conditioning", "symbolic",
+              "operators", "srwm", "metaplastic", "bengio_automl", "automl_zero", "bengio_init"):
+    # each in the module of its name, but for AutoML-Zero's programs
+    _module = {"automl_zero": "programs"}.get(_name, _name)
     RULE_FAMILIES.add_lazy(_name, f"{__name__}.{_module}:FAMILY")
 
 __all__ = ["bengio", "bengio_layers", "chalmers", "conditioning", "metaplastic", "srwm", "symbolic",
