@@ -15,7 +15,9 @@ for _name, _where in (("linearly_separable", "boolean:FAMILY"), ("student_teache
                       ("boolean_functions", "boolean_functions:FAMILY"),
                       ("conditioning", "conditioning:FAMILY"), ("rot_digits", "rot_digits:FAMILY"),
                       ("permuted_digits", "permuted_digits:FAMILY"),
-                      ("split_digits", "split_digits:FAMILY"), ("runs_below", "runs_below:FAMILY"),
+                      ("split_digits", "split_digits:FAMILY"),
+                      ("class_episodes", "class_episodes:FAMILY"),
+                      ("runs_below", "runs_below:FAMILY"),
                       ("program_linear", "program_tasks:FAMILIES"),
                       ("program_digits", "program_tasks:FAMILIES")):
     TASK_FAMILIES.add_lazy(_name, f"{__name__}.{_where}")
