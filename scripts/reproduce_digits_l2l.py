@@ -59,12 +59,14 @@ def evaluate(path: str, n: int) -> dict:
     from evo_l2l import open_run
     from evo_l2l.analysis.curves import problem_for, rule_from_spec
     from evo_l2l.analysis.episode_eval import evaluate_episodes
+    from evo_l2l.analysis.episode_eval import protocol
     run = open_run(path)
     problem = problem_for(run)
     # The family's reference rule at its best rate on the training episodes (the delta rule;
-    # bengio_init: at the outputs only, on the random start weights).
-    chosen = [(spec, *rule_from_spec(run, problem, spec))
-              for spec in ("best", problem.reference_rule)]
+    # bengio_init: at the outputs only, on the random start weights); continual runs get it
+    # as evaluate_episodes' ablation row, with the paired differences.
+    specs = ("best",) if protocol(run.tasks) == "continual" else ("best", problem.reference_rule)
+    chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in specs]
     if run.config.rule.name == "bengio_init":
         # Evolved initial weights: where the search started (genome 0: the start rule on the
         # start weights) and where its mean ended (ES's theta), beside the best individual.
@@ -130,6 +132,11 @@ def table(preset: str, result: dict, wall: float, command: str) -> str:
                 fwt = f"{r['FWT']:.3f}" if np.isfinite(r["FWT"]) else "n/a"
                 lines.append(f"| {r['label']} | {r['ACC']:.3f} +- {r['ACC_ci95']:.3f} | "
                              f"{r['BWT']:.3f} | {fwt} | {r['forgetting']:.3f} |")
+        from evo_l2l.analysis.episode_eval import paired_lines
+        paired = paired_lines(result)
+        if paired:
+            lines += ["", paired[0].strip() + ":", ""]
+            lines += [f"- {p.strip()}" for p in paired[1:]]
         for r in rows[:1] + [r for r in rows if r["method"] == "sgd"]:
             lines += ["", f"R[i, j] of {r['label']}:", "```"]
             lines += [" ".join(f"{v:5.2f}" for v in row) for row in r["R"]]

@@ -59,8 +59,10 @@ def test_continual_evaluate_prints_r_matrix_and_metrics(archives):
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     rows = {r["method"]: r for r in data["rows"]}
-    assert set(rows) >= {"best", "delta", "1nn", "centroid", "sgd", "sgd_default", "backprop",
-                         "joint"}
+    assert set(rows) >= {"best", "ablation", "1nn", "centroid", "sgd", "sgd_default",
+                         "backprop", "joint"}
+    assert rows["ablation"]["label"].startswith("same net + delta rule")
+    assert np.isfinite(rows["best"]["vs_ablation"]["mean"])
     assert np.array(rows["sgd"]["R"]).shape == (5, 5) and rows["joint"]["kind"] == "final"
     for key in ("ACC", "BWT", "FWT", "forgetting"):
         assert np.isfinite(rows["best"][key])

@@ -54,7 +54,7 @@ def test_evaluate_prints_continual_metrics_and_r_matrices_beside_the_baselines(a
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
     rows = {r["method"]: r for r in data["rows"]}
-    assert set(rows) >= {"best", "delta", "1nn", "centroid", "sgd", "backprop", "joint"}
+    assert set(rows) >= {"best", "ablation", "1nn", "centroid", "sgd", "backprop", "joint"}
     assert np.array(rows["best"]["R"]).shape == (5, 5) and "dw = " in rows["best"]["formula"]
     for key in ("ACC", "BWT", "FWT", "forgetting"):
         assert np.isfinite(rows["best"][key])
@@ -66,6 +66,47 @@ def test_evaluate_prints_continual_metrics_and_r_matrices_beside_the_baselines(a
         run.generations["best_so_far_heldout_fitness"][-1], abs=1e-12)
     text = CliRunner().invoke(main, ["evaluate", archive, "--n-tasks", "3"]).output
     assert "R[i, j]" in text and "BWT" in text and "joint logistic regression" in text
+
+
+def test_continual_evaluate_credits_the_rule_against_its_own_layer_with_the_delta_rule(archive):
+    """On the sparse fixed layer the delta rule does about as well as the evolved rule, so
+    every continual table has that ablation (the run's own layer, the same sequences, the
+    delta rule at the grid rate with the best ACC on the training sequences) and the
+    paired difference rule - ablation over the sequences with its 95% CI."""
+    from evo_l2l.analysis.curves import problem_for
+    from evo_l2l.analysis.episode_eval import ABLATION_RATES, rule_accuracy
+    from evo_l2l.analysis.episode_metrics import continual_metrics
+    args = ["evaluate", archive, "--n-tasks", "3", "--no-baselines", "--rule", "best",
+            "--rule", "mul(m, add(m, o))"]
+    data = json.loads(CliRunner().invoke(main, args + ["--json"]).output)
+    rows = {r["method"]: r for r in data["rows"]}
+    ablation = rows["ablation"]
+    assert ablation["label"].startswith("same fixed layer + delta rule")
+    run = open_run(archive)
+    problem, settings = problem_for(run), run.config.learner.settings
+    train = run.tasks.select("train")
+    on_train = [continual_metrics(rule_accuracy(problem, problem.known_rule("delta", r), train,
+                                                settings))["ACC"].mean()
+                for r in ABLATION_RATES]
+    assert ablation["rate"] == ABLATION_RATES[int(np.argmax(on_train))]
+    # The same three held-out sequences as the rules: delta:RATE asked for by hand agrees
+    # sequence by sequence.
+    by_hand = json.loads(CliRunner().invoke(main, args[:4] + [
+        "--json", "--rule", f"delta:{ablation['rate']}"]).output)["rows"][0]
+    assert by_hand["ACC_per_sequence"] == pytest.approx(ablation["ACC_per_sequence"], abs=1e-12)
+    for method in ("best", "mul(m, add(m, o))"):
+        d = np.array(rows[method]["ACC_per_sequence"]) - np.array(ablation["ACC_per_sequence"])
+        paired = rows[method]["vs_ablation"]
+        assert paired["n_sequences"] == 3
+        assert paired["mean"] == pytest.approx(d.mean(), abs=1e-12)
+        assert paired["ci95"] == pytest.approx(1.96 * d.std(ddof=1) / np.sqrt(3), abs=1e-12)
+    text = CliRunner().invoke(main, args).output
+    assert "paired difference in ACC, rule - ablation (same fixed layer + delta rule" in text
+    d = rows["best"]["vs_ablation"]
+    assert f"{d['mean']:+.3f} +- {d['ci95']:.3f}  {rows['best']['label']}" in text
+    # The default rules: the ablation stands for the reference rule, once.
+    default = json.loads(CliRunner().invoke(main, args[:5] + ["--json"]).output)
+    assert [r["method"] for r in default["rows"]] == ["best", "ablation"]
 
 
 def test_evaluate_takes_a_user_tree(archive):

@@ -5,6 +5,12 @@ episodes as asked for (few-shot: 1000 by default, the field's convention; contin
 sequences); the episode families draw them one after another, so the run's stored
 held-out episodes must be their first ones, which checks that the data are those the run
 used (else a one-line error naming both data identities).
+
+Continual runs also get an ablation: the run's own net (its hidden layer, fixed or not, and
+its settings) on the same sequences with the evolved rule replaced by the delta rule, its
+rate chosen on the run's training sequences as the baselines' rates are. A rule's credit is
+its paired difference from that row, sequence by sequence: on the sparse fixed layers of the
+continual GP presets the layer, not the rule, does most of the work.
 """
 from __future__ import annotations
 
@@ -15,9 +21,13 @@ import numpy as np
 from ..evolution.problem import build_tasks
 from ..tasks import TaskSet
 from . import baselines as bl
-from .episode_metrics import summary
+from .episode_metrics import continual_metrics, mean_ci95, summary
 
 DEFAULT_EPISODES = {"fewshot": 1000, "continual": 20}
+# The delta rule's rates for the ablation (times the rule family's own eta): powers of 4
+# from 2^-8 to 2^8, the span of the reference rule's grid at a quarter of the cost.
+ABLATION_RATES = tuple(float(r) for r in 2.0 ** np.arange(-8, 9, 2))
+ABLATION_RULE = "delta"
 
 
 def is_episodic(run) -> bool:
@@ -60,19 +70,57 @@ def episodes_for(run, which: str, n: int | None = None, seed: int = 0) -> TaskSe
     return tasks
 
 
-def rule_accuracy(problem, rule, tasks: TaskSet, settings) -> np.ndarray:
-    """(T, S + 1, G) accuracies of one rule: a coefficient row, or a tree text (a symbolic
-    rule, run by its learner's program_accuracy)."""
+def rules_accuracy(problem, rules: list, tasks: TaskSet, settings) -> np.ndarray:
+    """(R, T, S + 1, G) accuracies of R rules in one learner call: coefficient rows, or tree
+    texts (symbolic rules, run by the learner's program_accuracy)."""
     if problem.kind == "symbolic":
         from ..rules import symbolic as sym
-        programs = sym.compile_programs([problem.tree(rule)], problem.pset)
+        programs = sym.compile_programs([problem.tree(r) for r in rules], problem.pset)
         return problem.learner.program_accuracy(programs, tasks, settings,
-                                                problem.rule_settings.eta)[0]
-    return problem.learner.accuracy(np.asarray(rule, dtype=np.float64)[None], tasks, settings)[0]
+                                                problem.rule_settings.eta)
+    coef = np.stack([np.asarray(r, dtype=np.float64) for r in rules])
+    return problem.learner.accuracy(coef, tasks, settings)
+
+
+def rule_accuracy(problem, rule, tasks: TaskSet, settings) -> np.ndarray:
+    """(T, S + 1, G) accuracies of one rule (rules_accuracy of one)."""
+    return rules_accuracy(problem, [rule], tasks, settings)[0]
 
 
 def _row(name: str, label: str, acc: np.ndarray, **extra) -> dict:
     return {"method": name, "label": label, **extra, **summary(acc)}
+
+
+def ablation_label(settings, rate: float, n_train: int) -> str:
+    """What the ablation row is: the run's own net with the delta rule."""
+    net = "same fixed layer" if getattr(settings, "hidden", None) == "fixed" else "same net"
+    return (f"{net} + delta rule (ablation; rate {rate:g}, best of {len(ABLATION_RATES)} on "
+            f"the {n_train} training sequences)")
+
+
+def ablation_row(problem, tasks: TaskSet, train: TaskSet, settings) -> dict | None:
+    """The run's own learner (its hidden layer and settings) trained by the delta rule on
+    `tasks`, the rate the one of ABLATION_RATES with the best ACC on `train`; None where the
+    learner has no delta rule. Its per-sequence ACC is kept for the paired differences."""
+    if ABLATION_RULE not in problem.known_rule_names():
+        return None
+    rules = [problem.known_rule(ABLATION_RULE, r) for r in ABLATION_RATES]
+    scores = [bl.final_score(a) for a in rules_accuracy(problem, rules, train, settings)]
+    best = int(np.nanargmax(scores))
+    rate = ABLATION_RATES[best]
+    acc = rule_accuracy(problem, rules[best], tasks, settings)
+    return _row("ablation", ablation_label(settings, rate, len(train)), acc, rate=rate,
+                formula=problem.formula(rules[best]),
+                ACC_per_sequence=continual_metrics(acc)["ACC"].tolist())
+
+
+def paired_difference(acc: np.ndarray, ablation: dict) -> dict:
+    """ACC of a rule minus the ablation's, sequence by sequence: mean and the 95% CI
+    half-width 1.96 sd / sqrt(n) of the n per-sequence differences."""
+    diff = continual_metrics(acc)["ACC"] - np.asarray(ablation["ACC_per_sequence"])
+    mean, half = mean_ci95(diff)
+    return {"mean": mean, "ci95": half, "n_sequences": int(diff.size),
+            "per_sequence": diff.tolist()}
 
 
 def baseline_rows(tasks: TaskSet, train: TaskSet) -> list[dict]:
@@ -99,12 +147,21 @@ def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which
     """chosen: [(spec, label, rule)] -> {'tasks': description, 'rows': one per method}."""
     tasks = episodes_for(run, which, n, seed)
     settings = run.config.learner.settings
+    train = run.tasks.select("train")
+    ablation = ablation_row(problem, tasks, train, settings) if protocol(tasks) == "continual" \
+        else None
     rows = []
     for spec, label, rule in chosen:
         acc = rule_accuracy(problem, rule, tasks, settings)
-        rows.append(_row(spec, label, acc, formula=problem.formula(rule)))
+        row = _row(spec, label, acc, formula=problem.formula(rule))
+        if ablation is not None:
+            row["ACC_per_sequence"] = continual_metrics(acc)["ACC"].tolist()
+            row["vs_ablation"] = paired_difference(acc, ablation)
+        rows.append(row)
+    if ablation is not None:
+        rows.append(ablation)
     if with_baselines:
-        rows += baseline_rows(tasks, run.tasks.select("train"))
+        rows += baseline_rows(tasks, train)
     return {"tasks": {"family": run.config.tasks.name, "which": which, "n": len(tasks),
                       "protocol": protocol(tasks), "params": _params(run.tasks.params)},
             "rows": rows}
@@ -141,8 +198,26 @@ def format_table(result: dict) -> str:
                 continue
             lines.append(f"  {r['ACC']:.3f} +- {r['ACC_ci95']:.3f} {r['BWT']:7.3f} "
                          f"{_num(r['FWT'])} {r['forgetting']:7.3f}  {r['label']}")
+        lines += paired_lines(result)
         for r in rows:
             if r["method"] == "sgd" or r is rows[0]:
                 lines.append(f"\n  R[i, j] (accuracy on task j after task i), {r['label']}:")
                 lines += ["    " + " ".join(f"{v:5.2f}" for v in row) for row in r["R"]]
     return "\n".join(lines)
+
+
+def paired_lines(result: dict) -> list[str]:
+    """The paired differences rule - ablation of a continual result, as lines of text."""
+    rows = result["rows"]
+    ablation = next((r for r in rows if r["method"] == "ablation"), None)
+    paired = [r for r in rows if "vs_ablation" in r]
+    if ablation is None or not paired:
+        return []
+    n = paired[0]["vs_ablation"]["n_sequences"]
+    what = ablation["label"].split(" (")[0]
+    lines = [f"\n  paired difference in ACC, rule - ablation ({what}), over the same {n} "
+             f"sequences: mean +- 1.96 sd / sqrt({n}) of the per-sequence differences"]
+    for r in paired:
+        d = r["vs_ablation"]
+        lines.append(f"  {d['mean']:+.3f} +- {d['ci95']:.3f}  {r['label']}")
+    return lines

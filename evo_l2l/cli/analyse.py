@@ -14,7 +14,9 @@ from . import main
 @click.argument("archive", type=click.Path(dir_okay=False))
 @click.option("--rule", "rules", multiple=True, default=("best", "reference"), show_default=True,
               help="Rule to evaluate, repeatable: best, gen:G, top:K, reference (the family's "
-                   "known rule at its best rate: delta, oja or rescorla_wagner), a known rule "
+                   "known rule at its best rate: delta, oja or rescorla_wagner; continual "
+                   "runs always show the run's net with the delta rule instead, and each "
+                   "rule's paired difference from it), a known rule "
                    "such as delta, delta:RATE, oja, hebb, none, or for symbolic (GP) runs a "
                    "tree text such as 'mul(a, sub(t, o))'.")
 @click.option("--tasks", "which", type=click.Choice(["train", "heldout", "fresh"]),
@@ -88,9 +90,13 @@ def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json):
 def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json, baselines=True):
     """Few-shot or continual metrics of the rules beside the baselines, on the same episodes."""
     from ..analysis.curves import rule_from_spec
-    from ..analysis.episode_eval import evaluate_episodes, format_table
+    from ..analysis.episode_eval import evaluate_episodes, format_table, protocol
     from ..errors import ConfigError
     _check_episode_memory(run, n_tasks)
+    if protocol(run.tasks) == "continual":
+        # The ablation row (the run's own net with the delta rule, its rate chosen on the
+        # training sequences) stands for the reference rule, with paired differences.
+        rules = tuple(r for r in rules if r != "reference")
     try:
         specs = tuple(problem.reference_rule if r == "reference" else r for r in rules)
         chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in specs]
