@@ -18,7 +18,6 @@ bias.
 """
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,23 +27,17 @@ from ..errors import ConfigError
 from . import class_data as cd
 from .episodes import Episode, EpisodeSettings, child_generators, initial_weights, pack, with_bias
 from .family import TaskFamily
-from .taskset import HELDOUT, TRAIN
+from .taskset import HELDOUT, TRAIN, TaskSet
 
 TRAIN_SPLIT, HELDOUT_SPLIT = "background", "validation"
 
 
-@functools.lru_cache(maxsize=2)
-def _glyphs(size: int) -> cd.ClassData:
-    # Reading and checking the cached set costs about a second; a process that builds
-    # many task sets (the test suite, evaluate after run) reads it once.
-    from . import glyphs
-    return glyphs.load(size=size)
-
-
 def load_data(s: "Settings") -> cd.ClassData:
-    """The ClassData the settings name (glyphs at s.size, or the user's file or folder)."""
+    """The ClassData the settings name: glyphs at s.size (rendered into the cache folder on
+    first use), the user's file or folder, or the digits (for an evaluation protocol)."""
     if s.dataset == "glyphs":
-        return _glyphs(s.size)
+        from . import glyphs
+        return glyphs.load(size=s.size)
     from . import user_data
     if s.dataset == "digits":
         return user_data.digit_classes(s.size)
@@ -92,7 +85,28 @@ def draw(rng: np.random.Generator, data: cd.ClassData, classes: np.ndarray, spli
     return out
 
 
-def make_class_episodes(rng: np.random.Generator, s: "Settings"):
+def make_class_episodes(rng: np.random.Generator, s: "Settings") -> TaskSet:
+    """The task set: s.n_train_episodes background episodes, then s.n_heldout validation ones.
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        Every draw comes from it (two child generators: training, held-out).
+    s : Settings
+        Validated [tasks] settings.
+
+    Returns
+    -------
+    TaskSet
+        Episodes packed by `episodes.pack`: X (T, n_way * (k_shot + n_query), d + 1), one-hot
+        Y, fresh initial weights per episode; params record the settings, the split sizes
+        (classes and alphabets), each episode's classes and the data's identity.
+
+    Raises
+    ------
+    ConfigError
+        The data cannot be read, or a split has fewer than n_way classes with enough rows.
+    """
     data = load_data(s)
     splits = cd.split_classes(data)
     standard = standardiser(data, splits[TRAIN_SPLIT])
