@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import sys
 import unicodedata
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -201,12 +202,14 @@ def _sample(glyph: np.ndarray, size: int, rng: np.random.Generator | None) -> np
     return ndimage.map_coordinates(pad, coords, order=1, mode="constant").reshape(size, size)
 
 
-def _candidates(codes: dict) -> list:
-    """[(code, block, [faces that draw it])] of every wanted code point, sorted by code."""
+def _candidates(codes: dict, blocks=None) -> list:
+    """[(code, block, [faces that draw it])] of every wanted code point (of the named blocks
+    only, if given), sorted by code."""
     faces_of: dict = {}
     for face in FACES + ASCII_FACES:
         for c in codes[face]:
-            faces_of.setdefault(c, []).append(face)
+            if blocks is None or BLOCKS[block_of(c)][2] in blocks:
+                faces_of.setdefault(c, []).append(face)
     return [(c, block_of(c), faces_of[c]) for c in sorted(faces_of)]
 
 
@@ -217,12 +220,12 @@ def _reference_vector(img: np.ndarray) -> np.ndarray:
     return (v / max(np.linalg.norm(v), 1e-12)).astype(np.float32)
 
 
-def choose_classes(renderer: _Renderer, codes: dict, size: int = 16) -> list:
+def choose_classes(renderer: _Renderer, codes: dict, size: int = 16, blocks=None) -> list:
     """[(code, block, faces)] kept: drawn, not blank, not a near duplicate, at most
     MAX_PER_ALPHABET per block; blocks with fewer than MIN_PER_ALPHABET are dropped.
     Renderings are compared at size x size: small enough that the greedy scan over ~7000
     candidates takes seconds, large enough to tell characters apart."""
-    candidates = _candidates(codes)
+    candidates = _candidates(codes, blocks)
     kept = []
     vectors = np.empty((len(candidates), size * size), np.float32)
     for code, block, faces in candidates:
@@ -253,11 +256,12 @@ def choose_classes(renderer: _Renderer, codes: dict, size: int = 16) -> list:
 
 
 def generate(size: int = DEFAULT_SIZE, seed: int = 0, instances: int = INSTANCES,
-             progress=None, limit_classes: int | None = None) -> ClassData:
+             progress=None, limit_classes: int | None = None, blocks=None) -> ClassData:
     """Render the glyph set (see the module's docstring). progress(done, total) is called
-    as classes are drawn; limit_classes keeps only the first classes (for tests)."""
+    as classes are drawn; blocks (names) and limit_classes (the first classes) make a small
+    set for tests."""
     renderer = _Renderer()
-    chosen = choose_classes(renderer, face_codes())
+    chosen = choose_classes(renderer, face_codes(), blocks=blocks)
     if limit_classes is not None:
         chosen = chosen[:limit_classes]
     blocks = sorted({b for _, b, _ in chosen})
@@ -315,7 +319,7 @@ def load(size: int = DEFAULT_SIZE, seed: int = 0, progress: bool = True) -> Clas
                     if digest(x, label, group) == identity["sha256"]:
                         return ClassData(x, label, group, tuple(f["class_names"].tolist()),
                                          tuple(f["group_names"].tolist()), identity)
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
             pass                                     # unreadable or partial: make it again
     if progress:
         print(f"glyphs: first use, rendering {size}x{size} glyphs into {path}", file=sys.stderr,
