@@ -54,6 +54,7 @@ _WHERE = {
     "continual-split-digits-gp": ("digits_gp", "continual_split"),
     "continual-mnist1d-gp": ("digits_gp", "continual_mnist1d"),
     "continual-split-mnist1d-gp": ("digits_gp", "continual_split_mnist1d"),
+    "continual-glyphs-gp": ("continual_glyphs", "continual_glyphs_gp"),
 }
 
 

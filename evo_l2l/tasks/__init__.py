@@ -17,6 +17,7 @@ for _name, _where in (("linearly_separable", "boolean:FAMILY"), ("student_teache
                       ("permuted_digits", "permuted_digits:FAMILY"),
                       ("split_digits", "split_digits:FAMILY"),
                       ("class_episodes", "class_episodes:FAMILY"),
+                      ("continual_glyphs", "continual_glyphs:FAMILY"),
                       ("runs_below", "runs_below:FAMILY"),
                       ("program_linear", "program_tasks:FAMILIES"),
                       ("program_digits", "program_tasks:FAMILIES")):
