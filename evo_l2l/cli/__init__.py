@@ -108,8 +108,8 @@ def main():
     """
 
 
-from . import (analyse as _analyse, components as _components, inspect as _inspect,  # noqa: E402,F401
-               run as _run, verify as _verify)
+from . import (analyse as _analyse, components as _components, fewshot as _fewshot,  # noqa: E402,F401
+               inspect as _inspect, run as _run, verify as _verify)
 
 def entry() -> None:
     """The `evo-l2l` console script: main(), then the process ends without Python's

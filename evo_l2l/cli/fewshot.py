@@ -1,0 +1,187 @@
+"""`evo-l2l fewshot ...`: meta-train the evolved few-shot learner on fresh episodes, evaluate
+it against the strong simple baselines on the field's protocol."""
+from __future__ import annotations
+
+import contextlib
+import sys
+
+import click
+
+from . import main
+
+
+@main.group("fewshot")
+def fewshot():
+    """Evolved few-shot learners on glyphs (or your data): meta-train, evaluate.
+
+    \b
+      evo-l2l fewshot list
+      evo-l2l fewshot run glyphs-5way-1shot            # writes runs/glyphs-5way-1shot-seed0.h5
+      evo-l2l fewshot evaluate runs/glyphs-5way-1shot-seed0.h5
+    """
+
+
+@fewshot.command("list")
+def list_presets():
+    """The few-shot meta-training presets."""
+    from ..experiments.fewshot_presets import FEWSHOT_PRESETS
+    width = max(map(len, FEWSHOT_PRESETS))
+    for p in FEWSHOT_PRESETS.values():
+        click.echo(f"{p.name:<{width}}  {p.summary}")
+
+
+def _parse_sets(items) -> dict:
+    import json
+    from ..errors import ConfigError
+    out = {}
+    for item in items:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise ConfigError(f"--set takes KEY=VALUE; got {item!r}")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value            # a bare word: a text setting
+    return out
+
+
+def _settings(name: str, toy: bool, seed, generations, sets):
+    from ..components import settings_from_dict, validate_settings
+    from ..evolution.fewshot_es import FewshotSettings
+    from ..experiments.fewshot_presets import get
+    preset = get(name)
+    data = dict(preset.settings)
+    if toy:
+        data.update(preset.toy)
+    data.update(_parse_sets(sets))
+    if seed is not None:
+        data["seed"] = seed
+    if generations is not None:
+        data["n_generations"] = generations
+    s = settings_from_dict(FewshotSettings, data, "fewshot")
+    return preset, validate_settings(s, "fewshot")
+
+
+@contextlib.contextmanager
+def _stop_on_signals():
+    """SIGINT / SIGTERM ask the run to stop after the generation in hand (about a second);
+    a second Ctrl-C stops at once (the last checkpoint is kept)."""
+    import signal
+    asked = []
+
+    def handler(signum, frame):
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signum)
+        click.echo("\nstopping after this generation (Ctrl-C again to stop now)", err=True)
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)
+           if signal.getsignal(s) is not signal.SIG_IGN}
+    try:
+        yield lambda: bool(asked)
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def _train(path, preset_name, s, state, created=None):
+    import time
+    from ..evolution import fewshot_archive as fa
+    from ..evolution import fewshot_es as fe
+    data = fe.load_data(s)
+    identity = data.identity
+    t0 = time.monotonic()
+    total = s.n_generations
+
+    def checkpoint(st, status="running"):
+        fa.save(path, s, st, status, preset_name, identity, created)
+
+    def progress(st, val):
+        if val is not None or st.generation == total or sys.stderr.isatty():
+            line = (f"generation {st.generation}/{total}  fitness {st.train_fitness[-1]:.3f}  "
+                    f"validation {st.val_accuracy[-1]:.4f} (best {st.best_accuracy:.4f} at "
+                    f"{st.best_generation})  {time.monotonic() - t0:.0f} s")
+            end = "\n" if val is not None or not sys.stderr.isatty() else "\r"
+            click.echo(line, err=True, nl=False)
+            click.echo(end, err=True, nl=False)
+
+    with _stop_on_signals() as stop:
+        state = fe.meta_train(s, state, stop=stop, checkpoint=checkpoint, progress=progress)
+        done = state.generation >= s.n_generations
+        checkpoint(state, "complete" if done else "interrupted")
+    click.echo(f"{'complete' if done else 'interrupted'}: {path}, generation "
+               f"{state.generation}, {time.monotonic() - t0:.0f} s")
+    click.echo(f"best on validation: {state.best_accuracy:.4f} ({s.n_way}-way {s.k_shot}-shot, "
+               f"{s.n_validation} episodes) at generation {state.best_generation}; start "
+               f"{state.val_accuracy[0]:.4f}")
+    if not done:
+        click.echo(f"resume with: evo-l2l fewshot resume {path}")
+        sys.exit(130)
+    click.echo(f"evaluate with: evo-l2l fewshot evaluate {path}")
+
+
+@fewshot.command("run")
+@click.argument("preset")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="the run's seed")
+@click.option("--generations", type=click.IntRange(min=0), default=None)
+@click.option("--set", "sets", multiple=True, metavar="KEY=VALUE",
+              help="any setting (evo-l2l fewshot settings lists them), e.g. --set size=14")
+@click.option("--toy", is_flag=True, help="a few generations on few episodes (seconds)")
+@click.option("-o", "--out", default=None, help="archive path (default runs/PRESET-seedN.h5)")
+@click.option("--force", is_flag=True, help="replace an existing archive")
+@click.option("--dry-run", is_flag=True, help="print the settings and stop")
+def run(preset, seed, generations, sets, toy, out, force, dry_run):
+    """Meta-train a preset's learner; the archive keeps the genome chosen on validation."""
+    from pathlib import Path
+    from ..errors import ConfigError
+    p, s = _settings(preset, toy, seed, generations, sets)
+    path = Path(out or f"runs/{p.name}{'-toy' if toy else ''}-seed{s.seed}.h5")
+    if dry_run:
+        from dataclasses import asdict
+        for k, v in asdict(s).items():
+            click.echo(f"{k} = {v!r}")
+        click.echo(f"would write {path}")
+        return
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; use --force to replace it, or `evo-l2l fewshot "
+                          f"resume {path}` to continue it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _train(path, p.name, s, None)
+
+
+@fewshot.command("resume")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--generations", type=click.IntRange(min=0), default=None,
+              help="run up to this many generations (default: the archive's)")
+def resume(archive, generations):
+    """Continue a run exactly where its archive stopped."""
+    import dataclasses
+    from ..evolution import fewshot_archive as fa
+    r = fa.load(archive)
+    s = r.settings
+    if generations is not None:
+        s = dataclasses.replace(s, n_generations=generations)
+    if r.state.generation >= s.n_generations:
+        click.echo(f"{archive} is complete at generation {r.state.generation}; "
+                   f"--generations N continues it")
+        return
+    _train(archive, r.attrs.get("preset", ""), s, r.state, r.attrs.get("created"))
+
+
+@fewshot.command("info")
+@click.argument("archive", type=click.Path(dir_okay=False))
+def info(archive):
+    """Settings, status, data and the validation curve of an archive."""
+    from dataclasses import asdict
+    from ..evolution import fewshot_archive as fa
+    r = fa.load(archive)
+    st = r.state
+    click.echo(f"{archive}: {r.attrs.get('preset')} {r.status}, generation {st.generation}, "
+               f"{r.attrs.get('generated_by')}")
+    click.echo(f"data: {r.identity['name']} sha256 {r.identity['sha256'][:16]} "
+               f"({r.identity['version']})")
+    click.echo("settings: " + ", ".join(f"{k}={v}" for k, v in asdict(r.settings).items()))
+    click.echo(f"best on validation: {st.best_accuracy:.4f} at generation {st.best_generation}")
+    pairs = list(zip(st.val_generation, st.val_accuracy))
+    step = max(1, len(pairs) // 12)
+    click.echo("validation: " + "  ".join(f"{g}:{a:.3f}" for g, a in pairs[::step]))
