@@ -1,0 +1,123 @@
+"""Meta-training the evolved few-shot learner: exact resume, determinism, archive, command line."""
+from __future__ import annotations
+
+import dataclasses
+
+import h5py
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from evo_l2l.cli import main
+from evo_l2l.components import validate_settings
+from evo_l2l.errors import ArchiveError, ConfigError
+from evo_l2l.evolution import fewshot_archive as fa
+from evo_l2l.evolution import fewshot_es as fe
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """24 classes of 8 noisy 14x14 images in 4 alphabets, as a user's npz."""
+    rng = np.random.default_rng(0)
+    x = []
+    for _ in range(24):
+        proto = (rng.random((14, 14)) > 0.7) * 255
+        x += [np.clip(proto + rng.normal(0, 40, proto.shape), 0, 255) for _ in range(8)]
+    path = tmp_path_factory.mktemp("data") / "tiny.npz"
+    np.savez(path, x=np.array(x, np.uint8), label=np.repeat(np.arange(24), 8),
+             group=np.repeat(np.arange(24) // 6, 8))
+    return path
+
+
+def settings(tiny, **kw):
+    base = dict(dataset="path", path=str(tiny), size=14, k1=3, c1=3, c2=4, n_way=3,
+                n_query=3, train_way=4, train_query=3, population=6, n_validation=8,
+                validate_every=2, n_generations=6)
+    base.update(kw)
+    return validate_settings(fe.FewshotSettings(**base), "fewshot")
+
+
+def test_resume_gives_what_running_through_gives(tiny):
+    straight = fe.meta_train(settings(tiny))
+    half = fe.meta_train(settings(tiny, n_generations=3))
+    resumed = fe.meta_train(settings(tiny), state=half)
+    assert np.array_equal(straight.theta, resumed.theta)
+    assert np.array_equal(straight.m, resumed.m) and np.array_equal(straight.v, resumed.v)
+    assert np.array_equal(straight.best_theta, resumed.best_theta)
+    assert straight.val_generation == resumed.val_generation == [0, 2, 4, 6]
+    assert straight.val_accuracy == resumed.val_accuracy
+    assert straight.train_fitness == resumed.train_fitness
+
+
+def test_the_mean_moves_and_the_seed_matters(tiny):
+    a = fe.meta_train(settings(tiny, n_generations=2))
+    b = fe.meta_train(settings(tiny, n_generations=2, seed=1))
+    start = settings(tiny).net().start(0)
+    assert not np.allclose(a.theta, start)
+    assert not np.array_equal(a.theta, b.theta)
+
+
+def test_stop_between_generations(tiny):
+    calls = []
+    st = fe.meta_train(settings(tiny), stop=lambda: len(calls) >= 2,
+                       progress=lambda s, v: calls.append(s.generation))
+    assert st.generation == 2
+
+
+def test_archive_round_trip_and_bad_files(tiny, tmp_path):
+    s = settings(tiny, n_generations=2)
+    st = fe.meta_train(s)
+    path = tmp_path / "run.h5"
+    fa.save(path, s, st, "complete", "test", {"name": "n", "version": "v", "sha256": "x"})
+    r = fa.load(path)
+    assert r.settings == s and r.status == "complete"
+    assert np.array_equal(r.state.theta, st.theta) and r.state.val_accuracy == st.val_accuracy
+    assert np.array_equal(r.start, s.net().start(s.seed))
+    assert not list(tmp_path.glob(".*.tmp"))
+    with pytest.raises(ArchiveError, match="no such file"):
+        fa.load(tmp_path / "missing.h5")
+    (tmp_path / "junk.h5").write_bytes(b"not hdf5")
+    with pytest.raises(ArchiveError, match="junk.h5"):
+        fa.load(tmp_path / "junk.h5")
+    with h5py.File(tmp_path / "foreign.h5", "w") as f:
+        f.attrs["format"] = "other"
+    with pytest.raises(ArchiveError, match="not a few-shot"):
+        fa.load(tmp_path / "foreign.h5")
+    cut = tmp_path / "cut.h5"
+    cut.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(ArchiveError, match="cut.h5"):
+        fa.load(cut)
+
+
+def test_settings_checks(tiny):
+    with pytest.raises(ConfigError, match="even"):
+        settings(tiny, population=5)
+    with pytest.raises(ConfigError, match="too small"):
+        settings(tiny, size=8, k1=5)
+    with pytest.raises(ConfigError, match="path"):
+        validate_settings(fe.FewshotSettings(dataset="path"), "fewshot")
+
+
+def test_cli_run_info_resume(tiny, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "r.h5"
+    args = ["fewshot", "run", "glyphs-5way-1shot", "--toy", "-o", str(out)]
+    for k, v in dict(dataset="path", path=str(tiny), size=14, k1=3, c1=3, c2=4, n_query=3,
+                     train_way=4, train_query=3).items():
+        args += ["--set", f"{k}={v}"]
+    res = runner.invoke(main, args)
+    assert res.exit_code == 0, res.output
+    assert "complete" in res.output
+    res = runner.invoke(main, args)
+    assert res.exit_code == 2 and "exists" in res.output
+    res = runner.invoke(main, ["fewshot", "info", str(out)])
+    assert res.exit_code == 0 and "glyphs-5way-1shot complete, generation 3" in res.output
+    res = runner.invoke(main, ["fewshot", "resume", str(out), "--generations", "4"])
+    assert res.exit_code == 0 and "generation 4" in res.output
+    assert fa.load(out).state.generation == 4
+    res = runner.invoke(main, ["fewshot", "run", "no-such-preset"])
+    assert res.exit_code == 2 and "no few-shot preset" in res.output
+    res = runner.invoke(main, ["fewshot", "run", "glyphs-5way-1shot", "--set", "sigma"])
+    assert res.exit_code == 2 and "KEY=VALUE" in res.output
+    res = runner.invoke(main, ["fewshot", "info", str(tmp_path / "none.h5")])
+    assert res.exit_code == 2 and "no such file" in res.output
