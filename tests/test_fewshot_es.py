@@ -121,3 +121,44 @@ def test_cli_run_info_resume(tiny, tmp_path):
     assert res.exit_code == 2 and "KEY=VALUE" in res.output
     res = runner.invoke(main, ["fewshot", "info", str(tmp_path / "none.h5")])
     assert res.exit_code == 2 and "no such file" in res.output
+
+
+def test_evaluate_pairs_learner_and_baselines_on_the_same_episodes(tiny, tmp_path):
+    from evo_l2l.analysis import fewshot_baselines as fb
+    from evo_l2l.analysis.fewshot_eval import evaluate_run, format_result
+    s = settings(tiny, n_generations=2)
+    st = fe.meta_train(s)
+    path = tmp_path / "run.h5"
+    data = fe.load_data(s)
+    fa.save(path, s, st, "complete", "test", data.identity)
+    run = fa.load(path)
+    res = evaluate_run(run, n_episodes=30, n_validation=10, n_query=3,
+                       baselines=["pixel_1nn", "cosine_centroid"])
+    names = [r["name"] for r in res["rows"]]
+    assert names == ["evolved", "start", "pixel_1nn", "cosine_centroid"]
+    assert all(r["accuracy"].shape == (30,) for r in res["rows"])
+    # the baselines' rows are those run_baselines gives on the same protocol episodes
+    splits = fe.cd.split_classes(data)
+    ref = fb.run_baselines(data, splits, 3, 1, 3, 10, 30, 0, names=["pixel_1nn"])
+    assert np.array_equal(ref[0]["evaluation"], res["rows"][2]["accuracy"])
+    # the learner rows are the learner's scores on those episodes
+    _, evaluation = fb.protocol_episodes(data, splits, 3, 1, 3, 10, 30, 0)
+    acc, _ = fe.cp.episode_scores(s.net(), run.state.best_theta[None].astype(np.float32),
+                                  fe.images_of(data), evaluation)
+    assert np.array_equal(acc[0], res["rows"][0]["accuracy"])
+    text = format_result(res)
+    assert "the baseline (best on validation)" in text and "evolved - it" in text
+    digits = evaluate_run(run, "digits", n_episodes=20, n_validation=10, n_query=3,
+                          baselines=["pixel_1nn"])
+    assert digits["protocol"]["target_data"] == "sklearn.datasets.load_digits"
+    assert digits["protocol"]["classes"] <= 10
+
+
+def test_evaluate_refuses_other_data(tiny, tmp_path):
+    from evo_l2l.analysis.fewshot_eval import evaluate_run
+    s = settings(tiny, n_generations=0)
+    st = fe.meta_train(s)
+    path = tmp_path / "run.h5"
+    fa.save(path, s, st, "complete", "test", {"name": "other", "version": "", "sha256": "0" * 64})
+    with pytest.raises(ArchiveError, match="its data were other"):
+        evaluate_run(fa.load(path), n_episodes=5, n_validation=5, n_query=3)

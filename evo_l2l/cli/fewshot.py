@@ -6,6 +6,7 @@ import contextlib
 import sys
 
 import click
+import numpy as np
 
 from . import main
 
@@ -185,3 +186,36 @@ def info(archive):
     pairs = list(zip(st.val_generation, st.val_accuracy))
     step = max(1, len(pairs) // 12)
     click.echo("validation: " + "  ".join(f"{g}:{a:.3f}" for g, a in pairs[::step]))
+
+
+@fewshot.command("evaluate")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("--target", default=None,
+              help="evaluation (the run's evaluation alphabets), digits (cross-domain), or a "
+                   "path to your data; default: the preset's")
+@click.option("--way", type=click.IntRange(min=2), default=None, help="default: the run's")
+@click.option("--shot", type=click.IntRange(min=1), default=None, help="default: the run's")
+@click.option("--queries", type=click.IntRange(min=1), default=15, show_default=True)
+@click.option("--episodes", type=click.IntRange(min=1), default=2000, show_default=True)
+@click.option("--validation", type=click.IntRange(min=1), default=500, show_default=True,
+              help="validation episodes that choose the baselines' knobs")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+def evaluate(archive, target, way, shot, queries, episodes, validation, seed, fmt):
+    """The learner, its unevolved start and the baselines on the same episodes."""
+    from ..analysis.fewshot_eval import evaluate_run, format_result
+    from ..evolution import fewshot_archive as fa
+    from ..experiments.fewshot_presets import FEWSHOT_PRESETS
+    r = fa.load(archive)
+    if target is None:
+        preset = FEWSHOT_PRESETS.get(r.attrs.get("preset"))
+        target = preset.target if preset else "evaluation"
+    result = evaluate_run(r, target, way, shot, queries, episodes, validation, seed)
+    if fmt == "json":
+        import json
+        out = dict(result)
+        out["rows"] = [{k: (v.tolist() if isinstance(v, np.ndarray) else v)
+                        for k, v in row.items() if k != "accuracy"} for row in result["rows"]]
+        click.echo(json.dumps(out, indent=1, default=float))
+        return
+    click.echo(format_result(result))
