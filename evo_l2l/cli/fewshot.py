@@ -182,7 +182,8 @@ def info(archive):
     click.echo(f"data: {r.identity['name']} sha256 {r.identity['sha256'][:16]} "
                f"({r.identity['version']})")
     click.echo("settings: " + ", ".join(f"{k}={v}" for k, v in asdict(r.settings).items()))
-    click.echo(f"best on validation: {st.best_accuracy:.4f} at generation {st.best_generation}")
+    click.echo(f"best on validation: {st.best_accuracy:.4f} at generation {st.best_generation}; "
+               f"meta-training {st.seconds:.0f} s")
     pairs = list(zip(st.val_generation, st.val_accuracy))
     step = max(1, len(pairs) // 12)
     click.echo("validation: " + "  ".join(f"{g}:{a:.3f}" for g, a in pairs[::step]))

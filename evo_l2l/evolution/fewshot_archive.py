@@ -6,7 +6,7 @@ Layout (format "evo_l2l-fewshot", version 1), every array a dataset, every scala
                 (running / interrupted / complete), preset, settings (JSON text),
                 data_name, data_version, data_sha256
     state/      theta, adam_m, adam_v (float64, the ES mean and Adam's moments); attrs
-                generation
+                generation, seconds (meta-training wall time over every resume)
     best/       theta (the mean with the best validation accuracy); attrs accuracy, generation
     start/      theta (genome 0: the random net and Hebbian rule before evolution)
     validation/ generation (int64), accuracy (float64): the validation curve
@@ -53,6 +53,7 @@ def save(path: str | Path, s: FewshotSettings, state: State, status: str, preset
             st = f.create_group("state")
             st["theta"], st["adam_m"], st["adam_v"] = state.theta, state.m, state.v
             st.attrs["generation"] = state.generation
+            st.attrs["seconds"] = state.seconds
             best = f.create_group("best")
             best["theta"] = state.best_theta
             best.attrs["accuracy"] = state.best_accuracy
@@ -124,7 +125,8 @@ def load(path: str | Path) -> FewshotRun:
                 best_generation=int(f["best"].attrs["generation"]),
                 val_generation=f["validation/generation"][()].tolist(),
                 val_accuracy=f["validation/accuracy"][()].tolist(),
-                train_fitness=f["train/fitness"][()].tolist())
+                train_fitness=f["train/fitness"][()].tolist(),
+                seconds=float(f["state"].attrs.get("seconds", 0.0)))
             start = f["start/theta"][()]
     except ArchiveError:
         raise

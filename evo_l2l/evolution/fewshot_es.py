@@ -125,6 +125,7 @@ class State:
     val_generation: list
     val_accuracy: list
     train_fitness: list
+    seconds: float = 0.0        # wall time of meta-training, over every resume
 
     @classmethod
     def start(cls, s: FewshotSettings) -> "State":
@@ -187,12 +188,14 @@ def meta_train(s: FewshotSettings, state: State | None = None, stop=lambda: Fals
         validate(s, net, images, val_eps, state)
     last = time.monotonic()
     while state.generation < s.n_generations and not stop():
+        t0 = time.monotonic()
         step(s, net, images, data, splits, state)
         val = None
         if state.generation % s.validate_every == 0:
             # Only at multiples: a run extended by resume checks the same generations as
             # one that ran straight through, so both choose the same genome.
             val = validate(s, net, images, val_eps, state)
+        state.seconds += time.monotonic() - t0
         if progress is not None:
             progress(state, val)
         if checkpoint is not None and (val is not None or
