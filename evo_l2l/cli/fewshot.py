@@ -220,3 +220,14 @@ def evaluate(archive, target, way, shot, queries, episodes, validation, seed, fm
         click.echo(json.dumps(out, indent=1, default=float))
         return
     click.echo(format_result(result))
+
+
+@fewshot.command("settings")
+def settings_list():
+    """Every setting `run --set KEY=VALUE` takes, with its default."""
+    from ..components import settings_table
+    from ..evolution.fewshot_es import FewshotSettings
+    rows = settings_table(FewshotSettings)
+    width = max(len(name) for name, _, _ in rows)
+    for name, default, doc in rows:
+        click.echo(f"{name:<{width}}  {default!r:<10} {doc}")

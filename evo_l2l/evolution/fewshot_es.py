@@ -36,7 +36,7 @@ class FewshotSettings(Settings):
     dataset: str = setting("glyphs", "meta-training data: the rendered glyphs, or a user's "
                                      "file or folder (path)", choices=("glyphs", "path"))
     path: str | None = setting(None, "a user's .npz / .h5 / Omniglot folder when dataset = path")
-    size: int = setting(28, "image side in pixels (glyphs: 14 or 28 are cached on first use)",
+    size: int = setting(28, "image side in pixels (glyphs are rendered at this size on first use, then read from the cache)",
                         low=8, high=64)
     n_way: int = setting(5, "classes per validation and evaluation episode", low=2, high=60)
     k_shot: int = setting(1, "support images per class", low=1, high=10)
