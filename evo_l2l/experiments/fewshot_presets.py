@@ -33,7 +33,9 @@ class FewshotPreset:
     toy: dict = field(default_factory=dict)
 
 
-_TOY = {"n_generations": 3, "population": 4, "n_validation": 10, "validate_every": 2}
+# Seconds, at the 14 px glyphs that the episode-net glyph presets' toy runs use too.
+_TOY = {"n_generations": 3, "population": 4, "n_validation": 10, "validate_every": 2,
+        "size": 14, "k1": 3}
 
 FEWSHOT_PRESETS = {p.name: p for p in (
     FewshotPreset("glyphs-5way-1shot", "glyphs, 5-way 1-shot on evaluation alphabets: "
