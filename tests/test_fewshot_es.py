@@ -162,3 +162,43 @@ def test_evaluate_refuses_other_data(tiny, tmp_path):
     fa.save(path, s, st, "complete", "test", {"name": "other", "version": "", "sha256": "0" * 64})
     with pytest.raises(ArchiveError, match="its data were other"):
         evaluate_run(fa.load(path), n_episodes=5, n_validation=5, n_query=3)
+
+
+def test_a_configuration_too_big_for_memory_is_refused_before_it_starts(tiny, monkeypatch):
+    from evo_l2l.evolution import run as run_module
+    s = settings(tiny, population=100_000, c1=256, c2=256)
+    assert fe.memory_needed(s) > 50e9
+    with pytest.raises(ConfigError, match="GB of memory"):
+        fe.meta_train(s)
+    monkeypatch.setattr(run_module, "memory_available", lambda: 10)
+    with pytest.raises(ConfigError, match="GB of memory"):
+        fe.meta_train(settings(tiny))
+
+
+def test_sigint_stops_within_a_second_and_keeps_the_archive(tiny, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    out = tmp_path / "long.h5"
+    cmd = [sys.executable, "-m", "evo_l2l", "fewshot", "run", "glyphs-5way-1shot", "-o", str(out),
+           "--generations", "1000000"]
+    for k, v in dict(dataset="path", path=str(tiny), size=14, k1=3, c1=3, c2=4, n_query=3,
+                     train_way=4, train_query=3, population=6, n_validation=8,
+                     validate_every=2).items():
+        cmd += ["--set", f"{k}={v}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not out.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert out.exists(), proc.stderr.read() if proc.poll() is not None else "no archive"
+    t0 = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    stdout, stderr = proc.communicate(timeout=60)
+    assert time.monotonic() - t0 < 3.0
+    assert proc.returncode == 130, stderr
+    assert "resume with" in stdout
+    run = fa.load(out)
+    assert run.status == "interrupted" and run.state.generation > 0
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]

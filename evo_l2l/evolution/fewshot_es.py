@@ -77,6 +77,32 @@ class FewshotSettings(Settings):
         return cp.ConvNet(self.size, self.k1, self.c1, self.k2, self.c2)
 
 
+def memory_needed(s: FewshotSettings, n_images: int = 0) -> int:
+    """Bytes a run needs at most, roughly: the genomes, one generation's features and
+    readout (float64 copies), a batch of validation episodes, the images as float32."""
+    net = s.net()
+    F, L = net.n_features, net.n_genes
+    train_rows = s.episodes_per_generation * s.train_way * (s.k_shot + s.train_query)
+    genomes = s.population * L * (8 + 8 + 4)
+    feats = s.population * train_rows * F * 4
+    readout = s.population * s.episodes_per_generation * (
+        3 * s.train_way * (s.k_shot + s.train_query) + 2 * s.train_way) * F * 8
+    val_rows = min(s.n_validation, 200) * s.n_way * (s.k_shot + s.n_query)
+    validation = val_rows * F * (4 + 3 * 8)
+    return int(genomes + feats + readout + validation + n_images * s.size * s.size * 5)
+
+
+def check_memory(s: FewshotSettings, n_images: int = 0) -> None:
+    from .run import memory_available
+    need, have = memory_needed(s, n_images), memory_available()
+    if have is not None and need > have:
+        from ..errors import ConfigError
+        raise ConfigError(f"population {s.population} x {s.episodes_per_generation} episodes "
+                          f"of {s.train_way} classes needs about {need / 1e9:.1f} GB of memory "
+                          f"(an estimate), and {have / 1e9:.1f} GB are available; use a smaller "
+                          f"configuration")
+
+
 def load_data(s: FewshotSettings) -> cd.ClassData:
     if s.dataset == "glyphs":
         from ..tasks import glyphs
@@ -178,7 +204,9 @@ def meta_train(s: FewshotSettings, state: State | None = None, stop=lambda: Fals
     the end; progress(state, val) after each generation (val: the accuracy just
     validated, else None).
     """
+    check_memory(s)
     data = load_data(s)
+    check_memory(s, len(data.x))
     splits = cd.split_classes(data)
     images = images_of(data)
     net = s.net()
