@@ -202,3 +202,23 @@ def test_sigint_stops_within_a_second_and_keeps_the_archive(tiny, tmp_path):
     run = fa.load(out)
     assert run.status == "interrupted" and run.state.generation > 0
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_chunks_on_workers_give_the_same_run(tiny):
+    """A population scored in chunks (as on a process pool or Dask) gives the same fitness,
+    so the same run, bit for bit."""
+    class Chunked:                  # an executor of 3 workers that runs in this process
+        n_workers = 3
+
+        def map(self, fn, items):
+            return [fn(item) for item in items]
+    s = settings(tiny, n_generations=3)
+    assert np.array_equal(fe.meta_train(s).theta, fe.meta_train(s, executor=Chunked()).theta)
+
+
+def test_a_process_pool_gives_the_same_run(tiny):
+    from evo_l2l.evolution.executors import ProcessPool
+    s = settings(tiny, n_generations=2)
+    with ProcessPool(2) as pool:
+        pooled = fe.meta_train(s, executor=pool)
+    assert np.array_equal(fe.meta_train(s).theta, pooled.theta)

@@ -9,6 +9,7 @@ import click
 import numpy as np
 
 from . import main
+from .run import executor_options
 
 
 @main.group("fewshot")
@@ -85,7 +86,7 @@ def _stop_on_signals():
             signal.signal(s, h)
 
 
-def _train(path, preset_name, s, state, created=None):
+def _train(path, preset_name, s, state, created=None, where=(None, None, None)):
     import time
     from ..evolution import fewshot_archive as fa
     from ..evolution import fewshot_es as fe
@@ -106,8 +107,10 @@ def _train(path, preset_name, s, state, created=None):
             click.echo(line, err=True, nl=False)
             click.echo(end, err=True, nl=False)
 
-    with _stop_on_signals() as stop:
-        state = fe.meta_train(s, state, stop=stop, checkpoint=checkpoint, progress=progress)
+    from .run import open_executor
+    with open_executor(*where) as executor, _stop_on_signals() as stop:
+        state = fe.meta_train(s, state, stop=stop, checkpoint=checkpoint, progress=progress,
+                              executor=executor)
         done = state.generation >= s.n_generations
         checkpoint(state, "complete" if done else "interrupted")
     click.echo(f"{'complete' if done else 'interrupted'}: {path}, generation "
@@ -131,7 +134,9 @@ def _train(path, preset_name, s, state, created=None):
 @click.option("-o", "--out", default=None, help="archive path (default runs/PRESET-seedN.h5)")
 @click.option("--force", is_flag=True, help="replace an existing archive")
 @click.option("--dry-run", is_flag=True, help="print the settings and stop")
-def run(preset, seed, generations, sets, toy, out, force, dry_run):
+@executor_options
+def run(preset, seed, generations, sets, toy, out, force, dry_run, workers, dask_local,
+        scheduler):
     """Meta-train a preset's learner; the archive keeps the genome chosen on validation."""
     from pathlib import Path
     from ..errors import ConfigError
@@ -147,14 +152,15 @@ def run(preset, seed, generations, sets, toy, out, force, dry_run):
         raise ConfigError(f"{path} exists; use --force to replace it, or `evo-l2l fewshot "
                           f"resume {path}` to continue it")
     path.parent.mkdir(parents=True, exist_ok=True)
-    _train(path, p.name, s, None)
+    _train(path, p.name, s, None, where=(workers, dask_local, scheduler))
 
 
 @fewshot.command("resume")
 @click.argument("archive", type=click.Path(dir_okay=False))
 @click.option("--generations", type=click.IntRange(min=0), default=None,
               help="run up to this many generations (default: the archive's)")
-def resume(archive, generations):
+@executor_options
+def resume(archive, generations, workers, dask_local, scheduler):
     """Continue a run exactly where its archive stopped."""
     import dataclasses
     from ..evolution import fewshot_archive as fa
@@ -166,7 +172,8 @@ def resume(archive, generations):
         click.echo(f"{archive} is complete at generation {r.state.generation}; "
                    f"--generations N continues it")
         return
-    _train(archive, r.attrs.get("preset", ""), s, r.state, r.attrs.get("created"))
+    _train(archive, r.attrs.get("preset", ""), s, r.state, r.attrs.get("created"),
+           (workers, dask_local, scheduler))
 
 
 @fewshot.command("info")

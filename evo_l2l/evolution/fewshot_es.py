@@ -160,17 +160,48 @@ class State:
                    -1.0, -1, [], [], [])
 
 
+_CONTEXT: dict = {}       # a worker's data, loaded once per process: (dataset, path, size) -> ...
+
+
+def _context(s: FewshotSettings):
+    key = (s.dataset, s.path, s.size)
+    if key not in _CONTEXT:
+        data = load_data(s)
+        _CONTEXT.clear()
+        _CONTEXT[key] = (data, cd.split_classes(data), images_of(data))
+    return _CONTEXT[key]
+
+
+def fitness_chunk(item) -> np.ndarray:
+    """(settings as a dict, generation, (n, L) float32 genomes) -> (n,) fitness: the mean
+    query log-likelihood on the generation's episodes. Module-level and fed plain data, so
+    a process pool or Dask worker can run it; a genome's fitness does not depend on the
+    other genomes of its chunk (each kernel job and each readout row is its own)."""
+    settings, g, genomes = item
+    s = FewshotSettings(**settings)
+    data, splits, images = _context(s)
+    _, ll = cp.episode_scores(s.net(), genomes, images, generation_episodes(s, data, splits, g))
+    return ll.mean(axis=1)
+
+
 def step(s: FewshotSettings, net: cp.ConvNet, images: np.ndarray, data, splits,
-         state: State) -> None:
-    """One generation: perturb, score every genome on the generation's episodes, Adam."""
+         state: State, executor=None) -> None:
+    """One generation: perturb, score every genome on the generation's episodes (in this
+    process, or in chunks on the executor's workers), Adam."""
     g = state.generation
     eps_rng = np.random.default_rng(np.random.SeedSequence([s.seed, 2, g]))
     half = s.population // 2
     eps = eps_rng.standard_normal((half, len(state.theta)))
-    genomes = np.concatenate([state.theta + s.sigma * eps, state.theta - s.sigma * eps])
-    _, ll = cp.episode_scores(net, genomes.astype(np.float32), images,
-                              generation_episodes(s, data, splits, g))
-    fitness = ll.mean(axis=1)
+    genomes = np.concatenate([state.theta + s.sigma * eps,
+                              state.theta - s.sigma * eps]).astype(np.float32)
+    n_workers = getattr(executor, "n_workers", 1)
+    if executor is None or n_workers <= 1:
+        _, ll = cp.episode_scores(net, genomes, images, generation_episodes(s, data, splits, g))
+        fitness = ll.mean(axis=1)
+    else:
+        settings = asdict(s)
+        chunks = np.array_split(genomes, min(n_workers, len(genomes)))
+        fitness = np.concatenate(executor.map(fitness_chunk, [(settings, g, c) for c in chunks]))
     fitness = np.where(np.isfinite(fitness), fitness, -np.inf)
     r = centred_ranks(fitness)
     grad = np.einsum("p,pl->l", r[:half] - r[half:], eps) / (half * s.sigma)
@@ -196,13 +227,15 @@ def validate(s: FewshotSettings, net, images, val_eps, state: State) -> float:
 
 
 def meta_train(s: FewshotSettings, state: State | None = None, stop=lambda: False,
-               checkpoint=None, progress=None, checkpoint_seconds: float = 10.0) -> State:
+               checkpoint=None, progress=None, checkpoint_seconds: float = 10.0,
+               executor=None) -> State:
     """Run generations up to s.n_generations from `state` (None: the start).
 
     stop() is asked between generations; checkpoint(state) is called every
     checkpoint_seconds, at validation checks (generation 0 and every validate_every) and at
     the end; progress(state, val) after each generation (val: the accuracy just
-    validated, else None).
+    validated, else None). executor (evolution/executors.py: a process pool or Dask) carries
+    each generation's fitness in chunks, one per worker; the run is the same bit for bit.
     """
     check_memory(s)
     data = load_data(s)
@@ -217,7 +250,7 @@ def meta_train(s: FewshotSettings, state: State | None = None, stop=lambda: Fals
     last = time.monotonic()
     while state.generation < s.n_generations and not stop():
         t0 = time.monotonic()
-        step(s, net, images, data, splits, state)
+        step(s, net, images, data, splits, state, executor)
         val = None
         if state.generation % s.validate_every == 0:
             # Only at multiples: a run extended by resume checks the same generations as
