@@ -397,6 +397,9 @@ def experiments(name, as_json):
     for pname, mod in PRESETS.items():
         click.echo(f"{pname:20s} {mod.PAPER}")
         click.echo(f"{'':20s} {mod.SUMMARY}")
+    from ..experiments.fewshot_presets import FEWSHOT_PRESETS
+    click.echo(f"\nfew-shot meta-training on glyphs (evo-l2l fewshot run NAME): "
+               f"{', '.join(FEWSHOT_PRESETS)}")
 
 
 def to_toml(sections: dict) -> str:

@@ -81,4 +81,8 @@ def get_preset(name: str) -> Preset:
     try:
         return PRESETS[name]
     except KeyError:
+        from .fewshot_presets import FEWSHOT_PRESETS
+        if name in FEWSHOT_PRESETS:
+            raise ConfigError(f"{name} is a few-shot meta-training preset: evo-l2l fewshot run "
+                              f"{name}") from None
         raise ConfigError(f"unknown experiment {name!r}; known: {', '.join(PRESETS)}") from None
