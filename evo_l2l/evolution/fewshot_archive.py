@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -46,7 +47,7 @@ def save(path: str | Path, s: FewshotSettings, state: State, status: str, preset
             a["generated_by"] = f"evo_l2l {version}"
             a["created"], a["updated"] = created or now, now
             a["status"], a["preset"] = status, preset
-            a["settings"] = json.dumps(_settings_dict(s), sort_keys=True)
+            a["settings"] = json.dumps(asdict(s), sort_keys=True)
             a["data_name"] = str(identity.get("name", ""))
             a["data_version"] = str(identity.get("version", ""))
             a["data_sha256"] = str(identity.get("sha256", ""))
@@ -67,11 +68,6 @@ def save(path: str | Path, s: FewshotSettings, state: State, status: str, preset
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-
-
-def _settings_dict(s: FewshotSettings) -> dict:
-    from dataclasses import asdict
-    return asdict(s)
 
 
 class FewshotRun:

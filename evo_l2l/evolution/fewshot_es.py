@@ -266,7 +266,3 @@ def meta_train(s: FewshotSettings, state: State | None = None, stop=lambda: Fals
     if checkpoint is not None:
         checkpoint(state)
     return state
-
-
-def settings_dict(s: FewshotSettings) -> dict:
-    return asdict(s)
