@@ -389,3 +389,14 @@ def test_digit_classes():
     assert np.array_equal(digit_classes(8).x, as_uint8)
     parts = split_classes(d)
     assert len(parts["background"]) == 0 and len(parts["evaluation"]) == 10
+
+
+def test_the_split_is_part_of_the_identity(tmp_path):
+    x = np.arange(4 * 3 * 4, dtype=np.uint8).reshape(4 * 3, 2, 2)
+    label = np.repeat(np.arange(4), 3)
+    np.savez(tmp_path / "a.npz", x=x, label=label)
+    np.savez(tmp_path / "b.npz", x=x, label=label,
+             split=np.repeat(["background", "background", "validation", "evaluation"], 3))
+    a = load_class_data(tmp_path / "a.npz")
+    b = load_class_data(tmp_path / "b.npz")
+    assert a.identity["sha256"] != b.identity["sha256"]

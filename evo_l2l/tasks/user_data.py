@@ -47,7 +47,8 @@ def load_class_data(path: str | Path, size: int | None = None) -> ClassData:
     ClassData
         Classes in the sorted order of the original labels (files) or of alphabet then
         character (folders); identity {'name': 'user:' + basename, 'version': '',
-        'sha256': digest(x, label, group)}.
+        'sha256': digest(x, label, group[, split])}: the split is part of the data's
+        identity, since it decides which classes are evaluated.
 
     Raises
     ------
@@ -76,8 +77,9 @@ def load_class_data(path: str | Path, size: int | None = None) -> ClassData:
         raise ConfigError(f"{path}: {n} class{'' if n == 1 else 'es'}; a class data set needs "
                           f"at least 2")
     # abspath, not resolve: "." gets its folder's name, a symlink keeps the name it was given
+    parts = (x, label, group) if split is None else (x, label, group, split)
     identity = {"name": "user:" + Path(os.path.abspath(path)).name, "version": "",
-                "sha256": digest(x, label, group)}
+                "sha256": digest(*parts)}
     return ClassData(x, label, group, tuple(class_names), tuple(group_names), identity, split)
 
 
