@@ -35,21 +35,12 @@ import time
 
 import numpy as np
 
+from machine import cpu_model
+
 from evo_l2l import open_run
 from evo_l2l.evolution.executors import DaskExecutor
 from evo_l2l.evolution.run import start_run
 from evo_l2l.experiments import PRESETS
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def load() -> str:

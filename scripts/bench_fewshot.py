@@ -13,22 +13,12 @@ The learner's conv kernel is also timed against the same features computed by Nu
 import argparse
 import multiprocessing as mp
 import os
-import platform
 import tempfile
 import time
 
 import numpy as np
 
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+from machine import cpu_model
 
 
 def _spin(stop):

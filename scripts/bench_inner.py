@@ -36,24 +36,14 @@ import types
 
 import numpy as np
 
+from machine import cpu_model
+
 from evo_l2l.kernels import single_layer as K
 from evo_l2l.learners import learning_curves
 from evo_l2l.learners.base import task_order
 from evo_l2l.learners.vectorised_numpy import learning_curves_numpy
 from evo_l2l.rules import chalmers
 from evo_l2l.tasks import TaskSet, make_boolean_environment
-
-
-def cpu_model() -> str:
-    """The CPU model as `lscpu` names it (Linux), else platform.processor()."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 def cache_sizes() -> str:

@@ -23,7 +23,7 @@ import numpy as np
 from deap import gp
 
 from evo_l2l.learners import learning_curves
-from bench_inner import cpu_model  # scripts/ is on sys.path when this script runs
+from machine import cpu_model  # scripts/ is on sys.path when this script runs
 from evo_l2l.learners import program_curves
 from evo_l2l.learners.symbolic import synapse_views
 from evo_l2l.rules import chalmers, symbolic as sym

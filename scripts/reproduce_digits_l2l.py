@@ -16,21 +16,11 @@ import argparse
 import dataclasses
 import json
 import os
-import platform
 import time
 
 import numpy as np
 
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+from machine import cpu_model
 
 
 def train(preset_name: str, generations: int | None, out: str, toy: bool = False

@@ -15,20 +15,10 @@ archive when both are asked for (their meta-training is the same), evaluated on 
 import argparse
 import dataclasses
 import os
-import platform
 import sys
 import time
 
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
+from machine import cpu_model
 
 
 def train(name: str, out: str, generations, toy: bool, seed: int):
