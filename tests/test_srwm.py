@@ -131,3 +131,18 @@ def test_genome_zero_is_the_start_matrix_of_the_settings():
             **{"rule.start": start, "tasks.n_train_episodes": 2, "tasks.n_heldout": 1})
         problem = make_problem(config, build_tasks(config))
         np.testing.assert_array_equal(problem.rule_of_genome(np.zeros(fam.N_COEF)), W)
+
+
+@pytest.mark.parametrize("setting, message", [("tasks.size=14", "tasks.size must be 8"),
+                                              ("tasks.n_way=6", "5 label slots")])
+def test_tasks_the_learner_cannot_read_are_one_line_before_any_archive(tmp_path, setting,
+                                                                         message):
+    from click.testing import CliRunner
+    from evo_l2l.cli import main
+    path = tmp_path / "run.h5"
+    res = CliRunner().invoke(main, ["run", "srwm-glyphs", "--toy", "--generations", "1",
+                                    "--set", setting, "-o", str(path)])
+    assert res.exit_code == 2, res.output
+    assert message in res.output and "Traceback" not in res.output
+    assert res.output.strip().count("\n") == 0
+    assert not path.exists() and not list(tmp_path.iterdir())

@@ -23,7 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..components import setting
+from ..components import need, setting
+from ..errors import ConfigError
 from ..rules import srwm as fam
 from ..tasks import TaskSet
 from .base import Learner, LearnerSettings
@@ -68,7 +69,8 @@ def embed(tasks: TaskSet) -> dict:
         raise ValueError("the srwm learner learns few-shot episodes (one support segment, "
                          "one query group), not continual sequences")
     if tasks.X.shape[2] != 65:
-        raise ValueError("the srwm learner reads 8x8 digit images (64 pixels and a bias)")
+        raise ConfigError(f"the srwm learner reads 65 inputs (8 x 8 images and a bias); these "
+                          f"tasks have {tasks.X.shape[2]}")
     n_way = np.asarray(tasks.n_outputs, dtype=np.int64)
     if len(n_way) and n_way.max() > fam.N_LABELS:
         raise ValueError(f"the srwm learner has {fam.N_LABELS} label slots: n_way must be "
@@ -139,6 +141,17 @@ class SRWM(Learner):
     coefficient_families = ("srwm",)
     performance = "query performance after each support position (probability or accuracy)"
     reference_rule = "handwired"
+
+    def check_pairing(self, settings, task_settings) -> None:
+        """What the learner can read, checked before a run starts (and its archive exists)."""
+        n_way = getattr(task_settings, "n_way", None)
+        need(n_way is None or n_way <= fam.N_LABELS,
+             f"the srwm learner has {fam.N_LABELS} label slots: tasks.n_way must be <= "
+             f"{fam.N_LABELS} (got {n_way})")
+        size = getattr(task_settings, "size", None)
+        need(size is None or size == 8,
+             f"the srwm learner reads 8 x 8 images (65 inputs with the bias): tasks.size must "
+             f"be 8 (got {size})")
 
     def coefficient_curves(self, family, coef, tasks, settings):
         acc, prob = run_episodes(coef, tasks, settings.self_modification,
