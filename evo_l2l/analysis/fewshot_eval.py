@@ -132,3 +132,24 @@ def format_result(result: dict) -> str:
         lines.append(f"the baseline (best on validation): {b['name']}; evolved - baseline "
                      f"{100 * m:+.2f} +- {100 * h:.2f} points (paired 95% CI)")
     return "\n".join(lines)
+
+
+SUMMARY_BASELINES = ("pixel_1nn", "cosine_centroid", "lda_centroid")
+
+
+def validation_summary(s, state) -> str:
+    """The end of a run: the chosen learner, its start and fast baselines on the run's own
+    validation episodes (the baselines' knobs chosen on those episodes too, as the learner
+    was); `evaluate` gives the protocol's numbers on the evaluation alphabets."""
+    data = fe.load_data(s)
+    splits = cd.split_classes(data)
+    episodes = fe.validation_episodes(s, data, splits)
+    bg, feats = fb.background_rows(data, splits), data.flat()
+    parts = [f"evolved {100 * state.best_accuracy:.2f}", f"start {100 * state.val_accuracy[0]:.2f}"]
+    for name in SUMMARY_BASELINES:
+        method = fb.METHODS[name]
+        scores = [float(np.mean(method.accuracy(method.fit(data, bg, k), feats, episodes)))
+                  for k in fb.knob_values(name, data, bg)]
+        parts.append(f"{name} {100 * max(scores):.2f}")
+    return (f"validation, {s.n_way}-way {s.k_shot}-shot, the run's {s.n_validation} episodes "
+            f"(%): " + ", ".join(parts))

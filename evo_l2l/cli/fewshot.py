@@ -121,7 +121,10 @@ def _train(path, preset_name, s, state, created=None, where=(None, None, None)):
     if not done:
         click.echo(f"resume with: evo-l2l fewshot resume {path}")
         sys.exit(130)
-    click.echo(f"evaluate with: evo-l2l fewshot evaluate {path}")
+    from ..analysis.fewshot_eval import validation_summary
+    click.echo(validation_summary(s, state))
+    click.echo(f"the protocol's numbers (evaluation alphabets, every baseline, paired CIs): "
+               f"evo-l2l fewshot evaluate {path}")
 
 
 @fewshot.command("run")
@@ -238,3 +241,17 @@ def settings_list():
     width = max(len(name) for name, _, _ in rows)
     for name, default, doc in rows:
         click.echo(f"{name:<{width}}  {default!r:<10} {doc}")
+
+
+@fewshot.command("plot")
+@click.argument("archive", type=click.Path(dir_okay=False))
+@click.option("-o", "--out", default=None, help="image path (default: ARCHIVE with .png)")
+def plot(archive, out):
+    """The validation curve, the training fitness and the filters before and after."""
+    from pathlib import Path
+    from ..analysis.fewshot_plots import fewshot_figure
+    from ..evolution import fewshot_archive as fa
+    r = fa.load(archive)
+    out = out or str(Path(archive).with_suffix(".png"))
+    fewshot_figure(r, out)
+    click.echo(f"wrote {out}")
