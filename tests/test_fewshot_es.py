@@ -108,7 +108,7 @@ def test_cli_run_info_resume(tiny, tmp_path):
     res = runner.invoke(main, args)
     assert res.exit_code == 0, res.output
     assert "complete" in res.output
-    assert "validation, 3-way 1-shot" in res.output and "lda_centroid" in res.output
+    assert "validation, 5-way 1-shot" in res.output and "lda_centroid" in res.output
     res = runner.invoke(main, ["fewshot", "plot", str(out), "-o", str(tmp_path / "r.png")])
     assert res.exit_code == 0 and (tmp_path / "r.png").stat().st_size > 10_000
     res = runner.invoke(main, args)
