@@ -4,6 +4,8 @@ import re
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
@@ -18,6 +20,9 @@ def tour_lines() -> list[str]:
     return lines
 
 
+# The whole tour is one test (its commands depend on each other): a few minutes on 2 quiet
+# cores, more beside other jobs, and the first few-shot command renders the glyphs.
+@pytest.mark.timeout(900)
 def test_readme_tour_runs_in_order(tmp_path):
     lines = tour_lines()
     assert len(lines) >= 15
