@@ -225,3 +225,19 @@ def test_a_process_pool_gives_the_same_run(tiny):
     with ProcessPool(2) as pool:
         pooled = fe.meta_train(s, executor=pool)
     assert np.array_equal(fe.meta_train(s).theta, pooled.theta)
+
+
+def test_more_ways_than_classes_is_one_line(tiny, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "r.h5"
+    args = ["fewshot", "run", "glyphs-5way-1shot", "--toy", "-o", str(out)]
+    for k, v in dict(dataset="path", path=str(tiny), size=14, k1=3, c1=3, c2=4, n_query=3,
+                     train_way=4, train_query=3).items():
+        args += ["--set", f"{k}={v}"]
+    res = runner.invoke(main, args + ["--set", "n_way=30"])
+    assert res.exit_code == 2 and "30-way 1-shot" in res.output
+    assert runner.invoke(main, args).exit_code == 0
+    for extra in (["--way", "30"], ["--target", "digits", "--way", "12"]):
+        res = runner.invoke(main, ["fewshot", "evaluate", str(out), "--episodes", "3",
+                                   "--validation", "3", "--queries", "3"] + extra)
+        assert res.exit_code == 2 and "classes of >=" in res.output, res.output

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import ConfigError
+
 SPLITS = ("background", "validation", "evaluation")
 
 
@@ -145,10 +147,10 @@ def draw_episodes(rng: np.random.Generator, data: ClassData, classes: np.ndarray
                   k_shot: int, n_query: int, n_episodes: int) -> Episodes:
     """n_episodes episodes over `classes`, one after another from rng (so the first episodes
     of a longer draw are those of a shorter one). Classes with fewer than k_shot + n_query
-    rows are never drawn; fewer than n_way such classes is a ValueError."""
+    rows are never drawn; fewer than n_way such classes is a ConfigError (a ValueError)."""
     pool = eligible(data, classes, k_shot + n_query)
     if len(pool) < n_way:
-        raise ValueError(f"{n_way}-way {k_shot}-shot with {n_query} queries needs {n_way} "
+        raise ConfigError(f"{n_way}-way {k_shot}-shot with {n_query} queries needs {n_way} "
                          f"classes of >= {k_shot + n_query} rows; this split has {len(pool)}")
     E = n_episodes
     sup = np.empty((E, n_way * k_shot), np.int64); sup_y = np.empty_like(sup)
