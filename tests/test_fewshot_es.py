@@ -1,7 +1,6 @@
 """Meta-training the evolved few-shot learner: exact resume, determinism, archive, command line."""
 from __future__ import annotations
 
-
 import h5py
 import numpy as np
 import pytest
