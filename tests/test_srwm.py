@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import naive
+from evo_l2l.errors import ConfigError
 from evo_l2l.kernels.srwm import srwm_episodes, srwm_step
 from evo_l2l.learners.srwm import SRWMSettings, embed, run_episodes
 from evo_l2l.rules import srwm as fam
@@ -133,7 +134,7 @@ def test_genome_zero_is_the_start_matrix_of_the_settings():
         np.testing.assert_array_equal(problem.rule_of_genome(np.zeros(fam.N_COEF)), W)
 
 
-@pytest.mark.parametrize("setting, message", [("tasks.size=14", "tasks.size must be 8"),
+@pytest.mark.parametrize("setting, message", [("tasks.size=2", "tasks.size must be >= 3"),
                                               ("tasks.n_way=6", "5 label slots")])
 def test_tasks_the_learner_cannot_read_are_one_line_before_any_archive(tmp_path, setting,
                                                                          message):
@@ -146,3 +147,99 @@ def test_tasks_the_learner_cannot_read_are_one_line_before_any_archive(tmp_path,
     assert message in res.output and "Traceback" not in res.output
     assert res.output.strip().count("\n") == 0
     assert not path.exists() and not list(tmp_path.iterdir())
+
+
+def _user_episodes(tmp_path, seed=0, **kw):
+    """class_episodes of a small user data set (12 alphabets x 3 classes, 8 images, 6 x 6)."""
+    from evo_l2l.components import validate_settings
+    from evo_l2l.tasks.class_episodes import Settings as CS, make_class_episodes
+    rng = np.random.default_rng(0)
+    label = np.repeat(np.arange(36), 8)
+    x = np.clip(rng.integers(0, 256, (36, 6, 6))[label] + rng.normal(0, 20, (288, 6, 6)),
+                0, 255).astype(np.uint8)
+    path = tmp_path / "toy.npz"
+    np.savez(path, x=x, label=label, group=np.array([f"a{c // 3}" for c in label]))
+    base = dict(dataset="path", path=str(path), size=6, n_way=2, k_shot=1, n_query=3,
+                n_train_episodes=12, n_heldout=6, n_hidden=4)
+    s = validate_settings(CS(**{**base, **kw}), "tasks")
+    return make_class_episodes(np.random.default_rng(seed), s), path
+
+
+def test_digit_basis_is_the_pca_of_the_meta_training_digits(episodes):
+    """srwm-fewshot's features: rot_digits' meta-training digits, 64 pixels, as before."""
+    from evo_l2l.learners.srwm import feature_basis, principal_basis
+    from evo_l2l.tasks.rot_digits import meta_training_inputs
+    X = meta_training_inputs({})
+    assert X.shape[1] == 64 and len(X) > 1000
+    mean, proj = feature_basis(episodes)
+    ref_mean, ref_proj = principal_basis(X, fam.N_FEATURES)
+    np.testing.assert_array_equal(mean, ref_mean)
+    np.testing.assert_array_equal(proj, ref_proj)
+
+
+def test_any_width_is_read_on_the_background_rows_own_principal_components(tmp_path):
+    """class_episodes at 6 x 6 (36 inputs): the basis comes from the background rows alone
+    (every one, as episodes hold them), so every task set of the run, whatever its number
+    of training episodes, gets the same features; the kernel still matches the reference."""
+    from evo_l2l.learners.srwm import _BASES, feature_basis
+    from evo_l2l.tasks import class_data as cd, user_data
+    from evo_l2l.tasks.class_episodes import meta_training_inputs
+    tasks, path = _user_episodes(tmp_path)
+    X = meta_training_inputs(tasks.params)
+    data = user_data.load_class_data(path, 6)
+    assert X.shape == (8 * len(cd.split_classes(data)["background"]), 36)
+    mean, proj = feature_basis(tasks)
+    assert proj.shape == (36, fam.N_FEATURES)
+    Z = (X - mean) @ proj
+    assert np.mean(Z.var(axis=0)) == pytest.approx(1.0)
+    np.testing.assert_allclose(np.corrcoef(Z.T), np.eye(fam.N_FEATURES), atol=1e-9)
+    _BASES.clear()
+    fewer = _user_episodes(tmp_path, n_train_episodes=1)[0].select("heldout")
+    np.testing.assert_array_equal(feature_basis(fewer)[1], proj)
+    np.testing.assert_array_equal(fewer.X, tasks.select("heldout").X)
+    W0 = np.random.default_rng(1).normal(0, 3, (2, fam.N_COEF))
+    a = embed(tasks)
+    acc, prob = run_episodes(W0, tasks)
+    ref_acc, ref_prob = naive.srwm_episodes(W0, a["Z"], a["n_support"], a["query_end"],
+                                            a["label"], a["n_way"], fam.N_HEADS,
+                                            fam.LABEL_SLOT, "full")
+    np.testing.assert_allclose(prob, ref_prob, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(acc, ref_acc)
+
+
+def test_basis_never_sees_a_held_out_class(tmp_path):
+    """Changing the validation and evaluation rows of the data changes no feature."""
+    from evo_l2l.learners.srwm import feature_basis
+    from evo_l2l.tasks import class_data as cd, user_data
+    tasks, path = _user_episodes(tmp_path)
+    proj = feature_basis(tasks)[1].copy()
+    f = dict(np.load(path))
+    splits = cd.split_classes(user_data.load_class_data(path, 6))
+    held = np.isin(f["label"], np.concatenate([splits["validation"], splits["evaluation"]]))
+    f["x"][held] = 255 - f["x"][held]
+    np.savez(path, **f)
+    from evo_l2l.learners.srwm import principal_basis
+    from evo_l2l.tasks.class_episodes import meta_training_inputs
+    params = {**tasks.params, "data": user_data.load_class_data(path, 6).identity}
+    np.testing.assert_array_equal(
+        principal_basis(meta_training_inputs(params), fam.N_FEATURES)[1], proj)
+    with pytest.raises(ConfigError, match="not the ones"):
+        meta_training_inputs(tasks.params)          # the run's data changed under it
+
+
+def test_srwm_glyphs_reads_glyphs_of_any_size(tmp_path):
+    """The preset (20 x 20; its toy 14 x 14, whose glyphs the other toys use) runs: 197
+    inputs projected on the background rows' own principal components."""
+    from click.testing import CliRunner
+    from evo_l2l import open_run
+    from evo_l2l.cli import main
+    from evo_l2l.experiments import PRESETS
+    assert PRESETS["srwm-glyphs"].default_config().tasks.settings.size == 20
+    path = tmp_path / "run.h5"
+    res = CliRunner().invoke(main, ["run", "srwm-glyphs", "--toy", "--generations", "1",
+                                    "--population", "4", "-q", "-o", str(path)])
+    assert res.exit_code == 0, res.output
+    run = open_run(str(path))
+    assert run.config.tasks.settings.size == 14 and run.tasks.X.shape[2] == 14 * 14 + 1
+    from evo_l2l.learners.srwm import feature_basis
+    assert feature_basis(run.tasks)[1].shape == (14 * 14, fam.N_FEATURES)

@@ -2,13 +2,15 @@
 episodes by rewriting itself; the genome is its initial W (rules/srwm.py), the kernel
 kernels/srwm.py.
 
-Input at each position: N_FEATURES fixed features of the image, then N_LABELS label slots
-holding the label one-hot (times LABEL_VALUE) on support positions and zeros on queries (the synchronous-label
-setup of Irie et al.'s few-shot experiments). The features are the first N_FEATURES
-principal components of rot_digits' meta-training images (digits 0-6, every rotation,
-standardised pixels), all scaled by one factor so that they have unit mean variance: a
-fixed function of the data that never sees a held-out class (cached, recomputed from the
-bundled digits). Every head reads the whole input.
+Input at each position: N_FEATURES fixed features of the input, then N_LABELS label slots
+holding the label one-hot (times LABEL_VALUE) on support positions and zeros on queries (the
+synchronous-label setup of Irie et al.'s few-shot experiments). The features are the first
+N_FEATURES principal components of the task family's meta-training inputs, as the episodes
+hold them (rot_digits: digits 0-6, every rotation, 64 standardised pixels; class_episodes:
+every row of the background classes, size x size standardised pixels or a user's vectors),
+all scaled by one factor so that they have unit mean variance: a fixed function of the
+meta-training data that never sees a held-out class, so any input width is read with the
+same genome (computed once per process and data set). Every head reads the whole input.
 
 Curves: query performance before the support set and after each support position (the
 accuracy per position in the episode); performance is the mean probability of the right
@@ -18,7 +20,7 @@ accuracy (`score`). `accuracy()` gives the (R, T, 2, 1) before/after accuracies 
 """
 from __future__ import annotations
 
-import functools
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,37 +50,69 @@ class SRWMSettings(LearnerSettings):
         choices=("probability", "accuracy"))
 
 
-@functools.lru_cache(maxsize=1)
-def feature_basis() -> tuple[np.ndarray, np.ndarray]:
-    """(mean (64,), projection (64, N_FEATURES)): PCA of rot_digits' meta-training images."""
-    from ..tasks.rot_digits import TRAIN_DIGITS, class_images
-    pools, digit_of = class_images()
-    X = np.vstack([p for p, d in zip(pools, digit_of) if d in TRAIN_DIGITS])
+def principal_basis(X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(mean (d,), projection (d, k)) of inputs X (n, d): the k leading principal directions
+    (SVD of the centred rows), all divided by one factor so that the k projections have unit
+    mean variance over X."""
     mean = X.mean(axis=0)
     _, s, vt = np.linalg.svd(X - mean, full_matrices=False)
-    k = fam.N_FEATURES
     scale = np.sqrt(np.mean(s[:k] ** 2) / len(X))
     return mean, vt[:k].T / scale
+
+
+_BASES: dict = {}        # (task family, the data its params name) -> principal_basis
+
+
+def feature_basis(tasks: TaskSet) -> tuple[np.ndarray, np.ndarray]:
+    """(mean (d,), projection (d, N_FEATURES)): principal_basis of the meta-training inputs
+    of the task set's family (TaskFamily.meta_training_inputs: rot_digits' digits 0-6, every
+    rotation; class_episodes' background classes), d = the tasks' inputs without the bias.
+
+    Kept per family and data: every task set of a run (its training and held-out episodes,
+    those `evaluate` draws) is projected on the same basis. Raises ConfigError if the family
+    has no meta-training pool or its inputs have fewer than N_FEATURES dimensions.
+    """
+    from ..tasks import TASK_FAMILIES
+    p = tasks.params
+    key = (tasks.family, json.dumps({k: p.get(k) for k in ("dataset", "path", "size", "data")},
+                                    sort_keys=True, default=str))
+    if key not in _BASES:
+        family = TASK_FAMILIES.get(tasks.family) if tasks.family in TASK_FAMILIES else None
+        pool = getattr(family, "meta_training_inputs", None)
+        if pool is None:
+            raise ConfigError(f"the srwm learner projects its inputs on the principal "
+                              f"directions of the task family's meta-training inputs; task "
+                              f"family {tasks.family!r} gives none")
+        X = pool(p)
+        if min(X.shape) < fam.N_FEATURES:
+            raise ConfigError(f"the srwm learner reads {fam.N_FEATURES} principal components "
+                              f"of its inputs: it needs >= {fam.N_FEATURES} input dimensions "
+                              f"and meta-training rows (got {X.shape[1]} and {X.shape[0]})")
+        if len(_BASES) >= 8:
+            _BASES.clear()
+        _BASES[key] = principal_basis(X, fam.N_FEATURES)
+    return _BASES[key]
 
 
 def embed(tasks: TaskSet) -> dict:
     """A few-shot TaskSet -> the kernel's arrays (Z (T, P, E) and the episode layout)."""
     if tasks.segment_end is None:
-        raise ValueError("the srwm learner needs few-shot episodes (rot_digits)")
+        raise ValueError("the srwm learner needs few-shot episodes (rot_digits, class_episodes)")
     if tasks.segment_end.shape[1] != 1 or tasks.group_end.shape[1] != 1:
         raise ValueError("the srwm learner learns few-shot episodes (one support segment, "
                          "one query group), not continual sequences")
-    if tasks.X.shape[2] != 65:
-        raise ConfigError(f"the srwm learner reads 65 inputs (8 x 8 images and a bias); these "
-                          f"tasks have {tasks.X.shape[2]}")
     n_way = np.asarray(tasks.n_outputs, dtype=np.int64)
     if len(n_way) and n_way.max() > fam.N_LABELS:
         raise ValueError(f"the srwm learner has {fam.N_LABELS} label slots: n_way must be "
                          f"<= {fam.N_LABELS}")
-    mean, proj = feature_basis()
+    mean, proj = feature_basis(tasks)
     T, P = tasks.X.shape[:2]
+    d = tasks.X.shape[2] - 1                       # the bias column last
+    if len(mean) != d:
+        raise ConfigError(f"the srwm learner's basis has {len(mean)} inputs; these tasks have "
+                          f"{d} (and a bias)")
     Z = np.zeros((T, P, fam.E))
-    Z[:, :, :fam.N_FEATURES] = (tasks.X[:, :, :64] - mean) @ proj
+    Z[:, :, :fam.N_FEATURES] = (tasks.X[:, :, :d] - mean) @ proj
     label = tasks.Y.argmax(axis=2).astype(np.int64)
     n_support = tasks.segment_end[:, 0].astype(np.int64)
     for t in range(T):
@@ -148,10 +182,11 @@ class SRWM(Learner):
         need(n_way is None or n_way <= fam.N_LABELS,
              f"the srwm learner has {fam.N_LABELS} label slots: tasks.n_way must be <= "
              f"{fam.N_LABELS} (got {n_way})")
-        size = getattr(task_settings, "size", None)
-        need(size is None or size == 8,
-             f"the srwm learner reads 8 x 8 images (65 inputs with the bias): tasks.size must "
-             f"be 8 (got {size})")
+        size = getattr(task_settings, "size", None)      # class_episodes: images size x size
+        need(size is None or getattr(task_settings, "dataset", None) == "path"
+             or size * size >= fam.N_FEATURES,
+             f"the srwm learner reads {fam.N_FEATURES} principal components of its inputs: "
+             f"tasks.size must be >= {int(np.ceil(np.sqrt(fam.N_FEATURES)))} (got {size})")
 
     def coefficient_curves(self, family, coef, tasks, settings):
         acc, prob = run_episodes(coef, tasks, settings.self_modification,

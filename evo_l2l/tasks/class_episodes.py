@@ -126,6 +126,24 @@ def make_class_episodes(rng: np.random.Generator, s: "Settings") -> TaskSet:
     return pack(episodes, split, s.n_way, "class_episodes", params)
 
 
+def meta_training_inputs(params: dict) -> np.ndarray:
+    """(n, d) every row of the background classes as episodes hold it (standardised, no
+    bias column), from a task set's params: the data they name, checked by their sha256.
+
+    Raises ConfigError if the data read now are not the ones the task set was drawn from.
+    """
+    s = Settings(dataset=params["dataset"], path=params.get("path"), size=params["size"])
+    data = load_data(s)
+    was = params.get("data", {}).get("sha256")
+    if was is not None and data.identity.get("sha256") != was:
+        raise ConfigError(f"the {s.dataset} data read now (sha256 "
+                          f"{str(data.identity.get('sha256'))[:12]}) are not the ones these "
+                          f"episodes were drawn from (sha256 {str(was)[:12]})")
+    background = cd.split_classes(data)[TRAIN_SPLIT]
+    mean, scale = standardiser(data, background)
+    return (features(data, np.concatenate([data.rows(c) for c in background])) - mean) / scale
+
+
 @dataclass
 class Settings(EpisodeSettings):
     dataset: str = setting("glyphs", "glyphs (2001 rendered classes, 50 alphabets), path (a "
@@ -160,4 +178,5 @@ class Settings(EpisodeSettings):
 FAMILY = TaskFamily(
     "class_episodes", Settings, frozenset({"hidden_layer", "episodes"}), make_class_episodes,
     "N-way K-shot episodes of a class data set (glyphs or a user's); background classes "
-    "meta-train, held-out episodes use validation classes")
+    "meta-train, held-out episodes use validation classes",
+    meta_training_inputs=meta_training_inputs)

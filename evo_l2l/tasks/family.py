@@ -44,3 +44,8 @@ class TaskFamily:
     provides: frozenset
     make: Callable[[np.random.Generator, Settings], TaskSet]
     summary: str = ""
+    # params of a task set -> (n, d) every meta-training input the family draws its training
+    # tasks from, as the tasks' X holds them without the bias column: a fixed function of the
+    # meta-training data, for learners that fit features on it (learners/srwm.py). None:
+    # the family has no such pool.
+    meta_training_inputs: Callable[[dict], np.ndarray] | None = None

@@ -73,6 +73,13 @@ def make_rot_digits(rng: np.random.Generator, s: "Settings"):
     return pack(episodes, split, s.n_way, "rot_digits", params)
 
 
+def meta_training_inputs(params: dict) -> np.ndarray:
+    """(n, 64) every meta-training image (digits 0-6, every rotation) as episodes hold it:
+    standardised pixels, no bias column (params: unused, the data are fixed)."""
+    pools, digit_of = class_images()
+    return np.vstack([p for p, d in zip(pools, digit_of) if d in TRAIN_DIGITS])
+
+
 @dataclass
 class Settings(EpisodeSettings):
     n_heldout: int = setting(100, "held-out episodes stored in the run (evaluate draws 1000 "
@@ -90,4 +97,5 @@ class Settings(EpisodeSettings):
 
 FAMILY = TaskFamily(
     "rot_digits", Settings, frozenset({"hidden_layer", "episodes"}), make_rot_digits,
-    "N-way K-shot episodes of rotated 8x8 digits; held-out classes: digits 7-9 (few-shot)")
+    "N-way K-shot episodes of rotated 8x8 digits; held-out classes: digits 7-9 (few-shot)",
+    meta_training_inputs=meta_training_inputs)
