@@ -96,13 +96,19 @@ def test_settings_checks(tiny):
         validate_settings(fe.FewshotSettings(dataset="path"), "fewshot")
 
 
-def test_cli_run_info_resume(tiny, tmp_path):
-    runner = CliRunner()
-    out = tmp_path / "r.h5"
+def run_args(tiny, out) -> list:
+    """`fewshot run` of the toy preset on the tiny data, small enough for a test."""
     args = ["fewshot", "run", "glyphs-5way-1shot", "--toy", "-o", str(out)]
     for k, v in dict(dataset="path", path=str(tiny), size=14, k1=3, c1=3, c2=4, n_query=3,
                      train_way=4, train_query=3).items():
         args += ["--set", f"{k}={v}"]
+    return args
+
+
+def test_cli_run_info_resume(tiny, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "r.h5"
+    args = run_args(tiny, out)
     res = runner.invoke(main, args)
     assert res.exit_code == 0, res.output
     assert "complete" in res.output
@@ -228,10 +234,7 @@ def test_a_process_pool_gives_the_same_run(tiny):
 def test_more_ways_than_classes_is_one_line(tiny, tmp_path):
     runner = CliRunner()
     out = tmp_path / "r.h5"
-    args = ["fewshot", "run", "glyphs-5way-1shot", "--toy", "-o", str(out)]
-    for k, v in dict(dataset="path", path=str(tiny), size=14, k1=3, c1=3, c2=4, n_query=3,
-                     train_way=4, train_query=3).items():
-        args += ["--set", f"{k}={v}"]
+    args = run_args(tiny, out)
     res = runner.invoke(main, args + ["--set", "n_way=30"])
     assert res.exit_code == 2 and "30-way 1-shot" in res.output
     assert runner.invoke(main, args).exit_code == 0
