@@ -2,14 +2,13 @@
 it against the strong simple baselines on the field's protocol."""
 from __future__ import annotations
 
-import contextlib
 import sys
 
 import click
 import numpy as np
 
 from . import main
-from .run import executor_options
+from .run import executor_options, parse_sets
 
 
 @main.group("fewshot")
@@ -32,21 +31,6 @@ def list_presets():
         click.echo(f"{p.name:<{width}}  {p.summary}")
 
 
-def _parse_sets(items) -> dict:
-    import json
-    from ..errors import ConfigError
-    out = {}
-    for item in items:
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise ConfigError(f"--set takes KEY=VALUE; got {item!r}")
-        try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value            # a bare word: a text setting
-    return out
-
-
 def _settings(name: str, toy: bool, seed, generations, sets):
     from ..components import settings_from_dict, validate_settings
     from ..evolution.fewshot_es import FewshotSettings
@@ -55,35 +39,13 @@ def _settings(name: str, toy: bool, seed, generations, sets):
     data = dict(preset.settings)
     if toy:
         data.update(preset.toy)
-    data.update(_parse_sets(sets))
+    data.update(parse_sets(sets))
     if seed is not None:
         data["seed"] = seed
     if generations is not None:
         data["n_generations"] = generations
     s = settings_from_dict(FewshotSettings, data, "fewshot")
     return preset, validate_settings(s, "fewshot")
-
-
-@contextlib.contextmanager
-def _stop_on_signals():
-    """SIGINT / SIGTERM ask the run to stop after the generation in hand (about a second);
-    a second Ctrl-C stops at once (the last checkpoint is kept)."""
-    import signal
-    asked = []
-
-    def handler(signum, frame):
-        if asked:
-            raise KeyboardInterrupt
-        asked.append(signum)
-        click.echo("\nstopping after this generation (Ctrl-C again to stop now)", err=True)
-
-    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)
-           if signal.getsignal(s) is not signal.SIG_IGN}
-    try:
-        yield lambda: bool(asked)
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
 
 
 def _train(path, preset_name, s, state, created=None, where=(None, None, None)):
@@ -107,8 +69,11 @@ def _train(path, preset_name, s, state, created=None, where=(None, None, None)):
             click.echo(line, err=True, nl=False)
             click.echo(end, err=True, nl=False)
 
+    from ..evolution.run import graceful_stop
     from .run import open_executor
-    with open_executor(*where) as executor, _stop_on_signals() as stop:
+    # SIGINT / SIGTERM stop the run after the generation in hand (about a second); a second
+    # Ctrl-C stops at once, the last checkpoint kept.
+    with open_executor(*where) as executor, graceful_stop() as stop:
         state = fe.meta_train(s, state, stop=stop, checkpoint=checkpoint, progress=progress,
                               executor=executor)
         done = state.generation >= s.n_generations

@@ -11,7 +11,8 @@ from ..errors import ConfigError
 from . import main
 
 
-def _parse_sets(pairs: tuple[str, ...]) -> dict:
+def parse_sets(pairs: tuple[str, ...]) -> dict:
+    """--set KEY=VALUE pairs -> {key: value}: JSON values, else the text as it is."""
     out = {}
     for pair in pairs:
         key, sep, text = pair.partition("=")
@@ -185,7 +186,7 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     if named != experiment:
         raise ConfigError(f"{config_file} is the config of preset {named!r}; run it as "
                           f"evo-l2l run {named} --config {config_file}")
-    overrides.update(_parse_sets(sets))
+    overrides.update(parse_sets(sets))
     for key, value in (("seed", seed), ("n_generations", n_generations),
                        ("population", population), ("flush_interval", flush_interval)):
         if value is not None:
