@@ -313,6 +313,22 @@ def paired_difference(a, b) -> tuple[float, float]:
     return mean_ci95(a - b)
 
 
+def tune_and_score(name: str, data: ClassData, rows: np.ndarray, own: np.ndarray,
+                   validation: Episodes, features: np.ndarray, evaluation: Episodes) -> tuple:
+    """One baseline: fitted on `rows` of data for every knob, the knob with the best mean
+    on data's validation episodes (rows of `own` = data.flat(); first on ties), then
+    scored on `evaluation` episodes whose rows index `features` (data's own, or another
+    data set's of the same width). Returns (knob, {knob: validation mean}, (E,) evaluation
+    accuracies)."""
+    method = METHODS[name]
+    fitted, by_knob = {}, {}
+    for knob in knob_values(name, data, rows):
+        fitted[knob] = method.fit(data, rows, knob)
+        by_knob[knob] = float(np.mean(method.accuracy(fitted[knob], own, validation)))
+    knob = max(by_knob, key=by_knob.get)
+    return knob, by_knob, method.accuracy(fitted[knob], features, evaluation)
+
+
 def run_baselines(data: ClassData, splits: dict, n_way: int, k_shot: int, n_query: int,
                   n_validation: int, n_evaluation: int, seed: int, names=None) -> list[dict]:
     """Each baseline (all that apply to the data by default) fitted, tuned and scored.
@@ -332,13 +348,8 @@ def run_baselines(data: ClassData, splits: dict, n_way: int, k_shot: int, n_quer
     features, rows = data.flat(), background_rows(data, splits)
     results = []
     for name in names:
-        method = METHODS[name]
-        fitted, by_knob = {}, {}
-        for knob in knob_values(name, data, rows):
-            fitted[knob] = method.fit(data, rows, knob)
-            by_knob[knob] = float(np.mean(method.accuracy(fitted[knob], features, validation)))
-        knob = max(by_knob, key=by_knob.get)
-        acc = method.accuracy(fitted[knob], features, evaluation)
+        knob, by_knob, acc = tune_and_score(name, data, rows, features, validation, features,
+                                            evaluation)
         mean, half = mean_ci(acc)
         results.append({"name": name, "description": BASELINES[name][0], "knob": knob,
                         "validation_mean": by_knob[knob], "validation_by_knob": by_knob,

@@ -83,16 +83,12 @@ def evaluate_run(run, target: str = "evaluation", n_way: int | None = None,
                      "mean": mean, "ci95": half})
     names = baselines or [n for n in fb.BASELINES if data.is_image or n != "blur_centroid"]
     bg = fb.background_rows(data, splits)
-    feats, t_feats = data.flat(), t_data.flat()
+    feats = data.flat()
+    t_feats = feats if t_data is data else t_data.flat()
     best = None
     for name in names:
-        method = fb.METHODS[name]
-        fitted, by_knob = {}, {}
-        for knob in fb.knob_values(name, data, bg):
-            fitted[knob] = method.fit(data, bg, knob)
-            by_knob[knob] = float(np.mean(method.accuracy(fitted[knob], feats, validation)))
-        knob = max(by_knob, key=by_knob.get)
-        a = method.accuracy(fitted[knob], t_feats, evaluation)
+        knob, by_knob, a = fb.tune_and_score(name, data, bg, feats, validation, t_feats,
+                                             evaluation)
         mean, half = fb.mean_ci(a)
         rows.append({"name": name, "kind": "baseline", "description": fb.BASELINES[name][0],
                      "knob": knob, "validation_mean": by_knob[knob], "accuracy": a,

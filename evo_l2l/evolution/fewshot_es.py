@@ -28,6 +28,7 @@ import numpy as np
 
 from ..components import Settings, need, setting
 from ..learners import conv_prototype as cp
+from ..optimizers.es import centred_ranks
 from ..tasks import class_data as cd
 
 
@@ -129,12 +130,6 @@ def validation_episodes(s: FewshotSettings, data, splits) -> cd.Episodes:
     rng = np.random.default_rng(np.random.SeedSequence([s.seed, 3]))
     return cd.draw_episodes(rng, data, splits["validation"], s.n_way, s.k_shot, s.n_query,
                             s.n_validation)
-
-
-def centred_ranks(f: np.ndarray) -> np.ndarray:
-    ranks = np.empty(len(f))
-    ranks[np.argsort(f, kind="stable")] = np.arange(len(f))
-    return ranks / max(len(f) - 1, 1) - 0.5
 
 
 @dataclass
