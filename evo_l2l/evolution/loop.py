@@ -71,8 +71,8 @@ RANDOM_DRAWING_MODULES = (
     "evo_l2l.optimizers.ga", "evo_l2l.optimizers.gp", "evo_l2l.optimizers.cmaes",
     "evo_l2l.optimizers.es", "evo_l2l.optimizers.sa", "evo_l2l.optimizers.selfadaptive",
     "evo_l2l.optimizers.fme", "evo_l2l.optimizers.aging", "evo_l2l.optimizers.program_search",
-    "evo_l2l.rules.symbolic", "evo_l2l.optimizers.mixed_genes", "evo_l2l.optimizers.mixed_ga",
-    "evo_l2l.optimizers.crowding",
+    "evo_l2l.rules.symbolic.primitives", "evo_l2l.optimizers.mixed_genes",
+    "evo_l2l.optimizers.mixed_ga", "evo_l2l.optimizers.crowding",
 )
 
 
