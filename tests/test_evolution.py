@@ -5,8 +5,7 @@ from evo_l2l import open_run
 from evo_l2l.evolution.run import resume_run, start_run
 from evo_l2l.experiments import PRESETS
 
-TINY = dict(n_generations=12, population=10)
-
+from conftest import TOY_RUN, toy_config
 
 def arrays_of(path):
     run = open_run(path)
@@ -24,44 +23,39 @@ def assert_same_arrays(a, b):
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_every_preset_runs_at_toy_size(tmp_path, preset):
-    config = PRESETS[preset].default_config(**PRESETS[preset].toy, **TINY)
-    result = start_run(config, str(tmp_path / "r.h5"))
-    assert result.status == "complete" and result.last.generation == 11
-    run = open_run(str(tmp_path / "r.h5"))
+def test_every_preset_runs_at_toy_size(toy_runs, preset):
+    toy = toy_runs(preset)
+    assert toy.status == "complete" and toy.last_generation == TOY_RUN["n_generations"] - 1
+    run = open_run(toy.path)
     assert run.n_generations_done == 12 and run.status == "complete"
     assert run.generations["population_genome"].shape[:2] == (12, 10)
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_same_seed_same_archive(tmp_path, preset):
-    config = PRESETS[preset].default_config(seed=3, **PRESETS[preset].toy, **TINY)
-    start_run(config, str(tmp_path / "a.h5"))
-    start_run(config, str(tmp_path / "b.h5"))
-    assert_same_arrays(arrays_of(tmp_path / "a.h5"), arrays_of(tmp_path / "b.h5"))
-    other = PRESETS[preset].default_config(seed=4, **PRESETS[preset].toy, **TINY)
-    start_run(other, str(tmp_path / "c.h5"))
-    assert not np.array_equal(open_run(tmp_path / "a.h5").generations["population_genome"],
-                              open_run(tmp_path / "c.h5").generations["population_genome"])
+def test_same_seed_stopped_and_resumed_gives_the_uninterrupted_archive(tmp_path, toy_runs,
+                                                                        preset):
+    """A second run of the cached run's seed, stopped halfway and resumed, ends with every
+    array the uninterrupted run has: the same seed gives the same archive, and a resume
+    continues exactly."""
+    half = str(tmp_path / "half.h5")
+    start_run(toy_config(preset, n_generations=6), half)
+    result = resume_run(half, TOY_RUN["n_generations"])
+    assert result.status == "complete"
+    assert_same_arrays(arrays_of(toy_runs(preset).path), arrays_of(half))
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_resume_equals_uninterrupted(tmp_path, preset):
-    toy = PRESETS[preset].toy
-    full = PRESETS[preset].default_config(seed=1, n_generations=16, population=10, **toy)
-    half = PRESETS[preset].default_config(seed=1, n_generations=8, population=10, **toy)
-    start_run(full, str(tmp_path / "full.h5"))
-    start_run(half, str(tmp_path / "half.h5"))
-    result = resume_run(str(tmp_path / "half.h5"), 16)
-    assert result.status == "complete"
-    assert_same_arrays(arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5"))
+def test_another_seed_gives_another_archive(tmp_path, toy_runs, preset):
+    start_run(toy_config(preset, seed=TOY_RUN["seed"] + 1, n_generations=2),
+              str(tmp_path / "other.h5"))
+    mine = open_run(toy_runs(preset).path).generations["population_genome"][:2]
+    other = open_run(tmp_path / "other.h5").generations["population_genome"]
+    assert not np.array_equal(mine, other)
 
 
-def test_fitness_cache_is_exact(tmp_path):
-    preset = PRESETS["chalmers1990"]
-    start_run(preset.default_config(seed=2, **TINY), str(tmp_path / "a.h5"))
-    start_run(preset.default_config(seed=2, fitness_cache=False, **TINY), str(tmp_path / "b.h5"))
-    assert_same_arrays(arrays_of(tmp_path / "a.h5"), arrays_of(tmp_path / "b.h5"))
+def test_fitness_cache_is_exact(tmp_path, toy_runs):
+    start_run(toy_config("chalmers1990", fitness_cache=False), str(tmp_path / "b.h5"))
+    assert_same_arrays(arrays_of(toy_runs("chalmers1990").path), arrays_of(tmp_path / "b.h5"))
 
 
 def test_tiny_seeded_evolution_improves(tmp_path):
@@ -73,10 +67,9 @@ def test_tiny_seeded_evolution_improves(tmp_path):
     assert np.all(np.diff(g["best_so_far_fitness"]) >= 0)
 
 
-def test_archived_fitness_matches_a_fresh_evaluation(tmp_path):
+def test_archived_fitness_matches_a_fresh_evaluation(toy_runs):
     from evo_l2l.evolution.problem import ParametricRuleProblem
-    start_run(PRESETS["chalmers1990"].default_config(**TINY), str(tmp_path / "r.h5"))
-    run = open_run(tmp_path / "r.h5")
+    run = open_run(toy_runs("chalmers1990").path)
     problem = ParametricRuleProblem(run.config, run.tasks)
     fit = problem.fitness_of(run.generations["population_coef"][-1])
     np.testing.assert_array_equal(fit, run.generations["population_fitness"][-1])

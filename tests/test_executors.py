@@ -91,17 +91,11 @@ def test_resume_on_another_executor_continues_exactly(tmp_path, dask_local):
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_a_run_leaves_the_global_random_stream_alone(tmp_path, preset):
+def test_a_run_leaves_the_global_random_stream_alone(toy_runs, preset):
     """Every draw of every optimizer goes through the run's own stream: a Dask client or
-    scheduler in the same process (which draws from the global one) cannot shift it."""
-    from evo_l2l.evolution.problem import build_tasks
-    config = PRESETS[preset].default_config(n_generations=3, population=10,
-                                            **PRESETS[preset].toy)
-    build_tasks(config)     # a data set's first load may import libraries that touch it
-    random.seed(7)
-    before = random.getstate()
-    start_run(config, str(tmp_path / "r.h5"))
-    assert random.getstate() == before
+    scheduler in the same process (which draws from the global one) cannot shift it.
+    (The cached toy run starts with the global stream seeded and compares it after.)"""
+    assert toy_runs(preset).random_untouched
 
 
 def test_every_optimizer_module_gets_the_run_stream():
@@ -285,25 +279,32 @@ def test_a_worker_killed_between_two_calls_is_replaced():
         assert pool.restarts == 2
 
 
-def test_a_signal_stops_a_huge_dask_generation_within_a_second(tmp_path, dask_local):
+def test_a_signal_stops_a_huge_dask_generation_at_once(tmp_path, dask_local, sigint_default,
+                                                       monkeypatch):
     """As tests/test_crash_safety.py does in-process: SIGINT while the workers evaluate a
-    generation of 300000 rules; the driver stops waiting and cancels the calls."""
+    generation of 300000 rules; the driver stops waiting and cancels the calls. The signal
+    comes once the driver waits for the workers (sending the batch is not interruptible and
+    takes long on a busy machine); the bound on the stop is loose for busy machines."""
     path = str(tmp_path / "big.h5")
     t_signal = []
+    real_gather = dask_local.client.gather
 
     def interrupt():
         t_signal.append(time.monotonic())
         os.kill(os.getpid(), signal.SIGINT)
-    timer = threading.Timer(2.0, interrupt)
-    timer.start()
-    try:
-        res = start_run(PRESETS["chalmers1990"].default_config(population=300_000,
-                                                               n_generations=3),
-                        path, executor=dask_local)
-    finally:
-        timer.cancel()
-    assert time.monotonic() - t_signal[0] < 1.5
+
+    def gather(*args, **kwargs):
+        if not t_signal:
+            threading.Timer(0.5, interrupt).start()
+        return real_gather(*args, **kwargs)
+    monkeypatch.setattr(dask_local.client, "gather", gather)
+    res = start_run(PRESETS["chalmers1990"].default_config(population=300_000,
+                                                           n_generations=3),
+                    path, executor=dask_local, handle_signals=True)
+    assert t_signal, "the run ended before the signal"
+    assert time.monotonic() - t_signal[0] < 10.0     # the whole generation takes 20 s
     assert res.status == "interrupted" and res.stop_signal == signal.SIGINT
+    assert res.last is None                             # generation 0 was dropped
     assert dask_local.map(_double, [1]) == [2]          # the cluster still serves
 
 
