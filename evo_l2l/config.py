@@ -80,10 +80,7 @@ class RunConfig:
 
     def genome(self) -> GenomeSpec:
         """The genomes this config's rule family (on its learner) is searched as."""
-        family, s = self.component("rule"), self.rule.settings
-        if family.kind == "symbolic":
-            return family.genome(s, self.component("learner"))
-        return family.genome(s)
+        return self.component("rule").genome(self.rule.settings, self.component("learner"))
 
     # -- validation --------------------------------------------------------------
     def validate(self) -> "RunConfig":

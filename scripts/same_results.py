@@ -29,7 +29,9 @@ def differing(a, b) -> list[str]:
         if k == "wall_time":
             continue
         w = b.generations.get(k)
-        if w is None or not np.array_equal(np.asarray(v), np.asarray(w)):
+        v = np.asarray(v)
+        # NaN marks "not reached" and the like: equal where both are NaN.
+        if w is None or not np.array_equal(v, np.asarray(w), equal_nan=v.dtype.kind == "f"):
             out.append(f"generations/{k}")
     return out
 

@@ -61,7 +61,7 @@ TREES = ["pdiv(mul(a, mul(a, sub(t, o))), a)", "sub(w, neg(pdiv(sub(t, o), add(o
 @pytest.mark.parametrize("text", TREES)
 def test_python_source_of_a_tree_computes_what_the_kernel_semantics_do(text):
     """Exact, not close: the same operations in the same order, pdiv and pexp as defined."""
-    from evo_l2l.analysis.export import _tree_python
+    from evo_l2l.kinds.symbolic import _tree_python
     pset = sym.make_pset(unary=("neg", "square", "tanh", "pexp"))
     tree = sym.parse_tree(text, pset)
     body, helpers = _tree_python(tree, pset)
@@ -237,7 +237,7 @@ def test_plot_has_a_coefficient_panel_per_run_and_legends_outside(runs, tmp_path
     titles = [ax.get_title() for ax in fig.axes]
     for name in ("c0.h5", "c1.h5"):
         assert any("coefficients" in t and name in t for t in titles), titles
-    assert any("rule size" in t and "gp.h5" in t for t in titles)
+    assert any("tree size" in t and "gp.h5" in t for t in titles)
     fig.canvas.draw()
     for ax in fig.axes:
         legend = ax.get_legend()
@@ -332,8 +332,8 @@ def test_plot_labels_are_short_ticks_whole_and_lines_told_apart(runs, tmp_path, 
 
 
 def test_plot_of_an_automl_zero_run(tmp_path, monkeypatch):
-    # Review nit 18: program length was labelled "tree size (nodes)"; the learning curve
-    # is one point (epoch 0), drawn as an invisible line on an x axis of -0.04..0.04.
+    # Program length in instructions; the learning curve is one point (epoch 0), drawn
+    # as a visible marker on an x axis wider than the point.
     from evo_l2l import open_run
     from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import PRESETS

@@ -163,7 +163,7 @@ def test_level_three_is_the_same_code_once_more(tmp_path):
 def test_operators_from_caps_the_population_as_the_runs_below_did(tmp_path):
     """Every genome chooses a population of 100 and the budget is 60 evaluations: the runs
     below ran 30 a generation, and so must the plain run that takes these operators."""
-    from evo_l2l.evolution.meta import operators_overrides
+    from evo_l2l.kinds.meta import operators_overrides
     path = str(tmp_path / "meta.h5")
     res = start_run(toy(**{"rule.population_min": 100, "rule.population_max": 100}), path)
     row = res.problem.rule_of_genome(res.last.hof_genome)

@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 
 from ..evolution.problem import build_tasks, make_problem
+from ..rules.kinds import RuleTextError, kind_of
 from ..tasks import TaskSet
 
 RULE_SPECS = ("best, gen:G, top:K, a known rule of the family (delta, oja, hebb, none...) with an "
@@ -46,7 +47,7 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
         gen, rule = rules[-1]
         return f"#{k} (generation {gen})", rule
     if name in known:
-        if problem.kind == "meta":
+        if not kind_of(run.config).rated_known_rules:
             if arg:
                 raise ValueError(f"{name} takes no rate")
             return problem.known_label(name), problem.known_rule(name)
@@ -67,29 +68,16 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
         return ("no learning" if name == "none" else f"{name} rule"), problem.known_rule(name)
     expected = (f"expected best, gen:G, top:K or one of {', '.join(known)} (optionally with "
                 f":RATE)")
-    if getattr(problem, "kind", "") == "symbolic":
-        from ..rules.symbolic import TreeTextError
-        try:                      # a tree text, parsed with the whitelist (never eval)
-            problem.user_tree(spec)
-        except TreeTextError as exc:      # too deep or large for the run, a non-finite constant
-            raise ValueError(str(exc)) from None
+    kind = kind_of(run.config)
+    if kind.rule_text_hint:
+        try:                      # parsed with the kind's whitelist (never eval)
+            return kind.parse_rule(problem, spec)
+        except RuleTextError:
+            raise
         except ValueError as exc:
             shown = spec if len(spec) <= 60 else spec[:60] + "..."
-            raise ValueError(f"unknown rule {shown!r}; {expected}, or a tree text ({exc})") from None
-        return f"rule {spec}", spec
-    if getattr(problem, "kind", "") == "program":
-        text = spec
-        if spec.startswith("@"):          # a program in a file
-            try:
-                with open(spec[1:], encoding="utf-8") as fh:
-                    text = fh.read()
-            except OSError as exc:
-                raise ValueError(f"cannot read program file {spec[1:]}: {exc.strerror}") from None
-        try:                      # parsed with the whitelist of ops (never eval)
-            return f"program {spec}", problem.user_program(text)
-        except ValueError as exc:
-            raise ValueError(f"unknown rule {spec[:60]!r}; {expected}, or a program text or "
-                             f"@FILE ({exc})") from None
+            raise ValueError(f"unknown rule {shown!r}; {expected}, or {kind.rule_text_hint} "
+                             f"({exc})") from None
     raise ValueError(f"unknown rule {spec!r}; {expected}")
 
 

@@ -19,6 +19,7 @@ import dataclasses
 import numpy as np
 
 from ..evolution.problem import build_tasks
+from ..rules.kinds import kind_of
 from ..tasks import TaskSet
 from . import baselines as bl
 from .episode_metrics import continual_metrics, mean_ci95, summary
@@ -73,13 +74,7 @@ def episodes_for(run, which: str, n: int | None = None, seed: int = 0) -> TaskSe
 def rules_accuracy(problem, rules: list, tasks: TaskSet, settings) -> np.ndarray:
     """(R, T, S + 1, G) accuracies of R rules in one learner call: coefficient rows, or tree
     texts (symbolic rules, run by the learner's program_accuracy)."""
-    if problem.kind == "symbolic":
-        from ..rules import symbolic as sym
-        programs = sym.compile_programs([problem.tree(r) for r in rules], problem.pset)
-        return problem.learner.program_accuracy(programs, tasks, settings,
-                                                problem.rule_settings.eta)
-    coef = np.stack([np.asarray(r, dtype=np.float64) for r in rules])
-    return problem.learner.accuracy(coef, tasks, settings)
+    return kind_of(problem).episode_accuracy(problem, rules, tasks, settings)
 
 
 def rule_accuracy(problem, rule, tasks: TaskSet, settings) -> np.ndarray:

@@ -6,6 +6,7 @@ import textwrap
 
 import numpy as np
 
+from ..rules.kinds import kind_of
 from .curves import learning_curve, problem_for, rule_from_spec
 
 
@@ -86,19 +87,18 @@ def fitness_axes(ax, runs) -> None:
 
 
 def size_axes(ax, run) -> None:
-    """Tree size per generation (symbolic rules), or program length (AutoML-Zero
-    programs): bloat control made visible."""
+    """Genome size per generation (tree nodes of symbolic rules, instructions of
+    AutoML-Zero programs): bloat control made visible. The kind names the unit."""
     g = run.generations
+    kind = kind_of(run.config)
     x, size = g["generation"], g["population_size"]
-    program = problem_for(run).kind == "program"
     ax.fill_between(x, size.min(axis=1), size.max(axis=1), alpha=0.25, label="min-max")
     ax.plot(x, size.mean(axis=1), lw=1.2, label="mean", marker="o" if len(x) == 1 else None)
-    ax.plot(x, g["best_so_far_size"], lw=1.2, ls="--", label="best-so-far " +
-            ("program" if program else "rule"), marker="s" if len(x) == 1 else None)
+    ax.plot(x, g["best_so_far_size"], lw=1.2, ls="--", label=f"best-so-far {kind.noun}",
+            marker="s" if len(x) == 1 else None)
     _generation_axis(ax)
-    ax.set_ylabel("program length (instructions)" if program else "tree size (nodes)")
-    ax.set_title(f"{'program length' if program else 'rule size'} per generation\n"
-                 f"{os.path.basename(run.path)}", fontsize=9)
+    ax.set_ylabel(f"{kind.size_name} ({kind.size_unit})")
+    ax.set_title(f"{kind.size_name} per generation\n{os.path.basename(run.path)}", fontsize=9)
     _legend(ax)
     ax.grid(alpha=0.3)
 
@@ -167,13 +167,14 @@ def trace_axes(ax, runs) -> None:
     ax.grid(alpha=0.3)
 
 
+def rule_axes(ax, run) -> None:
+    """The panel of the evolved rule over generations: the rule kind's own."""
+    kind_of(run.config).rule_axes(ax, run)
+
+
 def coefficient_axes(ax, run) -> None:
-    if "population_size" in run.generations:
-        return size_axes(ax, run)
-    problem = problem_for(run)
-    if problem.kind == "meta":
-        return operators_axes(ax, run)
-    fam = problem.fam
+    """A parametric rule: its term coefficients (or, for a matrix genome, block norms)."""
+    fam = problem_for(run).fam
     x = run.generations["generation"]
     if hasattr(fam, "block_norms"):
         return _block_norm_axes(ax, run, fam, x)
@@ -211,8 +212,14 @@ def _block_norm_axes(ax, run, fam, x) -> None:
 
 
 def learning_curve_axes(ax, runs) -> None:
-    if problem_for(runs[0]).kind == "meta":
-        return runs_below_axes(ax, [r for r in runs if problem_for(r).kind == "meta"])
+    """Learning curves of each run's best and reference rules on held-out tasks; runs
+    whose rules have none (a meta level's) when no run has them: their kind's panel."""
+    curved = [r for r in runs if kind_of(r.config).learning_curves]
+    if not curved:
+        kind = kind_of(runs[0].config)
+        kind.learning_curve_axes(ax, [r for r in runs if kind_of(r.config) is kind])
+        return
+    runs = curved
     epochs: set = set()
     for k, run in enumerate(runs):
         problem = problem_for(run)
@@ -266,14 +273,14 @@ def plot_runs(runs: list, path: str) -> None:
         n = episode_panels(runs[0])
         fig, axes = plt.subplots(1, 2 + n, figsize=(6 * (2 + n), 5.5), layout="constrained")
         fitness_axes(axes[0], runs)
-        coefficient_axes(axes[1], runs[0])
+        rule_axes(axes[1], runs[0])
         episode_axes(axes[2:], runs[0])
         fig.savefig(path, dpi=110, bbox_inches="tight")
         plt.close(fig)
         return
     traced = any("trace_median_strength" in r.generations for r in runs)
     panels = ([lambda ax: fitness_axes(ax, runs)]
-              + [lambda ax, run=run: coefficient_axes(ax, run) for run in runs]
+              + [lambda ax, run=run: rule_axes(ax, run) for run in runs]
               + [lambda ax: learning_curve_axes(ax, runs)]
               + ([lambda ax: trace_axes(ax, runs)] if traced else []))
     ncols = 4 if traced else 3

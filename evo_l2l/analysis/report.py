@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 
-import numpy as np
+from ..rules.kinds import kind_of
 
 from .curves import learning_curve, problem_for, spaced
 from .plots import plot_runs
@@ -23,9 +23,9 @@ def _run_rows(run) -> dict:
                          generation=int(run.generations["best_so_far_generation"][gen]))
     reference = best_reference_rule(problem)
     measure = getattr(run.config.learner.settings, "fitness_measure", None)
-    # A meta level's "learning curve" is its runs below, summarised in `best`.
-    curve = (None if problem.kind == "meta"
-             else learning_curve(problem, rule, run.tasks.select("heldout")))
+    # A kind without learning curves (a meta level's runs below) is summarised in `best`.
+    curve = (learning_curve(problem, rule, run.tasks.select("heldout"))
+             if kind_of(problem).learning_curves else None)
     from .episode_eval import is_episodic, protocol
     # A continual run's curve is measured before training and after each task of the
     # sequence (one pass each), not after epochs.

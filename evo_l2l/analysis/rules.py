@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..rules.kinds import kind_of
+
 
 def describe_rule(problem, rule, **extra) -> dict:
     """One rule as a JSON-ready dict: formula, fitness on train and held-out tasks, details.
@@ -33,18 +35,18 @@ def form_tag(problem, details: dict) -> str:
     return ""
 
 
-from ..evolution.meta import REFERENCE_RATES as DELTA_RATES  # noqa: E402
 
 
 def best_reference_rule(problem) -> dict:
     """The problem's reference rule (delta, Oja, Rescorla-Wagner...) at the power-of-two rate
     in 2^-8..2^8 that does best on the training tasks."""
-    if problem.kind == "meta":       # operators have no rate
-        return describe_rule(problem, problem.known_rule(problem.reference_rule), rate=None)
-    rules = [problem.known_rule(problem.reference_rule, r) for r in DELTA_RATES]
-    fit = problem.fitness_of(rules, "train")
+    rated = kind_of(problem).reference_rules(problem)
+    if len(rated) == 1:
+        rate, rule = rated[0]
+        return describe_rule(problem, rule, rate=rate)
+    fit = problem.fitness_of([rule for _, rule in rated], "train")
     best = int(np.argmax(fit))
-    return describe_rule(problem, rules[best], rate=float(DELTA_RATES[best]))
+    return describe_rule(problem, rated[best][1], rate=rated[best][0])
 
 
 def ranked_rules(run, problem, k: int = 1, generation: int | None = None) -> list[tuple]:

@@ -16,7 +16,9 @@ N_TRACE_EPISODES = 50
 
 
 def applies(problem) -> bool:
-    return problem.kind == "parametric" and problem.family.name in ("srwm", "metaplastic")
+    """Whether the run's rule family rewrites its own learning machinery as it learns
+    (an SRWM's initial matrix, a metaplastic rule): a family that says so."""
+    return bool(getattr(getattr(problem, "family", None), "self_modifying", False))
 
 
 def srwm_movement(W0: np.ndarray, tasks, n: int = N_TRACE_EPISODES,

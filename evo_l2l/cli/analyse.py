@@ -38,12 +38,20 @@ def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json):
                                    tasks_from_spec)
     from ..archive import open_run
     from ..errors import ArchiveError, ConfigError
+    from ..rules.kinds import kind_of
     run = open_run(archive)
     if run.n_generations_done < 1:
         raise ArchiveError(f"{archive}: holds no complete generation yet")
     problem = problem_for(run)
-    if problem.kind == "meta":
-        return _evaluate_meta(run, problem, rules, which, n_tasks, as_json)
+    kind = kind_of(problem)
+    try:
+        own = kind.evaluate(run, problem, rules, which, n_tasks)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    if own is not None:
+        click.echo(json.dumps(own, indent=2) if as_json
+                   else "\n".join(kind.evaluate_lines(problem, own, which)))
+        return
     from ..analysis.episode_eval import is_episodic
     if is_episodic(run):
         return _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json,
@@ -121,37 +129,6 @@ def _check_episode_memory(run, n_tasks) -> None:
     if have is not None and need > have:
         raise ConfigError(f"--n-tasks {n_tasks} needs about {need / 2 ** 30:.1f} GB "
                           f"({have / 2 ** 30:.1f} GB available): draw fewer episodes")
-
-
-def _evaluate_meta(run, problem, rules, which, n_tasks, as_json) -> None:
-    """A meta level's rules are operators: run them on its stored runs below."""
-    from ..analysis.curves import rule_from_spec
-    from ..errors import ConfigError
-    from ..evolution.meta import summarise_runs
-    if which == "fresh":
-        raise ConfigError("a meta level runs its operators on its stored runs below: "
-                          "--tasks train or heldout")
-    if n_tasks is not None:
-        raise ConfigError("--n-tasks does not apply to a meta level (its runs below are few)")
-    try:
-        rules = tuple(problem.reference_rule if r == "reference" else r for r in rules)
-        chosen = [rule_from_spec(run, problem, spec) for spec in rules]
-    except ValueError as exc:
-        raise ConfigError(str(exc)) from None
-    out = [{"rule": spec, "label": label, "formula": problem.formula(rule), "tasks": which,
-            "fitness": float(problem.fitness_of([rule], which)[0]),
-            **summarise_runs(problem.summaries([rule], which)[0], problem.budget)}
-           for spec, (label, rule) in zip(rules, chosen)]
-    if as_json:
-        click.echo(json.dumps(out, indent=2))
-        return
-    click.echo(f"{len(problem.seeds[which])} {which} runs of {problem.config.learner.settings.level_below}"
-               f" (budget {problem.budget} evaluations); score = {problem.performance}")
-    for d in out:
-        click.echo(f"\n{d['label']}: {d['formula']}")
-        click.echo(f"  score {d['fitness']:.4f}; {d['reached']} of {d['runs']} reached the target"
-                   f"{d['note']}; median evaluations to it {d['median_evaluations_to_target']}")
-        click.echo("  best fitness per run " + " ".join(f"{v:.4f}" for v in d["best_fitness"]))
 
 
 @main.command()
@@ -262,11 +239,12 @@ def compare(archives, as_json):
             raise ArchiveError(f"{a}: given twice (as {seen[real]} too); each run counts once")
         seen[real] = a
     runs = _runs_with_a_generation(archives)
+    from ..rules.kinds import kind_of
     for run in runs:
-        if run.config.component("rule").kind == "operators":
-            raise ArchiveError(f"{run.path}: a meta-evolution run (its rules are GA settings, "
-                               "scored on runs below); compare takes runs that evolve "
-                               "learning rules")
+        why = kind_of(run).not_comparable
+        if why:
+            raise ArchiveError(f"{run.path}: {why}; compare takes runs that evolve learning "
+                               "rules")
     result = compare_runs(runs)
     if as_json:
         click.echo(json.dumps(result, indent=2))

@@ -8,9 +8,6 @@ import click
 
 from . import main
 
-# Rules with more coefficients (an SRWM's initial W) print a summary; --json has them all.
-MAX_SHOWN_COEFFICIENTS = 100
-
 
 def _problem(run):
     from ..evolution.problem import make_problem
@@ -46,6 +43,7 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     from ..archive import open_run
     from ..analysis.rules import describe_rule, form_tag, ranked_rules
     from ..errors import ArchiveError, ConfigError
+    from ..rules.kinds import kind_of
     if as_json and fmt not in (None, "json"):
         raise ConfigError(f"--json and --format {fmt} disagree: pass one of them")
     fmt = "json" if as_json else fmt or "text"
@@ -53,20 +51,11 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     if run.n_generations_done < 1:
         raise ArchiveError(f"{archive}: holds no complete generation yet")
     problem = _problem(run)
-    if runs_below and problem.kind != "meta":
-        raise ArchiveError(f"{archive}: --runs-below needs a meta-evolution archive")
-    if fmt in ("python", "latex") and problem.kind == "program":
-        raise ConfigError(f"{archive}: an AutoML-Zero run's rules are programs: use --format "
-                          "text (the code) or json")
-    if fmt in ("python", "latex") and problem.kind == "meta":
-        raise ConfigError(f"{archive}: a meta-evolution run's rules are GA settings, not "
-                          "learning rules: use --format text or json")
+    kind = kind_of(problem)
     if fmt in ("python", "latex"):
-        from ..analysis.export import check_exportable
-        try:
-            check_exportable(problem)
-        except ValueError as exc:
-            raise ConfigError(f"{archive}: {exc}") from None
+        refusal = kind.export_refusal(problem)
+        if refusal:
+            raise ConfigError(f"{archive}: {refusal}")
     try:
         ranked = ranked_rules(run, problem, top, generation)
     except ValueError as exc:
@@ -74,10 +63,13 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     rules = [describe_rule(problem, rule, rank=n + 1, generation=gen)
              for n, (gen, rule) in enumerate(ranked)]
     if runs_below:
-        from ..evolution.meta import write_runs_below
         gen = int(run.state["generation"])
         row = problem.rule_of_genome(run.generations["best_so_far_genome"][gen])
-        for path in write_runs_below(problem, row, "train", runs_below):
+        try:
+            written = kind.write_runs_below(problem, row, "train", runs_below)
+        except ValueError as exc:
+            raise ArchiveError(f"{archive}: {exc}") from None
+        for path in written:
             click.echo(f"wrote {path}", err=True)
     from ..analysis import self_modification as sm
     lifetime = None
@@ -93,8 +85,9 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     if fmt in ("python", "latex"):
         _export(run, problem, ranked, rules, fmt)
         return
-    if problem.kind == "program":
-        _programs(rules)
+    lines = kind.best_lines(problem, rules)
+    if lines is not None:
+        click.echo("\n".join(lines))
         return
     for r in rules:
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(problem, r)}")
@@ -102,38 +95,12 @@ def best(archive, top, generation, fmt, as_json, runs_below):
         dist = {k: v for k, v in r.get("distance_to_known_rules", {}).items() if k != "none"}
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}"
                    + "".join(f"   dist({k}) {v:.3f}" for k, v in dist.items()))
-        if "coefficients" in r and len(r["coefficients"]) > MAX_SHOWN_COEFFICIENTS:
-            click.echo(f"   ({len(r['coefficients'])} coefficients: see --json)")
-        elif "coefficients" in r:
-            click.echo("   " + "  ".join(f"{k}={v + 0.0:g}" for k, v in r["coefficients"].items()))
-        elif "operators" in r:
-            click.echo("   " + "  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
-                                       for k, v in r["operators"].items()))
-            for split, runs in r["runs_below"].items():
-                click.echo(f"   {split} runs below ({r['level_below']}, budget {r['budget']}): "
-                           f"{runs['reached']} of {runs['runs']} reached the target"
-                           f"{runs['note']}; median evaluations to it "
-                           f"{runs['median_evaluations_to_target']}")
-        else:
-            click.echo(f"   tree ({r['size']} nodes): {r['rule']}")
+        for line in kind.detail_lines(problem, r):
+            click.echo("   " + line)
     _strengths(run)
     if lifetime is not None:
         click.echo("best-so-far rule during a lifetime:")
         click.echo("\n".join("   " + line for line in sm.format_summary(lifetime)))
-
-
-def _programs(rules) -> None:
-    """AutoML-Zero programs: the code with dead instructions removed, and what it is."""
-    for r in rules:
-        click.echo(f"#{r['rank']} (generation {r['generation']}): fitness {r['fitness']:.6f}   "
-                   f"held-out {r['heldout_fitness']:.6f}   {r['live_size']} live of "
-                   f"{r['size']} instructions")
-        if r.get("selection_fitness") is not None:
-            click.echo(f"   selection tasks {r['selection_fitness']:.6f}")
-        known = r.get("known_algorithm")
-        if known:
-            click.echo(f"   known algorithm: {known['label']}")
-        click.echo("\n".join("   " + line for line in r["pruned"].splitlines()))
 
 
 def _export(run, problem, ranked, rules, fmt) -> None:
@@ -185,6 +152,7 @@ def _status(run) -> str:
 def info(archive, as_json):
     """Preset, config, seed, progress, status, versions and best fitness of a run."""
     from ..archive import open_run
+    from ..rules.kinds import kind_of
     run = open_run(archive, populations=False)
     g = run.generations
     n = run.n_generations_done
@@ -204,12 +172,7 @@ def info(archive, as_json):
         "tasks": {"train": int((run.tasks.split == 0).sum()),
                   "heldout": int((run.tasks.split == 1).sum())},
     }
-    if run.attrs.get("rule_kind") == "program":
-        from ..evolution.program_problem import fec_hit_rate
-        hits, lookups = fec_hit_rate(run.state["cache_keys"],
-                                     run.config.rule.settings.fec_cache_size)
-        d["fec"] = {"hits": hits, "lookups": lookups,
-                    "hit_rate": hits / lookups if lookups else None}
+    d.update(kind_of(run).info(run))
     if as_json:
         click.echo(json.dumps(d, indent=2))
         return

@@ -141,9 +141,8 @@ class _Guarded:
 
 
 def _warm_driver(problem) -> None:
-    from .remote import _batch_of_one
-    rule = problem.known_rule(problem.reference_rule)
-    local_fitness(problem, "train", _batch_of_one(problem, rule))
+    from ..rules.kinds import kind_of
+    kind_of(problem).warm(problem)
 
 
 def _init_process() -> None:

@@ -32,24 +32,13 @@ from ..components import GenomeSpec
 from ..config import RunConfig
 from ..errors import ConfigError
 from ..rules import operators as ops
+from ..rules.kinds import kind_of
 from ..tasks import TaskSet
 from .evaluator import Evaluator, InProcess
-
-# The reference rule's rates tried for the target (as analysis.rules.best_reference_rule).
-REFERENCE_RATES = 2.0 ** np.arange(-8, 9)
 
 # One run below, summarised: the columns of run_below's result.
 SUMMARY = ("reached", "evaluations_to_target", "best_fitness", "evaluations", "target",
            "reference_like")
-
-
-def reference_target(problem) -> float | None:
-    """Training fitness of the problem's reference rule at its best rate (None: a meta
-    problem, which has none)."""
-    if problem.kind == "meta":
-        return None
-    rules = [problem.known_rule(problem.reference_rule, r) for r in REFERENCE_RATES]
-    return float(np.max(problem.fitness_of(rules, "train")))
 
 
 def ga_overrides(row, genome_kind: str, budget: int) -> dict:
@@ -60,7 +49,7 @@ def ga_overrides(row, genome_kind: str, budget: int) -> dict:
     # A population over half the budget would overrun it (a run makes two generations).
     population = min(ga.pop("population"), max(2, budget // 2))
     ga["elitism"] = min(ga["elitism"], population - 1)
-    return {"optimizer": "ga", **{f"optimizer.{k}": v for k, v in ga.items()},
+    return {"optimizer": ops.OPTIMIZER, **{f"optimizer.{k}": v for k, v in ga.items()},
             "run.population": population, "run.n_generations": max(2, budget // population)}
 
 
@@ -84,7 +73,7 @@ def run_below(below: dict, row, run_seed: int, task_seed: int, budget: int) -> n
     from .problem import build_tasks, make_problem
     config = below_config(below, row, run_seed, task_seed, budget)
     problem = make_problem(config, build_tasks(config))
-    target = reference_target(problem)
+    target = kind_of(config).reference_target(problem)
     seen = {"evaluations": 0, "reached_at": np.nan}
     flag = StopFlag()
 
@@ -176,7 +165,7 @@ class MetaProblem:
         """The level below's own GA settings as a decoded row (GA defaults if it uses
         another optimizer)."""
         from ..optimizers.ga import GASettings
-        g = base.optimizer.settings if base.optimizer.name == "ga" else GASettings()
+        g = base.optimizer.settings if base.optimizer.name == ops.OPTIMIZER else GASettings()
         return np.array([0 if g.selection == "roulette" else g.tournament_size,
                          ops.CROSSOVERS.index(g.crossover), g.crossover_prob, g.mutation_indpb,
                          g.mutation_sigma, g.elitism, base.run.population], dtype=np.float64)
@@ -319,50 +308,3 @@ def summarise_runs(summary: np.ndarray, budget: int) -> dict:
                     f" ({int(np.nansum(like))} ended on a reference-like rule)",
             "best_fitness": [round(float(x), 6) for x in summary[:, 2]],
             "evaluations_to_target": [None if np.isnan(x) else int(x) for x in summary[:, 1]]}
-
-
-def operators_overrides(path: str, config: RunConfig) -> tuple[dict, str]:
-    """The best operators of a meta archive as overrides of `config` (a run of the level
-    below): the GA settings, the population and the generations that fit the meta run's
-    budget. Returns (overrides, a note for the user); ConfigError if `path` is no meta run
-    or its operators cannot drive `config`'s search."""
-    from ..archive import open_run
-    run = open_run(path, populations=False)
-    if run.config.rule.name != "operators":
-        raise ConfigError(f"{path} is not a meta-evolution archive (its rule family is "
-                          f"{run.config.rule.name!r}); make one with evo-l2l run "
-                          "schmidhuber1987-meta")
-    if run.n_generations_done < 1:
-        raise ConfigError(f"{path} holds no complete generation yet")
-    kind = config.genome().kind
-    if kind not in ("bits", "real"):
-        raise ConfigError(f"operators set a GA, which cannot search {kind} genomes "
-                          f"(rule family {config.rule.name!r})")
-    s = run.config.learner.settings
-    budget = s.budget or default_budget(s.below)
-    row = ops.decode(np.asarray(run.state["hof_genome"])[None], run.config.rule.settings)[0]
-    overrides = ga_overrides(row, kind, budget)
-    note = (f"operators from {path} (generation {int(run.state['hof_generation'])}, evolved on "
-            f"{s.level_below}): {ops.formula(row, kind)}; {overrides['run.n_generations']} "
-            f"generations fit its budget of {budget} evaluations")
-    if config.run.preset != s.level_below:
-        note += f" (evolved for {s.level_below}, used on {config.run.preset})"
-    return overrides, note
-
-
-def write_runs_below(problem: MetaProblem, row, split: str, folder: str) -> list[str]:
-    """Re-creates the runs below of operator row `row` on a split as whole archives in
-    `folder` (below-<split>-<k>.h5). The meta archive keeps each run below summarised;
-    these are the same runs, exact (same seeds, same operators, same budget), except that
-    they go on to the budget where the scored run stopped at the target: their
-    generations up to that point are the scored run's."""
-    import os
-    from .run import start_run
-    os.makedirs(folder, exist_ok=True)
-    paths = []
-    for k, (run_seed, task_seed) in enumerate(problem.seeds[split]):
-        config = below_config(problem.below, row, int(run_seed), int(task_seed), problem.budget)
-        path = os.path.join(folder, f"below-{split}-{k}.h5")
-        start_run(config, path, force=True)
-        paths.append(path)
-    return paths

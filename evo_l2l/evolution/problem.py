@@ -18,6 +18,7 @@ import numpy as np
 from ..components import GenomeSpec
 from ..config import RunConfig
 from ..learners import fitness_from_curves
+from ..rules.kinds import kind_of
 from ..rules.terms import known_rule_distance
 from ..tasks import TASK_FAMILIES, TaskSet
 from .evaluator import Evaluator, InProcess
@@ -38,7 +39,7 @@ def rules_per_call(tasks: TaskSet, n_epochs: int) -> int:
 
 
 class Problem(Protocol):
-    kind: str                      # 'parametric' or 'symbolic'
+    kind: str                      # its rule kind's name (rules/kinds.py)
     config: RunConfig
     tasks: TaskSet
     splits: dict                   # 'train', 'heldout' -> TaskSet
@@ -292,15 +293,5 @@ class ParametricRuleProblem:
 
 
 def make_problem(config: RunConfig, tasks: TaskSet, evaluator: Evaluator | None = None):
-    """The problem object for a config: parametric or symbolic rules, by the rule family's kind."""
-    kind = config.component("rule").kind
-    if kind == "operators":
-        from .meta import MetaProblem
-        return MetaProblem(config, tasks, evaluator)
-    if kind == "program":
-        from .program_problem import ProgramProblem
-        return ProgramProblem(config, tasks, evaluator)
-    if kind == "symbolic":
-        from .symbolic_problem import SymbolicRuleProblem
-        return SymbolicRuleProblem(config, tasks, evaluator)
-    return ParametricRuleProblem(config, tasks, evaluator=evaluator)
+    """The problem object for a config: its rule kind's (rules/kinds.py)."""
+    return kind_of(config).make_problem(config, tasks, evaluator)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import RunConfig
+from ..rules.kinds import kind_of
 from ..tasks import TaskSet
 
 # Problems a worker keeps (a driver alternates between two at most: a run and its
@@ -100,10 +101,7 @@ def warm_worker(handle: ProblemHandle) -> int:
     import os
     _one_thread()
     problem = problem_of(handle)
-    rule = problem.known_rule(problem.reference_rule)
-    for split in ("train", "heldout"):
-        if len(problem.splits[split]):
-            problem.fitness_of(_batch_of_one(problem, rule), split)
+    kind_of(problem).warm(problem)
     return os.getpid()
 
 
@@ -117,10 +115,3 @@ def versions() -> dict:
     return {"evo_l2l": __version__, "numpy": np.__version__, "numba": numba.__version__,
             "python": platform.python_version()}
 
-
-def _batch_of_one(problem, rule):
-    if problem.kind == "symbolic":
-        return [rule]
-    if problem.kind == "program":
-        return problem.to_genome_array([rule])
-    return np.asarray(rule, dtype=np.float64)[None, :]

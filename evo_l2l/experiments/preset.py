@@ -59,7 +59,7 @@ def fill_level_below(config):
     """A meta level's config with learner.below filled in from learner.level_below (a
     preset name), unless it holds that preset's config already (edited or not). The whole
     level below travels in the config, so an archive needs no preset to run or resume."""
-    if config.learner.name != "evolution":
+    if not hasattr(config.learner.settings, "level_below"):      # not a meta level
         return config
     s = config.learner.settings
     if s.below.get("run", {}).get("preset") == s.level_below:

@@ -145,7 +145,7 @@ class MixedRuleFamily(RuleFamily):
         need(s.terms is None, "terms is not used by this family (its genome switches terms on "
                               "and off itself)")
 
-    def genome(self, s) -> GenomeSpec:
+    def genome(self, s, learner=None) -> GenomeSpec:
         return GenomeSpec("real", N_COEF, genes=GENES)
 
 

@@ -33,6 +33,9 @@ class RuleFamily:
     module: ModuleType
     kind: str = "parametric"
     summary: str = ""
+    # A family whose learner rewrites its own learning machinery within a lifetime (an
+    # SRWM, a metaplastic rule): the analysis then reports how far it moves.
+    self_modifying: bool = False
 
     def check(self, s: ParametricSettings) -> None:
         """Family-dependent checks of its settings (term names)."""
@@ -42,7 +45,7 @@ class RuleFamily:
             need(0 < len(s.terms) == len(set(s.terms)) and all(t in names for t in s.terms),
                  f"terms must be distinct names among: {', '.join(names)}")
 
-    def genome(self, s: ParametricSettings) -> GenomeSpec:
+    def genome(self, s: ParametricSettings, learner=None) -> GenomeSpec:
         kind = s.genome_kind()
         if kind == "bits":
             return GenomeSpec("bits", self.module.N_BITS)

@@ -96,4 +96,5 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
 
 FAMILY = RuleFamily("metaplastic", ParametricSettings, sys.modules[__name__],
                     summary="a layered Bengio rule whose coefficients change within a lifetime "
-                            "by a second rule driven by the net's error (meta-plasticity)")
+                            "by a second rule driven by the net's error (meta-plasticity)",
+                    self_modifying=True)

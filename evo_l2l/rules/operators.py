@@ -30,6 +30,8 @@ from ..components import GenomeSpec, Settings, need, setting
 OPERATOR_NAMES = ("tournament_size", "crossover", "crossover_prob", "mutation_indpb",
                   "mutation_sigma", "elitism", "population")
 N_GENES = len(OPERATOR_NAMES)
+# The optimizer of the level below whose settings an operator genome holds.
+OPTIMIZER = "ga"
 CROSSOVERS = ("two_point", "uniform", "blend")
 
 
@@ -107,14 +109,14 @@ class OperatorFamily:
 
     name: str = "operators"
     settings: type = OperatorSettings
-    kind: str = "operators"
+    kind: str = "meta"
     summary: str = "the level below's GA settings (Schmidhuber 1987 meta-evolution)"
     module: object = None
 
     def check(self, s: OperatorSettings) -> None:
         pass
 
-    def genome(self, s: OperatorSettings) -> GenomeSpec:
+    def genome(self, s: OperatorSettings, learner=None) -> GenomeSpec:
         return GenomeSpec("real", N_GENES)
 
 

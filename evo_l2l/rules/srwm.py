@@ -157,4 +157,5 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
 
 FAMILY = RuleFamily("srwm", SRWMSettings, sys.modules[__name__],
                     summary="the initial W of a self-referential weight matrix (Irie et al. "
-                            "2022): the learner rewrites it during each episode")
+                            "2022): the learner rewrites it during each episode",
+                    self_modifying=True)

@@ -1,0 +1,105 @@
+"""Parametric rules: a coefficient vector over a fixed basis of terms (Chalmers 1990).
+
+Python source of a rule is exact: the sum of its term coefficients (all of them, none
+dropped for readability) times its terms.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..evolution.problem import ParametricRuleProblem
+from ..rules.kinds import RuleKind
+
+_PLAIN_TERM = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(\^\d+)?(\*[A-Za-z_][A-Za-z_0-9]*(\^\d+)?)*|1")
+
+
+def _terms(problem, rule) -> list[tuple[float, str]]:
+    """A parametric rule's (term coefficient, term name) pairs, zeros left out."""
+    eff = np.asarray(problem.fam.effective(np.asarray(rule, dtype=np.float64)), dtype=np.float64)
+    return [(float(c) + 0.0, name) for c, name in zip(eff, problem.fam.TERM_NAMES) if c != 0]
+
+
+class ParametricKind(RuleKind):
+    name = "parametric"
+    summary = "a coefficient vector over a fixed basis of terms (Chalmers 1990)"
+    problem_class = ParametricRuleProblem
+    # Whether LaTeX shows the rule scaled by the config's eta (w += eta * rule).
+    latex_scaled_by_eta = False
+
+    def archive_attrs(self, problem) -> dict[str, list]:
+        return {"coef_names": list(problem.fam.COEF_NAMES),
+                "term_names": list(problem.fam.TERM_NAMES)}
+
+    # Coefficients `best` lists by name; beyond these, see --json.
+    max_shown_coefficients = 100
+
+    def detail_lines(self, problem, rule: dict) -> list[str]:
+        coef = rule["coefficients"]
+        if len(coef) > self.max_shown_coefficients:
+            return [f"({len(coef)} coefficients: see --json)"]
+        return ["  ".join(f"{k}={v + 0.0:g}" for k, v in coef.items())]
+
+    # -- export ---------------------------------------------------------------
+    def export_refusal(self, problem) -> str | None:
+        odd = [t for t in problem.fam.TERM_NAMES if not _PLAIN_TERM.fullmatch(t)]
+        if odd:
+            # Layered rules ("out:a*o", "hid:a") and genomes with weights (W0[0,0]) are not
+            # one expression in the rule's variables.
+            return (f"the {problem.config.rule.name} rule is not one formula in the "
+                    f"synapse's variables (it has terms such as {odd[0]!r}): use "
+                    "--format text or json")
+        return None
+
+    def variables(self, problem) -> tuple[str, ...]:
+        """The family's VARIABLES, else its term names' variables in order of first
+        appearance (w, a, o, t for Chalmers)."""
+        fam = problem.fam
+        if getattr(fam, "VARIABLES", None):
+            return tuple(fam.VARIABLES)
+        seen: list[str] = []
+        for name in fam.TERM_NAMES:
+            for v in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", name):
+                if v not in seen:
+                    seen.append(v)
+        return tuple(seen)
+
+    def python_body(self, problem, rule) -> tuple[str, set]:
+        """(Python expression of the rule, helper functions it calls)."""
+        parts = []
+        for c, term in _terms(problem, rule):
+            factors = "" if term == "1" else "*" + term.replace("^", "**")
+            mag = repr(abs(c))
+            if abs(c) == 1 and factors:
+                mag, factors = "", factors[1:]
+            parts.append(("- " if c < 0 else "+ ") + mag + factors)
+        body = " ".join(parts) or "0.0"
+        return (body[2:] if body.startswith("+ ") else "-" + body[2:]), set()
+
+    def display_formula(self, problem, rule) -> str:
+        return problem.formula(rule)
+
+    def sympy_expression(self, problem, rule):
+        import sympy
+        symbols = {v: sympy.Symbol(v) for v in self.variables(problem)}
+        expr, exact = sympy.Integer(0), True
+        for c, term in _terms(problem, rule):
+            # Dyadic coefficients (Chalmers' bit genomes) read as fractions; others to 4 digits.
+            if c * 256 == int(c * 256) and abs(c) < 1e6:
+                k = sympy.Rational(int(c * 256), 256)
+            else:
+                k, exact = sympy.Float(float(f"{c:.4g}"), 4), False
+            expr += k * sympy.sympify(term.replace("^", "**"), locals=symbols)
+        return sympy.factor(expr) if exact else expr
+
+    def latex_fallback(self, problem, rule) -> str:
+        return problem.formula(rule)
+
+    # -- plots ----------------------------------------------------------------
+    def rule_axes(self, ax, run) -> None:
+        from ..analysis import plots
+        plots.coefficient_axes(ax, run)
+
+
+KIND = ParametricKind()

@@ -1,0 +1,71 @@
+"""Programs as number arrays: packed for the kernels (kernels/programs.py), and as
+fixed-size rows (the optimizer's state)."""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+from .program import Program
+from .settings import ProgramSettings
+
+
+def pack(programs: list[Program]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Programs -> (code (I, 4) int64, imm (I, 2) float64, bounds (P, 4) int64) for the kernel.
+    (Through one float64 array: op codes and addresses are small integers, exact there.)"""
+    rows = [ins for p in programs for body in (p.setup, p.predict, p.learn) for ins in body]
+    if rows:
+        flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=np.float64,
+                           count=6 * len(rows)).reshape(len(rows), 6)
+        code = flat[:, :4].astype(np.int64)
+        imm = np.ascontiguousarray(flat[:, 4:])
+    else:
+        code, imm = np.zeros((0, 4), dtype=np.int64), np.zeros((0, 2))
+    bounds = np.zeros((len(programs), 4), dtype=np.int64)
+    if programs:
+        lens = [len(body) for p in programs for body in (p.setup, p.predict, p.learn)]
+        ends = np.cumsum(lens).reshape(len(programs), 3)
+        bounds[:, 1:] = ends
+        bounds[1:, 0] = ends[:-1, 2]
+    return code, imm, bounds
+
+
+def pack_slow(programs: list[Program]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pack, written out plainly (the reference its tests compare with)."""
+    rows = [ins for p in programs for body in p.components() for ins in body]
+    code = np.array([r[:4] for r in rows], dtype=np.int64).reshape(len(rows), 4)
+    imm = np.array([r[4:] for r in rows], dtype=np.float64).reshape(len(rows), 2)
+    bounds = np.zeros((len(programs), 4), dtype=np.int64)
+    at = 0
+    for i, p in enumerate(programs):
+        bounds[i, 0] = at
+        for c, body in enumerate(p.components()):
+            at += len(body)
+            bounds[i, c + 1] = at
+    return code, imm, bounds
+
+
+# -- fixed-size number arrays (the optimizer's state) ------------------------------------
+
+def fixed_width(s: ProgramSettings) -> int:
+    return 3 + 6 * sum(s.max_sizes)
+
+
+def encode_fixed(program: Program, s: ProgramSettings) -> np.ndarray:
+    """(fixed_width,) float64: the three sizes, then each instruction's six numbers (exact:
+    op codes and addresses are small integers, immediates float64)."""
+    out = np.zeros(fixed_width(s))
+    out[:3] = [len(b) for b in program.components()]
+    rows = [ins for b in program.components() for ins in b]
+    if rows:
+        out[3:3 + 6 * len(rows)] = np.array(rows, dtype=np.float64).ravel()
+    return out
+
+
+def decode_fixed(row: np.ndarray, s: ProgramSettings) -> Program:
+    n = [int(x) for x in row[:3]]
+    flat = np.asarray(row[3:3 + 6 * sum(n)]).reshape(-1, 6)
+    rows = [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), float(r[4]), float(r[5]))
+            for r in flat]
+    return Program(tuple(rows[:n[0]]), tuple(rows[n[0]:n[0] + n[1]]), tuple(rows[n[0] + n[1]:]))
+
