@@ -13,6 +13,7 @@ from evo_l2l.evolution.program_problem import LRU, fec_hit_rate
 from evo_l2l.evolution.run import resume_run, start_run
 from evo_l2l.experiments import PRESETS
 from evo_l2l.learners import programs as lp
+from evo_l2l.optimizers.program_mutations import mutate
 from evo_l2l.rules import programs as pg
 
 from test_evolution import arrays_of, assert_same_arrays
@@ -128,7 +129,7 @@ def test_learning_only_search_keeps_the_fixed_components():
     p = pg.random_program(rnd, s)
     for _ in range(300):
         assert p.predict == pg.parse_program(fixed).predict
-        p = pg.mutate(rnd, p, s)
+        p = mutate(rnd, p, s)
 
 
 def test_digits_search_and_heldout_pairs_are_disjoint():
@@ -384,7 +385,7 @@ def test_fast_pack_equals_the_plain_pack(seed):
     rnd = random.Random(seed)
     s = toy_config().rule.settings
     programs = [pg.random_program(rnd, s) for _ in range(30)]
-    programs = [pg.mutate(rnd, pg.mutate(rnd, p, s), s) for p in programs] + [
+    programs = [mutate(rnd, mutate(rnd, p, s), s) for p in programs] + [
         pg.Program((), ((28, 1, 0, 1, 0.0, 0.0),), ())]
     for a, b in zip(pg.pack(programs), pg.pack_slow(programs)):
         assert a.dtype == b.dtype and a.flags.c_contiguous

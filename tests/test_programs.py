@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from evo_l2l.kernels.programs import OPS, program_predictions, program_scores
+from evo_l2l.optimizers.program_mutations import mutate
 from evo_l2l.rules import programs as pg
 
 from naive_programs import run_task
@@ -159,7 +160,7 @@ def test_mutations_stay_within_the_settings():
     p = pg.random_program(rnd, s)
     allowed = [set(s.op_codes(c)) for c in range(3)]
     for _ in range(2000):
-        q = pg.mutate(rnd, p, s)
+        q = mutate(rnd, p, s)
         for c, body in enumerate(q.components()):
             assert s.min_sizes[c] <= len(body) <= s.max_sizes[c]
             assert all(ins[0] in allowed[c] for ins in body)
@@ -179,7 +180,7 @@ def test_the_demo_space_s_mutations():
     assert allowed == set(s.op_codes(1)) == set(s.op_codes(2)) and len(allowed) == 6
     counts = {"flip": 0, "scale": 0}
     for _ in range(3000):
-        q = pg.mutate(rnd, p, s)
+        q = mutate(rnd, p, s)
         rows_p = [ins for body in p.components() for ins in body]
         rows_q = [ins for body in q.components() for ins in body]
         assert [len(b) for b in q.components()] == [10, 2, 8]
@@ -195,7 +196,7 @@ def test_the_demo_space_s_mutations():
         p = q
     s.mutations = ["modify_argument"]          # now every change is one field's
     for _ in range(3000):
-        q = pg.mutate(rnd, p, s)
+        q = mutate(rnd, p, s)
         rows_p = [ins for body in p.components() for ins in body]
         rows_q = [ins for body in q.components() for ins in body]
         changed = [j for j in range(len(rows_p)) if rows_p[j] != rows_q[j]]

@@ -4,7 +4,7 @@
 evolution: the population is a queue, oldest first; each child's parent wins a tournament
 of `tournament_size` members drawn at random (with replacement), the child is the parent
 mutated with probability `mutation_prob` (else a copy) by one of the paper's mutations
-(rules.programs.mutate: insert or remove an instruction, randomise a component function,
+(optimizers/program_mutations.py: insert or remove an instruction, randomise a component function,
 modify an argument); when its fitness is in it joins the queue and the oldest dies. The
 first `population` children are random programs. random: every child is a random program
 (the queue only keeps the last `population` for the archive). The steady-state driver,
@@ -25,6 +25,7 @@ from ..components import Settings, need, setting
 from ..rules import programs as pg
 from .aging import AgingSearch
 from .base import Optimizer, take
+from .program_mutations import mutate
 
 
 @dataclass
@@ -105,7 +106,7 @@ class ProgramSearch(AgingSearch):
                 best = c
         program = best[0]
         if random.random() < self.s.mutation_prob:
-            program = pg.mutate(random, program, self.space)
+            program = mutate(random, program, self.space)
         return program
 
     def integrate(self, fitness: np.ndarray) -> bool:
