@@ -23,7 +23,7 @@ def start(path, n_generations=200_000, flush=0.1):
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def wait_for_generations(path, n, timeout=60):
+def wait_for_generations(path, n, timeout=240):
     t0 = time.time()
     while time.time() - t0 < timeout:
         try:
@@ -45,7 +45,7 @@ def test_live_read_then_sigterm_then_resume(tmp_path):
         with pytest.raises(ArchiveError, match="live run"):
             resume_run(path)
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
     assert proc.returncode == 128 + signal.SIGTERM, err
@@ -101,7 +101,7 @@ def test_half_written_slot_is_never_read(tmp_path):
     assert_same_arrays(a, b)
 
 
-def test_a_signal_after_the_last_generation_leaves_a_complete_run(tmp_path):
+def test_a_signal_after_the_last_generation_leaves_a_complete_run(tmp_path, sigint_default):
     """SIGINT at the last generation: the run is complete, closed as such, and not reported
     as stopped by the signal (it printed 'complete' and exited 130, or stayed 'running')."""
     def hook(record):
@@ -109,31 +109,41 @@ def test_a_signal_after_the_last_generation_leaves_a_complete_run(tmp_path):
             os.kill(os.getpid(), signal.SIGINT)
     path = str(tmp_path / "r.h5")
     res = start_run(PRESETS["chalmers1990"].default_config(n_generations=5, population=6), path,
-                    hooks=[hook])
+                    hooks=[hook], handle_signals=True)
     assert res.status == "complete" and res.stop_signal is None
     assert open_run(path).status == "complete"
 
 
-def test_a_signal_stops_a_huge_generation_within_a_second(tmp_path):
-    """SIGINT in the middle of a generation of 300000 rules (about 10 s of work): the run
-    stops within a second, keeps its last complete generation, and resumes (the stop was
-    checked only between generations, so a huge run could not be stopped)."""
+def test_a_signal_stops_a_huge_generation_between_two_kernel_calls(tmp_path, sigint_default,
+                                                                     monkeypatch):
+    """SIGINT in the middle of a generation of 300000 rules (about 30 kernel calls, 10 s of
+    work on a quiet machine): no kernel call starts after the signal, the run keeps its last
+    complete generation, and resumes (the stop was checked only between generations, so a
+    huge run could not be stopped). Counted in kernel calls, not seconds, so that a busy
+    machine cannot fail it."""
     import threading
+    from evo_l2l.evolution.problem import ParametricRuleProblem
     path = str(tmp_path / "big.h5")
-    t_signal = []
+    calls, signalled = [], []
+    real = ParametricRuleProblem.fitness_of
 
     def interrupt():
-        t_signal.append(time.monotonic())
+        signalled.append(len(calls))
         os.kill(os.getpid(), signal.SIGINT)
-    timer = threading.Timer(2.0, interrupt)
-    timer.start()
-    try:
-        res = start_run(PRESETS["chalmers1990"].default_config(population=300_000, n_generations=3),
-                        path)
-    finally:
-        timer.cancel()
-    waited = time.monotonic() - t_signal[0]
-    assert waited < 1.5, waited
+
+    def fitness_of(self, rules, split="train"):
+        if not calls:         # the signal lands while a kernel call runs
+            threading.Timer(0.2, interrupt).start()
+        calls.append(len(rules))
+        return real(self, rules, split)
+    monkeypatch.setattr(ParametricRuleProblem, "fitness_of", fitness_of)
+    config = PRESETS["chalmers1990"].default_config(population=300_000, n_generations=3)
+    res = start_run(config, path, handle_signals=True)
+    assert signalled, "the run ended before the signal"
+    # The call in flight when the signal came ends (a kernel call cannot be interrupted);
+    # one more may start if the handler had to ask again (a signal inside a finaliser).
+    assert len(calls) - signalled[0] <= 1, (len(calls), signalled)
+    assert sum(calls) < config.run.population            # the generation was cut short
     assert res.status == "interrupted" and res.stop_signal == signal.SIGINT
     run = open_run(path, populations=False)
     assert run.n_generations_done == (0 if res.last is None else res.last.generation + 1)
@@ -154,10 +164,11 @@ def test_a_run_stopped_before_its_first_generation_starts_again(tmp_path):
     assert_same_arrays(a, b)
 
 
-def test_a_stop_that_lands_in_a_finaliser_is_asked_again():
+def test_a_stop_that_lands_in_a_finaliser_is_asked_again(sigint_default):
     """A signal handled inside a finaliser cannot raise (Python prints and drops the
     exception there): in CI the stop landed in a weakref callback and the generation ran
-    on for 10 s. The handler asks again 50 ms later."""
+    on for 10 s. The handler asks again 50 ms later (the bound is loose for busy machines:
+    a dropped stop would sleep the whole minute)."""
     from evo_l2l.evolution.loop import StopRun
     from evo_l2l.evolution.run import graceful_stop
 
@@ -173,12 +184,12 @@ def test_a_stop_that_lands_in_a_finaliser_is_asked_again():
         with pytest.raises(StopRun):
             d = Dropper()
             del d
-            time.sleep(2.0)
+            time.sleep(60.0)       # what a stop that was dropped would wait through
         flag.interruptible = False
-    assert time.monotonic() - t0 < 1.0 and flag.signal == signal.SIGINT
+    assert time.monotonic() - t0 < 30.0 and flag.signal == signal.SIGINT
 
 
-def test_a_stop_that_lands_in_llvmlite_s_ctypes_callback_is_asked_again():
+def test_a_stop_that_lands_in_llvmlite_s_ctypes_callback_is_asked_again(sigint_default):
     """Ctrl-C during a kernel's first compile landed in llvmlite's object-cache callback,
     which LLVM calls through ctypes: the exception was printed and dropped there and numba
     then failed with a traceback ("no compiled object yet"). Here a C function (libc's
@@ -201,9 +212,9 @@ def test_a_stop_that_lands_in_llvmlite_s_ctypes_callback_is_asked_again():
         flag.interruptible = True
         with pytest.raises(StopRun):
             ctypes.CDLL(None).qsort(values, 2, ctypes.sizeof(ctypes.c_int), callback)
-            time.sleep(2.0)
+            time.sleep(60.0)       # what a stop that was dropped would wait through
         flag.interruptible = False
-    assert time.monotonic() - t0 < 1.0 and flag.signal == signal.SIGINT
+    assert time.monotonic() - t0 < 30.0 and flag.signal == signal.SIGINT
 
 
 def test_verify_repair_lets_plain_readers_open_a_killed_run(tmp_path):
@@ -216,7 +227,7 @@ def test_verify_repair_lets_plain_readers_open_a_killed_run(tmp_path):
                              "--generations", "100000", "--population", "10", "-o", path],
                             cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
             try:
                 if open_run(path, populations=False).n_generations_done > 5:
@@ -254,15 +265,15 @@ def test_a_full_disk_is_one_line_and_the_archive_stays_resumable(tmp_path, monke
         return real_flush(self)
     monkeypatch.setattr(h5py.File, "flush", flush)
     path = str(tmp_path / "full.h5")
-    config = PRESETS["chalmers1990"].default_config(population=6, n_generations=400,
+    config = PRESETS["chalmers1990"].default_config(population=6, n_generations=40,
                                                     flush_interval=1e-9)
     with pytest.raises(ArchiveWriteFailed, match="no space left on the device.*evo-l2l resume"):
         start_run(config, path)
     monkeypatch.setattr(h5py.File, "flush", real_flush)
     done = open_run(path).n_generations_done
     assert verify_archive(path).n_generations == done        # intact, or it would raise
-    assert 0 < done < 400
-    assert resume_run(path, 400).status == "complete"
+    assert 0 < done < 40
+    assert resume_run(path, 40).status == "complete"
 
 
 @pytest.mark.skipif(os.geteuid() != 0 or not os.path.exists("/bin/mount"),
@@ -298,7 +309,7 @@ def test_a_run_started_with_sigint_ignored_keeps_ignoring_it(tmp_path):
         time.sleep(1.0)
         assert proc.poll() is None, proc.communicate()
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
+        out, err = proc.communicate(timeout=120)
     finally:
         proc.kill()
     assert proc.returncode == 128 + signal.SIGTERM, err
