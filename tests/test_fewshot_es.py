@@ -204,7 +204,9 @@ def test_sigint_stops_within_a_second_and_keeps_the_archive(tiny, tmp_path):
         if out.exists() and fa.load(out).state.generation > 0:
             break
         time.sleep(0.1)
-    assert proc.poll() is None and out.exists(), proc.communicate()[1][-2000:]
+    if proc.poll() is not None or not out.exists():
+        proc.kill()
+        pytest.fail(proc.communicate()[1][-2000:] or "no generation saved in time")
     t0 = time.monotonic()
     proc.send_signal(signal.SIGINT)
     stdout, stderr = proc.communicate(timeout=120)
