@@ -1,19 +1,12 @@
-"""evo_l2l: evolve synaptic learning rules ("learning to learn") with DEAP and numba."""
-import os as _os
+"""evo_l2l: evolve synaptic learning rules ("learning to learn") with DEAP and numba.
+
+Importing the package, or calling into it, changes nothing process-wide: no environment
+variables, signal handlers, sys.modules entries or numba patches. The command line installs
+what a command-line run needs with configure_process(), which a script may call too.
+"""
+from ._process import configure_process
 
 __version__ = "0.1.0"
-
-# numba's parallel kernels run on OpenMP threads, which by default spin while they wait for
-# work. Beside another busy process on a small machine the spinning threads steal the core
-# the working thread needs: a whole chalmers1990 run took twice as long as with one thread.
-# Passive waiting keeps the quiet speed and is never slower than one thread under load
-# (`python scripts/bench_inner.py --contention`). Set before numba starts its thread pool;
-# a value in the environment wins.
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
-from ._lazy import defer_unused as _defer_unused  # noqa: E402
-
-_defer_unused()
 
 
 def open_run(path: str, populations: bool = True):
@@ -22,4 +15,14 @@ def open_run(path: str, populations: bool = True):
     return _open_run(path, populations)
 
 
-__all__ = ["__version__", "open_run"]
+def __getattr__(name: str):
+    # evolve loads evo_l2l.api (and through it the library) on first use only, so
+    # `import evo_l2l` stays cheap.
+    if name == "evolve":
+        from .api import evolve
+        globals()["evolve"] = evolve
+        return evolve
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = ["__version__", "configure_process", "evolve", "open_run"]

@@ -17,6 +17,9 @@ module's __spec__, which makes LazyLoader load it.) The first attribute read the
 stand-in does not have imports the real module, which replaces the stand-in in
 sys.modules and is copied into it, so code holding either sees the same module. A module
 already imported, or not installed, is left alone. tests/test_lazy_imports.py.
+
+Stand-ins change sys.modules for the whole process: only evo_l2l.configure_process()
+(which the command line calls) installs them; importing evo_l2l does not.
 """
 from __future__ import annotations
 
@@ -96,5 +99,6 @@ def defer(name: str) -> bool:
 
 
 def defer_unused() -> None:
+    """Defers each module of DEFERRED that is installed and not yet imported."""
     for name in DEFERRED:
         defer(name)

@@ -213,10 +213,12 @@ def test_set_switches_components(runner):
 
 
 def test_openmp_threads_wait_passively_unless_told():
-    """Spinning OpenMP threads doubled a run's time beside a busy process (docs/performance.md)."""
+    """Spinning OpenMP threads doubled a run's time beside a busy process (docs/performance.md).
+    configure_process is what the command line calls (tests/test_library_side_effects.py)."""
     import subprocess
     import sys
-    code = "import os, evo_l2l; print(os.environ['OMP_WAIT_POLICY'])"
+    code = ("import os, evo_l2l; evo_l2l.configure_process(); "
+            "print(os.environ['OMP_WAIT_POLICY'])")
     env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
     assert out.stdout.strip() == "PASSIVE"

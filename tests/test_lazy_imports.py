@@ -1,12 +1,19 @@
-"""evo_l2l._lazy: yaml and moocore load when first used, and are then the real modules."""
+"""evo_l2l._lazy, installed by evo_l2l.configure_process() (the command line's start-up):
+yaml, moocore and scipy load when first used, and are then the real modules. Importing
+evo_l2l alone installs no stand-in (tests/test_library_side_effects.py)."""
 import os
 import subprocess
 import sys
 import textwrap
 
 
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
 def run(code: str, cwd=None) -> str:
+    """Runs code in a fresh Python, with this checkout's evo_l2l whatever the folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
     out = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, env=env,
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
@@ -15,7 +22,8 @@ def run(code: str, cwd=None) -> str:
 
 def test_a_run_imports_neither_and_they_work_when_used():
     out = run("""
-        import sys
+        import sys, evo_l2l
+        evo_l2l.configure_process()
         import evo_l2l.config, evo_l2l.kernels, deap.tools, numba
         print(sorted(n for n in ('yaml', 'moocore') if type(sys.modules[n]).__name__ == 'module'))
         import yaml, yaml.constructor
@@ -31,10 +39,12 @@ def test_a_run_imports_neither_and_they_work_when_used():
 def test_numba_still_reads_its_yaml_config_file(tmp_path):
     (tmp_path / ".numba_config.yaml").write_text("num_threads: 1\n")
     out = run("""
-        import evo_l2l, numba
-        print(numba.config.NUMBA_NUM_THREADS)
+        import evo_l2l
+        evo_l2l.configure_process()
+        import numba
+        print(type(__import__('sys').modules['yaml']).__name__, numba.config.NUMBA_NUM_THREADS)
     """, cwd=tmp_path)
-    assert out == "1"
+    assert out == "module 1"
 
 
 def test_a_module_already_imported_or_missing_is_left_alone():
@@ -48,7 +58,8 @@ def test_a_module_already_imported_or_missing_is_left_alone():
 
 def test_numba_reads_scipy_version_without_importing_scipy_which_loads_when_used():
     out = run("""
-        import sys
+        import sys, evo_l2l
+        evo_l2l.configure_process()
         import evo_l2l.config, evo_l2l.kernels, numba
         s = sys.modules['scipy']
         print(type(s).__name__, s.__version__, 'scipy.linalg' in sys.modules)

@@ -1,12 +1,15 @@
-"""The start-up shortcuts of evo_l2l/kernels/_startup.py: a first dispatch without scipy
-and without loading numba's registries, the same results, and BLAS still there for code
-that compiles it."""
+"""The start-up shortcuts of evo_l2l/kernels/_startup.py, which evo_l2l.configure_process()
+(the command line's start-up) installs: a first dispatch without scipy and without loading
+numba's registries, the same results, and BLAS still there for code that compiles it.
+Without configure_process numba takes its own path."""
 import subprocess
 import sys
 from pathlib import Path
 
 CHILD = """
 import sys
+import evo_l2l
+evo_l2l.configure_process()
 import numpy as np
 from evo_l2l.learners import learning_curves
 from evo_l2l.tasks import make_boolean_environment
@@ -36,6 +39,9 @@ def test_first_dispatch_skips_scipy_and_blas_still_compiles():
 KERNELS = """
 import hashlib, sys
 import numpy as np
+import evo_l2l
+if sys.argv[1] == "shortcut":       # the command line's start-up
+    evo_l2l.configure_process()
 if sys.argv[1] == "refreshed":      # numba's own path: every registry loaded up front
     from numba.core.registry import cpu_target
     cpu_target.target_context.refresh()
@@ -69,9 +75,12 @@ def test_cache_loads_without_refresh_give_what_numba_s_own_path_gives():
     digest, registries_loaded = _kernels("shortcut")
     assert registries_loaded == "False"               # the refresh was skipped
     assert _kernels("refreshed") == [digest, "True"]
+    assert _kernels("library") == [digest, "True"]    # no configure_process: numba's path
 
 
 EXTENSIONS = """
+import evo_l2l
+evo_l2l.configure_process()
 import numpy as np
 from numba.core import entrypoints
 from evo_l2l.learners import learning_curves
@@ -101,6 +110,8 @@ def counted(*a, **k):
     made.append(k.get("dir"))
     return real(*a, **k)
 tempfile.TemporaryFile = counted
+import evo_l2l
+evo_l2l.configure_process()
 import evo_l2l.kernels                       # applies the shortcut
 from numba import njit
 sys.path.insert(0, sys.argv[1])

@@ -1,6 +1,9 @@
 """The `evo-l2l` command line: each command parses, calls one library function, prints.
 
-Heavy imports (numba, h5py, deap) happen inside commands so `--help` is instant.
+Heavy imports (numba, h5py, deap) happen inside commands so `--help` is instant. Every
+command starts with evo_l2l.configure_process() (OpenMP threads that wait passively, the
+start-up shortcuts), which the library itself never calls, and its runs handle SIGINT and
+SIGTERM (stop after the generation in hand, the archive resumable).
 """
 from __future__ import annotations
 
@@ -24,7 +27,11 @@ class _Group(click.Group):
     """Turns errors a user can cause into one line on stderr and exit code 2."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        """click's standalone mode, except that a usage error is one line (click prints four)."""
+        """click's standalone mode, except that a usage error is one line (click prints four).
+        First of all it configures the process for a command-line run (before any command
+        imports numba, which starts its threads with the OpenMP settings it finds)."""
+        from .. import configure_process
+        configure_process()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         _keep_ignored_signals()

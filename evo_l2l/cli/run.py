@@ -224,7 +224,8 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
     with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
         progress = _Progress(config.run.n_generations, 0, quiet or as_json)
         try:
-            result = start_run(config, path, force=force, hooks=[progress], executor=executor)
+            result = start_run(config, path, force=force, hooks=[progress], executor=executor,
+                               handle_signals=True)
         finally:
             progress.close()
         # The summary may evaluate (a meta run's runs below): the executor is still open.
@@ -371,7 +372,7 @@ def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, s
         progress = _Progress(target, run.n_generations_done, quiet or as_json)
         try:
             result = resume_run(archive, n_generations, hooks=[progress], force=force,
-                                executor=executor)
+                                executor=executor, handle_signals=True)
         finally:
             progress.close()
         _finish(result, as_json, resumed=True, quiet=quiet)

@@ -1,7 +1,10 @@
 """Start or resume a run: config in, archive on disk and a result out.
 
 This is a plain library function, so it can itself be the fitness of a
-higher level (meta-evolution) or be called from a notebook or a cluster job.
+higher level (meta-evolution) or be called from a notebook or a cluster job. It leaves
+the caller's signal handlers alone unless asked (handle_signals=True, as the command line
+does); a KeyboardInterrupt then ends a run as any exception does, with the archive closed,
+marked interrupted and resumable.
 """
 from __future__ import annotations
 
@@ -44,9 +47,14 @@ KEEP_IGNORED: set = set()
 
 
 @contextlib.contextmanager
-def graceful_stop():
+def graceful_stop(handle_signals: bool = True):
+    """A StopFlag, and while the block runs (in the main thread, handle_signals=True)
+    SIGINT and SIGTERM handlers that set it: a first signal stops at the end of the
+    generation in hand (or at once where the flag is interruptible), a second raises
+    KeyboardInterrupt. The previous handlers come back when the block ends. With
+    handle_signals=False the flag only takes stop requests from code."""
     flag = StopFlag()
-    if threading.current_thread() is not threading.main_thread():
+    if not handle_signals or threading.current_thread() is not threading.main_thread():
         yield flag
         return
 
@@ -73,14 +81,15 @@ def graceful_stop():
 
 
 def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
-           hooks: Iterable[Callable], resume_from: GenerationRecord | None) -> RunResult:
+           hooks: Iterable[Callable], resume_from: GenerationRecord | None,
+           handle_signals: bool) -> RunResult:
     t0 = time.perf_counter()
     path = writer.path
     writer.cache_log = problem.cache_log
     status = STATUS_INTERRUPTED
     # The handlers stay until the archive is closed: a signal that arrives after the last
     # generation (or while closing) must not leave a finished run marked as running.
-    with graceful_stop() as stop:
+    with graceful_stop(handle_signals) as stop:
         try:
             last = evolve(problem, config, [writer, *hooks], resume_from, stop)
             if last is not None and (last.generation + 1 >= config.run.n_generations
@@ -139,11 +148,16 @@ def check_memory(config: RunConfig, n_tasks: int = 0) -> None:
 
 
 def start_run(config: RunConfig, path: str, force: bool = False,
-              hooks: Iterable[Callable] = (), executor: Evaluator | None = None) -> RunResult:
+              hooks: Iterable[Callable] = (), executor: Evaluator | None = None,
+              handle_signals: bool = False) -> RunResult:
     """A new run of `config`, archived at `path` generation by generation.
 
     executor: where fitness is evaluated (evaluator.InProcess by default; see
-    executors.make_executor); the archive is the same on every executor."""
+    executors.make_executor); the archive is the same on every executor.
+    handle_signals: SIGINT and SIGTERM stop the run after the generation in hand, with
+    RunResult.stop_signal saying which, and the caller's handlers are put back at the end
+    (graceful_stop; the command line's behaviour). By default the handlers are left alone,
+    and a KeyboardInterrupt propagates after the archive is closed as interrupted."""
     config.validate()
     check_memory(config)
     tasks = build_tasks(config)
@@ -156,17 +170,17 @@ def start_run(config: RunConfig, path: str, force: bool = False,
         search = make_search(config, problem)
     writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=force,
                                   trace=search.trace() if hasattr(search, "trace") else None)
-    return _drive(writer, config, problem, hooks, None)
+    return _drive(writer, config, problem, hooks, None, handle_signals)
 
 
 def resume_run(path: str, n_generations: int | None = None,
                hooks: Iterable[Callable] = (), force: bool = False,
-               executor: Evaluator | None = None) -> RunResult:
+               executor: Evaluator | None = None, handle_signals: bool = False) -> RunResult:
     """Continues an archived run from its last complete generation.
 
     n_generations: the new total (default: the run's own target). A run stopped before
     its first generation was complete starts again from the beginning (its config and
-    tasks are in the archive).
+    tasks are in the archive). handle_signals: as for start_run.
     """
     from ..archive import open_run, writer_alive
     run = open_run(path, populations=False)
@@ -177,7 +191,8 @@ def resume_run(path: str, n_generations: int | None = None,
                                "(or pass --force if that process is gone)")
         target = n_generations or int(run.state["n_generations_target"])
         return start_run(run.config.with_overrides({"run.n_generations": target}), path,
-                         force=True, hooks=hooks, executor=executor)
+                         force=True, hooks=hooks, executor=executor,
+                         handle_signals=handle_signals)
     run, tmp = prepare_resume(path, n_generations, force)
     try:
         target = int(run.state["n_generations_target"])
@@ -191,7 +206,7 @@ def resume_run(path: str, n_generations: int | None = None,
             os.remove(tmp)
         raise
     writer = ArchiveWriter(path, config.run.flush_interval, publish_from=tmp)
-    return _drive(writer, config, problem, hooks, record)
+    return _drive(writer, config, problem, hooks, record, handle_signals)
 
 
 def summarise(result: RunResult) -> dict:
@@ -214,9 +229,15 @@ def summarise(result: RunResult) -> dict:
 def run_summary(job: dict) -> dict:
     """One whole run as a plain-data call, for executor.map: job = {"config": config
     dict, "path": archive path, "force": bool} -> summarise(result). Runs one after
-    another in a process (the module-level random streams are the run's own)."""
+    another in a process (the module-level random streams are the run's own).
+
+    The run handles SIGINT and SIGTERM (handle_signals=True): this is the job of a worker
+    process, which the pool's owner stops with SIGTERM (executors' stop_workers) and whose
+    run then ends cleanly, reporting stop_signal; the command line's in-process seeds run
+    it too."""
     config = RunConfig.from_dict(job["config"])
-    return summarise(start_run(config, job["path"], force=bool(job.get("force", False))))
+    return summarise(start_run(config, job["path"], force=bool(job.get("force", False)),
+                               handle_signals=True))
 
 
 def result_from_archive(path: str, wall_seconds: float = 0.0) -> RunResult:

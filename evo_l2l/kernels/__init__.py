@@ -1,8 +1,9 @@
-"""numba kernels (arrays and scalars in, arrays out). Importing the package applies
+"""numba kernels (arrays and scalars in, arrays out). In a process that asked for them
+(evo_l2l.configure_process(), as the command line does), importing the package applies
 _startup's shortcuts: a cheaper first dispatch, same results."""
-from ._startup import (check_cache_folders_once, load_cached_without_refresh,
-                       skip_extensions_for_own_kernels)
+from .. import _process
 
-check_cache_folders_once()
-load_cached_without_refresh()
-skip_extensions_for_own_kernels()
+if _process.numba_shortcuts:
+    from ._startup import apply_shortcuts
+
+    apply_shortcuts()

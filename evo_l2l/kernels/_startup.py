@@ -31,6 +31,10 @@
 
 Nothing a kernel computes changes (tests/test_startup.py). If numba's layout
 differs from what this expects, each shortcut does nothing.
+
+They patch numba for the whole process, so only a process that asks for them gets them:
+evo_l2l.configure_process() (which the command line calls) has apply_shortcuts() run when
+evo_l2l.kernels is imported, before any kernel is defined.
 """
 import importlib.util
 import os
@@ -144,3 +148,10 @@ def check_cache_folders_once() -> bool:
         return ensure_cache_path
 
     return _replace(locator, "ensure_cache_path", once_per_folder)
+
+
+def apply_shortcuts() -> None:
+    """All four shortcuts (each once per process)."""
+    check_cache_folders_once()
+    load_cached_without_refresh()
+    skip_extensions_for_own_kernels()
