@@ -20,11 +20,16 @@ def test_modern_presets_are_registered_beside_the_faithful_ones():
         assert PRESETS[p.NAME] is p
         faithful = PRESETS[p.NAME.replace("-modern", "")]
         mine, theirs = p.default_config(), faithful.default_config()
-        # Same learner and rule family: only the search (and, where said, the tasks' count) moves.
-        assert mine.learner == theirs.learner
-        assert mine.rule.name == theirs.rule.name
+        # Same learner and rule: only the search (and, where said, the tasks' count) moves.
+        assert mine.learner == theirs.learner and mine.rule == theirs.rule, p.NAME
         assert mine.tasks.name == theirs.tasks.name
-        assert p.doc and "why" in p.doc.lower()
+        assert mine.tasks == theirs.tasks or "training tasks instead of" in p.doc, p.NAME
+        budget = (mine.optimizer, mine.run.population, mine.run.n_generations)
+        assert budget != (theirs.optimizer, theirs.run.population, theirs.run.n_generations)
+        # The evaluations the docstring compares are the presets' own.
+        assert f"{mine.run.population * mine.run.n_generations:,}" in p.doc, p.NAME
+        assert (f"{theirs.run.population} x {theirs.run.n_generations}" in p.doc
+                or f"{theirs.run.population * theirs.run.n_generations:,}" in p.doc), p.NAME
 
 
 def deme(fitness):
