@@ -15,7 +15,7 @@ import shutil
 import tempfile
 import time
 
-import evo_l2l.archive as archive
+import evo_l2l.archive.schema as archive
 from evo_l2l import open_run
 from evo_l2l.evolution.run import start_run
 from evo_l2l.experiments import PRESETS

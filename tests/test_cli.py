@@ -264,10 +264,10 @@ def test_unwritable_folder_and_existing_report(runner, monkeypatch):
     assert res.exit_code == 2 and "--force" in res.output
     assert runner.invoke(main, ["report", "a.h5", "-o", "rep", "--force"]).exit_code == 0
     # Tests run as root here, whom mode bits do not stop: say the folder is not writable.
-    import evo_l2l.archive
+    import evo_l2l.archive.writer
     os.mkdir("ro")
     real = os.access
-    monkeypatch.setattr(evo_l2l.archive.os, "access",
+    monkeypatch.setattr(evo_l2l.archive.writer.os, "access",
                         lambda p, mode: False if os.path.basename(p) == "ro" else real(p, mode))
     res = runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "ro/x.h5"])
     assert res.exit_code == 2 and "is not writable" in res.output and "tmp-" not in res.output

@@ -14,7 +14,7 @@ from evo_l2l.experiments import PRESETS
 # Dies by SIGKILL while writing the archive's static part (before it is published).
 KILLED_IN_CREATE = """
 import os, signal, sys
-import evo_l2l.archive as a
+import evo_l2l.archive.writer as a
 from evo_l2l.evolution.run import start_run
 from evo_l2l.experiments import PRESETS
 a._seal = lambda f: os.kill(os.getpid(), signal.SIGKILL)
