@@ -348,3 +348,12 @@ def test_task_order_is_kept_per_task_set_and_matches_the_balanced_order():
         assert np.array_equal(task_order(tasks), want)
         assert task_order(tasks) is task_order(tasks)
     assert len(task_order(train)) == len(train) and len(task_order(heldout)) == len(heldout)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (7, 5, 11), (64, 33, 2)])
+def test_fitness_from_curves_is_ndarray_mean_bit_for_bit(shape):
+    curves = np.random.default_rng(sum(shape)).random(shape) * 10 - 3
+    np.testing.assert_array_equal(fitness_from_curves(curves, "mean"),
+                                  curves.mean(axis=2).mean(axis=1))
+    np.testing.assert_array_equal(fitness_from_curves(curves, "final"),
+                                  curves[:, :, -1].mean(axis=1))

@@ -1,4 +1,4 @@
-"""AutoML of the learner (issue #19): the baselines and their table.
+"""AutoML of the learner: the baselines and their table.
 
 Four ways to spend the same number of inner-learning runs (one run = one learner trained
 on every training task) on the tasks of automl-bengio1991:

@@ -208,7 +208,7 @@ def _write_files(runs: list, out_dir: str, baselines: str | None) -> None:
     rows = [_run_rows(run) for run in runs]
     md = _markdown(rows, "figure.png")
     if baselines:
-        md += "\n## Joint evolution of rule and learner vs its baselines (issue #19)\n\n" + baselines
+        md += "\n## Joint evolution of rule and learner vs its baselines\n\n" + baselines
     with open(os.path.join(out_dir, "report.md"), "w") as fh:
         fh.write(md)
     with open(figure, "rb") as fh:

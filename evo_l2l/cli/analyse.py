@@ -195,7 +195,7 @@ def _output_folder(path: str) -> None:
 @click.option("--force", is_flag=True, help="Overwrite a report already in the folder.")
 @click.option("--baselines", type=click.Path(dir_okay=False), default=None,
               help="automl_learner.json written by scripts/automl_learner.py: adds the table "
-                   "of joint evolution vs its baselines (issue #19).")
+                   "of joint evolution vs its baselines.")
 def report(archives, out_dir, force, baselines):
     """A Markdown and a self-contained HTML report of one or more runs."""
     import os

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from ..errors import ConfigError
 from .preset import Preset
 
-# name -> (module, attribute) of every preset, in the order `evo-l2l list` shows them; a
+# name -> (module, attribute) of every preset, in the order `evo-l2l experiments` shows them; a
 # preset's module is imported when the preset is first asked for (a run loads one).
 # tests/test_registries.py checks this table against the modules.
 _WHERE = {

@@ -1,4 +1,4 @@
-"""automl-bengio1991: the Bengio et al. (1991) rule evolved together with its learner (issue #19).
+"""automl-bengio1991: the Bengio et al. (1991) rule evolved together with its learner.
 
 The tasks of bengio1991-boolean (every two-input Boolean function, the same six held
 out) and the same 16-term rule, but the learner around it is no longer hand-set: hidden

@@ -1,4 +1,4 @@
-"""GP (symbolic) learning rules on real data: few-shot and continual learning (issue 13).
+"""GP (symbolic) learning rules on real data: few-shot and continual learning.
 
 The protocols, data and metrics of experiments/digits_l2l.py; the rule is an expression
 tree over (a, o, w, m) searched by DEAP genetic programming (the GP family of Bengio,
@@ -34,9 +34,9 @@ _CONTINUAL_TASKS = {"n_train_per_task": 60, "n_test_per_task": 60, "n_train_epis
 _TOY = {"tasks.n_train_episodes": 1, "tasks.n_heldout": 1, "tasks.n_hidden": 16,
         "learner.k_active": 4, "tasks.n_train_per_task": 10, "tasks.n_test_per_task": 5}
 _NUMBERS = {
-    "sgd_permuted": ("linear SGD one pass, 10 tasks: ACC 0.372, BWT -0.581 (issue 13)", "M"),
-    "goal_permuted": ("evolved rule ACC >= 0.60 with BWT >= -0.20 (issue 13 goal)", "?"),
-    "goal_split": ("class-incremental split digits ACC > 0.40 (issue 13 goal)", "?"),
+    "sgd_permuted": ("linear SGD one pass, 10 tasks: ACC 0.372, BWT -0.581", "M"),
+    "goal_permuted": ("evolved rule ACC >= 0.60 with BWT >= -0.20 (goal)", "?"),
+    "goal_split": ("class-incremental split digits ACC > 0.40 (goal)", "?"),
 }
 
 continual = Preset(
@@ -74,7 +74,7 @@ fewshot = Preset(
      "run": {"population": 100, "n_generations": 40}},
     PAPER_NUMBERS={"1nn_5way_1shot": ("1-NN 0.779 +- 0.005 (nearest centroid 0.783)", "M"),
                    "goal_5way_1shot": ("evolved rule >= 0.80, above 1-NN outside the CI "
-                                       "(issue 13 goal)", "?")},
+                                       "(goal)", "?")},
     doc=__doc__, toy={"tasks.n_train_episodes": 8, "tasks.n_heldout": 4, "tasks.n_hidden": 8})
 
 PRESETS = (fewshot, continual, continual_split, continual_mnist1d, continual_split_mnist1d)

@@ -1,7 +1,7 @@
 """Learning to learn on real data: few-shot and continual learning with evolved rules.
 
 The applications the seed article names for learning to learn, with their fields' own
-protocols and metrics (issue 13), on scikit-learn's bundled 8x8 digits:
+protocols and metrics, on scikit-learn's bundled 8x8 digits:
 
 - fewshot-digits: rotated digits (40 classes; held-out classes: digits 7-9, every
   rotation), 5-way 1-shot episodes with 15 queries per class (Vinyals et al. 2016;
@@ -37,15 +37,15 @@ _ALTERNATIVES = {"optimizer": {"ga": {"selection": "tournament", "crossover": "b
 _COMMON = {"optimizer": {"name": "cmaes", "sigma": 0.1}, "rule": {"name": "bengio_layers"},
            "learner": {"name": "episode_net", "n_epochs": 1, "clip": 20.0,
                        "fitness_measure": "final"}}
-# Measured with the baselines in this evaluation (scripts/fewshot_tables.py), and the
-# issue's goals; "M": measured here.
+# Measured with the baselines in this evaluation (scripts/reproduce_digits_l2l.py), and the
+# goals set for the preset; "M": measured here.
 _FEWSHOT_NUMBERS = {
     "1nn_5way_1shot": ("1-NN 0.779 +- 0.005 (nearest centroid 0.783) on held-out classes", "M"),
-    "goal_5way_1shot": ("evolved rule >= 0.80, above 1-NN outside the CI (issue 13 goal)", "?"),
+    "goal_5way_1shot": ("evolved rule >= 0.80, above 1-NN outside the CI (goal)", "?"),
 }
 _CONTINUAL_NUMBERS = {
     "sgd_permuted": ("linear SGD one pass, 10 tasks: ACC 0.372, BWT -0.581", "M"),
-    "goal_permuted": ("evolved rule ACC >= 0.60 with BWT >= -0.20 (issue 13 goal)", "?"),
+    "goal_permuted": ("evolved rule ACC >= 0.60 with BWT >= -0.20 (goal)", "?"),
 }
 
 fewshot = Preset(
@@ -59,7 +59,7 @@ fewshot = Preset(
     _ALTERNATIVES, PAPER_NUMBERS=_FEWSHOT_NUMBERS, doc=__doc__,
     toy={"tasks.n_train_episodes": 8, "tasks.n_heldout": 4, "tasks.n_hidden": 8})
 
-# Evolved initial weights (issue 13, item 2): the genome is the layered rule plus the net's
+# Evolved initial weights: the genome is the layered rule plus the net's
 # initial hidden weights W0 (32 x 65) and an output-init gain (rules/bengio_init.py), so the
 # hidden layer is a feature extractor meta-learned on the meta-training classes (digits
 # 0-6) and shared by every episode, and the rule learns the output layer within the

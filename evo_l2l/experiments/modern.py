@@ -1,5 +1,5 @@
 """Modern presets: the classic experiments' tasks, learners and fitness, searched to find the
-known rule reliably (issue 16). The faithful presets stay as the papers set them.
+known rule reliably. The faithful presets stay as the papers set them.
 
 Each preset's docstring says what its search changes and why, and the evaluations it
 spends; docs/experiments.md ("Modern presets") has the success table measured with

@@ -1,4 +1,4 @@
-"""Self-reference, part 2: learners whose learning machinery changes during a lifetime (issue 14).
+"""Self-reference, part 2: learners whose learning machinery changes during a lifetime.
 
 - srwm-fewshot: a self-referential weight matrix (Irie, Schlag, Csordas & Schmidhuber,
   ICML 2022; Schmidhuber 1993) learns rotated-digit episodes (2-way 1-shot, held-out
@@ -18,7 +18,7 @@ from .preset import Preset
 PAPER = ("Irie, Schlag, Csordas & Schmidhuber 2022, A modern self-referential weight matrix "
          "that learns to modify itself (ICML); Schmidhuber 1993, A self-referential weight "
          "matrix")
-# "M": measured here (scripts/srwm_fewshot.py); "?": the issue's goals.
+# "M": measured here (scripts/srwm_fewshot.py); "?": goals set for the preset.
 _SRWM_NUMBERS = {
     "handwired_2way_1shot": ("hand-built W (delta-rule association, head 0): 0.826 on 2-way "
                              "1-shot held-out classes", "M"),
@@ -27,8 +27,8 @@ _SRWM_NUMBERS = {
                            "hand-built W (lr 0.3, population 64): 0.816 (docs/self_reference.md)",
                            "M"),
     "goal_2way_1shot": ("evolved SRWM >= 0.80, >= 10 points above the ablation without "
-                        "self-modification (issue 14 goal)", "?"),
-    "1nn_5way_1shot": ("1-NN 0.779 on 5-way 1-shot held-out classes (issue 13)", "M"),
+                        "self-modification (goal)", "?"),
+    "1nn_5way_1shot": ("1-NN 0.779 on 5-way 1-shot held-out classes", "M"),
 }
 
 srwm_fewshot = Preset(
@@ -54,7 +54,7 @@ _A_TERMS = [f"{layer}:{t}" for layer in ("out", "hid")
             for t in ("a", "a*o", "a*w", "a*m", "a*o*w", "a*o*m", "a*w*m", "a*o*w*m")]
 _METAPLASTIC_NUMBERS = {
     "goal": ("meta-plastic vs the fixed rule of the same family (rule=bengio_layers, the same "
-             "budget): ACC and BWT on held-out sequences (issue 14)", "?"),
+             "budget): ACC and BWT on held-out sequences", "?"),
     "measured": ("meta-plastic ACC 0.687, BWT -0.071; fixed rule ACC 0.731, BWT -0.142; delta "
                  "rule ACC 0.719, BWT -0.144 (seed 0, docs/self_reference.md)", "M"),
 }

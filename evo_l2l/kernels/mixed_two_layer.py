@@ -1,4 +1,4 @@
-"""Numba kernel: two-layer nets whose learner is part of the genome (issue #19).
+"""Numba kernel: two-layer nets whose learner is part of the genome.
 
 As kernels/two_layer.py (I inputs + bias, H hidden + bias, 1 sigmoid output, the
 16-term multilinear rule over (a, o, w, m) shared by every synapse, m = t - o), but

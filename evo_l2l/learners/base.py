@@ -96,7 +96,7 @@ def fitness_from_curves(curves: np.ndarray, measure: str = "mean") -> np.ndarray
     """
     # np.add.reduce(...) / n is what ndarray.mean computes (numpy's _mean: the same reduction,
     # then a true division by the count), without its Python-level wrapper: this runs on
-    # every kernel call of a run (tests/test_learners.py checks it bit for bit).
+    # every kernel call of a run (tests/test_kernels.py checks it bit for bit).
     if measure == "mean":
         per_task = np.add.reduce(curves, axis=2) / curves.shape[2]
     elif measure == "final":

@@ -1,4 +1,4 @@
-"""Episode nets trained by symbolic (GP) rules: issue 13's "GP family" on real data.
+"""Episode nets trained by symbolic (GP) rules: few-shot and continual learning on real data.
 
 The nets, variables (a, o, w, m), protocol and scoring of learners/episode_net.py; the rule
 is an expression tree (rules/symbolic.py) run by kernels/symbolic_episode.py. Two hidden

@@ -1,4 +1,4 @@
-"""Two-layer nets whose learner is evolved with the rule (rule family bengio_automl, issue #19).
+"""Two-layer nets whose learner is evolved with the rule (rule family bengio_automl).
 
 Each decoded row brings its rule and its learner (hidden units, activation, eta, epochs,
 initial weight scale, clip, term switches; rules/bengio_automl.py). A batch is grouped by
