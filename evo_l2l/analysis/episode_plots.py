@@ -35,8 +35,8 @@ def accuracy_vs_shots_axes(ax, run, shots=SHOTS, n_episodes: int = 200) -> None:
     ax.set_xlabel("shots (support images per class)")
     ax.set_ylabel(f"query accuracy, {n_episodes} held-out episodes")
     ax.set_title(f"{s.n_way}-way accuracy against shots")
-    from .plots import _legend
-    _legend(ax)                             # below the panel: it covered the 10-shot points
+    from .plot_style import legend
+    legend(ax)                              # below the panel, clear of the 10-shot points
     ax.grid(alpha=0.3)
 
 

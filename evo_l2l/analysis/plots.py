@@ -8,19 +8,8 @@ import numpy as np
 
 from ..rules.kinds import kind_of
 from .curves import learning_curve, problem_for, rule_from_spec
-
-
-def _legend(ax, ncol: int = 1) -> None:
-    """The legend below the axes, outside them, so that it hides no curve."""
-    ax.legend(fontsize=7, ncol=ncol, loc="upper left", bbox_to_anchor=(0.0, -0.16),
-              borderaxespad=0.0, frameon=False)
-
-
-def _generation_axis(ax) -> None:
-    """x is the generation: integer ticks only (2 generations drew ticks at 0.2, 0.4...)."""
-    from matplotlib.ticker import MaxNLocator
-    ax.set_xlabel("generation")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+from .plot_style import generation_axis as _generation_axis
+from .plot_style import legend as _legend
 
 
 def _titled(text: str, note: str, width: int = 70) -> str:
