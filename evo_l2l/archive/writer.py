@@ -14,6 +14,7 @@ import time
 import numpy as np
 
 from ..errors import ArchiveError, ArchiveWriteFailed
+from ..rules.kinds import kind_of
 from .liveness import live_writer
 from .record import _py_state_arrays
 from .schema import (FORMAT, FORMAT_VERSION, GENERATION_COLUMNS, STATUS_RUNNING, _dataset,
@@ -118,17 +119,8 @@ class ArchiveWriter:
                 for section in ("optimizer", "rule", "learner", "tasks"):
                     f.attrs[section] = getattr(config, section).name
                 f.attrs["rule_kind"] = problem.kind
-                if problem.kind == "parametric":
-                    f.attrs["coef_names"] = json.dumps(list(problem.fam.COEF_NAMES))
-                    f.attrs["term_names"] = json.dumps(list(problem.fam.TERM_NAMES))
-                elif problem.kind == "meta":
-                    from ..rules.operators import OPERATOR_NAMES
-                    f.attrs["operator_names"] = json.dumps(list(OPERATOR_NAMES))
-                elif problem.kind == "program":
-                    from ..rules.programs import OP_KEYS
-                    f.attrs["program_ops"] = json.dumps(list(OP_KEYS))
-                else:
-                    f.attrs["variables"] = json.dumps(list(problem.pset.arguments))
+                for name, values in kind_of(problem).archive_attrs(problem).items():
+                    f.attrs[name] = json.dumps(list(values))
                 t = f.create_group("tasks")
                 for name, arr in tasks.arrays().items():
                     t.create_dataset(name, data=arr)
