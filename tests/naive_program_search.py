@@ -1,7 +1,6 @@
-"""The AutoML-Zero search written out slowly: programs as text between every step, the
-breeding of the first version (rules/programs.py before programs were bred as tuples with
-a prepared Space), one program at a time through the kernels, and the FEC cache as a plain
-list. tests/test_automl_zero.py checks that the search's fast path gives exactly this."""
+"""The AutoML-Zero search written out slowly: programs as text between every step, bred
+plainly (not as tuples over a prepared Space), one program at a time through the kernels,
+and the FEC cache as a plain list. tests/test_automl_zero.py checks that the search's fast path gives exactly this."""
 import math
 import random
 

@@ -1,7 +1,7 @@
 """Fitness of AutoML-Zero programs (rule family `automl_zero`), with the paper's
 functional-equivalence checking (FEC).
 
-Genomes are (N,) program texts (rules/programs.py). Fitness: the mean over the search tasks
+Genomes are (N,) program texts (rules/programs/). Fitness: the mean over the search tasks
 of each task's score (learners/programs.py). Held-out fitness: the same on the unseen tasks.
 
 FEC (Real et al. 2020, section 4): a program's fingerprint is its predictions on the first

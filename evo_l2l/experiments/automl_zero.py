@@ -18,7 +18,7 @@ whose predictions on 10 + 10 fixed examples were seen before.
   run's program is the best of the search's best candidates on 100 selection tasks
   (rule.select_top), judged on 100 unseen tasks of 1000 training examples (the demo's).
 - `automl-zero-linear-full`: the same tasks with all three components searched over the
-  scalar/vector subset of the paper's ops (rules/programs.py LINEAR_OPS): much harder; not
+  scalar/vector subset of the paper's ops (rules/programs/settings.py LINEAR_OPS): much harder; not
   solved within 2e5 individuals in our trials.
 - `automl-zero-linear-demo`: the search space of the paper's demo (google-research
   automl_zero run_demo.sh): Setup, Predict and Learn all searched over the same six ops

@@ -1,7 +1,7 @@
 """A numba interpreter for rule programs, and the learners that run on it.
 
 One compiled kernel serves every symbolic rule: programs arrive as postfix
-arrays (ops int32, args float64, lengths; see rules/symbolic.py for the
+arrays (ops int32, args float64, lengths; see rules/symbolic/primitives.py for the
 opcodes) and each rule's program is translated to register code when its
 turn comes (translate). Interpretation is vectorised: each instruction is
 one pass over a whole vector of synapses, every synapse of every task (all
@@ -25,7 +25,7 @@ _FASTMATH = {"contract"}
 
 OP_VAR, OP_CONST, OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_NEG, OP_SQUARE, OP_TANH, OP_EXP = range(10)
 # Fused "x op= leaf" forms (the second operand is a variable or a constant),
-# made by the peephole pass in rules/symbolic.py; translate reads them as leaf + op.
+# made by the peephole pass in rules/symbolic/compiler.py; translate reads them as leaf + op.
 OP_ADDV, OP_SUBV, OP_MULV, OP_DIVV, OP_ADDC, OP_SUBC, OP_MULC, OP_DIVC = range(10, 18)
 PDIV_EPS = 1e-12
 EXP_MAX = 50.0

@@ -1,6 +1,6 @@
 """The AutoML-Zero interpreter as a learner: a program is the whole learning algorithm.
 
-No network of its own: Setup / Predict / Learn (rules/programs.py) run on each task's
+No network of its own: Setup / Predict / Learn (rules/programs/) run on each task's
 examples (tasks/program_tasks.py) in the numba interpreter (kernels/programs.py), many
 programs x many tasks per call.
 """

@@ -1,7 +1,7 @@
 """Episode nets trained by symbolic (GP) rules: few-shot and continual learning on real data.
 
 The nets, variables (a, o, w, m), protocol and scoring of learners/episode_net.py; the rule
-is an expression tree (rules/symbolic.py) run by kernels/symbolic_episode.py. Two hidden
+is an expression tree (rules/symbolic/) run by kernels/symbolic_episode.py. Two hidden
 layers (setting `hidden`):
   - plastic: tanh units whose synapses learn by the same rule, the error fed back through
     fixed random weights (as episode_net with the bengio family);
