@@ -6,7 +6,7 @@
 
 For three sizes it times, interleaved round by round, the production kernel
 (numba, parallel, rules innermost), the previous production kernel
-(scripts/previous/single_layer_v1.py), the hand-tuned C peer of
+(tests/previous_single_layer.py), the hand-tuned C peer of
 ../shared/perf (built with gcc when both are there; --peer DIR, or --peer ''
 to leave it out), a plain serial numba loop (rule outermost, libm exp) and
 vectorised NumPy; checks they agree (bitwise for the previous kernel and the
@@ -127,12 +127,12 @@ def timed(fn, *args):
 
 
 def previous_kernel():
-    """scripts/previous/single_layer_v1.py: the production kernel before kernels/lanes.py."""
-    here = os.path.join(os.path.dirname(os.path.abspath(__file__)), "previous")
+    """tests/previous_single_layer.py: the production kernel before kernels/lanes.py."""
+    here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests")
     if here not in sys.path:
         sys.path.insert(0, here)
-    import single_layer_v1
-    return single_layer_v1.train_chalmers_population
+    import previous_single_layer
+    return previous_single_layer.train_chalmers_population
 
 
 def c_peer(perf_dir: str):
@@ -245,7 +245,7 @@ def bench_kernels(repeats: int, numpy_repeats: int, perf_dir: str) -> None:
 def bench_other_kernels(repeats: int) -> None:
     """The two-layer kernel (Bengio 1991 family) against its previous version, paired."""
     from evo_l2l.kernels import two_layer
-    import two_layer_v1            # scripts/previous, on sys.path after previous_kernel()
+    import previous_two_layer      # tests/, on sys.path after previous_kernel()
     rng = np.random.default_rng(1)
     print(f"\n{'two-layer nets (16-term rule)':58s} {'implementation':>14s} {'M updates/s':>12s} {'vs this':>8s}")
     for T, P, I, H, R, E in ((16, 4, 3, 2, 200, 30), (30, 20, 9, 8, 100, 10)):
@@ -256,7 +256,7 @@ def bench_other_kernels(repeats: int) -> None:
         args = (np.ascontiguousarray(rng.normal(0, 0.1, (16, R))), X, Y, Wh0, Wo0,
                 np.full(T, P), np.full(T, I), E, 20.0, -(-R // -(-R // 64)))
         fns = {"production": two_layer.train_two_layer_population,
-               "previous": two_layer_v1.train_two_layer_population}
+               "previous": previous_two_layer.train_two_layer_population}
         outs = {}
         for k, fn in fns.items():
             outs[k] = np.zeros((R, T, E + 1))
@@ -283,14 +283,14 @@ def bench_conditioning(repeats: int) -> None:
     """The conditioning circuit's kernel against its previous version, paired."""
     from evo_l2l.kernels import conditioning
     from evo_l2l.tasks import make_conditioning_tasks
-    import conditioning_v1         # scripts/previous
+    import previous_conditioning   # tests/, on sys.path after previous_kernel()
     rng = np.random.default_rng(2)
     tasks = make_conditioning_tasks(rng)
     R, E = 400, 20
     args = (np.ascontiguousarray(rng.normal(0, 0.3, (16, R))), tasks.X, tasks.Y, tasks.W0,
             tasks.n_patterns, E, 20.0)
     fns = {"production": conditioning.train_conditioning_population,
-           "previous": conditioning_v1.train_conditioning_population}
+           "previous": previous_conditioning.train_conditioning_population}
     outs = {}
     for k, fn in fns.items():
         outs[k] = np.zeros((R, len(tasks), E + 1))

@@ -172,16 +172,6 @@ def test_simd_block_sums_and_spread_match_numpy():
         sums(W[::2], a[:60], 0, 2, np.zeros(8), 0)      # strided: raw pointers would misread it
 
 
-def previous(name):
-    """A kernel module before kernels/lanes.py, from scripts/previous."""
-    import importlib
-    import sys
-    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "previous")
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    return importlib.import_module(name)
-
-
 def test_step_chunks_cuts_lanes_into_the_fewest_nearly_equal_steps():
     from evo_l2l.kernels._jobs import step_chunks
     for max_chunks in (1, 3, 7):
@@ -218,7 +208,7 @@ def test_lane_group_kernel_is_bitwise_the_previous_kernel(seed):
     every step size (1 to 7 groups of 4) and padding, several outputs, diverging and NaN
     rules, with and without clipping."""
     from evo_l2l.kernels import single_layer as K
-    old = previous("single_layer_v1")
+    import previous_single_layer as old
     rng = np.random.default_rng(seed)
     tasks = random_taskset(rng, n_tasks=5)
     for R, block, clip in ((1, 64, 3.0), (7, 64, 3.0), (11, 64, 3.0), (15, 64, 20.0),
@@ -244,7 +234,7 @@ def test_two_layer_lane_kernel_is_bitwise_the_previous_kernel(seed):
     from evo_l2l.kernels import two_layer as K
     from evo_l2l.kernels.lanes import TWO_LAYER_HIDDEN_BIAS
     assert TWO_LAYER_HIDDEN_BIAS == K.HIDDEN_BIAS
-    old = previous("two_layer_v1")
+    import previous_two_layer as old
     rng = np.random.default_rng(seed)
     T, P, I, H = 5, 4, 3 + seed, 1 + 2 * seed
     X = rng.integers(0, 2, (T, P, I)).astype(float)
@@ -271,7 +261,7 @@ def test_conditioning_lane_kernel_is_bitwise_the_previous_kernel(seed):
     """The same for the conditioning circuit (kernels/conditioning.py), probe and training trials."""
     from evo_l2l.kernels import conditioning as K
     from evo_l2l.tasks import make_conditioning_tasks
-    old = previous("conditioning_v1")
+    import previous_conditioning as old
     rng = np.random.default_rng(seed)
     tasks = make_conditioning_tasks(rng)
     for R, clip in ((1, 3.0), (7, 20.0), (11, 3.0), (14, 20.0), (37, np.inf), (61, 20.0)):

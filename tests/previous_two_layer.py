@@ -13,6 +13,10 @@ Layout: rules innermost, one parallel job per (task, block of rules).
 Shapes: coef (16, R); X (T, P, I) with the bias as the last used column;
 Y (T, P, 1); Wh0 (T, H, I); Wo0 (T, 1, H + 1) (last: the hidden bias weight);
 perf (R, T, E+1): 1 - mean|t - o|, 0 for NaN.
+
+The kernel of kernels/two_layer.py before kernels/lanes.py, kept as an oracle:
+tests/test_kernels.py checks that the current kernel gives bitwise its results, and
+scripts/bench_inner.py times both.
 """
 import numpy as np
 from numba import njit, prange

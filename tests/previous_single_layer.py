@@ -23,6 +23,10 @@ including the bias column, O outputs, R rules, E epochs):
     n_outputs   (T,)      outputs actually used by each task
     perf        (R, T, E+1) out: 1 - mean |t - o| before training and after
                           each epoch; 0 where the net diverged (NaN weights)
+
+The kernel of kernels/single_layer.py before kernels/lanes.py, kept as an oracle:
+tests/test_kernels.py checks that the current kernel gives bitwise its results, and
+scripts/bench_inner.py times both.
 """
 import numpy as np
 from numba import njit, prange

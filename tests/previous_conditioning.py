@@ -12,6 +12,10 @@ Shapes: coef (16, R); X (T, P, 4) = CS1, CS2, US, probe flag; Y (T, P, 1)
 desired responses at probe trials; W0 (T, 1, 4): w1, w2, w_us, bias (only
 w1, w2 plastic); perf (R, T, E+1): 1 - mean over probe trials |Y - o|, with
 the probes of measurement 0 answered by the initial weights.
+
+The kernel of kernels/conditioning.py before kernels/lanes.py, kept as an oracle:
+tests/test_kernels.py checks that the current kernel gives bitwise its results, and
+scripts/bench_inner.py times both.
 """
 import numpy as np
 from numba import njit, prange
