@@ -45,10 +45,9 @@ THRESHOLD = 0.95
 
 
 def cosine_to_oja(problem, coef):
-    fam = problem.fam
-    eff = fam.effective(np.atleast_2d(coef)) if hasattr(fam, "effective") else np.atleast_2d(coef)
-    oja = problem.known_rule("oja", 1.0)
-    oja = fam.effective(oja[None])[0] if hasattr(fam, "effective") else oja
+    form = problem.form
+    eff = form.effective(np.atleast_2d(coef))
+    oja = form.effective(problem.known_rule("oja", 1.0)[None])[0]
     norm = np.linalg.norm(eff, axis=1) * np.linalg.norm(oja)
     return np.where(norm > 0, eff @ oja / np.where(norm > 0, norm, 1), 0.0)
 

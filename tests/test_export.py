@@ -42,11 +42,11 @@ def test_best_format_python_runs_as_pasted_parametric(runs):
         run = open_run(runs[key])
         problem = problem_for(run)
         coef = rule_from_spec(run, problem, "best")[1]
-        eff = problem.fam.effective(coef)
+        eff = problem.form.effective(coef)
         rng = np.random.default_rng(0)
         for _ in range(50):
             v = dict(zip(variables, rng.uniform(-2, 2, len(variables))))
-            terms = [eval(name.replace("^", "**"), {}, v) for name in problem.fam.TERM_NAMES]
+            terms = [eval(name.replace("^", "**"), {}, v) for name in problem.form.term_names]
             want = float(np.dot(eff, terms)) if key == "oja" else \
                 coef[0] * float(np.dot(coef[1:], terms))     # Chalmers: k0 * (k1 w + ...)
             assert scope["rule"](**v) == pytest.approx(want, rel=1e-12, abs=1e-12)

@@ -55,3 +55,41 @@ def test_formula():
     c = np.zeros(11); c[0], c[1], c[9] = 0.5, -2.0, 1.0
     assert chalmers.formula(c) == "dw = -w + 0.5*a*t"
     assert chalmers.formula(chalmers.hebb_rule(2.0)) == "dw = 2*a*o"
+
+
+PARAMETRIC = ("chalmers", "volterra", "bengio", "bengio_layers", "conditioning", "srwm",
+              "metaplastic", "bengio_automl", "bengio_init")
+
+
+@pytest.mark.parametrize("name", PARAMETRIC)
+def test_parametric_forms_are_consistent(name):
+    """Each parametric family's ParametricForm: one term coefficient per term name, known
+    rules are rows, the reference rule is itself, optional hooks set together."""
+    from evo_l2l.rules import RULE_FAMILIES
+    from evo_l2l.rules.family import ParametricForm
+    family = RULE_FAMILIES.get(name)
+    form = family.form
+    assert isinstance(form, ParametricForm)
+    assert family.genome(family.settings()).length in (form.n_coef, form.n_bits)
+    eff = form.effective(np.zeros((3, form.n_coef)))
+    assert eff.shape == (3, len(form.term_names))
+    for make in form.known_rules.values():
+        assert make().shape == (form.n_coef,)
+    assert form.is_reference_rule(form.known_rules[form.reference_rule]())
+    assert form.decode_for(family.settings())(np.zeros((1, form.n_coef))).shape == (1, form.n_coef)
+
+
+def test_parametric_form_refuses_half_hooks():
+    from evo_l2l.rules.family import ParametricForm
+    base = dict(coef_names=chalmers.COEF_NAMES, term_names=chalmers.TERM_NAMES,
+                coef_label="k", decode_real=chalmers.decode_real, effective=chalmers.effective,
+                formula=chalmers.formula, known_rules=chalmers.KNOWN_RULES,
+                known_labels=chalmers.KNOWN_LABELS, reference_rule="delta",
+                is_reference_rule=chalmers.is_reference_rule)
+    ParametricForm(**base)
+    with pytest.raises(ValueError, match="reference rule"):
+        ParametricForm(**{**base, "reference_rule": "oja"})
+    with pytest.raises(ValueError, match="bit genome"):
+        ParametricForm(**base, decode_bits=chalmers.decode_bits)
+    with pytest.raises(ValueError, match="block norms"):
+        ParametricForm(**base, blocks=("y",))

@@ -163,15 +163,15 @@ def rule_axes(ax, run) -> None:
 
 def coefficient_axes(ax, run) -> None:
     """A parametric rule: its term coefficients (or, for a matrix genome, block norms)."""
-    fam = problem_for(run).fam
+    form = problem_for(run).form
     x = run.generations["generation"]
-    if hasattr(fam, "block_norms"):
-        return _block_norm_axes(ax, run, fam, x)
-    eff = fam.effective(run.generations["best_so_far_coef"])          # (G, terms)
+    if form.block_norms is not None:
+        return _block_norm_axes(ax, run, form, x)
+    eff = form.effective(run.generations["best_so_far_coef"])          # (G, terms)
     final = np.abs(eff[-1])
     # Many terms: name only those that matter at the end; the rest are thin grey.
-    big = final >= 0.05 * final.max() if len(fam.TERM_NAMES) > 12 and final.max() > 0 else final >= 0
-    for j, name in enumerate(fam.TERM_NAMES):
+    big = final >= 0.05 * final.max() if len(form.term_names) > 12 and final.max() > 0 else final >= 0
+    for j, name in enumerate(form.term_names):
         if not np.any(eff[:, j] != 0):
             continue
         if big[j]:
@@ -180,21 +180,21 @@ def coefficient_axes(ax, run) -> None:
             ax.plot(x, eff[:, j], lw=0.6, color="0.6", alpha=0.6, drawstyle="steps-post")
     ax.set_yscale("symlog", linthresh=0.01)
     _generation_axis(ax)
-    ax.set_ylabel(f"{getattr(fam, 'COEF_LABEL', 'coefficient')} (symlog)")
+    ax.set_ylabel(f"{form.coef_label} (symlog)")
     ax.set_title(f"best-so-far rule's coefficients\n{os.path.basename(run.path)}", fontsize=9)
     _legend(ax, ncol=3)
     ax.grid(alpha=0.3)
 
 
-def _block_norm_axes(ax, run, fam, x) -> None:
+def _block_norm_axes(ax, run, form, x) -> None:
     """A matrix genome (an SRWM's initial W): the norm of each block of each head."""
-    norms = np.array([fam.block_norms(c) for c in run.generations["best_so_far_coef"]])
+    norms = np.array([form.block_norms(c) for c in run.generations["best_so_far_coef"]])
     for h in range(norms.shape[1]):
-        for b, name in enumerate(fam.BLOCKS):
+        for b, name in enumerate(form.blocks):
             ax.plot(x, norms[:, h, b], lw=1.2, ls="-" if h == 0 else "--",
                     color=f"C{b}", label=f"head {h}: |W_{name}|", drawstyle="steps-post")
     _generation_axis(ax)
-    ax.set_ylabel(f"{fam.COEF_LABEL}: block norms")
+    ax.set_ylabel(f"{form.coef_label}: block norms")
     ax.set_title(f"best-so-far initial W\n{os.path.basename(run.path)}", fontsize=9)
     ax.legend(fontsize=7, ncol=2, loc="best")
     ax.grid(alpha=0.3)

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..rules.family import RuleFamily
+
 N_TRACE_EPISODES = 50
 
 
 def applies(problem) -> bool:
     """Whether the run's rule family rewrites its own learning machinery as it learns
     (an SRWM's initial matrix, a metaplastic rule): a family that says so."""
-    return bool(getattr(getattr(problem, "family", None), "self_modifying", False))
+    family = problem.config.component("rule")
+    return isinstance(family, RuleFamily) and family.self_modifying
 
 
 def srwm_movement(W0: np.ndarray, tasks, n: int = N_TRACE_EPISODES,

@@ -98,7 +98,7 @@ class ParametricRuleProblem:
                  evaluator: Evaluator | None = None):
         self.config = config
         self.family = config.component("rule")
-        self.fam = self.family.module          # N_COEF, decode_real, formula, KNOWN_RULES...
+        self.form = self.family.form           # coefficients, terms, decoding, known rules
         self.learner = config.component("learner")
         self.rule_settings = config.rule.settings
         self.tasks = tasks
@@ -107,12 +107,12 @@ class ParametricRuleProblem:
         self.evaluator = evaluator or InProcess()
         terms = self.rule_settings.terms
         if self.genome.kind == "bits":
-            self._decode = self.fam.decode_bits
+            self._decode = self.form.decode_bits
         elif terms:
             # A configurable term set: genes for the chosen terms only, 0 elsewhere.
-            idx = np.array([self.fam.TERM_NAMES.index(t) for t in terms])
+            idx = np.array([self.form.term_names.index(t) for t in terms])
 
-            def decode(g, idx=idx, n=self.fam.N_COEF):
+            def decode(g, idx=idx, n=self.form.n_coef):
                 g = np.atleast_2d(np.asarray(g, dtype=np.float64))
                 if g.shape[1] != len(idx):
                     raise ValueError(f"genomes need {len(idx)} genes (rule terms)")
@@ -120,12 +120,10 @@ class ParametricRuleProblem:
                 full[:, idx] = g
                 return full
             self._decode = decode
-        elif hasattr(self.fam, "decoder"):
-            # A family whose decoding depends on its settings (srwm: the start matrix).
-            self._decode = self.fam.decoder(self.rule_settings)
         else:
-            self._decode = self.fam.decode_real
-        self.reference_rule = self.fam.REFERENCE_RULE
+            # The settings' decoding (srwm's depends on its start matrix).
+            self._decode = self.form.decode_for(self.rule_settings)
+        self.reference_rule = self.form.reference_rule
         self.performance = self.learner.performance_on(tasks)
         self.chunk = {k: rules_per_call(v, config.learner.settings.n_epochs)
                       for k, v in self.splits.items()}
@@ -140,7 +138,7 @@ class ParametricRuleProblem:
     # -- the archive's view -------------------------------------------------
     def archive_fields(self) -> dict:
         """Per-individual arrays archived beside the genome: name -> (shape, dtype)."""
-        out = {"coef": ((self.fam.N_COEF,), "f8")}
+        out = {"coef": ((self.form.n_coef,), "f8")}
         if hasattr(self.learner, "compute"):       # learners that price their own compute
             out["compute"] = ((), "f8")
         return out
@@ -168,42 +166,39 @@ class ParametricRuleProblem:
         return self.decode(np.asarray(genome)[None])[0]
 
     def formula(self, rule) -> str:
-        # A family whose description depends on its settings (bengio_init's conv form).
-        if hasattr(self.fam, "formula_with"):
-            return self.fam.formula_with(rule, self.rule_settings)
-        return self.fam.formula(rule)
+        # The settings' text (bengio_init's conv form shows its filter).
+        return self.form.formula_for(rule, self.rule_settings)
 
     def is_reference_rule(self, rule) -> bool:
-        return bool(self.fam.is_reference_rule(rule))
+        return bool(self.form.is_reference_rule(rule))
 
     def known_rule_names(self) -> tuple:
-        return tuple(self.fam.KNOWN_RULES)
+        return tuple(self.form.known_rules)
 
     def known_rule(self, name: str, rate: float | None = None):
-        if name not in self.fam.KNOWN_RULES:
+        if name not in self.form.known_rules:
             raise ValueError(f"no known rule {name!r} in this family; known: "
-                             f"{', '.join(self.fam.KNOWN_RULES)}")
-        make = self.fam.KNOWN_RULES[name]
+                             f"{', '.join(self.form.known_rules)}")
+        make = self.form.known_rules[name]
         return make() if rate is None else make(rate)
 
     def known_label(self, name: str) -> str:
-        return self.fam.KNOWN_LABELS.get(name, name)
+        return self.form.known_labels.get(name, name)
 
     def rule_key(self, rule) -> bytes:
         return (np.asarray(rule, dtype=np.float64) + 0.0).tobytes()
 
     def rule_details(self, rule) -> dict:
-        extra = (self.fam.details_with(rule, self.rule_settings)
-                 if hasattr(self.fam, "details_with") else {})
-        return {"coefficients": {n: float(c) for n, c in zip(self.fam.COEF_NAMES, rule)},
-                "distance_to_known_rules": known_rule_distance(self.fam, rule),
+        extra = self.form.details_for(rule, self.rule_settings)
+        return {"coefficients": {n: float(c) for n, c in zip(self.form.coef_names, rule)},
+                "distance_to_known_rules": known_rule_distance(self.form, rule),
                 "known_form": self.reference_rule if self.is_reference_rule(rule) else None,
                 **extra}
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, K) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
         tasks = self.splits[split] if isinstance(split, str) else split
-        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.fam.N_COEF)
+        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.form.n_coef)
         t0 = time.perf_counter()
         out = self.learner.coefficient_curves(self.family.name, rules, tasks,
                                               self.config.learner.settings)
@@ -212,13 +207,13 @@ class ParametricRuleProblem:
 
     def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """Mean task performance, minus l1_penalty * sum |coefficients| (0 by default)."""
-        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.fam.N_COEF)
+        rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.form.n_coef)
         fit = fitness_from_curves(self.curves(rules, split),
                                   self.config.learner.settings.fitness_measure)
         l1 = self.rule_settings.l1_penalty
         if l1:
             with np.errstate(invalid="ignore"):
-                penalty = l1 * np.abs(self.fam.effective(rules)).sum(axis=1)
+                penalty = l1 * np.abs(self.form.effective(rules)).sum(axis=1)
             fit = np.where(np.isfinite(penalty), fit - penalty, -np.inf)
         return fit
 

@@ -17,8 +17,9 @@ _PLAIN_TERM = re.compile(r"[A-Za-z_][A-Za-z_0-9]*(\^\d+)?(\*[A-Za-z_][A-Za-z_0-9
 
 def _terms(problem, rule) -> list[tuple[float, str]]:
     """A parametric rule's (term coefficient, term name) pairs, zeros left out."""
-    eff = np.asarray(problem.fam.effective(np.asarray(rule, dtype=np.float64)), dtype=np.float64)
-    return [(float(c) + 0.0, name) for c, name in zip(eff, problem.fam.TERM_NAMES) if c != 0]
+    form = problem.form
+    eff = np.asarray(form.effective(np.asarray(rule, dtype=np.float64)), dtype=np.float64)
+    return [(float(c) + 0.0, name) for c, name in zip(eff, form.term_names) if c != 0]
 
 
 class ParametricKind(RuleKind):
@@ -29,8 +30,8 @@ class ParametricKind(RuleKind):
     latex_scaled_by_eta = False
 
     def archive_attrs(self, problem) -> dict[str, list]:
-        return {"coef_names": list(problem.fam.COEF_NAMES),
-                "term_names": list(problem.fam.TERM_NAMES)}
+        return {"coef_names": list(problem.form.coef_names),
+                "term_names": list(problem.form.term_names)}
 
     # Coefficients `best` lists by name; beyond these, see --json.
     max_shown_coefficients = 100
@@ -43,7 +44,7 @@ class ParametricKind(RuleKind):
 
     # -- export ---------------------------------------------------------------
     def export_refusal(self, problem) -> str | None:
-        odd = [t for t in problem.fam.TERM_NAMES if not _PLAIN_TERM.fullmatch(t)]
+        odd = [t for t in problem.form.term_names if not _PLAIN_TERM.fullmatch(t)]
         if odd:
             # Layered rules ("out:a*o", "hid:a") and genomes with weights (W0[0,0]) are not
             # one expression in the rule's variables.
@@ -53,13 +54,13 @@ class ParametricKind(RuleKind):
         return None
 
     def variables(self, problem) -> tuple[str, ...]:
-        """The family's VARIABLES, else its term names' variables in order of first
+        """The family's variables, else its term names' variables in order of first
         appearance (w, a, o, t for Chalmers)."""
-        fam = problem.fam
-        if getattr(fam, "VARIABLES", None):
-            return tuple(fam.VARIABLES)
+        form = problem.form
+        if form.variables:
+            return tuple(form.variables)
         seen: list[str] = []
-        for name in fam.TERM_NAMES:
+        for name in form.term_names:
             for v in re.findall(r"[A-Za-z_][A-Za-z_0-9]*", name):
                 if v not in seen:
                     seen.append(v)

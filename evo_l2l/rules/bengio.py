@@ -15,11 +15,9 @@ layer), Hebb a*o, none. Genomes are the 16 floats.
 """
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 
 from .terms import (decode_rows, effective, format_terms, is_positive_multiple,  # noqa: F401
                     multilinear_terms, sparse_rule, term_names)
@@ -61,7 +59,11 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return format_terms(coef, TERM_NAMES, rel_tol)
 
 
-
 KNOWN_LABELS = {"delta": "the delta rule", "hebb": "Hebb's rule", "none": "no learning"}
-FAMILY = RuleFamily("bengio", ParametricSettings, sys.modules[__name__],
-                    summary="Bengio et al. (1991): 16 multilinear terms in a, o, w and a broadcast error m")
+FAMILY = RuleFamily(
+    "bengio", ParametricSettings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule),
+    summary="Bengio et al. (1991): 16 multilinear terms in a, o, w and a broadcast error m")

@@ -19,14 +19,13 @@ kernel applies: c_S * on_S * eta. The learner two_layer_automl runs it.
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..components import GenomeSpec, need
 from . import bengio
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 from .genes import Gene, decode_genes
 from .terms import format_terms, is_positive_multiple
 
@@ -149,7 +148,11 @@ class MixedRuleFamily(RuleFamily):
         return GenomeSpec("real", N_COEF, genes=GENES)
 
 
-FAMILY = MixedRuleFamily("bengio_automl", Settings, sys.modules[__name__],
-                         summary="the Bengio et al. (1991) rule and its two-layer learner in one "
-                                 "mixed genome (hidden units, activation, eta, epochs, init scale, "
-                                 "clip, term switches)")
+FAMILY = MixedRuleFamily(
+    "bengio_automl", Settings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule),
+    summary="the Bengio et al. (1991) rule and its two-layer learner in one mixed genome "
+            "(hidden units, activation, eta, epochs, init scale, clip, term switches)")

@@ -33,14 +33,13 @@ use the first 41 columns, the last of which is their bias). Learner: episode_net
 from __future__ import annotations
 
 import functools
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..components import need, setting
 from . import bengio_layers
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 from .terms import decode_rows, is_positive_multiple
 
 N_RULE = bengio_layers.N_COEF          # 32
@@ -261,6 +260,12 @@ def details_with(coef: np.ndarray, s: BengioInitSettings) -> dict:
     return {"filter_3x3": conv_filter(coef, s.start_weights).reshape(3, 3).tolist()}
 
 
-FAMILY = RuleFamily("bengio_init", BengioInitSettings, sys.modules[__name__],
-                    summary="the layered Bengio rule plus the net's evolved initial hidden "
-                            "weights (a shared feature extractor) and output-init gain")
+FAMILY = RuleFamily(
+    "bengio_init", BengioInitSettings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule,
+                   decoder=decoder, formula_with=formula_with, details_with=details_with),
+    summary="the layered Bengio rule plus the net's evolved initial hidden weights (a shared "
+            "feature extractor) and output-init gain")

@@ -9,12 +9,10 @@ output layer's first, then the hidden layer's. Learners that run it: episode_net
 """
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from . import bengio
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 from .terms import decode_rows, is_positive_multiple
 
 N_COEF = 2 * bengio.N_COEF
@@ -79,5 +77,10 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
             f"hidden: {bengio.formula(hid[0], rel_tol)}")
 
 
-FAMILY = RuleFamily("bengio_layers", ParametricSettings, sys.modules[__name__],
-                    summary="the Bengio et al. (1991) 16-term rule, one per layer (output, hidden)")
+FAMILY = RuleFamily(
+    "bengio_layers", ParametricSettings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule),
+    summary="the Bengio et al. (1991) 16-term rule, one per layer (output, hidden)")

@@ -16,13 +16,12 @@ Coefficient rows have 11 entries: k0, k1..k10. Kernels take them transposed,
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..components import setting
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 
 TERM_NAMES = ("w", "a", "o", "t", "w*a", "w*o", "w*t", "a*o", "a*t", "o*t")
 COEF_NAMES = ("k0",) + tuple(f"k{i}" for i in range(1, 11))
@@ -160,10 +159,6 @@ class Settings(ParametricSettings):
         return self.genome
 
 
-FAMILY = RuleFamily("chalmers", Settings, sys.modules[__name__],
-                    summary="Chalmers (1990): a scaled combination of 10 terms in w, a, o, t")
-
-
 def is_reference_like(coef) -> bool:
     """A delta-like rule: dw = (t - o) * (c0 + c1 w + c2 a) with c2 > 0, i.e. an error
     (t - o) times a factor that grows with the input, and no other terms. The delta rule
@@ -173,3 +168,14 @@ def is_reference_like(coef) -> bool:
     w, a, o, t, wa, wo, wt, ao, at, ot = e
     return bool(at > 0 and ao == -at and t == -o and wt == -wo
                 and w == 0 and a == 0 and wa == 0 and ot == 0)
+
+
+FAMILY = RuleFamily(
+    "chalmers", Settings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule,
+                   decode_bits=decode_bits, n_bits=N_BITS,
+                   is_reference_like=is_reference_like),
+    summary="Chalmers (1990): a scaled combination of 10 terms in w, a, o, t")

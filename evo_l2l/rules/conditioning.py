@@ -11,11 +11,9 @@ facilitation a*f (Hawkins & Kandel; no extinction, no blocking), Hebb a*o.
 """
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 
 from .terms import (decode_rows, effective, format_terms, is_positive_multiple,  # noqa: F401
                     multilinear_terms, sparse_rule, term_names)
@@ -61,7 +59,13 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return format_terms(coef, TERM_NAMES, rel_tol)
 
 
-
 KNOWN_LABELS = {"rescorla_wagner": "the Rescorla-Wagner rule", "facilitation": "activity-dependent facilitation", "hebb": "Hebb's rule", "none": "no learning"}
-FAMILY = RuleFamily("conditioning", ParametricSettings, sys.modules[__name__],
-                    summary="Bengio et al. (1991): 16 multilinear terms in a, o, w and a facilitatory signal f")
+
+
+FAMILY = RuleFamily(
+    "conditioning", ParametricSettings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule),
+    summary="Bengio et al. (1991): 16 multilinear terms in a, o, w and a facilitatory signal f")

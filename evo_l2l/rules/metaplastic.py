@@ -16,12 +16,10 @@ Learner: episode_net.
 """
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
 from . import bengio_layers
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 from .terms import decode_rows, is_positive_multiple
 
 N_RULE = bengio_layers.N_COEF                # 32
@@ -94,7 +92,12 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
             f"trace rate {p['tau'][0]:.3g}; A: {A}; B: {B}")
 
 
-FAMILY = RuleFamily("metaplastic", ParametricSettings, sys.modules[__name__],
-                    summary="a layered Bengio rule whose coefficients change within a lifetime "
-                            "by a second rule driven by the net's error (meta-plasticity)",
-                    self_modifying=True)
+FAMILY = RuleFamily(
+    "metaplastic", ParametricSettings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule),
+    summary="a layered Bengio rule whose coefficients change within a lifetime by a second "
+            "rule driven by the net's error (meta-plasticity)",
+    self_modifying=True)

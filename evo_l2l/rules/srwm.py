@@ -14,13 +14,12 @@ one-hot on support positions, zeros on queries). Rows: y (E), q (E), k (E), beta
 """
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..components import need, setting
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 from .terms import decode_rows
 
 N_HEADS = 2
@@ -155,7 +154,13 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return "SRWM initial W (" + N_HEADS.__str__() + " heads): " + "; ".join(parts)
 
 
-FAMILY = RuleFamily("srwm", SRWMSettings, sys.modules[__name__],
-                    summary="the initial W of a self-referential weight matrix (Irie et al. "
-                            "2022): the learner rewrites it during each episode",
-                    self_modifying=True)
+FAMILY = RuleFamily(
+    "srwm", SRWMSettings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule,
+                   decoder=decoder, block_norms=block_norms, blocks=BLOCKS),
+    summary="the initial W of a self-referential weight matrix (Irie et al. 2022): the "
+            "learner rewrites it during each episode",
+    self_modifying=True)

@@ -5,6 +5,8 @@ import itertools
 
 import numpy as np
 
+from .family import ParametricForm
+
 
 def multilinear_terms(variables: tuple[str, ...]) -> tuple[tuple[str, ...], ...]:
     """Every subset of the variables, by size then in order: (), (a,), ..., (a, o, w, m).
@@ -72,12 +74,13 @@ def is_positive_multiple(coef: np.ndarray, pattern: np.ndarray, tol: float = 0.1
     return bool(c > 0 and np.all(np.abs(coef - c * pattern) < tol * c))
 
 
-def known_rule_distance(module, coef: np.ndarray) -> dict[str, float]:
-    """Cosine distance (0 = same rule up to a positive rate) to each known rule of a family."""
-    e = module.effective(coef)
+def known_rule_distance(form: ParametricForm, coef: np.ndarray) -> dict[str, float]:
+    """Cosine distance (0 = same rule up to a positive rate) between a row's term
+    coefficients and those of each known rule of a family (its ParametricForm)."""
+    e = form.effective(coef)
     out = {}
-    for name, make in module.KNOWN_RULES.items():
-        k = module.effective(make())
+    for name, make in form.known_rules.items():
+        k = form.effective(make())
         ne, nk = np.linalg.norm(e), np.linalg.norm(k)
         if ne == 0 or nk == 0:
             out[name] = 0.0 if ne == nk else 1.0

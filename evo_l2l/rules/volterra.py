@@ -10,11 +10,9 @@ follow-up code, per shared/REFERENCES.md]. Genomes are those floats.
 """
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 
 from .terms import decode_rows, effective, format_terms, sparse_rule  # noqa: F401
 
@@ -80,7 +78,14 @@ def formula(coef: np.ndarray, rel_tol: float = 1e-4) -> str:
     return format_terms(coef, TERM_NAMES, rel_tol)
 
 
-
 KNOWN_LABELS = {"oja": "Oja's rule", "hebb": "Hebb's rule", "none": "no learning"}
-FAMILY = RuleFamily("volterra", ParametricSettings, sys.modules[__name__],
-                    summary="Confavreux et al. (2020): 27 Volterra terms x^a y^b w^c")
+
+
+FAMILY = RuleFamily(
+    "volterra", ParametricSettings,
+    ParametricForm(coef_names=COEF_NAMES, term_names=TERM_NAMES, coef_label=COEF_LABEL,
+                   decode_real=decode_real, effective=effective, formula=formula,
+                   known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+                   reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule,
+                   variables=VARIABLES),
+    summary="Confavreux et al. (2020): 27 Volterra terms x^a y^b w^c")
