@@ -38,6 +38,12 @@ import numpy as np
 
 from machine import cpu_model
 
+import evo_l2l
+
+# The command line's process set-up (passive OpenMP waiting, numba's start-up shortcuts),
+# so that the kernels are timed as `evo-l2l run` runs them; before numba is imported.
+evo_l2l.configure_process()
+
 from evo_l2l.kernels import single_layer as K
 from evo_l2l.learners import learning_curves
 from evo_l2l.learners.base import task_order
@@ -364,13 +370,16 @@ def bench_cli() -> None:
               f"{t(['run', 'chalmers1990', '-q', '--force'], 3):6.2f} s")
 
 
-# Child-process settings compared by --contention. evo_l2l sets OMP_WAIT_POLICY=PASSIVE
-# unless the environment says otherwise; "spin" restores OpenMP's default.
+# Child-process settings compared by --contention. The command line (and
+# evo_l2l.configure_process) sets OMP_WAIT_POLICY=PASSIVE unless the environment says
+# otherwise; "spin" restores OpenMP's default.
 SETTINGS = {"evo_l2l default (passive)": {},
             "OpenMP spin-wait": {"OMP_WAIT_POLICY": "ACTIVE"},
             "one thread": {"NUMBA_NUM_THREADS": "1"}}
 KERNEL_SNIPPET = """
 import time, numpy as np, sys
+import evo_l2l
+evo_l2l.configure_process()
 sys.path.insert(0, {scripts!r})
 from bench_inner import boolean_tasks
 from evo_l2l.learners import learning_curves
