@@ -2,7 +2,7 @@
 here by name and imported when a run first asks for it."""
 from ..components import Registry
 from . import chalmers, symbolic
-from .family import ParametricSettings, RuleFamily
+from .family import ParametricForm, ParametricSettings, RuleFamily
 
 RULE_FAMILIES = Registry("rule family")
 for _name in ("chalmers", "volterra", "bengio", "bengio_layers", "conditioning", "symbolic",
@@ -12,4 +12,4 @@ for _name in ("chalmers", "volterra", "bengio", "bengio_layers", "conditioning",
     RULE_FAMILIES.add_lazy(_name, f"{__name__}.{_module}:FAMILY")
 
 __all__ = ["bengio", "bengio_layers", "chalmers", "conditioning", "metaplastic", "srwm", "symbolic",
-           "volterra", "RULE_FAMILIES", "ParametricSettings", "RuleFamily"]
+           "volterra", "RULE_FAMILIES", "ParametricForm", "ParametricSettings", "RuleFamily"]
