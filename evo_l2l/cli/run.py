@@ -193,7 +193,7 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
             overrides[f"run.{key}"] = value
     config = preset.default_config(**overrides)
     if operators_from:
-        from ..evolution.meta import operators_overrides
+        from ..kinds.meta import operators_overrides
         evolved, note = operators_overrides(operators_from, config)
         # --set and the options still win over the evolved settings.
         overrides = {**evolved, **overrides}
@@ -287,8 +287,8 @@ def learner_kernels(config) -> tuple:
         return ()
     names = re.findall(r"kernels\.([a-z_0-9]+)|from \.\.kernels import ([a-z_0-9]+)", source)
     found = {a or b for a, b in names} - {"_startup", "_jobs"}
-    if config.component("rule").kind == "symbolic":
-        found.add("symbolic")
+    from ..rules.kinds import kind_of
+    found.update(kind_of(config).kernel_modules(config))
     return tuple(sorted(found))
 
 
@@ -438,6 +438,7 @@ def warmup():
     from pathlib import Path
     from ..evolution.problem import build_tasks, make_problem
     from ..experiments import PRESETS
+    from ..rules.kinds import kind_of
     package = Path(__file__).resolve().parents[1]
     if compileall.compile_dir(str(package), quiet=2):
         click.echo(f"bytecode of {package} compiled")
@@ -446,10 +447,9 @@ def warmup():
     t0 = time.perf_counter()
     for name, preset in PRESETS.items():
         t1 = time.perf_counter()
-        problem = make_problem(preset.default_config(), build_tasks(preset.default_config()))
-        if problem.kind == "meta":       # runs the kernels of its level below, warmed above
-            continue
-        problem.fitness_of([problem.known_rule(problem.reference_rule)], "train")
+        config = preset.default_config()
+        problem = make_problem(config, build_tasks(config))
+        kind_of(config).warm(problem)
         click.echo(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
     click.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s "
                "(compiled, or loaded from numba's cache)")
