@@ -21,6 +21,7 @@ from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveError, Archiv
                        GenerationRecord, prepare_resume)
 from ..config import RunConfig
 from ..errors import ConfigError
+from ..rules.kinds import kind_of
 from ..rules.symbolic import in_finaliser
 from .evaluator import Evaluator
 from .loop import StopFlag, StopRun, drawing_modules, evolve, finished, make_search, run_random
@@ -111,13 +112,7 @@ def memory_needed(config: RunConfig, n_tasks: int = 0) -> int:
     up to 32 nodes; `/usr/bin/time -f %M evo-l2l run ... --population N`); with n_tasks,
     also the learning curves of a generation, (population, tasks, epochs + 1) float64, held
     about three times over (the kernel's output, the curves, the fitness measure)."""
-    genome = config.genome()
-    if genome.kind == "program":
-        per = 600 + 200 * sum(config.rule.settings.max_sizes)
-    elif genome.kind == "tree":
-        per = 600 + 150 * getattr(config.optimizer.settings, "max_size", 32)
-    else:
-        per = 600 + 64 * genome.length
+    per = kind_of(config).bytes_per_individual(config)
     epochs = getattr(config.learner.settings, "n_epochs", 0)
     if isinstance(epochs, int) and epochs > 0:
         per += 3 * 8 * n_tasks * (epochs + 1)
