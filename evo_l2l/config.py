@@ -244,3 +244,29 @@ def load_config_file(path: str) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a table of sections")
     return flatten(data)
+
+
+def to_toml(sections: dict) -> str:
+    """A sectioned config as TOML: tables become inline tables; nulls, which TOML lacks,
+    are left out (a missing key takes its default, which is null for every such field)."""
+    lines = []
+    for section, values in sections.items():
+        lines.append(f"[{section}]")
+        for key, value in values.items():
+            if value is None:
+                lines.append(f"# {key}: unset (null)")
+            else:
+                lines.append(f"{key} = {toml_value(value)}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+
+
+def toml_value(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()
+                               if v is not None) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    return json.dumps(value)

@@ -8,7 +8,7 @@ import click
 import numpy as np
 
 from . import main
-from .run import executor_options, parse_sets
+from .common import executor_options, parse_sets
 
 
 @main.group("fewshot")
@@ -70,7 +70,7 @@ def _train(path, preset_name, s, state, created=None, where=(None, None, None)):
             click.echo(end, err=True, nl=False)
 
     from ..evolution.run import graceful_stop
-    from .run import open_executor
+    from .common import open_executor
     # SIGINT / SIGTERM stop the run after the generation in hand (about a second); a second
     # Ctrl-C stops at once, the last checkpoint kept.
     with open_executor(*where) as executor, graceful_stop() as stop:

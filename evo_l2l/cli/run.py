@@ -9,20 +9,9 @@ import click
 
 from ..errors import ConfigError
 from . import main
-
-
-def parse_sets(pairs: tuple[str, ...]) -> dict:
-    """--set KEY=VALUE pairs -> {key: value}: JSON values, else the text as it is."""
-    out = {}
-    for pair in pairs:
-        key, sep, text = pair.partition("=")
-        if not sep or not key.strip():
-            raise ConfigError(f"--set expects SECTION.KEY=VALUE (or KEY=VALUE), got {pair!r}")
-        try:
-            out[key.strip()] = json.loads(text)
-        except ValueError:
-            out[key.strip()] = text
-    return out
+from .common import (default_archive, executor_options, kernels_cached, learner_kernels,
+                     open_executor, parse_sets)
+from .seeds import parse_seeds
 
 
 class _Progress:
@@ -98,34 +87,6 @@ def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
     n = last.generation + 1
     click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
                f"{_wall_text(result, resumed)})")
-
-
-def executor_options(f):
-    """--workers / --dask-local / --scheduler: where fitness (or whole runs) is evaluated."""
-    f = click.option("--scheduler", metavar="tcp://HOST:PORT",
-                     help="Evaluate on an existing Dask cluster (`dask scheduler` and "
-                          "`dask worker` started elsewhere; docs/cluster.md). Needs the "
-                          "'distributed' extra.")(f)
-    f = click.option("--dask-local", type=click.IntRange(min=1), metavar="N",
-                     help="Start a Dask LocalCluster of N single-threaded workers on 127.0.0.1 "
-                          "(its dashboard link is printed). Needs the 'distributed' extra.")(f)
-    f = click.option("--workers", type=click.IntRange(min=1), metavar="N",
-                     help="Evaluate in a pool of N local processes (numba single-threaded "
-                          "in each). Default: in this process, on numba's threads.")(f)
-    return f
-
-
-def open_executor(workers, dask_local, scheduler, quiet: bool = False):
-    """The executor the options ask for (a context manager); says where a dashboard is."""
-    from ..evolution.executors import make_executor
-    executor = make_executor(workers, dask_local, scheduler)
-    if getattr(executor, "dashboard_link", None) and not quiet:
-        import importlib.util
-        hint = ("" if importlib.util.find_spec("bokeh") else
-                " (it needs bokeh: pip install 'evo_l2l[distributed]')")
-        click.echo(f"dask: {executor.n_workers} worker threads, dashboard "
-                   f"{executor.dashboard_link}{hint}", err=True)
-    return executor
 
 
 @main.command()
@@ -240,58 +201,6 @@ def toy_overrides(preset, quiet: bool = False) -> dict:
     return {**preset.toy, "run.toy": True}
 
 
-def default_archive(config, seed: int) -> str:
-    """runs/PRESET-seedS.h5, or runs/PRESET-toy-seedS.h5 for a toy run."""
-    toy = "-toy" if config.run.toy else ""
-    return os.path.join("runs", f"{config.run.preset}{toy}-seed{seed}.h5")
-
-
-def parse_seeds(text: str) -> list[int]:
-    """'0-9', '3', '0,2,5-7' -> the seeds in order, each once."""
-    out: list[int] = []
-    for part in text.split(","):
-        a, sep, b = part.strip().partition("-")
-        try:
-            lo = int(a)
-            hi = int(b) if sep else lo
-        except ValueError:
-            raise ConfigError(f"--seeds expects a list like 0-9 or 0,3,5-7, got {text!r}") from None
-        if lo < 0 or hi < lo:
-            raise ConfigError(f"--seeds: {part.strip()!r} is not a range of seeds >= 0")
-        out.extend(s for s in range(lo, hi + 1) if s not in out)
-    return out
-
-
-def kernels_cached(folder: str | None = None, modules: tuple = ()) -> bool:
-    """Whether numba's on-disk cache holds compiled kernels (index files *.nbi) in the
-    kernels' __pycache__ (a fresh install has none: its first run compiles them); with
-    modules, kernels of each of those kernel modules."""
-    import glob
-    if folder is None:
-        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                              "kernels")
-    return all(glob.glob(os.path.join(folder, "__pycache__", f"{m}*.nbi"))
-               for m in (modules or ("",)))
-
-
-def learner_kernels(config) -> tuple:
-    """The kernel modules (kernels.<name>) a first run of the config compiles, read from
-    its learner module's source, plus the probe kernels of symbolic rules
-    (kernels.symbolic, which evolution/symbolic_problem.py calls for every GP run)."""
-    import re
-    import sys
-    learner = config.component("learner")
-    try:
-        source = open(sys.modules[type(learner).__module__].__file__).read()
-    except (KeyError, AttributeError, TypeError, OSError):
-        return ()
-    names = re.findall(r"kernels\.([a-z_0-9]+)|from \.\.kernels import ([a-z_0-9]+)", source)
-    found = {a or b for a, b in names} - {"_startup", "_jobs"}
-    from ..rules.kinds import kind_of
-    found.update(kind_of(config).kernel_modules(config))
-    return tuple(sorted(found))
-
-
 def _dry_run(config, path: str, as_json: bool) -> None:
     """The config, and what a run of it would do: tasks, evaluations, memory."""
     from ..evolution.problem import build_tasks
@@ -308,6 +217,7 @@ def _dry_run(config, path: str, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(plan, indent=2))
         return
+    from ..config import to_toml
     click.echo(to_toml(plan["config"]))
     have = plan["memory_available_bytes"]
     click.echo(f"# would write {path}{' (exists: needs --force)' if plan['exists'] else ''}")
@@ -389,6 +299,7 @@ def experiments(name, as_json):
     """
     from ..experiments import PRESETS, get_preset
     if name:
+        from ..config import to_toml
         config = get_preset(name).default_config().to_dict()
         click.echo(json.dumps(config, indent=2) if as_json else to_toml(config))
         return
@@ -402,30 +313,6 @@ def experiments(name, as_json):
     from ..experiments.fewshot_presets import FEWSHOT_PRESETS
     click.echo(f"\nfew-shot meta-training on glyphs (evo-l2l fewshot run NAME): "
                f"{', '.join(FEWSHOT_PRESETS)}")
-
-
-def to_toml(sections: dict) -> str:
-    """A sectioned config as TOML: tables become inline tables; nulls, which TOML lacks,
-    are left out (a missing key takes its default, which is null for every such field)."""
-    lines = []
-    for section, values in sections.items():
-        lines.append(f"[{section}]")
-        for key, value in values.items():
-            if value is None:
-                lines.append(f"# {key}: unset (null)")
-            else:
-                lines.append(f"{key} = {toml_value(value)}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def toml_value(value) -> str:
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()
-                               if v is not None) + "}"
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    return json.dumps(value)
 
 
 @main.command()

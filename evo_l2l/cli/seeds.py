@@ -10,11 +10,27 @@ import time
 import click
 
 from ..errors import ConfigError
+from .common import default_archive, open_executor
+
+
+def parse_seeds(text: str) -> list[int]:
+    """'0-9', '3', '0,2,5-7' -> the seeds in order, each once."""
+    out: list[int] = []
+    for part in text.split(","):
+        a, sep, b = part.strip().partition("-")
+        try:
+            lo = int(a)
+            hi = int(b) if sep else lo
+        except ValueError:
+            raise ConfigError(f"--seeds expects a list like 0-9 or 0,3,5-7, got {text!r}") from None
+        if lo < 0 or hi < lo:
+            raise ConfigError(f"--seeds: {part.strip()!r} is not a range of seeds >= 0")
+        out.extend(s for s in range(lo, hi + 1) if s not in out)
+    return out
 
 
 def _paths(config, seeds: list[int], output: str | None) -> list[str]:
     if output is None:
-        from .run import default_archive
         return [default_archive(config, s) for s in seeds]
     if "{seed}" not in output:
         raise ConfigError("with --seeds, -o must contain {seed} (one archive per seed), e.g. "
@@ -25,7 +41,6 @@ def _paths(config, seeds: list[int], output: str | None) -> list[str]:
 def run_seeds(preset, overrides: dict, seeds: list[int], output, force: bool, quiet: bool,
               as_json: bool, dry_run: bool, executor_args: tuple) -> None:
     from ..evolution.run import run_summary
-    from .run import open_executor
     configs = [preset.default_config(**{**overrides, "run.seed": s}) for s in seeds]
     paths = _paths(configs[0], seeds, output)
     if len(set(paths)) != len(paths):

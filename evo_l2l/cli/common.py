@@ -1,0 +1,79 @@
+"""What several commands share: --set parsing, the executor options, archive names and
+whether the kernels are compiled yet."""
+from __future__ import annotations
+
+import json
+import os
+
+import click
+
+from ..errors import ConfigError
+
+
+def parse_sets(pairs: tuple[str, ...]) -> dict:
+    """--set KEY=VALUE pairs -> {key: value}: JSON values, else the text as it is."""
+    out = {}
+    for pair in pairs:
+        key, sep, text = pair.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects SECTION.KEY=VALUE (or KEY=VALUE), got {pair!r}")
+        try:
+            out[key.strip()] = json.loads(text)
+        except ValueError:
+            out[key.strip()] = text
+    return out
+
+
+def executor_options(f):
+    """--workers / --dask-local / --scheduler: where fitness (or whole runs) is evaluated."""
+    f = click.option("--scheduler", metavar="tcp://HOST:PORT",
+                     help="Evaluate on an existing Dask cluster (`dask scheduler` and "
+                          "`dask worker` started elsewhere; docs/cluster.md). Needs the "
+                          "'distributed' extra.")(f)
+    f = click.option("--dask-local", type=click.IntRange(min=1), metavar="N",
+                     help="Start a Dask LocalCluster of N single-threaded workers on 127.0.0.1 "
+                          "(its dashboard link is printed). Needs the 'distributed' extra.")(f)
+    f = click.option("--workers", type=click.IntRange(min=1), metavar="N",
+                     help="Evaluate in a pool of N local processes (numba single-threaded "
+                          "in each). Default: in this process, on numba's threads.")(f)
+    return f
+
+
+def open_executor(workers, dask_local, scheduler, quiet: bool = False):
+    """The executor the options ask for (a context manager); says where a dashboard is."""
+    from ..evolution.executors import make_executor
+    executor = make_executor(workers, dask_local, scheduler)
+    if getattr(executor, "dashboard_link", None) and not quiet:
+        import importlib.util
+        hint = ("" if importlib.util.find_spec("bokeh") else
+                " (it needs bokeh: pip install 'evo_l2l[distributed]')")
+        click.echo(f"dask: {executor.n_workers} worker threads, dashboard "
+                   f"{executor.dashboard_link}{hint}", err=True)
+    return executor
+
+
+def default_archive(config, seed: int) -> str:
+    """runs/PRESET-seedS.h5, or runs/PRESET-toy-seedS.h5 for a toy run."""
+    toy = "-toy" if config.run.toy else ""
+    return os.path.join("runs", f"{config.run.preset}{toy}-seed{seed}.h5")
+
+
+def kernels_cached(folder: str | None = None, modules: tuple = ()) -> bool:
+    """Whether numba's on-disk cache holds compiled kernels (index files *.nbi) in the
+    kernels' __pycache__ (a fresh install has none: its first run compiles them); with
+    modules, kernels of each of those kernel modules."""
+    import glob
+    if folder is None:
+        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                              "kernels")
+    return all(glob.glob(os.path.join(folder, "__pycache__", f"{m}*.nbi"))
+               for m in (modules or ("",)))
+
+
+def learner_kernels(config) -> tuple:
+    """The kernel modules (kernels.<name>) a first run of the config compiles: its
+    learner's and its rule kind's (a symbolic rule's probes run kernels.symbolic)."""
+    from ..rules.kinds import kind_of
+    found = set(config.component("learner").kernel_modules)
+    found.update(kind_of(config).kernel_modules(config))
+    return tuple(sorted(found))
