@@ -505,7 +505,7 @@ def test_sympy_work_is_bounded_in_time(monkeypatch, learner, unary, text):
     shown = sym.formula(tree, pset)
     assert known_form(tree, pset, learner) is None
     assert known_form(tree, pset, learner, exact=False) is None
-    assert time.perf_counter() - t0 < 6.0
+    assert time.perf_counter() - t0 < 20.0        # unbounded: 30 s or more (loose for load)
     assert shown.startswith("dw = ") and len(shown) < 200
     # no timer of ours is left behind: a timer that ran before (pytest-timeout's)
     # runs on, less the time spent; none is added
@@ -530,7 +530,7 @@ def test_sympy_work_is_bounded_off_the_main_thread(learner, unary, text):
         known_form(small, pset, learner)]))
     worker.start()
     worker.join(30)
-    assert not worker.is_alive() and time.perf_counter() - t0 < 6.0
+    assert not worker.is_alive() and time.perf_counter() - t0 < 20.0
     assert out[1] is None and out[2] == "dw = 2*a*(t - o)" and out[3] == ("delta", 2.0)
 
 
@@ -546,10 +546,12 @@ def test_time_limit_interrupts_and_restores_an_outer_timer():
         with pytest.raises(sym.SympyTimeout):
             with sym._time_limit(0.2) as timed:
                 assert timed
-                while time.perf_counter() - t0 < 10:
+                while time.perf_counter() - t0 < 60:
                     pass
-        assert time.perf_counter() - t0 < 2
-        assert 90 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100
+        elapsed = time.perf_counter() - t0
+        assert elapsed < 30                          # 0.2 s, loose for a busy machine
+        # The outer timer runs on, less the time spent.
+        assert 100 - elapsed - 5 < signal.getitimer(signal.ITIMER_REAL)[0] <= 100
         assert signal.getsignal(signal.SIGALRM) is not None and not fired
         with sym._time_limit(200.0) as timed:            # the outer timer is due first
             assert not timed
