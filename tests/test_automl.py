@@ -28,13 +28,13 @@ TYPED = (Gene("c", "real", -1, 1), Gene("h", "int", 1, 8), Gene("lr", "logreal",
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2 ** 32 - 1), st.floats(0.01, 2.0), st.floats(0.0, 1.0))
 def test_typed_operators_stay_valid(seed, sigma, indpb):
-    random.seed(seed)
+    rng = random.Random(seed)
     for genes in (TYPED, fam.GENES):
-        a, b = mixed_genes.init_genome(genes), mixed_genes.init_genome(genes)
+        a, b = mixed_genes.init_genome(genes, rng), mixed_genes.init_genome(genes, rng)
         assert is_valid(genes, a) and is_valid(genes, b)
         for _ in range(5):
-            mixed_genes.cx_mixed(a, b, genes, alpha=0.5)
-            mixed_genes.mut_mixed(a, genes, indpb=indpb, sigma=sigma)
+            mixed_genes.cx_mixed(a, b, genes, alpha=0.5, rng=rng)
+            mixed_genes.mut_mixed(a, genes, indpb=indpb, sigma=sigma, rng=rng)
             assert is_valid(genes, a) and is_valid(genes, b)
 
 
@@ -50,10 +50,10 @@ def test_any_float_decodes_to_a_valid_value(values):
 
 
 def test_mutation_changes_a_categorical_and_moves_ints():
-    random.seed(1)
+    rng = random.Random(1)
     cat, integer = TYPED[4], TYPED[1]
-    assert all(mixed_genes.mutate_gene(cat, 1.0, 0.1) != 1.0 for _ in range(50))
-    assert {mixed_genes.mutate_gene(integer, 1.0, 0.1) for _ in range(50)} == {2.0}
+    assert all(mixed_genes.mutate_gene(cat, 1.0, 0.1, rng) != 1.0 for _ in range(50))
+    assert {mixed_genes.mutate_gene(integer, 1.0, 0.1, rng) for _ in range(50)} == {2.0}
 
 
 def _tasks(seed, n_hidden=4):

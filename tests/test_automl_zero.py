@@ -365,7 +365,7 @@ def test_the_search_s_fast_path_equals_the_slow_search(preset, strategy, fec):
         "rule.fec_cache_size": 30, "run.fitness_cache": fec})
     problem = problem_of(config)
     search = OPTIMIZER.create(config.optimizer.settings, problem.genome, 20)
-    random.seed(3)
+    search.rng.seed(3)
     bred, fits = [], []
     while len(bred) < 400:
         batch = search.breed()
@@ -462,7 +462,7 @@ def test_restarts_start_again_on_fresh_search_tasks(tmp_path):
     # The search alone: batch boundaries and the queue at a restart.
     problem = problem_of(config)
     search = OPTIMIZER.create(config.optimizer.settings, problem.genome, 20)
-    random.seed(0)
+    search.rng.seed(0)
     births = []
     for _ in range(12):
         batch = search.breed()

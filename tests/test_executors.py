@@ -98,13 +98,72 @@ def test_a_run_leaves_the_global_random_stream_alone(toy_runs, preset):
     assert toy_runs(preset).random_untouched
 
 
-def test_every_optimizer_module_gets_the_run_stream():
-    from evo_l2l.evolution.loop import RANDOM_DRAWING_MODULES
+def _toy_search(optimizer, population=12):
+    """A search of `optimizer` (default settings) over a small genome of a kind it takes."""
+    from evo_l2l.components import GenomeSpec
+    from evo_l2l.rules.genes import Gene
+    kind = optimizer.genomes[0]
+    if kind == "tree":
+        import functools
+        from evo_l2l.rules.symbolic.parse import parse_tree
+        from evo_l2l.rules.symbolic.primitives import make_pset
+        pset = make_pset(("w", "a", "o", "t"), ("neg",))
+        genome = GenomeSpec("tree", pset=pset, parse=functools.partial(parse_tree, pset=pset))
+    elif kind == "program":
+        from evo_l2l.rules.programs.family import FAMILY
+        genome = FAMILY.genome(FAMILY.settings())
+    elif optimizer.name.startswith("mixed"):
+        genome = GenomeSpec("real", 4, genes=(
+            Gene("k", "real", -1.0, 1.0), Gene("n", "int", 1.0, 8.0),
+            Gene("lr", "logreal", -3.0, 0.0), Gene("f", "cat", choices=("a", "b", "c"))))
+    else:
+        genome = GenomeSpec(kind, 6)
+    s = optimizer.settings()
+    optimizer.check(s, genome, population)
+    return optimizer.create(s, genome, population)
+
+
+def _rounds(search, n=12, start=0):
+    """n ask/tell rounds (steady searches: batches bred and integrated) with made-up
+    fitness (round start, start + 1, ...); the genomes asked, as text."""
+    out = []
+    for i in range(start, start + n):
+        if getattr(search, "steady", False):
+            batch = search.breed()
+            genomes = batch
+            search.integrate(np.linspace(0.0, 1.0, len(batch)) * ((i % 3) - 1))
+        else:
+            batch = search.ask()
+            genomes = batch.genomes
+            search.tell(np.linspace(0.0, 1.0, len(genomes)) * ((i % 3) - 1))
+        out.append(str(np.asarray(genomes).tolist()))
+    return out
+
+
+@pytest.mark.parametrize("name", ["ga", "gp", "cmaes", "es", "sa", "selfadaptive", "fme",
+                                  "aging", "mixed_ga", "mixed_random", "program_search",
+                                  "islands", "crowding"])
+def test_every_search_draws_only_from_its_own_generator(name):
+    """Every draw of a search goes through its `rng`: seeded alike, two searches ask for the
+    same genomes, whether they run one after the other or interleaved, and the global
+    stream is never touched (a Dask client or scheduler in the same process draws from it)."""
     from evo_l2l.optimizers import OPTIMIZERS
-    for optimizer in OPTIMIZERS:
-        module = type(optimizer).__module__
-        if getattr(__import__(module, fromlist=["x"]), "random", None) is random:
-            assert module in RANDOM_DRAWING_MODULES, module
+    optimizer = OPTIMIZERS.get(name)
+    random.seed(5)
+    before = random.getstate()
+    alone = _toy_search(optimizer)
+    alone.rng.seed(11)
+    expected = _rounds(alone)
+    a, b = _toy_search(optimizer), _toy_search(optimizer)
+    a.rng.seed(11)
+    b.rng.seed(12)
+    got = []
+    for i in range(12):
+        got += _rounds(a, 1, i)
+        _rounds(b, 1, i)
+    assert random.getstate() == before
+    assert got == expected
+    assert a.rng.getstate() == alone.rng.getstate()
 
 
 def test_generic_map_and_as_completed_keep_their_indices(dask_local):
@@ -317,27 +376,28 @@ def test_workers_with_other_versions_are_refused(dask_local, monkeypatch):
         dask_local.check_versions()
 
 
-def test_runs_in_two_threads_at_once_are_refused():
-    """Their operators would share one random stream (module attributes), silently mixing
-    the runs' draws; nested runs in one thread keep separate streams."""
-    from evo_l2l.evolution.loop import run_random
-    errors = []
-    with run_random(random.Random(1)) as outer:
-        with run_random(random.Random(2)):
-            pass
-        import deap.tools.selection as sel
-        assert sel.random is outer
+def test_runs_in_two_threads_at_once_keep_their_own_streams():
+    """Each search owns its generator and no module attribute is rebound, so searches
+    driven from two threads at once draw what each draws alone."""
+    from evo_l2l.optimizers import OPTIMIZERS
+    optimizer = OPTIMIZERS.get("gp")
+    alone = []
+    for seed in (1, 2):
+        search = _toy_search(optimizer)
+        search.rng.seed(seed)
+        alone.append(_rounds(search, 20))
+    results = {}
 
-        def other():
-            try:
-                with run_random(random.Random(3)):
-                    pass
-            except RuntimeError as exc:
-                errors.append(str(exc))
-        t = threading.Thread(target=other)
+    def drive(seed):
+        search = _toy_search(optimizer)
+        search.rng.seed(seed)
+        results[seed] = _rounds(search, 20)
+    threads = [threading.Thread(target=drive, args=(seed,)) for seed in (1, 2)]
+    for t in threads:
         t.start()
+    for t in threads:
         t.join()
-    assert errors and "threads" in errors[0]
+    assert [results[1], results[2]] == alone
 
 
 def test_a_meta_run_spreads_its_runs_below_and_gives_the_in_process_archive(tmp_path, dask_local):

@@ -6,7 +6,6 @@ rule family, written in NumPy; the toy optimizer is random search around the bes
 genome so far. They are what docs/extending.md walks through.
 """
 from dataclasses import dataclass
-import random
 
 import numpy as np
 import pytest
@@ -79,7 +78,7 @@ class RandomSearch(ArraySearch):
         if self.pop is not None:
             fit = [ind.fitness.values[0] for ind in self.pop]
             self.best = np.array(self.pop[int(np.argmax(fit))], dtype=float)
-        return [creator.Individual([b + random.gauss(0.0, self.s.step) for b in self.best])
+        return [creator.Individual([b + self.rng.gauss(0.0, self.s.step) for b in self.best])
                 for _ in range(self.n)]
 
     def state(self):

@@ -53,11 +53,16 @@ def test_to_array_is_np_array_of_the_individuals(kind):
 
 
 def _with_stream(rng, fn, *args, **kw):
-    """fn drawing from rng as a run does (the drawing modules' `random` is the run's)."""
-    from evo_l2l.evolution.loop import run_random
-    from evo_l2l.optimizers import ga
-    with run_random(rng, [ga, tools.mutation, tools.crossover, tools.selection]):
+    """fn, one of DEAP's operators (which draw from the global `random`), drawing rng's
+    numbers: the global stream takes rng's state for the call and rng the global one's
+    after; the global stream is put back as it was."""
+    saved = random.getstate()
+    random.setstate(rng.getstate())
+    try:
         return fn(*args, **kw)
+    finally:
+        rng.setstate(random.getstate())
+        random.setstate(saved)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -65,7 +70,7 @@ def test_uniforms_are_the_next_random_calls_and_leave_the_stream_there(seed):
     from evo_l2l.optimizers import ga
     a, b = random.Random(seed), random.Random(seed)
     for n in (0, 1, 2, 7, 1365, 4000):
-        ours = _with_stream(a, ga.uniforms, n)
+        ours = ga.uniforms(n, a)
         theirs = [b.random() for _ in range(n)]
         assert ours.tolist() == theirs              # bit for bit
         assert a.getstate() == b.getstate()
@@ -80,7 +85,7 @@ def test_flip_bits_is_mutflipbit_on_each_individual_in_turn(seed, indpb):
     ours = [creator.Individual(g) for g in genes]
     theirs = [creator.Individual(g) for g in genes]
     a, b = random.Random(seed), random.Random(seed)
-    _with_stream(a, ga.flip_bits, ours, indpb)
+    ga.flip_bits(ours, indpb, rng=a)
     for ind in theirs:
         _with_stream(b, tools.mutFlipBit, ind, indpb)
     assert [list(x) for x in ours] == [list(x) for x in theirs]
@@ -138,18 +143,21 @@ def _slow_next_generation(tb, pop, s, random):
 def test_next_generation_is_deaps_generation_step(seed, selection):
     from evo_l2l.optimizers import ga
     s = ga.GASettings(selection=selection, mutation_indpb=0.05, elitism=seed % 3)
-    fast = ga.make_toolbox(s, "bits", 35)
     pop = _population(seed, n=13, ties=seed % 2 == 0)
     if seed == 7:                           # all fitness zero: roulette's uniform fallback
         for ind in pop:
             ind.fitness.values = (0.0,)
     a, b = random.Random(seed), random.Random(seed)
-    ours = _with_stream(a, ga.next_generation, fast, pop, s)
-    slow = ga.make_toolbox(s, "bits", 35)
+    fast = ga.make_toolbox(s, "bits", 35, a)
+    ours = ga.next_generation(fast, pop, s, a)
+    slow = ga.make_toolbox(s, "bits", 35, random)   # DEAP's operators: the global stream
     slow.register("mate", tools.cxTwoPoint)
+    slow.register("mutate", tools.mutFlipBit, indpb=s.mutation_indpb)
     if selection == "roulette":
-        slow.register("select", _slow_roulette, random=b)
-    theirs = _with_stream(b, _slow_next_generation, slow, pop, s, b)
+        slow.register("select", _slow_roulette, random=random)
+    else:
+        slow.register("select", tools.selTournament, tournsize=s.tournament_size)
+    theirs = _with_stream(b, _slow_next_generation, slow, pop, s, random)
     assert [list(x) for x in ours] == [list(x) for x in theirs]
     assert [x.fitness.wvalues for x in ours] == [x.fitness.wvalues for x in theirs]
     assert a.getstate() == b.getstate()
@@ -195,18 +203,10 @@ def test_two_point_is_cxtwopoint_on_the_same_stream(seed):
         theirs = [creator.Individual(g) for g in genes]
         a, b = random.Random(seed), random.Random(seed)
         for _ in range(5):
-            _with_stream(a, ga.two_point, *ours)
+            ga.cx_two_point(*ours, rng=a)
             _with_stream(b, tools.cxTwoPoint, *theirs)
         assert [list(x) for x in ours] == [list(x) for x in theirs]
         assert a.getstate() == b.getstate()
-    random.seed(seed)                       # outside a run: the module's own stream
-    x, y = creator.Individual([0] * 9), creator.Individual([1] * 9)
-    state = random.getstate()
-    ga.two_point(x, y)
-    random.setstate(state)
-    u, v = creator.Individual([0] * 9), creator.Individual([1] * 9)
-    tools.cxTwoPoint(u, v)
-    assert (list(x), list(y)) == (list(u), list(v))
 
 
 def _fitness_like_runs(gen, n, case):
@@ -228,7 +228,6 @@ def test_array_generations_are_the_list_individuals_generations(case):
     the same batches (genomes, carried fitness, known), the same random state after every
     generation, and a restore in the middle continues both alike."""
     from evo_l2l.components import GenomeSpec
-    from evo_l2l.evolution.loop import run_random
     from evo_l2l.optimizers import ga
     gen = np.random.default_rng(case)
     n, length = [(40, 35), (7, 2), (13, 3), (2, 35), (21, 8)][case % 5]
@@ -236,33 +235,30 @@ def test_array_generations_are_the_list_individuals_generations(case):
                       crossover_prob=[0.8, 0.0, 1.0, 0.5][case % 4],
                       mutation_indpb=[0.01, 0.2, 0.0, 0.5][case % 4])
     spec = GenomeSpec("bits", length)
-    streams = [random.Random(case), random.Random(case)]
-    modules = [ga, tools.mutation, tools.crossover, tools.selection]
-
-    def searches_on_their_streams():        # a toolbox binds the stream it is made under
+    def searches_seeded(state):             # each search draws from its own rng
         out = []
-        for mode, rng in zip((True, False), streams):
-            with run_random(rng, modules):
-                out.append(ga.GASearch(s, spec, n, arrays=mode))
+        for mode in (True, False):
+            search = ga.GASearch(s, spec, n, arrays=mode)
+            search.rng.setstate(state)
+            out.append(search)
         return out
-    searches = searches_on_their_streams()
+    searches = searches_seeded(random.Random(case).getstate())
     for generation in range(30):
         if generation == 15:                # restore both from the list search's population
             genomes, fitness = searches[1].population()
-            searches = searches_on_their_streams()
+            searches = searches_seeded(searches[1].rng.getstate())
             for search in searches:
                 search.restore(genomes, fitness, {})
         fitness = _fitness_like_runs(gen, n, case)
         batches = []
-        for search, rng in zip(searches, streams):
-            with run_random(rng, modules):
-                batches.append(search.ask())
-                search.tell(fitness)
+        for search in searches:
+            batches.append(search.ask())
+            search.tell(fitness)
         a, b = batches
         assert a.genomes.dtype == b.genomes.dtype and np.array_equal(a.genomes, b.genomes)
         assert np.array_equal(a.fitness, b.fitness, equal_nan=True)
         assert np.array_equal(a.known, b.known)
-        assert streams[0].getstate() == streams[1].getstate()
+        assert searches[0].rng.getstate() == searches[1].rng.getstate()
         pa, pb = searches[0].population(), searches[1].population()
         assert np.array_equal(pa[0], pb[0]) and np.array_equal(pa[1], pb[1], equal_nan=True)
     assert searches[0].pop_arrays is not None and searches[1].pop_arrays is None

@@ -54,26 +54,28 @@ def test_lognormal_step_uses_the_textbook_learning_rates():
     # tau0^2 + tau^2.
     s = search("selfadaptive", length=16, c=1.0)
     assert s.tau0 == pytest.approx(1 / math.sqrt(32)) and s.tau == pytest.approx(1 / math.sqrt(8))
-    random.seed(0)
-    logs = [math.log(lognormal_step([1.0], s.tau0, s.tau, 1e-9, 1e9)[0]) for _ in range(20000)]
+    rng = random.Random(0)
+    logs = [math.log(lognormal_step([1.0], s.tau0, s.tau, 1e-9, 1e9, rng)[0])
+            for _ in range(20000)]
     assert np.var(logs) == pytest.approx(s.tau0 ** 2 + s.tau ** 2, rel=0.05)
 
 
 def test_fixed_sigma_ablation_keeps_every_strength():
-    random.seed(1)
     s = search("selfadaptive", adapt=False, sigma_init=0.2, mu=3)
+    s.rng.seed(1)
     for _ in range(4):
         tell_ranked(s, s.ask())
     assert np.all(s.state()["strengths"] == 0.2)
     s = search("selfadaptive", adapt=True, sigma_init=0.2, mu=3)
+    s.rng.seed(1)
     for _ in range(4):
         tell_ranked(s, s.ask())
     assert not np.all(s.state()["strengths"] == 0.2)
 
 
 def test_selfadaptive_children_come_from_the_mu_best():
-    random.seed(2)
     s = search("selfadaptive", mu=2, recombination="none", sigma_init=1e-5, sigma_min=1e-5)
+    s.rng.seed(2)
     tell_ranked(s, s.ask())
     genomes, fitness = s.population()
     best2 = genomes[np.argsort(-fitness)[:2]]
@@ -83,8 +85,8 @@ def test_selfadaptive_children_come_from_the_mu_best():
 
 
 def test_bit_rates_stay_in_bounds_and_adapt():
-    random.seed(3)
     s = search("selfadaptive", kind="bits", length=35, mu=3, rate_init=0.05)
+    s.rng.seed(3)
     for _ in range(20):
         tell_ranked(s, s.ask())
     rates = s.state()["strengths"][:, 0]
@@ -92,8 +94,8 @@ def test_bit_rates_stay_in_bounds_and_adapt():
 
 
 def test_fme_carries_its_elites_and_gives_better_ranks_more_offspring():
-    random.seed(4)
     s = search("fme", mu=4, population=40, elitist=True)
+    s.rng.seed(4)
     tell_ranked(s, s.ask())
     genomes, fitness = s.population()
     batch = s.ask()
@@ -112,8 +114,8 @@ def test_fme_carries_its_elites_and_gives_better_ranks_more_offspring():
 
 def test_fme_null_model_does_not_inherit_tau():
     for inherit in (True, False):
-        random.seed(5)
         s = search("fme", mu=2, population=200, inherit_meta=inherit, tau_init=0.3, tau_max=2.0)
+        s.rng.seed(5)
         tell_ranked(s, s.ask())
         s.strategy[:, -1] = 1e-3        # parents whose tau is far from the initial 0.17..0.52
         s.ask()

@@ -1,7 +1,6 @@
 """The steady-state driver and optimizer `aging`: asynchronous on every executor, the same
 archive on every executor and worker count, exact resume, and the oldest member dies."""
 import os
-import random
 import signal
 import threading
 import time
@@ -96,9 +95,9 @@ def test_a_broken_pool_is_restarted_and_the_window_sent_again():
 
 
 def test_aging_keeps_the_queue_oldest_first_and_ends_generations_on_boundaries():
-    random.seed(1)
     s = AgingSettings(tournament_size=3, children_per_call=4, in_flight=2, generation_size=6)
     search = AgingSearch(s, GenomeSpec("bits", 5), population=10)
+    search.rng.seed(1)
     sizes, ends = [], []
     batches = search.batches()
     for _ in range(8):

@@ -4,19 +4,17 @@ Generation 0 is the initial population; a run of n_generations ends after
 generation n_generations - 1. After every generation the loop hands a
 GenerationRecord to each hook (archive writer, progress bar, ...). A record
 carries everything needed to continue exactly: the evaluated population, the
-hall of fame, the optimizer's state arrays and the state of stdlib `random`,
-which the optimizers draw from. Fitness evaluation uses no randomness, so
-resuming from a record gives the same run as not stopping.
+hall of fame, the optimizer's state arrays and the state of the search's own
+random.Random (`search.rng`, optimizers/base.py Search), which is all the
+optimizer draws from. Fitness evaluation uses no randomness, so resuming from a
+record gives the same run as not stopping. A run leaves the process's global
+`random` and every module alone, so runs nested in one process (meta-evolution)
+or in threads of one process keep separate streams.
 """
 from __future__ import annotations
 
-import contextlib
-import importlib
 import random
-import sys
-import threading
 import time
-import types
 from typing import Callable, Iterable
 
 import numpy as np
@@ -56,82 +54,15 @@ class StopFlag:
         self.signal = 0
 
 
-# The modules whose operators draw from stdlib `random` (DEAP's and ours); besides these, the
-# modules of the run's components (an optimizer registered from outside, say) that use
-# `random` (`drawing_modules`). A run gives them its own random.Random for its duration
-# (`run_random`): the module-level stream is shared with everything else in the process,
-# and a Dask client or an in-process LocalCluster scheduler draws from it in other threads
-# (dask sizeof, worker choice), which shifted a run's draws. The private stream is seeded
-# and archived exactly as the global one was, so archives are unchanged; runs nested in one
-# process (a higher level calling the loop) keep separate streams.
-# tests/test_executors.py checks that a run leaves the global stream untouched.
-RANDOM_DRAWING_MODULES = (
-    "deap.gp", "deap.algorithms", "deap.tools.selection", "deap.tools.crossover",
-    "deap.tools.mutation", "deap.tools.emo",
-    "evo_l2l.optimizers.ga", "evo_l2l.optimizers.gp", "evo_l2l.optimizers.cmaes",
-    "evo_l2l.optimizers.es", "evo_l2l.optimizers.sa", "evo_l2l.optimizers.selfadaptive",
-    "evo_l2l.optimizers.fme", "evo_l2l.optimizers.aging", "evo_l2l.optimizers.program_search",
-    "evo_l2l.rules.symbolic.primitives", "evo_l2l.optimizers.mixed_genes",
-    "evo_l2l.optimizers.mixed_ga", "evo_l2l.optimizers.crowding",
-)
-
-
-def drawing_modules(config: RunConfig) -> list:
-    """The run's component modules and those of RANDOM_DRAWING_MODULES that are imported,
-    where they draw from `random`.
-
-    A module that is not imported cannot draw: components are imported when a config
-    names them (the registries load them on first use), before this runs, with all they
-    import; no module of the list is imported inside a function during a run (a nested
-    run, e.g. meta-evolution's, asks for its own modules when it starts)."""
-    names = []
-    for section in ("optimizer", "rule", "learner", "tasks"):
-        component = config.component(section)
-        names.append(type(component).__module__)
-        module = getattr(component, "module", None)
-        if isinstance(module, types.ModuleType):
-            names.append(module.__name__)
-    names = [n for n in RANDOM_DRAWING_MODULES if n in sys.modules] + names
-    out = []
-    for name in dict.fromkeys(names):
-        module = importlib.import_module(name)
-        r = getattr(module, "random", None)
-        if r is random or isinstance(r, random.Random):
-            out.append(module)
-    return out
-
-
-_RANDOM_OWNERS: list = []       # threads of the runs holding the streams, innermost last
-
-
-@contextlib.contextmanager
-def run_random(rng: random.Random, modules: list | None = None):
-    """Makes the drawing modules' `random` be `rng` inside the block (restored after, also
-    when nested). Runs in several threads of one process at once would share the modules,
-    so that is refused (Dask workers: one thread each)."""
-    me = threading.get_ident()
-    if _RANDOM_OWNERS and _RANDOM_OWNERS[-1] != me:
-        raise RuntimeError("two evo_l2l runs at once in threads of one process would share "
-                           "DEAP's random streams; run them in processes (Dask workers with "
-                           "--nthreads 1)")
-    if modules is None:
-        modules = [importlib.import_module(m) for m in RANDOM_DRAWING_MODULES]
-    saved = [m.random for m in modules]
-    for m in modules:
-        m.random = rng
-    _RANDOM_OWNERS.append(me)
-    try:
-        yield rng
-    finally:
-        _RANDOM_OWNERS.pop()
-        for m, old in zip(modules, saved):
-            m.random = old
-
-
 def make_search(config: RunConfig, problem: Problem):
-    """The config's optimizer, created for the problem's genomes."""
-    return config.component("optimizer").create(config.optimizer.settings, problem.genome,
-                                                 config.run.population)
+    """The config's optimizer, created for the problem's genomes; a search without an
+    `rng` of its own (one registered from outside, not derived from optimizers.base.Search)
+    is given one."""
+    search = config.component("optimizer").create(config.optimizer.settings, problem.genome,
+                                                   config.run.population)
+    if not isinstance(getattr(search, "rng", None), random.Random):
+        search.rng = random.Random(0)
+    return search
 
 
 def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
@@ -144,16 +75,12 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
     an outer run's evaluation (meta-evolution) must not end early and quietly score a
     truncated run when the signal is meant for the outer run. (So does ExecutorLost.)
 
-    The run draws from its own random.Random (`run_random`), seeded from the run's seed
-    tree or restored from the record, and archived with every generation."""
-    with run_random(random.Random(), drawing_modules(config)) as rng:
-        return _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng)
-
-
-def _evolve(problem, config, hooks, resume_from, stop, catch_stop, rng):
+    The search draws from its own random.Random (`search.rng`), seeded here from the
+    run's seed tree or restored from the record, and archived with every generation."""
     hooks = list(hooks)
     stop = stop if stop is not None else StopFlag()
     search = make_search(config, problem)
+    rng = search.rng
     t0 = time.perf_counter()
     stream = None                   # a steady-state search's evaluation stream
 

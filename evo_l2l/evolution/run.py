@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
 import signal
 import threading
 import time
@@ -24,7 +23,7 @@ from ..errors import ConfigError
 from ..rules.kinds import kind_of
 from ..rules.symbolic import in_finaliser
 from .evaluator import Evaluator
-from .loop import StopFlag, StopRun, drawing_modules, evolve, finished, make_search, run_random
+from .loop import StopFlag, StopRun, evolve, finished, make_search
 from .problem import Problem, build_tasks, make_problem
 
 
@@ -158,11 +157,9 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     tasks = build_tasks(config)
     check_memory(config, len(tasks))
     problem = make_problem(config, tasks, executor)
-    # A fresh search's state arrays have the names and shapes the run will keep. Made
-    # with a throwaway stream, as its creation may draw (FME does): the run's own stream
-    # starts in evolve, and the process's global one stays untouched.
-    with run_random(random.Random(0), drawing_modules(config)):
-        search = make_search(config, problem)
+    # A fresh search's state arrays have the names and shapes the run will keep (evolve
+    # makes the run's own search, and seeds its generator).
+    search = make_search(config, problem)
     writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=force,
                                   trace=search.trace() if hasattr(search, "trace") else None)
     return _drive(writer, config, problem, hooks, None, handle_signals)
@@ -224,7 +221,7 @@ def summarise(result: RunResult) -> dict:
 def run_summary(job: dict) -> dict:
     """One whole run as a plain-data call, for executor.map: job = {"config": config
     dict, "path": archive path, "force": bool} -> summarise(result). Runs one after
-    another in a process (the module-level random streams are the run's own).
+    another in a process (each run's search owns its random generator).
 
     The run handles SIGINT and SIGTERM (handle_signals=True): this is the job of a worker
     process, which the pool's owner stops with SIGTERM (executors' stop_workers) and whose

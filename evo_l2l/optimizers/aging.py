@@ -15,7 +15,6 @@ yet integrated when a generation ended (sent again on resume: fitness is determi
 """
 from __future__ import annotations
 
-import random
 from collections import deque
 from dataclasses import dataclass
 
@@ -23,7 +22,7 @@ import numpy as np
 from deap import creator
 
 from ..components import Settings, need, setting
-from .base import Optimizer, individuals, set_fitness, take
+from .base import Optimizer, Search, individuals, set_fitness, take
 
 
 @dataclass
@@ -46,12 +45,13 @@ class AgingSettings(Settings):
                                    "population size", low=0)
 
 
-class AgingSearch:
+class AgingSearch(Search):
     """The queue, the births and the batches in flight (see the module docstring)."""
 
     steady = True
 
     def __init__(self, s: AgingSettings, genome, population: int):
+        super().__init__()
         self.s, self.genome, self.n = s, genome, population
         self.in_flight = s.in_flight
         self.every = s.generation_size or population
@@ -88,27 +88,27 @@ class AgingSearch:
 
     def _random(self) -> list:
         if self.genome.kind == "bits":
-            return [random.randint(0, 1) for _ in range(self.genome.length)]
-        return [random.uniform(-1.0, 1.0) for _ in range(self.genome.length)]
+            return [self.rng.randint(0, 1) for _ in range(self.genome.length)]
+        return [self.rng.uniform(-1.0, 1.0) for _ in range(self.genome.length)]
 
     def _child(self) -> list:
         members = list(self.pop)
-        contenders = [random.choice(members) for _ in range(self.s.tournament_size)]
+        contenders = [self.rng.choice(members) for _ in range(self.s.tournament_size)]
         parent = max(contenders, key=lambda ind: ind.fitness.values[0])
         child = list(parent)
-        if random.random() < self.s.mutation_prob:
+        if self.rng.random() < self.s.mutation_prob:
             self._mutate(child)
         return child
 
     def _mutate(self, child: list) -> None:
-        genes = [i for i in range(len(child)) if random.random() < self.indpb]
+        genes = [i for i in range(len(child)) if self.rng.random() < self.indpb]
         if not genes:
-            genes = [random.randrange(len(child))]
+            genes = [self.rng.randrange(len(child))]
         for i in genes:
             if self.genome.kind == "bits":
                 child[i] = 1 - child[i]
             else:
-                child[i] += random.gauss(0.0, self.s.mutation_sigma)
+                child[i] += self.rng.gauss(0.0, self.s.mutation_sigma)
 
     # -- results ----------------------------------------------------------------------
     def integrate(self, fitness: np.ndarray) -> bool:

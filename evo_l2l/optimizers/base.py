@@ -11,14 +11,19 @@ search state:
     arrays = search.state()       # dict of named numpy arrays (the archive stores them as is)
     search.restore(genomes, fitness, arrays)
 
-A generation may take several ask/tell rounds (GP's constant tuning). Only
-stdlib `random` may be drawn from (its state is archived), so a restored
-search continues exactly. Genomes cross as arrays: (N, L) for bit and real
-genomes, (N,) tree texts for trees.
+A generation may take several ask/tell rounds (GP's constant tuning). A search
+draws every random number from its own generator `search.rng`, a random.Random
+(base class Search; DEAP's drawing operators in the versions of optimizers/draws.py,
+which take it): the run seeds it from the run's seed tree before the first ask,
+archives its state with every generation and restores it on resume, so a restored
+search continues exactly, and runs never share a stream or touch the process's
+global `random`. Genomes cross as arrays: (N, L) for bit and real genomes, (N,)
+tree texts for trees.
 """
 from __future__ import annotations
 
 import itertools
+import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,10 +89,25 @@ def fitness_values(individuals: list) -> np.ndarray:
     return np.array([ind.fitness.wvalues[0] for ind in individuals], dtype=np.float64)
 
 
-class ArraySearch:
+class Search:
+    """What every search has: `rng`, the random.Random it draws all its random numbers
+    from (and nothing else: not the module-level `random`, not numpy's global generator).
+
+    It starts seeded with 0, so a search made outside a run is reproducible; a run seeds
+    it (rng.seed) or restores its state (rng.setstate) before the first ask and archives
+    rng.getstate() with every generation. Keep the object: operators registered on a
+    toolbox hold it (and its bound methods), so it is reseeded in place, never replaced.
+    A search registered from outside that has no `rng` gets one from the run."""
+
+    def __init__(self) -> None:
+        self.rng = random.Random(0)
+
+
+class ArraySearch(Search):
     """Shared by searches over fixed-length genomes: a population of DEAP list individuals."""
 
     def __init__(self, genome: GenomeSpec):
+        super().__init__()
         self.genome = genome
         self.pop: list | None = None       # the last complete generation
         self.pending: list = []            # the batch last asked

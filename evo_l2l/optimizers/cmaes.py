@@ -3,7 +3,7 @@
 Hansen's covariance matrix adaptation, as implemented by DEAP, with a restart
 from the identity covariance and the initial step size when the strategy breaks
 down numerically (it can on flat fitness landscapes), and two changes that
-keep one seed in charge of the run: samples are drawn from stdlib `random`
+keep one seed in charge of the run: samples are drawn from the search's `rng`
 (whose state the archive keeps) instead of numpy's global generator, and the
 strategy's whole state (mean, step size, paths, covariance and its
 eigen-decomposition) is exposed as named arrays. The population size is
@@ -28,6 +28,10 @@ class CMAESSettings(Settings):
 
 
 class _Strategy(cma.Strategy):
+    def __init__(self, *args, rng: random.Random | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rng = rng if rng is not None else random.Random(0)   # generate() draws from it
+
     def update(self, population):
         try:
             with np.errstate(all="ignore"):
@@ -57,7 +61,8 @@ class _Strategy(cma.Strategy):
         self.restarts = getattr(self, "restarts", 0) + 1     # diagnostics only, not archived
 
     def generate(self, ind_init):
-        z = np.array([[random.gauss(0.0, 1.0) for _ in range(self.dim)]
+        gauss = self.rng.gauss
+        z = np.array([[gauss(0.0, 1.0) for _ in range(self.dim)]
                       for _ in range(self.lambda_)])
         x = self.centroid + self.sigma * np.dot(z, self.BD.T)
         return [ind_init(row.tolist()) for row in x]
@@ -72,7 +77,8 @@ class CMAESSearch(ArraySearch):
     def __init__(self, s: CMAESSettings, genome, population: int):
         super().__init__(genome)
         self.dim = genome.length
-        self.strategy = _Strategy(centroid=[0.0] * self.dim, sigma=s.sigma, lambda_=population)
+        self.strategy = _Strategy(centroid=[0.0] * self.dim, sigma=s.sigma, lambda_=population,
+                                  rng=self.rng)
         self.strategy.initial_sigma = s.sigma
 
     def ask_individuals(self) -> list:

@@ -14,11 +14,10 @@ that the delta-like (t - o)(8a - 4) beats on every seed: docs/experiments.md).
 
 The archived population is the survivors, in slot order; the children of a
 generation are the batch evaluated. State: none beyond the population (randomness
-from the run's stream through this module's and ga's `random`).
+from the search's `rng`, here and through the GA's operators).
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,19 +42,19 @@ class CrowdingSearch(ArraySearch):
     def __init__(self, s: CrowdingSettings, genome, population: int):
         super().__init__(genome)
         self.s, self.n = s, population
-        self.tb = make_toolbox(s, genome.kind, genome.length)
+        self.tb = make_toolbox(s, genome.kind, genome.length, self.rng)
         self.pairs: list = []      # (slot of parent 1, slot of parent 2) per pair of children
 
     def ask_individuals(self) -> list:
         if self.pop is None:
             return self.tb.population(n=self.n)
         order = list(range(self.n))
-        random.shuffle(order)
+        self.rng.shuffle(order)
         self.pairs = [(order[i], order[i + 1]) for i in range(0, self.n - 1, 2)]
         children = []
         for i, j in self.pairs:
             c1, c2 = self.tb.clone(self.pop[i]), self.tb.clone(self.pop[j])
-            if random.random() < self.s.crossover_prob:
+            if self.rng.random() < self.s.crossover_prob:
                 self.tb.mate(c1, c2)
             for c in (c1, c2):
                 self.tb.mutate(c)

@@ -6,11 +6,10 @@ antithetic pairs theta +- sigma * eps, with centred ranks; theta += lr * gradien
 `adam` the Adam step of Kingma & Ba (2015) on that estimate, as Salimans et al. did: every
 gene then moves by about lr a generation whatever the scale of its gradient, which is
 what a genome of thousands of genes of different kinds needs (rules/bengio_init.py: rule
-coefficients and initial weights). Draws only from stdlib `random`.
+coefficients and initial weights). Draws only from the search's `rng`.
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,7 +62,7 @@ class ESSearch(ArraySearch):
                 self.theta = self.theta + self.s.lr * mhat / (np.sqrt(vhat) + 1e-8)
             else:       # as before Adam existed, to the bit (archive_1_0 fixtures)
                 self.theta = self.theta + self.s.lr * grad / (self.half * self.s.sigma)
-        self.eps = np.array([[random.gauss(0.0, 1.0) for _ in range(self.dim)]
+        self.eps = np.array([[self.rng.gauss(0.0, 1.0) for _ in range(self.dim)]
                              for _ in range(self.half)])
         xs = ([self.theta + self.s.sigma * e for e in self.eps]
               + [self.theta - self.s.sigma * e for e in self.eps])

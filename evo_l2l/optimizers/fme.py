@@ -21,12 +21,11 @@ elites kept, `elitist = true`, small strengths win too easily and the search sta
 plus-selection self-adaptation is known to; measured in scripts/self_adaptation_oja.py). `inherit_meta = false` is the null model: every offspring draws a
 fresh tau from the initial distribution instead of inheriting its parent's, so any drift
 of the inherited taus away from that null is selection acting on how genomes modify
-themselves. Draws only from stdlib `random`.
+themselves. Draws only from the search's `rng`.
 """
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,11 +70,11 @@ class FMESearch(ArraySearch):
         self.rate_min = min(s.rate_init, 1.0 / (10.0 * self.dim))
 
     def fresh_tau(self) -> float:
-        return self.s.tau_init * math.exp(random.uniform(-0.5, 0.5) * math.log(3.0))
+        return self.s.tau_init * math.exp(self.rng.uniform(-0.5, 0.5) * math.log(3.0))
 
     def first(self) -> tuple[list, list]:
         s = self.s
-        genes = initial_genes(s, self.bits, self.dim, self.n)
+        genes = initial_genes(s, self.bits, self.dim, self.n, self.rng)
         if self.bits:
             strat = [[s.rate_init, self.fresh_tau()] for _ in range(self.n)]
         else:
@@ -87,18 +86,18 @@ class FMESearch(ArraySearch):
         the genes."""
         s = self.s
         tau = strat[-1] if s.inherit_meta else self.fresh_tau()
-        tau = min(max(tau * math.exp(tau * random.gauss(0.0, 1.0)), TAU_MIN), s.tau_max)
+        tau = min(max(tau * math.exp(tau * self.rng.gauss(0.0, 1.0)), TAU_MIN), s.tau_max)
         if self.bits:
             p = strat[0]
-            p = 1.0 / (1.0 + (1.0 - p) / p * math.exp(-tau * random.gauss(0.0, 1.0)))
+            p = 1.0 / (1.0 + (1.0 - p) / p * math.exp(-tau * self.rng.gauss(0.0, 1.0)))
             p = min(max(p, self.rate_min), 0.5)
-            return [1 - g if random.random() < p else g for g in genes], [p, tau]
+            return [1 - g if self.rng.random() < p else g for g in genes], [p, tau]
         # One shared and one per-gene draw, as the self-adaptive ES does: the shared draw
         # lets a genome scale all its strengths at once (without it they only random-walk).
-        shared = random.gauss(0.0, 1.0)
-        sig = [min(max(sd * math.exp(tau * (shared + random.gauss(0.0, 1.0)) / math.sqrt(2.0)),
+        shared = self.rng.gauss(0.0, 1.0)
+        sig = [min(max(sd * math.exp(tau * (shared + self.rng.gauss(0.0, 1.0)) / math.sqrt(2.0)),
                        s.sigma_min), s.sigma_max) for sd in strat[:-1]]
-        return [g + sd * random.gauss(0.0, 1.0) for g, sd in zip(genes, sig)], sig + [tau]
+        return [g + sd * self.rng.gauss(0.0, 1.0) for g, sd in zip(genes, sig)], sig + [tau]
 
     def ask_individuals(self) -> list:
         if self.pop is None:
@@ -117,13 +116,13 @@ class FMESearch(ArraySearch):
         # Rank r of mu is executed with probability proportional to mu - r.
         weights = list(range(len(elite), 0, -1))
         for _ in range(self.n - len(out)):
-            k = random.choices(elite.tolist(), weights=weights)[0]
+            k = self.rng.choices(elite.tolist(), weights=weights)[0]
             genes, own = list(self.pop[k]), self.strategy[k].tolist()
             if self.s.recombination == "intermediate":
-                j = random.choices(elite.tolist(), weights=weights)[0]
+                j = self.rng.choices(elite.tolist(), weights=weights)[0]
                 other = self.strategy[j].tolist()
                 if self.bits:
-                    genes = [a if random.random() < 0.5 else b
+                    genes = [a if self.rng.random() < 0.5 else b
                              for a, b in zip(genes, self.pop[j])]
                 else:
                     genes = [(a + b) / 2.0 for a, b in zip(genes, self.pop[j])]

@@ -10,14 +10,15 @@ from __future__ import annotations
 import bisect
 import itertools
 import random
-import types
 from dataclasses import dataclass
 
 import numpy as np
 from deap import base, creator, tools
 
 from ..components import Settings, need, setting
+from . import draws
 from .base import ArraySearch, Batch, Optimizer, clone, fitness_values, individuals
+from .draws import cx_two_point, two_point_cuts, uniforms
 
 
 @dataclass
@@ -35,21 +36,7 @@ class GASettings(Settings):
     elitism: int = setting(1, "best individuals copied unchanged into the next generation", low=0)
 
 
-def uniforms(n: int) -> np.ndarray:
-    """The next n values of random.random(), drawn in one call: the same numbers, and the
-    stream left where n calls would leave it (tests/test_ga_operators.py).
-
-    random() is genrand_res53: two 32-bit Mersenne Twister words a, b give
-    ((a >> 5) * 2**26 + (b >> 6)) / 2**53; getrandbits(64 n) returns the next 2n words,
-    the first in the lowest bits, and consumes exactly them."""
-    if n <= 0:
-        return np.zeros(0)
-    words = np.frombuffer(random.getrandbits(64 * n).to_bytes(8 * n, "little"),
-                          dtype="<u4")
-    return ((words[0::2] >> 5) * 67108864.0 + (words[1::2] >> 6)) * (1.0 / 9007199254740992.0)
-
-
-def select_roulette(individuals: list, k: int) -> list:
+def select_roulette(individuals: list, k: int, *, rng: random.Random) -> list:
     """Fitness-proportional selection that always returns k individuals.
 
     DEAP's selRoulette can return fewer when rounding makes the running sum
@@ -57,14 +44,14 @@ def select_roulette(individuals: list, k: int) -> list:
     non-positive total falls back to uniform choice. (wvalues[0] is values[0]:
     the weight is 1.0.)
     """
-    return [individuals[i] for i in roulette_rows(fitness_values(individuals), k).tolist()]
+    return [individuals[i] for i in roulette_rows(fitness_values(individuals), k, rng).tolist()]
 
 
-def flip_bits(individuals: list, indpb: float) -> None:
+def flip_bits(individuals: list, indpb: float, *, rng: random.Random) -> None:
     """tools.mutFlipBit(ind, indpb) on each individual in turn: one random() per gene, in
     order, a gene flipped when it is below indpb; the draws taken in one call."""
     lengths = [len(ind) for ind in individuals]
-    hits = np.flatnonzero(uniforms(sum(lengths)) < indpb).tolist()
+    hits = np.flatnonzero(uniforms(sum(lengths), rng) < indpb).tolist()
     if not hits:
         return
     starts = list(itertools.accumulate(lengths, initial=0))
@@ -74,64 +61,47 @@ def flip_bits(individuals: list, indpb: float) -> None:
         ind[i] = type(ind[i])(not ind[i])
 
 
-def two_point_cuts(size: int) -> tuple[int, int]:
-    """tools.cxTwoPoint's two cut points for genomes of `size` genes, from the same draws:
-    randint(1, n) is 1 + Random._randbelow(n) (Random.randrange's path for a step of 1),
-    called directly."""
-    below = (random._inst if isinstance(random, types.ModuleType) else random)._randbelow
-    cxpoint1 = 1 + below(size)
-    cxpoint2 = 1 + below(size - 1)
-    if cxpoint2 >= cxpoint1:
-        return cxpoint1, cxpoint2 + 1
-    return cxpoint2, cxpoint1
-
-
-def two_point(ind1: list, ind2: list) -> None:
-    """tools.cxTwoPoint with the same draws (two_point_cuts)."""
-    cxpoint1, cxpoint2 = two_point_cuts(min(len(ind1), len(ind2)))
-    ind1[cxpoint1:cxpoint2], ind2[cxpoint1:cxpoint2] = \
-        ind2[cxpoint1:cxpoint2], ind1[cxpoint1:cxpoint2]
-
-
 def select_best(individuals: list, k: int) -> list:
     """tools.selBest: the same order (a stable sort on the same comparisons, Fitness's
     `<` being its wvalues'), without a Python-level comparison call per pair."""
     return sorted(individuals, key=lambda ind: ind.fitness.wvalues, reverse=True)[:k]
 
 
-def make_toolbox(s: GASettings, kind: str, length: int) -> base.Toolbox:
+def make_toolbox(s: GASettings, kind: str, length: int, rng: random.Random) -> base.Toolbox:
+    """The GA's operators, each drawing from rng (the search's generator)."""
     tb = base.Toolbox()
     if kind == "bits":
-        tb.register("attr", random.randint, 0, 1)
-        tb.register("mutate", tools.mutFlipBit, indpb=s.mutation_indpb)
+        tb.register("attr", rng.randint, 0, 1)
+        tb.register("mutate", draws.mut_flip_bit, indpb=s.mutation_indpb, rng=rng)
         # the same mutation on a whole generation's offspring at once (next_generation)
-        tb.register("mutate_all", flip_bits, indpb=s.mutation_indpb)
+        tb.register("mutate_all", flip_bits, indpb=s.mutation_indpb, rng=rng)
     else:
-        tb.register("attr", random.uniform, -1.0, 1.0)
-        tb.register("mutate", tools.mutGaussian, mu=0.0, sigma=s.mutation_sigma,
-                    indpb=s.mutation_indpb)
+        tb.register("attr", rng.uniform, -1.0, 1.0)
+        tb.register("mutate", draws.mut_gaussian, mu=0.0, sigma=s.mutation_sigma,
+                    indpb=s.mutation_indpb, rng=rng)
     tb.register("individual", tools.initRepeat, creator.Individual, tb.attr, length)
     tb.register("population", tools.initRepeat, list, tb.individual)
     if s.crossover == "two_point":
-        tb.register("mate", two_point)
+        tb.register("mate", cx_two_point, rng=rng)
     elif s.crossover == "uniform":
-        tb.register("mate", tools.cxUniform, indpb=0.5)
+        tb.register("mate", draws.cx_uniform, indpb=0.5, rng=rng)
     else:
-        tb.register("mate", tools.cxBlend, alpha=0.5)
+        tb.register("mate", draws.cx_blend, alpha=0.5, rng=rng)
     if s.selection == "roulette":
-        tb.register("select", select_roulette)
+        tb.register("select", select_roulette, rng=rng)
     else:
-        tb.register("select", tools.selTournament, tournsize=s.tournament_size)
+        tb.register("select", draws.sel_tournament, tournsize=s.tournament_size, rng=rng)
     tb.register("clone", clone)
     return tb
 
 
-def next_generation(tb: base.Toolbox, pop: list, s: GASettings) -> list:
-    """Elites unchanged, the rest selected, crossed over and mutated (fitness invalidated)."""
+def next_generation(tb: base.Toolbox, pop: list, s: GASettings, rng: random.Random) -> list:
+    """Elites unchanged, the rest selected, crossed over and mutated (fitness invalidated).
+    rng: the generator tb's operators draw from (the crossover decisions are drawn here)."""
     elites = [tb.clone(ind) for ind in select_best(pop, s.elitism)]
     offspring = [tb.clone(ind) for ind in tb.select(pop, len(pop) - s.elitism)]
     for i in range(1, len(offspring), 2):
-        if random.random() < s.crossover_prob:
+        if rng.random() < s.crossover_prob:
             tb.mate(offspring[i - 1], offspring[i])
     if hasattr(tb, "mutate_all"):
         tb.mutate_all(offspring)
@@ -143,18 +113,20 @@ def next_generation(tb: base.Toolbox, pop: list, s: GASettings) -> list:
     return elites + offspring
 
 
-def roulette_rows(fitness: np.ndarray, k: int) -> np.ndarray:
+def roulette_rows(fitness: np.ndarray, k: int, rng: random.Random) -> np.ndarray:
     """select_roulette on a fitness array: the rows it picks, from the same draws."""
     fits = np.where(0.0 > fitness, 0.0, fitness)        # max(f, 0.0), NaN kept as max keeps it
     cum = np.cumsum(fits)                                # sequential, as itertools.accumulate
     if not len(cum) or not cum[-1] > 0:
-        return np.array([random.choice(range(len(fitness))) for _ in range(k)], dtype=np.intp)
-    return np.minimum(np.searchsorted(cum, uniforms(k) * cum[-1], side="right"), len(cum) - 1)
+        return np.array([rng.choice(range(len(fitness))) for _ in range(k)], dtype=np.intp)
+    return np.minimum(np.searchsorted(cum, uniforms(k, rng) * cum[-1], side="right"),
+                      len(cum) - 1)
 
 
-def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings):
+def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings,
+                   rng: random.Random):
     """next_generation for bit genomes under roulette selection and two-point crossover,
-    on a (N, L) uint8 population and its (N,) fitness: the same draws from `random` in the
+    on a (N, L) uint8 population and its (N,) fitness: the same draws from rng in the
     same order and the same children (tests/test_ga_operators.py), as arrays.
 
     Why: with list individuals most of a chalmers1990 generation's Python went to cloning
@@ -164,11 +136,11 @@ def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings):
     e = s.elitism
     # select_best: sorted(..., reverse=True) is stable, as argsort of the negation is
     elites = np.argsort(-fitness, kind="stable")[:e]
-    off = genomes[roulette_rows(fitness, N - e)]
+    off = genomes[roulette_rows(fitness, N - e, rng)]
     rows, lo, hi = [], [], []
     for i in range(1, N - e, 2):
-        if random.random() < s.crossover_prob:
-            c1, c2 = two_point_cuts(L)
+        if rng.random() < s.crossover_prob:
+            c1, c2 = two_point_cuts(L, rng)
             rows.append(i)
             lo.append(c1)
             hi.append(c2)
@@ -179,7 +151,7 @@ def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings):
         a, b = off[i - 1], off[i]
         off[i - 1], off[i] = np.where(swap, b, a), np.where(swap, a, b)
     flat = off.reshape(-1)                               # flip_bits: gene by gene, in order
-    hits = np.flatnonzero(uniforms(flat.size) < s.mutation_indpb)
+    hits = np.flatnonzero(uniforms(flat.size, rng) < s.mutation_indpb)
     flat[hits] = flat[hits] == 0
     known = np.arange(N) < e
     carried = np.concatenate([fitness[elites], np.full(N - e, np.nan)])
@@ -194,7 +166,7 @@ class GASearch(ArraySearch):
     def __init__(self, s: GASettings, genome, population: int, arrays: bool | None = None):
         super().__init__(genome)
         self.s, self.n = s, population
-        self.tb = make_toolbox(s, genome.kind, genome.length)
+        self.tb = make_toolbox(s, genome.kind, genome.length, self.rng)
         if arrays is None:
             arrays = genome.kind == "bits" and s.selection == "roulette" \
                 and s.crossover == "two_point"
@@ -205,7 +177,7 @@ class GASearch(ArraySearch):
     def ask_individuals(self) -> list:
         if self.pop is None:
             return self.tb.population(n=self.n)
-        return next_generation(self.tb, self.pop, self.s)
+        return next_generation(self.tb, self.pop, self.s, self.rng)
 
     def ask(self) -> Batch:
         if not self.arrays or self.pop_arrays is None:
@@ -215,7 +187,7 @@ class GASearch(ArraySearch):
             self.pop = individuals(genomes, fitness)
             self.pop_arrays = None
             return super().ask()
-        genomes, carried, known = bit_generation(genomes, fitness, self.s)
+        genomes, carried, known = bit_generation(genomes, fitness, self.s, self.rng)
         self._pending_arrays = genomes
         return Batch(genomes.copy(), carried, known)
 

@@ -17,10 +17,11 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
-from deap import algorithms, base, creator, gp, tools
+from deap import base, creator, gp, tools
 
 from ..components import Settings, need, setting
-from .base import Optimizer, individuals_batch, set_fitness
+from . import draws
+from .base import Optimizer, Search, individuals_batch, set_fitness
 
 if not hasattr(creator, "RuleTree"):
     creator.create("RuleTree", gp.PrimitiveTree, fitness=creator.FitnessMax)
@@ -58,29 +59,33 @@ def clone_tree(ind):
     return new
 
 
-def make_toolbox(s: GPSettings, pset) -> base.Toolbox:
+def make_toolbox(s: GPSettings, pset, rng: random.Random) -> base.Toolbox:
+    """GP's operators (DEAP's, in the versions of optimizers/draws.py), each drawing from
+    rng (the search's generator)."""
     tb = base.Toolbox()
-    tb.register("expr", gp.genHalfAndHalf, pset=pset, min_=1, max_=s.init_depth)
+    tb.register("expr", draws.gen_half_and_half, pset=pset, min_=1, max_=s.init_depth, rng=rng)
     tb.register("individual", tools.initIterate, creator.RuleTree, tb.expr)
     if s.parsimony_size > 0:
-        tb.register("select", tools.selDoubleTournament, fitness_size=s.tournament_size,
-                    parsimony_size=s.parsimony_size, fitness_first=True)
+        tb.register("select", draws.sel_double_tournament, fitness_size=s.tournament_size,
+                    parsimony_size=s.parsimony_size, fitness_first=True, rng=rng)
     else:
-        tb.register("select", tools.selTournament, tournsize=s.tournament_size)
-    tb.register("mate", gp.cxOnePoint)
-    tb.register("expr_mut", gp.genFull, min_=0, max_=2)
-    tb.register("mutate", gp.mutUniform, expr=tb.expr_mut, pset=pset)
+        tb.register("select", draws.sel_tournament, tournsize=s.tournament_size, rng=rng)
+    tb.register("mate", draws.cx_one_point, rng=rng)
+    tb.register("expr_mut", draws.gen_full, min_=0, max_=2, rng=rng)
+    tb.register("mutate", draws.mut_uniform, expr=tb.expr_mut, pset=pset, rng=rng)
     for op in ("mate", "mutate"):
-        tb.decorate(op, gp.staticLimit(key=operator.attrgetter("height"), max_value=s.max_height))
-        tb.decorate(op, gp.staticLimit(key=len, max_value=s.max_size))
+        tb.decorate(op, draws.static_limit(key=operator.attrgetter("height"),
+                                           max_value=s.max_height, rng=rng))
+        tb.decorate(op, draws.static_limit(key=len, max_value=s.max_size, rng=rng))
     tb.register("clone", clone_tree)
     return tb
 
 
-class GPSearch:
+class GPSearch(Search):
     def __init__(self, s: GPSettings, genome, population: int):
+        super().__init__()
         self.s, self.genome, self.n = s, genome, population
-        self.tb = make_toolbox(s, genome.pset)
+        self.tb = make_toolbox(s, genome.pset, self.rng)
         self.pop: list | None = None
         self.pending: list = []
         self.tuning: dict | None = None     # constant tuning in progress
@@ -106,20 +111,22 @@ class GPSearch:
             trial = tb.clone(ind)
             for i in self.tuning["consts"]:
                 cls = type(ind[i])
-                node = cls.__new__(cls)       # no draw from random: the value is set below
-                node.value = round(ind[i].value + random.gauss(0.0, 0.1 + 0.1 * abs(ind[i].value)), 4)
+                node = cls.__new__(cls)       # cls() would draw a value: it is set below
+                node.value = round(ind[i].value
+                                   + self.rng.gauss(0.0, 0.1 + 0.1 * abs(ind[i].value)), 4)
                 trial[i] = node
             del trial.fitness.values
             self.pending = [trial]
         elif self.pop is None:
             self.pending = self._initial()
         elif s.variant == "mu_plus_lambda":
-            self.pending = algorithms.varOr(self.pop, tb, len(self.pop), s.crossover_prob,
-                                            s.mutation_prob)
+            self.pending = draws.var_or(self.pop, tb, len(self.pop), s.crossover_prob,
+                                        s.mutation_prob, rng=self.rng)
         else:
             elites = [tb.clone(ind) for ind in tools.selBest(self.pop, s.elitism)]
             chosen = [tb.clone(ind) for ind in tb.select(self.pop, len(self.pop) - s.elitism)]
-            self.pending = elites + algorithms.varAnd(chosen, tb, s.crossover_prob, s.mutation_prob)
+            self.pending = elites + draws.var_and(chosen, tb, s.crossover_prob, s.mutation_prob,
+                                                  rng=self.rng)
         return individuals_batch(self.pending, self._texts(self.pending))
 
     def tell(self, fitness: np.ndarray) -> bool:

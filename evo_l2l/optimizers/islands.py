@@ -15,8 +15,8 @@ is the plain GA.
 The demes are contiguous slices of the population (deme d: individuals
 d*m .. (d+1)*m - 1 for m = population / islands), which the archive keeps in
 order, so a resumed run finds its demes again; the state is the number of
-generations bred so far (when to migrate). Its randomness is the GA's (drawn in
-`optimizers/ga.py` from the run's stream); migration draws none.
+generations bred so far (when to migrate). Its randomness is the GA's (the search's
+`rng`, drawn through `optimizers/ga.py`'s operators); migration draws none.
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ class IslandSearch(ArraySearch):
         super().__init__(genome)
         self.s, self.n = s, population
         self.size = population // s.islands
-        self.tb = make_toolbox(s, genome.kind, genome.length)
+        self.tb = make_toolbox(s, genome.kind, genome.length, self.rng)
         self.bred = 0           # generations bred from a previous one
 
     def ask_individuals(self) -> list:
@@ -73,7 +73,7 @@ class IslandSearch(ArraySearch):
         self.bred += 1
         if self.s.migration_interval and self.bred % self.s.migration_interval == 0:
             demes = migrate(demes, self.s.migrants, self.tb.clone)
-        return [ind for deme in demes for ind in next_generation(self.tb, deme, self.s)]
+        return [ind for deme in demes for ind in next_generation(self.tb, deme, self.s, self.rng)]
 
     def state(self) -> dict:
         return {"generations_bred": np.array(float(self.bred))}

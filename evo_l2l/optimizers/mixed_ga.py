@@ -9,12 +9,12 @@ pairs and mutated. Settings are ours (no paper prescribes them).
 """
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 
 from deap import base, creator, tools
 
 from ..components import Settings, need, setting
+from . import draws
 from .base import ArraySearch, Optimizer, clone
 from .mixed_genes import cx_mixed, init_genome, mut_mixed
 
@@ -39,13 +39,13 @@ def needs_genes(name: str, genome) -> None:
 class MixedGASearch(ArraySearch):
     def __init__(self, s: MixedGASettings, genome, population: int):
         super().__init__(genome)
-        self.s, self.n, genes = s, population, genome.genes
+        self.s, self.n, genes, rng = s, population, genome.genes, self.rng
         tb = base.Toolbox()
-        tb.register("individual", lambda: creator.Individual(init_genome(genes)))
+        tb.register("individual", lambda: creator.Individual(init_genome(genes, rng)))
         tb.register("mutate", mut_mixed, genes=genes, indpb=s.mutation_indpb,
-                    sigma=s.mutation_sigma)
-        tb.register("mate", cx_mixed, genes=genes, alpha=s.blend_alpha)
-        tb.register("select", tools.selTournament, tournsize=s.tournament_size)
+                    sigma=s.mutation_sigma, rng=rng)
+        tb.register("mate", cx_mixed, genes=genes, alpha=s.blend_alpha, rng=rng)
+        tb.register("select", draws.sel_tournament, tournsize=s.tournament_size, rng=rng)
         tb.register("clone", clone)
         self.tb = tb
 
@@ -56,7 +56,7 @@ class MixedGASearch(ArraySearch):
         elites = [tb.clone(ind) for ind in tools.selBest(self.pop, s.elitism)]
         offspring = [tb.clone(ind) for ind in tb.select(self.pop, len(self.pop) - s.elitism)]
         for i in range(1, len(offspring), 2):
-            if random.random() < s.crossover_prob:
+            if self.rng.random() < s.crossover_prob:
                 tb.mate(offspring[i - 1], offspring[i])
         for ind in offspring:
             tb.mutate(ind)

@@ -4,7 +4,7 @@ Every generation is a fresh batch of genomes drawn uniformly from each gene's ra
 (optimizers/mixed_genes.py's initialisation: real genes from their initial range,
 int and cat genes uniformly, logreal genes uniformly in log10), so it samples the same
 joint space (rule, learner) the mixed GA searches, with the same number of evaluations
-per generation. The best so far is the run's hall of fame. No state but stdlib `random`.
+per generation. The best so far is the run's hall of fame. No state but the search's `rng`.
 """
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ class MixedRandomSearch(ArraySearch):
         self.n = population
 
     def ask_individuals(self) -> list:
-        return [creator.Individual(init_genome(self.genome.genes)) for _ in range(self.n)]
+        return [creator.Individual(init_genome(self.genome.genes, self.rng)) for _ in range(self.n)]
 
 
 class MixedRandom(Optimizer):

@@ -1,8 +1,7 @@
 """The mutations of AutoML-Zero's search (Real, Liang, So & Le 2020): a child is its parent
 with one instruction inserted or removed, one component function randomised, or one
 argument modified (and the demo's randomize_instruction). rnd is an object with
-random.Random's methods; optimizers/program_search.py passes its module's `random` (the
-run's stream)."""
+random.Random's methods; optimizers/program_search.py passes its search's `rng`."""
 from __future__ import annotations
 
 import math

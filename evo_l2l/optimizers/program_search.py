@@ -15,7 +15,6 @@ size number arrays (rules.programs.encode_fixed).
 """
 from __future__ import annotations
 
-import random
 from collections import deque
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ import numpy as np
 from ..components import Settings, need, setting
 from ..rules import programs as pg
 from .aging import AgingSearch
-from .base import Optimizer, take
+from .base import Optimizer, Search, take
 from .program_mutations import mutate
 
 
@@ -52,6 +51,7 @@ class ProgramSearch(AgingSearch):
     (population) and the state keeps fixed-size number arrays."""
 
     def __init__(self, s: ProgramSearchSettings, genome, population: int):
+        Search.__init__(self)
         self.s, self.genome, self.n = s, genome, population
         self.rule: pg.ProgramSettings = genome.pset
         self.space = pg.Space(self.rule)
@@ -91,22 +91,22 @@ class ProgramSearch(AgingSearch):
         return batch
 
     def _random(self) -> pg.Program:
-        return pg.random_program(random, self.space)
+        return pg.random_program(self.rng, self.space)
 
     def _child(self) -> pg.Program:
         members = self.pop
         # Contenders: the current experiment's members (after a restart the older ones
         # stay in the queue until they age out; without restarts, every member).
         m, skip = self.n_current, len(members) - self.n_current
-        randrange = random.randrange
+        randrange = self.rng.randrange
         best = members[skip + randrange(m)]
         for _ in range(self.s.tournament_size - 1):
             c = members[skip + randrange(m)]
             if c[1] > best[1]:
                 best = c
         program = best[0]
-        if random.random() < self.s.mutation_prob:
-            program = mutate(random, program, self.space)
+        if self.rng.random() < self.s.mutation_prob:
+            program = mutate(self.rng, program, self.space)
         return program
 
     def integrate(self, fitness: np.ndarray) -> bool:

@@ -4,12 +4,11 @@
 Gaussian step (real genomes) or flips bits with probability 1/L (bit
 genomes), accepted if better or with probability exp(df / T); the
 temperature falls geometrically, T = max(t_end, t0 * decay^generation).
-Draws only from stdlib `random`.
+Draws only from the search's `rng`.
 """
 from __future__ import annotations
 
 import math
-import random
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,16 +47,16 @@ class SASearch(ArraySearch):
     def _propose(self, x: np.ndarray) -> list:
         if self.bits:
             p = 1.0 / self.dim
-            return [int(v) ^ (random.random() < p) for v in x]
-        return [v + random.gauss(0.0, self.s.step) for v in x]
+            return [int(v) ^ (self.rng.random() < p) for v in x]
+        return [v + self.rng.gauss(0.0, self.s.step) for v in x]
 
     def ask_individuals(self) -> list:
         if self.pop is None:
             self.pending_init = True
             if self.bits:
-                return [creator.Individual([random.randint(0, 1) for _ in range(self.dim)])
+                return [creator.Individual([self.rng.randint(0, 1) for _ in range(self.dim)])
                         for _ in range(self.n)]
-            return [creator.Individual([random.uniform(-1.0, 1.0) for _ in range(self.dim)])
+            return [creator.Individual([self.rng.uniform(-1.0, 1.0) for _ in range(self.dim)])
                     for _ in range(self.n)]
         pop = self.pop
         f = np.array([ind.fitness.values[0] for ind in pop])
@@ -69,7 +68,7 @@ class SASearch(ArraySearch):
             T = self._temperature()
             for i in range(self.n):
                 df = f[i] - self.current_fit[i]
-                if df >= 0 or (math.isfinite(df) and random.random() < math.exp(df / T)):
+                if df >= 0 or (math.isfinite(df) and self.rng.random() < math.exp(df / T)):
                     self.current[i] = np.array(pop[i], dtype=np.float64)
                     self.current_fit[i] = f[i]
         self.generation += 1

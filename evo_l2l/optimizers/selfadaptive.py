@@ -19,7 +19,7 @@ rates averaged geometrically), then mutated. `adapt = false` keeps every
 strength at its initial value: the fixed-sigma ES of the same code, the
 ablation a self-adaptation result is measured against. Strengths are search
 state (named arrays the archive keeps), not part of the genome the rule
-family decodes. Draws only from stdlib `random`.
+family decodes. Draws only from the search's `rng`.
 """
 from __future__ import annotations
 
@@ -56,11 +56,12 @@ class StrengthSettings(Settings):
              "optimizer.sigma_init must be in [sigma_min, sigma_max]")
 
 
-def initial_genes(s: StrengthSettings, bits: bool, dim: int, n: int) -> list:
+def initial_genes(s: StrengthSettings, bits: bool, dim: int, n: int,
+                  rng: random.Random) -> list:
     """n random genomes: bits, or genes uniform in [-init_range, init_range]."""
     if bits:
-        return [[random.randint(0, 1) for _ in range(dim)] for _ in range(n)]
-    return [[random.uniform(-s.init_range, s.init_range) for _ in range(dim)] for _ in range(n)]
+        return [[rng.randint(0, 1) for _ in range(dim)] for _ in range(n)]
+    return [[rng.uniform(-s.init_range, s.init_range) for _ in range(dim)] for _ in range(n)]
 
 
 @dataclass
@@ -76,15 +77,16 @@ class SelfAdaptiveSettings(StrengthSettings):
                        "tau = c/sqrt(2 sqrt(n)); bit rates: gamma = 0.22 c", low=0, low_open=True)
 
 
-def lognormal_step(sigmas: list[float], tau0: float, tau: float, lo: float, hi: float) -> list:
+def lognormal_step(sigmas: list[float], tau0: float, tau: float, lo: float, hi: float,
+                   rng: random.Random) -> list:
     """One log-normal self-adaptation step of a strength vector (one shared N0)."""
-    n0 = tau0 * random.gauss(0.0, 1.0)
-    return [min(max(s * math.exp(n0 + tau * random.gauss(0.0, 1.0)), lo), hi) for s in sigmas]
+    n0 = tau0 * rng.gauss(0.0, 1.0)
+    return [min(max(s * math.exp(n0 + tau * rng.gauss(0.0, 1.0)), lo), hi) for s in sigmas]
 
 
-def logistic_step(rate: float, gamma: float, lo: float) -> float:
+def logistic_step(rate: float, gamma: float, lo: float, rng: random.Random) -> float:
     """One self-adaptation step of a bit-flip rate on the logistic scale, kept in [lo, 0.5]."""
-    p = 1.0 / (1.0 + (1.0 - rate) / rate * math.exp(-gamma * random.gauss(0.0, 1.0)))
+    p = 1.0 / (1.0 + (1.0 - rate) / rate * math.exp(-gamma * rng.gauss(0.0, 1.0)))
     return min(max(p, lo), 0.5)
 
 
@@ -102,7 +104,7 @@ class SelfAdaptiveSearch(ArraySearch):
 
     def first(self) -> tuple[list, list]:
         s = self.s
-        genes = initial_genes(s, self.bits, self.dim, self.n)
+        genes = initial_genes(s, self.bits, self.dim, self.n, self.rng)
         if self.bits:
             return genes, [[s.rate_init] for _ in range(self.n)]
         return genes, [[s.sigma_init] * self.dim for _ in range(self.n)]
@@ -110,17 +112,17 @@ class SelfAdaptiveSearch(ArraySearch):
     def child(self, parents: list, strengths: list) -> tuple[list, list]:
         """One offspring (genes, strengths) from the parents (mu rows) and their strengths."""
         s = self.s
-        i = random.randrange(len(parents))
+        i = self.rng.randrange(len(parents))
         if s.recombination == "global":
             if self.bits:
-                genes = [parents[random.randrange(len(parents))][k] for k in range(self.dim)]
+                genes = [parents[self.rng.randrange(len(parents))][k] for k in range(self.dim)]
             else:
                 genes = self.centre
             strat = self.centre_strengths
         elif s.recombination == "intermediate":
-            j = random.randrange(len(parents))
+            j = self.rng.randrange(len(parents))
             if self.bits:
-                genes = [a if random.random() < 0.5 else b for a, b in zip(parents[i], parents[j])]
+                genes = [a if self.rng.random() < 0.5 else b for a, b in zip(parents[i], parents[j])]
                 strat = [math.sqrt(strengths[i][0] * strengths[j][0])]
             else:
                 genes = [(a + b) / 2.0 for a, b in zip(parents[i], parents[j])]
@@ -129,13 +131,14 @@ class SelfAdaptiveSearch(ArraySearch):
             genes, strat = list(parents[i]), list(strengths[i])
         if self.bits:
             if s.adapt:
-                strat = [logistic_step(strat[0], GAMMA_BITS * s.c, self.rate_min)]
+                strat = [logistic_step(strat[0], GAMMA_BITS * s.c, self.rate_min, self.rng)]
             p = strat[0]
-            genes = [1 - g if random.random() < p else g for g in genes]
+            genes = [1 - g if self.rng.random() < p else g for g in genes]
         else:
             if s.adapt:
-                strat = lognormal_step(strat, self.tau0, self.tau, s.sigma_min, s.sigma_max)
-            genes = [g + sd * random.gauss(0.0, 1.0) for g, sd in zip(genes, strat)]
+                strat = lognormal_step(strat, self.tau0, self.tau, s.sigma_min, s.sigma_max,
+                                       self.rng)
+            genes = [g + sd * self.rng.gauss(0.0, 1.0) for g, sd in zip(genes, strat)]
         return genes, strat
 
     def ask_individuals(self) -> list:

@@ -6,8 +6,9 @@ Semantics (shared by the kernel, `python_function` and sympy display):
 pdiv(x, y) = x / y if |y| > 1e-12 else 1 (protected division);
 pexp(x) = exp(min(x, 50)); square(x) = x * x.
 
-Random constants draw from this module's `random` (the run replaces it with its own
-stream: evolution/loop.py RANDOM_DRAWING_MODULES).
+A random constant's value is round(U(-1, 1), 3). A search draws it from its own generator
+(`ephemeral_value`, through optimizers/draws.py); DEAP's own tree generators, which call
+the primitive set's no-argument function, draw it from the global `random`.
 """
 from __future__ import annotations
 
@@ -51,9 +52,18 @@ TRANSCENDENTAL = ("tanh", "pexp")
 FIXED_CONSTANTS = {"one": 1.0, "two": 2.0, "half": 0.5}
 
 
+def ephemeral_value(rng) -> float:
+    """A random constant drawn from rng (a random.Random); rounded so formulas read well."""
+    return round(rng.uniform(-1.0, 1.0), 3)
+
+
 def _ephemeral() -> float:
-    # Module-level (not a lambda) so trees pickle; rounded so formulas read well.
-    return round(random.uniform(-1.0, 1.0), 3)
+    # The primitive set's ephemeral function, which DEAP calls without arguments: the same
+    # value from the global stream. Module-level (not a lambda) so trees pickle.
+    return ephemeral_value(random)
+
+
+_ephemeral.draw = ephemeral_value          # what searches call (optimizers/draws.py)
 
 
 @functools.lru_cache(maxsize=None)
