@@ -44,7 +44,9 @@ def test_a_size_that_overflows_raises_numpys_error():
 
 
 def test_a_cached_single_layer_kernel_loads_without_numba_s_array_module():
-    code = ("import sys, numpy as np\n"
+    # With the command line's start-up (configure_process), which installs the shortcuts.
+    code = ("import sys, numpy as np, evo_l2l\n"
+            "evo_l2l.configure_process()\n"
             "from evo_l2l.learners import learning_curves\n"
             "from evo_l2l.tasks import make_boolean_environment\n"
             "env = make_boolean_environment(np.random.default_rng(0)).select('train')\n"
