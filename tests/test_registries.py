@@ -61,6 +61,8 @@ def test_a_chalmers1990_run_imports_only_its_own_components(tmp_path):
     by numba's BLAS probe, numba's array module by np.empty). (numpy.ma stays: numba's
     typeof asks every array argument whether it is a masked array.)"""
     code = ("import sys\n"
+            "import evo_l2l\n"
+            "evo_l2l.configure_process()\n"          # as the command line starts
             "from evo_l2l.experiments import get_preset\n"
             "from evo_l2l.evolution.run import start_run\n"
             "start_run(get_preset('chalmers1990').default_config(n_generations=2), sys.argv[1])\n"
