@@ -67,7 +67,8 @@ def make_search(config: RunConfig, problem: Problem):
 
 def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
            resume_from: GenerationRecord | None = None,
-           stop: StopFlag | None = None, catch_stop: bool = True) -> GenerationRecord | None:
+           stop: StopFlag | None = None, catch_stop: bool = True,
+           search=None) -> GenerationRecord | None:
     """Runs (or continues) evolution until config.run.n_generations; returns the last
     complete record (None: stopped before the first generation was complete).
 
@@ -76,10 +77,12 @@ def evolve(problem: Problem, config: RunConfig, hooks: Iterable[HookFn] = (),
     truncated run when the signal is meant for the outer run. (So does ExecutorLost.)
 
     The search draws from its own random.Random (`search.rng`), seeded here from the
-    run's seed tree or restored from the record, and archived with every generation."""
+    run's seed tree or restored from the record, and archived with every generation.
+    search: a fresh make_search(config, problem) made by the caller (start_run lays out
+    the archive from its state), else one is made here."""
     hooks = list(hooks)
     stop = stop if stop is not None else StopFlag()
-    search = make_search(config, problem)
+    search = search if search is not None else make_search(config, problem)
     rng = search.rng
     t0 = time.perf_counter()
     stream = None                   # a steady-state search's evaluation stream

@@ -80,7 +80,7 @@ def graceful_stop(handle_signals: bool = True):
             signal.signal(s, h)
 
 
-def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
+def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem, search,
            hooks: Iterable[Callable], resume_from: GenerationRecord | None,
            handle_signals: bool) -> RunResult:
     t0 = time.perf_counter()
@@ -91,7 +91,7 @@ def _drive(writer: ArchiveWriter, config: RunConfig, problem: Problem,
     # generation (or while closing) must not leave a finished run marked as running.
     with graceful_stop(handle_signals) as stop:
         try:
-            last = evolve(problem, config, [writer, *hooks], resume_from, stop)
+            last = evolve(problem, config, [writer, *hooks], resume_from, stop, search=search)
             if last is not None and (last.generation + 1 >= config.run.n_generations
                                      or finished(problem, last)):
                 status = STATUS_COMPLETE
@@ -198,7 +198,7 @@ def resume_run(path: str, n_generations: int | None = None,
             os.remove(tmp)
         raise
     writer = ArchiveWriter(path, config.run.flush_interval, publish_from=tmp)
-    return _drive(writer, config, problem, hooks, record, handle_signals)
+    return _drive(writer, config, problem, None, hooks, record, handle_signals)
 
 
 def summarise(result: RunResult) -> dict:
