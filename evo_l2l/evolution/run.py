@@ -157,12 +157,12 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     tasks = build_tasks(config)
     check_memory(config, len(tasks))
     problem = make_problem(config, tasks, executor)
-    # A fresh search's state arrays have the names and shapes the run will keep (evolve
-    # makes the run's own search, and seeds its generator).
+    # The run's search, made once: its fresh state arrays lay out the archive, and evolve
+    # seeds its generator and runs it.
     search = make_search(config, problem)
     writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=force,
                                   trace=search.trace() if hasattr(search, "trace") else None)
-    return _drive(writer, config, problem, hooks, None, handle_signals)
+    return _drive(writer, config, problem, search, hooks, None, handle_signals)
 
 
 def resume_run(path: str, n_generations: int | None = None,
