@@ -23,7 +23,6 @@ and a meta run resumes exactly like a plain run.
 """
 from __future__ import annotations
 
-import random
 from collections import deque
 
 import numpy as np
@@ -32,6 +31,7 @@ from ..components import GenomeSpec
 from ..config import RunConfig
 from ..errors import ConfigError
 from ..rules import operators as ops
+from ..rules.family import RuleFamily
 from ..rules.kinds import kind_of
 from ..tasks import TaskSet
 from .evaluator import Evaluator, InProcess
@@ -84,11 +84,7 @@ def run_below(below: dict, row, run_seed: int, task_seed: int, budget: int) -> n
             seen["reached_at"] = seen["evaluations"]
             flag.request()
 
-    saved = random.getstate()
-    try:
-        last = evolve(problem, config, [track], stop=flag, catch_stop=False)
-    finally:
-        random.setstate(saved)
+    last = evolve(problem, config, [track], stop=flag, catch_stop=False)
     best = float(last.hof_fitness)
     like = reference_like(problem, last.hof_genome)
     return np.array([float(not np.isnan(seen["reached_at"])), seen["reached_at"], best,
@@ -107,10 +103,11 @@ def run_below_jobs(jobs: list) -> list:
 
 
 def reference_like(problem, genome) -> float:
-    """1.0 if the run's best rule has the reference rule's form (the family's own test,
-    e.g. chalmers' delta_like), else 0.0; NaN where the family has none."""
-    fam = getattr(problem, "fam", None)
-    test = getattr(fam, "is_reference_like", None)
+    """1.0 if the run's best rule has the reference rule's form (a parametric family's
+    own test, ParametricForm.is_reference_like: chalmers' delta-like), else 0.0; NaN
+    where the family has none."""
+    family = problem.config.component("rule")
+    test = family.form.is_reference_like if isinstance(family, RuleFamily) else None
     if test is None:
         return np.nan
     return float(bool(test(problem.rule_of_genome(genome))))
