@@ -324,10 +324,21 @@ def test_output_paths_that_must_not_be_overwritten(runner):
 
 def test_two_point_crossover_needs_two_genes(runner):
     """Was a traceback from DEAP (and an archive left half made)."""
-    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "--set", "rule.genome=real",
-                               "--set", 'rule.terms=["a*t"]'])
+    res = runner.invoke(main, ["run", "confavreux2020-oja", *TINY, "--set", "optimizer=ga",
+                               "--set", "optimizer.crossover=two_point",
+                               "--set", 'rule.terms=["x*y"]'])
     assert res.exit_code == 2 and "'two_point' needs 2 or more genes" in res.output
     assert not os.path.exists("runs")
+
+
+def test_terms_are_refused_for_a_family_with_a_scale_coefficient(runner):
+    """chalmers' row is a scale k0 and one coefficient per term: a genome of chosen terms
+    placed by term position left k0 = 0 and shifted every term by one (a rule that never
+    learned)."""
+    res = runner.invoke(main, ["run", "chalmers1990", *TINY, "--set", "rule.genome=real",
+                               "--set", 'rule.terms=["a*t"]'])
+    assert res.exit_code == 2 and "terms needs a family whose coefficients" in res.output
+    assert len(res.output.strip().splitlines()) == 1 and not os.path.exists("runs")
 
 
 def test_config_file_mistakes(runner):

@@ -143,6 +143,11 @@ class RuleFamily:
             need(s.genome_kind() == "real", "terms needs genome 'real'")
             need(0 < len(s.terms) == len(set(s.terms)) and all(t in names for t in s.terms),
                  f"terms must be distinct names among: {', '.join(names)}")
+            # A genome of chosen terms is placed at their positions in a coefficient row,
+            # which needs one coefficient per term (chalmers' row starts with a scale k0).
+            need(self.form.n_coef == len(names),
+                 f"terms needs a family whose coefficients are its terms' ({self.name} has "
+                 f"{self.form.n_coef} coefficients for {len(names)} terms): evolve them all")
 
     def genome(self, s: ParametricSettings, learner=None) -> GenomeSpec:
         kind = s.genome_kind()
