@@ -1,4 +1,5 @@
-"""A run killed before its archive is published leaves PATH.tmp-PID: info explains, the next run cleans up."""
+"""A run killed before its archive is published leaves PATH.tmp-PID: info explains, the next
+run (or resume: tests/test_writer_lock.py) cleans up."""
 import os
 import signal
 import subprocess
@@ -51,7 +52,9 @@ def test_info_says_what_happened_then_next_run_cleans_up(tmp_path):
     assert open_run(path).n_generations_done == 2
 
 
-def test_temp_files_of_live_runs_are_left_alone(tmp_path):
+def test_temp_files_of_live_pids_without_the_writer_lock_are_stale(tmp_path):
+    """A reader goes by the pid; a writer holds the lock that every writer holds while
+    it has temp files, so a temp file of a live pid (reused, or a zombie) is stale."""
     path = str(tmp_path / "run.h5")
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
@@ -60,7 +63,7 @@ def test_temp_files_of_live_runs_are_left_alone(tmp_path):
         with pytest.raises(ArchiveError, match=f"no such file yet; a run \\(pid {sleeper.pid}\\) is writing"):
             open_run(path)
         start_run(config(), path)
-        assert os.path.exists(live)
+        assert not os.path.exists(live)
     finally:
         sleeper.kill()
         sleeper.wait()

@@ -12,6 +12,7 @@ h5file    opening the HDF5 file of a live, killed or damaged run; checked reads
 reader    open_run and Run: an archive read into memory
 liveness  which process is writing an archive
 temps     the temp files of runs writing an archive; removing stale ones
+lock      the writer lock: one process at a time writes an archive
 verify    verify_archive: every dataset, checksum and digest read
 resume    prepare_resume and repair: a fresh copy up to the last complete generation
 legacy    format 1.0: its flat config and its upgrade to format 2.0
@@ -19,6 +20,7 @@ legacy    format 1.0: its flat config and its upgrade to format 2.0
 from ..errors import ArchiveError, ArchiveWriteFailed
 from .legacy import sections_from_1_0
 from .liveness import live_writer, writer_alive
+from .lock import holding_writer_lock, lock_path, writer_lock
 from .reader import Run, open_run
 from .record import GenerationRecord
 from .resume import prepare_resume, repair
@@ -26,13 +28,14 @@ from .schema import (CHUNK_FILTERS, CONFIG_DIGEST_ATTR, DIGEST_ATTR, FORMAT, FOR
                      GENERATION_COLUMNS, STATUS_COMPLETE, STATUS_INTERRUPTED, STATUS_RUNNING)
 from .state import SLOT_SCALARS
 from .temps import remove_stale_temps
-from .verify import Verified, verify_archive
+from .verify import Verified, check_quickly, verify_archive
 from .writer import ArchiveWriter
 
 __all__ = [
     "ArchiveError", "ArchiveWriteFailed", "ArchiveWriter", "CHUNK_FILTERS", "CONFIG_DIGEST_ATTR",
     "DIGEST_ATTR", "FORMAT", "FORMAT_VERSION", "GENERATION_COLUMNS", "GenerationRecord", "Run",
     "SLOT_SCALARS", "STATUS_COMPLETE", "STATUS_INTERRUPTED", "STATUS_RUNNING", "Verified",
-    "live_writer", "open_run", "prepare_resume", "remove_stale_temps", "repair",
-    "sections_from_1_0", "verify_archive", "writer_alive",
+    "check_quickly", "holding_writer_lock", "live_writer", "lock_path", "open_run",
+    "prepare_resume", "remove_stale_temps", "repair", "sections_from_1_0", "verify_archive", "writer_alive",
+    "writer_lock",
 ]

@@ -9,8 +9,9 @@ from ..errors import ArchiveError
 from .h5file import _open_h5
 from .legacy import _upgrade_1_0
 from .liveness import writer_alive
+from .lock import writer_lock
 from .reader import Run, open_run
-from .schema import CONFIG_DIGEST_ATTR, _dataset, _sha256
+from .schema import CONFIG_DIGEST_ATTR, _dataset, _first_line, _sha256
 from .temps import remove_stale_temps
 
 
@@ -22,13 +23,14 @@ def repair(path: str, force: bool = False) -> Run:
     use h5clear"). The archive is copied up to its last complete generation,
     as resume does, and the copy replaces it; its status stays as it was.
     """
-    run, tmp = prepare_resume(path, None, force)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with writer_lock(path):
+        run, tmp = prepare_resume(path, None, force)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.remove(tmp)
+            raise
     return run
 
 
@@ -38,7 +40,9 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
     Returns the run and the temp file, which ArchiveWriter(publish_from=...)
     publishes over `path`. A writer killed in SWMR mode leaves flags that
     forbid reopening the file for writing; the fresh copy clears them and
-    drops rows written after the last complete resume state.
+    drops rows written after the last complete resume state. Every failure is an
+    ArchiveError about `path` (never about the temp file, which is removed), and
+    `path` is left as it was.
     """
     import h5py
     run = open_run(path)
@@ -49,6 +53,7 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
     if run.n_generations_done < 1:
         raise ArchiveError(f"{path}: holds no complete generation to resume from")
     n = run.n_generations_done
+    run.resume_record()               # a damaged state is refused here, naming `path`
     remove_stale_temps(path)
     tmp = f"{path}.resume-{os.getpid()}"
     try:
@@ -78,9 +83,20 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
                 dst.attrs[CONFIG_DIGEST_ATTR] = _sha256(dst.attrs["config"])
         copy = open_run(tmp)
         copy.resume_record()          # refuses a damaged state before anything is replaced
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(exc, ArchiveError) and tmp in str(exc):
+            # The copy differs from what open_run read: another process changed the
+            # archive meanwhile (a writer this process could not see).
+            raise ArchiveError(f"{path}: changed while it was copied (is another process "
+                               f"writing it?); it is left as it was") from None
+        if isinstance(exc, OSError):            # e.g. no space left for the copy
+            full = "No space left" in str(exc) or getattr(exc, "errno", None) == 28
+            why = ("no space left on the device" if full
+                   else _first_line(exc).split(" (")[0].replace(tmp, "its copy"))
+            raise ArchiveError(f"{path}: cannot resume: cannot write its copy beside it "
+                               f"({why}); the archive is left as it was") from None
         raise
     copy.path = path
     return copy, tmp

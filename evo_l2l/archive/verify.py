@@ -27,6 +27,93 @@ class Verified:
     live: str | None           # host:pid of a live writer (state not cross-checked)
 
 
+# Attributes holding JSON text (the config has its own digest): where present, they parse.
+_JSON_ATTRS = {"/": ("config", "versions", "operator_names", "coef_names", "term_names",
+                     "variables"),
+               "/tasks": ("params", "split_names")}
+
+# The resume state's scalars against the table columns they copy (the state has no
+# checksums of its own: it is rewritten at every flush).
+_STATE_COPIES = [("hof_fitness", "best_so_far_fitness"),
+                 ("hof_heldout_fitness", "best_so_far_heldout_fitness"),
+                 ("hof_generation", "best_so_far_generation"),
+                 ("hof_genome", "best_so_far_genome"), ("elapsed", "wall_time"),
+                 ("population_genome", "population_genome"),
+                 ("population_fitness", "population_fitness")]
+
+
+def _check_json(f, path: str) -> None:
+    import json
+    for where, names in _JSON_ATTRS.items():
+        if where not in f:
+            continue
+        attrs = f[where].attrs
+        for name in names:
+            if name in attrs:
+                try:
+                    json.loads(_text(attrs[name]))
+                except ValueError:
+                    raise ArchiveError(f"{path}: corrupt {where.rstrip('/')}/@{name} "
+                                       "(not JSON)") from None
+
+
+def _check_state(run, row, live: str | None) -> None:
+    """The state's status word, and its copies of table row `generation` (row(name) reads
+    that row of /generations/name) unless a live writer may be rewriting it."""
+    path = run.path
+    if run.status not in (STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED):
+        raise ArchiveError(f"{path}: corrupt /state/status ({run.status!r})")
+    gen = int(run.state["generation"])
+    if gen < 0 or live:
+        return
+    st = run.state
+    for a, b in _STATE_COPIES:
+        x, y = np.asarray(st[a]), np.asarray(row(b))
+        if not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
+            where = f"slot{run.state['slot']}/" if "slot" in run.state else ""
+            raise ArchiveError(f"{path}: corrupt /state/{where}{a} (differs from "
+                               f"/generations/{b} at generation {gen})")
+
+
+def check_quickly(run) -> None:
+    """The cheap part of verify_archive, for a run read with open_run(populations=False):
+    every object's header and attributes (HDF5 checks its metadata checksums), the JSON
+    attributes, and the resume state against the one table row it copies. Data chunks
+    are read only for that row (open_run read the columns, checked). ArchiveError if
+    anything fails."""
+    import h5py
+    path = run.path
+    gen = int(run.state["generation"])
+    try:
+        with _open_h5(path) as f:
+            def visit(name, obj):
+                for key in obj.attrs:
+                    obj.attrs[key]
+            visit("/", f)
+            f.visititems(visit)
+            _check_json(f, path)
+            g = f["generations"]
+
+            def row(name):
+                if name in run.generations:
+                    return run.generations[name][gen]
+                ds = g[name]
+                if ds.shape[0] <= gen:
+                    raise ArchiveError(f"{path}: corrupt /state/current (generation {gen}, "
+                                       f"but /generations/{name} holds {ds.shape[0]} rows)")
+                src = ds.asstr() if h5py.check_string_dtype(ds.dtype) is not None else ds
+                try:
+                    return src[gen]
+                except (OSError, UnicodeDecodeError) as exc:
+                    raise ArchiveError(f"{path}: corrupt {ds.name} ({_first_line(exc)})") from None
+            _check_state(run, row, writer_alive(run))
+    except ArchiveError:
+        raise
+    except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError,
+            IndexError) as exc:
+        raise ArchiveError(f"{path}: corrupt ({_first_line(exc)})") from None
+
+
 def verify_archive(path: str) -> Verified:
     """Reads every dataset of an archive in full, every attribute and digest.
 
@@ -56,25 +143,12 @@ def verify_archive(path: str) -> Verified:
             visit("/", f)
             f.visititems(visit)
             counts["digests"] += CONFIG_DIGEST_ATTR in f.attrs
+            _check_json(f, path)
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
         raise ArchiveError(f"{path}: corrupt ({_first_line(exc)})") from None
-    if run.status not in (STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED):
-        raise ArchiveError(f"{path}: corrupt /state/status ({run.status!r})")
     gen = int(run.state["generation"])
-    if gen >= 0 and not live:
-        g, st = run.generations, run.state
-        pairs = [("hof_fitness", "best_so_far_fitness"),
-                 ("hof_heldout_fitness", "best_so_far_heldout_fitness"),
-                 ("hof_generation", "best_so_far_generation"), ("hof_genome", "best_so_far_genome"),
-                 ("elapsed", "wall_time"), ("population_genome", "population_genome"),
-                 ("population_fitness", "population_fitness")]
-        for a, b in pairs:
-            x, y = np.asarray(st[a]), np.asarray(g[b][gen])
-            if not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
-                where = f"slot{run.state['slot']}/" if "slot" in run.state else ""
-                raise ArchiveError(f"{path}: corrupt /state/{where}{a} (differs from "
-                                   f"/generations/{b} at generation {gen})")
+    _check_state(run, lambda name: run.generations[name][gen], live)
     return Verified(path, _text(run.attrs.get("format_version", "")), run.n_generations_done,
                     counts["datasets"], counts["checksummed"], counts["digests"], live)

@@ -49,15 +49,27 @@ class ArchiveWriter:
         self.write_seconds = 0.0
         self.cache_log: list = []      # the problem's new cache entries (shared list)
         self.failed = False            # a write failed: the file is closed, nothing more is written
+        self.f = None
         try:
             self.f = h5py.File(publish_from or path, "r+", libver="latest")
             self.f.swmr_mode = True
             self._start()
             if publish_from:
                 os.replace(publish_from, path)
-        except BaseException:
+        except BaseException as exc:
+            if self.f is not None:
+                try:
+                    self.f.close()
+                except Exception:
+                    pass
             if publish_from and os.path.exists(publish_from):
                 os.remove(publish_from)
+            if isinstance(exc, (OSError, RuntimeError)):
+                # One line about the archive (never the temp file), which is as it was.
+                full = "No space left" in str(exc) or getattr(exc, "errno", None) == 28
+                why = "no space left on the device" if full else _first_line(exc).split(" (")[0]
+                kept = "; the archive is left as it was" if publish_from else ""
+                raise ArchiveWriteFailed(f"{path}: cannot write ({why}){kept}") from None
             raise
 
     def _start(self) -> None:

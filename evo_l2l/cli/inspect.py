@@ -150,11 +150,24 @@ def _status(run) -> str:
 @click.argument("archive", type=click.Path(dir_okay=False))
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 def info(archive, as_json):
-    """Preset, config, seed, progress, status, versions and best fitness of a run."""
-    from ..archive import open_run
-    from ..rules.kinds import kind_of
+    """Preset, config, seed, progress, status, versions and best fitness of a run.
+
+    Exits 2 with one line if what it reads fails the cheap part of `evo-l2l verify`
+    (metadata checksums, JSON attributes, the resume state against its table row)."""
+    from ..archive import check_quickly, open_run
+    from ..errors import ArchiveError
     run = open_run(archive, populations=False)
-    g = run.generations
+    check_quickly(run)
+    try:
+        d = _info(archive, run)
+    except (KeyError, ValueError, TypeError, IndexError) as exc:
+        raise ArchiveError(f"{archive}: damaged archive ({exc!r})") from None
+    _print_info(d, as_json)
+
+
+def _info(archive: str, run) -> dict:
+    """What info prints, as a dict."""
+    from ..rules.kinds import kind_of
     n = run.n_generations_done
     d = {
         "archive": archive, "format": run.attrs.get("format"),
@@ -173,6 +186,10 @@ def info(archive, as_json):
                   "heldout": int((run.tasks.split == 1).sum())},
     }
     d.update(kind_of(run).info(run))
+    return d
+
+
+def _print_info(d: dict, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(d, indent=2))
         return

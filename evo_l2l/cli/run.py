@@ -106,7 +106,8 @@ def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
                    "Repeatable; VALUE is JSON or text. `evo-l2l components` lists them all.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
               help="Archive path (default runs/EXPERIMENT-seedS.h5).")
-@click.option("--force", is_flag=True, help="Overwrite an existing archive.")
+@click.option("--force", is_flag=True,
+              help="Overwrite an existing archive (never one a live run is writing).")
 @click.option("--flush-interval", type=click.FloatRange(min=0, min_open=True, max=3600),
               help="Seconds between archive flushes: the most work a crash can lose (default 1).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
@@ -258,12 +259,21 @@ def _finish(result, as_json: bool, resumed: bool = False, quiet: bool = False) -
 @click.option("--generations", "n_generations", type=click.IntRange(min=1),
               help="New total number of generations (default: the run's own).")
 @click.option("--force", is_flag=True,
-              help="Resume even if the archive looks live (its writer was on another host, or its pid was reused).")
+              help="Resume even if the archive looks live (its writer was on another host, or "
+                   "its pid was reused); a writer holding the archive's lock is never overridden.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @executor_options
 def resume(archive, n_generations, force, quiet, as_json, workers, dask_local, scheduler):
     """Continue an interrupted (or finished) run exactly where its ARCHIVE ends."""
+    from ..archive import writer_lock
+    # Held from the first look at the archive to the end, as resume_run holds it: what
+    # is read here is what is resumed, and a second writer is refused at once.
+    with writer_lock(archive):
+        _resume(archive, n_generations, force, quiet, as_json, workers, dask_local, scheduler)
+
+
+def _resume(archive, n_generations, force, quiet, as_json, workers, dask_local, scheduler):
     from ..archive import ArchiveError, open_run
     from ..evolution.run import resume_run
     run = open_run(archive, populations=False)

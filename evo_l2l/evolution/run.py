@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveError, ArchiveWriter,
-                       GenerationRecord, prepare_resume)
+                       GenerationRecord, holding_writer_lock, prepare_resume)
 from ..config import RunConfig
 from ..errors import ConfigError
 from ..rules.kinds import kind_of
@@ -141,6 +141,7 @@ def check_memory(config: RunConfig, n_tasks: int = 0) -> None:
                           f"and {have / 1e9:.1f} GB are available; use a smaller configuration")
 
 
+@holding_writer_lock
 def start_run(config: RunConfig, path: str, force: bool = False,
               hooks: Iterable[Callable] = (), executor: Evaluator | None = None,
               handle_signals: bool = False) -> RunResult:
@@ -165,6 +166,7 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     return _drive(writer, config, problem, search, hooks, None, handle_signals)
 
 
+@holding_writer_lock
 def resume_run(path: str, n_generations: int | None = None,
                hooks: Iterable[Callable] = (), force: bool = False,
                executor: Evaluator | None = None, handle_signals: bool = False) -> RunResult:
