@@ -1,5 +1,4 @@
 """Every learner kernel against the slow NumPy reference in naive.py."""
-import os
 
 import numpy as np
 import pytest
