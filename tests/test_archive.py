@@ -140,7 +140,7 @@ def flip_byte(src, dst, offset):
 def test_checksums_and_digests_written(good):
     from evo_l2l.archive import CONFIG_DIGEST_ATTR, DIGEST_ATTR
     with h5py.File(good, "r") as f:
-        assert f.attrs["format_version"] == "2.0" and len(f.attrs[CONFIG_DIGEST_ATTR]) == 64
+        assert f.attrs["format_version"] == "2.1" and len(f.attrs[CONFIG_DIGEST_ATTR]) == 64
         for name in ("generations", "state"):
             for ds in f[name].values():
                 if isinstance(ds, h5py.Dataset) and ds.chunks is not None:
@@ -163,7 +163,7 @@ def test_changed_state_array_is_caught_on_resume(tmp_path, good):
     with h5py.File(good, "r") as f:
         off = f[f"state/slot{int(f['state/current'][1])}/population_fitness"].id.get_offset()
     p = flip_byte(good, str(tmp_path / "state.h5"), off + 8)
-    with pytest.raises(ArchiveError, match="does not match generation"):
+    with pytest.raises(ArchiveError, match="cannot resume exactly: corrupt /state/slot./population_fitness"):
         open_run(p).resume_record()
 
 

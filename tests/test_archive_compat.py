@@ -51,7 +51,7 @@ def test_resume_continues_exactly(fixture_copy):
     kind, path = fixture_copy
     resume_run(path, n_generations=6)
     run = open_run(path)
-    assert run.attrs["format_version"] == "2.0"          # resuming rewrote it in sections
+    assert run.attrs["format_version"] == "2.1"          # resuming rewrote it in sections
     assert "optimizer_state" not in run.state and isinstance(run.state["optimizer"], dict)
     want = np.load(os.path.join(FIXTURES, f"{kind}_continued.npz"))
     genome = run.generations["population_genome"]

@@ -4,6 +4,7 @@ checked; every failure is an ArchiveError with one line."""
 from __future__ import annotations
 
 import os
+import struct
 import time
 
 import numpy as np
@@ -80,19 +81,110 @@ def _open_h5(path: str, tries: int = 6):
         raise ArchiveError(f"{path}: corrupt HDF5 file ({_first_line(exc)})") from None
 
 
-def _read(ds, n: int | None = None, path: str = ""):
-    """A dataset (its first n rows) as numpy; variable-length text as str objects.
+def _read(ds, n: int | None = None, path: str = "", start: int = 0):
+    """A dataset (its rows start..n-1) as numpy; variable-length text as str objects.
 
-    A chunk whose checksum fails (or any other failed read) is an ArchiveError.
+    A chunk whose checksum fails (or any other failed read) is an ArchiveError. Text
+    that HDF5 refuses because its heap lies past the file's end-of-allocation mark (a
+    write cut short by a full disk: complete rows whose heap collection was being
+    extended) is read from the file's bytes instead (_texts_past_eoa).
     """
     import h5py
     if not isinstance(ds, h5py.Dataset):
         raise KeyError("an unreadable object where a dataset should be")
-    src = ds.asstr() if h5py.check_string_dtype(ds.dtype) is not None else ds
+    text = h5py.check_string_dtype(ds.dtype) is not None
+    src = ds.asstr() if text else ds
     try:
-        return src[()] if n is None else src[:n]
+        if n is None and not start:
+            return src[()]
+        return src[start:n]
     except (OSError, UnicodeDecodeError) as exc:
+        if text and ("EOA" in str(exc) or "end of allocation" in str(exc)):
+            try:
+                if not ds.ndim:
+                    return _texts_past_eoa(ds, 0, 1)[()]
+                return _texts_past_eoa(ds, start, ds.shape[0] if n is None else n)
+            except (OSError, ValueError, UnicodeDecodeError, struct.error):
+                pass
         raise ArchiveError(f"{path}: corrupt {ds.name} ({_first_line(exc)})") from None
+
+
+def _texts_past_eoa(ds, start: int, stop: int):
+    """Rows start..stop-1 of a variable-length text dataset, read from the file's bytes.
+
+    Each element is stored as (length u32, heap collection address u64, object index
+    u32); a global heap collection is "GCOL", version 1, 3 bytes reserved, its size
+    (u64), then objects: index u16, references u16, 4 bytes reserved, size u64, data
+    padded to 8 bytes. Only objects that end before the file's end-of-allocation mark
+    (what its last complete flush recorded) are accepted: complete rows never point
+    past it. Assumes 8-byte offsets and lengths, as this package's files have
+    (ValueError otherwise). Contiguous or row-chunked datasets only."""
+    path = ds.file.filename
+    eoa = _stored_eof(path)
+    with open(path, "rb") as fh:
+        lengths = fh.read(11)[10:]
+    if eoa is None or lengths != b"\x08":
+        raise ValueError("no version 2/3 superblock with 8-byte offsets and lengths")
+    tail = ds.shape[1:]
+    per_row = int(np.prod(tail, dtype=np.int64))
+    stop = min(stop, ds.shape[0]) if ds.ndim else 1
+    refs = bytearray()
+    with open(path, "rb") as fh:
+        def at(offset: int, size: int) -> bytes:
+            if offset + size > eoa:
+                raise ValueError("past the end of allocation")
+            fh.seek(offset)
+            data = fh.read(size)
+            if len(data) != size:
+                raise ValueError("past the end of the file")
+            return data
+        if ds.chunks is None:
+            offset = ds.id.get_offset()
+            if offset is None:
+                raise ValueError("not allocated")
+            refs = at(offset + 16 * per_row * start, 16 * per_row * max(0, stop - start))
+        else:
+            if tuple(ds.chunks[1:]) != tuple(tail) or ds.compression or ds.fletcher32:
+                raise ValueError("not row-chunked")
+            rows = ds.chunks[0]
+            for first in range(start - start % rows, stop, rows):
+                info = ds.id.get_chunk_info_by_coord((first,) + (0,) * len(tail))
+                if info.byte_offset is None:
+                    raise ValueError("chunk not allocated")
+                chunk = at(info.byte_offset, 16 * rows * per_row)
+                lo, hi = max(start, first) - first, min(stop, first + rows) - first
+                refs += chunk[16 * per_row * lo:16 * per_row * hi]
+        heaps: dict = {}
+        out = []
+        for k in range(len(refs) // 16):
+            length, address, index = struct.unpack_from("<IQI", refs, 16 * k)
+            if length == 0:
+                out.append("")
+                continue
+            if address not in heaps:
+                head = at(address, 16)
+                if head[:5] != b"GCOL\x01":
+                    raise ValueError("no global heap collection")
+                size = struct.unpack_from("<Q", head, 8)[0]
+                heaps[address] = (address + size, {})
+            end, objects = heaps[address]
+            if index not in objects:
+                p = address + 16 + sum(16 + (len(b) + 7) // 8 * 8 for b in objects.values())
+                while index not in objects:
+                    if p + 16 > end:
+                        raise ValueError("heap object not found")
+                    i, _, _, size = struct.unpack("<HHIQ", at(p, 16))
+                    if i == 0 or p + 16 + size > end:
+                        raise ValueError("heap object not found")
+                    objects[i] = at(p + 16, size)
+                    p += 16 + (size + 7) // 8 * 8
+            data = objects[index]
+            if length > len(data):
+                raise ValueError("heap object shorter than its reference")
+            out.append(data[:length].decode("utf-8"))
+    arr = np.empty(len(out), dtype=object)
+    arr[:] = out
+    return arr.reshape((max(0, stop - start),) + tail if ds.ndim else ())
 
 
 def _read_fixed(ds, path: str = ""):

@@ -25,6 +25,8 @@ class Run:
     state: dict               # resume state of the last complete generation
     status: str               # running, complete or interrupted
     heartbeat: float
+    damage: str | None = None     # what in /state is corrupt (verify reports it)
+    refusal: str | None = None    # why a resume cannot continue exactly (None: it can)
 
     @property
     def n_generations_done(self) -> int:
@@ -34,6 +36,8 @@ class Run:
         """The last complete generation, as the loop continues from it."""
         s, g = self.state, self.generations
         gen = int(s["generation"])
+        if self.refusal:
+            raise ArchiveError(f"{self.path}: {self.refusal}")
         if gen < 0:
             raise ArchiveError(f"{self.path}: holds no complete generation to resume from")
         genomes = s["population_genome"]
@@ -93,11 +97,19 @@ def open_run(path: str, populations: bool = True) -> Run:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             except (KeyError, ValueError, TypeError) as exc:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
-            state = _read_state(f["state"], config, path)
+            g = f["generations"]
+            table_rows = min(ds.shape[0] for ds in g.values())
+            state, damage, refusal = _read_state(f["state"], config, path, table_rows)
             status = _text(state.pop("status"))
             heartbeat = float(state["heartbeat"])
             n = int(state["generation"]) + 1
-            g = f["generations"]
+            target = config.run.n_generations
+            if major >= 2 and int(state["n_generations_target"]) != target:
+                # The config (under its digest) says what the run aims for; this copies it.
+                what = (f"corrupt /state/n_generations_target ({int(state['n_generations_target'])}"
+                        f", but the config says {target})")
+                damage = what if damage is None else f"{damage}; {what}"
+                state["n_generations_target"] = np.int64(target)
             gens = {}
             for name, ds in g.items():
                 if not populations and name.startswith("population_"):
@@ -106,6 +118,16 @@ def open_run(path: str, populations: bool = True) -> Run:
                     raise ArchiveError(f"{path}: corrupt /state/current (generation {n - 1}, "
                                        f"but /generations/{name} holds {ds.shape[0]} rows)")
                 gens[name] = _read(ds, n, path)
+            if n and "hof_fitness" not in state:
+                # No slot reads: what the table copies of the state, for reading the run.
+                for a, b in (("hof_fitness", "best_so_far_fitness"),
+                             ("hof_heldout_fitness", "best_so_far_heldout_fitness"),
+                             ("hof_generation", "best_so_far_generation"),
+                             ("hof_genome", "best_so_far_genome"), ("elapsed", "wall_time"),
+                             ("population_genome", "population_genome"),
+                             ("population_fitness", "population_fitness")):
+                    if b in gens:
+                        state[a] = gens[b][n - 1]
             t = f["tasks"]
             arrays = {k: _read_fixed(ds, path) for k, ds in t.items()}
             tasks = TaskSet(*(arrays[k] for k in ("X", "Y", "W0", "n_patterns", "n_inputs",
@@ -120,4 +142,4 @@ def open_run(path: str, populations: bool = True) -> Run:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
         raise ArchiveError(f"{path}: damaged archive ({_first_line(exc)})") from None
-    return Run(path, attrs, config, tasks, gens, state, status, heartbeat)
+    return Run(path, attrs, config, tasks, gens, state, status, heartbeat, damage, refusal)

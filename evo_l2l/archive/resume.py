@@ -11,7 +11,8 @@ from .legacy import _upgrade_1_0
 from .liveness import writer_alive
 from .lock import writer_lock
 from .reader import Run, open_run
-from .schema import CONFIG_DIGEST_ATTR, _dataset, _first_line, _sha256
+from .schema import CONFIG_DIGEST_ATTR, FORMAT_VERSION, _dataset, _first_line, _sha256
+from .state import _copy_state, _seal_slot
 from .temps import remove_stale_temps
 
 
@@ -60,13 +61,13 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
         with _open_h5(path) as src, h5py.File(tmp, "w", libver="latest") as dst:
             for k, v in src.attrs.items():
                 dst.attrs[k] = v
+            dst.attrs["format_version"] = FORMAT_VERSION    # the copy has this layout
             src.copy(src["tasks"], dst, "tasks")
             if "current" in src["state"]:
-                src.copy(src["state"], dst, "state")
-                for name in ("cache_keys", "cache_fitness"):     # drop entries past the state
-                    dst["state"][name].resize((len(run.state[name]),))
+                _copy_state(src["state"], dst, run, path)
             else:
                 _upgrade_1_0(src, dst, run)
+                _seal_slot(dst["state"]["slot0"], int(run.state["generation"]))
             g = dst.create_group("generations")
             for name, ds in src["generations"].items():
                 # Rewritten with the archive's checksums, also where the source (format

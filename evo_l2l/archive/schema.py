@@ -10,8 +10,8 @@ import hashlib
 import numpy as np
 
 FORMAT = "evo_l2l.run"
-FORMAT_VERSION = "2.0"     # 2: config in sections, optimizer state as named arrays, checksums
-_MAJOR = 2
+FORMAT_VERSION = "2.1"     # 2: config in sections, optimizer state as named arrays, checksums;
+_MAJOR = 2                 # 2.1: each /state slot's generation and sha256
 
 STATUS_RUNNING, STATUS_COMPLETE, STATUS_INTERRUPTED = "running", "complete", "interrupted"
 
@@ -56,6 +56,24 @@ def _sha256(data) -> str:
     elif isinstance(data, np.ndarray):
         data = np.ascontiguousarray(data).tobytes()
     return hashlib.sha256(data).hexdigest()
+
+
+def _slot_digest(generation: int, values: dict) -> str:
+    """sha256 of a /state slot as read back: its generation, then each dataset in name
+    order (`optimizer/NAME` for the optimizer's), its name, dtype, shape and bytes
+    (little-endian); texts as UTF-8, each after its length."""
+    h = hashlib.sha256(f"generation {int(generation)}\n".encode())
+    for name in sorted(values):
+        arr = np.asarray(values[name])
+        h.update(f"{name} {arr.shape}".encode())
+        if arr.dtype.kind == "O" or arr.dtype.kind == "U":
+            for text in arr.ravel():
+                data = str(text).encode("utf-8", "surrogateescape")
+                h.update(len(data).to_bytes(8, "little") + data)
+        else:
+            arr = np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<"))
+            h.update(arr.dtype.str.encode() + arr.tobytes())
+    return h.hexdigest()
 
 
 def _seal(f) -> None:

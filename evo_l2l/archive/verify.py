@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ArchiveError
-from .h5file import _open_h5, _read_fixed
+from .h5file import _open_h5, _read, _read_fixed
 from .liveness import writer_alive
 from .reader import open_run
 from .schema import (CONFIG_DIGEST_ATTR, DIGEST_ATTR, STATUS_COMPLETE, STATUS_INTERRUPTED,
                      STATUS_RUNNING, _first_line, _text)
+from .state import TABLE_COPIES
 
 
 @dataclass
@@ -25,22 +26,13 @@ class Verified:
     n_checksummed: int         # of those, with a fletcher32 checksum per chunk
     n_digests: int             # sha256 digests checked (config, /tasks)
     live: str | None           # host:pid of a live writer (state not cross-checked)
+    notes: tuple = ()          # what was read but is not damage (rows past the state)
 
 
 # Attributes holding JSON text (the config has its own digest): where present, they parse.
 _JSON_ATTRS = {"/": ("config", "versions", "operator_names", "coef_names", "term_names",
                      "variables"),
                "/tasks": ("params", "split_names")}
-
-# The resume state's scalars against the table columns they copy (the state has no
-# checksums of its own: it is rewritten at every flush).
-_STATE_COPIES = [("hof_fitness", "best_so_far_fitness"),
-                 ("hof_heldout_fitness", "best_so_far_heldout_fitness"),
-                 ("hof_generation", "best_so_far_generation"),
-                 ("hof_genome", "best_so_far_genome"), ("elapsed", "wall_time"),
-                 ("population_genome", "population_genome"),
-                 ("population_fitness", "population_fitness")]
-
 
 def _check_json(f, path: str) -> None:
     import json
@@ -67,7 +59,7 @@ def _check_state(run, row, live: str | None) -> None:
     if gen < 0 or live:
         return
     st = run.state
-    for a, b in _STATE_COPIES:
+    for a, b in TABLE_COPIES:
         x, y = np.asarray(st[a]), np.asarray(row(b))
         if not np.array_equal(x, y, equal_nan=x.dtype.kind == "f"):
             where = f"slot{run.state['slot']}/" if "slot" in run.state else ""
@@ -81,7 +73,6 @@ def check_quickly(run) -> None:
     attributes, and the resume state against the one table row it copies. Data chunks
     are read only for that row (open_run read the columns, checked). ArchiveError if
     anything fails."""
-    import h5py
     path = run.path
     gen = int(run.state["generation"])
     try:
@@ -101,11 +92,7 @@ def check_quickly(run) -> None:
                 if ds.shape[0] <= gen:
                     raise ArchiveError(f"{path}: corrupt /state/current (generation {gen}, "
                                        f"but /generations/{name} holds {ds.shape[0]} rows)")
-                src = ds.asstr() if h5py.check_string_dtype(ds.dtype) is not None else ds
-                try:
-                    return src[gen]
-                except (OSError, UnicodeDecodeError) as exc:
-                    raise ArchiveError(f"{path}: corrupt {ds.name} ({_first_line(exc)})") from None
+                return _read(ds, gen + 1, path, start=gen)[0]
             _check_state(run, row, writer_alive(run))
     except ArchiveError:
         raise
@@ -120,18 +107,52 @@ def verify_archive(path: str) -> Verified:
     HDF5 checks each chunk's fletcher32 checksum as it reads it (and the
     checksums of its own metadata); the config and /tasks are checked against
     their sha256 digests; the resume state's unchecksummed scalars are checked
-    against the table row they copy. Any failure is an ArchiveError.
+    against the table row they copy; each /state slot's data against its sha256 (format
+    2.1). Any failure is an ArchiveError.
+
+    Rows past the last complete generation (of /generations, and of the cache past the
+    state's rows), and the /state slot not in use, are what a write cut short (a kill,
+    a full disk) leaves: no resume reads them, so they are read but not counted as
+    damage; `notes` says how many were unreadable.
     """
     import h5py
     run = open_run(path)
     counts = {"datasets": 0, "checksummed": 0, "digests": 0}
     live = writer_alive(run)
+    if run.damage and not live:
+        raise ArchiveError(f"{path}: {run.damage}")
+    n = run.n_generations_done
+    cache_rows = len(run.state.get("cache_keys", ()))
+    spare = f"state/slot{1 - int(run.state['slot'])}/" if "slot" in run.state else None
+    past = {"rows": set(), "slot": False}
+
+    def checked_rows(name: str) -> int | None:
+        """Rows of a dataset a resume reads (the rest may be torn), None: all of it."""
+        if name.startswith("generations/"):
+            return n
+        if name in ("state/cache_keys", "state/cache_fitness"):
+            return cache_rows
+        return None
 
     def visit(name, obj):
         for key in obj.attrs:
             obj.attrs[key]
         if isinstance(obj, h5py.Dataset):
-            _read_fixed(obj, path)
+            rows = checked_rows(name)
+            if spare and name.startswith(spare):
+                try:
+                    _read_fixed(obj, path)
+                except ArchiveError:
+                    past["slot"] = True
+            elif rows is None or not obj.ndim:
+                _read_fixed(obj, path)
+            else:
+                _read(obj, rows, path)
+                if obj.shape[0] > rows:
+                    try:
+                        _read(obj, None, path, start=rows)
+                    except ArchiveError:
+                        past["rows"].add(name)
             counts["datasets"] += 1
             counts["checksummed"] += bool(obj.fletcher32)
             counts["digests"] += DIGEST_ATTR in obj.attrs
@@ -150,5 +171,12 @@ def verify_archive(path: str) -> Verified:
         raise ArchiveError(f"{path}: corrupt ({_first_line(exc)})") from None
     gen = int(run.state["generation"])
     _check_state(run, lambda name: run.generations[name][gen], live)
+    notes = []
+    if past["rows"]:
+        notes.append(f"{len(past['rows'])} datasets unreadable past the last complete "
+                     "generation (a write cut short; resume drops those rows)")
+    if past["slot"]:
+        notes.append(f"{spare.rstrip('/')} (not in use) unreadable (a write cut short)")
     return Verified(path, _text(run.attrs.get("format_version", "")), run.n_generations_done,
-                    counts["datasets"], counts["checksummed"], counts["digests"], live)
+                    counts["datasets"], counts["checksummed"], counts["digests"], live,
+                    tuple(notes))

@@ -256,8 +256,9 @@ class ArchiveWriter:
         self.f.flush()
         last = recs[-1]
         st = self.f["state"]
-        # The resume state goes into the slot `current` does not name; only once
-        # it is on disk does `current` move to it, in one write.
+        # The resume state goes into the slot `current` does not name, sealed with its
+        # generation and sha256 (so a changed byte is found, and the other slot used);
+        # only once it is on disk does `current` move to it, in one write.
         slot = 1 - self._slot
         words, gauss = _py_state_arrays(last.py_random_state)
         _write_slot(st[f"slot{slot}"], self._genomes, last.genomes, last.fitness,
@@ -265,7 +266,7 @@ class ArchiveWriter:
                     {"hof_fitness": last.hof_fitness, "hof_heldout_fitness": last.hof_heldout,
                      "hof_generation": last.hof_generation, "py_random_gauss": gauss,
                      "elapsed": last.elapsed, "cache_rows": self._cache_keys.shape[0]},
-                    words, last.optimizer_state)
+                    words, last.optimizer_state, generation=last.generation)
         st["heartbeat"][()] = time.time()
         self.f.flush()
         st["current"][...] = np.array([last.generation, slot], dtype=np.int64)

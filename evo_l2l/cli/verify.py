@@ -46,6 +46,8 @@ def verify(archive, repair, force):
              f"generation{'s' if v.n_generations != 1 else ''}")
     if v.live:
         about += f", live run ({v.live}): state not cross-checked"
+    for note in v.notes:
+        about += f"; {note}"
     if v.n_checksummed == 0 and v.n_digests == 0:
         click.echo(f"{archive}: read in full, no errors, but it carries no checksums "
                    f"({about}); changed bytes in its data would go unnoticed")
