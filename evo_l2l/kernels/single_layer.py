@@ -13,7 +13,7 @@ slow reference. The population kernel runs each (pattern, output) step on
 groups of 4 to 28 rule lanes at once (kernels/lanes.py: several
 independent FMA chains in flight, sums and factors in registers, lanes padded
 instead of a scalar remainder); its results are bitwise those of the plain
-rules-innermost loops it replaced (scripts/previous/single_layer_v1.py).
+rules-innermost loops it replaced (tests/previous_single_layer.py).
 
 Kernels see arrays and scalars only. Shapes (T tasks, P patterns, I inputs
 including the bias column, O outputs, R rules, E epochs):

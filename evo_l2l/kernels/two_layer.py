@@ -115,7 +115,7 @@ def train_two_layer_population(coef, X, Y, Wh0, Wo0, n_patterns, n_inputs, n_epo
     padded nets never change; their results are not stored), and each pattern
     runs on groups of 4 to 20 lanes by the steps of kernels/lanes.py (as few as possible), the
     whole net of a group in registers: bitwise the plain rules-innermost loops
-    (scripts/previous/two_layer_v1.py, tests/test_two_layer.py).
+    (tests/previous_two_layer.py, tests/test_two_layer.py).
     """
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
