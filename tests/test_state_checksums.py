@@ -130,6 +130,8 @@ def test_a_changed_byte_in_the_current_slot_is_corruption_and_resume_uses_the_ot
     res = verify(archive)
     assert res.exit_code == 2 and f"slot{slot}" in res.output, res.output
     assert len(res.output.strip().splitlines()) == 1
+    res = CliRunner().invoke(main, ["info", archive])          # its cheap checks too
+    assert res.exit_code == 2 and f"slot{slot}" in res.output, res.output
     res = resume(archive)
     assert res.exit_code == 0, res.output
     assert_continues_exactly(archive, runs[1])

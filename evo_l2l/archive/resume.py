@@ -22,10 +22,11 @@ def repair(path: str, force: bool = False) -> Run:
     A writer killed in SWMR mode leaves flags that make plain readers (h5py
     without swmr=True, h5dump) refuse the file ("already open for write, may
     use h5clear"). The archive is copied up to its last complete generation,
-    as resume does, and the copy replaces it; its status stays as it was.
+    as resume does, and the copy replaces it; its status stays as it was. An archive
+    with no complete generation yet (a disk full before the first) is rewritten too.
     """
     with writer_lock(path):
-        run, tmp = prepare_resume(path, None, force)
+        run, tmp = prepare_resume(path, None, force, empty=True)
         try:
             os.replace(tmp, path)
         except BaseException:
@@ -35,7 +36,8 @@ def repair(path: str, force: bool = False) -> Run:
     return run
 
 
-def prepare_resume(path: str, n_generations: int | None, force: bool = False) -> tuple[Run, str]:
+def prepare_resume(path: str, n_generations: int | None, force: bool = False,
+                   empty: bool = False) -> tuple[Run, str]:
     """Copies the archive up to its last complete generation into a temp file.
 
     Returns the run and the temp file, which ArchiveWriter(publish_from=...)
@@ -43,7 +45,7 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
     forbid reopening the file for writing; the fresh copy clears them and
     drops rows written after the last complete resume state. Every failure is an
     ArchiveError about `path` (never about the temp file, which is removed), and
-    `path` is left as it was.
+    `path` is left as it was. empty: also copy an archive with no complete generation.
     """
     import h5py
     run = open_run(path)
@@ -51,10 +53,11 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
     if live:
         raise ArchiveError(f"{path}: is being written by a live run ({live}); stop it first "
                            "(or pass --force if that process is gone)")
-    if run.n_generations_done < 1:
+    if run.n_generations_done < 1 and not empty:
         raise ArchiveError(f"{path}: holds no complete generation to resume from")
     n = run.n_generations_done
-    run.resume_record()               # a damaged state is refused here, naming `path`
+    if n:
+        run.resume_record()           # a damaged state is refused here, naming `path`
     remove_stale_temps(path)
     tmp = f"{path}.resume-{os.getpid()}"
     try:
@@ -83,7 +86,8 @@ def prepare_resume(path: str, n_generations: int | None, force: bool = False) ->
                 dst.attrs["config"] = config.to_json()
                 dst.attrs[CONFIG_DIGEST_ATTR] = _sha256(dst.attrs["config"])
         copy = open_run(tmp)
-        copy.resume_record()          # refuses a damaged state before anything is replaced
+        if n:
+            copy.resume_record()      # refuses a damaged state before anything is replaced
     except BaseException as exc:
         if os.path.exists(tmp):
             os.remove(tmp)

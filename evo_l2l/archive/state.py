@@ -111,6 +111,8 @@ def _copy_state(src_st, dst, run, path: str) -> None:
         new[name].resize((len(st[name]),))
         new[name][...] = st[name]
     generation, k = int(st["generation"]), int(st["slot"])
+    if generation < 0:              # nothing saved yet: both slots stay blank
+        return
     values = {name: st[name] for name in ("population_genome", "population_fitness",
                                           "hof_genome", "py_random_state", *SLOT_SCALARS)
               if name != "cache_rows"}

@@ -70,7 +70,8 @@ def _check_state(run, row, live: str | None) -> None:
 def check_quickly(run) -> None:
     """The cheap part of verify_archive, for a run read with open_run(populations=False):
     every object's header and attributes (HDF5 checks its metadata checksums), the JSON
-    attributes, and the resume state against the one table row it copies. Data chunks
+    attributes, and the resume state against its sha256 and the one table row it copies
+    (open_run checked the sha256; a damage it found is raised here). Data chunks
     are read only for that row (open_run read the columns, checked). ArchiveError if
     anything fails."""
     path = run.path
@@ -93,7 +94,10 @@ def check_quickly(run) -> None:
                     raise ArchiveError(f"{path}: corrupt /state/current (generation {gen}, "
                                        f"but /generations/{name} holds {ds.shape[0]} rows)")
                 return _read(ds, gen + 1, path, start=gen)[0]
-            _check_state(run, row, writer_alive(run))
+            live = writer_alive(run)
+            if run.damage and not live:         # a slot's sha256, `current`, the target
+                raise ArchiveError(f"{path}: {run.damage}")
+            _check_state(run, row, live)
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError,
