@@ -8,9 +8,10 @@ calls into one), workers with one thread and ``NUMBA_NUM_THREADS=1`` (numba #856
 dask #5132; remote calls also set numba to one thread themselves), kernels imported from
 modules and compiled or loaded once per worker by a ``client.run`` warm-up after the
 driver has filled numba's on-disk cache (numba writes cache files to a temporary name
-and renames them, so workers sharing a cache directory are safe), and ``retries`` so a
-call whose worker died is run again elsewhere (Dask reschedules it by itself; retries
-also cover a call that raised on a failing machine).
+and renames them, so workers sharing a cache directory are safe), the problem's data
+installed on every worker, present and future, by a worker plugin (so any worker may die
+at any time), and ``retries`` so a call whose worker died is run again elsewhere (Dask
+reschedules it by itself; retries also cover a call that raised on a failing machine).
 """
 from __future__ import annotations
 
@@ -323,6 +324,10 @@ class DaskExecutor(_Remote):
         super().__init__(**kw)
         self.client, self._cluster, self.retries = client, cluster, retries
         self.dashboard_link = getattr(client, "dashboard_link", None)
+        # The worker plugins this executor registered (one a problem), named apart from
+        # other drivers' on the same scheduler, and unregistered on close.
+        self._owner = os.urandom(6).hex()
+        self._plugins: list = []
         self._update_workers()
 
     @classmethod
@@ -387,11 +392,27 @@ class DaskExecutor(_Remote):
         self.n_workers = max(1, self.n_workers_now())
 
     def _prepare(self, handle):
+        from .remote import ProblemPlugin, plugin_name
         self._update_workers()
+        # Install the handle on every worker, present and future, with a worker plugin the
+        # scheduler keeps: a worker that joins later (a replacement for one that died) sets
+        # it up before taking calls. Data placed only on the workers present now (scatter)
+        # would die with them, and the run with it once they all had. Calls then carry
+        # only the handle's key.
+        name = plugin_name(handle.key, self._owner)
+        answers = self._guard(lambda: self.client.register_plugin(ProblemPlugin(handle, name),
+                                                                  name=name))
+        self._plugins.append(name)
+        failed = {w: a for w, a in (answers or {}).items()
+                  if isinstance(a, dict) and a.get("status") not in (None, "OK")}
+        if failed:
+            worker, answer = next(iter(failed.items()))
+            raise ExecutorLost(f"Dask worker {worker} could not install the problem: "
+                               f"{answer.get('exception_text') or answer}")
         # Build the problem and load its kernels on every worker now (they then serve
-        # calls at once), then place one copy of the handle on each worker.
-        self._guard(lambda: self.client.run(_warm, handle))
-        return self._guard(lambda: self.client.scatter(handle, broadcast=True, hash=False))
+        # calls at once; a later worker does so on its first call).
+        self._guard(lambda: self.client.run(_warm, handle.key))
+        return handle.key
 
     def _guard(self, call):
         try:
@@ -452,6 +473,14 @@ class DaskExecutor(_Remote):
             fn, item, pure=False, retries=self.retries)))
 
     def close(self) -> None:
+        if self._cluster is None and self.client.status == "running":
+            # A scheduler that outlives the run forgets its problems' handles.
+            for name in self._plugins:
+                try:
+                    self.client.unregister_worker_plugin(name)
+                except Exception:                         # noqa: BLE001
+                    pass
+        self._plugins = []
         try:
             self.client.close(timeout=5)
         except Exception:                                 # noqa: BLE001
