@@ -8,6 +8,11 @@ import sys
 # Set by configure_process(): evo_l2l.kernels applies _startup's shortcuts when imported.
 numba_shortcuts = False
 
+# Signals the process was started with ignored, as a shell starts `cmd &` (SIGINT) or
+# nohup does (SIGHUP): the command line adds them here (cli/__init__.py), and a run that
+# handles signals keeps ignoring them rather than taking them over (evolution/run.py).
+KEEP_IGNORED: set = set()
+
 
 def configure_process() -> None:
     """What the command line does at start-up; call it in a script that wants the same

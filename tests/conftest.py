@@ -107,8 +107,8 @@ def sigint_default(monkeypatch):
     """SIGINT raises KeyboardInterrupt in this process and a run takes it over, as in an
     interactive shell, even when the suite was started as a background job (SIGINT
     ignored, which the command line, once invoked here, remembers in KEEP_IGNORED)."""
-    from evo_l2l.evolution import run
-    monkeypatch.setattr(run, "KEEP_IGNORED", set())
+    from evo_l2l import _process
+    monkeypatch.setattr(_process, "KEEP_IGNORED", set())
     old = signal.signal(signal.SIGINT, signal.default_int_handler)
     yield
     signal.signal(signal.SIGINT, old)

@@ -237,11 +237,18 @@ def test_plot_to_an_unknown_format_is_one_line(runner):
 
 
 def test_plot_and_report_on_a_run_without_a_generation(runner):
-    """Regression: an archive interrupted during generation 0 gave an IndexError traceback."""
-    import h5py
-    assert runner.invoke(main, ["run", "chalmers1990", *TINY, "-o", "a.h5"]).exit_code == 0
-    with h5py.File("a.h5", "r+") as f:
-        f["state/current"][...] = [-1, 0]
+    """An archive closed during generation 0 (which gave an IndexError traceback)."""
+    from evo_l2l import open_run
+    from evo_l2l.archive import STATUS_INTERRUPTED, ArchiveWriter
+    from evo_l2l.evolution.loop import make_search
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import PRESETS
+    config = PRESETS["chalmers1990"].default_config(population=4)
+    tasks = build_tasks(config)
+    problem = make_problem(config, tasks)
+    ArchiveWriter.create("a.h5", config, tasks, problem,
+                         make_search(config, problem).state()).close(STATUS_INTERRUPTED)
+    assert open_run("a.h5").n_generations_done == 0
     for args in (["plot", "a.h5", "-o", "p.png"], ["report", "a.h5", "-o", "rep"]):
         res = runner.invoke(main, args)
         assert res.exit_code == 2 and "holds no complete generation yet" in res.output, args

@@ -19,8 +19,8 @@ def _keep_ignored_signals() -> None:
     then ignores it all along instead of only until its handlers are installed."""
     import signal
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
-        from ..evolution import run
-        run.KEEP_IGNORED.add(signal.SIGINT)
+        from .. import _process
+        _process.KEEP_IGNORED.add(signal.SIGINT)
 
 
 class _Group(click.Group):

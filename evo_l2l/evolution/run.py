@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from .. import _process
 from ..archive import (STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveError, ArchiveWriter,
                        GenerationRecord, holding_writer_lock, prepare_resume)
 from ..config import RunConfig
@@ -38,12 +39,6 @@ class RunResult:
     write_seconds: float
     stop_signal: int | None = None     # SIGINT/SIGTERM that stopped the run early
     executor_lost: str | None = None   # why the executor failed, if that stopped the run
-
-
-# Signals the process was started with ignored, as a shell starts `cmd &` (SIGINT) or
-# nohup does (SIGHUP): the command line adds them here (cli/__init__.py), and a run keeps
-# ignoring them rather than taking them over once its handlers are installed.
-KEEP_IGNORED: set = set()
 
 
 @contextlib.contextmanager
@@ -72,7 +67,7 @@ def graceful_stop(handle_signals: bool = True):
             raise StopRun
 
     old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)
-           if s not in KEEP_IGNORED}
+           if s not in _process.KEEP_IGNORED}
     try:
         yield flag
     finally:
