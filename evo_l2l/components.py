@@ -46,6 +46,29 @@ def need(ok: bool, message: str) -> None:
         raise ConfigError(message)
 
 
+#: How deep lists and tables may nest in a setting's value. Real settings nest two or three
+#: levels; the limit keeps recursive checks, copies and messages far from Python's own.
+MAX_NESTING = 32
+
+
+def check_nesting(value, where: str, limit: int = MAX_NESTING) -> None:
+    """Refuses (ConfigError) a value whose lists/tables nest deeper than `limit`; iterative,
+    so it cannot itself run out of recursion."""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children = item.values()
+        elif isinstance(item, (list, tuple)):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            raise ConfigError(f"{where} is nested too deeply (more than {limit} levels of "
+                              f"lists or tables)")
+        stack.extend((child, depth + 1) for child in children)
+
+
 def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
@@ -123,6 +146,8 @@ def settings_from_dict(cls: type[Settings], data: dict, where: str,
     if unknown:
         raise ConfigError(f"{where} has no setting {', '.join(map(repr, unknown))}; "
                           f"its settings: {', '.join(names) or '(none)'}")
+    for key, value in data.items():
+        check_nesting(value, f"{where}.{key}")
     values = dataclasses.asdict(base) if base is not None else {}
     values.update(data)
     hints = typing.get_type_hints(cls)

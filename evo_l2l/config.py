@@ -20,8 +20,8 @@ import dataclasses
 import json
 from dataclasses import dataclass
 
-from .components import (GenomeSpec, Settings, need, setting, settings_from_dict,
-                         validate_settings)
+from .components import (MAX_NESTING, GenomeSpec, Settings, check_nesting, need, setting,
+                         settings_from_dict, validate_settings)
 from .errors import ConfigError
 from .learners import LEARNERS
 from .optimizers import OPTIMIZERS
@@ -241,9 +241,16 @@ def load_config_file(path: str) -> dict:
     except (ValueError, UnicodeDecodeError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"config file {path} is not valid {kind}: {first}") from None
+    except RecursionError:
+        # the parsers recurse once per level of arrays / inline tables
+        raise ConfigError(f"config file {path} is nested too deeply (more than "
+                          f"{MAX_NESTING} levels of lists or tables)") from None
     if not isinstance(data, dict):
         raise ConfigError(f"config file {path} must hold a table of sections")
-    return flatten(data)
+    flat = flatten(data)
+    for key, value in flat.items():
+        check_nesting(value, f"config file {path}: {key}")
+    return flat
 
 
 def to_toml(sections: dict) -> str:

@@ -7,6 +7,7 @@ import os
 
 import click
 
+from ..components import MAX_NESTING, check_nesting
 from ..errors import ConfigError
 
 
@@ -18,9 +19,14 @@ def parse_sets(pairs: tuple[str, ...]) -> dict:
         if not sep or not key.strip():
             raise ConfigError(f"--set expects SECTION.KEY=VALUE (or KEY=VALUE), got {pair!r}")
         try:
-            out[key.strip()] = json.loads(text)
+            value = json.loads(text)
         except ValueError:
-            out[key.strip()] = text
+            value = text
+        except RecursionError:      # the JSON decoder recurses once per level
+            raise ConfigError(f"--set {key.strip()} is nested too deeply (more than "
+                              f"{MAX_NESTING} levels of lists or tables)") from None
+        check_nesting(value, f"--set {key.strip()}")
+        out[key.strip()] = value
     return out
 
 
