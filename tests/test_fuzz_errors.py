@@ -67,3 +67,39 @@ def test_library_from_dict_refuses_deep_values():
         deep = [deep]
     with pytest.raises(ConfigError, match="nested too deeply"):
         RunConfig.from_dict({"rule": {"terms": deep}})
+
+
+# -- plots and reports of a meta-evolution run beside a plain one ------------------------------
+
+@pytest.fixture
+def mixed_runs(runner):
+    for args in (["schmidhuber1987-meta", "--toy", "--generations", "1", "-o", "META.h5"],
+                 ["chalmers1990", "--generations", "3", "-o", "A.h5"]):
+        result = runner.invoke(main, ["run", *args, "-q"])
+        assert result.exit_code == 0, result.output
+    return runner
+
+
+@pytest.fixture
+def panel_titles(monkeypatch):
+    """The titles of the panels each figure saved holds."""
+    from matplotlib.figure import Figure
+    saved, real = [], Figure.savefig
+
+    def savefig(fig, *args, **kwargs):
+        saved.append([ax.get_title() for ax in fig.axes if ax.get_title()])
+        return real(fig, *args, **kwargs)
+    monkeypatch.setattr(Figure, "savefig", savefig)
+    return saved
+
+
+@pytest.mark.parametrize("order", [("A.h5", "META.h5"), ("META.h5", "A.h5")])
+def test_plot_and_report_draw_every_runs_learning_panel(mixed_runs, panel_titles, order):
+    result = mixed_runs.invoke(main, ["plot", *order, "-o", "p.png"])
+    assert result.exit_code == 0, result.output
+    result = mixed_runs.invoke(main, ["report", *order, "-o", "report"])
+    assert result.exit_code == 0, result.output
+    assert len(panel_titles) == 2
+    for titles in panel_titles:
+        assert "learning curves on held-out tasks" in titles            # the plain run's
+        assert any(t.startswith("training runs of the level below") for t in titles)  # meta's

@@ -100,7 +100,9 @@ def operators_axes(ax, run) -> None:
     for j, name in enumerate(OPERATOR_NAMES):
         if name == "crossover":
             continue
-        ax.plot(x, ops[:, j], lw=1.3, label=name, drawstyle="steps-post")
+        # a single generation is one point: a marker, or the line is invisible
+        ax.plot(x, ops[:, j], lw=1.3, label=name, drawstyle="steps-post",
+                marker="o" if len(x) == 1 else None)
     ax.set_yscale("log")
     _generation_axis(ax)
     ax.set_ylabel("setting of the level below's GA (log)")
@@ -120,10 +122,11 @@ def runs_below_axes(ax, runs) -> None:
                          g["best_so_far_below_evaluations_to_target"], np.inf)
         med = np.minimum(np.median(evals, axis=1) / budget, 1.0)
         prefix = f"{os.path.basename(run.path)}: " if len(runs) > 1 else ""
-        ax.plot(x, reached, color=f"C{k}", lw=1.5, drawstyle="steps-post",
+        marker = "o" if len(x) == 1 else None     # one generation: one point to see
+        ax.plot(x, reached, color=f"C{k}", lw=1.5, drawstyle="steps-post", marker=marker,
                 label=f"{prefix}share of runs reaching the target")
-        ax.plot(x, med, color=f"C{k}", lw=1, ls="--", drawstyle="steps-post",
-                label=f"{prefix}median evaluations to it / budget (1: not reached)")
+        ax.plot(x, med, color=f"C{k}", lw=1, ls="--", drawstyle="steps-post", marker=marker,
+                mfc="none", label=f"{prefix}median evaluations to it / budget (1: not reached)")
     ax.set_ylim(-0.05, 1.05)
     _generation_axis(ax)
     ax.set_title("training runs of the level below (best-so-far operators)")
@@ -200,9 +203,29 @@ def _block_norm_axes(ax, run, form, x) -> None:
     ax.grid(alpha=0.3)
 
 
+def learning_panels(runs) -> list:
+    """One drawing function a panel, so that every run's learning is shown: the learning
+    curves of the runs whose kinds have them, then, for each kind without them (a meta
+    level's), that kind's panel of its runs."""
+    panels = []
+    curved = [r for r in runs if kind_of(r.config).learning_curves]
+    if curved:
+        panels.append(lambda ax: learning_curve_axes(ax, curved))
+    kinds: list = []
+    for run in runs:
+        kind = kind_of(run.config)
+        if not kind.learning_curves and kind not in kinds:
+            kinds.append(kind)
+    for kind in kinds:
+        own = [r for r in runs if kind_of(r.config) is kind]
+        panels.append(lambda ax, kind=kind, own=own: kind.learning_curve_axes(ax, own))
+    return panels
+
+
 def learning_curve_axes(ax, runs) -> None:
     """Learning curves of each run's best and reference rules on held-out tasks; runs
-    whose rules have none (a meta level's) when no run has them: their kind's panel."""
+    whose rules have none (a meta level's) are left to learning_panels, or, when no run
+    has them, drawn by the first run's kind."""
     curved = [r for r in runs if kind_of(r.config).learning_curves]
     if not curved:
         kind = kind_of(runs[0].config)
@@ -270,7 +293,7 @@ def plot_runs(runs: list, path: str) -> None:
     traced = any("trace_median_strength" in r.generations for r in runs)
     panels = ([lambda ax: fitness_axes(ax, runs)]
               + [lambda ax, run=run: rule_axes(ax, run) for run in runs]
-              + [lambda ax: learning_curve_axes(ax, runs)]
+              + learning_panels(runs)
               + ([lambda ax: trace_axes(ax, runs)] if traced else []))
     ncols = 4 if traced else 3
     nrows = -(-len(panels) // ncols)
