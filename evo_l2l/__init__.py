@@ -5,8 +5,7 @@ variables, signal handlers, sys.modules entries or numba patches. The command li
 what a command-line run needs with configure_process(), which a script may call too.
 """
 from ._process import configure_process
-
-__version__ = "0.1.0"
+from ._version import __version__
 
 
 def open_run(path: str, populations: bool = True):

@@ -28,7 +28,7 @@ def _versions() -> dict:
     import deap
     import h5py
     import numba
-    from .. import __version__
+    from .._version import __version__
     return {"evo_l2l": __version__, "numpy": np.__version__, "numba": numba.__version__,
             "deap": deap.__version__, "h5py": h5py.__version__,
             "hdf5": h5py.version.hdf5_version, "click": version("click")}
@@ -121,7 +121,7 @@ class ArchiveWriter:
             with h5py.File(tmp, "w", libver="latest") as f:
                 f.attrs["format"] = FORMAT
                 f.attrs["format_version"] = FORMAT_VERSION
-                from .. import __version__
+                from .._version import __version__
                 f.attrs["generated_by"] = f"evo_l2l {__version__}"
                 f.attrs["creation_date"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
                 f.attrs["preset"] = config.run.preset

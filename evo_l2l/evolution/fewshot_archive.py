@@ -36,7 +36,7 @@ FORMAT_VERSION = 1
 def save(path: str | Path, s: FewshotSettings, state: State, status: str, preset: str,
          identity: dict, created: str | None = None) -> None:
     import h5py
-    from .. import __version__ as version
+    from .._version import __version__ as version
     path = Path(path)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     now = time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -190,7 +190,7 @@ def versions() -> dict:
 
     import numba
 
-    from .. import __version__
+    from .._version import __version__
     return {"evo_l2l": __version__, "numpy": np.__version__, "numba": numba.__version__,
             "python": platform.python_version()}
 
