@@ -103,3 +103,76 @@ def test_plot_and_report_draw_every_runs_learning_panel(mixed_runs, panel_titles
     for titles in panel_titles:
         assert "learning curves on held-out tasks" in titles            # the plain run's
         assert any(t.startswith("training runs of the level below") for t in titles)  # meta's
+
+
+# -- --scheduler addresses that are not a Dask scheduler's ---------------------------------------
+
+@pytest.mark.parametrize("address, what", [
+    ("localhost", "has no port"),
+    ("http://127.0.0.1:8787", "web address"),
+    ("127.0.0.1:99999", "not a number"),
+    ("tcp://127.0.0.1:8786/x", "has a path"),
+])
+def test_scheduler_address_of_the_wrong_form(runner, address, what):
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  "--scheduler", address])
+    one_line_exit_2(result, "tcp://HOST:PORT", what)
+
+
+@pytest.fixture
+def server():
+    """A TCP server on 127.0.0.1 that accepts and then either answers HTTP or stays silent."""
+    import socket
+    import threading
+    listening, accepted = [], []
+
+    def start(http: bool) -> int:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(4)
+        listening.append(sock)
+
+        def serve():
+            while True:
+                try:
+                    conn, _ = sock.accept()
+                except OSError:
+                    return
+                accepted.append(conn)
+                if http:
+                    conn.recv(65536)
+                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+        threading.Thread(target=serve, daemon=True).start()
+        return sock.getsockname()[1]
+    yield start
+    for sock in listening + accepted:
+        sock.close()
+
+
+def test_scheduler_port_that_answers_http(runner, server):
+    pytest.importorskip("distributed")
+    port = server(http=True)
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  "--scheduler", f"tcp://127.0.0.1:{port}"])
+    line = one_line_exit_2(result, "does not speak the Dask protocol", "tcp://HOST:PORT")
+    assert "out of memory" not in line
+
+
+def test_scheduler_that_never_answers_is_given_up(runner, server, monkeypatch):
+    pytest.importorskip("distributed")
+    import time
+    from evo_l2l.evolution import executors
+    monkeypatch.setattr(executors, "CONNECT_SECONDS", 2.0)
+    # connect()'s own timeout (10 s), which the deadline never undercuts, down to 1 s
+    monkeypatch.setattr(executors.DaskExecutor.connect.__func__, "__defaults__", (1.0,))
+    port = server(http=False)
+    start = time.monotonic()
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  "--scheduler", f"127.0.0.1:{port}"])
+    one_line_exit_2(result, "did not answer", "tcp://HOST:PORT")
+    assert time.monotonic() - start < 2.0 + 10
+
+
+def test_scheduler_help_states_the_timeout(runner):
+    result = runner.invoke(main, ["run", "--help"])
+    assert "within 15 s" in " ".join(result.output.split())

@@ -34,8 +34,9 @@ def executor_options(f):
     """--workers / --dask-local / --scheduler: where fitness (or whole runs) is evaluated."""
     f = click.option("--scheduler", metavar="tcp://HOST:PORT",
                      help="Evaluate on an existing Dask cluster (`dask scheduler` and "
-                          "`dask worker` started elsewhere; docs/cluster.md). Needs the "
-                          "'distributed' extra.")(f)
+                          "`dask worker` started elsewhere; docs/cluster.md); HOST:PORT "
+                          "alone means tcp://. Gives up if the scheduler has not answered "
+                          "within 15 s. Needs the 'distributed' extra.")(f)
     f = click.option("--dask-local", type=click.IntRange(min=1), metavar="N",
                      help="Start a Dask LocalCluster of N single-threaded workers on 127.0.0.1 "
                           "(its dashboard link is printed). Needs the 'distributed' extra.")(f)

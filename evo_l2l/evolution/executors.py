@@ -348,11 +348,7 @@ class DaskExecutor(_Remote):
         connect, and to reconnect after losing the scheduler before the run stops."""
         Client, _ = _import_dask()
         _quiet_dask()
-        try:
-            client = Client(address, timeout=timeout)
-        except (OSError, TimeoutError) as exc:
-            raise ConfigError(f"no Dask scheduler at {address} ({exc.__class__.__name__}); "
-                              "start one with `dask scheduler` (docs/cluster.md)") from None
+        client = _client_within(Client, address, timeout)
         executor = cls(client, None, **kw)
         try:
             if executor.n_workers_now() == 0:
@@ -512,6 +508,82 @@ def _import_dask():
     return Client, LocalCluster
 
 
+#: Seconds a --scheduler connection may take, handshake included, before the command gives up.
+CONNECT_SECONDS = 15.0
+SCHEDULER_FORM = "tcp://HOST:PORT (the scheduler's port, 8786 unless changed; not its dashboard's)"
+
+
+def scheduler_address(text: str) -> str:
+    """The Dask address `--scheduler` names (HOST:PORT alone means tcp://); ConfigError
+    naming the expected form and what is wrong with `text` otherwise."""
+    def bad(what: str):
+        return ConfigError(f"--scheduler expects {SCHEDULER_FORM}; {text!r} {what}")
+    address = text.strip()
+    if "://" not in address:
+        address = f"tcp://{address}"
+    scheme, _, rest = address.partition("://")
+    if scheme.lower() in ("http", "https"):
+        raise bad("is a web address (a dashboard?), not a scheduler's")
+    if scheme.lower() not in ("tcp", "tls"):
+        raise bad(f"has the scheme {scheme!r}")
+    host, colon, port = rest.rstrip("/").rpartition(":")
+    if not colon or not host or host.endswith("["):
+        raise bad("has no port")
+    if "/" in host or "/" in port:
+        raise bad("has a path")
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise bad(f"has the port {port!r}, not a number from 1 to 65535")
+    return f"{scheme.lower()}://{host}:{int(port)}"
+
+
+def _client_within(Client, address: str, timeout: float):
+    """A Dask client of `address`, or ConfigError once CONNECT_SECONDS (at least `timeout`)
+    have passed: Client() waits forever for a handshake a server that accepts and never
+    answers does not send, so it is made in a thread that is abandoned (and closes the
+    client itself, should it ever connect) when the time is up."""
+    import threading
+    box: dict = {}
+    lock = threading.Lock()
+    done = threading.Event()
+
+    def start():
+        try:
+            client = Client(address, timeout=timeout)
+        except BaseException as exc:            # handed to the caller below
+            box["error"] = exc
+        else:
+            with lock:
+                box["client"] = client
+                late = box.get("abandoned", False)
+            if late:
+                client.close()
+        finally:
+            done.set()
+
+    seconds = max(CONNECT_SECONDS, timeout)
+    threading.Thread(target=start, name="evo_l2l-dask-connect", daemon=True).start()
+    finished = done.wait(seconds)
+    with lock:
+        if not finished and "client" not in box and "error" not in box:
+            box["abandoned"] = True
+            raise ConfigError(f"the server at {address} accepted the connection but did not "
+                              f"answer as a Dask scheduler within {seconds:g} s; --scheduler "
+                              f"expects {SCHEDULER_FORM}")
+    if "client" in box:
+        return box["client"]
+    exc = box["error"]
+    if isinstance(exc, (OSError, TimeoutError)):
+        raise ConfigError(f"no Dask scheduler at {address} ({exc.__class__.__name__}); "
+                          "start one with `dask scheduler` (docs/cluster.md)") from None
+    if isinstance(exc, (MemoryError, ValueError, TypeError, EOFError)):
+        # another protocol's reply read as a Dask message (an HTTP dashboard's: a frame
+        # length of exabytes)
+        raise ConfigError(f"the server at {address} does not speak the Dask protocol "
+                          f"({exc.__class__.__name__}); --scheduler expects "
+                          f"{SCHEDULER_FORM}") from None
+    raise exc
+
+
 def make_executor(workers: int | None = None, dask_local: int | None = None,
                   scheduler: str | None = None, **kw):
     """The executor the command line asked for (at most one of the three), else InProcess.
@@ -525,9 +597,7 @@ def make_executor(workers: int | None = None, dask_local: int | None = None,
     if dask_local is not None:
         return DaskExecutor.local(dask_local, **kw)
     if scheduler is not None:
-        if "://" not in scheduler:
-            scheduler = f"tcp://{scheduler}"
-        return DaskExecutor.connect(scheduler, **kw)
+        return DaskExecutor.connect(scheduler_address(scheduler), **kw)
     return InProcess()
 
 
