@@ -368,10 +368,10 @@ def test_a_signal_stops_a_huge_dask_generation_at_once(tmp_path, dask_local, sig
 
 
 def test_workers_with_other_versions_are_refused(dask_local, monkeypatch):
-    import evo_l2l
+    from evo_l2l import _version
     from evo_l2l.errors import ConfigError
     dask_local.check_versions()
-    monkeypatch.setattr(evo_l2l, "__version__", "0.0.0-driver")
+    monkeypatch.setattr(_version, "__version__", "0.0.0-driver")
     with pytest.raises(ConfigError, match="runs evo_l2l 0.1.0 .here 0.0.0-driver."):
         dask_local.check_versions()
 
