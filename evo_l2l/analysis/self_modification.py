@@ -1,4 +1,4 @@
-"""How learners that modify themselves move during a lifetime (issue 14, item 4).
+"""How learners that modify themselves move during a lifetime.
 
 - SRWM runs (learners/srwm.py): query accuracy after each support position (0: before the
   support set), with and without self-modification, and how far each block of W (y, q, k,

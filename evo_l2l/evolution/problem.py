@@ -147,7 +147,7 @@ class ParametricRuleProblem:
         coef = self.decode(genomes)
         out = {"coef": coef}
         if hasattr(self.learner, "compute"):
-            # Synapse updates per training task each genome's learner spends (issue #19).
+            # Synapse updates per training task each genome's learner spends.
             out["compute"] = self.learner.compute(coef, self.splits["train"],
                                                   self.config.learner.settings)
         return out

@@ -1,4 +1,4 @@
-"""A genetic algorithm over mixed genomes: each gene type with its own operators (issue #19).
+"""A genetic algorithm over mixed genomes: each gene type with its own operators.
 
 For genomes whose genes carry types (GenomeSpec.genes; rules/genes.py): rule
 coefficients (real), hidden units and epochs (int), rates, initial weight scale and clip

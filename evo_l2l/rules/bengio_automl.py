@@ -1,4 +1,4 @@
-"""The Bengio et al. (1991) rule evolved together with its learner (issue #19).
+"""The Bengio et al. (1991) rule evolved together with its learner.
 
 Bengio, Bengio & Cloutier (1991) evolved the rule of rules/bengio.py for hand-set
 two-layer nets; learning to learn is also used "to determine model architectures,
