@@ -1,4 +1,4 @@
-"""Random search over mixed genomes (the baseline that joint evolution of rule and learner must beat).
+"""Random search over mixed genomes: the baseline that joint evolution must beat.
 
 Every generation is a fresh batch of genomes drawn uniformly from each gene's range
 (optimizers/mixed_genes.py's initialisation: real genes from their initial range,
