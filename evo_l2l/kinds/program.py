@@ -34,7 +34,8 @@ class ProgramKind(RuleKind):
                 with open(text[1:], encoding="utf-8") as fh:
                     code = fh.read()
             except OSError as exc:
-                raise RuleTextError(f"cannot read program file {text[1:]}: {exc.strerror}") from None
+                raise RuleTextError(f"cannot read program file {text[1:]}: "
+                                    f"{exc.strerror}") from None
         return f"program {text}", problem.user_program(code)
 
     def export_refusal(self, problem) -> str | None:
