@@ -162,17 +162,24 @@ def test_a_keyboard_interrupt_in_a_library_run_leaves_a_resumable_archive(tmp_pa
 # SIGINT from another thread with Python's default handler: the KeyboardInterrupt lands
 # wherever the run is (inside a generation, a kernel call or the writer).
 CTRL_C = """
-import json, os, signal, sys, threading
+import json, os, signal, sys, threading, time
 signal.signal(signal.SIGINT, signal.default_int_handler)
 import evo_l2l
 from evo_l2l.experiments import PRESETS
 
+def press_ctrl_c():
+    # As a user would: again if the run goes on, since Python drops a KeyboardInterrupt
+    # that the default handler raises while a finaliser runs (h5py closes objects in them).
+    for _ in range(20):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(2.0)
+
 def ctrl_c_soon(record):
     if record.generation == 30:
-        threading.Timer(0.01, os.kill, (os.getpid(), signal.SIGINT)).start()
+        threading.Thread(target=press_ctrl_c, daemon=True).start()
 
 # A tiny flush_interval: every generation is on disk before the callbacks see it.
-config = PRESETS["chalmers1990"].default_config(seed=1, population=10, n_generations=100000,
+config = PRESETS["chalmers1990"].default_config(seed=1, population=10, n_generations=20000,
                                                 flush_interval=1e-9)
 try:
     evo_l2l.evolve(config, sys.argv[1], callbacks=[ctrl_c_soon])
