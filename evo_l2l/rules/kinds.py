@@ -138,8 +138,7 @@ class RuleKind:
 
     def episode_accuracy(self, problem, rules: list, tasks, settings) -> np.ndarray:
         """(R, T, S + 1, G) accuracies of R rules on episodic tasks, in one learner call."""
-        coef = np.stack([np.asarray(r, dtype=np.float64) for r in rules])
-        return problem.learner.accuracy(coef, tasks, settings)
+        return problem.learner.accuracy(self.batch_of(problem, rules), tasks, settings)
 
     def rule_axes(self, ax, run) -> None:
         """The plot panel of the evolved rule over generations."""
