@@ -137,7 +137,8 @@ def open_run(path: str, populations: bool = True) -> Run:
                             direction=arrays.get("direction"), W0_hidden=arrays.get("W0_hidden"),
                             segment_end=arrays.get("segment_end"),
                             group_end=arrays.get("group_end"),
-                            group_mask=arrays.get("group_mask"))
+                            group_mask=arrays.get("group_mask"),
+                            net_spec=arrays.get("net_spec"))
     except ArchiveError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:

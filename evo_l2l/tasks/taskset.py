@@ -8,6 +8,12 @@ import numpy as np
 TRAIN, HELDOUT = 0, 1
 SPLIT_NAMES = ("train", "heldout")
 EPISODE_ARRAYS = ("segment_end", "group_end", "group_mask")   # optional, stored when present
+# The columns of TaskSet.net_spec: hidden layers (1-3) and their widths (0 past the last),
+# activation (0 tanh, 1 relu), loss (0 softmax cross-entropy, 1 squared error), minibatch
+# size, steps, initial scale (weights ~ N(0, (scale / sqrt(fan in))^2), biases 0), the seed
+# of the initial weights and the minibatches, training rows (the rest are test rows).
+NET_SPEC = ("n_hidden", "width1", "width2", "width3", "activation", "loss", "batch_size",
+            "n_steps", "init_scale", "seed", "n_train")
 
 
 @dataclass
@@ -37,6 +43,9 @@ class TaskSet:
     segment_end: np.ndarray | None = None
     group_end: np.ndarray | None = None
     group_mask: np.ndarray | None = None
+    # Nets trained by an optimizer (tasks/net_training.py): (T, len(NET_SPEC)) the net, loss,
+    # minibatches and initialisation of each task, columns named by NET_SPEC.
+    net_spec: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         self.X = np.ascontiguousarray(self.X, dtype=np.float64)
@@ -61,6 +70,10 @@ class TaskSet:
         w0_shape = ((T, n_out, self.W0_hidden.shape[1] + 1) if self.W0_hidden is not None
                     else (T, self.Y.shape[2], self.X.shape[2]))
         self._check_episodes(T)
+        if self.net_spec is not None:
+            self.net_spec = np.ascontiguousarray(self.net_spec, dtype=np.float64)
+            if self.net_spec.shape != (T, len(NET_SPEC)):
+                raise ValueError(f"net_spec must have shape (T, {len(NET_SPEC)})")
         ok = (self.X.ndim == 3 and self.Y.ndim == 3 and self.W0.ndim == 3
               and self.Y.shape[:2] == self.X.shape[:2]
               and self.W0.shape == w0_shape
@@ -115,7 +128,8 @@ class TaskSet:
                        None if self.direction is None else self.direction[idx],
                        None if self.W0_hidden is None else self.W0_hidden[idx],
                        *(None if a is None else a[idx]
-                         for a in (self.segment_end, self.group_end, self.group_mask)))
+                         for a in (self.segment_end, self.group_end, self.group_mask,
+                                   self.net_spec)))
 
     def synapse_updates_per_epoch(self) -> int:
         """Synaptic updates one rule makes in one epoch over all tasks."""
@@ -128,7 +142,7 @@ class TaskSet:
             out["direction"] = self.direction
         if self.W0_hidden is not None:
             out["W0_hidden"] = self.W0_hidden
-        for name in EPISODE_ARRAYS:
+        for name in EPISODE_ARRAYS + ("net_spec",):
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         return out
