@@ -47,6 +47,9 @@ def python_source(problem, rule, name: str = "rule", doc: str = "") -> str:
     """A runnable `def name(vars): return ...` with any helper it needs (pdiv, pexp)."""
     check_exportable(problem)
     kind = kind_of(problem)
+    own = kind.python_source(problem, rule, name, doc)
+    if own is not None:
+        return own
     variables = kind.variables(problem)
     body, helpers = kind.python_body(problem, rule)
     eta = _update_rate(problem)

@@ -55,6 +55,8 @@ _WHERE = {
     "continual-mnist1d-gp": ("digits_gp", "continual_mnist1d"),
     "continual-split-mnist1d-gp": ("digits_gp", "continual_split_mnist1d"),
     "continual-glyphs-gp": ("continual_glyphs", "continual_glyphs_gp"),
+    "l2o-programs": ("learning_to_optimize", "programs"),
+    "l2o-learned": ("learning_to_optimize", "learned"),
 }
 
 

@@ -7,7 +7,7 @@ from .single_layer import learning_curves
 LEARNERS = Registry("learner")
 for _name in ("single_layer", "student", "reward", "linear_neuron", "two_layer", "conditioning",
               "episode_net", "symbolic_episode", "evolution", "srwm", "two_layer_automl",
-              "program_interpreter"):
+              "program_interpreter", "mlp_trainer"):
     # each in the module of its name, but for the AutoML-Zero interpreter's
     _module = {"program_interpreter": "programs"}.get(_name, _name)
     LEARNERS.add_lazy(_name, f"{__name__}.{_module}:LEARNER")

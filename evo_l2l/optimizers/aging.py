@@ -10,6 +10,9 @@ only after batch k's fitness is in (`evolution/steady.py`), so the run is the sa
 executor and worker count. A "generation" is what the archive stores: the queue after the
 first `population` children (random), then after every `generation_size` more.
 
+Typed genomes (GenomeSpec.genes) draw and mutate each gene by its type
+(optimizers/mixed_genes.py): a categorical gene jumps to another choice.
+
 State for an exact resume: births and integrations so far, and the genomes bred but not
 yet integrated when a generation ended (sent again on resume: fitness is deterministic).
 """
@@ -23,6 +26,7 @@ from deap import creator
 
 from ..components import Settings, need, setting
 from .base import Optimizer, Search, individuals, set_fitness, take
+from .mixed_genes import init_genome, mutate_gene
 
 
 @dataclass
@@ -35,7 +39,9 @@ class AgingSettings(Settings):
                                     "mutated child always differs in at least one gene",
                                     low=0, high=1)
     mutation_sigma: float = setting(0.3, "standard deviation of Gaussian mutation (real "
-                                    "genomes)", low=0, low_open=True)
+                                    "genomes); typed genomes (genes): each gene's own "
+                                    "mutation (optimizers/mixed_genes.py) with this step as "
+                                    "a fraction of its range", low=0, low_open=True)
     children_per_call: int = setting(16, "children bred at once and evaluated in one "
                                      "executor call (size calls to tens of ms of work)", low=1)
     in_flight: int = setting(4, "calls out at once: batch k + in_flight is bred after batch "
@@ -87,6 +93,8 @@ class AgingSearch(Search):
             yield self.breed()
 
     def _random(self) -> list:
+        if self.genome.genes:
+            return init_genome(self.genome.genes, self.rng)
         if self.genome.kind == "bits":
             return [self.rng.randint(0, 1) for _ in range(self.genome.length)]
         return [self.rng.uniform(-1.0, 1.0) for _ in range(self.genome.length)]
@@ -105,7 +113,10 @@ class AgingSearch(Search):
         if not genes:
             genes = [self.rng.randrange(len(child))]
         for i in genes:
-            if self.genome.kind == "bits":
+            if self.genome.genes:
+                child[i] = mutate_gene(self.genome.genes[i], child[i], self.s.mutation_sigma,
+                                       self.rng)
+            elif self.genome.kind == "bits":
                 child[i] = 1 - child[i]
             else:
                 child[i] += self.rng.gauss(0.0, self.s.mutation_sigma)

@@ -6,9 +6,10 @@ from .family import ParametricForm, ParametricSettings, RuleFamily
 
 RULE_FAMILIES = Registry("rule family")
 for _name in ("chalmers", "volterra", "bengio", "bengio_layers", "conditioning", "symbolic",
-              "operators", "srwm", "metaplastic", "bengio_automl", "automl_zero", "bengio_init"):
-    # each in the module of its name, but for AutoML-Zero's programs
-    _module = {"automl_zero": "programs"}.get(_name, _name)
+              "operators", "srwm", "metaplastic", "bengio_automl", "automl_zero", "bengio_init", "update_program", "learned_optimizer"):
+    # each in the module of its name, but for AutoML-Zero's programs and the optimizers
+    _module = {"automl_zero": "programs", "update_program": "update_programs",
+               "learned_optimizer": "learned_optimizers"}.get(_name, _name)
     RULE_FAMILIES.add_lazy(_name, f"{__name__}.{_module}:FAMILY")
 
 __all__ = ["bengio", "bengio_layers", "chalmers", "conditioning", "metaplastic", "srwm", "symbolic",

@@ -154,3 +154,23 @@ class RuleFamily:
         if kind == "bits":
             return GenomeSpec("bits", self.form.n_bits)
         return GenomeSpec("real", len(s.terms) if s.terms else self.form.n_coef)
+
+
+@dataclass
+class TypedSettings(ParametricSettings):
+    """Settings of a family searched as typed genes (no term selection)."""
+
+
+@dataclass(frozen=True)
+class TypedRuleFamily(RuleFamily):
+    """A parametric family whose genome is typed genes (rules/genes.py): the typed
+    optimizers keep each gene valid, and any real optimizer's genome decodes to a valid row."""
+
+    genes: tuple = ()
+    Settings = TypedSettings
+
+    def check(self, s) -> None:
+        need(s.terms is None, f"terms is not used by {self.name} (its genome is typed genes)")
+
+    def genome(self, s, learner=None) -> GenomeSpec:
+        return GenomeSpec("real", len(self.genes), genes=self.genes)

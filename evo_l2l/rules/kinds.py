@@ -8,7 +8,9 @@ differs between kinds, so that none of them tests a kind's name. evo_l2l's kinds
 - parametric: a coefficient vector over a fixed basis of terms (Chalmers 1990);
 - symbolic: an expression tree evolved by genetic programming (Bengio et al. 1991);
 - program: an AutoML-Zero program of setup/predict/learn functions (Real et al. 2020);
-- meta: the settings of the GA one level below, scored by its runs (Schmidhuber 1987).
+- meta: the settings of the GA one level below, scored by its runs (Schmidhuber 1987);
+- optimizer_program: a per-parameter update program that trains MLPs (Chen et al. 2023);
+- learned_optimizer: a weighted sum of gradient-history features (Metz et al. 2022).
 
 A new kind subclasses RuleKind, sets `name` and `problem_class` (an object that satisfies
 `evolution.problem.Problem`), overrides what differs, and registers with `RULE_KINDS.add`
@@ -109,6 +111,11 @@ class RuleKind:
         return (f"a {self.name} run's {self.noun}s are not one formula: use --format text "
                 "or json")
 
+    def python_source(self, problem, rule, name: str, doc: str) -> str | None:
+        """`best --format python`'s source when this kind writes its own (None: a
+        `def name(variables): return ...` from python_body)."""
+        return None
+
     def best_lines(self, problem, rules: list[dict]) -> list[str] | None:
         """`best`'s text lines for described rules, or None for the common layout."""
         return None
@@ -153,7 +160,8 @@ class RuleKind:
 
 
 RULE_KINDS = Registry("rule kind")
-for _name in ("parametric", "symbolic", "program", "meta"):
+for _name in ("parametric", "symbolic", "program", "meta", "optimizer_program",
+              "learned_optimizer"):
     RULE_KINDS.add_lazy(_name, f"evo_l2l.kinds.{_name}:KIND")
 
 

@@ -1,0 +1,49 @@
+"""Learning to optimize: the optimizer that trains small MLPs, evolved, against Adam.
+
+Chen et al. (2023), "Symbolic discovery of optimization algorithms" (Lion: program search
+over update programs); Metz et al. (2022), "VeLO: training versatile learned optimizers by
+scaling up"; Lange et al. (2023), "Discovering evolution strategies via meta-black-box
+optimization" (LES). Meta-training tasks: MNIST-1D nets (one tanh hidden layer of 16-32 units,
+batch 32, 100 steps; tasks/net_training.py); held-out tasks from the same distribution on
+held-out rows. The harder held-out families (wide, deep, long, digits, regression, relu) are
+scripts/learning_to_optimize.py's.
+
+l2o-programs: regularised evolution (optimizers/aging.py) over update programs of up to 10
+instructions (rules/update_programs.py) from random programs; fitness the mean over tasks of
+1 - test loss / initial test loss, averaged over 5 checkpoints (speed counts).
+l2o-learned: CMA-ES over a learned optimizer's rate and 12 feature weights
+(rules/learned_optimizers.py).
+"""
+from .preset import Preset
+
+PAPER = ("Chen et al. 2023, Symbolic discovery of optimization algorithms (Lion); Metz et al. "
+         "2022, VeLO")
+TASKS = {"name": "net_training", "dataset": "mnist1d", "n_tasks": 24, "n_heldout": 8,
+         "n_steps": 100, "min_width": 16, "max_width": 32}
+LEARNER = {"name": "mlp_trainer", "n_epochs": 5, "fitness_measure": "mean"}
+NUMBERS = {"lion": ("Lion: sign(interp(m, g, 0.9)), m <- interp(m, g, 0.99); its learning rate "
+                    "3-10x smaller than AdamW's", "V"),
+           "velo": ("VeLO: meta-trained with 4000 TPU-months", "V")}
+
+programs = Preset(
+    "l2o-programs", PAPER,
+    "optimizer programs (g, w, 3 state slots, 10 instructions) searched from random programs "
+    "by regularised evolution, scored by training MNIST-1D MLPs; against tuned Adam",
+    {"optimizer": {"name": "aging", "tournament_size": 10, "mutation_prob": 0.9,
+                   "mutation_indpb": 0.04, "children_per_call": 50, "in_flight": 1},
+     "rule": {"name": "update_program"}, "learner": dict(LEARNER), "tasks": dict(TASKS),
+     "run": {"population": 100, "n_generations": 60}},
+    PAPER_NUMBERS=NUMBERS, doc=__doc__,
+    toy={"tasks.n_tasks": 4, "tasks.n_heldout": 2, "tasks.n_steps": 10, "tasks.n_train": 64,
+         "tasks.n_test": 64, "optimizer.children_per_call": 8})
+
+learned = Preset(
+    "l2o-learned", PAPER,
+    "a learned optimizer (rate and weights of 12 gradient-history features) evolved by CMA-ES, "
+    "scored by training MNIST-1D MLPs; against tuned Adam",
+    {"optimizer": {"name": "cmaes", "sigma": 0.3}, "rule": {"name": "learned_optimizer"},
+     "learner": dict(LEARNER), "tasks": dict(TASKS),
+     "run": {"population": 24, "n_generations": 60}},
+    PAPER_NUMBERS=NUMBERS, doc=__doc__,
+    toy={"tasks.n_tasks": 4, "tasks.n_heldout": 2, "tasks.n_steps": 10, "tasks.n_train": 64,
+         "tasks.n_test": 64})

@@ -1,0 +1,299 @@
+"""Optimizer programs: a per-parameter update program, as in the program search that found
+Lion (Chen et al. 2023, "Symbolic discovery of optimization algorithms"), searched here as a
+fixed number of instruction slots (a linear genetic program, AutoML-Zero style).
+
+Every parameter runs the same program each step over its own registers: g (its gradient),
+w (its weight), m1-m3 (state: kept from step to step, 0 at the start), r1-r2 and u
+(temporaries, 0 at each step's start); then w -= lr * u. An instruction writes one of
+m1..u from up to two registers and a constant c:
+
+    add(a, b) sub(a, b) mul(a, b) div(a, b) (0 where b = 0)  sign(a)  sqrt(a) (of |a|)
+    abs(a)  square(a)  interp(a, b, c) = c*a + (1-c)*b (c in [0, 1])  scale(a, c) = c*a
+    shift(a, c) = a + c  clip(a, c) (to [-|c|, |c|])  debias(a, c) = a / (1 - c^t)
+    const(c)
+
+Adam is eight instructions (ADAM below), Lion three. A genome is typed genes (rules/genes.py):
+the rate lr (log10 in the genome), then per slot the op (a choice, nop included), the
+register written, the two read and the constant. A decoded row is the program in canonical
+form: instructions that cannot reach u are nops and the fields an op does not read are 0,
+so programs that differ only in dead code share one row (and one fitness-cache entry).
+The kernel (kernels/mlp_train.py, mode PROGRAM) runs rows as they are.
+"""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..kernels.mlp_train import N_SLOTS, SLOT
+from .family import ParametricForm, TypedRuleFamily
+from .genes import Gene, decode_genes
+
+OPS = ("nop", "add", "sub", "mul", "div", "sign", "sqrt", "abs", "square", "interp", "scale",
+       "shift", "clip", "debias", "const")
+# per op: registers read, whether it reads the constant
+ARITY = {"nop": (0, False), "add": (2, False), "sub": (2, False), "mul": (2, False),
+         "div": (2, False), "sign": (1, False), "sqrt": (1, False), "abs": (1, False),
+         "square": (1, False), "interp": (2, True), "scale": (1, True), "shift": (1, True),
+         "clip": (1, True), "debias": (1, True), "const": (0, True)}
+REGISTERS = ("g", "w", "m1", "m2", "m3", "r1", "r2", "u")
+STATE = (2, 3, 4)
+U = 7
+N_COEF = 1 + N_SLOTS * SLOT
+
+GENES = (Gene("lr", "logreal", -5.0, 0.0, doc="learning rate (log10 in the genome)"),) + tuple(
+    gene for s in range(N_SLOTS) for gene in (
+        Gene(f"op{s}", "cat", choices=OPS, doc="operation"),
+        Gene(f"dst{s}", "int", 2, 7, doc="register written (m1..u)"),
+        Gene(f"a{s}", "int", 0, 7, doc="first register read"),
+        Gene(f"b{s}", "int", 0, 7, doc="second register read"),
+        Gene(f"c{s}", "real", -1.0, 1.0, doc="constant")))
+COEF_NAMES = tuple(g.name for g in GENES)
+
+
+def _fields(row, s: int) -> tuple[str, int, int, int, float]:
+    base = 1 + s * SLOT
+    return (OPS[int(row[base])], int(row[base + 1]), int(row[base + 2]), int(row[base + 3]),
+            float(row[base + 4]))
+
+
+def _reads(op: str, a: int, b: int) -> tuple[int, ...]:
+    return (a, b)[:ARITY[op][0]]
+
+
+def live_slots(row) -> list[int]:
+    """The slots whose results can reach u (this step's or, through m1-m3, a later one's)."""
+    ops = [_fields(row, s) for s in range(N_SLOTS)]
+    live_at_end = {U}
+    while True:
+        live, marked = set(live_at_end), []
+        for s in range(N_SLOTS - 1, -1, -1):
+            op, dst, a, b, _ = ops[s]
+            if op != "nop" and dst in live:
+                marked.append(s)
+                live.discard(dst)
+                live.update(_reads(op, a, b))
+        grown = {U} | (live & set(STATE)) | live_at_end
+        if grown == live_at_end:
+            return sorted(marked)
+        live_at_end = grown
+
+
+def canonical(row) -> np.ndarray:
+    """The row with dead slots as nops and unread fields 0 (interp's and debias's constants
+    clipped to the range the kernel uses)."""
+    row = np.asarray(row, dtype=np.float64)
+    out = np.zeros(N_COEF)
+    out[0] = row[0]
+    for s in live_slots(row):
+        op, dst, a, b, c = _fields(row, s)
+        n_reads, uses_c = ARITY[op]
+        if op == "interp":
+            c = min(1.0, max(0.0, c))
+        elif op == "debias":
+            c = min(0.9999, max(0.0, c))
+        elif op == "clip":
+            c = abs(c)
+        base = 1 + s * SLOT
+        out[base:base + SLOT] = (OPS.index(op), dst, a if n_reads > 0 else 0,
+                                 b if n_reads > 1 else 0, c if uses_c else 0.0)
+    return out + 0.0
+
+
+def decode_real(genomes) -> np.ndarray:
+    """(N, 51) genomes -> (N, 51) canonical rows."""
+    rows = decode_genes(GENES, genomes)
+    return np.array([canonical(r) for r in rows]).reshape(rows.shape)
+
+
+def _const(c: float) -> str:
+    return f"{c:.6g}"
+
+
+def instruction_text(op: str, dst: int, a: int, b: int, c: float) -> str:
+    n_reads, uses_c = ARITY[op]
+    args = [REGISTERS[x] for x in (a, b)[:n_reads]] + ([_const(c)] if uses_c else [])
+    return f"{REGISTERS[dst]} = {op}({', '.join(args)})"
+
+
+def lines(row) -> list[str]:
+    """The live program, one instruction a line, then the step."""
+    row = np.asarray(row, dtype=np.float64)
+    body = [instruction_text(*_fields(row, s)) for s in live_slots(row)]
+    return body + [f"w -= {row[0]:.4g} * u"]
+
+
+def text_of(row) -> str:
+    """One line: 'lr = 0.001; m1 = interp(m1, g, 0.9); u = sign(m1)' (what parse reads)."""
+    row = np.asarray(row, dtype=np.float64)
+    body = [instruction_text(*_fields(row, s)) for s in live_slots(row)]
+    return "; ".join([f"lr = {row[0]:.6g}"] + body)
+
+
+_INSTRUCTION = re.compile(r"^\s*([a-z0-9]+)\s*=\s*([a-z]+)\s*\(([^()]*)\)\s*$")
+_LR = re.compile(r"^\s*lr\s*=\s*([-+0-9.eE]+)\s*$")
+
+
+def parse(text: str) -> np.ndarray:
+    """A program text (instructions separated by ';' or new lines, one 'lr = X', as text_of
+    writes them) -> its canonical row. ValueError naming the first thing it cannot read;
+    never evaluates the text."""
+    row = np.zeros(N_COEF)
+    row[0] = np.nan
+    parts = [p for p in re.split(r"[;\n]", text) if p.strip() and not p.strip().startswith("#")]
+    slot = 0
+    for part in parts:
+        lr = _LR.match(part)
+        if lr:
+            row[0] = float(lr.group(1))
+            continue
+        if part.strip().startswith("w -="):
+            continue
+        m = _INSTRUCTION.match(part)
+        if not m:
+            raise ValueError(f"cannot read {part.strip()!r}: expected 'REG = op(args)' or "
+                             "'lr = NUMBER'")
+        dst, op, args = m.group(1), m.group(2), [x.strip() for x in m.group(3).split(",")
+                                                if x.strip()]
+        if op not in ARITY or op == "nop":
+            raise ValueError(f"unknown op {op!r}; ops: {', '.join(OPS[1:])}")
+        if dst not in REGISTERS[2:]:
+            raise ValueError(f"cannot write {dst!r}: write one of {', '.join(REGISTERS[2:])}")
+        n_reads, uses_c = ARITY[op]
+        if len(args) != n_reads + uses_c:
+            raise ValueError(f"{op} takes {n_reads} register(s)"
+                             + (" and a constant" if uses_c else ""))
+        regs = args[:n_reads]
+        bad = [r for r in regs if r not in REGISTERS]
+        if bad:
+            raise ValueError(f"unknown register {bad[0]!r}; registers: {', '.join(REGISTERS)}")
+        c = 0.0
+        if uses_c:
+            try:
+                c = float(args[-1])
+            except ValueError:
+                raise ValueError(f"{op}'s last argument must be a number, "
+                                 f"not {args[-1]!r}") from None
+            if not np.isfinite(c):
+                raise ValueError(f"{op}'s constant must be finite")
+        if slot == N_SLOTS:
+            raise ValueError(f"a program has at most {N_SLOTS} instructions")
+        idx = [REGISTERS.index(r) for r in regs] + [0, 0]
+        row[1 + slot * SLOT:1 + (slot + 1) * SLOT] = (OPS.index(op), REGISTERS.index(dst),
+                                                      idx[0], idx[1], c)
+        slot += 1
+    if np.isnan(row[0]):
+        raise ValueError("a program needs its rate: 'lr = NUMBER'")
+    if not row[0] > 0 or not np.isfinite(row[0]):
+        raise ValueError("lr must be a positive number")
+    return canonical(row)
+
+
+# -- known optimizers, as programs -------------------------------------------------------
+ADAM = ("m1 = interp(m1, g, 0.9); r1 = square(g); m2 = interp(m2, r1, 0.999); "
+        "r1 = debias(m1, 0.9); r2 = debias(m2, 0.999); r2 = sqrt(r2); r2 = shift(r2, 1e-08); "
+        "u = div(r1, r2)")
+KNOWN_TEXTS = {
+    "sgd": "u = scale(g, 1)",
+    # torch's momentum buffer b = mu*b + g is interp(m1, g, mu) / (1 - mu): lr 10x smaller
+    "momentum": "m1 = interp(m1, g, 0.9); u = scale(m1, 10)",
+    "nesterov": "m1 = interp(m1, g, 0.9); r1 = scale(m1, 9); u = add(g, r1)",
+    "adam": ADAM,
+    "adamw": ADAM + "; r1 = scale(w, 0.01); u = add(u, r1)",
+    "lion": "r1 = interp(m1, g, 0.9); u = sign(r1); m1 = interp(m1, g, 0.99)",
+}
+KNOWN_LABELS = {"sgd": "SGD", "momentum": "SGD with momentum 0.9", "nesterov": "Nesterov 0.9",
+                "adam": "Adam (0.9, 0.999)", "adamw": "AdamW (0.9, 0.999, decay 0.01)",
+                "lion": "Lion (0.9, 0.99; Chen et al. 2023)"}
+DEFAULT_RATES = {"sgd": 0.1, "momentum": 0.01, "nesterov": 0.01, "adam": 1e-3,
+                 "adamw": 1e-3, "lion": 1e-4}
+
+
+def known(name: str, rate: float | None = None) -> np.ndarray:
+    r = float(DEFAULT_RATES[name] if rate is None else rate)
+    return parse(f"lr = {r!r}; " + KNOWN_TEXTS[name])
+
+
+KNOWN_RULES = {name: (lambda rate=None, name=name: known(name, rate)) for name in KNOWN_TEXTS}
+REFERENCE_RULE = "adam"
+
+
+def same_program(row, other) -> bool:
+    """The same canonical program, whatever the rates."""
+    a, b = canonical(row), canonical(other)
+    return bool(np.array_equal(a[1:], b[1:]))
+
+
+# -- what kind of update a program is -------------------------------------------------------
+def anatomy(row) -> dict:
+    """What the live program does, read from its data flow (one step, then the state it
+    leaves): which state slots are accumulators (kept values fed by g and by themselves),
+    whether the step u reads one (momentum), and how u is normalised (sign, or divided by a
+    square root: a second moment)."""
+    row = np.asarray(row, dtype=np.float64)
+    deps = {i: set() for i in range(len(REGISTERS))}
+    deps[0], deps[1] = {"g"}, {"w"}
+    for k in STATE:
+        deps[k] = {f"prev_{REGISTERS[k]}"}
+    signed = {i: False for i in range(len(REGISTERS))}
+    rooted = {i: False for i in range(len(REGISTERS))}
+    divided = {i: False for i in range(len(REGISTERS))}
+    for s in live_slots(row):
+        op, dst, a, b, _ = _fields(row, s)
+        reads = _reads(op, a, b)
+        d = set().union(*(deps[x] for x in reads)) if reads else set()
+        signed[dst] = op == "sign" or any(signed[x] for x in reads)
+        rooted[dst] = op == "sqrt" or (op in ("shift", "scale", "debias", "abs")
+                                       and rooted[a])
+        divided[dst] = (op == "div" and rooted[b]) or any(divided[x] for x in reads
+                                                          if not (op == "div" and x == b))
+        deps[dst] = d
+    accumulators = [REGISTERS[k] for k in STATE
+                    if f"prev_{REGISTERS[k]}" in deps[k] and "g" in deps[k]]
+    momentum = any(f"prev_{m}" in deps[U] for m in accumulators)
+    norm = "sign" if signed[U] else ("second moment" if divided[U] else None)
+    return {"accumulators": accumulators, "momentum": momentum, "normalised": norm}
+
+
+def describe(row) -> str:
+    a = anatomy(row)
+    if not a["momentum"]:
+        kind = "no momentum"
+    else:
+        kind = "momentum" + (f", {a['normalised']}-normalised" if a["normalised"] else "")
+    same = [n for n in KNOWN_TEXTS if same_program(row, known(n))]
+    return kind + (f" (= {KNOWN_LABELS[same[0]]})" if same else "")
+
+
+def is_reference_rule(row) -> bool:
+    return same_program(row, known(REFERENCE_RULE))
+
+
+def is_momentum_based(row) -> bool:
+    """A momentum accumulator feeds the step, and the step is sign- or second-moment-
+    normalised (what a search from random programs is asked to find)."""
+    a = anatomy(row)
+    return a["momentum"] and a["normalised"] is not None
+
+
+def details(row, settings=None) -> dict:
+    return {"program": text_of(row), "update": describe(row), **anatomy(row)}
+
+
+def encode(row) -> np.ndarray:
+    """A row -> a genome that decodes to it."""
+    return np.array([g.encode(v) for g, v in zip(GENES, np.asarray(row, dtype=np.float64))])
+
+
+FORM = ParametricForm(
+    coef_names=COEF_NAMES, term_names=COEF_NAMES, coef_label="program field",
+    decode_real=decode_real, effective=lambda rows: np.asarray(rows, dtype=np.float64),
+    formula=text_of, known_rules=KNOWN_RULES, known_labels=KNOWN_LABELS,
+    reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule,
+    details_with=details, is_reference_like=is_momentum_based)
+
+FAMILY = TypedRuleFamily(
+    "update_program", TypedRuleFamily.Settings, FORM, kind="optimizer_program",
+    summary="an optimizer program: a per-parameter update of up to 10 instructions over g, w, "
+            "three state slots and temporaries (the program search that found Lion)",
+    genes=GENES)
