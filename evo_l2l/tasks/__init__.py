@@ -19,6 +19,7 @@ for _name, _where in (("linearly_separable", "boolean:FAMILY"), ("student_teache
                       ("class_episodes", "class_episodes:FAMILY"),
                       ("continual_glyphs", "continual_glyphs:FAMILY"),
                       ("runs_below", "runs_below:FAMILY"),
+                      ("net_training", "net_training:FAMILY"),
                       ("program_linear", "program_tasks:FAMILIES"),
                       ("program_digits", "program_tasks:FAMILIES")):
     TASK_FAMILIES.add_lazy(_name, f"{__name__}.{_where}")
