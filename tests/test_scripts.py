@@ -213,6 +213,32 @@ def check_bench_symbolic(out):
     assert ratio > 0
 
 
+def bench_mlp_rows(out):
+    """scripts/bench_mlp_train.py's table: {net: {method: (jobs, rate, numba/this)}}."""
+    rows = {}
+    for net, method, jobs, rate, ratio in re.findall(
+            r"^(\w+ [\d-]+)\s+\d+  (.+?)\s+(\d+)\s+([\d.e+]+)\s+([\d.]+)x$", out, re.M):
+        rows.setdefault(net, {})[method] = (int(jobs), float(rate), float(ratio))
+    return rows
+
+
+def check_bench_mlp_train(out, with_torch=True):
+    rows = bench_mlp_rows(out)
+    assert set(rows) == {"mnist1d 40-32-10", "wide 40-128-128-10"}
+    for methods in rows.values():
+        kernel = methods["numba kernel (batched)"]
+        assert kernel[0] == 4 and kernel[2] == 1.0                 # --quick: 2 rules x 2 tasks
+        torch_rows = [m for m in methods if m.startswith("PyTorch")]
+        assert {m.split(",")[0] for m in torch_rows} == (
+            {"PyTorch float32", "PyTorch float64"} if with_torch else set())
+        for jobs, rate, ratio in methods.values():              # the ratio is of the rates
+            assert rate > 0 and ratio == pytest.approx(kernel[1] / rate, rel=2e-3, abs=6e-3)
+    differences = re.findall(r"(NumPy|PyTorch float64) ([\d.e+-]+)", out)
+    assert len(differences) == (4 if with_torch else 2)
+    assert all(float(v) < 1e-9 for _, v in differences)        # the same training
+    assert ("torch is not installed" in out) != with_torch
+
+
 def check_crash_test(out):
     rows = seed_rows(out)
     assert len(rows) == 2 and all(r[-1] == "True" for r in rows)
@@ -487,6 +513,7 @@ def case(name, args, check, id=None):
     # another CPU kind can differ (eigenvector signs); see test_archive_compat.
     case("same_results.py", [os.path.join(ROOT, "tests", "fixtures", "archive_1_0", f"{k}.h5")
                              for k in ("ga", "gp", "es", "sa")], check_same_results),
+    case("bench_mlp_train.py", ["--quick"], check_bench_mlp_train),
     case("bench_srwm.py", ["--rules", "2", "--episodes", "4", "--loop-episodes", "2",
                            "--repeats", "1"], check_bench_srwm),
     case("srwm_fewshot.py", ["--generations", "2", "--population", "4", "--train-episodes", "4",
@@ -555,6 +582,18 @@ def test_automl_learner_script(tmp_path):
     again = run_script("automl_learner.py", "--summarise",
                        str(tmp_path / "automl" / "automl_learner.json"), cwd=tmp_path)
     assert out.split("\n\n| method", 1)[1].split("seconds per method")[0].strip() in again
+
+
+def test_bench_mlp_train_without_torch(tmp_path):
+    """Without torch the MLP bench still times numba against NumPy and says why no PyTorch."""
+    (tmp_path / "torch").mkdir()
+    (tmp_path / "torch" / "__init__.py").write_text("raise ImportError('no torch here')\n")
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tmp_path), ROOT]))
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench_mlp_train.py"),
+                           "--quick"], cwd=tmp_path, capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    check_bench_mlp_train(proc.stdout, with_torch=False)
 
 
 def test_automl_learner_script_names_the_extra_without_optuna(tmp_path):
