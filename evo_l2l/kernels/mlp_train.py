@@ -70,72 +70,79 @@ def n_params(n_in, arch_row, n_out):
 
 
 @njit(cache=True)
-def _forward(theta, X, rows, n_rows, d, arch_row, n_out, acts, pre, offs):
-    """Activations of every layer for the given rows: acts[:, offs[l]:offs[l+1]] holds
-    layer l's outputs (layer 0: the inputs), pre the hidden layers' pre-activations."""
+def _forward(theta, X, rows, n_rows, d, arch_row, n_out, actsT, preT, offs):
+    """Activations of every layer for the given rows, feature-major: actsT[offs[l] + k, i] is
+    unit k of layer l (layer 0: the inputs) on row i; preT the hidden pre-activations. Each
+    unit's sum is its bias, then weight x input in input order (the loops over rows are
+    elementwise, so they vectorise without reordering any sum)."""
     L = arch_row[0] + 1
     relu = arch_row[4] == 1
-    for i in range(n_rows):
-        r = rows[i]
-        for j in range(d):
-            acts[i, j] = X[r, j]
+    for j in range(d):
+        for i in range(n_rows):
+            actsT[j, i] = X[rows[i], j]
     p = 0
     prev = d
     for layer in range(L):
         width = arch_row[1 + layer] if layer < L - 1 else n_out
         a_in, a_out = offs[layer], offs[layer + 1]
-        for i in range(n_rows):
-            for k in range(width):
-                s = theta[p + width * prev + k]
-                base = p + k * prev
-                for j in range(prev):
-                    s += theta[base + j] * acts[i, a_in + j]
-                if layer < L - 1:
-                    pre[i, a_out + k] = s
+        for k in range(width):
+            bias = theta[p + width * prev + k]
+            z = actsT[a_out + k]
+            for i in range(n_rows):
+                z[i] = bias
+            base = p + k * prev
+            for j in range(prev):
+                w = theta[base + j]
+                x = actsT[a_in + j]
+                for i in range(n_rows):
+                    z[i] += w * x[i]
+            if layer < L - 1:
+                pz = preT[a_out + k]
+                for i in range(n_rows):
+                    pz[i] = z[i]
                     if relu:
-                        acts[i, a_out + k] = s if s > 0.0 else 0.0
+                        z[i] = z[i] if z[i] > 0.0 else 0.0
                     else:
-                        acts[i, a_out + k] = math.tanh(s)
-                else:
-                    acts[i, a_out + k] = s
+                        z[i] = math.tanh(z[i])
         p += width * prev + width
         prev = width
 
 
 @njit(cache=True)
-def _loss_and_delta(Y, rows, n_rows, n_out, loss_kind, acts, out_off, delta, want_delta):
-    """Mean loss over the rows; delta (n_rows, n_out) = d loss / d output pre-activation."""
+def _loss_and_delta(Y, rows, n_rows, n_out, loss_kind, actsT, out_off, delta, want_delta):
+    """Mean loss over the rows; delta[k, i] = d loss / d output pre-activation k of row i."""
     total = 0.0
     for i in range(n_rows):
         r = rows[i]
         if loss_kind == 0:
-            mx = acts[i, out_off]
+            mx = actsT[out_off, i]
             for k in range(1, n_out):
-                if acts[i, out_off + k] > mx:
-                    mx = acts[i, out_off + k]
+                if actsT[out_off + k, i] > mx:
+                    mx = actsT[out_off + k, i]
             z = 0.0
             for k in range(n_out):
-                z += math.exp(acts[i, out_off + k] - mx)
+                z += math.exp(actsT[out_off + k, i] - mx)
             logz = mx + math.log(z)
             for k in range(n_out):
-                total -= Y[r, k] * (acts[i, out_off + k] - logz)
+                total -= Y[r, k] * (actsT[out_off + k, i] - logz)
                 if want_delta:
-                    delta[i, k] = (math.exp(acts[i, out_off + k] - logz) - Y[r, k]) / n_rows
+                    delta[k, i] = (math.exp(actsT[out_off + k, i] - logz) - Y[r, k]) / n_rows
         else:
             for k in range(n_out):
-                e = acts[i, out_off + k] - Y[r, k]
+                e = actsT[out_off + k, i] - Y[r, k]
                 total += e * e / n_out
                 if want_delta:
-                    delta[i, k] = 2.0 * e / (n_rows * n_out)
+                    delta[k, i] = 2.0 * e / (n_rows * n_out)
     return total / n_rows
 
 
 @njit(cache=True)
-def _backward(theta, grad, arch_row, d, n_out, n_rows, acts, pre, offs, delta, dprev):
-    """grad = d loss / d theta, from the output deltas (delta is overwritten)."""
+def _backward(theta, grad, arch_row, d, n_out, n_rows, actsT, preT, acts, offs, delta, dprev):
+    """grad = d loss / d theta, from the output deltas (delta is overwritten). Every sum
+    runs over rows (weights, biases) or units (deltas) in order, in loops that vectorise
+    elementwise; acts is a row-major copy of a layer's inputs for the weights' sums."""
     L = arch_row[0] + 1
     relu = arch_row[4] == 1
-    # parameter offsets of each layer
     starts = np.empty(L + 1, dtype=np.int64)
     starts[0] = 0
     prev = d
@@ -148,91 +155,116 @@ def _backward(theta, grad, arch_row, d, n_out, n_rows, acts, pre, offs, delta, d
         fan_in = arch_row[layer] if layer > 0 else d
         p = starts[layer]
         a_in = offs[layer]
+        for i in range(n_rows):
+            for j in range(fan_in):
+                acts[i, j] = actsT[a_in + j, i]
         for k in range(width):
+            dk = delta[k]
             gb = 0.0
             for i in range(n_rows):
-                gb += delta[i, k]
+                gb += dk[i]
             grad[p + width * fan_in + k] = gb
             base = p + k * fan_in
             for j in range(fan_in):
-                s = 0.0
-                for i in range(n_rows):
-                    s += delta[i, k] * acts[i, a_in + j]
-                grad[base + j] = s
+                grad[base + j] = 0.0
+            for i in range(n_rows):
+                di = dk[i]
+                a = acts[i]
+                for j in range(fan_in):
+                    grad[base + j] += di * a[j]
         if layer > 0:
-            for i in range(n_rows):
+            for j in range(fan_in):
+                dj = dprev[j]
+                for i in range(n_rows):
+                    dj[i] = 0.0
+            for k in range(width):
+                dk = delta[k]
+                base = p + k * fan_in
                 for j in range(fan_in):
-                    s = 0.0
-                    for k in range(width):
-                        s += delta[i, k] * theta[p + k * fan_in + j]
+                    w = theta[base + j]
+                    dj = dprev[j]
+                    for i in range(n_rows):
+                        dj[i] += dk[i] * w
+            for j in range(fan_in):
+                dj = dprev[j]
+                h = actsT[a_in + j]
+                z = preT[a_in + j]
+                out = delta[j]
+                for i in range(n_rows):
                     if relu:
-                        s = s if pre[i, a_in + j] > 0.0 else 0.0
+                        out[i] = dj[i] if z[i] > 0.0 else 0.0
                     else:
-                        h = acts[i, a_in + j]
-                        s = s * (1.0 - h * h)
-                    dprev[i, j] = s
-            for i in range(n_rows):
-                for j in range(fan_in):
-                    delta[i, j] = dprev[i, j]
-
-
-@njit(cache=True, inline="always")
-def _op(op, a, b, c, t):
-    if op == 1:
-        return a + b
-    if op == 2:
-        return a - b
-    if op == 3:
-        return a * b
-    if op == 4:
-        return a / b if b != 0.0 else 0.0
-    if op == 5:
-        return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
-    if op == 6:
-        return math.sqrt(abs(a))
-    if op == 7:
-        return abs(a)
-    if op == 8:
-        return a * a
-    if op == 9:
-        cc = min(1.0, max(0.0, c))
-        return cc * a + (1.0 - cc) * b
-    if op == 10:
-        return c * a
-    if op == 11:
-        return a + c
-    if op == 12:
-        m = abs(c)
-        return min(m, max(-m, a))
-    if op == 13:
-        cc = min(0.9999, max(0.0, c))
-        return a / (1.0 - cc ** t)
-    if op == 14:
-        return c
-    return 0.0
+                        out[i] = dj[i] * (1.0 - h[i] * h[i])
 
 
 @njit(cache=True)
 def _program_update(row, theta, grad, regs, n, t):
-    """theta -= lr * u of the update program `row` (registers regs (N_REGISTERS, n))."""
+    """theta -= lr * u of the update program `row` (registers regs (N_REGISTERS, n)); one
+    loop over the parameters per instruction."""
     lr = row[0]
     for k in range(FIRST_TEMP, N_REGISTERS):
-        for j in range(n):
-            regs[k, j] = 0.0
-    for j in range(n):
-        regs[0, j] = grad[j]
-        regs[1, j] = theta[j]
+        regs[k, :n] = 0.0
+    regs[0, :n] = grad[:n]
+    regs[1, :n] = theta[:n]
     for s in range(N_SLOTS):
         base = 1 + s * SLOT
         op = int(row[base])
         if op == 0:
             continue
-        dst, a, b = int(row[base + 1]), int(row[base + 2]), int(row[base + 3])
+        out = regs[int(row[base + 1])]
+        x = regs[int(row[base + 2])]
+        y = regs[int(row[base + 3])]
         c = row[base + 4]
-        for j in range(n):
-            regs[dst, j] = _op(op, regs[a, j], regs[b, j], c, t)
+        # out may be x or y: each element is read before it is written
+        if op == 1:
+            for j in range(n):
+                out[j] = x[j] + y[j]
+        elif op == 2:
+            for j in range(n):
+                out[j] = x[j] - y[j]
+        elif op == 3:
+            for j in range(n):
+                out[j] = x[j] * y[j]
+        elif op == 4:
+            for j in range(n):
+                out[j] = x[j] / y[j] if y[j] != 0.0 else 0.0
+        elif op == 5:
+            for j in range(n):
+                out[j] = 1.0 if x[j] > 0.0 else (-1.0 if x[j] < 0.0 else 0.0)
+        elif op == 6:
+            for j in range(n):
+                out[j] = math.sqrt(abs(x[j]))
+        elif op == 7:
+            for j in range(n):
+                out[j] = abs(x[j])
+        elif op == 8:
+            for j in range(n):
+                out[j] = x[j] * x[j]
+        elif op == 9:
+            cc = min(1.0, max(0.0, c))
+            for j in range(n):
+                out[j] = cc * x[j] + (1.0 - cc) * y[j]
+        elif op == 10:
+            for j in range(n):
+                out[j] = c * x[j]
+        elif op == 11:
+            for j in range(n):
+                out[j] = x[j] + c
+        elif op == 12:
+            m = abs(c)
+            for j in range(n):
+                out[j] = min(m, max(-m, x[j]))
+        elif op == 13:
+            cc = min(0.9999, max(0.0, c))
+            scale = 1.0 - cc ** t
+            for j in range(n):
+                out[j] = x[j] / scale
+        elif op == 14:
+            for j in range(n):
+                out[j] = c
+    u = regs[U]
     for j in range(n):
-        theta[j] -= lr * regs[U, j]
+        theta[j] -= lr * u[j]
 
 
 @njit(cache=True)
@@ -264,9 +296,9 @@ def _feature_update(row, theta, grad, acc, n, t):
 
 
 @njit(cache=True)
-def _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, acts, pre, offs, delta):
-    _forward(theta, X, test_rows, len(test_rows), d, arch_row, n_out, acts, pre, offs)
-    return _loss_and_delta(Y, test_rows, len(test_rows), n_out, arch_row[5], acts,
+def _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT, offs, delta):
+    _forward(theta, X, test_rows, len(test_rows), d, arch_row, n_out, actsT, preT, offs)
+    return _loss_and_delta(Y, test_rows, len(test_rows), n_out, arch_row[5], actsT,
                            offs[arch_row[0] + 1], delta, False)
 
 
@@ -288,10 +320,11 @@ def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batc
         widest = max(widest, width)
     n_test = n_pat - n_train
     rows_max = max(B, n_test)
-    acts = np.empty((rows_max, offs[L + 1]))
-    pre = np.empty((rows_max, offs[L + 1]))
-    delta = np.empty((B, widest))
-    dprev = np.empty((B, widest))
+    actsT = np.empty((offs[L + 1], rows_max))
+    preT = np.empty((offs[L + 1], rows_max))
+    acts = np.empty((B, widest))
+    delta = np.empty((widest, rows_max))
+    dprev = np.empty((widest, B))
     theta = theta0[:n].copy()
     grad = np.empty(n)
     if mode == PROGRAM:
@@ -304,19 +337,19 @@ def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batc
     for s in range(S):
         train_loss[s] = np.inf
 
-    test_loss[0] = _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, acts, pre, offs,
+    test_loss[0] = _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT, offs,
                               delta)
     if not math.isfinite(test_loss[0]):
         return
     checkpoint = 1
     for s in range(S):
         rows = batches[s]
-        _forward(theta, X, rows, B, d, arch_row, n_out, acts, pre, offs)
-        loss = _loss_and_delta(Y, rows, B, n_out, arch_row[5], acts, offs[L], delta, True)
+        _forward(theta, X, rows, B, d, arch_row, n_out, actsT, preT, offs)
+        loss = _loss_and_delta(Y, rows, B, n_out, arch_row[5], actsT, offs[L], delta, True)
         if not math.isfinite(loss):
             return
         train_loss[s] = loss
-        _backward(theta, grad, arch_row, d, n_out, B, acts, pre, offs, delta, dprev)
+        _backward(theta, grad, arch_row, d, n_out, B, actsT, preT, acts, offs, delta, dprev)
         if mode == PROGRAM:
             _program_update(row, theta, grad, state, n, s + 1.0)
         else:
@@ -326,7 +359,7 @@ def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batc
                 train_loss[s] = np.inf
                 return
         while checkpoint <= E and (s + 1) * E >= checkpoint * S:
-            value = _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, acts, pre, offs,
+            value = _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT, offs,
                                delta)
             if not math.isfinite(value):
                 return
