@@ -1,0 +1,94 @@
+"""Evolved optimizers against tuned baselines on held-out task families (learning to optimize).
+
+For each archive (an l2o-programs or l2o-learned run) its best optimizer, and the baselines
+SGD, momentum, Nesterov, Adam, AdamW and Lion with their learning rates tuned on that run's
+meta-training tasks (10^-5..1 in quarter decades, by mean final / initial test loss), are
+trained on N fresh tasks of each held-out family of tasks/net_training.py (wide, deep, long,
+another dataset, regression, relu), each task its own data sample, net, initialisation and
+minibatches, the same for every optimizer. Reported per family: mean final test loss,
+the paired difference from tuned Adam with its 95% t interval, the tasks won, and Adam
+tuned on each task's own test loss (an oracle). A family counts as won when the whole
+interval lies below 0.
+
+    python scripts/learning_to_optimize.py runs/l2o/*.h5 --n-tasks 20 [--json out.json]
+
+Also: --families wide,deep (a subset), --quick (4 tasks, for a smoke test).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+
+import numpy as np
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("archives", nargs="+")
+    ap.add_argument("--n-tasks", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=1000, help="seed of the held-out task draws")
+    ap.add_argument("--families", default="wide,deep,long,digits,regression,relu")
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--json", help="write the results here")
+    a = ap.parse_args(argv)
+    from evo_l2l.analysis import optimizer_eval as oe
+    from evo_l2l.analysis.curves import problem_for, rule_from_spec
+    from evo_l2l.archive import open_run
+    from evo_l2l.tasks import net_training as nt
+
+    n_tasks = 4 if a.quick else a.n_tasks
+    families = [f for f in a.families.split(",") if f]
+    unknown = [f for f in families if f not in nt.HELDOUT_FAMILIES]
+    if unknown:
+        ap.error(f"unknown family {unknown[0]!r}; families: {', '.join(nt.HELDOUT_FAMILIES)}")
+    print(f"machine: {cpu_model()}; {n_tasks} tasks per family, seed {a.seed}")
+    out = {"cpu": cpu_model(), "n_tasks": n_tasks, "seed": a.seed, "runs": []}
+    for path in a.archives:
+        t0 = time.perf_counter()
+        run = open_run(path)
+        problem = problem_for(run)
+        label, row = rule_from_spec(run, problem, "best")
+        family = run.config.rule.name
+        name = f"evolved ({path})"
+        print(f"\n== {path}: {problem.formula(row)}")
+        tune = problem.splits["train"]
+        s = run.config.tasks.settings
+        record = {"archive": path, "optimizer": problem.formula(row), "families": {}}
+        won = 0
+        for k, fam in enumerate(families):
+            tasks = nt.make_tasks(np.random.default_rng([a.seed, k]), s, fam, n_tasks)
+            res = oe.compare(family, {name: row}, tune, tasks)
+            v = res["vs_adam"][name]
+            lost = v["mean"] + v["ci95"] >= 0 or not np.isfinite(v["mean"])
+            won += not lost
+            print(f"\n-- {fam}: {n_tasks} tasks" + ("" if lost else "  (evolved below Adam)"))
+            print("\n".join(oe.table(res)))
+            record["families"][fam] = {
+                "final": {lbl: f.tolist() for lbl, f in res["final"].items()},
+                "vs_tuned_adam": res["vs_adam"], "wins": res["wins"], "rates": res["rates"],
+                "won": not lost}
+        record["families_won"] = won
+        record["seconds"] = time.perf_counter() - t0
+        print(f"\n{path}: below tuned Adam (95% CI) on {won} of {len(families)} families; "
+              f"{record['seconds']:.0f} s")
+        out["runs"].append(record)
+    if a.json:
+        with open(a.json, "w") as fh:
+            json.dump(out, fh, indent=1, default=float)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
