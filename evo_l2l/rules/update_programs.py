@@ -15,8 +15,9 @@ m1..u from up to two registers and a constant c:
 Adam is eight instructions (ADAM below), Lion three. A genome is typed genes (rules/genes.py):
 the rate lr (log10 in the genome), then per slot the op (a choice, nop included), the
 register written, the two read and the constant. A decoded row is the program in canonical
-form: instructions that cannot reach u are nops and the fields an op does not read are 0,
-so programs that differ only in dead code share one row (and one fitness-cache entry).
+form: the instructions that can reach u, in order, in the first slots, the other slots nops,
+and the fields an op does not read 0, so programs that differ only in dead code or in where
+their nops sit share one row (one fitness-cache entry, one known-program match).
 The kernel (kernels/mlp_train.py, mode PROGRAM) runs rows as they are.
 """
 from __future__ import annotations
@@ -80,12 +81,13 @@ def live_slots(row) -> list[int]:
 
 
 def canonical(row) -> np.ndarray:
-    """The row with dead slots as nops and unread fields 0 (interp's and debias's constants
-    clipped to the range the kernel uses)."""
+    """The live slots packed to the front in order (the kernel skips nops, so it computes
+    the same), the rest nops, unread fields 0 (interp's and debias's constants clipped to
+    the range the kernel uses)."""
     row = np.asarray(row, dtype=np.float64)
     out = np.zeros(N_COEF)
     out[0] = row[0]
-    for s in live_slots(row):
+    for slot, s in enumerate(live_slots(row)):
         op, dst, a, b, c = _fields(row, s)
         n_reads, uses_c = ARITY[op]
         if op == "interp":
@@ -94,7 +96,7 @@ def canonical(row) -> np.ndarray:
             c = min(0.9999, max(0.0, c))
         elif op == "clip":
             c = abs(c)
-        base = 1 + s * SLOT
+        base = 1 + slot * SLOT
         out[base:base + SLOT] = (OPS.index(op), dst, a if n_reads > 0 else 0,
                                  b if n_reads > 1 else 0, c if uses_c else 0.0)
     return out + 0.0
@@ -106,13 +108,14 @@ def decode_real(genomes) -> np.ndarray:
     return np.array([canonical(r) for r in rows]).reshape(rows.shape)
 
 
-def _const(c: float) -> str:
-    return f"{c:.6g}"
+def _const(c: float, exact: bool = False) -> str:
+    return repr(float(c)) if exact else f"{c:.6g}"
 
 
-def instruction_text(op: str, dst: int, a: int, b: int, c: float) -> str:
+def instruction_text(op: str, dst: int, a: int, b: int, c: float, exact: bool = False) -> str:
+    """'m1 = interp(m1, g, 0.9)'; exact: the constant as repr (what parse reads back)."""
     n_reads, uses_c = ARITY[op]
-    args = [REGISTERS[x] for x in (a, b)[:n_reads]] + ([_const(c)] if uses_c else [])
+    args = [REGISTERS[x] for x in (a, b)[:n_reads]] + ([_const(c, exact)] if uses_c else [])
     return f"{REGISTERS[dst]} = {op}({', '.join(args)})"
 
 
@@ -124,10 +127,11 @@ def lines(row) -> list[str]:
 
 
 def text_of(row) -> str:
-    """One line: 'lr = 0.001; m1 = interp(m1, g, 0.9); u = sign(m1)' (what parse reads)."""
+    """One line: 'lr = 0.001; m1 = interp(m1, g, 0.9); u = sign(m1)', numbers as repr, so
+    that parse reads back the canonical row exactly (a program copied from `best`)."""
     row = np.asarray(row, dtype=np.float64)
-    body = [instruction_text(*_fields(row, s)) for s in live_slots(row)]
-    return "; ".join([f"lr = {row[0]:.6g}"] + body)
+    body = [instruction_text(*_fields(row, s), exact=True) for s in live_slots(row)]
+    return "; ".join([f"lr = {_const(row[0], True)}"] + body)
 
 
 _INSTRUCTION = re.compile(r"^\s*([a-z0-9]+)\s*=\s*([a-z]+)\s*\(([^()]*)\)\s*$")
@@ -145,7 +149,10 @@ def parse(text: str) -> np.ndarray:
     for part in parts:
         lr = _LR.match(part)
         if lr:
-            row[0] = float(lr.group(1))
+            try:
+                row[0] = float(lr.group(1))
+            except ValueError:
+                raise ValueError(f"lr must be a number, not {lr.group(1)!r}") from None
             continue
         if part.strip().startswith("w -="):
             continue
