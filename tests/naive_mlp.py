@@ -89,10 +89,10 @@ def loss_and_grad(theta, X, Y, d, widths, relu, loss_kind):
     out = zs[-1]
     n, o = out.shape
     if loss_kind == 0:
-        logz = out.max(axis=1, keepdims=True)
-        logz = logz + np.log(np.exp(out - logz).sum(axis=1, keepdims=True))
-        loss = -(Y * (out - logz)).sum() / n
-        delta = (np.exp(out - logz) - Y) / n
+        shifted = out - out.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        loss = -(Y * logp).sum() / n
+        delta = (np.exp(logp) - Y) / n
     else:
         loss = ((out - Y) ** 2).sum() / (n * o)
         delta = 2 * (out - Y) / (n * o)

@@ -81,3 +81,20 @@ def test_one_job_per_pair_is_independent_of_the_batch():
         k.train(k.PROGRAM, rows[r:r + 1], *case, t1, tr1)
         assert np.array_equal(t1[0], test[r], equal_nan=True)
         assert np.array_equal(tr1[0], train[r], equal_nan=True)
+
+
+def test_cross_entropy_of_huge_equal_logits_is_log_classes():
+    """A net whose weights all ran off to the same huge value outputs equal logits: its loss
+    is log(classes), not 0 (mx + log z would absorb log z; a search found that hole)."""
+    rng = np.random.default_rng(3)
+    X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches = random_case(rng, T=1)
+    arch[0, :8] = (1, 3, 0, 0, 0, 0, 4, 1)
+    n_in[0], n_out[0] = 5, 4
+    Y[0] = 0
+    Y[0, np.arange(len(Y[0])), rng.integers(0, 4, len(Y[0]))] = 1
+    theta0[0, :] = 1e300
+    test, train = np.zeros((1, 1, 2)), np.zeros((1, 1, batches.shape[1]))
+    sgd = np.zeros((1, 1 + k.N_SLOTS * k.SLOT))           # lr 0: the net stays as it is
+    k.train(k.PROGRAM, sgd, X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches, test,
+            train)
+    np.testing.assert_allclose(test[0, 0, 0], np.log(4), rtol=1e-12)

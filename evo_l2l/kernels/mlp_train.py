@@ -122,11 +122,14 @@ def _loss_and_delta(Y, rows, n_rows, n_out, loss_kind, actsT, out_off, delta, wa
             z = 0.0
             for k in range(n_out):
                 z += math.exp(actsT[out_off + k, i] - mx)
-            logz = mx + math.log(z)
+            # log-softmax as (a - max) - log z: with mx + log z a huge logit would absorb
+            # log z and the loss of any output read 0
+            logz = math.log(z)
             for k in range(n_out):
-                total -= Y[r, k] * (actsT[out_off + k, i] - logz)
+                logp = (actsT[out_off + k, i] - mx) - logz
+                total -= Y[r, k] * logp
                 if want_delta:
-                    delta[k, i] = (math.exp(actsT[out_off + k, i] - logz) - Y[r, k]) / n_rows
+                    delta[k, i] = (math.exp(logp) - Y[r, k]) / n_rows
         else:
             for k in range(n_out):
                 e = actsT[out_off + k, i] - Y[r, k]
