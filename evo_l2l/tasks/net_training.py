@@ -298,8 +298,10 @@ def make_tasks(rng: np.random.Generator, settings: Settings, family: str | None 
 
 def make_net_training(rng: np.random.Generator, s: Settings) -> TaskSet:
     """n_tasks - n_heldout meta-training tasks, then n_heldout tasks of s.heldout_family,
-    each part from a generator of its own (more held-out tasks leave the others alone)."""
-    check_heldout(s.n_heldout, s.n_tasks)
+    each part from a generator of its own (more held-out tasks leave the others alone).
+    n_heldout 0 (refused in a config) is fresh tasks for an analysis: all meta-training."""
+    need(0 <= s.n_heldout < s.n_tasks, f"n_heldout must be in 0..{s.n_tasks - 1}; "
+                                       f"got {s.n_heldout}")
     train_rng, heldout_rng = (np.random.default_rng(int(k))
                               for k in rng.integers(0, 2 ** 63, size=2))
     n_meta = s.n_tasks - s.n_heldout
