@@ -338,6 +338,8 @@ def test_evaluate_shows_the_baselines_and_reads_program_texts(toy_archives):
         assert "Adam, lr tuned per task (oracle)" in res.output
         assert "best (generation" in res.output
     path = toy_archives["l2o-programs"]
+    res = runner.invoke(main, ["evaluate", path, "--tasks", "fresh", "--n-tasks", "2"])
+    assert res.exit_code == 0 and "2 fresh tasks" in res.output, res.output
     text = "lr = 0.01; m1 = interp(m1, g, 0.9); u = sign(m1)"
     res = runner.invoke(main, ["evaluate", path, "--rule", text])
     assert res.exit_code == 0, res.output
