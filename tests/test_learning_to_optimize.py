@@ -318,7 +318,7 @@ def test_best_prints_the_update_json_and_python_that_steps_as_the_kernel(toy_arc
         assert np.array_equal(up.parse(best["formula"]), row)
         for line in up.lines(row):
             assert line in res.output
-        assert f"({up.describe(row)})" in res.output
+        assert f"# {up.describe(row)}" in res.output
     else:
         assert lo.formula(row) in res.output and len(row) == lo.N_COEF
     res = runner.invoke(main, ["best", path, "--format", "python"])

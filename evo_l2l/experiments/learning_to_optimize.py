@@ -35,7 +35,7 @@ programs = Preset(
      "run": {"population": 100, "n_generations": 60}},
     PAPER_NUMBERS=NUMBERS, doc=__doc__,
     toy={"tasks.n_tasks": 4, "tasks.n_heldout": 2, "tasks.n_steps": 10, "tasks.n_train": 64,
-         "tasks.n_test": 64, "optimizer.children_per_call": 8})
+         "tasks.n_test": 64})
 
 learned = Preset(
     "l2o-learned", PAPER,

@@ -24,9 +24,6 @@ class OptimizerKind(ParametricKind):
     def export_refusal(self, problem) -> str | None:
         return None
 
-    def latex_fallback(self, problem, rule) -> str:
-        return problem.formula(rule).replace("_", r"\_")
-
     def sympy_expression(self, problem, rule):
         return None
 

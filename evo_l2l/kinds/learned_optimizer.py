@@ -28,6 +28,11 @@ class LearnedOptimizerKind(OptimizerKind):
     def update_lines(self, problem, row) -> list[str]:
         return [lo.formula(row)]
 
+    def latex_fallback(self, problem, rule) -> str:
+        row = np.asarray(rule, dtype=np.float64)
+        terms = lo.formula(row).split("* (", 1)[1].rstrip(")")
+        return rf"-{row[0]:.4g}\,\left(\text{{{terms}}}\right)"
+
     def python_source(self, problem, rule, name: str, doc: str) -> str:
         row = np.asarray(rule, dtype=np.float64)
         terms = [f"{float(c)!r} * {_SOURCE[f]}" for c, f in zip(row[1:], lo.FEATURES) if c]

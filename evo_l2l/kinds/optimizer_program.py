@@ -33,7 +33,23 @@ class OptimizerProgramKind(OptimizerKind):
         return f"program {text}", up.parse(text)
 
     def update_lines(self, problem, row) -> list[str]:
-        return up.lines(row) + [f"({up.describe(row)})"]
+        return up.lines(row) + [f"# {up.describe(row)}"]
+
+    def latex_fallback(self, problem, rule) -> str:
+        row = np.asarray(rule, dtype=np.float64)
+        body = r"; \ ".join(up.instruction_text(*up._fields(row, s)).replace("_", r"\_")
+                             for s in up.live_slots(row))
+        return rf"-\eta\, u,\quad \eta = {row[0]:.4g},\quad \text{{{body}}}"
+
+    def rule_axes(self, ax, run) -> None:
+        """The run's best program, as text (its numbers are op codes and registers)."""
+        from ..analysis.curves import problem_for, rule_from_spec
+        problem = problem_for(run)
+        label, row = rule_from_spec(run, problem, "best")
+        ax.set_axis_off()
+        ax.set_title(f"{label}", fontsize=9)
+        ax.text(0.02, 0.95, "\n".join(self.update_lines(problem, row)), va="top", ha="left",
+                family="monospace", fontsize=8, transform=ax.transAxes)
 
     def display_formula(self, problem, rule) -> str:
         return up.text_of(rule)

@@ -167,10 +167,15 @@ class TypedRuleFamily(RuleFamily):
     optimizers keep each gene valid, and any real optimizer's genome decodes to a valid row."""
 
     genes: tuple = ()
+    # Whether the sum of |row| means something to penalise (not for op codes and registers).
+    l1_meaningful: bool = True
     Settings = TypedSettings
 
     def check(self, s) -> None:
         need(s.terms is None, f"terms is not used by {self.name} (its genome is typed genes)")
+        need(self.l1_meaningful or s.l1_penalty == 0,
+             f"l1_penalty is not used by {self.name} (its rows are op codes, registers and "
+             "constants)")
 
     def genome(self, s, learner=None) -> GenomeSpec:
         return GenomeSpec("real", len(self.genes), genes=self.genes)

@@ -135,6 +135,7 @@ def text_of(row) -> str:
 
 
 _INSTRUCTION = re.compile(r"^\s*([a-z0-9]+)\s*=\s*([a-z]+)\s*\(([^()]*)\)\s*$")
+_STEP = re.compile(r"^\s*w\s*-=\s*([-+0-9.eE]+)\s*\*\s*u\s*$")
 _LR = re.compile(r"^\s*lr\s*=\s*([-+0-9.eE]+)\s*$")
 
 
@@ -147,19 +148,18 @@ def parse(text: str) -> np.ndarray:
     parts = [p for p in re.split(r"[;\n]", text) if p.strip() and not p.strip().startswith("#")]
     slot = 0
     for part in parts:
-        lr = _LR.match(part)
+        # 'lr = X', or the last line `best` shows: 'w -= X * u'
+        lr = _LR.match(part) or _STEP.match(part)
         if lr:
             try:
                 row[0] = float(lr.group(1))
             except ValueError:
                 raise ValueError(f"lr must be a number, not {lr.group(1)!r}") from None
             continue
-        if part.strip().startswith("w -="):
-            continue
         m = _INSTRUCTION.match(part)
         if not m:
-            raise ValueError(f"cannot read {part.strip()!r}: expected 'REG = op(args)' or "
-                             "'lr = NUMBER'")
+            raise ValueError(f"cannot read {part.strip()!r}: expected 'REG = op(args)', "
+                             "'lr = NUMBER' or 'w -= NUMBER * u'")
         dst, op, args = m.group(1), m.group(2), [x.strip() for x in m.group(3).split(",")
                                                 if x.strip()]
         if op not in ARITY or op == "nop":
@@ -303,4 +303,4 @@ FAMILY = TypedRuleFamily(
     "update_program", TypedRuleFamily.Settings, FORM, kind="optimizer_program",
     summary="an optimizer program: a per-parameter update of up to 10 instructions over g, w, "
             "three state slots and temporaries (the program search that found Lion)",
-    genes=GENES)
+    genes=GENES, l1_meaningful=False)
