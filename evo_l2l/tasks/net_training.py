@@ -15,7 +15,7 @@ Datasets, never downloaded:
                 teacher MLP (16 tanh units) with 1-3 outputs plus noise 0.1, standardised per
                 output on the task's training rows; squared error
 A classification dataset's rows are split once, by the fixed permutation
-`default_rng(POOL_SEED).permutation(n)`, into a meta-training pool (the first 80%) and a
+`default_rng(POOL_SEED).permutation(n)`, into a meta-training pool (the first half) and a
 held-out pool (the rest); features are standardised per feature with the meta-training
 pool's mean and std. Meta-training tasks draw their rows from the meta-training pool,
 held-out tasks from the held-out pool, so no held-out task sees a row a rule was evolved on.
@@ -45,7 +45,7 @@ CLASSIFICATION = ("mnist1d", "digits")
 ACTIVATIONS = ("tanh", "relu")              # column `activation`: the index here
 CROSS_ENTROPY, SQUARED = 0, 1               # column `loss`
 POOL_SEED = 12345                           # the fixed split of each dataset into two pools
-META_FRACTION = 0.8
+META_FRACTION = 0.5
 STD_FLOOR = 1e-6
 N_CLASSES = 10
 TEACHER_HIDDEN = 16
