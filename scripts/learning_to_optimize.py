@@ -12,6 +12,9 @@ interval lies below 0.
 
     python scripts/learning_to_optimize.py runs/l2o/*.h5 --n-tasks 20 [--json out.json]
 
+Before that, for update-program runs: each run's best program beside Adam's and Lion's,
+and how many are momentum-based (--programs-only stops there).
+
 Also: --families wide,deep (a subset), --quick (4 tasks, for a smoke test).
 """
 from __future__ import annotations
@@ -42,6 +45,9 @@ def main(argv=None) -> int:
     ap.add_argument("--families", default="wide,deep,long,digits,regression,relu")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--programs-only", action="store_true",
+                    help="only the best programs beside Adam's and Lion's")
+    ap.add_argument("--no-programs", action="store_true", help="skip the program table")
     a = ap.parse_args(argv)
     from evo_l2l.analysis import optimizer_eval as oe
     from evo_l2l.analysis.curves import problem_for, rule_from_spec
@@ -55,6 +61,10 @@ def main(argv=None) -> int:
         ap.error(f"unknown family {unknown[0]!r}; families: {', '.join(nt.HELDOUT_FAMILIES)}")
     print(f"machine: {cpu_model()}; {n_tasks} tasks per family, seed {a.seed}")
     out = {"cpu": cpu_model(), "n_tasks": n_tasks, "seed": a.seed, "runs": []}
+    if not a.no_programs:
+        out["programs"] = program_table(a.archives)
+    if a.programs_only:
+        return write(out, a.json)
     for path in a.archives:
         t0 = time.perf_counter()
         run = open_run(path)
@@ -84,10 +94,47 @@ def main(argv=None) -> int:
         print(f"\n{path}: below tuned Adam (95% CI) on {won} of {len(families)} families; "
               f"{record['seconds']:.0f} s")
         out["runs"].append(record)
-    if a.json:
-        with open(a.json, "w") as fh:
+    return write(out, a.json)
+
+
+def write(out: dict, path: str | None) -> int:
+    if path:
+        with open(path, "w") as fh:
             json.dump(out, fh, indent=1, default=float)
     return 0
+
+
+def program_table(archives: list[str]) -> list[dict]:
+    """Each optimizer-program run's best program, printed beside Adam's and Lion's, and
+    whether it is momentum-based (a momentum accumulator feeding the step, sign- or
+    second-moment-normalised: rules/update_programs.anatomy)."""
+    from evo_l2l.analysis.curves import problem_for, rule_from_spec
+    from evo_l2l.archive import open_run
+    from evo_l2l.rules import update_programs as up
+    rows = []
+    for path in archives:
+        run = open_run(path)
+        if run.config.rule.name != "update_program":
+            continue
+        problem = problem_for(run)
+        _, row = rule_from_spec(run, problem, "best")
+        rows.append({"archive": path, "seed": int(run.config.run.seed),
+                     "program": up.text_of(row), "lines": up.lines(row),
+                     "update": up.describe(row), "momentum_based": up.is_momentum_based(row),
+                     **up.anatomy(row)})
+    if not rows:
+        return rows
+    print("\nThe best program of each run, and the known optimizers in the same language:")
+    for name in ("adam", "lion"):
+        print(f"\n  {up.KNOWN_LABELS[name]}:")
+        print("\n".join("    " + line for line in up.lines(up.known(name))))
+    for r in rows:
+        print(f"\n  seed {r['seed']} ({r['archive']}): {r['update']}")
+        print("\n".join("    " + line for line in r["lines"]))
+    found = sum(r["momentum_based"] for r in rows)
+    print(f"\nmomentum-based (momentum feeding the step, sign- or second-moment-normalised): "
+          f"{found} of {len(rows)} runs")
+    return rows
 
 
 if __name__ == "__main__":

@@ -607,3 +607,25 @@ def test_automl_learner_script_names_the_extra_without_optuna(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
         "error: the Optuna baseline needs optuna: pip install 'evo_l2l[automl]'"]
+
+
+def test_learning_to_optimize_script(tmp_path):
+    """The held-out family table: every optimizer on the same tasks, a family counted as won
+    exactly when the paired interval lies below 0, and the program table of the run."""
+    subprocess.run([sys.executable, "-m", "evo_l2l", "run", "l2o-programs", "--toy",
+                    "--generations", "2", "-o", str(tmp_path / "p.h5")], cwd=tmp_path,
+                   check=True, capture_output=True, timeout=600)
+    out = run_script("learning_to_optimize.py", str(tmp_path / "p.h5"), "--quick",
+                     "--families", "regression", "--json", str(tmp_path / "r.json"),
+                     cwd=tmp_path)
+    assert "Lion (0.9, 0.99" in out and "momentum-based" in out
+    r = json.loads((tmp_path / "r.json").read_text())
+    assert r["n_tasks"] == 4 and r["programs"][0]["seed"] == 0
+    run = r["runs"][0]
+    for fam, res in run["families"].items():
+        finals = res["final"]
+        assert len(finals) == 8 and all(len(v) == 4 for v in finals.values())
+        evolved = [k for k in finals if k.startswith("evolved")][0]
+        v = res["vs_tuned_adam"][evolved]
+        assert res["won"] == (v["mean"] + v["ci95"] < 0)
+    assert run["families_won"] == sum(res["won"] for res in run["families"].values())
