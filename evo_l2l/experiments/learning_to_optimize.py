@@ -18,14 +18,14 @@ from .preset import Preset
 PAPER = ("Chen et al. 2023, Symbolic discovery of optimization algorithms (Lion); Metz et al. "
          "2022, VeLO")
 # Meta-training: 8 MNIST-1D nets (4 more held out) of 1-2 hidden layers of 16-64 tanh or
-# ReLU units, minibatches of 16-64 of 1536 training rows, 200 steps, initial scales 0.5-2:
+# ReLU units, minibatches of 16-64 of 1536 training rows, 200 steps, initial scales 0.25-4:
 # nets that are still learning at the end (the test loss tracks the training loss), so the
 # optimizer, not regularisation, sets the final loss; varied enough that one learning
 # rate does not suit every net.
 TASKS = {"name": "net_training", "dataset": "mnist1d", "n_tasks": 12, "n_heldout": 4,
          "n_train": 1536, "n_test": 512, "n_steps": 200, "min_hidden": 1, "max_hidden": 2,
          "min_width": 16, "max_width": 64, "activations": ["tanh", "relu"], "min_batch": 16,
-         "max_batch": 64, "min_init_scale": 0.5, "max_init_scale": 2.0}
+         "max_batch": 64, "min_init_scale": 0.25, "max_init_scale": 4.0}
 LEARNER = {"name": "mlp_trainer", "n_epochs": 4, "fitness_measure": "final"}
 NUMBERS = {"lion": ("Lion: sign(interp(m, g, 0.9)), m <- interp(m, g, 0.99); its learning rate "
                     "3-10x smaller than AdamW's", "V"),
