@@ -39,7 +39,9 @@ Shapes (T tasks, P rows, D inputs, O outputs, R optimizers, S steps, B batch, E 
                              each of E equal parts of the steps; inf once diverged
     train_loss  (R, T, S)    out: each step's minibatch loss (before its update); inf once
                              diverged
-A run diverges when a loss or a parameter is not finite; it then stops.
+A run diverges when a loss or a parameter is not finite; it then stops. Every division is
+guarded (or by a positive number), so error_model="numpy" changes no result and lets the
+loops with divisions vectorise.
 The obvious NumPy reference is tests/naive_mlp.py.
 """
 from __future__ import annotations
@@ -57,7 +59,7 @@ N_OPS = 15
 ARCH_COLUMNS = 8
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def n_params(n_in, arch_row, n_out):
     """Parameters of a task's MLP."""
     n = 0
@@ -69,7 +71,7 @@ def n_params(n_in, arch_row, n_out):
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _forward(theta, X, rows, n_rows, d, arch_row, n_out, actsT, preT, offs):
     """Activations of every layer for the given rows, feature-major: actsT[offs[l] + k, i] is
     unit k of layer l (layer 0: the inputs) on row i; preT the hidden pre-activations. Each
@@ -108,7 +110,7 @@ def _forward(theta, X, rows, n_rows, d, arch_row, n_out, actsT, preT, offs):
         prev = width
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _loss_and_delta(Y, rows, n_rows, n_out, loss_kind, actsT, out_off, delta, want_delta):
     """Mean loss over the rows; delta[k, i] = d loss / d output pre-activation k of row i."""
     total = 0.0
@@ -139,7 +141,7 @@ def _loss_and_delta(Y, rows, n_rows, n_out, loss_kind, actsT, out_off, delta, wa
     return total / n_rows
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _backward(theta, grad, arch_row, d, n_out, n_rows, actsT, preT, acts, offs, delta, dprev):
     """grad = d loss / d theta, from the output deltas (delta is overwritten). Every sum
     runs over rows (weights, biases) or units (deltas) in order, in loops that vectorise
@@ -200,7 +202,7 @@ def _backward(theta, grad, arch_row, d, n_out, n_rows, actsT, preT, acts, offs, 
                         out[i] = dj[i] * (1.0 - h[i] * h[i])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _program_update(row, theta, grad, regs, n, t):
     """theta -= lr * u of the update program `row` (registers regs (N_REGISTERS, n)); one
     loop over the parameters per instruction."""
@@ -270,7 +272,7 @@ def _program_update(row, theta, grad, regs, n, t):
         theta[j] -= lr * u[j]
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _feature_update(row, theta, grad, acc, n, t):
     """theta -= lr * sum c_i f_i (see the module docstring); acc (4, n) accumulators."""
     lr = row[0]
@@ -298,14 +300,14 @@ def _feature_update(row, theta, grad, acc, n, t):
         theta[j] -= lr * u
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT, offs, delta):
     _forward(theta, X, test_rows, len(test_rows), d, arch_row, n_out, actsT, preT, offs)
     return _loss_and_delta(Y, test_rows, len(test_rows), n_out, arch_row[5], actsT,
                            offs[arch_row[0] + 1], delta, False)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batches,
                test_loss, train_loss):
     """One optimizer on one task: fills test_loss (E+1,) and train_loss (S,)."""
@@ -370,7 +372,7 @@ def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batc
             checkpoint += 1
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model="numpy")
 def train(mode, rows, X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches, test_loss,
           train_loss):
     """Every optimizer on every task (see the module docstring)."""
