@@ -409,3 +409,17 @@ def test_aging_children_of_typed_genomes_stay_valid(genes, sigma):
     assert seen[:, 0].min() >= -5.0 and seen[:, 0].max() <= 0.0      # log10 of the rate
     if sigma > 1:
         assert np.sum(seen[:, 0] == -5.0) and np.sum(seen[:, 0] == 0.0)   # clipped, not out
+
+
+def test_momentum_through_two_state_slots_is_momentum():
+    """A search found m3 <- interp(m1, g), m1 <- debias(m3): an average of g kept across
+    two slots, signed (Lion's shape). Its accumulator is the cycle m1 -> m3 -> m1."""
+    found = up.parse("lr = 0.0089; r1 = debias(m3, 0.85); m3 = interp(m1, g, 0.42); "
+                     "m1 = interp(w, r1, 0.0062); u = sign(m3)")
+    a = up.anatomy(found)
+    assert a["momentum"] and a["normalised"] == "sign" and set(a["accumulators"]) == {"m1", "m3"}
+    assert up.is_momentum_based(found)
+    # the same cycle without a gradient in it is no momentum
+    no_g = up.parse("lr = 0.01; r1 = debias(m3, 0.85); m3 = interp(m1, w, 0.42); "
+                    "m1 = interp(w, r1, 0.0062); r2 = sign(m3); u = add(r2, g)")
+    assert not up.anatomy(no_g)["momentum"]

@@ -234,7 +234,8 @@ def same_program(row, other) -> bool:
 # -- what kind of update a program is -------------------------------------------------------
 def anatomy(row) -> dict:
     """What the live program does, read from its data flow (one step, then the state it
-    leaves): which state slots are accumulators (kept values fed by g and by themselves),
+    leaves): which state slots are accumulators (kept values fed by g and by themselves,
+    directly or through other slots),
     whether the step u reads one (momentum), and how u is normalised (sign, or divided by a
     square root: a second moment)."""
     row = np.asarray(row, dtype=np.float64)
@@ -255,8 +256,23 @@ def anatomy(row) -> dict:
         divided[dst] = (op == "div" and rooted[b]) or any(divided[x] for x in reads
                                                           if not (op == "div" and x == b))
         deps[dst] = d
-    accumulators = [REGISTERS[k] for k in STATE
-                    if f"prev_{REGISTERS[k]}" in deps[k] and "g" in deps[k]]
+    # Across steps: which state slots each slot's next value reads (through other slots
+    # too, as in m3 <- f(m1), m1 <- f(m3)), and which of them carry gradients.
+    names = [REGISTERS[k] for k in STATE]
+    reach = {m: {x[5:] for x in deps[REGISTERS.index(m)] if x.startswith("prev_")}
+             for m in names}
+    fed = {m for m in names if "g" in deps[REGISTERS.index(m)]}
+    changed = True
+    while changed:
+        changed = False
+        for m in names:
+            wider = reach[m].union(*(reach[x] for x in reach[m]))
+            if m not in fed and any(x in fed for x in reach[m]):
+                fed.add(m)
+                changed = True
+            if wider != reach[m]:
+                reach[m], changed = wider, True
+    accumulators = [m for m in names if m in reach[m] and m in fed]
     momentum = any(f"prev_{m}" in deps[U] for m in accumulators)
     norm = "sign" if signed[U] else ("second moment" if divided[U] else None)
     return {"accumulators": accumulators, "momentum": momentum, "normalised": norm}
