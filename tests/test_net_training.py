@@ -227,7 +227,6 @@ def test_sgd_trains_every_task_as_the_numpy_reference_does():
     (dict(n_heldout=0), "n_heldout"),
     (dict(n_steps=0), "n_steps"),
     (dict(dataset="digits", n_train=700, n_test=800), "n_train \\+ n_test"),
-    (dict(n_train=1000, n_test=900, heldout_family="digits"), "held-out family 'digits'"),
 ])
 def test_bad_settings_are_config_errors_naming_the_field(bad, message):
     with pytest.raises(ConfigError, match=message):
@@ -243,3 +242,14 @@ def test_misuse_of_the_helpers_is_refused():
                     [1], [0])
     with pytest.raises(ValueError, match="net_spec"):
         nt.architecture(plain)
+
+
+def test_the_digits_family_cuts_its_rows_to_fit_the_dataset():
+    """Meta-training on 1536 + 512 MNIST-1D rows; digits has 1797 rows in all: a quarter as
+    test rows, the rest for training, and a task of that family can be drawn."""
+    s = nt.Settings(n_train=1536, n_test=512, min_batch=16, max_batch=64)
+    h = nt.heldout_settings(s, "digits")
+    assert (h.dataset, h.n_train, h.n_test) == ("digits", 1348, 449)
+    s.check()
+    ts = nt.make_tasks(np.random.default_rng(0), s, "digits", 2)
+    assert ts.n_patterns.tolist() == [1797, 1797] and ts.n_inputs.tolist() == [64, 64]

@@ -55,14 +55,23 @@ N_ROWS = {"mnist1d": 5000, "digits": 1797}  # known, so settings are checked wit
 COL = {name: i for i, name in enumerate(NET_SPEC)}
 
 
+def _other_dataset(s, name: str):
+    """Settings s on dataset `name`, its rows cut to fit: at most a quarter of the dataset's
+    rows as test rows, the training rows what remains (digits has 1797 in all)."""
+    n_test = min(s.n_test, N_ROWS[name] // 4)
+    n_train = min(s.n_train, N_ROWS[name] - n_test)
+    return dataclasses.replace(s, dataset=name, n_train=n_train, n_test=n_test,
+                               max_batch=min(s.max_batch, n_train),
+                               min_batch=min(s.min_batch, n_train))
+
+
 # Held-out families: meta-training settings -> the held-out tasks' distribution.
 HELDOUT_FAMILIES = {
     "same": lambda s: s,
     "wide": lambda s: dataclasses.replace(s, min_width=128, max_width=128),
     "deep": lambda s: dataclasses.replace(s, min_hidden=3, max_hidden=3),
     "long": lambda s: dataclasses.replace(s, n_steps=4 * s.n_steps),
-    "digits": lambda s: dataclasses.replace(
-        s, dataset="mnist1d" if s.dataset == "digits" else "digits"),
+    "digits": lambda s: _other_dataset(s, "mnist1d" if s.dataset == "digits" else "digits"),
     "regression": lambda s: dataclasses.replace(s, dataset="regression"),
     "relu": lambda s: dataclasses.replace(s, activations=["relu"], min_init_scale=2.0,
                                           max_init_scale=2.0),
