@@ -8,7 +8,7 @@ another dataset, regression, relu), each task its own data sample, net, initiali
 minibatches, the same for every optimizer. Reported per family: mean final test loss,
 the paired difference from tuned Adam with its 95% t interval, the tasks won, and Adam
 tuned on each task's own test loss (an oracle). A family counts as won when the whole
-interval lies below 0.
+interval lies below 0 and the evolved optimizer diverged on none of its tasks.
 
     python scripts/learning_to_optimize.py runs/l2o/*.h5 --n-tasks 20 [--json out.json]
 
@@ -83,7 +83,9 @@ def main(argv=None) -> int:
             tasks = nt.make_tasks(np.random.default_rng([a.seed, k]), s, fam, n_tasks)
             res = oe.compare(family, {name: row}, tune, tasks)
             v = res["vs_adam"][name]
-            lost = v["mean"] + v["ci95"] >= 0 or not np.isfinite(v["mean"])
+            # won: the whole interval below 0 and no task diverged
+            lost = (v["mean"] + v["ci95"] >= 0 or not np.isfinite(v["mean"])
+                    or not np.all(np.isfinite(res["final"][name])))
             won += not lost
             print(f"\n-- {fam}: {n_tasks} tasks" + ("" if lost else "  (evolved below Adam)"))
             print("\n".join(oe.table(res)))

@@ -63,15 +63,19 @@ def oracle_adam(family: str, tasks, grid=LR_GRID) -> np.ndarray:
 
 
 def paired(diff: np.ndarray) -> dict:
-    """Mean of paired differences with a 95% t interval (normal beyond 30 pairs)."""
+    """Mean of the finite paired differences with a 95% t interval, and how many were not
+    finite (a run that diverged: callers must not count those as wins)."""
     d = np.asarray(diff, dtype=np.float64)
+    nonfinite = int(np.count_nonzero(~np.isfinite(d)))
     d = d[np.isfinite(d)]
     n = len(d)
     if n < 2:
-        return {"mean": float(d.mean()) if n else math.nan, "ci95": math.nan, "n": n}
+        return {"mean": float(d.mean()) if n else math.nan, "ci95": math.nan, "n": n,
+                "nonfinite": nonfinite}
     from scipy.stats import t
     q = float(t.ppf(0.975, n - 1))
-    return {"mean": float(d.mean()), "ci95": float(q * d.std(ddof=1) / math.sqrt(n)), "n": n}
+    return {"mean": float(d.mean()), "ci95": float(q * d.std(ddof=1) / math.sqrt(n)), "n": n,
+            "nonfinite": nonfinite}
 
 
 def compare(family: str, rows: dict, tune_tasks, eval_tasks, oracle: bool = True) -> dict:
@@ -111,9 +115,9 @@ def table(result: dict) -> list[str]:
         f = result["final"][label]
         v = result["vs_adam"][label]
         finite = f[np.isfinite(f)]
-        mean = f"{finite.mean():.4f}" if len(finite) == len(f) else \
-            f"{finite.mean() if len(finite) else math.nan:.4f} ({len(f) - len(finite)} div.)"
-        diff = "" if label == result["reference"] else f"{v['mean']:+.4f} +- {v['ci95']:.4f}"
+        mean = f"{finite.mean():.4g}" if len(finite) == len(f) else \
+            f"{finite.mean() if len(finite) else math.nan:.4g} ({len(f) - len(finite)} div.)"
+        diff = "" if label == result["reference"] else f"{v['mean']:+.4g} +- {v['ci95']:.3g}"
         wins = "" if label == result["reference"] else f"{result['wins'][label]}/{n}"
         lines.append(f"{label[:58]:58s} {mean:>16s} {diff:>24s} {wins:>6s}")
     return lines
