@@ -157,8 +157,26 @@ class RuleFamily:
 
 
 @dataclass
-class TypedSettings(ParametricSettings):
-    """Settings of a family searched as typed genes (no term selection)."""
+class TypedSettings(Settings):
+    """Settings of a family searched as typed genes: no term selection (its genome is the
+    genes), the L1 penalty on the decoded row."""
+
+    l1_penalty: float = setting(0.0, "fitness minus this times the sum of |row values|", low=0)
+    terms = None                 # not a setting: every gene is evolved
+
+    def genome_kind(self) -> str:
+        return "real"
+
+
+@dataclass
+class ProgramRowSettings(Settings):
+    """No settings: a row of op codes, registers and constants has nothing to penalise."""
+
+    terms = None
+    l1_penalty = 0.0
+
+    def genome_kind(self) -> str:
+        return "real"
 
 
 @dataclass(frozen=True)
@@ -167,15 +185,9 @@ class TypedRuleFamily(RuleFamily):
     optimizers keep each gene valid, and any real optimizer's genome decodes to a valid row."""
 
     genes: tuple = ()
-    # Whether the sum of |row| means something to penalise (not for op codes and registers).
-    l1_meaningful: bool = True
-    Settings = TypedSettings
 
     def check(self, s) -> None:
-        need(s.terms is None, f"terms is not used by {self.name} (its genome is typed genes)")
-        need(self.l1_meaningful or s.l1_penalty == 0,
-             f"l1_penalty is not used by {self.name} (its rows are op codes, registers and "
-             "constants)")
+        """Nothing beyond the settings' own bounds."""
 
     def genome(self, s, learner=None) -> GenomeSpec:
         return GenomeSpec("real", len(self.genes), genes=self.genes)

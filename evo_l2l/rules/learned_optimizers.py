@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..kernels.mlp_train import N_FEATURES
-from .family import ParametricForm, TypedRuleFamily
+from .family import ParametricForm, TypedRuleFamily, TypedSettings
 from .genes import Gene, decode_genes
 from .terms import format_terms, is_positive_multiple
 
@@ -95,7 +95,7 @@ FORM = ParametricForm(
     reference_rule=REFERENCE_RULE, is_reference_rule=is_reference_rule, details_with=details)
 
 FAMILY = TypedRuleFamily(
-    "learned_optimizer", TypedRuleFamily.Settings, FORM, kind="learned_optimizer",
+    "learned_optimizer", TypedSettings, FORM, kind="learned_optimizer",
     summary="a learned optimizer: the update a weighted sum of 12 features of the gradient's "
             "history (momenta, second moment, signs, w), weights and rate evolved",
     genes=GENES)

@@ -27,7 +27,7 @@ import re
 import numpy as np
 
 from ..kernels.mlp_train import N_SLOTS, SLOT
-from .family import ParametricForm, TypedRuleFamily
+from .family import ParametricForm, ProgramRowSettings, TypedRuleFamily
 from .genes import Gene, decode_genes
 
 OPS = ("nop", "add", "sub", "mul", "div", "sign", "sqrt", "abs", "square", "interp", "scale",
@@ -316,7 +316,7 @@ FORM = ParametricForm(
     details_with=details, is_reference_like=is_momentum_based)
 
 FAMILY = TypedRuleFamily(
-    "update_program", TypedRuleFamily.Settings, FORM, kind="optimizer_program",
+    "update_program", ProgramRowSettings, FORM, kind="optimizer_program",
     summary="an optimizer program: a per-parameter update of up to 10 instructions over g, w, "
             "three state slots and temporaries (the program search that found Lion)",
-    genes=GENES, l1_meaningful=False)
+    genes=GENES)
