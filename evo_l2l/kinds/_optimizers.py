@@ -32,7 +32,8 @@ class OptimizerKind(ParametricKind):
             if "coefficients_row" in rule else []
 
     def update_lines(self, problem, row) -> list[str]:
-        raise NotImplementedError
+        """The update as `best` shows it under the rule's line."""
+        return [problem.formula(row)]
 
 
     # -- evaluate: final losses beside the tuned baselines ---------------------------------

@@ -55,17 +55,11 @@ class OptimizerProgramKind(OptimizerKind):
         return up.text_of(rule)
 
     def python_source(self, problem, rule, name: str, doc: str) -> str:
-        row = np.asarray(rule, dtype=np.float64)
+        row = up.canonical(rule)            # constants in the ranges the kernel uses
         state = [up.REGISTERS[k] for k in up.STATE]
         body = []
         for s in up.live_slots(row):
             op, dst, a, b, c = up._fields(row, s)
-            if op == "interp":
-                c = min(1.0, max(0.0, c))
-            elif op == "debias":
-                c = min(0.9999, max(0.0, c))
-            elif op == "clip":
-                c = abs(c)
             expr = _NUMPY[op].format(a=up.REGISTERS[a], b=up.REGISTERS[b], c=repr(float(c)))
             body.append(f"    {up.REGISTERS[dst]} = {expr}")
         text = doc or up.text_of(row)
