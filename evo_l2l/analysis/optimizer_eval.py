@@ -15,7 +15,6 @@ import math
 import numpy as np
 
 from ..learners import mlp_trainer
-from ..rules import learned_optimizers as lo
 from ..rules import update_programs as up
 
 # Learning rates tried: 10^-5 .. 10^0 in quarter decades.
@@ -23,16 +22,11 @@ LR_GRID = 10.0 ** np.arange(-5.0, 0.01, 0.25)
 BASELINES = ("sgd", "momentum", "nesterov", "adam", "adamw", "lion")
 
 
-def with_rate(family: str, row, lr: float) -> np.ndarray:
+def with_rate(row, lr: float) -> np.ndarray:
+    """The row with its learning rate (column 0 of both families' rows) set to lr."""
     out = np.array(row, dtype=np.float64)
     out[0] = lr
     return out
-
-
-def baseline_row(family: str, name: str, lr: float | None = None) -> np.ndarray:
-    """A baseline as a row of the run's family (learned optimizers have no Lion, Nesterov
-    or AdamW feature form: those rows are update programs, see `program_family`)."""
-    return up.known(name, lr) if family == "update_program" else lo.known(name, lr)
 
 
 def final_losses(family: str, rows, tasks) -> np.ndarray:
@@ -49,16 +43,16 @@ def final_and_initial(family: str, rows, tasks) -> tuple[np.ndarray, np.ndarray]
 def tune_rate(family: str, row, tasks, grid=LR_GRID) -> tuple[float, np.ndarray]:
     """(the rate of `grid` with the lowest mean over tasks of final / initial test loss,
     that mean at each rate)."""
-    rows = np.array([with_rate(family, row, lr) for lr in grid])
+    rows = np.array([with_rate(row, lr) for lr in grid])
     final, initial = final_and_initial(family, rows, tasks)
     score = np.nan_to_num((final / initial).mean(axis=1), nan=np.inf)
     return float(grid[int(np.argmin(score))]), score
 
 
-def oracle_adam(family: str, tasks, grid=LR_GRID) -> np.ndarray:
+def oracle_adam(tasks, grid=LR_GRID) -> np.ndarray:
     """(T,) final test loss of Adam with its rate chosen on each task's own test loss."""
-    rows = np.array([baseline_row(family, "adam", lr) for lr in grid])
-    final = np.nan_to_num(final_losses(family, rows, tasks), nan=np.inf)
+    rows = np.array([up.known("adam", lr) for lr in grid])
+    final = np.nan_to_num(final_losses("update_program", rows, tasks), nan=np.inf)
     return final.min(axis=0)
 
 
@@ -98,7 +92,7 @@ def compare(family: str, rows: dict, tune_tasks, eval_tasks, oracle: bool = True
     if oracle:
         label = "Adam, lr tuned per task (oracle)"
         out["labels"].append(label)
-        out["final"][label] = oracle_adam("update_program", eval_tasks)
+        out["final"][label] = oracle_adam(eval_tasks)
     out["reference"] = adam
     ref = out["final"][adam]
     out["vs_adam"] = {k: paired(v - ref) for k, v in out["final"].items()}

@@ -35,7 +35,6 @@ class OptimizerKind(ParametricKind):
         """The update as `best` shows it under the rule's line."""
         return [problem.formula(row)]
 
-
     # -- evaluate: final losses beside the tuned baselines ---------------------------------
     def evaluate(self, run, problem, specs: tuple, which: str, n_tasks) -> list[dict]:
         from ..analysis.curves import rule_from_spec, tasks_from_spec

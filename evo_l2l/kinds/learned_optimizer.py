@@ -30,8 +30,7 @@ class LearnedOptimizerKind(OptimizerKind):
 
     def latex_fallback(self, problem, rule) -> str:
         row = np.asarray(rule, dtype=np.float64)
-        terms = lo.formula(row).split("* (", 1)[1].rstrip(")")
-        return rf"-{row[0]:.4g}\,\left(\text{{{terms}}}\right)"
+        return rf"-{row[0]:.4g}\,\left(\text{{{lo.terms_text(row)}}}\right)"
 
     def python_source(self, problem, rule, name: str, doc: str) -> str:
         row = np.asarray(rule, dtype=np.float64)

@@ -61,10 +61,14 @@ KNOWN_RULES = {name: (lambda rate=None, name=name: known(name, rate)) for name i
 REFERENCE_RULE = "adam"
 
 
+def terms_text(row) -> str:
+    """The update's weighted features: '2.7*g + 9.1*m.9/rms'."""
+    return format_terms(np.asarray(row, dtype=np.float64)[1:], FEATURES,
+                        1e-3).removeprefix("dw = ")
+
+
 def formula(row) -> str:
-    row = np.asarray(row, dtype=np.float64)
-    terms = format_terms(row[1:], FEATURES, 1e-3).removeprefix("dw = ")
-    return f"w -= {row[0]:.4g} * ({terms})"
+    return f"w -= {float(row[0]):.4g} * ({terms_text(row)})"
 
 
 def is_reference_rule(row, tol: float = 0.1) -> bool:
