@@ -81,10 +81,12 @@ def _open_h5(path: str, tries: int = 6):
         raise ArchiveError(f"{path}: corrupt HDF5 file ({_first_line(exc)})") from None
 
 
-def _read(ds, n: int | None = None, path: str = "", start: int = 0):
+def _read(ds, n: int | None = None, path: str = "", start: int = 0, torn: list | None = None):
     """A dataset (its rows start..n-1) as numpy; variable-length text as str objects.
 
-    A chunk whose checksum fails (or any other failed read) is an ArchiveError. Text
+    A chunk whose checksum fails (or any other failed read) is an ArchiveError, except
+    the torn chunk a killed flush leaves (_rows_before_torn: its name is appended to
+    `torn`). Text
     that HDF5 refuses because its heap lies past the file's end-of-allocation mark (a
     write cut short by a full disk: complete rows whose heap collection was being
     extended) is read from the file's bytes instead (_texts_past_eoa).
@@ -106,7 +108,72 @@ def _read(ds, n: int | None = None, path: str = "", start: int = 0):
                 return _texts_past_eoa(ds, start, ds.shape[0] if n is None else n)
             except (OSError, ValueError, UnicodeDecodeError, struct.error):
                 pass
+        rows = _rows_before_torn(ds, start, n)
+        if rows is not None:
+            if torn is not None:
+                torn.append(ds.name)
+            return rows
         raise ArchiveError(f"{path}: corrupt {ds.name} ({_first_line(exc)})") from None
+
+
+def _rows_before_torn(ds, start: int, n: int | None):
+    """Rows start..n-1 of an append-only table whose chunk holding row n fails its
+    checksum because a flush appending rows n.. was cut short, or None.
+
+    A flush rewrites that chunk in place (a fletcher32 chunk keeps its size) with one
+    write, front to back, which a kill can cut short at a page: the new rows' first
+    pages on disk, the checksum still the one of the chunk as the last complete flush
+    left it (rows before n, fill after). The chunk's rows before n, with fill after,
+    are taken if they give that checksum exactly; every other chunk must pass HDF5's
+    own check. None otherwise (damage), or where the chunk holds no row before n."""
+    if (n is None or ds.chunks is None or not ds.ndim or not ds.fletcher32
+            or tuple(ds.chunks[1:]) != tuple(ds.shape[1:]) or ds.compression
+            or ds.dtype.hasobject):
+        return None
+    first = n - n % ds.chunks[0]
+    if first == n or start >= n:
+        return None
+    try:
+        head = ds[start:first] if start < first else ds[0:0]
+        mask, raw = ds.id.read_direct_chunk((first,) + (0,) * (ds.ndim - 1))
+        fill = np.asarray(ds.fillvalue if ds.fillvalue is not None else 0, dtype=ds.dtype)
+    except (OSError, ValueError, TypeError):
+        return None
+    size = int(np.prod(ds.chunks, dtype=np.int64)) * ds.dtype.itemsize
+    if mask != 0 or len(raw) != size + 4:             # 4: the fletcher32 checksum
+        return None
+    chunk = np.frombuffer(raw[:size], dtype=ds.dtype).reshape(ds.chunks)
+    before = np.empty_like(chunk)
+    before[...] = fill
+    before[:n - first] = chunk[:n - first]
+    stored = raw[size:]
+    want = fletcher32(before.tobytes())
+    if stored not in (struct.pack("<I", want), struct.pack(">I", want)):
+        return None
+    return np.concatenate([head, chunk[max(start, first) - first:n - first]])
+
+
+def fletcher32(data: bytes) -> int:
+    """HDF5's fletcher32 checksum of `data` (H5_checksum_fletcher32: big-endian 16-bit
+    words, both sums folded every 360 words, as the C does)."""
+    odd = len(data) % 2
+    words = np.frombuffer(data[:len(data) - odd], dtype=">u2").astype(np.int64)
+    s1 = s2 = 0
+    for i in range(0, len(words), 360):
+        block = words[i:i + 360]
+        partial = np.cumsum(block)
+        s2 += len(block) * s1 + int(partial.sum())
+        s1 += int(partial[-1])
+        s1 = (s1 & 0xFFFF) + (s1 >> 16)
+        s2 = (s2 & 0xFFFF) + (s2 >> 16)
+    if odd:
+        s1 += data[-1] << 8
+        s2 += s1
+        s1 = (s1 & 0xFFFF) + (s1 >> 16)
+        s2 = (s2 & 0xFFFF) + (s2 >> 16)
+    s1 = (s1 & 0xFFFF) + (s1 >> 16)
+    s2 = (s2 & 0xFFFF) + (s2 >> 16)
+    return (s2 << 16) | s1
 
 
 def _texts_past_eoa(ds, start: int, stop: int):

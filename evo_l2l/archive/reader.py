@@ -27,6 +27,7 @@ class Run:
     heartbeat: float
     damage: str | None = None     # what in /state is corrupt (verify reports it)
     refusal: str | None = None    # why a resume cannot continue exactly (None: it can)
+    torn: tuple = ()              # datasets whose last chunk a killed flush left torn
 
     @property
     def n_generations_done(self) -> int:
@@ -99,7 +100,8 @@ def open_run(path: str, populations: bool = True) -> Run:
                 raise ArchiveError(f"{path}: damaged config ({_first_line(exc)})") from None
             g = f["generations"]
             table_rows = min(ds.shape[0] for ds in g.values())
-            state, damage, refusal = _read_state(f["state"], config, path, table_rows)
+            torn: list = []
+            state, damage, refusal = _read_state(f["state"], config, path, table_rows, torn)
             status = _text(state.pop("status"))
             heartbeat = float(state["heartbeat"])
             n = int(state["generation"]) + 1
@@ -117,7 +119,7 @@ def open_run(path: str, populations: bool = True) -> Run:
                 if ds.shape[0] < n:
                     raise ArchiveError(f"{path}: corrupt /state/current (generation {n - 1}, "
                                        f"but /generations/{name} holds {ds.shape[0]} rows)")
-                gens[name] = _read(ds, n, path)
+                gens[name] = _read(ds, n, path, torn=torn)
             if n and "hof_fitness" not in state:
                 # No slot reads: what the table copies of the state, for reading the run.
                 for a, b in (("hof_fitness", "best_so_far_fitness"),
@@ -143,4 +145,5 @@ def open_run(path: str, populations: bool = True) -> Run:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError, AttributeError) as exc:
         raise ArchiveError(f"{path}: damaged archive ({_first_line(exc)})") from None
-    return Run(path, attrs, config, tasks, gens, state, status, heartbeat, damage, refusal)
+    return Run(path, attrs, config, tasks, gens, state, status, heartbeat, damage, refusal,
+               tuple(sorted(set(torn))))

@@ -181,13 +181,15 @@ def _as_state(values: dict) -> dict:
     return state
 
 
-def _cache(st, rows: int, path: str) -> tuple:
+def _cache(st, rows: int, path: str, torn: list | None = None) -> tuple:
     """The first `rows` cache entries: the later ones belong to a generation never completed."""
     rows = max(int(rows), 0)
-    return (_read(st["cache_keys"], rows, path), _read(st["cache_fitness"], rows, path))
+    return (_read(st["cache_keys"], rows, path, torn=torn),
+            _read(st["cache_fitness"], rows, path, torn=torn))
 
 
-def _read_state(st, config, path: str, table_rows: int) -> tuple[dict, str | None, str | None]:
+def _read_state(st, config, path: str, table_rows: int,
+                torn: list | None = None) -> tuple[dict, str | None, str | None]:
     """(state, damage, refusal): /state as one dict, the run-wide entries and the resume
     state's (format 2.x), or the flat layout of format 1.0; `generation` is the last
     complete generation (-1: none). `damage` says what in /state is corrupt (verify's
@@ -199,6 +201,7 @@ def _read_state(st, config, path: str, table_rows: int) -> tuple[dict, str | Non
     written, and a run resumed from an earlier generation repeats the later ones
     exactly, so the result is the same. With no intact slot the state is read as far
     as it goes, for reading the run, and `refusal` says why it cannot be resumed.
+    `torn` collects the cache datasets read past a torn chunk (h5file._read).
     """
     import h5py
     state = {k: _read(ds, path=path) for k, ds in st.items()
@@ -227,7 +230,7 @@ def _read_state(st, config, path: str, table_rows: int) -> tuple[dict, str | Non
             if g >= table_rows:
                 raise ArchiveError(f"{path}: corrupt {group.name} (generation {g}, but the "
                                    f"table holds {table_rows} rows)")
-            cache = _cache(st, values["cache_rows"], path)
+            cache = _cache(st, values["cache_rows"], path, torn)
         except ArchiveError as exc:
             if k == slot and plausible and damage is None and (
                     generation >= 0 or "holds no state" not in str(exc)):

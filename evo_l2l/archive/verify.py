@@ -151,7 +151,7 @@ def verify_archive(path: str) -> Verified:
             elif rows is None or not obj.ndim:
                 _read_fixed(obj, path)
             else:
-                _read(obj, rows, path)
+                _read(obj, rows, path, torn=[])
                 if obj.shape[0] > rows:
                     try:
                         _read(obj, None, path, start=rows)
@@ -176,6 +176,10 @@ def verify_archive(path: str) -> Verified:
     gen = int(run.state["generation"])
     _check_state(run, lambda name: run.generations[name][gen], live)
     notes = []
+    if run.torn:
+        notes.append(f"{len(run.torn)} datasets ({', '.join(run.torn)}) end in a torn chunk "
+                     "(a flush cut short): their complete rows read from its bytes, the "
+                     "checksum covering the rows past them fails; resume rewrites it")
     if past["rows"]:
         notes.append(f"{len(past['rows'])} datasets unreadable past the last complete "
                      "generation (a write cut short; resume drops those rows)")
