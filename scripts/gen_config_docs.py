@@ -1,6 +1,6 @@
-"""Writes the settings tables of docs/config.md from the registered components.
+"""Writes the settings tables of docs/reference/config.md from the registered components.
 
-    python scripts/gen_config_docs.py          # rewrite the tables in docs/config.md
+    python scripts/gen_config_docs.py          # rewrite the tables in docs/reference/config.md
     python scripts/gen_config_docs.py --check  # exit 1 if they are out of date (the tests run this)
 """
 import argparse
@@ -11,7 +11,7 @@ import sys
 from evo_l2l.components import settings_table
 from evo_l2l.config import REGISTRIES, RunSettings
 
-DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "config.md")
+DOC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "docs", "reference", "config.md")
 BEGIN, END = "<!-- settings tables: begin -->", "<!-- settings tables: end -->"
 
 
@@ -41,13 +41,13 @@ def main() -> int:
     new = f"{head}{BEGIN}\n{tables()}{END}{tail}"
     if args.check:
         if new != text:
-            print("docs/config.md: settings tables are out of date; run "
+            print("docs/reference/config.md: settings tables are out of date; run "
                   "python scripts/gen_config_docs.py")
             return 1
-        print("docs/config.md: settings tables up to date")
+        print("docs/reference/config.md: settings tables up to date")
         return 0
     open(DOC, "w").write(new)
-    print("wrote docs/config.md")
+    print("wrote docs/reference/config.md")
     return 0
 
 

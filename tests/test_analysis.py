@@ -104,8 +104,8 @@ def test_an_interrupted_report_leaves_no_half_folder(archive, tmp_path, monkeypa
 
 
 def test_docs_schema_snippet_runs(archive, capsys):
-    """The h5py snippet in docs/schema.md reads the best rule of a real archive."""
-    doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "schema.md")).read()
+    """The h5py snippet in docs/reference/schema.md reads the best rule of a real archive."""
+    doc = open(os.path.join(os.path.dirname(__file__), "..", "docs", "reference", "schema.md")).read()
     code = re.search(r"```python\n(.*?)```", doc, re.S).group(1)
     exec(code.replace("runs/chalmers1990-seed0.h5", archive), {})
     out = capsys.readouterr().out

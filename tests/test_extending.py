@@ -3,7 +3,7 @@ through the normal run path: config, archive, resume and the analysis commands.
 
 The toy learner is a single linear unit o = w . a (no sigmoid) trained by the Chalmers
 rule family, written in NumPy; the toy optimizer is random search around the best
-genome so far. They are what docs/extending.md walks through.
+genome so far. They are what docs/howto/extending.md walks through.
 """
 from dataclasses import dataclass
 

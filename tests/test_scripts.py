@@ -460,7 +460,7 @@ def check_digits_l2l(data):
 
 
 def check_gen_config_docs(out):
-    assert out.strip() == "docs/config.md: settings tables up to date"
+    assert out.strip() == "docs/reference/config.md: settings tables up to date"
 
 
 CHALMERS = ["--seeds", "2", "--generations", "3"]
