@@ -12,6 +12,7 @@ from ..rules.kinds import kind_of
 from .curves import learning_curve, problem_for, spaced
 from .plots import plot_runs
 from . import self_modification
+from .domain_summary import domain_markdown, domain_metrics
 from .rules import best_reference_rule, describe_rule
 
 
@@ -40,6 +41,7 @@ def _run_rows(run) -> dict:
                         else "averaged over its training runs below"),
             "curve": curve, "curve_unit": unit,
             "over": "episodes" if is_episodic(run) else "tasks",
+            "domain": domain_metrics(problem, rule, reference),
             "lifetime": self_modification.summary(problem, rule)}
 
 
@@ -87,6 +89,22 @@ def _markdown(rows: list[dict], figure: str) -> str:
             for r in group:
                 lines.append(f"| {r['run']} | " + " | ".join(
                     f"{r['curve']['mean'][i]:.3f}" for i in shown) + " |")
+    for proto, group in _groups([r for r in rows if r.get("domain")],
+                                lambda r: r["domain"]["protocol"]):
+        if proto == "fewshot":
+            lines += ["", "## Few-shot accuracy on held-out episodes, beside 1-NN and chance", "",
+                      "Query accuracy +- 95% CI on each run's own stored held-out episodes; "
+                      "`evo-l2l evaluate` draws 1000 and adds more baselines.", "",
+                      "| run | method | accuracy |", "|---|---|---|"]
+        else:
+            lines += ["", "## Continual metrics on held-out sequences, beside SGD and the "
+                      "same net with the reference rule", "",
+                      "ACC +- 95% CI, BWT and forgetting on each run's own stored held-out "
+                      "sequences; SGD's rate is the best on the run's training sequences. "
+                      "`evo-l2l evaluate` adds FWT, R matrices and more baselines.", "",
+                      "| run | method | ACC | BWT | forgetting |", "|---|---|---|---|---|"]
+        for r in group:
+            lines += domain_markdown(r["run"], r["domain"])
     meta_rows = [r for r in rows if "runs_below" in r["best"]]
     if meta_rows:
         lines += ["", "## Runs of the level below", "",

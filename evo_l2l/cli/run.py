@@ -9,8 +9,8 @@ import click
 
 from ..errors import ConfigError
 from . import main
-from .common import (default_archive, executor_options, kernels_cached, learner_kernels,
-                     open_executor, parse_sets)
+from .common import (compile_lines, default_archive, executor_options, open_executor,
+                     parse_sets)
 from .seeds import parse_seeds
 
 
@@ -65,14 +65,19 @@ def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
                          generation=last.hof_generation)
     delta = best_reference_rule(problem)
     n_train, n_held = len(problem.splits["train"]), len(problem.splits["heldout"])
+    from ..analysis.domain_summary import domain_lines, domain_metrics
+    # Runs on episodes: the field's metrics (few-shot accuracy, continual ACC/BWT/forgetting)
+    # beside the baselines that say whether the rule is worth having.
+    domain = domain_metrics(problem, problem.rule_of_genome(last.hof_genome), delta)
     if as_json:
         click.echo(json.dumps({"archive": result.path, "status": result.status,
                                "generations": last.generation + 1,
                                "wall_seconds": result.wall_seconds,
                                "evolution_seconds_all_sessions": float(last.elapsed),
                                "best": best,
-                               "reference_rule": {"name": problem.reference_rule, **delta}},
-                              indent=2))
+                               "reference_rule": {"name": problem.reference_rule, **delta},
+                               **({"heldout_metrics": domain} if domain else {})},
+                              indent=2, default=float))
         return
     tag = form_tag(problem, best)
     label = problem.known_label(problem.reference_rule)
@@ -84,6 +89,8 @@ def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
                f"{'held-out (' + str(n_held) + ' tasks)':>24s}")
     click.echo(f"{'evolved rule':{w}s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
     click.echo(f"{label:{w}s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
+    for line in domain_lines(domain) if domain else ():
+        click.echo(line)
     n = last.generation + 1
     click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
                f"{_wall_text(result, resumed)})")
@@ -178,12 +185,9 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         return
     if output is None:
         os.makedirs("runs", exist_ok=True)
-    if not (quiet or as_json) and not kernels_cached(modules=learner_kernels(config)):
-        click.echo("compiling this learner's numba kernels into their cache: once per install "
-                   "and kind of learner, 10 s to 2-3 minutes (`evo-l2l warmup` compiles all "
-                   "ahead)", err=True)
     from ..evolution.run import start_run
-    with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
+    with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor, \
+            compile_lines(quiet or as_json):
         progress = _Progress(config.run.n_generations, 0, quiet or as_json)
         try:
             result = start_run(config, path, force=force, hooks=[progress], executor=executor,
@@ -288,7 +292,8 @@ def _resume(archive, n_generations, force, quiet, as_json, workers, dask_local, 
                    "--generations N (more) continues it", err=True)
         _finish(result_from_archive(archive), as_json, resumed=True, quiet=quiet)
         return
-    with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor:
+    with open_executor(workers, dask_local, scheduler, quiet or as_json) as executor, \
+            compile_lines(quiet or as_json):
         progress = _Progress(target, run.n_generations_done, quiet or as_json)
         try:
             result = resume_run(archive, n_generations, hooks=[progress], force=force,
@@ -342,11 +347,12 @@ def warmup():
     else:
         click.echo(f"could not write the bytecode of {package} (read-only?); commands still run")
     t0 = time.perf_counter()
-    for name, preset in PRESETS.items():
-        t1 = time.perf_counter()
-        config = preset.default_config()
-        problem = make_problem(config, build_tasks(config))
-        kind_of(config).warm(problem)
-        click.echo(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
+    with compile_lines():
+        for name, preset in PRESETS.items():
+            t1 = time.perf_counter()
+            config = preset.default_config()
+            problem = make_problem(config, build_tasks(config))
+            kind_of(config).warm(problem)
+            click.echo(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
     click.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s "
                "(compiled, or loaded from numba's cache)")
