@@ -84,3 +84,29 @@ def learner_kernels(config) -> tuple:
     found = set(config.component("learner").kernel_modules)
     found.update(kind_of(config).kernel_modules(config))
     return tuple(sorted(found))
+
+
+def _compile_started(name: str, expected: float | None) -> None:
+    import sys
+    from ..kernels.compile_report import MEASURED_ON
+    about = (f"about {expected:.0f} s on {MEASURED_ON}" if expected is not None
+             else "not timed yet")
+    # Over a progress bar on a terminal: a line of its own (the bar is drawn again after).
+    clear = "\r\x1b[K" if sys.stderr.isatty() else ""
+    click.echo(f"{clear}compiling numba kernel {name} ({about}; once, then it loads from "
+               "numba's cache; `evo-l2l warmup` compiles every kernel ahead) ...", err=True)
+
+
+def _compile_ended(name: str, seconds: float) -> None:
+    click.echo(f"  {name} compiled in {seconds:.1f} s", err=True)
+
+
+def compile_lines(quiet: bool = False):
+    """A context manager: inside it, a line on stderr when numba starts compiling one of
+    the kernels (not when it loads it from its cache), with the time it took where it was
+    measured, and one when it is done; nothing if quiet."""
+    import contextlib
+    if quiet:
+        return contextlib.nullcontext()
+    from ..kernels.compile_report import reporting_compiles
+    return reporting_compiles(_compile_started, _compile_ended)
