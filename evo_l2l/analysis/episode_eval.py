@@ -15,6 +15,7 @@ continual GP presets the layer, not the rule, does most of the work.
 from __future__ import annotations
 
 import dataclasses
+from typing import Callable
 
 import numpy as np
 
@@ -118,35 +119,72 @@ def paired_difference(acc: np.ndarray, ablation: dict) -> dict:
             "per_sequence": diff.tolist()}
 
 
-def baseline_rows(tasks: TaskSet, train: TaskSet) -> list[dict]:
-    """The baselines on `tasks`, rates chosen on the training episodes `train`."""
-    rows = [_row("1nn", "1-nearest neighbour (all images seen)", bl.memory_baseline(tasks, "1nn")),
-            _row("centroid", "nearest centroid (all images seen)",
-                 bl.memory_baseline(tasks, "centroid"))]
+def _no_steps(label: str) -> None:
+    """A step of evaluate_episodes when no one asked to hear of them."""
+
+
+def n_baseline_steps(tasks: TaskSet) -> int:
+    """How many steps baseline_rows reports: one per baseline."""
+    return 6 if protocol(tasks) == "continual" else 5
+
+
+def baseline_rows(tasks: TaskSet, train: TaskSet, step: Callable[[str], None] = _no_steps
+                  ) -> list[dict]:
+    """The baselines on `tasks`, rates chosen on the training episodes `train`; step(label)
+    before each baseline."""
+    n = len(tasks)
+    step(f"baseline 1-nearest neighbour on {n} episodes")
+    rows = [_row("1nn", "1-nearest neighbour (all images seen)", bl.memory_baseline(tasks, "1nn"))]
+    step(f"baseline nearest centroid on {n} episodes")
+    rows.append(_row("centroid", "nearest centroid (all images seen)",
+                     bl.memory_baseline(tasks, "centroid")))
+    step(f"baseline SGD at scikit-learn's rate on {n} episodes")
     rows.append(_row("sgd_default", "logistic regression, SGD one pass (scikit-learn's "
                                     "default rate)", bl.sgd_logistic(tasks, None)))
+    step(f"baseline SGD: its rate chosen on {len(train)} training episodes, then {n} episodes")
     rate = bl.best_rate(bl.sgd_logistic, train)
     rows.append(_row("sgd", f"logistic regression, SGD one pass (rate {rate:g})",
                      bl.sgd_logistic(tasks, rate), rate=rate))
+    step(f"baseline backprop: its rate chosen on {len(train)} training episodes, then {n} "
+         "episodes")
     rate = bl.best_rate(bl.backprop_mlp, train)
     rows.append(_row("backprop", f"same net, online backprop one pass (rate {rate:g})",
                      bl.backprop_mlp(tasks, rate), rate=rate))
     if protocol(tasks) == "continual":
+        step(f"baseline joint logistic regression on {n} sequences")
         rows.append(_row("joint", "joint logistic regression (all tasks at once; upper "
                                   "reference)", bl.joint_logistic(tasks)))
     return rows
 
 
 def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which: str,
-                      n: int | None = None, seed: int = 0, with_baselines: bool = True) -> dict:
-    """chosen: [(spec, label, rule)] -> {'tasks': description, 'rows': one per method}."""
+                      n: int | None = None, seed: int = 0, with_baselines: bool = True,
+                      progress: Callable[[int, int, str], None] | None = None) -> dict:
+    """chosen: [(spec, label, rule)] -> {'tasks': description, 'rows': one per method}.
+    progress(k, n_steps, label), if given, is called before each of its steps (drawing the
+    episodes, the ablation, each rule, each baseline): the library prints nothing."""
+    continual = protocol(run.tasks) == "continual"
+    total = 1 + int(continual) + len(chosen) + (n_baseline_steps(run.tasks) if with_baselines
+                                               else 0)
+    done = [0]
+
+    def step(label: str) -> None:
+        done[0] += 1
+        if progress is not None:
+            progress(done[0], total, label)
+
+    step(f"drawing the {which} episodes")
     tasks = episodes_for(run, which, n, seed)
     settings = run.config.learner.settings
     train = run.tasks.select("train")
-    ablation = ablation_row(problem, tasks, train, settings) if protocol(tasks) == "continual" \
-        else None
+    ablation = None
+    if continual:
+        step(f"ablation: the delta rule at {len(ABLATION_RATES)} rates on {len(train)} "
+             f"training sequences, the best on {len(tasks)}")
+        ablation = ablation_row(problem, tasks, train, settings)
     rows = []
     for spec, label, rule in chosen:
+        step(f"{label} on {len(tasks)} episodes")
         acc = rule_accuracy(problem, rule, tasks, settings)
         row = _row(spec, label, acc, formula=problem.formula(rule))
         if ablation is not None:
@@ -156,7 +194,7 @@ def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which
     if ablation is not None:
         rows.append(ablation)
     if with_baselines:
-        rows += baseline_rows(tasks, train)
+        rows += baseline_rows(tasks, train, step)
     return {"tasks": {"family": run.config.tasks.name, "which": which, "n": len(tasks),
                       "protocol": protocol(tasks), "params": _params(run.tasks.params)},
             "rows": rows}

@@ -32,8 +32,19 @@ from . import main
                    "online backprop with its rate chosen on the training episodes; minutes on "
                    "the wide continual GP nets).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
-def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json):
+@click.option("--quiet", "-q", is_flag=True,
+              help="Nothing on stderr but errors: no line per kernel numba compiles, no "
+                   "progress lines (runs on episodes: one per rule and baseline); --json "
+                   "implies it.")
+def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json, quiet):
     """Re-run inner learning with archived or known rules; print learning curves."""
+    from .common import compile_lines
+    quiet = quiet or as_json
+    with compile_lines(quiet):
+        _evaluate(archive, rules, which, n_tasks, seed, baselines, as_json, quiet)
+
+
+def _evaluate(archive, rules, which, n_tasks, seed, baselines, as_json, quiet):
     from ..analysis.curves import (learning_curve, problem_for, rule_from_spec, spaced,
                                    tasks_from_spec)
     from ..archive import open_run
@@ -55,7 +66,7 @@ def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json):
     from ..analysis.episode_eval import is_episodic
     if is_episodic(run):
         return _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json,
-                                  baselines)
+                                  baselines, quiet)
     try:
         tasks = tasks_from_spec(run, which, n_tasks, seed)
         rules = tuple(problem.reference_rule if r == "reference" else r for r in rules)
@@ -89,13 +100,33 @@ def evaluate(archive, rules, which, n_tasks, seed, baselines, as_json):
         click.echo("  epoch  " + " ".join(f"{d['epoch'][i]:>6d}" for i in shown))
         click.echo("  mean   " + " ".join(f"{d['mean'][i]:6.3f}" for i in shown))
         click.echo("  min    " + " ".join(f"{d['min'][i]:6.3f}" for i in shown))
-    if len(spaced(len(out[0]["epoch"]))) < len(out[0]["epoch"]):
-        click.echo(f"\n(13 of {len(out[0]['epoch'])} measurements shown, evenly spaced; "
+        if "epochs_trained" in d:
+            click.echo(f"  (it trains at most {d['epochs_trained']} epochs on these tasks: "
+                       "the epochs it asks for, cut to the compute budget; its curve is held "
+                       "flat after, and fitness counts that held curve to epoch "
+                       f"{run.config.learner.settings.n_epochs})")
+    longest = max(len(d["epoch"]) for d in out)
+    if len(spaced(longest)) < longest:
+        click.echo(f"\n(at most 13 of {longest} measurements shown, evenly spaced; "
                    "--json or plot give them all)")
 
 
 
-def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json, baselines=True):
+class _StepLines:
+    """evaluate_episodes' progress: a line on stderr per step, with the time so far."""
+
+    def __init__(self):
+        import time
+        self.t0 = time.perf_counter()
+
+    def __call__(self, k: int, n: int, label: str) -> None:
+        import time
+        click.echo(f"[{k}/{n}] {label} ({time.perf_counter() - self.t0:.0f} s so far)",
+                   err=True)
+
+
+def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json, baselines=True,
+                       quiet=False):
     """Few-shot or continual metrics of the rules beside the baselines, on the same episodes."""
     from ..analysis.curves import rule_from_spec
     from ..analysis.episode_eval import evaluate_episodes, format_table, protocol
@@ -108,7 +139,8 @@ def _evaluate_episodes(run, problem, rules, which, n_tasks, seed, as_json, basel
     try:
         specs = tuple(problem.reference_rule if r == "reference" else r for r in rules)
         chosen = [(spec, *rule_from_spec(run, problem, spec)) for spec in specs]
-        result = evaluate_episodes(run, problem, chosen, which, n_tasks, seed, baselines)
+        result = evaluate_episodes(run, problem, chosen, which, n_tasks, seed, baselines,
+                                   progress=None if quiet else _StepLines())
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     click.echo(json.dumps(result, indent=2) if as_json else format_table(result))

@@ -10,7 +10,7 @@ import time
 import click
 
 from ..errors import ConfigError
-from .common import default_archive, open_executor
+from .common import compile_lines, default_archive, open_executor
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -66,14 +66,22 @@ def run_seeds(preset, overrides: dict, seeds: list[int], output, force: bool, qu
         if executor.name == "in-process":
             # One after another in this process: a stop (Ctrl-C) ends the current run
             # cleanly and starts no further one.
-            for job in jobs:
-                rows.append(run_summary(job))
+            for seed, job in zip(seeds, jobs):
                 if not quiet and not as_json:
-                    click.echo(_progress_line(rows[-1], len(rows), len(jobs)), err=True)
+                    click.echo(_starting_line(seed, len(rows), len(jobs),
+                                              time.perf_counter() - t0), err=True)
+                with compile_lines(quiet or as_json):
+                    rows.append(run_summary(job))
+                if not quiet and not as_json:
+                    click.echo(_progress_line(rows[-1], len(rows), len(jobs),
+                                              time.perf_counter() - t0), err=True)
                 if rows[-1]["stop_signal"] is not None:
                     break
         else:
-            stopped_by = _spread(executor, run_summary, jobs, rows, quiet or as_json)
+            if not quiet and not as_json:
+                click.echo(f"{len(jobs)} runs (seeds {_seed_list(seeds)}) on "
+                           f"{executor.name}", err=True)
+            stopped_by = _spread(executor, run_summary, jobs, rows, quiet or as_json, t0)
             if stopped_by is not None:
                 click.echo(f"stopped ({len(rows)} of {len(jobs)} runs done); a run that was in "
                            "progress continues with evo-l2l resume ARCHIVE", err=True)
@@ -90,7 +98,7 @@ def run_seeds(preset, overrides: dict, seeds: list[int], output, force: bool, qu
         sys.exit(128 + signals[0] if signals else 1)
 
 
-def _spread(executor, fn, jobs: list, rows: list, quiet: bool) -> int | None:
+def _spread(executor, fn, jobs: list, rows: list, quiet: bool, t0: float) -> int | None:
     """The runs on the executor's workers, rows filled in seed order; a SIGINT/SIGTERM stops
     waiting at once, stops the runs in local workers (their archives stay resumable) and
     returns the signal."""
@@ -103,7 +111,8 @@ def _spread(executor, fn, jobs: list, rows: list, quiet: bool) -> int | None:
             for i, row in executor.as_completed(fn, jobs):
                 done[i] = row
                 if not quiet:
-                    click.echo(_progress_line(row, len(done), len(jobs)), err=True)
+                    click.echo(_progress_line(row, len(done), len(jobs),
+                                              time.perf_counter() - t0), err=True)
         except StopRun:
             pass
         finally:
@@ -116,10 +125,33 @@ def _spread(executor, fn, jobs: list, rows: list, quiet: bool) -> int | None:
     return None
 
 
-def _progress_line(row: dict, n_done: int, n_total: int) -> str:
+def eta_text(elapsed: float, n_done: int, n_total: int) -> str:
+    """The time until the last run is done, at the pace of the runs done so far (on a pool:
+    runs done per second): ', ETA 3 min 20 s' ('' before the first run is done, or after
+    the last)."""
+    if n_done < 1 or n_done >= n_total:
+        return ""
+    left = round(elapsed / n_done * (n_total - n_done))
+    if left >= 3600:
+        return f", ETA {left // 3600} h {left % 3600 // 60} min"
+    if left >= 60:
+        return f", ETA {left // 60} min {left % 60} s"
+    return f", ETA {left} s"
+
+
+def _seed_list(seeds: list[int]) -> str:
+    return ", ".join(map(str, seeds)) if len(seeds) <= 6 else \
+        f"{', '.join(map(str, seeds[:3]))}, ..., {seeds[-1]}"
+
+
+def _starting_line(seed: int, n_done: int, n_total: int, elapsed: float) -> str:
+    return f"[{n_done + 1}/{n_total}] seed {seed}: running{eta_text(elapsed, n_done, n_total)}"
+
+
+def _progress_line(row: dict, n_done: int, n_total: int, elapsed: float) -> str:
     best = "-" if row["best_fitness"] is None else f"{row['best_fitness']:.4f}"
     return (f"[{n_done}/{n_total}] seed {row['seed']}: {row['status']}, best {best}, "
-            f"{row['wall_seconds']:.1f} s")
+            f"{row['wall_seconds']:.1f} s{eta_text(elapsed, n_done, n_total)}")
 
 
 def _table(rows: list, wall: float, executor: str) -> None:
