@@ -166,13 +166,51 @@ def settings_table(cls: type[Settings]) -> list[tuple[str, object, str]]:
     return out
 
 
+#: The entry-point group of plug-ins: each entry a module whose import registers
+#: components, or a callable (no arguments) that registers them.
+PLUGIN_GROUP = "evo_l2l.components"
+_plugins = {"loaded": False}
+
+
+class PluginWarning(UserWarning):
+    """A plug-in (an entry point of PLUGIN_GROUP) that failed to load; the rest works."""
+
+
+def load_plugins() -> list[str]:
+    """Loads every installed plug-in once (later calls do nothing); returns the names of
+    those loaded now. A plug-in that fails to import or register gives one PluginWarning
+    naming it and its distribution, and is skipped."""
+    if _plugins["loaded"]:
+        return []
+    _plugins["loaded"] = True            # first: a plug-in may itself ask a registry
+    import importlib.metadata
+    import types
+    import warnings
+    loaded = []
+    for ep in importlib.metadata.entry_points(group=PLUGIN_GROUP):
+        dist = getattr(getattr(ep, "dist", None), "name", None) or "?"
+        try:
+            found = ep.load()
+            if callable(found) and not isinstance(found, types.ModuleType):
+                found()
+        except Exception as exc:                    # noqa: BLE001 - a plug-in's own fault
+            first = (str(exc).strip().splitlines() or [""])[0]
+            warnings.warn(f"evo_l2l plug-in {ep.name!r} ({ep.value}, distribution {dist}) "
+                          f"not loaded: {type(exc).__name__}: {first}", PluginWarning,
+                          stacklevel=2)
+            continue
+        loaded.append(ep.name)
+    return loaded
+
+
 class Registry:
     """Components of one kind by name. Tests register toy components with `registered`.
 
     A component may be registered by where it lives ("module:attribute", the attribute a
     component or a sequence of them) and is imported when first asked for: a run loads
     the few modules it names, not all of them (about 40 ms of each run's start). Its
-    names are known without importing anything; iterating loads every component."""
+    names are known without importing anything; iterating loads every component.
+    Plug-ins (load_plugins) are loaded when a name is not found, and before a listing."""
 
     def __init__(self, kind: str):
         self.kind = kind
@@ -203,6 +241,8 @@ class Registry:
         raise LookupError(f"{self._where[name]} holds no {self.kind} named {name!r}")
 
     def get(self, name: str):
+        if not self._has(name):
+            load_plugins()                        # a plug-in may register it
         try:
             component = self._items[name]
         except (KeyError, TypeError):
@@ -210,15 +250,22 @@ class Registry:
         return component if component is not None else self._load(name)
 
     def names(self) -> tuple[str, ...]:
+        load_plugins()
         return tuple(self._items)
 
-    def __contains__(self, name) -> bool:
+    def _has(self, name) -> bool:
         try:
             return name in self._items
         except TypeError:
             return False
 
+    def __contains__(self, name) -> bool:
+        if not self._has(name):
+            load_plugins()
+        return self._has(name)
+
     def __iter__(self):
+        load_plugins()
         return iter([self.get(name) for name in list(self._items)])
 
     @contextlib.contextmanager

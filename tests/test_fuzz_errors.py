@@ -176,3 +176,12 @@ def test_scheduler_that_never_answers_is_given_up(runner, server, monkeypatch):
 def test_scheduler_help_states_the_timeout(runner):
     result = runner.invoke(main, ["run", "--help"])
     assert "within 15 s" in " ".join(result.output.split())
+
+
+# -- a component choice that is not text ---------------------------------------------------------
+
+@pytest.mark.parametrize("setting", ["rule.name=[1]", "optimizer={\"a\": 1}", "learner=[[1], [2]]"])
+def test_component_name_that_is_not_text(runner, setting):
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  "--set", setting])
+    one_line_exit_2(result, "unknown")

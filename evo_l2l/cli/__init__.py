@@ -23,6 +23,20 @@ def _keep_ignored_signals() -> None:
         _process.KEEP_IGNORED.add(signal.SIGINT)
 
 
+def _one_line_plugin_warnings() -> None:
+    """A plug-in that fails to load is one line on stderr (Python's warnings add the source
+    line that raised them); other warnings print as Python prints them."""
+    import warnings
+    from ..components import PluginWarning
+    plain = warnings.formatwarning
+
+    def formatwarning(message, category, *args, **kwargs):
+        if issubclass(category, PluginWarning):
+            return f"warning: {message}\n"
+        return plain(message, category, *args, **kwargs)
+    warnings.formatwarning = formatwarning
+
+
 class _Group(click.Group):
     """Turns errors a user can cause into one line on stderr and exit code 2."""
 
@@ -32,6 +46,7 @@ class _Group(click.Group):
         imports numba, which starts its threads with the OpenMP settings it finds)."""
         from .. import configure_process
         configure_process()
+        _one_line_plugin_warnings()
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         _keep_ignored_signals()

@@ -39,8 +39,11 @@ class Preset:
         for section in REGISTRIES:
             name = overrides.get(section, overrides.get(f"{section}.name"))
             if name is not None and name != data.get(section, {}).get("name"):
-                data[section] = {"name": name,
-                                 **copy.deepcopy(self.alternatives.get(section, {}).get(name, {}))}
+                # a name that is not text (a fuzzed list or table) finds no alternative; the
+                # registry then refuses it in one line
+                known = (self.alternatives.get(section, {}).get(name, {})
+                         if isinstance(name, str) else {})
+                data[section] = {"name": name, **copy.deepcopy(known)}
         overrides = {k: v for k, v in overrides.items() if k not in ("preset", "run.preset")}
         return fill_level_below(RunConfig.from_dict(data, validate=False).with_overrides(overrides))
 
