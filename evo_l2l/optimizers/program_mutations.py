@@ -8,7 +8,7 @@ import math
 
 from ..rules.programs.program import Program
 from ..rules.programs.settings import MUTATION_KINDS
-from ..rules.programs.space import out_address, random_const, random_instruction, space
+from ..rules.programs.space import below, out_address, random_const, random_instruction, space
 
 MUTATIONS = MUTATION_KINDS[:3]          # the paper's (the default)
 
@@ -20,10 +20,11 @@ def mutate(rnd, program: Program, s) -> Program:
     input, the output or an immediate) of a random instruction. An immediate is drawn afresh
     or, half the time, scaled by exp(N(0, const_step)) (ours: it tunes rates finely)."""
     sp = space(s)
+    draw = below(rnd)
     bodies = [program.setup, program.predict, program.learn]
-    kind = rnd.choice(sp.mutations)
+    kind = sp.mutations[draw(len(sp.mutations))]
     searched = sp.searched
-    c = searched[rnd.randrange(len(searched))]
+    c = searched[draw(len(searched))]
     body = list(bodies[c])
     if kind == "modify_argument" and not body:
         kind = "insert_remove"
@@ -31,25 +32,26 @@ def mutate(rnd, program: Program, s) -> Program:
         can_insert = len(body) < sp.max_sizes[c]
         can_remove = len(body) > sp.min_sizes[c]
         if can_insert and (not can_remove or rnd.random() < 0.5):
-            body.insert(rnd.randrange(len(body) + 1), random_instruction(rnd, sp, c))
+            body.insert(draw(len(body) + 1), random_instruction(rnd, sp, c))
         elif can_remove:
-            del body[rnd.randrange(len(body))]
+            del body[draw(len(body))]
     elif kind == "randomize_component":
         body = [random_instruction(rnd, sp, c) for _ in range(len(body))]
     elif kind == "randomize_instruction":
         if body:
-            body[rnd.randrange(len(body))] = random_instruction(rnd, sp, c)
+            body[draw(len(body))] = random_instruction(rnd, sp, c)
     else:
-        j = rnd.randrange(len(body))
+        j = draw(len(body))
         op, a, b, o, c0, c1 = body[j]
         name, out, in_sizes, n_f = sp.op[op]
-        slot = rnd.choice(_SLOTS[len(in_sizes)][n_f])
+        slots = _SLOTS[len(in_sizes)][n_f]
+        slot = slots[draw(len(slots))]
         if slot == "out":
             o = out_address(rnd, sp, out)
         elif slot == "in0":
-            a = rnd.randrange(in_sizes[0])
+            a = draw(in_sizes[0])
         elif slot == "in1":
-            b = rnd.randrange(in_sizes[1])
+            b = draw(in_sizes[1])
         else:
             old = c0 if slot == "c0" else c1
             if sp.flip_or_log:              # the paper's code (MutateActivationLogScaleOrFlip)

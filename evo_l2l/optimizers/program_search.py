@@ -98,10 +98,10 @@ class ProgramSearch(AgingSearch):
         # Contenders: the current experiment's members (after a restart the older ones
         # stay in the queue until they age out; without restarts, every member).
         m, skip = self.n_current, len(members) - self.n_current
-        randrange = self.rng.randrange
-        best = members[skip + randrange(m)]
+        draw = pg.below(self.rng)
+        best = members[skip + draw(m)]
         for _ in range(self.s.tournament_size - 1):
-            c = members[skip + randrange(m)]
+            c = members[skip + draw(m)]
             if c[1] > best[1]:
                 best = c
         program = best[0]
@@ -125,7 +125,9 @@ class ProgramSearch(AgingSearch):
     def population(self) -> tuple[np.ndarray, np.ndarray]:
         for m in self.pop:
             if m[2] is None:
-                m[2] = pg.to_text(m[0])
+                # text_of remembers the program, so the problem reading the archived
+                # population (its sizes) looks it up instead of parsing it again.
+                m[2] = pg.text_of(m[0], self.sizes)
         genomes = np.empty(len(self.pop), dtype=object)
         genomes[:] = [m[2] for m in self.pop]
         return genomes, np.array([m[1] for m in self.pop], dtype=np.float64)

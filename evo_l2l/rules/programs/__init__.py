@@ -21,13 +21,13 @@ from .family import FAMILY, KNOWN_LABELS, KNOWN_PROGRAMS, REFERENCE_RULE, Progra
 from .liveness import live_program_of, prune
 from .program import COMPONENTS, MAX_INSTRUCTIONS, OP_KEYS, Instruction, Program
 from .settings import LINEAR_OPS, LINEAR_SETUP_OPS, MUTATION_KINDS, ProgramSettings
-from .space import Space, _sizes, random_instruction, random_program, space
+from .space import Space, _sizes, below, random_instruction, random_program, space
 from .text import instruction_text, parse_instruction, parse_program, program_of, text_of, to_text
 
 __all__ = [
     "COMPONENTS", "FAMILY", "KNOWN_LABELS", "KNOWN_PROGRAMS", "LINEAR_OPS", "LINEAR_SETUP_OPS",
     "MAX_INSTRUCTIONS", "MUTATION_KINDS", "OP_KEYS", "REFERENCE_RULE", "Instruction", "Program",
-    "ProgramFamily", "ProgramSettings", "Space", "_sizes", "decode_fixed", "encode_fixed",
+    "ProgramFamily", "ProgramSettings", "Space", "_sizes", "below", "decode_fixed", "encode_fixed",
     "fixed_width", "instruction_text", "live_program_of", "pack", "pack_slow", "parse_instruction",
     "parse_program", "prune", "program_of", "random_instruction", "random_program", "space",
     "text_of", "to_text",

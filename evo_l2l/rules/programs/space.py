@@ -42,11 +42,20 @@ def space(s) -> Space:
     return s if isinstance(s, Space) else Space(s)
 
 
+def below(rnd):
+    """rnd's own draw of an integer in [0, n), as randrange(n) and choice make it (the same
+    stream), without their argument checks: breeding draws millions of them."""
+    below = getattr(rnd, "_randbelow", None)
+    return below if below is not None else rnd.randrange
+
+
 def random_instruction(rnd, s, component: int) -> Instruction:
     sp = space(s)
-    op = rnd.choice(sp.codes[component])
+    draw = below(rnd)
+    codes = sp.codes[component]
+    op = codes[draw(len(codes))]
     name, out, in_sizes, n_f = sp.op[op]
-    addrs = [rnd.randrange(k) for k in in_sizes]
+    addrs = [draw(k) for k in in_sizes]
     consts = [random_const(rnd, sp, name) for _ in range(n_f)]
     if name == "uniform" and consts[0] > consts[1]:
         consts = [consts[1], consts[0]]
@@ -59,7 +68,7 @@ def random_instruction(rnd, s, component: int) -> Instruction:
 
 def out_address(rnd, sp: Space, kind: str) -> int:
     first = sp.first_out[kind]
-    return rnd.randrange(sp.n[kind]) if first == 0 else first + rnd.randrange(sp.n[kind] - first)
+    return first + below(rnd)(sp.n[kind] - first)
 
 
 def random_const(rnd, s, name: str) -> float:
