@@ -104,11 +104,27 @@ def tasks_from_spec(run, which: str, n_tasks: int | None = None, seed: int = 0) 
 def learning_curve(problem, rule, tasks: TaskSet) -> dict:
     """Mean, min and max over tasks of the performance before training and after each epoch."""
     curves = problem.curves([rule], tasks)[0]   # (T, E+1)
+    out = {"fitness_mean": float(curves.mean()), "fitness_final": float(curves[:, -1].mean()),
+           "n_tasks": int(curves.shape[0])}
+    trained = _epochs_trained(problem, rule, tasks)
+    if trained is not None and trained + 1 < curves.shape[1]:
+        # A rule that sets its own epochs (AutoML's mixed genome) is held flat after its
+        # last: the curve ends there, its fitness is still the full curve's, as evolved.
+        curves = curves[:, :trained + 1]
+        out["epochs_trained"] = trained
     return {"epoch": list(range(curves.shape[1])),
             "mean": curves.mean(axis=0).tolist(), "min": curves.min(axis=0).tolist(),
-            "max": curves.max(axis=0).tolist(),
-            "fitness_mean": float(curves.mean()), "fitness_final": float(curves[:, -1].mean()),
-            "n_tasks": int(curves.shape[0])}
+            "max": curves.max(axis=0).tolist(), **out}
+
+
+def _epochs_trained(problem, rule, tasks: TaskSet) -> int | None:
+    """The most epochs `rule` trains on any of `tasks`, where its learner says (else None)."""
+    learner = getattr(problem, "learner", None)
+    if learner is None or not hasattr(learner, "epochs_trained"):
+        return None
+    settings = problem.config.learner.settings
+    epochs = learner.epochs_trained([rule], tasks, settings)
+    return None if epochs is None else int(np.max(epochs))
 
 
 def spaced(n: int, most: int = 13) -> list:

@@ -62,7 +62,8 @@ def domain_metrics(problem, rule, reference: dict) -> dict | None:
 
 
 def _fmt(v) -> str:
-    return f"{v:7.3f}" if v is not None and np.isfinite(v) else f"{'n/a':>7s}"
+    """A metric in 3 decimals (never '-0.000'), or n/a."""
+    return f"{round(v, 3) + 0.0:7.3f}" if v is not None and np.isfinite(v) else f"{'n/a':>7s}"
 
 
 def domain_lines(d: dict) -> list[str]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..rules.kinds import kind_of
 from .curves import learning_curve, problem_for, rule_from_spec
+from .plot_style import distinct_colours
 from .plot_style import generation_axis as _generation_axis
 from .plot_style import legend as _legend
 
@@ -174,11 +175,14 @@ def coefficient_axes(ax, run) -> None:
     final = np.abs(eff[-1])
     # Many terms: name only those that matter at the end; the rest are thin grey.
     big = final >= 0.05 * final.max() if len(form.term_names) > 12 and final.max() > 0 else final >= 0
+    named = [j for j in range(len(form.term_names)) if big[j] and np.any(eff[:, j] != 0)]
+    # One colour a named line, none shared (the default cycle repeats after 10).
+    colour = dict(zip(named, distinct_colours(len(named))))
     for j, name in enumerate(form.term_names):
         if not np.any(eff[:, j] != 0):
             continue
         if big[j]:
-            ax.plot(x, eff[:, j], lw=1.4, label=name, drawstyle="steps-post")
+            ax.plot(x, eff[:, j], lw=1.4, label=name, drawstyle="steps-post", color=colour[j])
         else:
             ax.plot(x, eff[:, j], lw=0.6, color="0.6", alpha=0.6, drawstyle="steps-post")
     ax.set_yscale("symlog", linthresh=0.01)
@@ -295,14 +299,14 @@ def plot_runs(runs: list, path: str) -> None:
               + [lambda ax, run=run: rule_axes(ax, run) for run in runs]
               + learning_panels(runs)
               + ([lambda ax: trace_axes(ax, runs)] if traced else []))
-    ncols = 4 if traced else 3
+    ncols = min(4 if traced else 3, len(panels))
     nrows = -(-len(panels) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(5.7 * ncols, 6.2 * nrows),
-                             squeeze=False, layout="constrained")
-    axes = axes.ravel()
-    for ax, draw in zip(axes, panels):
-        draw(ax)
-    for ax in axes[len(panels):]:
-        ax.set_axis_off()
+    fig = plt.figure(figsize=(5.7 * ncols, 6.2 * nrows), layout="constrained")
+    grid = fig.add_gridspec(nrows, ncols)
+    for i, draw in enumerate(panels):
+        r, c = divmod(i, ncols)
+        # The last panel takes what is left of its row: no empty slot in the figure.
+        end = ncols if i == len(panels) - 1 else c + 1
+        draw(fig.add_subplot(grid[r, c:end]))
     fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)

@@ -4,8 +4,8 @@ from __future__ import annotations
 import base64
 import html
 import os
+import secrets
 import shutil
-import tempfile
 
 from ..rules.kinds import kind_of
 
@@ -42,7 +42,19 @@ def _run_rows(run) -> dict:
             "curve": curve, "curve_unit": unit,
             "over": "episodes" if is_episodic(run) else "tasks",
             "domain": domain_metrics(problem, rule, reference),
+            "coefficient_texts": _coefficient_texts(problem, best),
             "lifetime": self_modification.summary(problem, rule)}
+
+
+def _coefficient_texts(problem, best: dict) -> dict | None:
+    """The best rule's coefficients as the report prints them (categorical genes by name,
+    no negative zero)."""
+    if "coefficients" not in best:
+        return None
+    texts = getattr(kind_of(problem), "coefficient_texts", None)
+    if texts is not None:
+        return texts(problem, best["coefficients"])
+    return {k: f"{v + 0.0:g}" for k, v in best["coefficients"].items()}
 
 
 def _groups(rows: list[dict], key) -> list:
@@ -131,7 +143,7 @@ def _markdown(rows: list[dict], figure: str) -> str:
             lines += ["", "| run | " + " | ".join(names) + " |", "|---|" + "---|" * len(names)]
             for r in group:
                 lines.append(f"| {r['run']} | " + " | ".join(
-                    f"{v:g}" for v in r["best"]["coefficients"].values()) + " |")
+                    r["coefficient_texts"].values()) + " |")
     tree_rows = [r for r in rows if "rule" in r["best"]]
     if tree_rows:
         lines += ["", "## Trees of the best rules", "", "| run | size | tree |", "|---|---|---|"]
@@ -163,14 +175,14 @@ def _html(markdown: str, png: bytes) -> str:
             if all(set(c) <= {"-"} for c in cells):
                 continue
             if not in_table:
-                out.append("<table>")
+                out.append('<div class="wide"><table>')
                 in_table, tag = True, "th"
             else:
                 tag = "td"
             out.append("<tr>" + "".join(f"<{tag}>{_inline(c)}</{tag}>" for c in cells) + "</tr>")
             continue
         if in_table:
-            out.append("</table>")
+            out.append("</table></div>")
             in_table = False
         if line.startswith("!["):
             out.append(f'<p><img src="{img}" alt="figure" style="max-width:100%"></p>')
@@ -181,8 +193,9 @@ def _html(markdown: str, png: bytes) -> str:
         elif line:
             out.append(f"<p>{_inline(line)}</p>")
     if in_table:
-        out.append("</table>")
+        out.append("</table></div>")
     style = ("body{font-family:sans-serif;max-width:1200px;margin:2em auto}"
+             ".wide{overflow-x:auto;max-width:100%}"  # a 32-column table scrolls, the page does not
              "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;"
              "padding:3px 8px;text-align:right}code{background:#f4f4f4}")
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>evo_l2l report</title>"
@@ -205,7 +218,7 @@ def write_report(runs: list, out_dir: str, baselines: str | None = None) -> list
     given, out_dir = out_dir, os.path.abspath(out_dir)
     parent = os.path.dirname(out_dir)
     os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f".{os.path.basename(out_dir)}.partial-", dir=parent)
+    tmp = _partial_folder(parent, os.path.basename(out_dir))
     names = ["report.md", "report.html", "figure.png"]
     try:
         _write_files(runs, tmp, baselines)
@@ -218,6 +231,19 @@ def write_report(runs: list, out_dir: str, baselines: str | None = None) -> list
         if os.path.exists(tmp):
             shutil.rmtree(tmp, ignore_errors=True)
     return [os.path.join(given, name) for name in names]
+
+
+def _partial_folder(parent: str, name: str) -> str:
+    """A new empty folder in parent for the report being written, made as mkdir makes
+    folders (0777 less the umask: 0755 under the usual 022), not 0700 as mkdtemp would:
+    it becomes the report folder itself."""
+    while True:
+        path = os.path.join(parent, f".{name}.partial-{secrets.token_hex(4)}")
+        try:
+            os.mkdir(path)
+            return path
+        except FileExistsError:
+            continue
 
 
 def _write_files(runs: list, out_dir: str, baselines: str | None) -> None:

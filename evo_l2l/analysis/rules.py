@@ -44,9 +44,28 @@ def best_reference_rule(problem) -> dict:
     if len(rated) == 1:
         rate, rule = rated[0]
         return describe_rule(problem, rule, rate=rate)
-    fit = problem.fitness_of([rule for _, rule in rated], "train")
+    rated, fit = list(rated), list(problem.fitness_of([rule for _, rule in rated], "train"))
     best = int(np.argmax(fit))
+    # A best rate at the grid's edge is no tuned rate (the hand-built SRWM's gain keeps
+    # improving past 2^8): go on outwards by factors of 4 while training fitness improves.
+    for _ in range(EDGE_STEPS):
+        if best not in (0, len(rated) - 1):
+            break
+        factor = 4.0 if best == len(rated) - 1 else 0.25
+        rate = rated[best][0] * factor
+        rule = problem.known_rule(problem.reference_rule, rate)
+        f = float(problem.fitness_of([rule], "train")[0])
+        if not f > fit[best]:
+            break
+        if factor > 1:
+            rated.append((rate, rule)), fit.append(f)
+        else:
+            rated.insert(0, (rate, rule)), fit.insert(0, f)
+        best = int(np.argmax(fit))
     return describe_rule(problem, rated[best][1], rate=rated[best][0])
+
+
+EDGE_STEPS = 8
 
 
 def ranked_rules(run, problem, k: int = 1, generation: int | None = None) -> list[tuple]:

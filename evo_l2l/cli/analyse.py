@@ -96,6 +96,11 @@ def _evaluate(archive, rules, which, n_tasks, seed, baselines, as_json, quiet):
         click.echo(f"\n{d['label']}: {d['formula']}")
         click.echo(f"  fitness (mean over measurements) {d['fitness_mean']:.4f}   "
                    f"final {d['fitness_final']:.4f}")
+        if len(d["epoch"]) == 1:
+            # Measured once, after learning (AutoML-Zero programs): a line, not a table.
+            click.echo(f"  after learning: mean {d['mean'][0]:.3f}   min {d['min'][0]:.3f}   "
+                       f"max {d['max'][0]:.3f} over the tasks")
+            continue
         shown = spaced(len(d["epoch"]))
         click.echo("  epoch  " + " ".join(f"{d['epoch'][i]:>6d}" for i in shown))
         click.echo("  mean   " + " ".join(f"{d['mean'][i]:6.3f}" for i in shown))

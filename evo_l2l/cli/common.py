@@ -49,6 +49,11 @@ def executor_options(f):
 def open_executor(workers, dask_local, scheduler, quiet: bool = False):
     """The executor the options ask for (a context manager); says where a dashboard is."""
     from ..evolution.executors import make_executor
+    cores = usable_cores()
+    if workers and workers > cores and not quiet:
+        click.echo(f"note: --workers {workers} on {cores} usable core{'s' if cores != 1 else ''}:"
+                   f" the processes take turns on them, so more than {cores} run no faster "
+                   "and each holds its own copy of the tasks", err=True)
     executor = make_executor(workers, dask_local, scheduler)
     if getattr(executor, "dashboard_link", None) and not quiet:
         import importlib.util
@@ -57,6 +62,14 @@ def open_executor(workers, dask_local, scheduler, quiet: bool = False):
         click.echo(f"dask: {executor.n_workers} worker threads, dashboard "
                    f"{executor.dashboard_link}{hint}", err=True)
     return executor
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (its affinity where the OS says, else all)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:              # macOS, Windows
+        return os.cpu_count() or 1
 
 
 def default_archive(config, seed: int) -> str:

@@ -83,17 +83,51 @@ def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
     label = problem.known_label(problem.reference_rule)
     if delta.get("rate") is not None:
         label += f" (rate {delta['rate']:g})"
+    from ..rules.kinds import kind_of
+    noun = kind_of(problem).noun        # what is evolved: a rule, an operator set, a program
     w = max(28, len(label) + 2)         # long labels (Rescorla-Wagner) keep the columns aligned
-    click.echo(f"best rule (generation {best['generation']}): {best['formula']}{tag}")
-    click.echo(f"{'':{w}s}{'train (' + str(n_train) + ' tasks)':>20s}"
-               f"{'held-out (' + str(n_held) + ' tasks)':>24s}")
-    click.echo(f"{'evolved rule':{w}s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
+    click.echo(f"best {noun} (generation {best['generation']}): {best['formula']}{tag}")
+    click.echo(f"{'':{w}s}{'train (' + _count(n_train, 'task') + ')':>20s}"
+               f"{'held-out (' + _count(n_held, 'task') + ')':>24s}")
+    click.echo(f"{'evolved ' + noun:{w}s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")
     click.echo(f"{label:{w}s}{delta['fitness']:20.4f}{delta['heldout_fitness']:24.4f}")
+    click.echo(verdict(problem, noun, best, delta, label))
     for line in domain_lines(domain) if domain else ():
         click.echo(line)
     n = last.generation + 1
     click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
                f"{_wall_text(result, resumed)})")
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
+
+
+# Held-out fitness within this of the reference rule's counts as matching it (the summary
+# prints 4 decimals; fitness is a mean accuracy or similar on the same tasks).
+MATCH_TOLERANCE = 0.001
+
+
+def verdict(problem, noun: str, best: dict, reference: dict, label: str) -> str:
+    """One plain line: does the evolved rule match, beat or fall short of the reference rule
+    on the held-out tasks, with both numbers (and, when short, where the preset's modern
+    search is)."""
+    mine, ref = best["heldout_fitness"], reference["heldout_fitness"]
+    if best.get("is_reference_rule"):
+        return f"the evolved {noun} is {label.split(' (rate')[0]} itself"
+    if abs(mine - ref) <= MATCH_TOLERANCE:
+        how = "matches"
+    else:
+        how = "beats" if mine > ref else "falls short of"
+    line = f"on the held-out tasks the evolved {noun} {how} {label}: {mine:.4f} vs {ref:.4f}"
+    if how == "falls short of":
+        from ..experiments import PRESETS
+        preset = problem.config.run.preset
+        modern = f"{preset}-modern"
+        if modern in PRESETS and not problem.config.run.toy:
+            line += (f" (this seed's search missed it; `evo-l2l run {modern}` searches the "
+                     "same tasks with a method that finds it reliably)")
+    return line
 
 
 @main.command()

@@ -87,4 +87,15 @@ def get_preset(name: str) -> Preset:
         if name in FEWSHOT_PRESETS:
             raise ConfigError(f"{name} is a few-shot meta-training preset: evo-l2l fewshot run "
                               f"{name}") from None
+        close = did_you_mean(name, [*PRESETS, *FEWSHOT_PRESETS])
+        if close:
+            raise ConfigError(f"unknown experiment {name!r}; did you mean {close}? "
+                              "(`evo-l2l experiments` lists them all)") from None
         raise ConfigError(f"unknown experiment {name!r}; known: {', '.join(PRESETS)}") from None
+
+
+def did_you_mean(name: str, names) -> str:
+    """The known names closest to a mistyped one ('a or b'), or '' if none is close."""
+    import difflib
+    close = difflib.get_close_matches(name, list(names), n=3, cutoff=0.75)
+    return " or ".join(close) if len(close) < 3 else f"{close[0]}, {close[1]} or {close[2]}"

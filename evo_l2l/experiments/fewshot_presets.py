@@ -60,5 +60,9 @@ FEWSHOT_PRESETS = {p.name: p for p in (
 
 def get(name: str) -> FewshotPreset:
     if name not in FEWSHOT_PRESETS:
-        raise ConfigError(f"no few-shot preset {name!r}; presets: {', '.join(FEWSHOT_PRESETS)}")
+        from . import did_you_mean
+        close = did_you_mean(name, FEWSHOT_PRESETS)
+        hint = f"did you mean {close}? " if close else ""
+        raise ConfigError(f"no few-shot preset {name!r}; {hint}presets: "
+                          f"{', '.join(FEWSHOT_PRESETS)}")
     return FEWSHOT_PRESETS[name]

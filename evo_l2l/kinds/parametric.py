@@ -40,7 +40,20 @@ class ParametricKind(RuleKind):
         coef = rule["coefficients"]
         if len(coef) > self.max_shown_coefficients:
             return [f"({len(coef)} coefficients: see --json)"]
-        return ["  ".join(f"{k}={v + 0.0:g}" for k, v in coef.items())]
+        return ["  ".join(f"{k}={v}" for k, v in self.coefficient_texts(problem, coef).items())]
+
+    def coefficient_texts(self, problem, coef: dict) -> dict[str, str]:
+        """Coefficients by name as text: a categorical gene (a mixed genome's activation) by
+        its choice's name, numbers in %g with no negative zero."""
+        genes = {g.name: g for g in (getattr(problem.config.genome(), "genes", None) or ())}
+        out = {}
+        for k, v in coef.items():
+            g = genes.get(k)
+            if g is not None and g.kind == "cat" and 0 <= int(v) < len(g.choices):
+                out[k] = str(g.choices[int(v)])
+            else:
+                out[k] = f"{v + 0.0:g}"
+        return out
 
     # -- export ---------------------------------------------------------------
     def export_refusal(self, problem) -> str | None:

@@ -88,6 +88,11 @@ class Learner:
         """Precomputed layout of a task set for program_curves (None: none needed)."""
         return None
 
+    def epochs_trained(self, coef: np.ndarray, tasks, settings) -> np.ndarray | None:
+        """(R, T) epochs each rule really trains on each task where a rule sets its own (its
+        curves are held flat after); None: every rule trains every epoch of the curves."""
+        return None
+
 
 def fitness_from_curves(curves: np.ndarray, measure: str = "mean") -> np.ndarray:
     """(R, T, E+1) curves -> (R,) fitness, the mean over tasks of each task's score.

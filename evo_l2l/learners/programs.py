@@ -188,5 +188,14 @@ class Interpreter(Learner):
                    "(learner.regression_score); classification: validation accuracy")
     reference_rule = "sgd"
 
+    def performance_on(self, tasks) -> str:
+        """Worded for the task set's own problem: regression or classification."""
+        if "classify" not in tasks.params:
+            return self.performance
+        if tasks.params["classify"]:
+            return "classification: accuracy on the validation examples"
+        return ("regression: 1 - (2/pi) atan(RMS error) on the validation examples "
+                "(learner.regression_score)")
+
 
 LEARNER = Interpreter()

@@ -127,5 +127,8 @@ class TwoLayerAutoML(Learner):
     def compute(self, rows, tasks, settings) -> np.ndarray:
         return compute(rows, tasks, settings)
 
+    def epochs_trained(self, coef, tasks, settings) -> np.ndarray:
+        return epochs_in_budget(np.asarray(coef, dtype=np.float64), tasks, settings)
+
 
 LEARNER = TwoLayerAutoML()
