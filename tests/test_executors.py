@@ -142,7 +142,7 @@ def _rounds(search, n=12, start=0):
 
 @pytest.mark.parametrize("name", ["ga", "gp", "cmaes", "es", "sa", "selfadaptive", "fme",
                                   "aging", "mixed_ga", "mixed_random", "program_search",
-                                  "islands", "crowding"])
+                                  "islands", "crowding", "sep_cmaes"])
 def test_every_search_draws_only_from_its_own_generator(name):
     """Every draw of a search goes through its `rng`: seeded alike, two searches ask for the
     same genomes, whether they run one after the other or interleaved, and the global
