@@ -14,7 +14,7 @@ Seeded random inputs, each one `evo-l2l` subprocess, in four kinds (in turn):
   --flush-interval, --seeds, the preset name) with odd values;
 - archive: a 3-generation archive (a flush per generation) truncated, with flipped bytes or
   an overwritten 4 KiB block, empty, random bytes, a directory or a missing file, given to
-  `info`, `best`, `verify`, `resume --generations 4`, `plot` or `export`-like readers.
+  `info`, `best`, `verify`, `resume --generations 4`, `plot`, `report` or `compare`.
 
 Each input's outcome, and the count it adds to when it is wrong (all must be 0):
 - tracebacks: "Traceback" in the output, or an exit code other than 0, 1 and 2;
@@ -202,24 +202,39 @@ class Fuzzer:
         self.size = os.path.getsize(self.base)
 
     def run(self, k: int, args: list, what: str):
+        """Runs `evo-l2l run ARGS`; a run that says it is done must have archived it. Every
+        archive it wrote (several with --seeds and -o given) is checked, then deleted."""
         out = os.path.join(self.folder, f"out{k}.h5")
-        code, o, e = cli(["run", *args, "-q", "-o", out], self.timeout, self.folder)
+        if "-o" not in args:
+            args = [*args, "-o", out]
+        before = set(os.listdir(self.folder))
+        code, o, e = cli(["run", *args, "-q"], self.timeout, self.folder)
         self.exits[str(code)] = self.exits.get(str(code), 0) + 1
         ok = classify(code, o, e, self.counts, self.notes, what)
         config = None
+        written = sorted(set(os.listdir(self.folder)) - before)
         if ok and code == 0:
             from evo_l2l import open_run
             from evo_l2l.archive import ArchiveError
-            vcode, vo, ve = cli(["verify", out], self.timeout, self.folder)
-            try:
-                config = open_run(out, populations=False).config.to_dict()
-            except ArchiveError as exc:
-                vcode, ve = 2, str(exc)
-            if vcode != 0:
+            archives = [os.path.join(self.folder, f) for f in written if f.endswith(".h5")]
+            if not archives:
                 self.counts["lost_runs"] += 1
-                self.notes.append(f"lost_runs: {what}: exit 0 but {(vo + ve).strip()}")
-        if os.path.exists(out):
-            os.remove(out)
+                self.notes.append(f"lost_runs: {what}: exit 0 and no archive")
+            for path in archives:
+                vcode, vo, ve = cli(["verify", path], self.timeout, self.folder)
+                try:
+                    config = open_run(path, populations=False).config.to_dict()
+                except ArchiveError as exc:
+                    vcode, ve = 2, str(exc)
+                if vcode != 0:
+                    self.counts["lost_runs"] += 1
+                    self.notes.append(f"lost_runs: {what}: exit 0 but {(vo + ve).strip()}")
+        for f in written:
+            path = os.path.join(self.folder, f)
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            else:
+                os.remove(path)
         return code, config
 
     def case_set(self, k):
@@ -279,11 +294,7 @@ class Fuzzer:
             args += [option, value]
         if option == "--seeds":
             args += ["-o", os.path.join(self.folder, "s{seed}.h5")]
-        code, _ = self.run(k, [preset, "--toy", *args], f"run {preset!r} {args!r}")
-        if option == "--seeds":
-            for f in os.listdir(self.folder):
-                if f.startswith("s") and f.endswith(".h5"):
-                    os.remove(os.path.join(self.folder, f))
+        self.run(k, [preset, "--toy", *args], f"run {preset!r} {args!r}")
 
     def damaged(self, k):
         rnd = self.rnd

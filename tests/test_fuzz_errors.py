@@ -185,3 +185,18 @@ def test_component_name_that_is_not_text(runner, setting):
     result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
                                   "--set", setting])
     one_line_exit_2(result, "unknown")
+
+
+# -- a preset label other than the preset's --------------------------------------------------------
+
+@pytest.mark.parametrize("setting", ["run.preset=chalmers1990-gp", "preset=x"])
+def test_another_preset_label_is_refused_not_dropped(runner, setting):
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  "--set", setting])
+    one_line_exit_2(result, "is the name of the preset the config starts from")
+
+
+def test_the_presets_own_label_is_accepted(runner):
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  "-q", "--set", "run.preset=chalmers1990"])
+    assert result.exit_code == 0, result.output

@@ -44,6 +44,13 @@ class Preset:
                 known = (self.alternatives.get(section, {}).get(name, {})
                          if isinstance(name, str) else {})
                 data[section] = {"name": name, **copy.deepcopy(known)}
+        for key in ("preset", "run.preset"):
+            # the label is the preset's own; another would be dropped without a word
+            if key in overrides and overrides[key] != self.NAME:
+                from ..errors import ConfigError
+                raise ConfigError(f"{key} is the name of the preset the config starts from, "
+                                  f"{self.NAME!r}; to start from {overrides[key]!r}, run that "
+                                  f"preset")
         overrides = {k: v for k, v in overrides.items() if k not in ("preset", "run.preset")}
         return fill_level_below(RunConfig.from_dict(data, validate=False).with_overrides(overrides))
 
