@@ -7,6 +7,7 @@ import numpy as np
 
 from ..evolution.problem import build_tasks, make_problem
 from ..rules.kinds import RuleTextError, kind_of
+from ..rules.printed import read_rule_text
 from ..tasks import TaskSet
 
 RULE_SPECS = ("best, gen:G, top:K, a known rule of the family (delta, oja, hebb, none...) with an "
@@ -70,8 +71,10 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
                 f":RATE)")
     kind = kind_of(run.config)
     if kind.rule_text_hint:
+        text, source = read_rule_text(spec)
         try:                      # parsed with the kind's whitelist (never eval)
-            return kind.parse_rule(problem, spec)
+            label, rule = kind.parse_rule(problem, text)
+            return (label if source is None else f"{kind.noun} from {source}"), rule
         except RuleTextError:
             raise
         except ValueError as exc:

@@ -89,14 +89,18 @@ def best(archive, top, generation, fmt, as_json, runs_below):
     if lines is not None:
         click.echo("\n".join(lines))
         return
-    for r in rules:
+    for (_, rule), r in zip(ranked, rules):
         click.echo(f"#{r['rank']} (generation {r['generation']}): {r['formula']}{form_tag(problem, r)}")
         # "none" (no learning) has no direction: its distance is 1 for every rule.
         dist = {k: v for k, v in r.get("distance_to_known_rules", {}).items() if k != "none"}
         click.echo(f"   fitness {r['fitness']:.4f}   held-out {r['heldout_fitness']:.4f}"
                    + "".join(f"   dist({k}) {v:.3f}" for k, v in dist.items()))
-        for line in kind.detail_lines(problem, r):
+        details = kind.detail_lines(problem, r)
+        for line in details:
             click.echo("   " + line)
+        exact = kind.exact_line(problem, rule)
+        if exact and not any(exact.partition(": ")[2] in line for line in details):
+            click.echo("   " + exact)      # what `evaluate --rule` reads back exactly
     _strengths(run)
     if lifetime is not None:
         click.echo("best-so-far rule during a lifetime:")

@@ -87,6 +87,9 @@ def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
     noun = kind_of(problem).noun        # what is evolved: a rule, an operator set, a program
     w = max(28, len(label) + 2)         # long labels (Rescorla-Wagner) keep the columns aligned
     click.echo(f"best {noun} (generation {best['generation']}): {best['formula']}{tag}")
+    exact = kind_of(problem).exact_line(problem, problem.rule_of_genome(last.hof_genome))
+    if exact:                           # the rule as `evaluate --rule` reads it back exactly
+        click.echo(f"  {exact}")
     click.echo(f"{'':{w}s}{'train (' + _count(n_train, 'task') + ')':>20s}"
                f"{'held-out (' + _count(n_held, 'task') + ')':>24s}")
     click.echo(f"{'evolved ' + noun:{w}s}{best['fitness']:20.4f}{best['heldout_fitness']:24.4f}")

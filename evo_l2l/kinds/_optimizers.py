@@ -24,6 +24,9 @@ class OptimizerKind(ParametricKind):
     def export_refusal(self, problem) -> str | None:
         return None
 
+    def exact_line(self, problem, rule) -> str | None:
+        return None                     # each kind of optimizer says where its formula rounds
+
     def sympy_expression(self, problem, rule):
         return None
 

@@ -25,8 +25,30 @@ class LearnedOptimizerKind(OptimizerKind):
     noun = "learned optimizer"
     problem_class = FeatureProblem
 
+    rule_text_hint = ("an update such as 'w -= 0.01 * (0.9*m.9/rms + 0.1*sign(g))' (as `best` "
+                      "or the run summary prints it)")
+
     def update_lines(self, problem, row) -> list[str]:
         return [lo.formula(row)]
+
+    def exact_line(self, problem, rule) -> str | None:
+        row = np.asarray(rule, dtype=np.float64)
+        try:
+            if np.array_equal(lo.parse(lo.formula(row)), row):
+                return None
+        except ValueError:          # a formula of non-finite weights: no update to read
+            pass
+        return f"exact: {lo.exact_text(row)}"
+
+    def parse_rule(self, problem, text: str) -> tuple[str, np.ndarray]:
+        """An update 'w -= LR * (...)'; the run summary's line or `best`'s output: the most
+        precise update in it (`best`'s exact line, where the formula rounds)."""
+        from ..rules.printed import first_block, strip_line
+        found = [line for line in (strip_line(raw).removeprefix("exact: ").strip()
+                                   for raw in first_block(text)) if line.startswith("w -= ")]
+        if found:
+            text = max(found, key=len)
+        return f"optimizer {text}", lo.parse(text)
 
     def latex_fallback(self, problem, rule) -> str:
         row = np.asarray(rule, dtype=np.float64)

@@ -27,9 +27,16 @@ class OptimizerProgramKind(OptimizerKind):
                "gradient, the weight and three state slots (Chen et al. 2023)")
     noun = "optimizer program"
     problem_class = ProgramProblem
-    rule_text_hint = "a program text such as 'lr = 1e-3; m1 = interp(m1, g, 0.9); u = sign(m1)'"
+    rule_text_hint = ("a program text such as 'lr = 1e-3; m1 = interp(m1, g, 0.9); u = sign(m1)' "
+                      "(as `best` or the run summary prints it)")
 
     def parse_rule(self, problem, text: str) -> tuple[str, np.ndarray]:
+        """A program text; the run summary's line or `best`'s output: their one-line
+        program (its lr exact, where the lines under it round it)."""
+        from ..rules.printed import first_block, has_header, strip_line
+        block = first_block(text)
+        if block and has_header(block[0]):
+            text = strip_line(block[0])
         return f"program {text}", up.parse(text)
 
     def update_lines(self, problem, row) -> list[str]:

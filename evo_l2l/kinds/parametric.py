@@ -55,6 +55,72 @@ class ParametricKind(RuleKind):
                 out[k] = f"{v + 0.0:g}"
         return out
 
+    # -- rule texts (evaluate --rule) ------------------------------------------
+    rule_text_hint = ("a formula such as 'dw = 0.5*a*t - w' over the family's terms, or its "
+                      "coefficients 'k0=1  k1=0.5 ...' (as `best` or the run summary prints them)")
+
+    def parse_rule(self, problem, text: str) -> tuple[str, np.ndarray]:
+        """The rule's coefficients by name ('exact: k0=...' first, then `best`'s rounded
+        line) or its formula 'dw = ...', from a line of the summary or `best`'s output;
+        never eval."""
+        from ..rules.printed import first_block, named_numbers, strip_line
+        names = problem.form.coef_names
+        lines = [strip_line(raw) for raw in first_block(text)]
+        exact = [line.removeprefix("exact: ") for line in lines if line.startswith("exact: ")]
+        for line in exact + lines:
+            try:
+                row = named_numbers(line, names)
+            except ValueError:          # a categorical gene shown by its choice's name
+                row = None
+            if row is not None:
+                return "given rule", row
+        for line in lines:
+            if line.startswith("dw = "):
+                return "given rule", self.rule_of_formula(problem, line)
+        raise ValueError(f"expected a formula 'dw = ...' over the terms "
+                         f"{', '.join(problem.form.term_names[:12])}"
+                         f"{', ...' if len(problem.form.term_names) > 12 else ''} or the "
+                         f"coefficients {' '.join(n + '=...' for n in names[:3])} ...")
+
+    def rule_of_formula(self, problem, line: str) -> np.ndarray:
+        """'dw = c*term + ...' (the family's term names) -> a coefficient row whose term
+        coefficients are those; ValueError where the family's rows do not follow from them."""
+        from ..rules.printed import signed_terms
+        form = problem.form
+        index = {name: i for i, name in enumerate(form.term_names)}
+        e = np.zeros(len(form.term_names))
+        body = line.removeprefix("dw = ").strip()
+        for c, name in ([] if body == "0" else signed_terms(body)):
+            if name == "a*(t - o)" and {"a*t", "a*o"} <= set(index):   # the delta rule's form
+                e[index["a*t"]] += c
+                e[index["a*o"]] -= c
+            elif name in index:
+                e[index[name]] += c
+            else:
+                raise ValueError(f"unknown term {name!r} (terms: "
+                                 f"{', '.join(form.term_names[:12])}"
+                                 f"{', ...' if len(form.term_names) > 12 else ''})")
+        # A row of the term coefficients themselves, or a common scale 1 before them.
+        for row in (e, np.concatenate([[1.0], e])):
+            if len(row) == form.n_coef and np.array_equal(form.effective(row[None])[0], e):
+                return row
+        raise ValueError(f"the {problem.config.rule.name} family's coefficients do not "
+                         "follow from its formula: give them by name (`best` prints them)")
+
+    def exact_line(self, problem, rule) -> str | None:
+        row = np.asarray(rule, dtype=np.float64)
+        if row.size > self.max_shown_coefficients:
+            return None
+        effective = problem.form.effective
+        try:
+            back = self.rule_of_formula(problem, problem.formula(row))
+            if np.array_equal(effective(back[None])[0], effective(row[None])[0]):
+                return None
+        except ValueError:
+            pass
+        return "exact: " + "  ".join(f"{n}={float(v)!r}"
+                                     for n, v in zip(problem.form.coef_names, row))
+
     # -- export ---------------------------------------------------------------
     def export_refusal(self, problem) -> str | None:
         odd = [t for t in problem.form.term_names if not _PLAIN_TERM.fullmatch(t)]

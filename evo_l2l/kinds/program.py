@@ -3,7 +3,7 @@ matrix memory, evolved by regularized evolution (Real et al. 2020)."""
 from __future__ import annotations
 
 from ..evolution.program_problem import ProgramProblem, fec_hit_rate
-from ..rules.kinds import RuleKind, RuleTextError
+from ..rules.kinds import RuleKind
 
 
 class ProgramKind(RuleKind):
@@ -13,7 +13,7 @@ class ProgramKind(RuleKind):
     size_name = "program length"
     size_unit = "instructions"
     problem_class = ProgramProblem
-    rule_text_hint = "a program text or @FILE"
+    rule_text_hint = "a program text (as `best` or the run summary prints it)"
 
     def bytes_per_individual(self, config) -> int:
         return 600 + 200 * sum(config.rule.settings.max_sizes)
@@ -26,17 +26,10 @@ class ProgramKind(RuleKind):
         return {"program_ops": list(OP_KEYS)}
 
     def parse_rule(self, problem, text: str) -> tuple[str, str]:
-        """A program's text, or @FILE for one in a file, parsed with the whitelist of
-        operations (never eval)."""
-        code = text
-        if text.startswith("@"):
-            try:
-                with open(text[1:], encoding="utf-8") as fh:
-                    code = fh.read()
-            except OSError as exc:
-                raise RuleTextError(f"cannot read program file {text[1:]}: "
-                                    f"{exc.strerror}") from None
-        return f"program {text}", problem.user_program(code)
+        """A program's text, the summary's one-line form or `best`'s output (its first
+        program), parsed with the whitelist of operations (never eval)."""
+        from ..rules.printed import program_text
+        return "given program", problem.user_program(program_text(text))
 
     def export_refusal(self, problem) -> str | None:
         return ("an AutoML-Zero run's rules are programs: use --format text (the code) "

@@ -7,6 +7,8 @@ so that pasted as it stands it computes what `rules.symbolic.python_function` co
 """
 from __future__ import annotations
 
+import re
+
 from ..evolution.symbolic_problem import SymbolicRuleProblem
 from ..rules import symbolic as sym
 from ..rules.kinds import RuleKind, RuleTextError
@@ -78,15 +80,30 @@ class SymbolicKind(RuleKind):
     def archive_attrs(self, problem) -> dict[str, list]:
         return {"variables": list(problem.pset.arguments)}
 
-    rule_text_hint = "a tree text"
+    rule_text_hint = "a tree text (as `best` or the run summary prints it)"
 
     def parse_rule(self, problem, text: str) -> tuple[str, str]:
-        """A tree text, parsed with the whitelist of primitives (never eval)."""
+        """A tree text, parsed with the whitelist of primitives (never eval); from the run
+        summary or `best`'s output, the tree it prints ('exact: TREE', 'tree (N nodes):
+        TREE'). Their formula 'dw = ...' is simplified, and not read."""
+        from ..rules.printed import first_block, strip_line
+        lines = [strip_line(raw) for raw in first_block(text)]
+        trees = [line.partition(": ")[2] for line in lines
+                 if line.startswith("exact: ") or re.match(r"tree \(\d+ nodes\): ", line)]
+        if trees:
+            text = trees[0]
+        elif lines and lines[0].startswith("dw = "):
+            raise ValueError("the formula 'dw = ...' is the tree simplified, not the tree: "
+                             "give the tree (the summary's 'exact:' line, `best`'s 'tree "
+                             "(N nodes):' line, or either's whole output)")
         try:
             problem.user_tree(text)
         except sym.TreeTextError as exc:   # too deep or large for the run, a non-finite constant
             raise RuleTextError(str(exc)) from None
         return f"rule {text}", text
+
+    def exact_line(self, problem, rule) -> str | None:
+        return f"exact: {rule}"         # the formula shown is simplified: the tree itself
 
     def detail_lines(self, problem, rule: dict) -> list[str]:
         return [f"tree ({rule['size']} nodes): {rule['rule']}"]

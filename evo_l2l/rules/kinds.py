@@ -106,6 +106,12 @@ class RuleKind:
         of this kind, RuleTextError if it is one the run cannot take."""
         raise ValueError("this kind reads no rule texts")
 
+    def exact_line(self, problem, rule) -> str | None:
+        """'exact: TEXT', TEXT a form of `rule` that parse_rule reads back as exactly that rule,
+        for a rule whose formula (what the summary and `best` show) rounds or rewrites it;
+        None where the formula reads back exactly (or this kind reads no rule texts)."""
+        return None
+
     def export_refusal(self, problem) -> str | None:
         """Why `best --format python/latex` cannot write this run's rules, or None."""
         return (f"a {self.name} run's {self.noun}s are not one formula: use --format text "

@@ -16,6 +16,8 @@ FEATURES.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from ..kernels.mlp_train import N_FEATURES
@@ -69,6 +71,43 @@ def terms_text(row) -> str:
 
 def formula(row) -> str:
     return f"w -= {float(row[0]):.4g} * ({terms_text(row)})"
+
+
+def exact_text(row) -> str:
+    """formula's form with every nonzero weight, numbers as repr: parse reads it back to the
+    same row (`best` shows it under the formula)."""
+    row = np.asarray(row, dtype=np.float64)
+    parts = [("- " if c < 0 else "+ ") + f"{abs(float(c))!r}*{f}"
+             for c, f in zip(row[1:], FEATURES) if c != 0]
+    body = " ".join(parts)
+    body = (body[2:] if body.startswith("+ ") else "-" + body[2:]) if parts else "0"
+    return f"w -= {float(row[0])!r} * ({body})"
+
+
+_UPDATE = re.compile(r"^w -= (\S+) \* \((.*)\)$")
+
+
+def parse(text: str) -> np.ndarray:
+    """'w -= LR * (c*g + c*m.9/rms - ...)' (formula or exact_text) -> the row; ValueError
+    naming what it cannot read. Weights formula rounds (4 digits) or leaves out (under
+    1e-3 of the largest) come back rounded or 0."""
+    from .printed import parse_number, signed_terms
+    m = _UPDATE.match(text.strip())
+    if m is None:
+        raise ValueError("expected 'w -= LR * (WEIGHT*FEATURE + ...)' over the features "
+                         + ", ".join(FEATURES))
+    row = np.zeros(1 + len(FEATURES))
+    row[0] = parse_number(m.group(1), "the rate")
+    if m.group(2).strip() == "0":
+        return row
+    index = {f: i for i, f in enumerate(FEATURES)}
+    for c, name in signed_terms(m.group(2)):
+        if name not in index:
+            raise ValueError(f"unknown feature {name!r}; features: {', '.join(FEATURES)}")
+        row[1 + index[name]] += c
+    if not np.all(np.isfinite(row)):
+        raise ValueError("the rate and weights must be finite")
+    return row
 
 
 def is_reference_rule(row, tol: float = 0.1) -> bool:
