@@ -178,3 +178,37 @@ def test_a_plugin_component_from_python(site, tmp_path):
                          env=env, cwd=tmp_path, timeout=300)
     assert res.returncode == 0, res.stderr
     assert res.stdout.split() == ["complete", "toy_random_search"]
+
+
+def test_a_plugin_installed_by_pip(tmp_path):
+    """The same plug-in as a project of its own, built and installed by pip (offline: the
+    installed setuptools builds it, no dependencies fetched)."""
+    pytest.importorskip("setuptools")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "my_l2l_parts.py").write_text(PLUGIN)
+    (project / "pyproject.toml").write_text(textwrap.dedent("""
+        [build-system]
+        requires = ["setuptools"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "my-l2l-parts"
+        version = "0.1"
+
+        [project.entry-points."evo_l2l.components"]
+        random_search = "my_l2l_parts"
+        more = "my_l2l_parts:register"
+
+        [tool.setuptools]
+        py-modules = ["my_l2l_parts"]
+    """))
+    site = tmp_path / "site"
+    res = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--no-build-isolation",
+                          "--no-deps", "--no-index", "--target", str(site), str(project)],
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    res = cli("components", "optimizer", "toy_wider_search", site=site, cwd=tmp_path)
+    assert res.returncode == 0 and "toy_wider_search: the same" in res.stdout, res.stderr
+    res = cli(*RUN, "-o", "p.h5", site=site, cwd=tmp_path)
+    assert res.returncode == 0, res.stderr
