@@ -51,5 +51,5 @@ if __name__ == "__main__":
     print(f"# all: {time.perf_counter() - t0:.1f} s")
     print("EXPECTED_SECONDS: dict[str, float] = {")
     for name in sorted(seconds):
-        print(f"    {name!r}: {seconds[name]:.1f},")
+        print(f'    "{name}": {seconds[name]:.1f},')
     print("}")

@@ -17,8 +17,10 @@ from . import main
                    "known rule at its best rate: delta, oja or rescorla_wagner; continual "
                    "runs always show the run's net with the delta rule instead, and each "
                    "rule's paired difference from it), a known rule "
-                   "such as delta, delta:RATE, oja, hebb, none, or for symbolic (GP) runs a "
-                   "tree text such as 'mul(a, sub(t, o))'.")
+                   "such as delta, delta:RATE, oja, hebb, none, or a rule as the run summary "
+                   "or `best` prints it (a GP tree such as 'mul(a, sub(t, o))', a formula "
+                   "'dw = ...', a program...), also `best`'s whole output, or @FILE (or the "
+                   "path of a file) holding either.")
 @click.option("--tasks", "which", type=click.Choice(["train", "heldout", "fresh"]),
               default="heldout", show_default=True,
               help="Stored tasks of a split, or freshly sampled tasks of the same family.")

@@ -70,10 +70,10 @@ def _train(path, preset_name, s, state, created=None, where=(None, None, None)):
             click.echo(end, err=True, nl=False)
 
     from ..evolution.run import graceful_stop
-    from .common import open_executor
+    from .common import compile_lines, open_executor
     # SIGINT / SIGTERM stop the run after the generation in hand (about a second); a second
     # Ctrl-C stops at once, the last checkpoint kept.
-    with open_executor(*where) as executor, graceful_stop() as stop:
+    with open_executor(*where) as executor, graceful_stop() as stop, compile_lines():
         state = fe.meta_train(s, state, stop=stop, checkpoint=checkpoint, progress=progress,
                               executor=executor)
         done = state.generation >= s.n_generations
@@ -186,7 +186,9 @@ def evaluate(archive, target, way, shot, queries, episodes, validation, seed, fm
     if target is None:
         preset = FEWSHOT_PRESETS.get(r.attrs.get("preset"))
         target = preset.target if preset else "evaluation"
-    result = evaluate_run(r, target, way, shot, queries, episodes, validation, seed)
+    from .common import compile_lines
+    with compile_lines(fmt == "json"):
+        result = evaluate_run(r, target, way, shot, queries, episodes, validation, seed)
     if fmt == "json":
         import json
         out = dict(result)
