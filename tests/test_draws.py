@@ -268,3 +268,17 @@ def test_static_limit_keeps_a_parent_when_a_child_is_too_big(seed):
         return [str(t) for t in mate(clone_tree(trees[0]), clone_tree(trees[1]))]
     o, t = same_draws(seed, ours, theirs)
     assert o == t
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_tournament_with_nan_fitness_picks_what_deap_picks(seed):
+    """DEAP's Fitness `>` is `not <=` on wvalues, so a NaN both beats and loses to any
+    value; the tournament follows it exactly."""
+    pop = _population(seed, ties=False)
+    gen = np.random.default_rng(seed + 100)
+    for i in gen.choice(len(pop), 4, replace=False).tolist():
+        pop[i].fitness.values = (float("nan"),)
+    for k, size in ((1, 1), (7, 3), (11, 5), (20, 10)):
+        ours, theirs = same_draws(seed, lambda r: draws.sel_tournament(pop, k, size, rng=r),
+                                  lambda: tools.selTournament(pop, k, size))
+        assert _ids(ours) == _ids(theirs)

@@ -49,17 +49,37 @@ def uniforms(n: int, rng: random.Random) -> np.ndarray:
 
 # -- selection (deap.tools.selection) ------------------------------------------------------
 def sel_random(individuals: list, k: int, *, rng: random.Random) -> list:
-    """tools.selRandom: k individuals drawn with replacement."""
-    return [rng.choice(individuals) for _ in range(k)]
+    """tools.selRandom: k individuals drawn with replacement (choice's own draw,
+    Random._randbelow, called directly)."""
+    if k > 0 and not individuals:
+        raise IndexError("Cannot choose from an empty sequence")
+    below, n = rng._randbelow, len(individuals)
+    return [individuals[below(n)] for _ in range(k)]
 
 
 def sel_tournament(individuals: list, k: int, tournsize: int, *, rng: random.Random,
                    fit_attr: str = "fitness") -> list:
-    """tools.selTournament: the best of `tournsize` drawn with replacement, k times."""
+    """tools.selTournament: the best of `tournsize` drawn with replacement, k times.
+
+    The same draws (choice's, in order) and the same winners as max(aspirants,
+    key=attrgetter(fit_attr)): an aspirant replaces the best so far when its Fitness is
+    `>` it, which DEAP defines as not wvalues <= the other's (so NaN compares as DEAP
+    has it); compared here on the wvalues tuples, without a Fitness method call each."""
+    if k > 0 and tournsize < 1:
+        raise ValueError("max() arg is an empty sequence")
+    if k > 0 and not individuals:
+        raise IndexError("Cannot choose from an empty sequence")
+    below, n = rng._randbelow, len(individuals)
+    w = [getattr(ind, fit_attr).wvalues for ind in individuals]
     chosen = []
     for _ in range(k):
-        aspirants = sel_random(individuals, tournsize, rng=rng)
-        chosen.append(max(aspirants, key=attrgetter(fit_attr)))
+        best = below(n)
+        wb = w[best]
+        for _ in range(tournsize - 1):
+            j = below(n)
+            if not w[j] <= wb:
+                best, wb = j, w[j]
+        chosen.append(individuals[best])
     return chosen
 
 
