@@ -27,7 +27,7 @@ import numpy as np
 from deap import gp
 
 __all__ = [
-    "cx_blend", "cx_one_point", "cx_two_point", "cx_uniform", "ephemeral_node", "gen_full", "gen_grow", "gen_half_and_half", "generate", "mut_flip_bit",
+    "below_many", "cx_blend", "cx_one_point", "cx_two_point", "cx_uniform", "ephemeral_node", "gen_full", "gen_grow", "gen_half_and_half", "generate", "mut_flip_bit",
     "mut_gaussian", "mut_uniform", "sel_double_tournament", "sel_random", "sel_tournament",
     "static_limit", "two_point_cuts", "uniforms", "var_and", "var_or",
 ]
@@ -48,35 +48,72 @@ def uniforms(n: int, rng: random.Random) -> np.ndarray:
 
 
 # -- selection (deap.tools.selection) ------------------------------------------------------
+def below_many(n: int, count: int, rng: random.Random) -> np.ndarray:
+    """The next `count` values of rng._randbelow(n) (what randrange(n) and choice draw),
+    in one call: the same numbers, and the generator left where `count` calls leave it.
+
+    For n < 2**32, _randbelow takes the top k = n.bit_length() bits of one 32-bit word
+    and draws again while the value is >= n. The words are read ahead (getrandbits(32 m)
+    gives the next m words, the first in the lowest bits), the generator is set back, and
+    exactly the words the draws used are taken again."""
+    if count <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if not 1 <= n < 2 ** 32:
+        return np.array([rng._randbelow(n) for _ in range(count)], dtype=np.int64)
+    shift = 32 - n.bit_length()
+    state = rng.getstate()
+    taken = []
+    got = used = 0
+    while got < count:
+        m = 2 * (count - got) + 16              # each word is accepted with p > 1/2
+        words = np.frombuffer(rng.getrandbits(32 * m).to_bytes(4 * m, "little"), dtype="<u4")
+        values = (words >> shift).astype(np.int64)
+        ok = np.flatnonzero(values < n)[:count - got]
+        taken.append(values[ok])
+        if got + len(ok) == count:
+            used += int(ok[-1]) + 1
+        else:
+            used += m
+        got += len(ok)
+    rng.setstate(state)
+    rng.getrandbits(32 * used)
+    return np.concatenate(taken)
+
+
 def sel_random(individuals: list, k: int, *, rng: random.Random) -> list:
-    """tools.selRandom: k individuals drawn with replacement (choice's own draw,
-    Random._randbelow, called directly)."""
+    """tools.selRandom: k individuals drawn with replacement (choice's draws, below_many)."""
     if k > 0 and not individuals:
         raise IndexError("Cannot choose from an empty sequence")
-    below, n = rng._randbelow, len(individuals)
-    return [individuals[below(n)] for _ in range(k)]
+    return [individuals[i] for i in below_many(len(individuals), k, rng).tolist()]
 
 
 def sel_tournament(individuals: list, k: int, tournsize: int, *, rng: random.Random,
                    fit_attr: str = "fitness") -> list:
     """tools.selTournament: the best of `tournsize` drawn with replacement, k times.
 
-    The same draws (choice's, in order) and the same winners as max(aspirants,
-    key=attrgetter(fit_attr)): an aspirant replaces the best so far when its Fitness is
-    `>` it, which DEAP defines as not wvalues <= the other's (so NaN compares as DEAP
-    has it); compared here on the wvalues tuples, without a Fitness method call each."""
-    if k > 0 and tournsize < 1:
+    The same draws (choice's, in order: below_many) and the same winners as
+    max(aspirants, key=attrgetter(fit_attr)): an aspirant replaces the best so far when
+    its Fitness is `>` it, which DEAP defines as not wvalues <= the other's. With one
+    finite objective that is the first of the largest (numpy's argmax); otherwise (NaN
+    compares as DEAP has it) the tuples are compared one by one."""
+    if k <= 0:
+        return []
+    if tournsize < 1:
         raise ValueError("max() arg is an empty sequence")
-    if k > 0 and not individuals:
+    if not individuals:
         raise IndexError("Cannot choose from an empty sequence")
-    below, n = rng._randbelow, len(individuals)
+    drawn = below_many(len(individuals), k * tournsize, rng).reshape(k, tournsize)
     w = [getattr(ind, fit_attr).wvalues for ind in individuals]
+    if all(len(v) == 1 for v in w):
+        f = np.array([v[0] for v in w], dtype=np.float64)
+        if np.all(np.isfinite(f)):
+            rows = drawn[np.arange(k), np.argmax(f[drawn], axis=1)]
+            return [individuals[i] for i in rows.tolist()]
     chosen = []
-    for _ in range(k):
-        best = below(n)
+    for row in drawn.tolist():
+        best = row[0]
         wb = w[best]
-        for _ in range(tournsize - 1):
-            j = below(n)
+        for j in row[1:]:
             if not w[j] <= wb:
                 best, wb = j, w[j]
         chosen.append(individuals[best])
