@@ -112,7 +112,8 @@ def _markdown(rows: list[dict], figure: str) -> str:
             lines += ["", "## Continual metrics on held-out sequences, beside SGD and the "
                       "same net with the reference rule", "",
                       "ACC +- 95% CI, BWT and forgetting on each run's own stored held-out "
-                      "sequences; SGD's rate is the best on the run's training sequences. "
+                      "sequences; SGD's rate is the best on the run's first (at most 2) training "
+                      "sequences. "
                       "`evo-l2l evaluate` adds FWT, R matrices and more baselines.", "",
                       "| run | method | ACC | BWT | forgetting |", "|---|---|---|---|---|"]
         for r in group:
