@@ -1,8 +1,11 @@
 """Meta-training the evolved few-shot learner: exact resume, determinism, archive, command line."""
 from __future__ import annotations
 
+import re
+
 import h5py
 import numpy as np
+
 import pytest
 from click.testing import CliRunner
 
@@ -113,6 +116,12 @@ def test_cli_run_info_resume(tiny, tmp_path):
     assert res.exit_code == 0, res.output
     assert "complete" in res.output
     assert "validation, 5-way 1-shot" in res.output and "lda_centroid" in res.output
+    # Accuracy +- CI beside 1-NN and chance; the evolved one is the archived best.
+    line = next(x for x in res.output.splitlines() if x.startswith("validation, 5-way"))
+    assert "(%, +- 95% CI)" in line and "chance 20.00" in line
+    assert re.search(r"pixel_1nn \d+\.\d\d \+- \d+\.\d\d", line)
+    evolved = float(re.search(r"evolved (\d+\.\d\d) \+- ", line).group(1))
+    assert evolved == pytest.approx(100 * fa.load(out).state.best_accuracy, abs=0.006)
     res = runner.invoke(main, ["fewshot", "plot", str(out), "-o", str(tmp_path / "r.png")])
     assert res.exit_code == 0 and (tmp_path / "r.png").stat().st_size > 10_000
     res = runner.invoke(main, args)

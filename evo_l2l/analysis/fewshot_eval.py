@@ -141,11 +141,20 @@ def validation_summary(s, state) -> str:
     splits = cd.split_classes(data)
     episodes = fe.validation_episodes(s, data, splits)
     bg, feats = fb.background_rows(data, splits), data.flat()
-    parts = [f"evolved {100 * state.best_accuracy:.2f}", f"start {100 * state.val_accuracy[0]:.2f}"]
+    # Per-episode accuracies of the chosen genome and its start, for their CIs.
+    genomes = np.stack([state.best_theta, s.net().start(s.seed)]).astype(np.float32)
+    acc, _ = cp.episode_scores(s.net(), genomes, fe.images_of(data), episodes)
+
+    def part(name, a):
+        mean, half = fb.mean_ci(a)
+        return f"{name} {100 * mean:.2f} +- {100 * half:.2f}"
+
+    parts = [part("evolved", acc[0]), part("start", acc[1])]
     for name in SUMMARY_BASELINES:
         method = fb.METHODS[name]
-        scores = [float(np.mean(method.accuracy(method.fit(data, bg, k), feats, episodes)))
+        scores = [method.accuracy(method.fit(data, bg, k), feats, episodes)
                   for k in fb.knob_values(name, data, bg)]
-        parts.append(f"{name} {100 * max(scores):.2f}")
+        parts.append(part(name, max(scores, key=np.mean)))
+    parts.append(f"chance {100 / s.n_way:.2f}")
     return (f"validation, {s.n_way}-way {s.k_shot}-shot, the run's {s.n_validation} episodes "
-            f"(%): " + ", ".join(parts))
+            f"(%, +- 95% CI): " + ", ".join(parts))
