@@ -9,7 +9,7 @@ from ._version import __version__
 
 
 def open_run(path: str, populations: bool = True):
-    """Reads a run archive into numpy arrays and dicts (see docs/schema.md)."""
+    """Reads a run archive into numpy arrays and dicts (see docs/reference/schema.md)."""
     from .archive import open_run as _open_run
     return _open_run(path, populations)
 

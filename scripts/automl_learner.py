@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""AutoML of the learner (issue #19): joint evolution vs three baselines at equal inner-learning runs.
+"""AutoML of the learner: joint evolution vs three baselines at equal inner-learning runs.
 
     python scripts/automl_learner.py                    # 10 seeds, population 20 x 50 generations
     python scripts/automl_learner.py --toy              # 2 seeds, 6 x 3 (tests/test_scripts.py)

@@ -74,7 +74,7 @@ def cache_sizes() -> str:
     return ", ".join(out) + " (per instance)"
 
 
-# The count for this algorithm with 8 inputs: 11.06 operations on the FMA pipes per
+# The count for this algorithm with 8 inputs: 11.06 operations on the FMA pipes per
 # synaptic update (forward sums, factors, update, clip, exp, measurement, amortised).
 FMA_OPS_PER_UPDATE = 11.06
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Why chalmers1990 needs a better search: the best delta-like rule on the 35-bit grid, per
-seed, beside what single-coefficient hill climbing finds (docs/experiments.md, modern presets).
+seed, beside what single-coefficient hill climbing finds (docs/results/modern.md).
 
     python scripts/chalmers_landscape.py [--seeds 10] [--first-seed 0] [--starts 30] [--climb-seeds 0,3,7]
 

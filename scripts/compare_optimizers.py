@@ -54,7 +54,7 @@ def main() -> None:
         configs = [preset.default_config(seed=seed, optimizer=name, n_generations=gens, **extra)
                    for seed in range(args.seeds)]
         paths = [os.path.join(out, f"{name}_seed{seed}.h5") for seed in range(args.seeds)]
-        with executor_from_args(args) as executor:    # the seeds spread (docs/cluster.md)
+        with executor_from_args(args) as executor:    # the seeds spread (docs/howto/cluster.md)
             results = run_all(configs, paths, executor)
         for path, res in zip(paths, results):
             evals.append(int(np.sum(open_run(path, populations=False).generations["n_evaluations"])))

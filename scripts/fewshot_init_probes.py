@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Why evolved initial weights do not carry over to held-out digits (docs/experiments.md,
+"""Why evolved initial weights do not carry over to held-out digits (docs/results/digits.md,
 fewshot-digits-init): linear features fitted to the meta-training digits against generic ones.
 
     python scripts/fewshot_init_probes.py [--episodes 500] [--run runs/digits-init/fewshot-digits-init.h5]

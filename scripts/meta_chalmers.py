@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Meta-evolution on chalmers1990 (issue 12): do evolved GA settings beat the hand-set GA on
+"""Meta-evolution on chalmers1990: do evolved GA settings beat the hand-set GA on
 held-out runs, and does level 3 improve on level 2?
 
     python scripts/meta_chalmers.py --level2 runs/meta/level2.h5 [--level3]

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Meta-plastic vs fixed rule on permuted digits with a task switch in mid-life (issue 14).
+"""Meta-plastic vs fixed rule on permuted digits with a task switch in mid-life.
 
     python scripts/metaplastic_continual.py [--generations 200] [--seed 0] [--n-eval 20] [--out runs/metaplastic]
 

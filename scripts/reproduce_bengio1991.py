@@ -59,7 +59,7 @@ def main() -> None:
                                                  n_generations=args.generations)
                for name, seed in jobs]
     paths = [os.path.join(args.out, f"{name}_seed{seed}.h5") for name, seed in jobs]
-    with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
+    with executor_from_args(args) as executor:        # the runs spread (docs/howto/cluster.md)
         results = dict(zip(jobs, run_all(configs, paths, executor)))
     for name in OPTIMISERS:
         res_train, res_held = [], []

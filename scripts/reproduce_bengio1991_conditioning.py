@@ -52,7 +52,7 @@ def main() -> None:
     configs = [bengio1991.conditioning.default_config(seed=seed, n_generations=args.generations)
                for seed in range(args.seeds)]
     paths = [os.path.join(args.out, f"seed{seed}.h5") for seed in range(args.seeds)]
-    with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
+    with executor_from_args(args) as executor:        # the runs spread (docs/howto/cluster.md)
         results = run_all(configs, paths, executor)
     for seed, res in enumerate(results):
         config = configs[seed]

@@ -8,7 +8,7 @@ numbers with their source marks ([S]: secondary source, see shared/REFERENCES.md
 
     python scripts/reproduce_chalmers1990.py [--seeds 10] [--generations 1000] [--out runs/repro]
     python scripts/reproduce_chalmers1990.py --preset chalmers1990-modern [--first-seed 100]
-    python scripts/reproduce_chalmers1990.py --dask-local 2     # the seeds spread (docs/cluster.md)
+    python scripts/reproduce_chalmers1990.py --dask-local 2     # the seeds spread (docs/howto/cluster.md)
     python scripts/reproduce_chalmers1990.py --diversity [--runs 10] [--png FILE]
 
 Delta-like (chalmers.is_reference_like): dw = (t - o)(c0 + c1 w + c2 a) with c2 > 0, the

@@ -86,7 +86,7 @@ def main() -> None:
              else list(range(args.first_seed, args.first_seed + args.seeds)))
     configs = [preset.default_config(seed=seed, **over) for seed in seeds]
     paths = [os.path.join(out, f"seed{seed}.h5") for seed in seeds]
-    with executor_from_args(args) as executor:        # the runs spread (docs/cluster.md)
+    with executor_from_args(args) as executor:        # the runs spread (docs/howto/cluster.md)
         results = run_all(configs, paths, executor)
     for seed, res, config in zip(seeds, results, configs):
         coef = res.last.hof_extra["coef"]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
-"""GP rules on episode nets (issue 13, the GP family; continual goals): the tables of
-docs/experiments.md, section "GP rules on episode nets".
+"""GP rules on episode nets (the GP family; continual goals): the tables of
+docs/results/digits.md, section "GP rules on episode nets".
 
     python scripts/reproduce_digits_gp.py [--presets continual-digits-gp ...]
         [--generations G] [--sequences 20] [--episodes 1000] [--out runs/digits-gp]

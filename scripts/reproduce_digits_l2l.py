@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Learning to learn on real data (issue 13): the tables of docs/experiments.md.
+"""Learning to learn on real data: the tables of docs/results/digits.md.
 
     python scripts/reproduce_digits_l2l.py [--generations G] [--out runs/digits]
         [--episodes 1000] [--sequences 20] [--presets fewshot-digits continual-digits ...]

@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Evolved few-shot learners on glyphs against the strong simple baselines: the tables of
-docs/experiments.md ("Glyphs").
+docs/results/glyphs.md.
 
     python scripts/reproduce_fewshot_glyphs.py [--presets glyphs-5way-1shot ...]
         [--out runs/fewshot] [--episodes 2000] [--seed 0] [--generations G] [--toy]

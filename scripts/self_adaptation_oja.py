@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Self-adaptation on the Oja task (issue 12): does a search that sets its own step sizes
+"""Self-adaptation on the Oja task: does a search that sets its own step sizes
 beat the best hand-picked fixed step size?
 
     python scripts/self_adaptation_oja.py [--seeds 10] [--generations 300] [--out runs/self_adaptation]

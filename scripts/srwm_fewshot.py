@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""SRWM few-shot measurements (issue 14): the evolved self-referential weight matrix on
+"""SRWM few-shot measurements: the evolved self-referential weight matrix on
 rot_digits held-out classes (digits 7-9), beside its ablations and 1-NN.
 
     python scripts/srwm_fewshot.py [--generations 200] [--seed 0] [--n-eval 1000] [--start random] [--out runs/srwm]

@@ -5,7 +5,7 @@ per-rule array, so the loop over rules is a contiguous, branch-free loop that
 LLVM vectorises without reordering any sum across rules. One parallel job is
 one (task, block of rules) pair; each job writes only its own output slots.
 
-Speed choices (measured by scripts/bench_inner.py, see docs/performance.md):
+Speed choices (measured by scripts/bench_inner.py, see docs/results/performance.md):
 the sigmoid uses fast_exp (vectorisable, ~1 ulp) instead of libm's scalar
 exp, and the update is regrouped per (pattern, output) so each synapse costs
 three FMAs. Both change last bits only; the tests bound the difference to the

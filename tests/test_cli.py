@@ -213,7 +213,7 @@ def test_set_switches_components(runner):
 
 
 def test_openmp_threads_wait_passively_unless_told():
-    """Spinning OpenMP threads doubled a run's time beside a busy process (docs/performance.md).
+    """Spinning OpenMP threads doubled a run's time beside a busy process (docs/results/performance.md).
     configure_process is what the command line calls (tests/test_library_side_effects.py)."""
     import subprocess
     import sys

@@ -92,7 +92,7 @@ def test_agreement_statistics_on_many_random_rules():
     A few chaotic rules amplify last-bit differences (FMA contraction, a
     1-ulp exp) over 10 epochs; scripts/exactness.py shows them beside how far
     the reference moves when its initial weights move by one ulp
-    (docs/performance.md).
+    (docs/results/performance.md).
     """
     n_pairs = n_close = 0
     worst = 0.0

@@ -1,10 +1,10 @@
 """Each reproduction script at a reduced size, with bounds on what it prints.
 
 Slow: `python -m pytest -m slow`; CI skips them. 10 tests, 53 s in all (3-10 s each) on the
-2-core Intel Xeon of docs/performance.md with `nice -n 10` at load average 1.4; the same
+2-core Intel Xeon of docs/results/performance.md with `nice -n 10` at load average 1.4; the same
 script runs took about 4 times as long there at load average 5.
 The bounds were measured with the sizes below, before the GP cache fix; they still hold after it
-(see docs/experiments.md for the full runs)
+(see docs/results/ for the full runs)
 and leave a margin: they catch a reproduction that stops learning or a reference rule whose
 fitness moves, not last-digit changes. Every run is deterministic given its seed, so the
 counts of rules found are exact (all 0 at these sizes, which are too small to find the known

@@ -1,7 +1,7 @@
 """The HDF5 run archive: schema, writer, reader, resume state, checks and repair.
 
 Schema (format "evo_l2l.run", version FORMAT_VERSION) is documented in
-docs/schema.md. Nothing here pickles or evals: strings are JSON, arrays are
+docs/reference/schema.md. Nothing here pickles or evals: strings are JSON, arrays are
 plain numbers. One idea per module:
 
 schema    format name and version, status words, columns, checksums and digests

@@ -1,7 +1,7 @@
 """The archive's format: its name and version, the status words, the per-generation
 columns, the checksum settings of its datasets and the digests of the data written once.
 
-The schema itself is documented in docs/schema.md.
+The schema itself is documented in docs/reference/schema.md.
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ GENERATION_COLUMNS = {
 # chunk, so a reader notices changed bytes. HDF5 cannot filter variable-length
 # text (symbolic genomes), so those datasets go without. No compression: the
 # SWMR writer leaves the old space of every rewritten compressed chunk unused,
-# so flushing often makes archives larger, not smaller (docs/schema.md).
+# so flushing often makes archives larger, not smaller (docs/reference/schema.md).
 CHUNK_FILTERS: dict = {"fletcher32": True}
 DIGEST_ATTR = "sha256"                 # on each /tasks dataset: sha256 of its bytes
 CONFIG_DIGEST_ATTR = "config_sha256"   # root: sha256 of the config attribute's UTF-8

@@ -61,7 +61,7 @@ import numpy as np
 # milliseconds), and a batch with less work in all is evaluated in the driver. Work is
 # estimated from the synaptic updates a rule makes and the seconds per update the remote
 # calls of the same problem and split reported; until they have, UPDATES_PER_SECOND (a
-# middling single-threaded rate: 25 to 800 million on the presets, docs/performance.md).
+# middling single-threaded rate: 25 to 800 million on the presets, docs/results/performance.md).
 MIN_CALL_SECONDS = 0.03
 UPDATES_PER_SECOND = 2e8
 

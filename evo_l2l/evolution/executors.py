@@ -356,7 +356,7 @@ class DaskExecutor(_Remote):
                     client.wait_for_workers(1, timeout=max(60.0, timeout * 6))
                 except TimeoutError:
                     raise ConfigError(f"the Dask scheduler at {address} has no workers; start "
-                                      "some with `dask worker` (docs/cluster.md)") from None
+                                      "some with `dask worker` (docs/howto/cluster.md)") from None
                 executor._update_workers()
             executor.check_versions()
         except BaseException:
@@ -374,7 +374,7 @@ class DaskExecutor(_Remote):
             diff = [f"{k} {v.get(k)} (here {mine[k]})" for k in mine if v.get(k) != mine[k]]
             if diff:
                 raise ConfigError(f"Dask worker {worker} runs {', '.join(diff)}; install the "
-                                  "same versions on every machine (docs/cluster.md)")
+                                  "same versions on every machine (docs/howto/cluster.md)")
 
     def n_workers_now(self) -> int:
         try:
@@ -574,7 +574,7 @@ def _client_within(Client, address: str, timeout: float):
     exc = box["error"]
     if isinstance(exc, (OSError, TimeoutError)):
         raise ConfigError(f"no Dask scheduler at {address} ({exc.__class__.__name__}); "
-                          "start one with `dask scheduler` (docs/cluster.md)") from None
+                          "start one with `dask scheduler` (docs/howto/cluster.md)") from None
     if isinstance(exc, (MemoryError, ValueError, TypeError, EOFError)):
         # another protocol's reply read as a Dask message (an HTTP dashboard's: a frame
         # length of exabytes)
@@ -609,7 +609,7 @@ def add_executor_arguments(parser) -> None:
     g.add_argument("--dask-local", type=int, default=None, metavar="N",
                    help="whole runs on a Dask LocalCluster of N workers")
     g.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
-                   help="whole runs on an existing Dask cluster (docs/cluster.md)")
+                   help="whole runs on an existing Dask cluster (docs/howto/cluster.md)")
 
 
 def executor_from_args(args):

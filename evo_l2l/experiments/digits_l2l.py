@@ -96,7 +96,7 @@ fewshot_init_5shot = fewshot_init.variant(
 # The same with W0 = the start weights on the image after an evolved 3x3 convolution (9
 # genes instead of 2080): with every W0 gene free the search fits the meta-training
 # digits (training 0.84 -> 0.92, held-out 0.78 -> 0.76 in 100 generations); a shared
-# filter has less to fit them with (docs/experiments.md).
+# filter has less to fit them with (docs/results/digits.md).
 _CONV = {"rule": {**_INIT["rule"], "w0_form": "conv", "w0_scale": 1.0}}
 fewshot_init_conv = fewshot_init.variant(
     "fewshot-digits-init-conv",

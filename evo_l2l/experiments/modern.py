@@ -2,7 +2,7 @@
 known rule reliably. The faithful presets stay as the papers set them.
 
 Each preset's docstring says what its search changes and why, and the evaluations it
-spends; docs/experiments.md ("Modern presets") has the success table measured with
+spends; docs/results/modern.md has the success table measured with
 scripts/success_table.py: seeds 0-9 were used to choose the settings, seeds 100-109 were not.
 """
 from .chalmers1990 import PRESET as CHALMERS
@@ -25,7 +25,7 @@ environmental diversity: a richer training environment makes the general rule th
 one. With 60 tasks seeds 0 and 7 end on Oja's rule, but seeds 6, 8 and 9 converge with one
 stray term at 0.105 to 0.121: 7 of 10 on seeds 0-9, the faithful count, so the goal (9 of 10)
 is missed; a better optimiser on 20 tasks cannot do it, and a larger L1 penalty (0.03 on 20
-tasks, 0.02 on 60) did not help. Kept as the measured attempt (docs/experiments.md).
+tasks, 0.02 on 60) did not help. Kept as the measured attempt (docs/results/modern.md).
 """
 
 ISLANDS, DEME, GENERATIONS = 160, 20, 150
@@ -129,7 +129,7 @@ population 200, 100 generations (20,000 trees, the faithful 100 x 200, plus the 
 steps).
 
 Why: the faithful GP (32 nodes) ends on delta rules in disguise, (t - o) times a rational
-gain in a and o, that fit the 20 training tasks (docs/experiments.md). The delta-like
+gain in a and o, that fit the 20 training tasks (docs/results/modern.md). The delta-like
 (t - o)(c a - d), the best delta-like rule on the bit grid, is 9 nodes; the bound keeps the
 search among rules that short. Counted (scripts/reproduce_gp.py): delta-like,
 (t - o)(c0 + c1 w + c2 a) with c2 > 0, read numerically off the rule's values where the

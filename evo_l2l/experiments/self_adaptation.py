@@ -13,7 +13,7 @@ untouched seeds 10-19): with the textbook learning rate c = 1 the strengths coll
 50 generations onto rules of high fitness but not Oja's (0 of 10 seeds, final cosine 0.85);
 c = 0.5 from an initial strength of 0.3 adapts slowly enough to find Oja's rule. FME
 needed intermediate recombination (without it: 2 of 4 seeds; the ES: 0 of 4) and a small
-initial meta strength (tau 0.1). docs/experiments.md has the tables.
+initial meta strength (tau 0.1). docs/results/self_reference.md has the tables.
 """
 from .confavreux2020 import PRESET as OJA
 

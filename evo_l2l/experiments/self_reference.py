@@ -24,7 +24,7 @@ _SRWM_NUMBERS = {
                              "1-shot held-out classes", "M"),
     "evolved_2way_1shot": ("this preset (ES lr 0.6, population 128, 400 generations) from a "
                            "random W: 0.778 +- 0.016, its frozen-W ablation 0.506; from the "
-                           "hand-built W (lr 0.3, population 64): 0.816 (docs/self_reference.md)",
+                           "hand-built W (lr 0.3, population 64): 0.816 (docs/results/self_reference.md)",
                            "M"),
     "goal_2way_1shot": ("evolved SRWM >= 0.80, >= 10 points above the ablation without "
                         "self-modification (goal)", "?"),
@@ -56,7 +56,7 @@ _METAPLASTIC_NUMBERS = {
     "goal": ("meta-plastic vs the fixed rule of the same family (rule=bengio_layers, the same "
              "budget): ACC and BWT on held-out sequences", "?"),
     "measured": ("meta-plastic ACC 0.687, BWT -0.071; fixed rule ACC 0.731, BWT -0.142; delta "
-                 "rule ACC 0.719, BWT -0.144 (seed 0, docs/self_reference.md)", "M"),
+                 "rule ACC 0.719, BWT -0.144 (seed 0, docs/results/self_reference.md)", "M"),
 }
 
 metaplastic_continual = Preset(

@@ -9,7 +9,7 @@ tasks advance in lockstep, pattern by pattern), so the cost of dispatching
 an instruction is shared by all of them. prange runs over programs; each
 writes only its own output slots.
 
-Speed choices (scripts/bench_symbolic.py, docs/performance.md): register
+Speed choices (scripts/bench_symbolic.py, docs/results/performance.md): register
 code instead of a stack (a leaf costs no pass, constant subtrees fold);
 segments in blocks of eight lanes summed by vector intrinsics
 (kernels/simd.py); error_model="numpy" so no division carries a

@@ -10,7 +10,7 @@ the parent's. There is no selection across the population, so a rule competes on
 with its own neighbours and niches around several optima survive side by side;
 a plain GA instead hands the whole population to the first good optimum it finds
 (on the Chalmers (1990) bit genome, a bias-exploiting rule such as a(4t - 2o - 1)
-that the delta-like (t - o)(8a - 4) beats on every seed: docs/experiments.md).
+that the delta-like (t - o)(8a - 4) beats on every seed: docs/results/modern.md).
 
 The archived population is the survivors, in slot order; the children of a
 generation are the batch evaluated. State: none beyond the population (randomness

@@ -7,7 +7,7 @@ best few of each deme copied into the next deme of a ring every
 `migration_interval` generations. Demes that converge on different local optima
 keep the search from committing to the first one it finds (a single
 tournament GA on the Chalmers (1990) bit genome converges on a non-delta rule in
-about half of the seeds: docs/experiments.md, chalmers1990-modern); migration
+about half of the seeds: docs/results/modern.md, chalmers1990-modern); migration
 lets the best deme's rule spread. Within a deme, a generation is the GA's
 (`optimizers/ga.py`: elites, selection, crossover, mutation), so `islands = 1`
 is the plain GA.

@@ -163,7 +163,7 @@ def is_reference_like(coef) -> bool:
     """A delta-like rule: dw = (t - o) * (c0 + c1 w + c2 a) with c2 > 0, i.e. an error
     (t - o) times a factor that grows with the input, and no other terms. The delta rule
     (c0 = c1 = 0), seed 8's (a - w)(t - o) and seed 5's (t - o)(4a - 2) of
-    docs/experiments.md are delta-like; Hebb, or a rule missing the -a*o term, are not."""
+    docs/results/chalmers1990.md are delta-like; Hebb, or a rule missing the -a*o term, are not."""
     e = effective(coef)
     w, a, o, t, wa, wo, wt, ao, at, ot = e
     return bool(at > 0 and ao == -at and t == -o and wt == -wo

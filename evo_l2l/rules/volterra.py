@@ -64,7 +64,7 @@ def oja_distance(coef: np.ndarray) -> tuple[float, float, float]:
 
 def is_oja_rule(coef: np.ndarray, tol: float = 0.1) -> bool:
     """Oja's rule up to a positive rate: after dividing by A110, A021 within tol of -1
-    and every other coefficient under tol (the issue's recovery criterion)."""
+    and every other coefficient under tol (the recovery criterion of docs/results/oja.md)."""
     _, d021, other = oja_distance(coef)
     return bool(d021 <= tol and other < tol)
 
