@@ -34,7 +34,7 @@ def executor_options(f):
     """--workers / --dask-local / --scheduler: where fitness (or whole runs) is evaluated."""
     f = click.option("--scheduler", metavar="tcp://HOST:PORT",
                      help="Evaluate on an existing Dask cluster (`dask scheduler` and "
-                          "`dask worker` started elsewhere; docs/cluster.md); HOST:PORT "
+                          "`dask worker` started elsewhere; docs/howto/cluster.md); HOST:PORT "
                           "alone means tcp://. Gives up if the scheduler has not answered "
                           "within 15 s. Needs the 'distributed' extra.")(f)
     f = click.option("--dask-local", type=click.IntRange(min=1), metavar="N",
