@@ -200,4 +200,4 @@ def test_evaluate_without_baselines_prints_just_the_rules(tmp_path):
     bare = CliRunner().invoke(main, args + ["--no-baselines"])
     assert full.exit_code == 0 and bare.exit_code == 0, (full.output, bare.output)
     assert "1-nearest neighbour" in full.output and "1-nearest neighbour" not in bare.output
-    assert bare.output.splitlines()[1] == full.output.splitlines()[1]     # the same best rule
+    assert bare.stdout.splitlines()[1] == full.stdout.splitlines()[1]     # the same best rule
