@@ -34,7 +34,7 @@ EXPECTED_SECONDS: dict[str, float] = {
     "mixed_two_layer.train_mixed_two_layer": 20.8,
     "mlp_train.train": 84.7,
     "programs.live_rows": 3.4,
-    "programs.program_scores": 118.1,
+    "programs.program_predictions": 45.7,
     "single_layer.train_chalmers_population": 19.7,
     "srwm.srwm_episodes": 32.5,
     "symbolic.probe_outputs": 13.9,

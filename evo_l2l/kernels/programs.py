@@ -401,7 +401,6 @@ def _task(code, imm, bounds, X, y, n_train, n_valid, seed, n_scalar, n_vector, n
     return min(1.0, max(0.0, 1.0 - rms))
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
                    n_matrix, classify, squash, max_abs_error, out):
     """Scores of P programs on T tasks: out (P, T).
@@ -410,14 +409,13 @@ def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n
     int64: program p's Setup is rows bounds[p, 0]..bounds[p, 1]-1, Predict up to bounds[p, 2],
     Learn up to bounds[p, 3]. X (T, n_train + n_valid, F), Y (T, n_train + n_valid) float64
     (training examples first); seeds (T,) uint64 the tasks' RNG seeds.
+
+    program_predictions with no room for predictions: one compiled kernel serves both (a
+    second parallel kernel around the interpreter doubled its cold compile time).
     """
-    P, T = bounds.shape[0], X.shape[0]
-    empty = np.zeros(0)
-    for job in prange(P * T):
-        p = job // T
-        t = job % T
-        out[p, t] = _task(code, imm, bounds[p], X[t], Y[t], n_train, n_valid, seeds[t],
-                          n_scalar, n_vector, n_matrix, classify, squash, max_abs_error, empty)
+    program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
+                        n_matrix, classify, squash, max_abs_error,
+                        np.zeros((bounds.shape[0], X.shape[0], 0)), out)
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
