@@ -1,6 +1,8 @@
 """How long each numba kernel of evo_l2l takes to compile with a cold cache: every preset's
-kernels, warmed as `evo-l2l warmup` warms them (in its order), in a cache folder of their own
-(a temporary NUMBA_CACHE_DIR, removed at the end; the install's cache is not touched).
+kernels, warmed as `evo-l2l warmup` warms them (in its order), then what a one-generation toy
+run of the preset compiles besides (kernels a run calls that warming does not), in a cache
+folder of their own (a temporary NUMBA_CACHE_DIR, removed at the end; the install's cache is
+not touched).
 
     nice -n 15 python scripts/kernel_compile_times.py            # every preset
     python scripts/kernel_compile_times.py chalmers1990          # some presets
@@ -23,6 +25,7 @@ if __name__ == "__main__":
     evo_l2l.configure_process()                 # as the command line runs
     from machine import cpu_model
     from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.evolution.run import start_run
     from evo_l2l.experiments import PRESETS
     from evo_l2l.kernels.compile_report import reporting_compiles
     from evo_l2l.rules.kinds import kind_of
@@ -43,8 +46,12 @@ if __name__ == "__main__":
         with reporting_compiles(on_end=done):
             for name in names:
                 t1 = time.perf_counter()
-                config = PRESETS[name].default_config()
+                preset = PRESETS[name]
+                config = preset.default_config()
                 kind_of(config).warm(make_problem(config, build_tasks(config)))
+                toy = preset.default_config(**{**preset.toy, "run.toy": True,
+                                               "run.n_generations": 1})
+                start_run(toy, os.path.join(cache, f"{name}.h5"), force=True)
                 print(f"# preset {name}: {time.perf_counter() - t1:.1f} s", flush=True)
     finally:
         shutil.rmtree(cache, ignore_errors=True)

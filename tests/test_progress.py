@@ -200,3 +200,17 @@ def test_eta_text():
     assert eta_text(100.0, 1, 3) == ", ETA 3 min 20 s"
     assert eta_text(4000.0, 1, 2) == ", ETA 1 h 6 min"
     assert eta_text(10.0, 4, 4) == ""
+
+
+def test_the_compile_times_script_times_a_preset_on_a_cold_cache(tmp_path):
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "kernel_compile_times.py"),
+                           "chalmers1990"], capture_output=True, text=True, timeout=600,
+                          cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    table = proc.stdout.split("EXPECTED_SECONDS: dict[str, float] = {\n")[1]
+    rows = dict(line.strip().rstrip(",").split(": ") for line in table.splitlines()[:-1])
+    assert list(rows) == ['"single_layer.train_chalmers_population"']
+    assert float(rows['"single_layer.train_chalmers_population"']) > 0.5   # compiled, not loaded
+    bad = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "kernel_compile_times.py"),
+                          "nosuch"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert bad.returncode != 0 and "unknown preset 'nosuch'" in bad.stderr

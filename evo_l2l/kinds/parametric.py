@@ -65,12 +65,13 @@ class ParametricKind(RuleKind):
         never eval."""
         from ..rules.printed import first_block, named_numbers, strip_line
         names = problem.form.coef_names
+        choices = {n: g.choices for n, g in self._categorical(problem).items()}
         lines = [strip_line(raw) for raw in first_block(text)]
         exact = [line.removeprefix("exact: ") for line in lines if line.startswith("exact: ")]
         for line in exact + lines:
             try:
-                row = named_numbers(line, names)
-            except ValueError:          # a categorical gene shown by its choice's name
+                row = named_numbers(line, names, choices)
+            except ValueError:          # a line of names and values, not of this rule's
                 row = None
             if row is not None:
                 return "given rule", row
@@ -118,8 +119,16 @@ class ParametricKind(RuleKind):
                 return None
         except ValueError:
             pass
-        return "exact: " + "  ".join(f"{n}={float(v)!r}"
-                                     for n, v in zip(problem.form.coef_names, row))
+        cat = self._categorical(problem)
+        return "exact: " + "  ".join(
+            f"{n}={cat[n].choices[int(v)]}" if n in cat and 0 <= int(v) < len(cat[n].choices)
+            else f"{n}={float(v)!r}" for n, v in zip(problem.form.coef_names, row))
+
+    @staticmethod
+    def _categorical(problem) -> dict:
+        """The genome's categorical genes by name (a mixed genome's activation)."""
+        genes = getattr(problem.config.genome(), "genes", None) or ()
+        return {g.name: g for g in genes if g.kind == "cat"}
 
     # -- export ---------------------------------------------------------------
     def export_refusal(self, problem) -> str | None:

@@ -104,20 +104,24 @@ def signed_terms(text: str) -> list[tuple[float, str]]:
     return out
 
 
-def named_numbers(line: str, names) -> np.ndarray | None:
+def named_numbers(line: str, names, choices: dict | None = None) -> np.ndarray | None:
     """A line 'k0=0.5  k1=-1  ...' naming every one of `names` once -> their values in
-    that order; None if the line is not of that form."""
+    that order; None if the line is not of that form. choices: name -> the choices of a
+    categorical gene, which may be given by name (activation=tanh: its index)."""
     pairs = re.findall(r"([A-Za-z_][\w.\[\],/()]*)=(\S+)", line)
     if not pairs or len(pairs) != len(line.split()):
         return None
     values = dict(pairs)
     if sorted(values) != sorted(names) or len(pairs) != len(names):
         return None
-    return np.array([parse_number(values[n], f"coefficient {n}") for n in names])
+    choices = choices or {}
 
+    def value(n: str) -> float:
+        if values[n] in choices.get(n, ()):
+            return float(list(choices[n]).index(values[n]))
+        return parse_number(values[n], f"coefficient {n}")
 
-_COMPONENTS = ("setup", "predict", "learn")
-_INSTRUCTION = re.compile(r"^[svm]\d+ = ")
+    return np.array([value(n) for n in names])
 
 
 def program_text(text: str) -> str:
@@ -127,17 +131,10 @@ def program_text(text: str) -> str:
     instructions joined by ', ') -> the program's own text form, one line a component head or
     instruction. Any other text comes back as it is (the parser then says what is wrong)."""
     lines = first_block(text)
-    body: list[str] = []
-    for raw in lines:
-        line = raw.strip()
-        if line.endswith(":") and line[:-1] in _COMPONENTS:
-            body.append(line)
-        elif body and _INSTRUCTION.match(line):
-            body.append(line)
-        elif body:
-            break                       # past the program: whatever follows it
-    if body:
-        return "\n".join(body)
+    heads = [i for i, raw in enumerate(lines) if raw.strip() == "setup:"]
+    if heads:
+        # From 'setup:' on, every line is the program's: the parser names a wrong one.
+        return "\n".join(raw.strip() for raw in lines[heads[0]:])
     for raw in lines:
         line = strip_line(raw)
         at = line.find("setup:")
