@@ -154,6 +154,8 @@ def expected_in_config(config: dict, key: str, value) -> bool:
             return True                     # ambiguous keys are refused; nothing to compare
     if section not in config or name not in config[section]:
         return True
+    if (section, name) == ("run", "n_generations"):
+        return True                         # the input's own --generations 1 wins over --set
     got = config[section][name]
     want = value
     if isinstance(want, str) and want.startswith("\0"):

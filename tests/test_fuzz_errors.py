@@ -200,3 +200,13 @@ def test_the_presets_own_label_is_accepted(runner):
     result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
                                   "-q", "--set", "run.preset=chalmers1990"])
     assert result.exit_code == 0, result.output
+
+
+# -- local process counts past any machine's ------------------------------------------------------
+
+@pytest.mark.parametrize("option", ["--workers", "--dask-local"])
+@pytest.mark.parametrize("count", ["99999999999999999999", "1025"])
+def test_a_local_process_count_out_of_range(runner, option, count):
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  option, count])
+    one_line_exit_2(result, "1<=x<=1024")

@@ -30,6 +30,9 @@ def parse_sets(pairs: tuple[str, ...]) -> dict:
     return out
 
 
+MAX_LOCAL_PROCESSES = 1024
+
+
 def executor_options(f):
     """--workers / --dask-local / --scheduler: where fitness (or whole runs) is evaluated."""
     f = click.option("--scheduler", metavar="tcp://HOST:PORT",
@@ -37,10 +40,14 @@ def executor_options(f):
                           "`dask worker` started elsewhere; docs/howto/cluster.md); HOST:PORT "
                           "alone means tcp://. Gives up if the scheduler has not answered "
                           "within 15 s. Needs the 'distributed' extra.")(f)
-    f = click.option("--dask-local", type=click.IntRange(min=1), metavar="N",
+    # Local processes: a bound far above any machine's cores, which refuses in one line a
+    # count that would fork without end or overflow the pool's C int.
+    f = click.option("--dask-local", type=click.IntRange(min=1, max=MAX_LOCAL_PROCESSES),
+                     metavar="N",
                      help="Start a Dask LocalCluster of N single-threaded workers on 127.0.0.1 "
                           "(its dashboard link is printed). Needs the 'distributed' extra.")(f)
-    f = click.option("--workers", type=click.IntRange(min=1), metavar="N",
+    f = click.option("--workers", type=click.IntRange(min=1, max=MAX_LOCAL_PROCESSES),
+                     metavar="N",
                      help="Evaluate in a pool of N local processes (numba single-threaded "
                           "in each). Default: in this process, on numba's threads.")(f)
     return f
