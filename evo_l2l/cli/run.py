@@ -102,6 +102,29 @@ def _print_summary(result, as_json: bool, resumed: bool = False) -> None:
                f"{_wall_text(result, resumed)})")
 
 
+def _print_stopped_summary(result, as_json: bool, resumed: bool) -> None:
+    """The best rule of a stopped run with its archived fitness, nothing evaluated again."""
+    from ..rules.kinds import kind_of
+    problem, last = result.problem, result.last
+    formula = problem.formula(problem.rule_of_genome(last.hof_genome))
+    n = last.generation + 1
+    if as_json:
+        click.echo(json.dumps({"archive": result.path, "status": result.status,
+                               "generations": n, "wall_seconds": result.wall_seconds,
+                               "evolution_seconds_all_sessions": float(last.elapsed),
+                               "best": {"formula": formula, "generation": int(last.hof_generation),
+                                        "fitness": float(last.hof_fitness),
+                                        "heldout_fitness": float(last.hof_heldout)}},
+                              indent=2, default=float))
+        return
+    click.echo(f"best {kind_of(problem).noun} (generation {last.hof_generation}): {formula}")
+    click.echo(f"  fitness {last.hof_fitness:.4f} train, {last.hof_heldout:.4f} held-out; the "
+               f"summary beside {problem.known_label(problem.reference_rule)}: "
+               f"evo-l2l best {result.path}")
+    click.echo(f"archive: {result.path} ({n} generation{'s' if n != 1 else ''}, {result.status}, "
+               f"{_wall_text(result, resumed)})")
+
+
 def _count(n: int, what: str) -> str:
     return f"{n} {what}{'s' if n != 1 else ''}"
 
@@ -228,7 +251,7 @@ def run(experiment, seed, n_generations, population, config_file, sets, output, 
         progress = _Progress(config.run.n_generations, 0, quiet or as_json)
         try:
             result = start_run(config, path, force=force, hooks=[progress], executor=executor,
-                               handle_signals=True)
+                               handle_signals=True, notify=lambda line: click.echo(line, err=True))
         finally:
             progress.close()
         # The summary may evaluate (a meta run's runs below): the executor is still open.
@@ -244,18 +267,28 @@ def toy_overrides(preset, quiet: bool = False) -> dict:
 
 
 def _dry_run(config, path: str, as_json: bool) -> None:
-    """The config, and what a run of it would do: tasks, evaluations, memory."""
-    from ..evolution.problem import build_tasks
-    from ..evolution.run import check_memory, memory_available, memory_needed
+    """The config, and what a run of it would do: tasks, evaluations, memory, disk."""
+    from ..evolution.problem import build_tasks, make_problem
+    from ..evolution.run import (check_disk, check_memory, disk_notice, memory_available,
+                                 memory_needed, task_set_size)
     check_memory(config)                   # refused here as the run would refuse it
+    size = task_set_size(config)
     tasks = build_tasks(config)
     check_memory(config, len(tasks))
+    disk = check_disk(config, make_problem(config, tasks), path)
+    notice = disk_notice(disk, config)
+    if notice:
+        click.echo(notice, err=True)           # as the run would warn
     n_train, n_held = int((tasks.split == 0).sum()), int((tasks.split == 1).sum())
     r = config.run
+    task_bytes = size[1] if size else sum(a.nbytes for a in tasks.arrays().values())
     plan = {"archive": path, "exists": os.path.exists(path), "tasks_train": n_train,
             "tasks_heldout": n_held, "evaluations_at_most": r.population * r.n_generations,
-            "memory_needed_bytes": memory_needed(config), "memory_available_bytes":
-            memory_available(), "config": config.to_dict()}
+            "memory_needed_bytes": memory_needed(config, len(tasks), task_bytes),
+            "memory_available_bytes": memory_available(),
+            "archive_bytes_per_generation": disk["bytes_per_generation"],
+            "archive_bytes_total": disk["bytes_total"], "disk_free_bytes": disk["free_bytes"],
+            "config": config.to_dict()}
     if as_json:
         click.echo(json.dumps(plan, indent=2))
         return
@@ -268,6 +301,10 @@ def _dry_run(config, path: str, as_json: bool) -> None:
                f"{r.n_generations}; the cache skips repeats)")
     click.echo(f"# memory: about {plan['memory_needed_bytes'] / 1e9:.2f} GB"
                + (f" of {have / 1e9:.1f} GB available" if have else ""))
+    free = disk["free_bytes"]
+    click.echo(f"# disk: the archive grows by about {disk['bytes_per_generation'] / 1e6:.3g} MB "
+               f"a generation, {disk['bytes_total'] / 1e9:.3g} GB over {disk['generations']} generations"
+               + (f" ({free / 1e9:.1f} GB free)" if free is not None else ""))
 
 
 def _finish(result, as_json: bool, resumed: bool = False, quiet: bool = False) -> None:
@@ -282,6 +319,11 @@ def _finish(result, as_json: bool, resumed: bool = False, quiet: bool = False) -
         n = result.last.generation + 1
         click.echo(f"stopped after {n} generation{'s' if n != 1 else ''}{why}; "
                    f"continue with: evo-l2l resume {result.path}", err=True)
+    if result.stop_signal is not None:
+        # Asked to stop: the archived fitness only, since the full summary scores rules
+        # again (seconds to minutes on large task sets) and a stop must take a second.
+        _print_stopped_summary(result, as_json, resumed)
+        sys.exit(128 + result.stop_signal)
     if not (quiet or as_json):
         # The summary scores rules again (the reference rule at every rate): on large task
         # sets (the continual GP presets) that takes a while of its own.
@@ -289,8 +331,6 @@ def _finish(result, as_json: bool, resumed: bool = False, quiet: bool = False) -
         click.echo(f"summary: scoring the best rule and {label} on the training and "
                    "held-out tasks", err=True)
     _print_summary(result, as_json, resumed)
-    if result.stop_signal is not None:
-        sys.exit(128 + result.stop_signal)
     if result.executor_lost:
         sys.exit(1)
 

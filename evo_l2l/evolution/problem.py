@@ -38,6 +38,108 @@ def rules_per_call(tasks: TaskSet, n_epochs: int) -> int:
     return max(64, CALL_UPDATES // updates_per_rule(tasks, n_epochs))
 
 
+# The wall time one in-process kernel call aims at. A numba call cannot be interrupted, and a
+# stop request (SIGINT/SIGTERM) is answered between calls, so a batch of rules x tasks is cut
+# into blocks of about this much work, however long one rule's lifetimes are.
+CALL_SECONDS = 0.2
+# Synaptic updates a second assumed until a call on the task set has been timed: the slow end
+# of the kernels (episode nets: 60 million a second on 2 busy cores), so a first call errs short.
+PRIOR_UPDATES_PER_SECOND = 3e7
+# The fewest rules of a call cut by rules (when a single task with every rule of the batch is
+# over budget): the episode nets' kernel takes as long for 4 or 8 rules as for 16.
+MIN_BLOCK_RULES = 16
+
+
+def task_slice(tasks: TaskSet, start: int, stop: int) -> TaskSet:
+    """Tasks start..stop-1 as views of the task set's arrays (nothing copied)."""
+    sl = slice(start, stop)
+    opt = (tasks.direction, tasks.W0_hidden, tasks.segment_end, tasks.group_end,
+           tasks.group_mask, tasks.net_spec)
+    return TaskSet(tasks.X[sl], tasks.Y[sl], tasks.W0[sl], tasks.n_patterns[sl],
+                   tasks.n_inputs[sl], tasks.n_outputs[sl], tasks.split[sl], tasks.family,
+                   dict(tasks.params), *(None if a is None else a[sl] for a in opt))
+
+
+class CallPlan:
+    """How a batch of rules on one task set is cut into kernel calls of about CALL_SECONDS
+    each: blocks of rules, and of tasks when even MIN_BLOCK_RULES rules on every task would
+    take longer. The seconds per update come from the calls made so far (`timed`). A rule's
+    learning curve on a task depends on that rule and task alone, so the curves are the
+    same bit for bit however the batch is cut (tests/test_stop_latency.py)."""
+
+    def __init__(self, tasks: TaskSet, n_epochs: int, cut_tasks: bool = True):
+        self.tasks = tasks
+        self.cut_tasks = cut_tasks      # False: a learner whose curves on a task depend on
+                                        # the other tasks of the call (its noise stream)
+        per_task = tasks.n_patterns * tasks.n_inputs * tasks.n_outputs
+        self.task_updates = np.maximum(1, per_task).astype(np.int64) * max(1, n_epochs)
+        self.rule_updates = int(self.task_updates.sum())
+        self.seconds_per_update = 1.0 / PRIOR_UPDATES_PER_SECOND
+        self._groups: dict = {}     # number of task groups -> [(start, stop, TaskSet)]
+
+    def task_groups(self, n: int) -> list:
+        """The tasks in n contiguous groups of about equal work; kept, since learners key
+        caches by a task set's identity."""
+        n = max(1, min(n, len(self.tasks)))
+        if n not in self._groups:
+            if n == 1:
+                self._groups[n] = [(0, len(self.tasks), self.tasks)]
+            else:
+                cum = np.cumsum(self.task_updates)
+                cuts = np.searchsorted(cum, cum[-1] * np.arange(1, n) / n, side="right")
+                bounds = np.unique(np.concatenate([[0], np.clip(cuts, 1, len(cum) - 1),
+                                                   [len(cum)]]))
+                self._groups[n] = [(int(a), int(b), task_slice(self.tasks, int(a), int(b)))
+                                   for a, b in zip(bounds[:-1], bounds[1:])]
+        return self._groups[n]
+
+    def blocks(self, n_rules: int) -> list:
+        """[(rule start, rule stop, task start, task stop, TaskSet)] covering the batch:
+        the tasks cut first (every rule of the batch in each call keeps the kernels' lanes
+        and threads full), in a power of two of groups, so the kept groups stay few as the
+        rate estimate moves; the rules too when one task with all of them is over budget."""
+        budget = max(1.0, CALL_SECONDS / self.seconds_per_update)
+        n_block = max(1, n_rules)
+        n_groups = 1
+        if self.cut_tasks:
+            need = n_block * self.rule_updates / budget
+            if need > 1:
+                n_groups = min(1 << int(np.ceil(np.log2(need))), len(self.tasks))
+        groups = self.task_groups(n_groups)
+        largest = max(int(self.task_updates[a:b].sum()) for a, b, _ in groups)
+        if n_block * largest > budget:
+            least = MIN_BLOCK_RULES if self.cut_tasks else 1
+            n_block = max(least, int(budget // largest))
+        return [(r, min(n_rules, r + n_block), a, b, sub)
+                for r in range(0, n_rules, n_block) for a, b, sub in groups]
+
+    def timed(self, n_rules: int, start: int, stop: int, seconds: float) -> None:
+        """A call of n_rules rules on tasks start..stop-1 took `seconds`."""
+        updates = n_rules * int(self.task_updates[start:stop].sum())
+        if updates > 0 and seconds > 0:
+            self.seconds_per_update = seconds / updates
+
+
+def blocked_curves(plan: CallPlan, n_rules: int, call) -> np.ndarray:
+    """(R, T, ...) curves of R rules on the plan's tasks, one kernel call per block:
+    call(rule start, rule stop, TaskSet) -> that block's curves."""
+    blocks = plan.blocks(n_rules)
+    if len(blocks) <= 1:
+        t0 = time.perf_counter()
+        out = call(0, n_rules, plan.tasks)
+        plan.timed(n_rules, 0, len(plan.tasks), time.perf_counter() - t0)
+        return out
+    out = None
+    for r0, r1, a, b, sub in blocks:
+        t0 = time.perf_counter()
+        part = call(r0, r1, sub)
+        plan.timed(r1 - r0, a, b, time.perf_counter() - t0)
+        if out is None:
+            out = np.empty((n_rules, len(plan.tasks), *part.shape[2:]), dtype=part.dtype)
+        out[r0:r1, a:b] = part
+    return out
+
+
 class Problem(Protocol):
     kind: str                      # its rule kind's name (rules/kinds.py)
     config: RunConfig
@@ -129,6 +231,9 @@ class ParametricRuleProblem:
                       for k, v in self.splits.items()}
         self.updates_per_rule = {k: updates_per_rule(v, config.learner.settings.n_epochs)
                                  for k, v in self.splits.items()}
+        cut = getattr(self.learner, "tasks_separable", True)
+        self.plans = {k: CallPlan(v, config.learner.settings.n_epochs, cut)
+                      for k, v in self.splits.items()}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_size = cache_size if config.run.fitness_cache else 0
         self.cache_log: list = []      # only problems with a persistent cache fill it
@@ -197,11 +302,17 @@ class ParametricRuleProblem:
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """(R, K) coefficients -> (R, T, E+1) learning curves on a split or a TaskSet."""
-        tasks = self.splits[split] if isinstance(split, str) else split
         rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.form.n_coef)
+        settings = self.config.learner.settings
+
+        def call(r0, r1, tasks):
+            return self.learner.coefficient_curves(self.family.name, rules[r0:r1], tasks,
+                                                   settings)
         t0 = time.perf_counter()
-        out = self.learner.coefficient_curves(self.family.name, rules, tasks,
-                                              self.config.learner.settings)
+        if isinstance(split, str):
+            out = blocked_curves(self.plans[split], len(rules), call)
+        else:
+            out = call(0, len(rules), split)
         self.kernel_seconds += time.perf_counter() - t0
         return out
 

@@ -20,7 +20,7 @@ from ..learners import fitness_from_curves
 from ..rules import symbolic as sym
 from ..tasks import TaskSet
 from .evaluator import Evaluator, InProcess
-from .problem import rules_per_call, updates_per_rule
+from .problem import CallPlan, blocked_curves, rules_per_call, updates_per_rule
 
 N_PROBES = 256
 
@@ -107,6 +107,10 @@ class SymbolicRuleProblem:
                       for k, v in self.splits.items()}
         self.updates_per_rule = {k: updates_per_rule(v, config.learner.settings.n_epochs)
                                  for k, v in self.splits.items()}
+        cut = getattr(self.learner, "tasks_separable", True)
+        self.plans = {k: CallPlan(v, config.learner.settings.n_epochs, cut)
+                      for k, v in self.splits.items()}
+        self._block_views: dict = {}
         self._compiled: dict[str, tuple] = {}
         self._cache = {"train": {}, "heldout": {}}
         self.cache_log: list = []
@@ -225,17 +229,30 @@ class SymbolicRuleProblem:
 
     def curves(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """Tree texts -> (R, T, E+1) learning curves on a split or a TaskSet."""
-        if isinstance(split, str):
-            tasks, views = self.splits[split], self._views[split]
-        else:
-            tasks, views = split, None
-        progs = sym.pack_programs([self._compile(r)[:3] for r in rules]) if len(rules) else None
+        tasks = self.splits[split] if isinstance(split, str) else split
         settings = self.config.learner.settings
-        if progs is None:
+        if not len(rules):
             return np.zeros((0, len(tasks), settings.n_epochs + 1))
+        compiled = [self._compile(r)[:3] for r in rules]
+
+        def call(r0, r1, sub):
+            views = None
+            if isinstance(split, str):
+                if sub is self.splits[split]:
+                    views = self._views[split]
+                else:               # a block of the split's tasks: its own views, kept
+                    views = self._block_views.get(id(sub))
+                    if views is None or views[0] is not sub:
+                        views = self._block_views[id(sub)] = (sub, self.learner.program_views(sub))
+                    views = views[1]
+            progs = sym.pack_programs(compiled[r0:r1])
+            return self.learner.program_curves(progs, sub, settings, self.rule_settings.eta,
+                                               views, self.config.run.seed)
         t0 = time.perf_counter()
-        out = self.learner.program_curves(progs, tasks, settings, self.rule_settings.eta, views,
-                                          self.config.run.seed)
+        if isinstance(split, str):
+            out = blocked_curves(self.plans[split], len(rules), call)
+        else:
+            out = call(0, len(rules), split)
         self.kernel_seconds += time.perf_counter() - t0
         return out
 

@@ -71,6 +71,9 @@ class Reward(InterpreterLearner, Learner):
     requires = frozenset({"single_layer_weights", "binary_targets"})
     performance = "1 - mean|t - p| (expected accuracy)"
     variables = ("R", "E")
+    # The reward noise numbers a task's outputs by their place among the call's tasks, so a
+    # call takes the whole task set (evolution/problem.py CallPlan cuts only the rules).
+    tasks_separable = False
     known_trees = {"delta": lambda rate=None: scaled(rate, "mul(sub(R, one), E)"),
                    "reinforce": lambda rate=None: scaled(rate, "mul(R, E)"),
                    "none": lambda rate=None: "0.0"}

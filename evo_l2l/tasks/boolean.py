@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..components import need, setting
 from ..errors import ConfigError
 from .family import TaskFamily, TaskSettings, check_heldout
-from .taskset import TRAIN, TaskSet, expand_shapes, random_split
+from .taskset import TRAIN, TaskSet, expand_shapes, random_split, shapes_size
 
 # (count, patterns, inputs) of the Chalmers environment [S: Swift reproduction].
 CHALMERS_SHAPES = ((6, 8, 3), (4, 4, 2), (8, 8, 4), (8, 12, 5), (4, 8, 7))
@@ -129,4 +129,5 @@ def make(rng: np.random.Generator, s: Settings) -> TaskSet:
 FAMILY = TaskFamily(
     "linearly_separable", Settings, frozenset({"single_layer_weights", "binary_targets"}),
     make,
-    "linearly separable Boolean mappings (Chalmers 1990)")
+    "linearly separable Boolean mappings (Chalmers 1990)",
+    size=lambda s: shapes_size(s.shapes, bias_input=True))

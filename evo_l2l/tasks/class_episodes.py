@@ -25,7 +25,8 @@ import numpy as np
 from ..components import need, setting
 from ..errors import ConfigError
 from . import class_data as cd
-from .episodes import Episode, EpisodeSettings, child_generators, initial_weights, pack, with_bias
+from .episodes import (Episode, EpisodeSettings, child_generators, episodes_size,
+                       initial_weights, pack, with_bias)
 from .family import TaskFamily
 from .taskset import HELDOUT, TRAIN, TaskSet
 
@@ -179,4 +180,7 @@ FAMILY = TaskFamily(
     "class_episodes", Settings, frozenset({"hidden_layer", "episodes"}), make_class_episodes,
     "N-way K-shot episodes of a class data set (glyphs or a user's); background classes "
     "meta-train, held-out episodes use validation classes",
-    meta_training_inputs=meta_training_inputs)
+    meta_training_inputs=meta_training_inputs,
+    # A user's data may be vectors of any length: known only once read.
+    size=lambda s: None if s.dataset != "glyphs" else episodes_size(
+        s, s.n_way * (s.k_shot + s.n_query), s.size * s.size + 1, s.n_way))

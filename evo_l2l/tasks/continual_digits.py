@@ -18,7 +18,7 @@ import numpy as np
 
 from ..components import setting
 from . import digits_data as dd
-from .episodes import EpisodeSettings
+from .episodes import EpisodeSettings, episodes_size
 
 TEST_FRACTION = 0.3
 
@@ -34,6 +34,13 @@ class ContinualSettings(EpisodeSettings):
     n_train_per_task: int = setting(60, "training images per task, learned online in one pass",
                                     low=1, high=600)
     n_test_per_task: int = setting(60, "test images per task", low=1, high=250)
+
+
+def continual_size(s: ContinualSettings, n_tasks: int) -> tuple[int, int, str]:
+    """TaskFamily.size of a sequence of n_tasks 10-class digit (or MNIST-1D) tasks."""
+    I = (40 if s.dataset == "mnist1d" else dd.N_PIXELS) + 1
+    P = n_tasks * (s.n_train_per_task + s.n_test_per_task)
+    return episodes_size(s, P, I, dd.N_DIGITS, n_tasks, n_tasks)
 
 
 def dataset(name: str) -> tuple[np.ndarray, np.ndarray, dict]:

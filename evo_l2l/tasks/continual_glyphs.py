@@ -29,7 +29,8 @@ from ..components import need, setting
 from ..errors import ConfigError
 from . import class_data as cd
 from .class_episodes import features, standardiser
-from .episodes import Episode, EpisodeSettings, child_generators, initial_weights, pack, with_bias
+from .episodes import (Episode, EpisodeSettings, child_generators, episodes_size,
+                       initial_weights, pack, with_bias)
 from .family import TaskFamily
 from .taskset import HELDOUT, TRAIN
 
@@ -150,4 +151,7 @@ FAMILY = TaskFamily(
     "continual_glyphs", Settings, frozenset({"hidden_layer", "episodes"}), make_continual_glyphs,
     "sequences of glyph alphabets, a few classes each, one pass each (continual, "
     "class-incremental); background alphabets meta-train, held-out sequences use validation "
-    "alphabets")
+    "alphabets",
+    size=lambda s: episodes_size(
+        s, s.n_tasks * s.n_classes_per_task * (s.n_train_per_class + s.n_test_per_class),
+        s.size * s.size + 1, s.n_tasks * s.n_classes_per_task, s.n_tasks, s.n_tasks))

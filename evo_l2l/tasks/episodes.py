@@ -20,7 +20,7 @@ import numpy as np
 
 from ..components import setting
 from .family import TaskSettings
-from .taskset import TaskSet
+from .taskset import TaskSet, padded_nbytes
 
 BIAS_INPUT = 1.0      # the last input column; the hidden layer's bias input is the kernel's -1
 
@@ -45,6 +45,15 @@ class Episode:
     Wh: np.ndarray
     Wo: np.ndarray
     info: dict = field(default_factory=dict)
+
+
+def episodes_size(s: EpisodeSettings, P: int, I: int, O: int, S: int = 1,
+                  G: int = 1) -> tuple[int, int, str]:
+    """TaskFamily.size of an episode family: episodes of P patterns (inputs with the bias
+    column I, outputs O) in S segments and G test groups, packed by `pack`."""
+    T = s.n_train_episodes + s.n_heldout
+    return (T, padded_nbytes(T, P, I, O, w0=O * (s.n_hidden + 1), hidden=s.n_hidden,
+                             segments=S, groups=G), "tasks.n_train_episodes")
 
 
 def with_bias(pixels: np.ndarray) -> np.ndarray:

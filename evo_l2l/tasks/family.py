@@ -49,3 +49,8 @@ class TaskFamily:
     # meta-training data, for learners that fit features on it (learners/srwm.py). None:
     # the family has no such pool.
     meta_training_inputs: Callable[[dict], np.ndarray] | None = None
+    # settings -> (tasks, bytes of the task set's arrays, the setting that sets how many
+    # tasks there are) from the settings alone, without drawing a task or reading data: a
+    # run checks its memory with it before it allocates anything. None (or a size that
+    # returns None): the family cannot tell before it reads its data.
+    size: Callable[[Settings], tuple[int, int, str] | None] | None = None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ..components import need, setting
 from .family import TaskFamily, TaskSettings, check_heldout
 from .student import check_real_shapes
-from .taskset import TaskSet, expand_shapes, random_split
+from .taskset import TaskSet, expand_shapes, random_split, shapes_size
 
 
 def random_covariance(rng: np.random.Generator, n: int, gap: float = 2.0):
@@ -68,4 +68,5 @@ FAMILY = TaskFamily(
     "gaussian_pca", Settings, frozenset({"single_layer_weights", "pc_direction"}),
     lambda rng, s: make_gaussian_pca_tasks(rng, [tuple(x) for x in s.shapes], s.n_heldout,
                                            s.init_low, s.init_high),
-    "Gaussian inputs, find the first principal component (Confavreux et al. 2020)")
+    "Gaussian inputs, find the first principal component (Confavreux et al. 2020)",
+    size=lambda s: shapes_size(s.shapes, direction=True))

@@ -38,7 +38,7 @@ import numpy as np
 
 from ..components import need, setting
 from .family import TaskFamily, TaskSettings, check_heldout
-from .taskset import HELDOUT, NET_SPEC, TRAIN, TaskSet
+from .taskset import HELDOUT, NET_SPEC, TRAIN, TaskSet, padded_nbytes
 
 DATASETS = ("mnist1d", "digits", "regression")
 CLASSIFICATION = ("mnist1d", "digits")
@@ -386,7 +386,20 @@ def minibatches(tasks: TaskSet) -> np.ndarray:
     return out
 
 
+# (inputs, outputs) of a task of each dataset at most (regression: 4..16 inputs).
+DATASET_SHAPES = {"mnist1d": (40, N_CLASSES), "digits": (64, N_CLASSES), "regression": (16, 1)}
+
+
+def size(s: Settings) -> tuple[int, int, str]:
+    """TaskFamily.size: the meta-training and held-out tasks in one padded set."""
+    held = HELDOUT_FAMILIES[s.heldout_family](s).dataset
+    D = max(DATASET_SHAPES[s.dataset][0], DATASET_SHAPES[held][0])
+    O = max(DATASET_SHAPES[s.dataset][1], DATASET_SHAPES[held][1])
+    return s.n_tasks, padded_nbytes(s.n_tasks, s.n_train + s.n_test, D, O, net_spec=True), \
+        "tasks.n_tasks"
+
+
 FAMILY = TaskFamily(
     "net_training", Settings, frozenset({"net_training"}), make_net_training,
     "small MLPs on MNIST-1D, digits or synthetic regression, trained by the optimizer "
-    "under test (learning to optimize)")
+    "under test (learning to optimize)", size=size)

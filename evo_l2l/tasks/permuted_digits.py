@@ -16,7 +16,7 @@ import numpy as np
 
 from ..components import setting
 from . import digits_data as dd
-from .continual_digits import ContinualSettings, image_pools, sample
+from .continual_digits import ContinualSettings, continual_size, image_pools, sample
 from .episodes import Episode, child_generators, initial_weights, pack, with_bias
 from .family import TaskFamily
 from .taskset import HELDOUT, TRAIN
@@ -67,4 +67,5 @@ class Settings(ContinualSettings):
 
 FAMILY = TaskFamily(
     "permuted_digits", Settings, frozenset({"hidden_layer", "episodes"}), make_permuted_digits,
-    "sequences of pixel-permuted 8x8 digit tasks, one pass each (continual, domain-incremental)")
+    "sequences of pixel-permuted 8x8 digit tasks, one pass each (continual, domain-incremental)",
+    size=lambda s: continual_size(s, s.n_tasks))

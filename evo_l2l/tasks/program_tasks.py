@@ -26,7 +26,7 @@ import numpy as np
 
 from ..components import need, setting
 from .family import TaskFamily, TaskSettings
-from .taskset import HELDOUT, TRAIN, TaskSet
+from .taskset import HELDOUT, TRAIN, TaskSet, padded_nbytes
 
 TAGS = frozenset({"program_examples"})
 
@@ -78,8 +78,17 @@ def make_linear(rng: np.random.Generator, s: LinearSettings) -> TaskSet:
                            "n_select": n_select, "n_train_unseen": s.n_train_unseen})
 
 
+def linear_size(s: LinearSettings) -> tuple[int, int, str]:
+    n_unseen = (s.n_select if s.n_heldout > 0 else 0) + s.n_heldout
+    P = max(s.n_train + s.n_valid, s.n_train_unseen + s.n_valid if n_unseen else 0)
+    T = s.n_search + n_unseen
+    return (T, padded_nbytes(T, P, s.n_features, 1),
+            "tasks.n_search, tasks.n_select and tasks.n_heldout")
+
+
 LINEAR = TaskFamily("program_linear", LinearSettings, TAGS | {"real_targets"}, make_linear,
-                    "AutoML-Zero's demo: linear regression y = w.x, F = 4, one w per task")
+                    "AutoML-Zero's demo: linear regression y = w.x, F = 4, one w per task",
+                    size=linear_size)
 
 PAIRS = tuple(itertools.combinations(range(10), 2))
 
@@ -120,5 +129,8 @@ def make_digits(rng: np.random.Generator, s: DigitsSettings) -> TaskSet:
 
 
 DIGITS = TaskFamily("program_digits", DigitsSettings, TAGS | {"binary_targets"}, make_digits,
-                    "projected binary classification of digit pairs (sklearn's 8x8 digits)")
+                    "projected binary classification of digit pairs (sklearn's 8x8 digits)",
+                    size=lambda s: (s.n_search + s.n_heldout, padded_nbytes(
+                        s.n_search + s.n_heldout, s.n_train + s.n_valid, s.n_features, 1),
+                        "tasks.n_search and tasks.n_heldout"))
 FAMILIES = (LINEAR, DIGITS)

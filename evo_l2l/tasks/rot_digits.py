@@ -17,7 +17,8 @@ import numpy as np
 
 from ..components import need, setting
 from . import digits_data as dd
-from .episodes import Episode, EpisodeSettings, child_generators, initial_weights, pack, with_bias
+from .episodes import (Episode, EpisodeSettings, child_generators, episodes_size,
+                       initial_weights, pack, with_bias)
 from .family import TaskFamily
 from .taskset import HELDOUT, TRAIN
 
@@ -98,4 +99,5 @@ class Settings(EpisodeSettings):
 FAMILY = TaskFamily(
     "rot_digits", Settings, frozenset({"hidden_layer", "episodes"}), make_rot_digits,
     "N-way K-shot episodes of rotated 8x8 digits; held-out classes: digits 7-9 (few-shot)",
-    meta_training_inputs=meta_training_inputs)
+    meta_training_inputs=meta_training_inputs,
+    size=lambda s: episodes_size(s, s.n_way * (s.k_shot + s.n_query), dd.N_PIXELS + 1, s.n_way))

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..components import setting
 from . import digits_data as dd
-from .continual_digits import ContinualSettings, image_pools, sample
+from .continual_digits import ContinualSettings, continual_size, image_pools, sample
 from .episodes import Episode, child_generators, initial_weights, pack, with_bias
 from .family import TaskFamily
 from .taskset import HELDOUT, TRAIN
@@ -62,4 +62,5 @@ class Settings(ContinualSettings):
 
 FAMILY = TaskFamily(
     "split_digits", Settings, frozenset({"hidden_layer", "episodes"}), make_split_digits,
-    "five two-digit tasks in sequence, one pass each (continual, class- or task-incremental)")
+    "five two-digit tasks in sequence, one pass each (continual, class- or task-incremental)",
+    size=lambda s: continual_size(s, 5))

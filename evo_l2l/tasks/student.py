@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from ..components import need, setting
 from .boolean import check_shapes
 from .family import TaskFamily, TaskSettings, check_heldout
-from .taskset import TaskSet, expand_shapes, random_split
+from .taskset import TaskSet, expand_shapes, random_split, shapes_size
 
 
 def make_student_teacher_tasks(rng: np.random.Generator, shapes=((30, 20, 5),),
@@ -65,4 +65,5 @@ FAMILY = TaskFamily(
     "student_teacher", Settings, frozenset({"single_layer_weights", "real_targets"}),
     lambda rng, s: make_student_teacher_tasks(rng, [tuple(x) for x in s.shapes], s.n_heldout,
                                               s.init_low, s.init_high),
-    "a linear student neuron matches a teacher (Jordan et al. 2021)")
+    "a linear student neuron matches a teacher (Jordan et al. 2021)",
+    size=lambda s: shapes_size(s.shapes))

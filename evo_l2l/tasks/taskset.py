@@ -148,6 +148,26 @@ class TaskSet:
         return out
 
 
+def padded_nbytes(T: int, P: int, I: int, O: int, w0: int | None = None, hidden: int = 0,
+                  segments: int = 0, groups: int = 0, net_spec: bool = False,
+                  direction: bool = False) -> int:
+    """Bytes of the arrays of a TaskSet of T tasks padded to P patterns, I inputs and O
+    outputs: w0 initial output weights a task (default O * I), hidden units (W0_hidden),
+    episode segments and test groups, net_spec and direction rows."""
+    w0 = O * I if w0 is None else w0
+    per = (P * I + P * O + w0 + hidden * I + segments + groups * (1 + O)
+           + (len(NET_SPEC) if net_spec else 0) + (I if direction else 0))
+    return int(T) * (8 * int(per) + 3 * 8 + 1)
+
+
+def shapes_size(shapes, bias_input: bool = False, direction: bool = False) -> tuple[int, int, str]:
+    """TaskFamily.size of the families set by [count, patterns, inputs] shapes."""
+    T = sum(int(s[0]) for s in shapes)
+    P = max(int(s[1]) for s in shapes)
+    I = max(int(s[2]) for s in shapes) + (1 if bias_input else 0)
+    return T, padded_nbytes(T, P, I, 1, direction=direction), "tasks.shapes"
+
+
 def expand_shapes(shapes, n_heldout: int) -> list[tuple[int, int]]:
     """[(count, patterns, inputs), ...] -> one (patterns, inputs) per task; checks n_heldout."""
     specs = [(p, n) for count, p, n in shapes for _ in range(count)]

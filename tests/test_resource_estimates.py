@@ -1,0 +1,117 @@
+"""Memory and disk are estimated from the config before anything big is allocated or
+written: a run that would not fit is refused in one line, a large archive is announced."""
+import os
+import resource
+import subprocess
+import sys
+import time
+
+import pytest
+from click.testing import CliRunner
+
+import evo_l2l.evolution.run as run_module
+from evo_l2l.cli import main
+from evo_l2l.errors import ConfigError
+from evo_l2l.evolution.problem import build_tasks
+from evo_l2l.evolution.run import archive_growth, check_memory, start_run, task_set_size
+from evo_l2l.experiments import PRESETS
+
+
+def toy_config(name, **overrides):
+    preset = PRESETS[name]
+    return preset.default_config(**overrides).with_overrides(dict(preset.toy))
+
+
+@pytest.mark.parametrize("name", ["chalmers1990", "confavreux2020-oja", "jordan2021-error",
+                                  "fewshot-digits", "continual-digits", "continual-mnist1d-gp",
+                                  "continual-split-digits", "fewshot-glyphs-rule",
+                                  "continual-glyphs-gp", "l2o-learned", "automl-zero-linear",
+                                  "automl-zero-digits"])
+def test_the_task_set_size_from_the_config_is_the_built_sets(name):
+    config = toy_config(name)
+    n_tasks, n_bytes, setting = task_set_size(config)
+    tasks = build_tasks(config)
+    assert n_tasks == len(tasks) and setting.startswith("tasks.")
+    assert n_bytes == sum(a.nbytes for a in tasks.arrays().values())
+
+
+HUGE = {"tasks.n_train_episodes": 10_000_000}      # a task set of about 800 GB
+
+
+def test_a_task_set_too_big_is_refused_from_the_config_alone():
+    config = PRESETS["fewshot-digits"].default_config().with_overrides(HUGE)
+    t0 = time.perf_counter()
+    with pytest.raises(ConfigError) as err:
+        check_memory(config)
+    assert time.perf_counter() - t0 < 0.5
+    message = str(err.value)
+    assert "an estimate" in message and "task set of 807.6 GB" in message
+    assert message.endswith("lower tasks.n_train_episodes")
+
+
+def test_the_run_refuses_before_allocating_anything(tmp_path):
+    """The command exits 2 in one line with its peak memory that of the libraries (the
+    address space is capped, so a command that started drawing the tasks fails fast)."""
+    path = str(tmp_path / "huge.h5")
+    cap = 4 << 30
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    with open(tmp_path / "err", "w+") as errfile:
+        proc = subprocess.Popen([sys.executable, "-m", "evo_l2l", "run", "fewshot-digits", "-q",
+                                 "--set", "tasks.n_train_episodes=10000000", "-o", path],
+                                stdout=subprocess.DEVNULL, stderr=errfile, preexec_fn=limit)
+        _, status, usage = os.wait4(proc.pid, 0)        # this child's own peak memory
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        errfile.seek(0)
+        err = errfile.read()
+    assert proc.returncode == 2, err
+    assert err.count("\n") == 1 and "an estimate" in err and "tasks.n_train_episodes" in err
+    assert not os.path.exists(path)
+    assert usage.ru_maxrss < 400 * 1024, f"peak {usage.ru_maxrss / 1024:.0f} MB"   # in kB
+
+
+@pytest.mark.parametrize("name", ["chalmers1990", "confavreux2020-oja", "chalmers1990-gp",
+                                  "fewshot-digits-gp", "automl-zero-linear"])
+def test_the_archive_growth_estimate_is_within_half_again(name, tmp_path):
+    sizes = {}
+    for n in (10, 40):
+        path = str(tmp_path / f"{n}.h5")
+        result = start_run(toy_config(name, n_generations=n), path)
+        assert result.status == "complete" and result.last.generation + 1 == n
+        sizes[n] = os.path.getsize(path)
+    actual = (sizes[40] - sizes[10]) / 30
+    estimate = archive_growth(result.config, result.problem)
+    assert 1 / 1.5 <= estimate / actual <= 1.5, (estimate, actual)
+
+
+def test_a_large_archive_is_announced_in_one_line():
+    runner = CliRunner()
+    # 2113 coefficients an individual, genome and coefficients: 400 make 13.6 MB a generation.
+    res = runner.invoke(main, ["run", "fewshot-digits-init", "--toy", "--population", "400",
+                               "--dry-run"])
+    assert res.exit_code == 0, res.output
+    assert "# disk: the archive grows by about 13.6 MB a generation" in res.stdout
+    warning = [line for line in res.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "13.6 MB a generation (population 400)" in warning[0]
+    assert "run.population" in warning[0]
+    res = runner.invoke(main, ["run", "fewshot-digits-init", "--toy", "--dry-run"])
+    assert res.exit_code == 0 and "warning:" not in res.stderr
+
+
+def test_the_run_passes_the_warning_on_before_it_starts(tmp_path, monkeypatch):
+    monkeypatch.setattr(run_module, "DISK_WARN_BYTES_PER_GENERATION", 1)
+    lines, seen = [], []
+    start_run(toy_config("chalmers1990", n_generations=2), str(tmp_path / "w.h5"),
+              notify=lines.append, hooks=[lambda record: seen.append(len(lines))])
+    assert len(lines) == 1 and lines[0].startswith("warning: the archive will grow")
+    assert seen[0] == 1                                 # before the first generation
+
+
+def test_an_archive_the_disk_cannot_hold_is_refused(tmp_path):
+    path = str(tmp_path / "big.h5")
+    res = CliRunner().invoke(main, ["run", "chalmers1990", "--population", "100000",
+                                    "--generations", "1000000000", "-q", "-o", path])
+    assert res.exit_code == 2 and res.output.count("\n") == 1, res.output
+    assert "GB free" in res.output and "run.population or run.n_generations" in res.output
+    assert not os.path.exists(path)
