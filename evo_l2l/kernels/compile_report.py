@@ -7,12 +7,13 @@ loads in milliseconds and is not reported. Nothing is reported unless a caller a
 prints a line per kernel on stderr).
 
 EXPECTED_SECONDS is how long each kernel took to compile with a cold cache on a 2-core AMD
-EPYC, beside other jobs (a long evolution run and test runs: load 2-4), measured with
-`nice -n 15 python scripts/kernel_compile_times.py` (every preset's kernels, warmed as
-`evo-l2l warmup` warms them and in its order, in an empty NUMBA_CACHE_DIR of its own; a
-helper two kernels call counts in the first one's time; all of them: 923 s). On a quiet
-machine they compile faster (single_layer's kernel alone: 14.8 s, with
-`python scripts/kernel_compile_times.py chalmers1990`, load 3).
+EPYC beside other jobs (load 4 to 11): the longer of two runs of
+`nice -n 15 python scripts/kernel_compile_times.py PRESET...`, one over the first ten presets
+(chalmers1990 to bengio1991-conditioning-gp), one over the rest; each warms its presets as
+`evo-l2l warmup` does, in its order, then runs each for one toy generation, in an empty
+NUMBA_CACHE_DIR of its own (a helper two kernels call counts in the first one's time).
+17 kernels, 509 s in all. On a quiet machine they compile faster (single_layer's kernel
+alone: 14.8 s with `python scripts/kernel_compile_times.py chalmers1990` at load 3).
 """
 from __future__ import annotations
 
@@ -27,23 +28,23 @@ MEASURED_ON = "a 2-core AMD EPYC"
 
 # kernel name (module.function below evo_l2l.kernels) -> seconds to compile, cold cache.
 EXPECTED_SECONDS: dict[str, float] = {
-    "conditioning.train_conditioning_population": 21.8,
-    "episode_net.train_episode_population": 74.5,
-    "linear_neuron.train_volterra_population": 16.0,
-    "metaplastic.train_metaplastic_population": 36.0,
-    "mixed_two_layer.train_mixed_two_layer": 20.8,
-    "mlp_train.train": 84.7,
-    "programs.live_rows": 3.4,
-    "programs.program_predictions": 45.7,
-    "single_layer.train_chalmers_population": 19.7,
-    "srwm.srwm_episodes": 32.5,
-    "symbolic.probe_outputs": 13.9,
-    "symbolic.train_programs": 25.1,
-    "symbolic_episode.hidden_codes": 36.8,
-    "symbolic_episode.train_programs_episodes": 68.1,
-    "symbolic_nets.train_programs_conditioning": 21.7,
-    "symbolic_nets.train_programs_two_layer": 30.7,
-    "two_layer.train_two_layer_population": 36.9,
+    "conditioning.train_conditioning_population": 17.2,
+    "episode_net.train_episode_population": 43.6,
+    "linear_neuron.train_volterra_population": 24.1,
+    "metaplastic.train_metaplastic_population": 30.1,
+    "mixed_two_layer.train_mixed_two_layer": 18.3,
+    "mlp_train.train": 31.6,
+    "programs.live_rows": 2.4,
+    "programs.program_predictions": 65.9,
+    "single_layer.train_chalmers_population": 37.9,
+    "srwm.srwm_episodes": 6.1,
+    "symbolic.probe_outputs": 29.8,
+    "symbolic.train_programs": 44.8,
+    "symbolic_episode.hidden_codes": 16.5,
+    "symbolic_episode.train_programs_episodes": 30.4,
+    "symbolic_nets.train_programs_conditioning": 22.5,
+    "symbolic_nets.train_programs_two_layer": 49.2,
+    "two_layer.train_two_layer_population": 38.7,
 }
 
 
