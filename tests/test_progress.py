@@ -214,3 +214,14 @@ def test_the_compile_times_script_times_a_preset_on_a_cold_cache(tmp_path):
     bad = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "kernel_compile_times.py"),
                           "nosuch"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert bad.returncode != 0 and "unknown preset 'nosuch'" in bad.stderr
+
+
+def test_seeds_on_a_pool_say_how_many_and_an_eta_as_runs_end(tmp_path):
+    res = CliRunner().invoke(main, ["run", "chalmers1990", "--seeds", "0-2", "--generations",
+                                    "1", "--workers", "2", "-o", str(tmp_path / "s{seed}.h5")])
+    assert res.exit_code == 0, res.output
+    lines = res.stderr.splitlines()
+    assert any(line.startswith("3 runs (seeds 0, 1, 2) on ") for line in lines), res.stderr
+    done = [line for line in lines if line.startswith("[")]
+    assert [d.split("]")[0] for d in done] == ["[1/3", "[2/3", "[3/3"]
+    assert ", ETA " in done[0] and ", ETA " in done[1] and "ETA" not in done[2]
