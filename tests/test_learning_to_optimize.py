@@ -423,3 +423,21 @@ def test_momentum_through_two_state_slots_is_momentum():
     no_g = up.parse("lr = 0.01; r1 = debias(m3, 0.85); m3 = interp(m1, w, 0.42); "
                     "m1 = interp(w, r1, 0.0062); r2 = sign(m3); u = add(r2, g)")
     assert not up.anatomy(no_g)["momentum"]
+
+
+def test_compare_takes_the_final_losses_a_caller_has_from_its_curves():
+    """The last checkpoint of a run's loss curve is its final loss: compare given it is
+    compare training the row itself (so evaluate trains each chosen rule once)."""
+    from evo_l2l.analysis import optimizer_eval as oe
+    from evo_l2l.experiments import PRESETS
+    from evo_l2l.evolution.problem import build_tasks
+    from evo_l2l.rules import update_programs as up
+    config = PRESETS["l2o-programs"].default_config(toy=True)
+    tasks = build_tasks(config)
+    train, held = tasks.select("train"), tasks.select("heldout")
+    row = up.known("adam", 0.01)
+    test, _ = oe.mlp_trainer.losses("update_program", [row], held, 4)
+    given = oe.compare("update_program", {"x": row}, train, held, oracle=False,
+                       finals={"x": test[0, :, -1]})
+    own = oe.compare("update_program", {"x": row}, train, held, oracle=False)
+    np.testing.assert_array_equal(given["final"]["x"], own["final"]["x"])

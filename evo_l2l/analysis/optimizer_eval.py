@@ -72,10 +72,13 @@ def paired(diff: np.ndarray) -> dict:
             "nonfinite": nonfinite}
 
 
-def compare(family: str, rows: dict, tune_tasks, eval_tasks, oracle: bool = True) -> dict:
+def compare(family: str, rows: dict, tune_tasks, eval_tasks, oracle: bool = True,
+            finals: dict | None = None) -> dict:
     """Rows (label -> row of `family`) and every baseline, each baseline's rate tuned on
     `tune_tasks`, all on `eval_tasks`: per label the final losses (T,), the mean, and the
-    paired difference from tuned Adam. Baselines run as update programs (all six have one)."""
+    paired difference from tuned Adam. Baselines run as update programs (all six have one).
+    finals: label -> the row's final losses on `eval_tasks` where the caller has them
+    already (from its loss curves: the last checkpoint), so the row is not trained again."""
     out: dict = {"labels": [], "final": {}, "rates": {}}
     for name in BASELINES:
         lr, _ = tune_rate("update_program", up.known(name), tune_tasks)
@@ -88,7 +91,9 @@ def compare(family: str, rows: dict, tune_tasks, eval_tasks, oracle: bool = True
             adam = label
     for label, row in rows.items():
         out["labels"].append(label)
-        out["final"][label] = final_losses(family, [row], eval_tasks)[0]
+        out["final"][label] = (np.asarray(finals[label], dtype=np.float64)
+                               if finals and label in finals
+                               else final_losses(family, [row], eval_tasks)[0])
     if oracle:
         label = "Adam, lr tuned per task (oracle)"
         out["labels"].append(label)

@@ -49,12 +49,13 @@ class OptimizerKind(ParametricKind):
             label, rule = rule_from_spec(run, problem, spec)
             chosen[f"{label}: {problem.formula(rule)}"] = rule
         family = run.config.rule.name
-        result = oe.compare(family, chosen, problem.splits["train"], tasks)
-        curves = {}
+        curves, finals = {}, {}
         for label, rule in chosen.items():
             test, _ = oe.mlp_trainer.losses(family, [rule], tasks,
                                             run.config.learner.settings.n_epochs)
             curves[label] = np.nan_to_num(test[0].mean(axis=0), posinf=np.inf).tolist()
+            finals[label] = test[0, :, -1]
+        result = oe.compare(family, chosen, problem.splits["train"], tasks, finals=finals)
         return [{"tasks": which, "n_tasks": len(tasks), "labels": result["labels"],
                  "final_loss": {k: v.tolist() for k, v in result["final"].items()},
                  "rates": result["rates"], "vs_tuned_adam": result["vs_adam"],
