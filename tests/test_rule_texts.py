@@ -19,6 +19,7 @@ PRESETS = {"chalmers1990": "fitness_mean",          # parametric, bit genome: fo
            "chalmers1990-real": "fitness_mean",     # parametric, real genome: formula rounded
            "automl-bengio1991": "fitness_final",    # parametric, mixed genome: a categorical gene
            "chalmers1990-gp": "fitness_mean",       # symbolic: formula simplified
+           "jordan2021-error": "fitness_mean",      # symbolic, eta 0.2 in its formula
            "automl-zero-linear": "fitness_mean",    # AutoML-Zero program
            "l2o-programs": None,                    # update program
            "l2o-learned": None}                     # learned optimizer: formula rounded
@@ -73,13 +74,25 @@ def test_the_summary_and_best_read_back_as_the_best_rule(printed, preset):
         assert train_fitness(path, spec, field) == its_best, spec
 
 
+@pytest.mark.parametrize("preset", ["chalmers1990-gp", "jordan2021-error"])
+def test_a_trees_simplified_formula_alone_reads_as_a_tree_computing_it(printed, preset):
+    """The summary's first line without its exact: line: the formula, read as a tree; the
+    same rule up to how the simplification rounded."""
+    path, summary = printed[preset][:2]
+    first = summary.splitlines()[0]
+    assert "dw = " in first and "exact" not in first
+    its_best = train_fitness(path, "best", "fitness_mean")
+    assert train_fitness(path, first, "fitness_mean") == pytest.approx(its_best, abs=1e-9)
+
+
 def test_the_exact_line_shows_only_where_the_formula_is_not_exact(printed):
     assert "exact:" not in printed["chalmers1990"][1]          # dyadic coefficients
     assert "exact:" not in printed["automl-zero-linear"][1]    # the program itself
     assert "exact:" not in printed["l2o-programs"][1]          # numbers as repr
-    for preset in ("chalmers1990-real", "chalmers1990-gp", "l2o-learned"):
+    for preset in ("chalmers1990-real", "chalmers1990-gp", "jordan2021-error", "l2o-learned"):
         assert "\n  exact: " in printed[preset][1], preset
-        assert "   exact: " in printed[preset][2] or preset == "chalmers1990-gp"
+        assert "   exact: " in printed[preset][2] or preset in ("chalmers1990-gp",
+                                                              "jordan2021-error")
 
 
 def test_the_one_line_program_of_the_summary_is_the_program(printed):
@@ -100,7 +113,8 @@ def test_best_of_several_rules_reads_the_first(printed):
 
 @pytest.mark.parametrize("preset,text", [
     ("chalmers1990", "dw = 3*q"), ("chalmers1990", "k0=1 k1=zz"),
-    ("chalmers1990-gp", "dw = a*t"), ("chalmers1990-gp", "mul(a, (("),
+    ("chalmers1990-gp", "dw = a*q"), ("chalmers1990-gp", "mul(a, (("),
+    ("chalmers1990-gp", "dw = __import__('os').system('false')"),
     ("automl-zero-linear", "setup: ; predict: s1 = nosuch(v1); learn:"),
     ("automl-zero-linear", "#1 (generation 0): fitness 1\n   setup:\n   s1 = ((("),
     ("l2o-programs", "lr = x; u = sign(g)"),

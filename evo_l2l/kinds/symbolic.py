@@ -85,22 +85,33 @@ class SymbolicKind(RuleKind):
     def parse_rule(self, problem, text: str) -> tuple[str, str]:
         """A tree text, parsed with the whitelist of primitives (never eval); from the run
         summary or `best`'s output, the tree it prints ('exact: TREE', 'tree (N nodes):
-        TREE'). Their formula 'dw = ...' is simplified, and not read."""
+        TREE'), else their formula 'dw = ...' (simplified: read as a tree that computes it)."""
         from ..rules.printed import first_block, strip_line
         lines = [strip_line(raw) for raw in first_block(text)]
         trees = [line.partition(": ")[2] for line in lines
                  if line.startswith("exact: ") or re.match(r"tree \(\d+ nodes\): ", line)]
+        label = f"rule {text}"
         if trees:
-            text = trees[0]
+            text = label = trees[0]
         elif lines and lines[0].startswith("dw = "):
-            raise ValueError("the formula 'dw = ...' is the tree simplified, not the tree: "
-                             "give the tree (the summary's 'exact:' line, `best`'s 'tree "
-                             "(N nodes):' line, or either's whole output)")
+            text = self.tree_of_formula(problem, lines[0])
+            label = f"{lines[0]} (read as {text})"
         try:
             problem.user_tree(text)
         except sym.TreeTextError as exc:   # too deep or large for the run, a non-finite constant
             raise RuleTextError(str(exc)) from None
-        return f"rule {text}", text
+        return label, text
+
+    def tree_of_formula(self, problem, line: str) -> str:
+        """The summary's formula 'dw = ...' (eta * the tree, simplified) -> a tree computing
+        it: the rule up to the simplification's rounding (the 'exact:' line is the rule)."""
+        from ..rules.printed import tree_of_formula
+        body = line.removeprefix("dw = ").strip()
+        eta = float(problem.rule_settings.eta)
+        scale = f"{eta:g} * "
+        if eta != 1.0 and body.startswith(scale):
+            body = body[len(scale):]
+        return tree_of_formula(body, problem.pset.arguments, set(problem.pset.mapping))
 
     def exact_line(self, problem, rule) -> str | None:
         return f"exact: {rule}"         # the formula shown is simplified: the tree itself

@@ -177,3 +177,82 @@ def read_rule_text(spec: str) -> tuple[str, str | None]:
         raise RuleTextError(f"cannot read rule file {path}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
         raise RuleTextError(f"rule file {path} is not UTF-8 text") from None
+
+
+# A formula longer than this is no formula `best` or the summary printed.
+MAX_FORMULA_CHARS = 20_000
+
+
+def tree_of_formula(body: str, variables, primitives) -> str:
+    """A symbolic rule's formula as the summary prints it ('-pdiv(1/2, t) + a*o^2', the
+    tree simplified) -> a tree text over `variables` and the primitive names `primitives`:
+    + - * as add, sub, mul, / as pdiv (protected, as the formula means it), x^n as products,
+    -x as neg (or a negative constant), calls of pdiv, tanh, exp (pexp) and square; numbers
+    folded. Read with Python's parser into a syntax tree, never evaluated. The tree computes
+    the formula, which is the rule up to how the simplification rounded: the tree itself (the
+    'exact:' line) is the rule."""
+    import ast
+    if len(body) > MAX_FORMULA_CHARS:
+        raise ValueError(f"a formula of more than {MAX_FORMULA_CHARS} characters")
+    try:
+        node = ast.parse(body.replace("^", "**"), mode="eval").body
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        raise ValueError(f"cannot read the formula {body[:60]!r}") from None
+    variables, primitives = tuple(variables), set(primitives)
+    binary = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "pdiv"}
+    calls = {"pdiv": ("pdiv", 2), "tanh": ("tanh", 1), "exp": ("pexp", 1),
+             "pexp": ("pexp", 1), "square": ("square", 1), "neg": ("neg", 1)}
+
+    def const(value: float) -> tuple[str, float]:
+        if not np.isfinite(value):
+            raise ValueError(f"a non-finite number in the formula {body[:60]!r}")
+        return repr(float(value)), float(value)
+
+    def build(n, depth: int = 0):
+        """(tree text, its value if it is a number else None)."""
+        if depth > 200:
+            raise ValueError("the formula is nested too deeply")
+        if isinstance(n, ast.Constant) and type(n.value) in (int, float):
+            return const(n.value)
+        if isinstance(n, ast.Name):
+            if n.id not in variables:
+                raise ValueError(f"unknown variable {n.id!r} (variables: {', '.join(variables)})")
+            return n.id, None
+        if isinstance(n, ast.UnaryOp) and isinstance(n.op, (ast.USub, ast.UAdd)):
+            text, value = build(n.operand, depth + 1)
+            if isinstance(n.op, ast.UAdd):
+                return text, value
+            if value is not None:
+                return const(-value)
+            return (f"neg({text})" if "neg" in primitives else f"mul(-1.0, {text})"), None
+        if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow):
+            base, _ = build(n.left, depth + 1)
+            exp = n.right
+            if not (isinstance(exp, ast.Constant) and type(exp.value) is int
+                    and 1 <= exp.value <= 8):
+                raise ValueError("powers must be x^n with n in 1..8")
+            text = base
+            for _ in range(exp.value - 1):
+                text = f"mul({text}, {base})"
+            return text, None
+        if isinstance(n, ast.BinOp) and type(n.op) in binary:
+            (a, va), (b, vb) = build(n.left, depth + 1), build(n.right, depth + 1)
+            if va is not None and vb is not None:       # a number: 1/2, 3*0.25
+                op = type(n.op)
+                if op is ast.Div:
+                    return const(va / vb if abs(vb) > 1e-12 else 1.0)
+                return const({ast.Add: va + vb, ast.Sub: va - vb, ast.Mult: va * vb}[op])
+            return f"{binary[type(n.op)]}({a}, {b})", None
+        if (isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not n.keywords
+                and n.func.id in calls):
+            name, arity = calls[n.func.id]
+            if len(n.args) != arity:
+                raise ValueError(f"{n.func.id} takes {arity} argument(s)")
+            if name not in primitives and name != "pdiv":
+                raise ValueError(f"this run's trees have no {name}")
+            args = [build(a, depth + 1)[0] for a in n.args]
+            return f"{name}({', '.join(args)})", None
+        raise ValueError(f"cannot read {ast.unparse(n)[:40]!r} in a formula (+ - * / ^, "
+                         "pdiv, tanh, exp, numbers and the variables)")
+
+    return build(node)[0]
