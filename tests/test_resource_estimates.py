@@ -108,6 +108,17 @@ def test_the_run_passes_the_warning_on_before_it_starts(tmp_path, monkeypatch):
     assert seen[0] == 1                                 # before the first generation
 
 
+def test_resume_warns_for_the_generations_still_to_run(tmp_path, monkeypatch):
+    path = str(tmp_path / "r.h5")
+    start_run(toy_config("chalmers1990", n_generations=2), path)
+    per = archive_growth(toy_config("chalmers1990"), run_module.result_from_archive(path).problem)
+    monkeypatch.setattr(run_module, "DISK_WARN_BYTES", 5 * per)
+    lines = []
+    run_module.resume_run(path, 6, notify=lines.append)          # 4 more: no warning
+    run_module.resume_run(path, 12, notify=lines.append)         # 6 more
+    assert len(lines) == 1 and "over 6 generations" in lines[0]
+
+
 def test_an_archive_the_disk_cannot_hold_is_refused(tmp_path):
     path = str(tmp_path / "big.h5")
     res = CliRunner().invoke(main, ["run", "chalmers1990", "--population", "100000",

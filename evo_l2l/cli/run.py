@@ -374,7 +374,8 @@ def _resume(archive, n_generations, force, quiet, as_json, workers, dask_local, 
         progress = _Progress(target, run.n_generations_done, quiet or as_json)
         try:
             result = resume_run(archive, n_generations, hooks=[progress], force=force,
-                                executor=executor, handle_signals=True)
+                                executor=executor, handle_signals=True,
+                                notify=lambda line: click.echo(line, err=True))
         finally:
             progress.close()
         _finish(result, as_json, resumed=True, quiet=quiet)

@@ -241,7 +241,7 @@ def check_disk(config: RunConfig, problem, path: str, generations: int | None = 
             f"the archive would grow by about {_bytes(per)} a generation (population "
             f"{config.run.population}), {_bytes(total)} over {n} generations, and "
             f"{where} has {_bytes(free)} free; lower run.population or "
-            "run.n_generations, or write elsewhere (-o)")
+            "run.n_generations, or free space there")
     return {"bytes_per_generation": per, "bytes_total": total, "generations": n,
             "free_bytes": free}
 
@@ -301,12 +301,14 @@ def start_run(config: RunConfig, path: str, force: bool = False,
 @holding_writer_lock
 def resume_run(path: str, n_generations: int | None = None,
                hooks: Iterable[Callable] = (), force: bool = False,
-               executor: Evaluator | None = None, handle_signals: bool = False) -> RunResult:
+               executor: Evaluator | None = None, handle_signals: bool = False,
+               notify: Callable[[str], None] | None = None) -> RunResult:
     """Continues an archived run from its last complete generation.
 
     n_generations: the new total (default: the run's own target). A run stopped before
     its first generation was complete starts again from the beginning (its config and
-    tasks are in the archive). handle_signals: as for start_run.
+    tasks are in the archive). handle_signals, notify: as for start_run (the archive's
+    growth counted over the generations still to run).
     """
     from ..archive import open_run, writer_alive
     run = open_run(path, populations=False)
@@ -318,13 +320,17 @@ def resume_run(path: str, n_generations: int | None = None,
         target = n_generations or int(run.state["n_generations_target"])
         return start_run(run.config.with_overrides({"run.n_generations": target}), path,
                          force=True, hooks=hooks, executor=executor,
-                         handle_signals=handle_signals)
+                         handle_signals=handle_signals, notify=notify)
     run, tmp = prepare_resume(path, n_generations, force)
     try:
         target = int(run.state["n_generations_target"])
         config = run.config.with_overrides({"run.n_generations": target})
         check_memory(config, len(run.tasks))
         problem = make_problem(config, run.tasks, executor)
+        notice = disk_notice(check_disk(config, problem, path,
+                                        max(0, target - run.n_generations_done)), config)
+        if notice and notify is not None:
+            notify(notice)
         problem.load_cache(run.state["cache_keys"], run.state["cache_fitness"])
         record = run.resume_record()
     except BaseException:
