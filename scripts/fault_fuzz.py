@@ -23,7 +23,7 @@ Each input's outcome, and the count it adds to when it is wrong (all must be 0):
 - lost_runs: `run` said 0 but its archive does not open and verify, or a command that
   refused (non-zero exit) changed the archive it was given;
 - silent_divergences: `run --set KEY=VALUE` exited 0 and its archive's config does not
-  hold the value asked for; `resume` of a damaged archive exited 0 and its arrays differ
+  hold the value asked for (but for run.n_generations: the input's --generations wins); `resume` of a damaged archive exited 0 and its arrays differ
   from the run taken to 4 generations in one go; `verify` called an archive intact of
   which open_run reads anything (attributes, config, arrays) other than the original's.
 Prints one JSON line: the counts, the inputs of each kind, the exit codes and seconds;
