@@ -1,0 +1,63 @@
+"""scripts/bench_automl_zero_cpp.py without the C++ peer: one line says what is missing and
+how to get it, the Python side still runs and its row is read back; with --require-cpp the
+same line ends the script (exit 2, no traceback). Speeds are never compared, only parsed."""
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SCRIPT = os.path.join(ROOT, "scripts", "bench_automl_zero_cpp.py")
+
+
+def bench(*args, cwd):
+    return subprocess.run([sys.executable, SCRIPT, *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_without_the_cpp_the_python_side_runs_alone(tmp_path):
+    work = tmp_path / "empty"
+    work.mkdir()
+    proc = bench("--work", str(work), "--seeds", "2", "--py-children", "1000", "--core", "0",
+                 cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    notes = [ln for ln in out.splitlines() if ln.startswith("note: C++ peer skipped")]
+    assert len(notes) == 1
+    assert "missing the automl_zero source" in notes[0]
+    assert "archive 1d49f2c0d automl_zero" in notes[0]
+    rows = [ln.split() for ln in out.splitlines() if re.match(r"\s+\d+\s", ln)]
+    assert len(rows) == 1
+    seed, cpp = rows[0][0], rows[0][1:6]
+    assert seed == "2" and cpp == ["-"] * 5              # no C++ numbers
+    py_indiv, py_cpu, py_rate, py_solved = rows[0][6:10]
+    assert int(py_indiv) == 1000                          # the initial population alone
+    # the table rounds CPU seconds to 0.01 and rates to 1 /s
+    assert float(py_rate) == pytest.approx(int(py_indiv) / float(py_cpu), rel=0.02)
+    assert py_solved in ("yes", "no") and rows[0][-1] == "-"
+    assert "median ratio evo_l2l / C++ individuals per CPU second: - (no C++ runs)" in out
+    assert re.search(r"^machine: .+, \d+ cores", out, re.M)
+    assert (work / "fixed_py2.h5").exists() and (work / "logs" / "fixed_py_seed2.log").exists()
+
+
+def test_require_cpp_names_what_is_missing_and_exits_2(tmp_path):
+    src = tmp_path / "automl_zero"
+    src.mkdir()
+    (src / "run_search_experiment.cc").write_text("")
+    proc = bench("--work", str(tmp_path / "w"), "--source", str(src), "--cxx",
+                 "no-such-compiler", "--require-cpp", "--seeds", "1", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: C++ peer: ")
+    assert "missing a C++ compiler (no-such-compiler)" in lines[0]
+    assert "apt-get install" in lines[0] and "automl_zero source" not in lines[0]
+    assert not (tmp_path / "w" / "fixed_py1.h5").exists()   # nothing ran
+
+
+def test_bad_seeds_are_one_line(tmp_path):
+    proc = bench("--work", str(tmp_path), "--seeds", "0-2", cwd=tmp_path)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines() == [
+        "error: --seeds: seeds start at 1 (the C++ draws a random seed for 0)"]
