@@ -130,3 +130,22 @@ def test_sigterm_stops_a_run_with_long_lifetimes_within_seconds(tmp_path):
     assert code == 128 + signal.SIGTERM, err
     assert took < STOP_BUDGET, f"{took:.1f} s from SIGTERM to exit (resumed)"
     assert open_run(path, populations=False).status == "interrupted"
+
+
+def test_a_stopped_run_summarises_without_scoring_rules_again(tmp_path, capsys):
+    """The summary of a run stopped by a signal is the archived best: scoring the best and
+    the reference rule again took 20 s on a large task set, after the stop."""
+    from evo_l2l.cli.run import _finish
+    result = start_run(toy_config("chalmers1990", n_generations=3), str(tmp_path / "s.h5"))
+    result.status, result.stop_signal = "interrupted", signal.SIGTERM
+
+    def scored(*args, **kwargs):
+        raise AssertionError("a rule was scored again")
+    result.problem.fitness_of = scored
+    with pytest.raises(SystemExit) as stop:
+        _finish(result, as_json=False, quiet=True)
+    assert stop.value.code == 128 + signal.SIGTERM
+    out = capsys.readouterr().out
+    last = result.last
+    assert f"best rule (generation {last.hof_generation}): " in out
+    assert f"fitness {last.hof_fitness:.4f} train, {last.hof_heldout:.4f} held-out" in out
