@@ -82,7 +82,11 @@ def _type_ok(value, hint) -> bool:
     if hint is int:
         return _is_int(value)
     if hint is float:
-        return (_is_int(value) or isinstance(value, float)) and not math.isnan(value)
+        # finite only: an infinite bound or weight range ended in numpy's OverflowError, and
+        # an integer past a float's range cannot become one
+        if _is_int(value):
+            return abs(value) <= 2 ** 1023
+        return isinstance(value, float) and math.isfinite(value)
     if hint is bool:
         return isinstance(value, bool)
     if hint is str:
@@ -96,7 +100,7 @@ def _type_ok(value, hint) -> bool:
 
 
 def _type_name(hint) -> str:
-    names = {int: "an integer", float: "a number", bool: "true or false", str: "text",
+    names = {int: "an integer", float: "a finite number", bool: "true or false", str: "text",
              dict: "a table", list: "a list", tuple: "a list"}
     if hint in names:
         return names[hint]
@@ -152,7 +156,7 @@ def settings_from_dict(cls: type[Settings], data: dict, where: str,
     values.update(data)
     hints = typing.get_type_hints(cls)
     for name, v in values.items():
-        if hints[name] in (float, float | None) and _is_int(v):
+        if hints[name] in (float, float | None) and _is_int(v) and abs(v) <= 2 ** 1023:
             values[name] = float(v)
     return cls(**values)
 

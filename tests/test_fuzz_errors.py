@@ -210,3 +210,21 @@ def test_a_local_process_count_out_of_range(runner, option, count):
     result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
                                   option, count])
     one_line_exit_2(result, "1<=x<=1024")
+
+
+# -- numbers no float holds ----------------------------------------------------------------------
+
+HUGE = "1" + "0" * 400
+
+
+@pytest.mark.parametrize("setting, needle", [
+    ("tasks.init_high=Infinity", "tasks.init_high must be a finite number"),
+    ("tasks.init_high=1e999", "tasks.init_high must be a finite number"),
+    (f"tasks.init_high={HUGE}", "tasks.init_high must be a finite number"),
+    (f"population={HUGE}", "of memory"),
+    (f"learner.n_epochs={HUGE}", "of memory"),
+])
+def test_numbers_past_a_floats_range(runner, setting, needle):
+    result = runner.invoke(main, ["run", "chalmers1990", "--generations", "1", "-o", "x.h5",
+                                  "--set", setting])
+    one_line_exit_2(result, needle)

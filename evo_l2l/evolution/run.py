@@ -166,8 +166,8 @@ def check_memory(config: RunConfig, n_tasks: int | None = None) -> None:
     if n_tasks:
         epochs = getattr(config.learner.settings, "n_epochs", None)
         what += f" x {n_tasks} tasks" + (f" x {epochs} epochs" if epochs else "")
-    if parts["tasks"] >= 0.1 * need:
-        what += f" and a task set of {task_bytes / 1e9:.1f} GB"
+    if 10 * parts["tasks"] >= need:
+        what += f" and a task set of {_gigabytes(task_bytes)}"
     # The advice names the setting behind the largest part.
     biggest = max(parts, key=parts.get)
     if biggest == "tasks" and count_setting:
@@ -176,8 +176,14 @@ def check_memory(config: RunConfig, n_tasks: int | None = None) -> None:
         advice = f"lower run.population, {count_setting} or learner.n_epochs"
     else:
         advice = "lower run.population"
-    raise ConfigError(f"{what} needs about {need / 1e9:.1f} GB of memory (an estimate), "
+    raise ConfigError(f"{what} needs {_gigabytes(need)} of memory (an estimate), "
                       f"and {have / 1e9:.1f} GB are available; {advice}")
+
+
+def _gigabytes(n: int) -> str:
+    """'about 3.2 GB'; integer arithmetic past 10^18 bytes (a population of 10^400 makes
+    estimates no float holds)."""
+    return f"about {n / 1e9:.1f} GB" if n < 10 ** 18 else "more than a billion GB"
 
 
 # Bytes a tree or program text takes in the archive besides its characters (HDF5's
