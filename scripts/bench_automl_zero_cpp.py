@@ -371,10 +371,16 @@ def rate(side):
     return side["indivs"] / side["cpu"]
 
 
+def unfinished(side, name):
+    """' (NAME timed out)' or ' (NAME exit N)' after a row whose run did not end on its own."""
+    if side["cut"]:
+        return f" ({name} timed out)"
+    return f" ({name} exit {side['rc']})" if side["rc"] else ""
+
+
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter,
-                                 epilog="\n".join(__doc__.splitlines()[1:]))
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--work", default=os.environ.get("AZ_WORK")
                     or os.path.expanduser("~/.cache/azpeer"),
                     help="build/, logs/ and archives (default $AZ_WORK or ~/.cache/azpeer)")
@@ -446,13 +452,13 @@ def main():
     for seed, c, p in rows:
         cr, pr = rate(c), rate(p)
         if c:
-            cut = " (cut)" if c["cut"] or c["rc"] else ""
+            cut = unfinished(c, "C++")
             cpart = (f"{c['indivs']:>9} {c['cpu']:>7.2f} {cr or 0:>8.0f} {solved(c['final']):>6} "
                      f"{c['load']:>15}")
         else:
             cut, cpart = "", f"{'-':>9} {'-':>7} {'-':>8} {'-':>6} {'-':>15}"
         if p["indivs"] is not None:
-            pcut = " (cut)" if p["cut"] or p["rc"] else ""
+            pcut = unfinished(p, "evo_l2l")
             ppart = (f"{p['indivs']:>9} {p['cpu']:>7.2f} {pr or 0:>8.0f} {solved(p['final']):>6} "
                      f"{p['load']:>15}")
         else:

@@ -61,3 +61,61 @@ def test_bad_seeds_are_one_line(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [
         "error: --seeds: seeds start at 1 (the C++ draws a random seed for 0)"]
+
+
+FAKE_CPP = """#!/bin/sh
+# Stands in for run_search_experiment: records its flags, burns a little CPU, prints the
+# progress and result lines the bench reads; seed 2 ends with exit 3 and no final fitness.
+printf '%s\\0' "$@" > "$(dirname "$0")/args_$$.txt"
+i=0; while [ $i -lt 100000 ]; do i=$((i+1)); done
+echo "Running evolution experiment (on the T_search tasks)..."
+echo "indivs=1000, elapsed_secs=1, mean=0.1"
+echo "indivs=3000, elapsed_secs=1, mean=0.2"
+echo "Experiment done. Retrieving candidate algorithm."
+case "$*" in *--random_seed=2*) exit 3;; esac
+echo "Final evaluation fitness (on unseen data) = 0.999950"
+"""
+
+
+def test_cpp_rows_from_its_log_and_the_python_budget_from_the_cpp(tmp_path):
+    """With a stand-in binary: its flags (one experiment, the seed), its rows (individuals
+    from its last progress line, solved from its final fitness, a failed run marked), the
+    Python run sized from it (3000 rounded up to 10,000: population 1000 + one generation
+    of 10,000 children, 11,000 in all), and the ratios and their median read back from the rows."""
+    build = tmp_path / "build"
+    build.mkdir()
+    fake = build / "run_search_experiment"
+    fake.write_text(FAKE_CPP)
+    fake.chmod(0o755)
+    proc = bench("--work", str(tmp_path), "--seeds", "1,2", "--core", "0", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert "C++ peer skipped" not in out
+    args = [(build / f).read_text().split("\0")[:-1] for f in os.listdir(build)
+            if f.startswith("args_")]
+    assert sorted(a[-1] for a in args) == ["--random_seed=1", "--random_seed=2"]
+    for a in args:
+        assert a[-2] == "--max_experiments=1" and "max_train_steps: 200000000" in a[0]
+    assert "evo_l2l seed 1: 10000 children, 2 generations" in out
+    rows = {r[0]: r for r in (ln.split() for ln in out.splitlines()
+                              if re.match(r"\s+\d+\s", ln))}
+    assert set(rows) == {"1", "2"}
+    ratios = []
+    for seed, r in rows.items():
+        c_indiv, c_cpu, c_rate, c_solved = r[1:5]
+        p_indiv, p_cpu, p_rate = r[8:11]
+        assert int(c_indiv) == 3000 and int(p_indiv) == 11000
+        assert c_solved == ("yes" if seed == "1" else "-")
+        assert float(c_rate) == pytest.approx(3000 / float(c_cpu), rel=0.05)
+        ratios.append(float(r[15]))
+        assert ratios[-1] == pytest.approx(float(p_rate) / float(c_rate), rel=0.05)
+    assert rows["2"][-3:] == ["(C++", "exit", "3)"] and rows["1"][-1] != "3)"
+    median, n = grab_median(out)
+    assert n == 2 and median == pytest.approx(sum(ratios) / 2, abs=0.002)
+
+
+def grab_median(out):
+    m = re.search(r"median ratio evo_l2l / C\+\+ individuals per CPU second: ([\d.]+) over "
+                  r"(\d+) seeds", out)
+    assert m, out
+    return float(m[1]), int(m[2])
