@@ -397,51 +397,6 @@ def test_values_that_defeat_their_purpose_are_refused(runner):
         assert res.exit_code == 2 and "needs a finite number" in res.output
 
 
-def test_cold_kernel_cache_is_noticed(tmp_path):
-    from evo_l2l.cli.common import kernels_cached
-    (tmp_path / "__pycache__").mkdir()
-    assert not kernels_cached(str(tmp_path))
-    (tmp_path / "__pycache__" / "single_layer.train-52.py311.nbi").write_bytes(b"")
-    assert kernels_cached(str(tmp_path))
-    # A learner whose own kernels are not compiled yet is noticed too (the notice used to
-    # show only before the very first run of any learner).
-    assert kernels_cached(str(tmp_path), ("single_layer",))
-    assert not kernels_cached(str(tmp_path), ("single_layer", "episode_net"))
-
-
-def test_learner_kernels_names_the_kernel_modules_a_learner_imports():
-    from evo_l2l.cli.common import learner_kernels
-    from evo_l2l.experiments import PRESETS
-    assert learner_kernels(PRESETS["chalmers1990"].default_config()) == ("single_layer",)
-    assert "symbolic_episode" in learner_kernels(PRESETS["continual-digits-gp"].default_config())
-    # A GP run also compiles the rule probes of kernels.symbolic.
-    assert learner_kernels(PRESETS["continual-split-digits-gp"].default_config()) == (
-        "symbolic", "symbolic_episode")
-    assert "symbolic" not in learner_kernels(PRESETS["fewshot-digits"].default_config())
-
-
-def test_each_learner_declares_the_kernel_modules_its_module_imports():
-    """Its kernel_modules (what a first run says it compiles) against the kernel modules
-    its own module and the modules of its base classes import, read from their source."""
-    import inspect
-    import pkgutil
-    import re
-    import evo_l2l.kernels
-    from evo_l2l.learners import LEARNERS
-    kernels = {m.name for m in pkgutil.iter_modules(evo_l2l.kernels.__path__)} - {"_startup",
-                                                                                  "_jobs"}
-    for learner in LEARNERS:
-        found = set()
-        for cls in type(learner).__mro__:
-            # (learners.symbolic runs the symbolic rules' kernels, which the kind declares)
-            if cls.__module__.startswith("evo_l2l.learners.") and not cls.__module__.endswith(
-                    ".symbolic"):
-                source = inspect.getsource(inspect.getmodule(cls))
-                found |= {a or b for a, b in re.findall(
-                    r"kernels\.([a-z_0-9]+)|from \.\.kernels import ([a-z_0-9]+)", source)}
-        assert set(learner.kernel_modules) == found & kernels, learner.name
-
-
 def test_run_says_when_the_summary_scores_rules(runner):
     # The summary's scoring (the reference rule at every rate) takes long on the continual
     # GP presets: it is announced.

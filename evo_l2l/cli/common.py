@@ -85,27 +85,6 @@ def default_archive(config, seed: int) -> str:
     return os.path.join("runs", f"{config.run.preset}{toy}-seed{seed}.h5")
 
 
-def kernels_cached(folder: str | None = None, modules: tuple = ()) -> bool:
-    """Whether numba's on-disk cache holds compiled kernels (index files *.nbi) in the
-    kernels' __pycache__ (a fresh install has none: its first run compiles them); with
-    modules, kernels of each of those kernel modules."""
-    import glob
-    if folder is None:
-        folder = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                              "kernels")
-    return all(glob.glob(os.path.join(folder, "__pycache__", f"{m}*.nbi"))
-               for m in (modules or ("",)))
-
-
-def learner_kernels(config) -> tuple:
-    """The kernel modules (kernels.<name>) a first run of the config compiles: its
-    learner's and its rule kind's (a symbolic rule's probes run kernels.symbolic)."""
-    from ..rules.kinds import kind_of
-    found = set(config.component("learner").kernel_modules)
-    found.update(kind_of(config).kernel_modules(config))
-    return tuple(sorted(found))
-
-
 def _compile_started(name: str, expected: float | None) -> None:
     import sys
     from ..kernels.compile_report import MEASURED_ON

@@ -71,9 +71,6 @@ class SymbolicKind(RuleKind):
     def bytes_per_individual(self, config) -> int:
         return 600 + 150 * getattr(config.optimizer.settings, "max_size", 32)
 
-    def kernel_modules(self, config) -> tuple[str, ...]:
-        return ("symbolic",)
-
     def batch_of(self, problem, rules):
         return list(rules)
 

@@ -48,8 +48,6 @@ class Learner:
     settings: type = LearnerSettings
     requires: frozenset = frozenset()        # task tags (tasks/family.py)
     coefficient_families: tuple = ()         # parametric rule families its kernels run
-    # Modules of evo_l2l.kernels its runs compile (a first run says it is compiling them).
-    kernel_modules: tuple = ()
     performance: str = "1 - mean|t - o|"     # how one task's performance is measured
     # Symbolic rules (rule family 'symbolic'); variables None: not supported.
     variables: tuple | None = None

@@ -31,7 +31,6 @@ class Conditioning(Learner):
     """The Aplysia-like circuit; one rule for the CS synapses sees a, o, w and the facilitatory f."""
 
     name = "conditioning"
-    kernel_modules = ("conditioning", "symbolic_nets")
     summary = "an Aplysia-like conditioning circuit (Bengio et al. 1991): a, o, w, f"
     requires = frozenset({"protocols"})
     coefficient_families = ("conditioning",)

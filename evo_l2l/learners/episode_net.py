@@ -153,7 +153,6 @@ class EpisodeNet(Learner):
     """Two-layer nets, fresh every episode, trained online by one rule with an error signal."""
 
     name = "episode_net"
-    kernel_modules = ("episode_net", "metaplastic")
     summary = ("two-layer nets that learn few-shot and continual-learning episodes online by "
                "the rule alone (a, o, w and an error m: own at the outputs, fed back at the "
                "hidden units)")

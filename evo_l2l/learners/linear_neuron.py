@@ -41,7 +41,6 @@ class LinearNeuron(Learner):
     """y = w . x on unlabelled inputs; the rule sees x, y and w (Oja's setting)."""
 
     name = "linear_neuron"
-    kernel_modules = ("linear_neuron",)
     summary = "a linear neuron y = w.x on Gaussian inputs (Confavreux et al. 2020): x, y, w"
     settings = Settings
     requires = frozenset({"single_layer_weights", "pc_direction"})

@@ -71,7 +71,6 @@ class MLPTrainer(Learner):
     settings = TrainerSettings
     requires = frozenset({"net_training"})
     coefficient_families = tuple(MODES)
-    kernel_modules = ("mlp_train",)
     performance = "1 - test loss / initial test loss"
     reference_rule = "adam"
 

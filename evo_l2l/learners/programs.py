@@ -178,7 +178,6 @@ def recognise_sgd(program, view: ProgramTasks, sizes: tuple, n_tasks: int = 3,
 
 class Interpreter(Learner):
     name = "program_interpreter"
-    kernel_modules = ("programs",)
     summary = ("runs AutoML-Zero programs (Setup/Predict/Learn) on examples: the program "
                "is the learning algorithm")
     settings = InterpreterSettings

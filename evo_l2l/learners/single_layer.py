@@ -67,7 +67,6 @@ class SingleLayer(InterpreterLearner, Learner):
     """Sigmoid units o = sigmoid(w . a), supervised: a rule sees w, a, o and the target t."""
 
     name = "single_layer"
-    kernel_modules = ("single_layer",)
     summary = "single-layer sigmoid nets, supervised (Chalmers 1990): w, a, o, t"
     requires = frozenset({"single_layer_weights", "binary_targets"})
     coefficient_families = ("chalmers",)

@@ -168,7 +168,6 @@ class SRWM(Learner):
     """A self-referential weight matrix, its initial W evolved, that learns each episode alone."""
 
     name = "srwm"
-    kernel_modules = ("srwm",)
     summary = ("a self-referential weight matrix (Irie et al. 2022) that learns few-shot "
                "episodes by rewriting itself (keys, queries and rates included)")
     settings = SRWMSettings

@@ -93,7 +93,6 @@ class SymbolicEpisodeNet(Learner):
     """Episode nets (fresh every episode) trained online by a GP rule over a, o, w, m."""
 
     name = "symbolic_episode"
-    kernel_modules = ("symbolic_episode",)
     summary = ("episode nets (few-shot, continual) trained online by a symbolic rule over a, o, "
                "w, m; hidden layer plastic, or fixed (optionally wide, k-winners-take-all)")
     settings = SymbolicEpisodeSettings

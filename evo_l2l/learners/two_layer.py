@@ -77,7 +77,6 @@ class TwoLayer(Learner):
     """2-layer sigmoid nets; one rule for every synapse sees a, o, w and the broadcast error m."""
 
     name = "two_layer"
-    kernel_modules = ("two_layer", "symbolic_nets")
     summary = "two-layer sigmoid nets (Bengio et al. 1991): a, o, w and the broadcast error m"
     requires = frozenset({"hidden_layer", "binary_targets"})
     coefficient_families = ("bengio",)

@@ -107,7 +107,6 @@ class TwoLayerAutoML(Learner):
     """2-layer nets whose size, activation, rate, epochs, init scale and clip come with the rule."""
 
     name = "two_layer_automl"
-    kernel_modules = ("mixed_two_layer",)
     summary = ("two-layer nets whose learner (hidden units, activation, eta, epochs, init scale, "
                "clip, term switches) is evolved with the rule, under a compute budget per task")
     settings = AutoMLSettings

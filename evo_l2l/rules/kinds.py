@@ -62,10 +62,6 @@ class RuleKind:
         with `/usr/bin/time -f %M evo-l2l run ... --population N`."""
         return 600 + 64 * max(1, config.genome().length)
 
-    def kernel_modules(self, config) -> tuple[str, ...]:
-        """Modules of evo_l2l.kernels this kind runs beside the learner's own."""
-        return ()
-
     def batch_of(self, problem, rules):
         """Rules as one batch that `problem.fitness_of` takes."""
         return np.stack([np.asarray(r, dtype=np.float64) for r in rules])
