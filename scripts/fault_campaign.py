@@ -24,16 +24,16 @@ not end within --part-timeout seconds counts a hang; one that ends without its l
 counts, a traceback. Exit 1 if any count is non-zero or a part was not run.
 
 Full campaign, `nice -n 15 python scripts/fault_campaign.py` as root on an AMD EPYC (2
-cores, shared with other runs), Python 3.11.7, h5py 3.16.0, numba 0.68.1, distributed
-2026.8.0; 643 s in all:
+cores; load average near 2 as it started, then falling), Python 3.11.7, h5py 3.16.0,
+numba 0.68.1, distributed 2026.8.0; 310 s in all:
 
     | part | lost runs | silent divergences | tracebacks | hangs | other | notes |
     |---|---|---|---|---|---|---|
-    | two writers x 10 | 0 | 0 | 0 | 0 | 0 | 238 s |
-    | full disk GP x 10 | 0 | 0 | 0 | 0 | 0 | 75 s |
-    | state-slot flips x 20 | 0 | 0 | 0 | 0 | 0 | 44 s |
-    | Dask double worker kill x 5 | 0 | 0 | 0 | 0 | 0 | 93 s |
-    | fuzzed inputs x 300 | 0 | 0 | 0 | 0 | 0 | 193 s |
+    | two writers x 10 | 0 | 0 | 0 | 0 | 0 | 104 s |
+    | full disk GP x 10 | 0 | 0 | 0 | 0 | 0 | 34 s |
+    | state-slot flips x 20 | 0 | 0 | 0 | 0 | 0 | 30 s |
+    | Dask double worker kill x 5 | 0 | 0 | 0 | 0 | 0 | 48 s |
+    | fuzzed inputs x 300 | 0 | 0 | 0 | 0 | 0 | 94 s |
     | total | 0 | 0 | 0 | 0 | 0 | |
 """
 from __future__ import annotations
