@@ -219,7 +219,7 @@ class Fuzzer:
             from evo_l2l import open_run
             from evo_l2l.archive import ArchiveError
             archives = [os.path.join(self.folder, f) for f in written if f.endswith(".h5")]
-            if not archives:
+            if not archives and not o.startswith("Usage:"):      # -h: the help, no run
                 self.counts["lost_runs"] += 1
                 self.notes.append(f"lost_runs: {what}: exit 0 and no archive")
             for path in archives:

@@ -117,3 +117,14 @@ def test_fuzz_runs_each_kind(tmp_path):
                                                             "unclear_errors")), res.stderr
     assert out["kinds"] == {"set": 1, "config": 1, "options": 1, "archive": 1}
     assert sum(out["exits"].values()) == 4
+
+
+def test_fuzz_counts_a_run_without_its_archive_but_not_the_help(fuzz, tmp_path, monkeypatch):
+    fz = object.__new__(fuzz.Fuzzer)
+    fz.folder, fz.timeout, fz.notes, fz.exits = str(tmp_path), 120, [], {}
+    fz.counts = dict.fromkeys(fuzz.COUNTS, 0)
+    fz.run(0, ["-h"], "help")                          # the real command line's help
+    assert not any(fz.counts.values()), fz.notes
+    monkeypatch.setattr(fuzz, "cli", lambda *a: (0, "done\n", ""))   # says done, wrote nothing
+    fz.run(1, ["chalmers1990", "--generations", "1"], "a run")
+    assert fz.counts["lost_runs"] == 1 and "no archive" in fz.notes[0]
