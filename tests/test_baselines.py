@@ -58,3 +58,31 @@ def test_best_rate_picks_the_best():
         return acc
     assert bl.best_rate(method, tasks, (0.01, 0.1, 1.0)) == pytest.approx(0.1)
     assert calls == [0.01, 0.1, 1.0]
+
+
+def sklearn_nearest_neighbour(tasks):
+    """memory_baseline(tasks, '1nn') written with scikit-learn's KNeighborsClassifier."""
+    from sklearn.neighbors import KNeighborsClassifier
+    out = np.full((len(tasks), tasks.segment_end.shape[1] + 1, tasks.group_end.shape[1]),
+                  np.nan)
+    for t in range(len(tasks)):
+        segments, groups = bl.parts(tasks, t)
+        for s in range(len(segments)):
+            x = np.vstack([seg[0] for seg in segments[:s + 1]])
+            y = np.concatenate([seg[1] for seg in segments[:s + 1]])
+            for g, (gx, gy, allowed) in enumerate(groups):
+                keep = np.isin(y, allowed)
+                if not keep.any():
+                    out[t, s + 1, g] = 0.0
+                    continue
+                model = KNeighborsClassifier(n_neighbors=1).fit(x[keep], y[keep])
+                out[t, s + 1, g] = float(np.mean(model.predict(gx) == gy))
+    return out
+
+
+@pytest.mark.parametrize("preset", ["fewshot-digits", "continual-digits"])
+def test_the_numpy_nearest_neighbour_is_scikit_learns(toy_runs, preset):
+    from evo_l2l.archive import open_run
+    tasks = open_run(toy_runs(preset).path).tasks
+    assert np.array_equal(bl.memory_baseline(tasks, "1nn"), sklearn_nearest_neighbour(tasks),
+                          equal_nan=True)

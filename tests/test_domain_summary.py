@@ -80,15 +80,3 @@ def test_runs_not_on_episodes_have_no_metrics_section(tmp_path):
                                     "-o", str(tmp_path / "c.h5")])
     assert res.exit_code == 0, res.output
     assert "few-shot" not in res.output and "continual" not in res.output
-
-
-def test_the_summarys_nearest_neighbour_is_the_baselines(toy_runs):
-    """The numpy 1-NN the summary uses gives what scikit-learn's gives, episode by episode."""
-    import numpy as np
-    from evo_l2l.analysis.baselines import memory_baseline
-    from evo_l2l.analysis.domain_summary import nearest_neighbour
-    from evo_l2l.archive import open_run
-    for preset in ("fewshot-digits", "continual-digits"):
-        tasks = open_run(toy_runs[preset][0]).tasks
-        assert np.array_equal(nearest_neighbour(tasks), memory_baseline(tasks, "1nn"),
-                              equal_nan=True)

@@ -76,7 +76,9 @@ def test_archived_fitness_matches_a_fresh_evaluation(toy_runs):
 
 
 @pytest.mark.parametrize("preset, optimizer", [("confavreux2020-oja", "es"), ("confavreux2020-oja", "sa"),
-                                               ("confavreux2020-oja", "ga"), ("chalmers1990", "sa")])
+                                               ("confavreux2020-oja", "ga"), ("chalmers1990", "sa"),
+                                               ("confavreux2020-oja", "sep_cmaes"),
+                                               ("chalmers1990-real", "sep_cmaes")])
 def test_every_optimizer_resumes_exactly(tmp_path, preset, optimizer):
     kw = dict(seed=2, population=8, optimizer=optimizer)
     start_run(PRESETS[preset].default_config(n_generations=12, **kw), str(tmp_path / "full.h5"))

@@ -1,15 +1,11 @@
 """sep-CMA-ES: a diagonal CMA-ES that learns the scales of separable problems in O(n) per
-sample, resumes exactly, and replaces a strategy that broke down numerically."""
+sample and replaces a strategy that broke down numerically (its exact resume:
+tests/test_evolution.py)."""
 import time
 
 import numpy as np
-import pytest
 
-from evo_l2l.evolution.run import resume_run, start_run
-from evo_l2l.experiments import PRESETS
 from evo_l2l.optimizers.sep_cmaes import SepCMA
-
-from test_evolution import arrays_of, assert_same_arrays
 
 
 def solve_ellipsoid(n, generations, seed=0):
@@ -52,19 +48,6 @@ def test_a_breakdown_starts_again_from_the_mean():
     st.var[0] = np.nan
     st.tell(x, np.arange(6.0))
     assert st.sigma == 0.5 and np.all(st.var == 1.0) and np.all(np.isfinite(st.mean))
-
-
-@pytest.mark.parametrize("preset", ["confavreux2020-oja", "chalmers1990-real"])
-def test_resumes_exactly(tmp_path, preset):
-    kw = dict(seed=2, population=8, optimizer="sep_cmaes")
-    start_run(PRESETS[preset].default_config(n_generations=10, **kw), str(tmp_path / "full.h5"))
-    start_run(PRESETS[preset].default_config(n_generations=4, **kw), str(tmp_path / "half.h5"))
-    resume_run(str(tmp_path / "half.h5"), 10)
-    a, b = arrays_of(tmp_path / "full.h5"), arrays_of(tmp_path / "half.h5")
-    a.pop("state/n_generations_target"); b.pop("state/n_generations_target")
-    assert_same_arrays(a, b)
-    g = arrays_of(tmp_path / "full.h5")["generations/best_so_far_fitness"]
-    assert g[-1] > g[0]
 
 
 def test_the_scaling_benchmark_prints_its_table():

@@ -44,7 +44,7 @@ def domain_metrics(problem, rule, reference: dict) -> dict | None:
     if kind == "fewshot":
         rows.append({"name": "reference", "label": ref_label, **summary(acc[1])})
         rows.append({"name": "1nn", "label": "1-nearest neighbour (pixels)",
-                     **summary(nearest_neighbour(tasks))})
+                     **summary(bl.memory_baseline(tasks, "1nn"))})
         n_way = int(tasks.params.get("n_way") or tasks.n_outputs[0])
         rows.append({"name": "chance", "label": f"chance (1/{n_way})", "kind": "chance",
                      "accuracy": 1.0 / n_way, "ci95": 0.0})
@@ -67,28 +67,6 @@ def domain_metrics(problem, rule, reference: dict) -> dict | None:
     return {"protocol": kind, "which": "heldout", "n": len(tasks), "rows": rows,
             "params": {k: tasks.params[k] for k in ("n_way", "k_shot", "n_query")
                        if k in tasks.params}}
-
-
-def nearest_neighbour(tasks) -> np.ndarray:
-    """baselines.memory_baseline(tasks, '1nn') in numpy: the same (E, S + 1, G) accuracies
-    without a scikit-learn fit per episode (seconds, not a minute, on 100 episodes)."""
-    out = np.full((len(tasks), tasks.segment_end.shape[1] + 1, tasks.group_end.shape[1]),
-                  np.nan)
-    for t in range(len(tasks)):
-        segments, groups = bl.parts(tasks, t)
-        for s in range(len(segments)):
-            x = np.vstack([seg[0] for seg in segments[:s + 1]]).astype(np.float64)
-            y = np.concatenate([seg[1] for seg in segments[:s + 1]])
-            for g, (gx, gy, allowed) in enumerate(groups):
-                keep = np.isin(y, allowed)
-                if not keep.any():              # none of the group's classes seen yet
-                    out[t, s + 1, g] = 0.0
-                    continue
-                ref = x[keep]
-                q = gx.astype(np.float64)
-                d = (q * q).sum(1)[:, None] - 2.0 * q @ ref.T + (ref * ref).sum(1)[None, :]
-                out[t, s + 1, g] = float(np.mean(y[keep][np.argmin(d, axis=1)] == gy))
-    return out
 
 
 def _fmt(v) -> str:
