@@ -337,6 +337,7 @@ class DaskExecutor(_Remote):
         if n_workers < 1:
             raise ConfigError("--dask-local must be at least 1")
         _quiet_dask()
+        _collect_dead_clients()
         cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address="127.0.0.1:0",
                                env=dict(WORKER_ENV), silence_logs=40)
@@ -536,6 +537,16 @@ def scheduler_address(text: str) -> str:
     return f"{scheme.lower()}://{host}:{int(port)}"
 
 
+def _collect_dead_clients() -> None:
+    """Finalises unreachable Dask clients (e.g. one whose connection failed) here, before a
+    new client or cluster starts its event loop. distributed starts a loop thread while
+    holding a lock shared by every client of the process; a dead client's __del__ takes
+    that lock, so when garbage collection happens to run it inside the new loop thread as
+    that thread starts, both wait for each other and every later client hangs."""
+    import gc
+    gc.collect()
+
+
 def _client_within(Client, address: str, timeout: float):
     """A Dask client of `address`, or ConfigError once CONNECT_SECONDS (at least `timeout`)
     have passed: Client() waits forever for a handshake a server that accepts and never
@@ -545,6 +556,7 @@ def _client_within(Client, address: str, timeout: float):
     box: dict = {}
     lock = threading.Lock()
     done = threading.Event()
+    _collect_dead_clients()
 
     def start():
         try:
