@@ -50,7 +50,7 @@ class _Progress:
 
 
 def _wall_text(result, resumed: bool) -> str:
-    """The run's wall time: this session's, and for a resumed run the archive's over all
+    """The run's wall time: this process's, and for a resumed run the archive's over all
     sessions (a complete run resumed with nothing to do spent no time of its own)."""
     if not resumed or result.last is None:
         return f"{result.wall_seconds:.1f} s"
