@@ -50,8 +50,9 @@ class _Progress:
 
 
 def _wall_text(result, resumed: bool) -> str:
-    """The run's wall time: this process's, and for a resumed run the archive's over all
-    sessions (a complete run resumed with nothing to do spent no time of its own)."""
+    """The run's wall time: this process's, and for a resumed run the archive's over the
+    first process and every resume (a complete run resumed with nothing to do spent no
+    time of its own)."""
     if not resumed or result.last is None:
         return f"{result.wall_seconds:.1f} s"
     return (f"{result.last.elapsed:.1f} s of evolution in all sessions, "
