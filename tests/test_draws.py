@@ -287,7 +287,7 @@ def test_tournament_with_nan_fitness_picks_what_deap_picks(seed):
 @pytest.mark.parametrize("seed", SEEDS)
 def test_below_many_is_the_next_randbelow_calls(seed):
     for n in (1, 2, 3, 7, 100, 1000, 2 ** 31 + 5, 2 ** 32 - 1, 2 ** 32, 2 ** 40 + 3):
-        for count in (0, 1, 5, 333):
+        for count in (0, 1, 5, 31, 32, 333):
             ours, theirs = same_draws(seed, lambda r: draws.below_many(n, count, r),
                                       lambda: [random.randrange(n) for _ in range(count)])
             assert ours.tolist() == theirs

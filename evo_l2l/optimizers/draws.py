@@ -58,7 +58,9 @@ def below_many(n: int, count: int, rng: random.Random) -> np.ndarray:
     exactly the words the draws used are taken again."""
     if count <= 0:
         return np.zeros(0, dtype=np.int64)
-    if not 1 <= n < 2 ** 32:
+    if count < 32 or not 1 <= n < 2 ** 32:
+        # Few draws (a double tournament's pairs): reading the generator's state and
+        # setting it back costs more than drawing them one by one.
         return np.array([rng._randbelow(n) for _ in range(count)], dtype=np.int64)
     shift = 32 - n.bit_length()
     state = rng.getstate()
