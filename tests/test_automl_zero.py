@@ -371,7 +371,7 @@ def test_the_search_s_fast_path_equals_the_slow_search(preset, strategy, fec):
         batch = search.breed()
         fitness, _ = problem.evaluate(batch)
         search.integrate(fitness)
-        bred += [pg.to_text(p) for p in batch]
+        bred += [pg.to_text(p) for p in problem.rules_of(batch)]
         fits += fitness.tolist()
     ref_bred, ref_fits = slow_search(problem_of(config), config.rule.settings, 20, len(bred), 7,
                                      10, 0.9, strategy, seed=3)

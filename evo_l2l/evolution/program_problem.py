@@ -119,6 +119,25 @@ def fec_hit_rate(keys, size: int = 100_000) -> tuple[int, int]:
     return lru.hits, lru.lookups
 
 
+def _is_rows(genomes) -> bool:
+    """Programs as a (k, W) float64 array of fixed-size rows (how the search breeds them)."""
+    return isinstance(genomes, np.ndarray) and genomes.ndim == 2 and genomes.dtype == np.float64
+
+
+class _LazyRules:
+    """A batch of program rows read as Programs only where indexed (a remote executor's
+    misses), so the in-process path never decodes them."""
+
+    def __init__(self, problem, rows):
+        self.problem, self.rows = problem, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int):
+        return pg.decode_fixed(self.rows[i], self.problem.s)
+
+
 class _BySplit(dict):
     """split -> value; 'train@k' (experiment k's search tasks) as 'train'."""
 
@@ -203,7 +222,10 @@ class ProgramProblem:
         return pg.to_text(pg.parse_program(text, self.sizes))
 
     def rules_of(self, genomes) -> list:
-        """Texts (as archived) or Programs (as the search breeds them), as they come."""
+        """Texts (as archived), Programs, or the rows of a (k, W) array (as the search
+        breeds them: rules.programs.encode_fixed) as Programs."""
+        if _is_rows(genomes):
+            return [pg.decode_fixed(r, self.s) for r in genomes]
         return [g if isinstance(g, pg.Program) else str(g) for g in genomes]
 
     def rule_of_genome(self, genome) -> str:
@@ -258,6 +280,8 @@ class ProgramProblem:
         # Not pruned first: rules.programs.prune (pure Python) costs more than running the
         # dead instructions (a profile of automl-zero-linear: prune 24 s of 68, the kernels
         # 6 s); tests/test_automl_zero.py checks that pruned programs score the same.
+        if _is_rows(rules):
+            return pg.pack_rows(rules)
         return pg.pack([self.program(r) for r in rules])
 
     def task_scores(self, rules, split: str | TaskSet = "train") -> np.ndarray:
@@ -376,10 +400,13 @@ class ProgramProblem:
 
     def evaluate(self, genomes, split: str = "train") -> tuple[np.ndarray, int]:
         """(N,) program texts -> ((N,) fitness, programs evaluated in full)."""
-        texts = self.rules_of(genomes)
         experiment = int(getattr(genomes, "experiment", 0))
         if split == "train" and experiment:
             split = f"train@{experiment}"
+        if not split.startswith("train") or not self.fec_on or not _is_rows(genomes):
+            texts = self.rules_of(genomes)
+        else:           # made only if a remote executor needs them (_full)
+            texts = _LazyRules(self, genomes)
         if split != "train" and not split.startswith("train@") and len(texts) == 1:
             return self.memo_fitness(texts, split), 1
         if not split.startswith("train") or not self.fec_on:
@@ -391,7 +418,7 @@ class ProgramProblem:
         # One pack for the batch: the fingerprints run on it, and the misses are rows of
         # it (bounds[misses]) when evaluated here; on a remote executor they go as rules.
         # (tests/test_automl_zero.py: the same fitness as fitness_of on each rule.)
-        live = lp.live(self._pack(texts), self.sizes)
+        live = lp.live(self._pack(genomes if _is_rows(genomes) else texts), self.sizes)
         keys = self._fingerprints_live(live, experiment)
         plan = self.fec.plan(keys)
         misses = [i for i, (kind, _) in enumerate(plan) if kind == "miss"]

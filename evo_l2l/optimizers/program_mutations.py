@@ -1,7 +1,9 @@
 """The mutations of AutoML-Zero's search (Real, Liang, So & Le 2020): a child is its parent
 with one instruction inserted or removed, one component function randomised, or one
 argument modified (and the demo's randomize_instruction). rnd is an object with
-random.Random's methods; optimizers/program_search.py passes its search's `rng`."""
+random.Random's methods. The search breeds in compiled code (kernels/program_breeding.py),
+which makes the same draws and the same children; this is its reference
+(tests/test_program_breeding.py) and the mutation for Python callers."""
 from __future__ import annotations
 
 import math

@@ -16,7 +16,7 @@ One idea per module:
 The mutations that breed programs are the optimizer's: optimizers/program_mutations.py.
 This package re-exports its modules' names, so `pg.to_text(...)` reads as before.
 """
-from .arrays import decode_fixed, encode_fixed, fixed_width, pack, pack_slow
+from .arrays import decode_fixed, encode_fixed, fixed_width, pack, pack_rows, pack_slow
 from .family import FAMILY, KNOWN_LABELS, KNOWN_PROGRAMS, REFERENCE_RULE, ProgramFamily
 from .liveness import live_program_of, prune
 from .program import COMPONENTS, MAX_INSTRUCTIONS, OP_KEYS, Instruction, Program
@@ -28,7 +28,7 @@ __all__ = [
     "COMPONENTS", "FAMILY", "KNOWN_LABELS", "KNOWN_PROGRAMS", "LINEAR_OPS", "LINEAR_SETUP_OPS",
     "MAX_INSTRUCTIONS", "MUTATION_KINDS", "OP_KEYS", "REFERENCE_RULE", "Instruction", "Program",
     "ProgramFamily", "ProgramSettings", "Space", "_sizes", "below", "decode_fixed", "encode_fixed",
-    "fixed_width", "instruction_text", "live_program_of", "pack", "pack_slow", "parse_instruction",
+    "fixed_width", "instruction_text", "live_program_of", "pack", "pack_rows", "pack_slow", "parse_instruction",
     "parse_program", "prune", "program_of", "random_instruction", "random_program", "space",
     "text_of", "to_text",
 ]

@@ -62,6 +62,25 @@ def encode_fixed(program: Program, s: ProgramSettings) -> np.ndarray:
     return out
 
 
+def pack_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """pack for programs given as fixed-size rows (k, W): the same three arrays as
+    pack([decode_fixed(r) for r in rows]), without making Programs."""
+    rows = np.asarray(rows, dtype=np.float64)
+    lens = rows[:, :3].astype(np.int64)
+    total = lens.sum(axis=1)
+    longest = int(total.max()) if len(rows) else 0
+    body = rows[:, 3:3 + 6 * longest].reshape(len(rows), longest, 6)
+    flat = body[np.arange(longest)[None, :] < total[:, None]]
+    code = flat[:, :4].astype(np.int64)
+    imm = np.ascontiguousarray(flat[:, 4:])
+    bounds = np.zeros((len(rows), 4), dtype=np.int64)
+    if len(rows):
+        ends = np.cumsum(lens.ravel()).reshape(len(rows), 3)
+        bounds[:, 1:] = ends
+        bounds[1:, 0] = ends[:-1, 2]
+    return code, imm, bounds
+
+
 def decode_fixed(row: np.ndarray, s: ProgramSettings) -> Program:
     n = [int(x) for x in row[:3]]
     flat = np.asarray(row[3:3 + 6 * sum(n)]).reshape(-1, 6)
