@@ -1,0 +1,572 @@
+#!/usr/bin/env python
+"""What limits a Dask run beyond one machine, measured here, and a model of more workers.
+
+    nice -n 15 python scripts/measure_scaling.py [--workers 1,2] [--quick] [--json FILE]
+
+For the heavy presets (meta-evolution `schmidhuber1987-meta`, AutoML-Zero
+`automl-zero-linear-demo`, few-shot `fewshot-digits`; each shrunk to seconds a
+generation, see ROWS) on a Dask LocalCluster of each worker count given:
+
+(a) per-task overhead: a trivial task (the builtin `abs`) through the executor, one at a
+    time (round-trip latency) and 200 at once (time and driver CPU per task), beside
+    the same call in this process;
+(b) bytes per task: the pickled size (protocol 5) of what the executor submits, the
+    function and its argument, and of what comes back; and the same for batches of 1, 4
+    and 16 rules (or runs below) a task, from the run's own population;
+(c) per generation (generation 0, with its kernel loading and problem installation, left
+    out): the driver's CPU split into breeding, the problem's evaluation bookkeeping, FEC
+    (AutoML-Zero), kernels run in the driver (batches too small to send, as shipped),
+    client calls (submit, wait, gather), archive writing and the rest of the loop; the
+    CPU of the Dask IO loop, which in a LocalCluster runs the client's comms and the
+    scheduler in the driver's process; and the workers' compute (task durations from
+    Dask's task stream).
+
+The script's own pickling for (b) is timed and taken out of the driver's CPU. The
+`[all remote]` row is AutoML-Zero with every batch sent (min_call_seconds=0): as shipped
+its batches (tens of programs, about a millisecond of work) never leave the driver.
+
+From the inputs measured on the first worker count it prints a model of the wall time
+per generation with W workers (labelled model output):
+
+    T(W) = D + R*o + n(W)*s + sum over rounds r of span_r(W)
+    span_r(W) = max(C_r / min(W, n_r(W)), the longest indivisible piece of round r)
+
+D the driver's CPU a generation besides per-task client work; R the rounds a generation
+(executor calls the driver waits for: the generation barrier, a steady search's batch
+with one call in flight, a held-out evaluation); o the trivial task's round trip; n_r(W)
+the tasks of round r with W workers (the executor's own `cut` for fitness batches: at
+least 30 ms of work a call, at most 4 calls a worker; a map's items otherwise), s the
+driver's CPU per task (client calls and IO loop, measured in the run); C_r the workers'
+compute in round r; a piece is one rule (fitness) or one task (a map's item). Assumed:
+the driver's work and per-task costs are serial with the workers' compute (a generation
+barrier; true of the three presets as shipped), compute splits evenly over tasks, the
+network adds nothing beyond the measured localhost round trip, the scheduler keeps up
+(its CPU per task is in s, here in the driver's process), batches kept in the driver
+stay there at any W. The driver is the bottleneck from the first W at which its serial
+part D + R*o + n(W)*s exceeds the workers' span.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pickle
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from machine import cpu_model  # noqa: E402
+
+from evo_l2l.evolution import executors as ex_mod  # noqa: E402
+from evo_l2l.evolution.evaluator import MIN_CALL_SECONDS, cut  # noqa: E402
+from evo_l2l.evolution.executors import DaskExecutor  # noqa: E402
+
+MODEL_WORKERS = (1, 2, 8, 64, 512)
+BATCH_SIZES = (1, 4, 16)
+CATEGORIES = ("breeding", "evaluate", "fec", "selection", "kernels_in_driver", "client",
+              "archive", "other")
+
+# (label, preset, overrides, generations, min_call_seconds or None for the executor's own);
+# the full sizes, then the --quick ones.
+ROWS = {
+    "full": [
+        ("schmidhuber1987-meta", "schmidhuber1987-meta",
+         {"learner.budget": 1000, "tasks.n_runs": 4, "tasks.n_heldout": 2}, 4, None),
+        ("automl-zero-linear-demo", "automl-zero-linear-demo", {}, 5, None),
+        ("automl-zero-linear-demo [all remote]", "automl-zero-linear-demo", {}, 5, 0.0),
+        ("fewshot-digits", "fewshot-digits", {}, 4, None),
+    ],
+    "quick": [
+        ("schmidhuber1987-meta", "schmidhuber1987-meta",
+         {"learner.budget": 100, "tasks.n_runs": 2, "tasks.n_heldout": 1,
+          "run.population": 4}, 2, None),
+        ("automl-zero-linear-demo", "automl-zero-linear-demo",
+         {"run.population": 20, "optimizer.children_per_call": 10}, 2, None),
+        ("automl-zero-linear-demo [all remote]", "automl-zero-linear-demo",
+         {"run.population": 20, "optimizer.children_per_call": 10}, 2, 0.0),
+        ("fewshot-digits", "fewshot-digits",
+         {"tasks.n_train_episodes": 8, "tasks.n_heldout": 4, "tasks.n_hidden": 8,
+          "run.population": 8}, 2, 0.0),
+    ],
+}
+
+
+def load() -> list:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+# -- CPU clocks: the Dask IO loop apart from the driver's own work ---------------------------
+def loop_cpu() -> float:
+    """CPU seconds of this process's Dask IO loop thread(s): the client's comms and, in a
+    LocalCluster, the scheduler."""
+    import threading
+    total = 0.0
+    for t in threading.enumerate():
+        if t.name == "IO loop" and t.ident is not None:
+            try:
+                total += time.clock_gettime(time.pthread_getcpuclockid(t.ident))
+            except (OSError, ProcessLookupError):
+                pass
+    return total
+
+
+def driver_cpu() -> float:
+    """CPU seconds of the driver's own work: this process but its Dask IO loop (the main
+    thread, and numba's threads while the main thread runs a kernel)."""
+    return time.process_time() - loop_cpu()
+
+
+class Timers:
+    """Exclusive driver CPU seconds (driver_cpu) by category (a nested timed call's time
+    goes to its own category, not to its caller's)."""
+
+    def __init__(self):
+        self.seconds = {c: 0.0 for c in CATEGORIES + ("measurement",)}
+        self._stack: list = []
+
+    @contextmanager
+    def timing(self, category: str):
+        frame = [driver_cpu(), 0.0]                # start, children's time
+        self._stack.append(frame)
+        try:
+            yield
+        finally:
+            self._stack.pop()
+            total = driver_cpu() - frame[0]
+            self.seconds[category] += total - frame[1]
+            if self._stack:
+                self._stack[-1][1] += total
+
+    def wrap(self, obj, name: str, category: str) -> None:
+        """obj.name, timed as `category` (an attribute on the instance: the class is left
+        alone)."""
+        fn = getattr(obj, name, None)
+        if fn is None:
+            return
+
+        def timed(*a, **kw):
+            with self.timing(category):
+                return fn(*a, **kw)
+        setattr(obj, name, timed)
+
+
+class MeasuredDask(DaskExecutor):
+    """DaskExecutor that records its rounds (map calls), bytes per task and the main
+    thread's CPU in them; its behaviour is the parent's."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.timers = Timers()
+        self.rounds: list = []
+        self.sent: list = []           # pickled bytes of (fn, item) per task
+        self.received: list = []       # pickled bytes of each result
+        self.pickle_seconds: list = []  # dumps of what is sent + loads of what comes back
+        self._fitness_call = None
+
+    def fitness(self, problem, split, rules):
+        local_before = self.n_local_batches
+        self._fitness_call = (len(rules), int(problem.chunk[split]))
+        try:
+            return super().fitness(problem, split, rules)
+        finally:
+            self._fitness_call = None
+            if self.n_local_batches > local_before:
+                self.rounds.append({"kind": "local", "t0": 0.0, "t1": 0.0})
+
+    def map(self, fn, items):
+        items = list(items)
+        dumps = self._note(items, fn, self.sent)
+        t0 = time.time()
+        with self.timers.timing("client"):
+            out = super().map(fn, items)
+        t1 = time.time()
+        loads = self._note(out, None, self.received)
+        self.pickle_seconds.extend(a + b for a, b in zip(dumps, loads))
+        n_rules, chunk = self._fitness_call or (None, None)
+        self.rounds.append({"kind": "fitness" if n_rules else "map", "fn": fn.__name__,
+                            "t0": t0, "t1": t1, "n": len(items), "rules": n_rules,
+                            "chunk": chunk})
+        return out
+
+    def _note(self, objs, fn, into: list) -> list:
+        """Appends to `into` the pickled size of each of objs (as (fn, obj), what is sent,
+        when fn is given); returns the CPU seconds of pickling each (what is sent) or of
+        unpickling it (what comes back). Timed as the script's own measurement."""
+        seconds = []
+        with self.timers.timing("measurement"):
+            for obj in objs:
+                t = time.thread_time()
+                blob = pickle.dumps((fn, obj) if fn is not None else obj, protocol=5)
+                if fn is None:
+                    t = time.thread_time()
+                    pickle.loads(blob)
+                seconds.append(time.thread_time() - t)
+                into.append(len(blob))
+        return seconds
+
+
+# -- (a) per-task overhead ----------------------------------------------------------------
+def overhead(executor, n_latency: int, n_batch: int, idle_seconds: float) -> dict:
+    t = time.perf_counter()
+    for _ in range(100_000):
+        abs(-1)
+    in_process = (time.perf_counter() - t) / 100_000
+    send = DaskExecutor.map                            # the executor's own, not measured
+    send(executor, abs, [-1] * 4)                      # a first call warms the path
+    lat = []
+    for _ in range(n_latency):
+        t = time.perf_counter()
+        send(executor, abs, [-1])
+        lat.append(time.perf_counter() - t)
+    w, c, m = time.perf_counter(), loop_cpu(), driver_cpu()
+    send(executor, abs, [-1] * n_batch)
+    w, c, m = time.perf_counter() - w, loop_cpu() - c, driver_cpu() - m
+    # The IO loop's own CPU while no task is out (heartbeats, the scheduler's periodic
+    # work), per second: a rate, apart from the per-task costs.
+    w0, c0 = time.perf_counter(), loop_cpu()
+    time.sleep(idle_seconds)
+    idle = (loop_cpu() - c0) / (time.perf_counter() - w0)
+    return {"in_process_seconds": in_process, "round_trip_seconds": statistics.median(lat),
+            "round_trip_min_seconds": min(lat), "batch_tasks": n_batch,
+            "batch_seconds_per_task": w / n_batch, "driver_cpu_per_task": (c + m) / n_batch,
+            "main_thread_cpu_per_task": m / n_batch, "io_loop_cpu_per_task": c / n_batch,
+            "io_loop_idle_cpu_per_second": idle}
+
+
+# -- (b) bytes per task by batch size ------------------------------------------------------
+def batch_bytes(problem, genomes, executor) -> dict:
+    """Pickled bytes of a task carrying 1, 4, 16 rules (a fitness task) or runs below (a
+    meta task: run_below_jobs), and of its result, from the population's genomes."""
+    from evo_l2l.evolution.meta import run_below_jobs
+    from evo_l2l.evolution.remote import fitness_task, handle_of
+    out = {}
+    if hasattr(problem, "seeds") and hasattr(problem, "below"):          # meta level
+        rules = problem.decode(genomes)
+        rs, ts = problem.seeds["train"][0]
+        for k in BATCH_SIZES:
+            jobs = [(problem.below, rules[i % len(rules)], int(rs), int(ts), problem.budget)
+                    for i in range(k)]
+            result = [np.zeros(6)] * k
+            out[k] = (len(pickle.dumps((run_below_jobs, jobs), protocol=5)),
+                      len(pickle.dumps(result, protocol=5)))
+        return out
+    rules = problem.rules_of(genomes)
+    key = handle_of(problem).key
+    for k in BATCH_SIZES:
+        idx = [i % len(rules) for i in range(k)]
+        if isinstance(rules, np.ndarray) and rules.dtype != object:
+            batch = rules[idx]
+        else:
+            batch = np.empty(k, dtype=object)
+            batch[:] = [rules[i] for i in idx]
+        out[k] = (len(pickle.dumps((fitness_task, (key, "train", batch)), protocol=5)),
+                  len(pickle.dumps((np.zeros(k), 0.0), protocol=5)))
+    return out
+
+
+# -- (c) one run, per generation -------------------------------------------------------------
+@contextmanager
+def timed_local_fitness(timers: Timers):
+    """Kernels a Dask executor runs in the driver (batches too small to send), timed."""
+    original = ex_mod.local_fitness
+
+    def timed(*a, **kw):
+        with timers.timing("kernels_in_driver"):
+            return original(*a, **kw)
+    ex_mod.local_fitness = timed
+    try:
+        yield
+    finally:
+        ex_mod.local_fitness = original
+
+
+def task_stream_rows(data) -> list:
+    rows = []
+    for t in data:
+        for ss in t.get("startstops", ()):
+            if ss.get("action") == "compute":
+                rows.append((t["key"], float(ss["start"]), float(ss["stop"])))
+    return rows
+
+
+def measure_run(label, preset, overrides, generations, min_call, executor, tmp) -> dict:
+    from distributed import get_task_stream
+
+    from evo_l2l.archive import STATUS_COMPLETE, ArchiveWriter
+    from evo_l2l.evolution.loop import evolve, make_search
+    from evo_l2l.evolution.problem import build_tasks, make_problem
+    from evo_l2l.experiments import PRESETS
+
+    config = PRESETS[preset].default_config(**overrides,
+                                            **{"run.n_generations": generations})
+    executor.timers = timers = Timers()
+    executor.rounds, executor.sent, executor.received, executor.pickle_seconds = [], [], [], []
+    saved_min = executor.min_call_seconds
+    if min_call is not None:
+        executor.min_call_seconds = min_call
+    tasks = build_tasks(config)
+    problem = make_problem(config, tasks, executor)
+    search = make_search(config, problem)
+    for name in ("ask", "tell", "breed", "integrate"):
+        timers.wrap(search, name, "breeding")
+    timers.wrap(problem, "evaluate", "evaluate")
+    timers.wrap(problem, "select_from", "selection")
+    timers.wrap(problem, "_fingerprints_live", "fec")
+    if getattr(problem, "fec", None) is not None:
+        timers.wrap(problem.fec, "plan", "fec")
+        timers.wrap(problem.fec, "fill", "fec")
+    path = os.path.join(tmp, f"{preset}-{time.time_ns()}.h5")
+    writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=True,
+                                  trace=search.trace() if hasattr(search, "trace") else None)
+    writer.cache_log = problem.cache_log
+
+    def archive(record):
+        with timers.timing("archive"):
+            writer(record)
+
+    marks = []
+
+    def probe(record):
+        marks.append({"wall": time.time(), "perf": time.perf_counter(),
+                      "main": driver_cpu(), "loop": loop_cpu(),
+                      "cat": dict(timers.seconds), "rounds": len(executor.rounds),
+                      "sent": len(executor.sent)})
+
+    try:
+        with timed_local_fitness(timers), get_task_stream(executor.client) as stream:
+            last = evolve(problem, config, [archive, probe], catch_stop=False, search=search)
+        writer.close(STATUS_COMPLETE)
+    finally:
+        executor.min_call_seconds = saved_min
+    tasks_done = task_stream_rows(stream.data)
+    genomes, _ = search.population()
+    gens = []
+    for a, b in zip(marks[:-1], marks[1:]):
+        main = b["main"] - a["main"]
+        cat = {c: b["cat"][c] - a["cat"][c] for c in timers.seconds}
+        measured = cat.pop("measurement")
+        main -= measured
+        cat["other"] = main - sum(v for k, v in cat.items() if k != "other")
+        rounds = executor.rounds[a["rounds"]:b["rounds"]]
+        in_gen = [t for t in tasks_done if a["wall"] < t[2] <= b["wall"]]
+        for r in rounds:
+            if r["kind"] != "local":
+                durations = [t[2] - t[1] for t in tasks_done
+                             if r["t0"] <= t[1] and t[2] <= r["t1"] + 1e-3]
+                r["compute"] = float(sum(durations))
+                r["longest"] = float(max(durations, default=0.0))
+        gens.append({"wall": b["perf"] - a["perf"], "main_cpu": main,
+                     "io_loop_cpu": b["loop"] - a["loop"],
+                     "categories": cat, "rounds": rounds, "tasks": len(in_gen),
+                     "compute": float(sum(t[2] - t[1] for t in in_gen)),
+                     "sent_tasks": b["sent"] - a["sent"]})
+    n_gen = max(1, len(gens))
+
+    def mean(f):
+        return float(sum(f(g) for g in gens) / n_gen)
+
+    sent, received = executor.sent, executor.received
+    return {
+        "label": label, "preset": preset, "overrides": overrides, "generations": generations,
+        "min_call_seconds": executor.min_call_seconds if min_call is None else min_call,
+        "measured_generations": len(gens), "last_generation": int(last.generation),
+        "wall_per_generation": mean(lambda g: g["wall"]),
+        "main_cpu_per_generation": mean(lambda g: g["main_cpu"]),
+        "io_loop_cpu_per_generation": mean(lambda g: g["io_loop_cpu"]),
+        "categories_per_generation": {c: mean(lambda g, c=c: g["categories"][c])
+                                      for c in CATEGORIES},
+        "tasks_per_generation": mean(lambda g: g["tasks"]),
+        "remote_rounds_per_generation": mean(
+            lambda g: sum(r["kind"] != "local" for r in g["rounds"])),
+        "local_batches_per_generation": mean(
+            lambda g: sum(r["kind"] == "local" for r in g["rounds"])),
+        "compute_per_generation": mean(lambda g: g["compute"]),
+        "bytes_sent_per_task": float(np.mean(sent)) if sent else 0.0,
+        "bytes_received_per_task": float(np.mean(received)) if received else 0.0,
+        "pickle_seconds_per_task": (float(np.mean(executor.pickle_seconds))
+                                    if executor.pickle_seconds else 0.0),
+        "batch_bytes": {str(k): v for k, v in batch_bytes(problem, genomes, executor).items()},
+        "gens": gens,
+    }
+
+
+# -- the model ------------------------------------------------------------------------------
+def tasks_at(r: dict, W: int, min_call: float) -> int:
+    if r["kind"] == "fitness" and r["rules"]:
+        per_rule = r["compute"] / r["rules"]
+        return len(cut(r["rules"], per_rule, r["chunk"], W, min_call))
+    return r["n"]
+
+
+def model(run: dict, ov: dict) -> dict:
+    """Predicted wall seconds a generation at each of MODEL_WORKERS (see the docstring),
+    from one run's measured inputs and the trivial task's round trip."""
+    gens = run["gens"]
+    n_gen = max(1, len(gens))
+    tasks = sum(sum(r["n"] for r in g["rounds"] if r["kind"] != "local") for g in gens)
+    client = sum(g["categories"]["client"] for g in gens)
+    # The driver's CPU per task: its client calls and the IO loop's CPU beyond what the loop
+    # spends with no task out (a rate, measured apart). With no task sent, the trivial
+    # task's cost stands in.
+    loop = sum(g["io_loop_cpu"] - ov["io_loop_idle_cpu_per_second"] * g["wall"] for g in gens)
+    s = max(0.0, client + loop) / tasks if tasks else ov["driver_cpu_per_task"]
+    D = sum(g["main_cpu"] - g["categories"]["client"] for g in gens) / n_gen
+    o = ov["round_trip_seconds"]
+    out = {"s": s, "D": D, "o": o, "W": {}}
+    for W in MODEL_WORKERS:
+        serial = span = 0.0
+        n_max = 0
+        for g in gens:
+            for r in g["rounds"]:
+                if r["kind"] == "local":
+                    continue
+                n = tasks_at(r, W, run["min_call_seconds"])
+                n_max = max(n_max, n)
+                piece = (r["compute"] / r["rules"] if r["kind"] == "fitness" and r["rules"]
+                         else r["longest"])
+                span += max(r["compute"] / min(W, n), piece)
+                serial += o + n * s
+        serial = D + serial / n_gen
+        span /= n_gen
+        out["W"][W] = {"T": serial + span, "serial": serial, "span": span,
+                       "tasks_per_round_max": n_max,
+                       "overlapped_T": max(serial, span)}
+    T1 = out["W"][1]["T"]
+    for W, m in out["W"].items():
+        m["speedup"] = T1 / m["T"]
+    driver_bound = [W for W, m in out["W"].items() if m["serial"] >= m["span"]]
+    out["driver_bound_from"] = driver_bound[0] if driver_bound else None
+    out["limit_speedup"] = T1 / max(out["W"][MODEL_WORKERS[-1]]["serial"], 1e-12)
+    return out
+
+
+# -- printing -------------------------------------------------------------------------------
+def ms(x: float) -> str:
+    return f"{1000 * x:9.2f}"
+
+
+def report(result: dict) -> None:
+    m = result["machine"]
+    print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
+          f"dask {m['dask']}; load average {m['load_start']} at the start, "
+          f"{m['load_end']} at the end")
+    print()
+    print("(a) per-task overhead: a trivial task (abs) through the executor vs in-process")
+    print(f"{'workers':>8} {'in-process us':>14} {'round trip ms':>14} {'min ms':>8} "
+          f"{'200 at once ms/task':>20} {'driver CPU ms/task':>19} {'of it IO loop':>14}")
+    for W, ov in result["overhead"].items():
+        print(f"{W:>8} {1e6 * ov['in_process_seconds']:14.3f} "
+              f"{1000 * ov['round_trip_seconds']:14.2f} {1000 * ov['round_trip_min_seconds']:8.2f} "
+              f"{1000 * ov['batch_seconds_per_task']:20.3f} "
+              f"{1000 * ov['driver_cpu_per_task']:19.3f} {1000 * ov['io_loop_cpu_per_task']:14.3f}")
+    print()
+    print("(b) bytes per task (pickled, protocol 5): in the runs, and by batch size "
+          "(rules or runs below a task)")
+    print(f"{'preset':<38} {'sent':>9} {'received':>9} {'pickle ms':>10}   "
+          + "  ".join(f"{k:>3}: sent/received" for k in BATCH_SIZES))
+    first = next(iter(result["runs"]))
+    for run in result["runs"][first]:
+        bb = "  ".join(f"{run['batch_bytes'][str(k)][0]:>9}/{run['batch_bytes'][str(k)][1]:<8}"
+                       for k in BATCH_SIZES)
+        print(f"{run['label']:<38} {run['bytes_sent_per_task']:9.0f} "
+              f"{run['bytes_received_per_task']:9.0f} {ms(run['pickle_seconds_per_task'])}   {bb}")
+    print()
+    print("(c) per generation (ms; generations after the first): driver main thread by "
+          "category, Dask IO loop, workers' compute")
+    head = (f"{'preset':<38} {'W':>2} {'wall':>9} {'main':>9} "
+            + " ".join(f"{c[:9]:>9}" for c in CATEGORIES)
+            + f" {'IO loop':>9} {'tasks':>6} {'rounds':>6} {'local':>6} {'compute':>9}")
+    print(head)
+    for W, runs in result["runs"].items():
+        for run in runs:
+            cats = " ".join(ms(run["categories_per_generation"][c]) for c in CATEGORIES)
+            print(f"{run['label']:<38} {W:>2} {ms(run['wall_per_generation'])} "
+                  f"{ms(run['main_cpu_per_generation'])} {cats} "
+                  f"{ms(run['io_loop_cpu_per_generation'])} "
+                  f"{run['tasks_per_generation']:6.1f} {run['remote_rounds_per_generation']:6.1f} "
+                  f"{run['local_batches_per_generation']:6.1f} {ms(run['compute_per_generation'])}")
+    print()
+    base = first
+    print(f"MODEL OUTPUT (inputs measured with {base} worker(s)): wall seconds a generation "
+          "T(W) = D + R*o + n(W)*s + span(W)")
+    print(f"{'preset':<38} {'D ms':>8} {'s ms':>7} {'o ms':>7} "
+          + " ".join(f"{'T(' + str(W) + ')':>9}" for W in MODEL_WORKERS)
+          + "  " + " ".join(f"{'x' + str(W):>6}" for W in MODEL_WORKERS[1:])
+          + f" {'limit':>6} {'driver-bound from':>18}")
+    for run in result["runs"][base]:
+        md = run["model"]
+        Ts = " ".join(f"{md['W'][W]['T']:9.3f}" for W in MODEL_WORKERS)
+        xs = " ".join(f"{md['W'][W]['speedup']:6.2f}" for W in MODEL_WORKERS[1:])
+        bound = md["driver_bound_from"]
+        print(f"{run['label']:<38} {ms(md['D'])[1:]} {1000 * md['s']:7.3f} {1000 * md['o']:7.2f} "
+              f"{Ts}  {xs} {md['limit_speedup']:6.2f} "
+              f"{('W=' + str(bound)) if bound else 'not by 512':>18}")
+    print()
+    print("model check, measured vs model wall seconds a generation:")
+    for W, runs in result["runs"].items():
+        for run, brun in zip(runs, result["runs"][base]):
+            predicted = brun["model"]["W"].get(W, {}).get("T")
+            if predicted is not None:
+                print(f"  {run['label']:<38} W={W}: measured {run['wall_per_generation']:.3f}, "
+                      f"model {predicted:.3f}")
+    print()
+    print("MODEL OUTPUT, the serial part (driver) vs the workers' span at 512 workers, and "
+          "overlapped (a steady-state driver with enough calls in flight: max instead of sum):")
+    for run in result["runs"][base]:
+        m = run["model"]["W"][MODEL_WORKERS[-1]]
+        print(f"  {run['label']:<38} serial {m['serial']:.3f} s, span {m['span']:.3f} s, "
+              f"at most {m['tasks_per_round_max']} tasks a round; overlapped T "
+              f"{m['overlapped_T']:.3f} s")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--workers", default=None,
+                   help="worker counts, comma-separated, at most 2 here (default 1,2; "
+                        "--quick: 1); the model's inputs come from the first")
+    p.add_argument("--quick", action="store_true", help="tiny runs: a test of the script")
+    p.add_argument("--json", default=None, metavar="FILE", help="also write the results")
+    args = p.parse_args(argv)
+    try:
+        counts = [int(x) for x in (args.workers or ("1" if args.quick else "1,2")).split(",")]
+        if not counts or min(counts) < 1:
+            raise ValueError
+    except ValueError:
+        print(f"error: --workers expects positive integers, comma-separated; got "
+              f"{args.workers!r}", file=sys.stderr)
+        return 2
+    import dask
+    rows = ROWS["quick" if args.quick else "full"]
+    result = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
+                          "python": platform.python_version(), "dask": dask.__version__,
+                          "load_start": load()},
+              "quick": args.quick, "overhead": {}, "runs": {}}
+    with tempfile.TemporaryDirectory() as tmp:
+        for W in counts:
+            executor = MeasuredDask.local(W)
+            try:
+                result["overhead"][W] = overhead(executor, 10 if args.quick else 30,
+                                                 50 if args.quick else 200,
+                                                 0.5 if args.quick else 2.0)
+                result["runs"][W] = [measure_run(*row, executor, tmp) for row in rows]
+            finally:
+                executor.close()
+    base = counts[0]
+    for run in result["runs"][base]:
+        run["model"] = model(run, result["overhead"][base])
+    result["machine"]["load_end"] = load()
+    report(result)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(result, f, indent=1, default=float)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
