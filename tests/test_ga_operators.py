@@ -222,8 +222,10 @@ def _fitness_like_runs(gen, n, case):
     return f
 
 
+@pytest.mark.parametrize("operators", [("roulette", "two_point"), ("tournament", "uniform"),
+                                       ("roulette", "uniform"), ("tournament", "two_point")])
 @pytest.mark.parametrize("case", range(10))
-def test_array_generations_are_the_list_individuals_generations(case):
+def test_array_generations_are_the_list_individuals_generations(case, operators):
     """GASearch's array mode (bit_generation) against its DEAP-list mode on the same stream:
     the same batches (genomes, carried fitness, known), the same random state after every
     generation, and a restore in the middle continues both alike."""
@@ -233,7 +235,9 @@ def test_array_generations_are_the_list_individuals_generations(case):
     n, length = [(40, 35), (7, 2), (13, 3), (2, 35), (21, 8)][case % 5]
     s = ga.GASettings(elitism=int(gen.integers(0, min(n, 4))),
                       crossover_prob=[0.8, 0.0, 1.0, 0.5][case % 4],
-                      mutation_indpb=[0.01, 0.2, 0.0, 0.5][case % 4])
+                      mutation_indpb=[0.01, 0.2, 0.0, 0.5][case % 4],
+                      selection=operators[0], crossover=operators[1],
+                      tournament_size=int(gen.integers(1, 11)))
     spec = GenomeSpec("bits", length)
     def searches_seeded(state):             # each search draws from its own rng
         out = []

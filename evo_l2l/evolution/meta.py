@@ -17,7 +17,9 @@ score is the best fitness it reached.
 
 Level 3 is this same code once more: the level below's config is then a meta
 config. The level-below runs are independent plain-data calls (`run_below`), which the
-run's executor spreads over its workers (`evo-l2l run schmidhuber1987-meta --dask-local 2`). The fitness of a genome is a
+run's executor spreads over its workers (`evo-l2l run schmidhuber1987-meta --dask-local 2`);
+in one process they advance together, every run's generation scored in one kernel call
+(meta_batch.run_below_batch, the same results). The fitness of a genome is a
 pure function of it (runs below are seeded from the tasks), so the caches are exact
 and a meta run resumes exactly like a plain run.
 """
@@ -97,9 +99,11 @@ def run_below_job(job: tuple) -> np.ndarray:
 
 
 def run_below_jobs(jobs: list) -> list:
-    """Several runs below one after another in one call: one genome's runs, the unit of a
-    steady-state meta-evolution's calls (MetaProblem.evaluate_stream)."""
-    return [run_below(*job) for job in jobs]
+    """Several runs below in one call, advanced together (meta_batch.run_below_batch: the
+    same results as run_below one by one): one genome's runs, the unit of a steady-state
+    meta-evolution's calls (MetaProblem.evaluate_stream)."""
+    from .meta_batch import run_below_batch
+    return run_below_batch(jobs)
 
 
 def reference_like(problem, genome) -> float:
@@ -177,9 +181,15 @@ class MetaProblem:
                 if k not in cache and k not in keys[:i]]
         jobs = [(self.below, r, int(rs), int(ts), self.budget)
                 for _, r in todo for rs, ts in self.seeds[split]]
-        # Independent plain-data calls: spread over the executor's workers (in-process: one
-        # after another, each with numba's threads).
-        results = self.evaluator.map(run_below_job, jobs) if jobs else []
+        # Independent plain-data calls: spread over the executor's workers; in this process
+        # all of them advance together, each generation of every run one kernel call on
+        # numba's threads (meta_batch), which gives the same results.
+        if not jobs:
+            results = []
+        elif isinstance(self.evaluator, InProcess):
+            results = run_below_jobs(jobs)
+        else:
+            results = self.evaluator.map(run_below_job, jobs)
         T = len(self.seeds[split])
         for n, (k, _) in enumerate(todo):
             cache[k] = np.array(results[n * T:(n + 1) * T])

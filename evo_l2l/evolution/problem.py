@@ -319,8 +319,12 @@ class ParametricRuleProblem:
     def fitness_of(self, rules, split: str | TaskSet = "train") -> np.ndarray:
         """Mean task performance, minus l1_penalty * sum |coefficients| (0 by default)."""
         rules = np.asarray(rules, dtype=np.float64).reshape(-1, self.form.n_coef)
-        fit = fitness_from_curves(self.curves(rules, split),
-                                  self.config.learner.settings.fitness_measure)
+        return self.fitness_from_curves(rules, self.curves(rules, split))
+
+    def fitness_from_curves(self, rules: np.ndarray, curves: np.ndarray) -> np.ndarray:
+        """(R, K) coefficients and their (R, T, E+1) curves -> (R,) fitness (fitness_of's
+        scoring, for curves computed elsewhere: a meta level's pooled runs below)."""
+        fit = fitness_from_curves(curves, self.config.learner.settings.fitness_measure)
         l1 = self.rule_settings.l1_penalty
         if l1:
             with np.errstate(invalid="ignore"):

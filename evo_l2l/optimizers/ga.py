@@ -123,31 +123,53 @@ def roulette_rows(fitness: np.ndarray, k: int, rng: random.Random) -> np.ndarray
                       len(cum) - 1)
 
 
+def tournament_rows(fitness: np.ndarray, k: int, tournsize: int,
+                    rng: random.Random) -> np.ndarray:
+    """draws.sel_tournament on a fitness array without NaN: the rows it picks, from the
+    same draws (the first of the largest of each tournament, as its argmax path)."""
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    drawn = draws.below_many(len(fitness), k * tournsize, rng).reshape(k, tournsize)
+    return drawn[np.arange(k), np.argmax(fitness[drawn], axis=1)]
+
+
 def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings,
                    rng: random.Random):
-    """next_generation for bit genomes under roulette selection and two-point crossover,
-    on a (N, L) uint8 population and its (N,) fitness: the same draws from rng in the
-    same order and the same children (tests/test_ga_operators.py), as arrays.
+    """next_generation for bit genomes (roulette or tournament selection, two-point or
+    uniform crossover) on a (N, L) uint8 population and its (N,) fitness without NaN: the
+    same draws from rng in the same order and the same children
+    (tests/test_ga_operators.py), as arrays.
 
     Why: with list individuals most of a chalmers1990 generation's Python went to cloning
-    and slicing lists, one gene at a time. Returns (genomes, carried fitness, known) of the
-    next batch: the elites with their fitness, then the offspring (NaN, unknown)."""
+    and slicing lists, one gene at a time (and a meta level's runs below make a million
+    such generations). Returns (genomes, carried fitness, known) of the next batch: the
+    elites with their fitness, then the offspring (NaN, unknown)."""
     N, L = genomes.shape
     e = s.elitism
     # select_best: sorted(..., reverse=True) is stable, as argsort of the negation is
     elites = np.argsort(-fitness, kind="stable")[:e]
-    off = genomes[roulette_rows(fitness, N - e, rng)]
-    rows, lo, hi = [], [], []
+    if s.selection == "roulette":
+        off = genomes[roulette_rows(fitness, N - e, rng)]
+    else:
+        off = genomes[tournament_rows(fitness, N - e, s.tournament_size, rng)]
+    rows, lo, hi, masks = [], [], [], []
+    uniform = s.crossover == "uniform"
     for i in range(1, N - e, 2):
         if rng.random() < s.crossover_prob:
-            c1, c2 = two_point_cuts(L, rng)
             rows.append(i)
-            lo.append(c1)
-            hi.append(c2)
+            if uniform:                     # cx_uniform: one random() per gene, in order
+                masks.append(uniforms(L, rng) < 0.5)
+            else:
+                c1, c2 = two_point_cuts(L, rng)
+                lo.append(c1)
+                hi.append(c2)
     if rows:
         i = np.array(rows)
-        cols = np.arange(L)
-        swap = (cols >= np.array(lo)[:, None]) & (cols < np.array(hi)[:, None])
+        if uniform:
+            swap = np.array(masks)
+        else:
+            cols = np.arange(L)
+            swap = (cols >= np.array(lo)[:, None]) & (cols < np.array(hi)[:, None])
         a, b = off[i - 1], off[i]
         off[i - 1], off[i] = np.where(swap, b, a), np.where(swap, a, b)
     flat = off.reshape(-1)                               # flip_bits: gene by gene, in order
@@ -159,8 +181,8 @@ def bit_generation(genomes: np.ndarray, fitness: np.ndarray, s: GASettings,
 
 
 class GASearch(ArraySearch):
-    """The GA's search. With bit genomes, roulette selection and two-point crossover (the
-    defaults) its population lives in arrays and bit_generation breeds it; otherwise, or
+    """The GA's search. With bit genomes (two-point or uniform crossover, either
+    selection) its population lives in arrays and bit_generation breeds it; otherwise, or
     when arrays=False (the tests' reference), in DEAP list individuals."""
 
     def __init__(self, s: GASettings, genome, population: int, arrays: bool | None = None):
@@ -168,8 +190,7 @@ class GASearch(ArraySearch):
         self.s, self.n = s, population
         self.tb = make_toolbox(s, genome.kind, genome.length, self.rng)
         if arrays is None:
-            arrays = genome.kind == "bits" and s.selection == "roulette" \
-                and s.crossover == "two_point"
+            arrays = genome.kind == "bits" and s.crossover in ("two_point", "uniform")
         self.arrays = arrays
         self.pop_arrays: tuple | None = None     # (genomes, fitness) in array mode
         self._pending_arrays = None

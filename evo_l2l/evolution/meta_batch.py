@@ -1,0 +1,183 @@
+"""A meta level's runs below advanced together, one generation of every run at a time.
+
+Why: one level-2 generation of schmidhuber1987-meta makes about a hundred runs of
+chalmers1990 of hundreds to thousands of generations of 8 to 100 rules each. Run one
+after another (meta.run_below), each generation was a kernel call on a few rules, and
+numba's thread start and join on 2 shared cores cost more than the arithmetic. Here each
+run breeds its generation with its own search, exactly as evolve() would, and the new
+rules of every run are scored in one kernel call (the learner's pooled_curves: each run's
+rules on its own tasks only). The runs' random streams, fitness values and summaries are
+bitwise those of run_below (tests/test_meta_batch.py).
+
+What evolve() computes and a summary never reads is left out: the held-out fitness of
+each generation's best rule, the generation records and their per-individual arrays.
+
+Runs whose problem, learner or search cannot be pooled (a level below that is itself a
+meta level, a learner without pooled_curves, a steady-state search) run one by one with
+run_below.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..rules.kinds import RuleKind, kind_of
+from . import meta
+from .loop import make_search
+from .problem import CALL_UPDATES, ParametricRuleProblem, build_tasks, make_problem, \
+    python_random_seed
+
+
+class BelowRun:
+    """One run below: its problem, its search and what its summary needs, advanced one
+    ask/tell round at a time (ask_rules, then tell_fitness with the new rules' fitness)."""
+
+    def __init__(self, below: dict, row, run_seed: int, task_seed: int, budget: int):
+        self.config = meta.below_config(below, row, run_seed, task_seed, budget)
+        self.problem = make_problem(self.config, build_tasks(self.config))
+        self.search = make_search(self.config, self.problem)
+        self.kind = kind_of(self.config)
+        self.target: float | None = None
+        self.gen = -1                        # the last complete generation
+        self.hof: tuple | None = None        # (genome, fitness)
+        self.evaluations = 0
+        self.n_eval = 0                      # evaluations of the generation in hand
+        self.reached_at = np.nan
+        self.done = False
+        self.cache: dict = {}                # coefficient bytes -> fitness (problem.evaluate's)
+        self._pending: tuple | None = None
+
+    def poolable(self) -> bool:
+        p = self.problem
+        return (type(p) is ParametricRuleProblem and hasattr(p.learner, "pooled_curves")
+                and p.family.name in p.learner.coefficient_families
+                and not getattr(self.search, "steady", False))
+
+    def reference_rules(self) -> np.ndarray | None:
+        """The rules whose best training fitness is the target (RuleKind.reference_target);
+        None when the kind computes its target another way."""
+        if type(self.kind).reference_target is not RuleKind.reference_target:
+            return None
+        rules = [rule for _, rule in self.kind.reference_rules(self.problem)]
+        return np.asarray(self.kind.batch_of(self.problem, rules), dtype=np.float64)
+
+    def start(self) -> None:
+        """What evolve() does before the first generation: seed the search's generator."""
+        self.search.rng.seed(python_random_seed(self.config.run.seed))
+
+    def ask_rules(self) -> np.ndarray:
+        """The next ask: (M, K) coefficients of its rules not scored yet, as
+        problem.evaluate would send them to the kernel (decoded, +0.0, deduplicated)."""
+        batch = self.search.ask()
+        fitness = batch.fitness.copy()
+        todo = np.flatnonzero(~batch.known)
+        coef = np.ascontiguousarray(self.problem.decode(batch.genomes[todo]) + 0.0)
+        keys = [row.tobytes() for row in coef]
+        misses: dict = {}
+        for i, key in enumerate(keys):
+            if key not in self.cache and key not in misses:
+                misses[key] = i
+        self._pending = (fitness, todo, keys, list(misses))
+        return coef[np.fromiter(misses.values(), dtype=np.int64, count=len(misses))]
+
+    def tell_fitness(self, new: np.ndarray) -> None:
+        """The fitness of ask_rules' rules; completes the generation when the search's
+        tell says so (evolve's generation() and the record step run_below's hook sees)."""
+        fitness, todo, keys, misses = self._pending
+        self._pending = None
+        self.cache.update(zip(misses, np.asarray(new, dtype=np.float64).tolist()))
+        if len(todo):
+            fitness[todo] = [self.cache[k] for k in keys]
+            self.n_eval += len(todo)
+        if not self.search.tell(fitness):
+            return
+        self.gen += 1
+        genomes, fit = self.search.population()
+        best = int(np.argmax(fit))
+        if self.hof is None or fit[best] > self.hof[1]:
+            self.hof = (np.array(genomes[best]).copy(), float(fit[best]))
+        # run_below's hook on the generation's record
+        self.evaluations += self.n_eval
+        self.n_eval = 0
+        if self.target is not None and np.isnan(self.reached_at) and self.hof[1] >= self.target:
+            self.reached_at = self.evaluations
+            self.done = True
+        if self.gen + 1 >= self.config.run.n_generations:
+            self.done = True
+
+    def summary(self) -> np.ndarray:
+        """run_below's SUMMARY values."""
+        like = meta.reference_like(self.problem, self.hof[0])
+        return np.array([float(not np.isnan(self.reached_at)), self.reached_at,
+                         float(self.hof[1]), self.evaluations,
+                         np.nan if self.target is None else self.target, like])
+
+
+def pooled_fitness(runs: list, rules: list) -> list:
+    """Training fitness of rules[i] ((M_i, K) coefficients) of runs[i], every run's rules
+    on its own tasks, in kernel calls of at most CALL_UPDATES synaptic updates each (a
+    stop request is answered between calls)."""
+    out: list = [np.zeros(0)] * len(runs)
+    todo = [i for i, r in enumerate(rules) if len(r)]
+    call: list = []
+    work = 0
+    for n, i in enumerate(todo):
+        call.append(i)
+        work += len(rules[i]) * runs[i].problem.updates_per_rule["train"]
+        if n + 1 == len(todo) or work + len(rules[todo[n + 1]]) * \
+                runs[todo[n + 1]].problem.updates_per_rule["train"] > CALL_UPDATES:
+            _pooled_call(runs, rules, call, out)
+            call, work = [], 0
+    return out
+
+
+def _pooled_call(runs: list, rules: list, call: list, out: list) -> None:
+    first = runs[call[0]].problem
+    groups = [(rules[i], runs[i].rows) for i in call]
+    curves = first.learner.pooled_curves(first.family.name, groups, runs[call[0]].pool,
+                                         first.config.learner.settings)
+    for i, c in zip(call, curves):
+        out[i] = runs[i].problem.fitness_from_curves(rules[i], c)
+
+
+def task_key(tasks) -> bytes:
+    """A task set's arrays as bytes: equal keys, the same tasks."""
+    arrays = (tasks.X, tasks.Y, tasks.W0, tasks.n_patterns, tasks.n_inputs, tasks.n_outputs)
+    return b"".join(repr(a.shape).encode() + a.tobytes() for a in arrays)
+
+
+def run_below_batch(jobs: list) -> list:
+    """[meta.run_below(*job) for job in jobs], with the runs advanced together and their
+    new rules of each round scored in one pooled kernel call (see the module docstring)."""
+    if not jobs:
+        return []
+    runs = [BelowRun(*job) for job in jobs]
+    settings = runs[0].config.learner.settings
+    if not all(r.poolable() and r.problem.learner is runs[0].problem.learner
+               and r.config.learner.settings == settings for r in runs):
+        return [meta.run_below(*job) for job in jobs]
+    # One copy of each task environment in the pool: runs of one task seed (a split's runs
+    # of every genome) name the same rows, and the learner scores their rules together.
+    distinct: dict = {}
+    for r in runs:
+        distinct.setdefault(task_key(r.problem.splits["train"]), r.problem.splits["train"])
+    pool, starts = runs[0].problem.learner.pool_tasks(list(distinct.values()))
+    where = {key: np.arange(starts[i], starts[i + 1]) for i, key in enumerate(distinct)}
+    for r in runs:
+        r.pool, r.rows = pool, where[task_key(r.problem.splits["train"])]
+    # The targets (each run's reference rules at every rate), one pooled call for all.
+    refs = [r.reference_rules() for r in runs]
+    pooled = [i for i, x in enumerate(refs) if x is not None]
+    fits = pooled_fitness([runs[i] for i in pooled], [refs[i] for i in pooled])
+    for i, fit in zip(pooled, fits):
+        runs[i].target = float(np.max(fit))
+    for i, r in enumerate(runs):
+        if refs[i] is None:
+            r.target = r.kind.reference_target(r.problem)
+        r.start()
+    active = runs
+    while active:
+        rules = [r.ask_rules() for r in active]
+        for r, fit in zip(active, pooled_fitness(active, rules)):
+            r.tell_fitness(fit)
+        active = [r for r in active if not r.done]
+    return [r.summary() for r in runs]
