@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..optimizers.ga_state import StateArrayGA, breeds_in_arrays
 from ..rules.kinds import RuleKind, kind_of
 from . import meta
 from .loop import make_search
@@ -35,6 +36,9 @@ class BelowRun:
         self.config = meta.below_config(below, row, run_seed, task_seed, budget)
         self.problem = make_problem(self.config, build_tasks(self.config))
         self.search = make_search(self.config, self.problem)
+        # the GA over bit genomes breeds in numba (the same generations, draw for draw)
+        self.breeder = StateArrayGA(self.search) if breeds_in_arrays(self.search) \
+            else self.search
         self.kind = kind_of(self.config)
         self.target: float | None = None
         self.gen = -1                        # the last complete generation
@@ -67,7 +71,7 @@ class BelowRun:
     def ask_rules(self) -> np.ndarray:
         """The next ask: (M, K) coefficients of its rules not scored yet, as
         problem.evaluate would send them to the kernel (decoded, +0.0, deduplicated)."""
-        batch = self.search.ask()
+        batch = self.breeder.ask()
         fitness = batch.fitness.copy()
         todo = np.flatnonzero(~batch.known)
         coef = np.ascontiguousarray(self.problem.decode(batch.genomes[todo]) + 0.0)
@@ -88,10 +92,10 @@ class BelowRun:
         if len(todo):
             fitness[todo] = [self.cache[k] for k in keys]
             self.n_eval += len(todo)
-        if not self.search.tell(fitness):
+        if not self.breeder.tell(fitness):
             return
         self.gen += 1
-        genomes, fit = self.search.population()
+        genomes, fit = self.breeder.population()
         best = int(np.argmax(fit))
         if self.hof is None or fit[best] > self.hof[1]:
             self.hof = (np.array(genomes[best]).copy(), float(fit[best]))
@@ -103,6 +107,8 @@ class BelowRun:
             self.done = True
         if self.gen + 1 >= self.config.run.n_generations:
             self.done = True
+        if self.done and isinstance(self.breeder, StateArrayGA):
+            self.breeder.sync()
 
     def summary(self) -> np.ndarray:
         """run_below's SUMMARY values."""
