@@ -8,7 +8,7 @@ For the heavy presets (meta-evolution `schmidhuber1987-meta`, AutoML-Zero
 generation, see ROWS) on a Dask LocalCluster of each worker count given:
 
 (a) per-task overhead: a trivial task (the builtin `abs`) through the executor, one at a
-    time (round-trip latency) and 200 at once (time and driver CPU per task), beside
+    time (round-trip latency) and 200 at once (wall and driver CPU per task), beside
     the same call in this process;
 (b) bytes per task: the pickled size (protocol 5) of what the executor submits, the
     function and its argument, and of what comes back; and the same for batches of 1, 4
@@ -420,7 +420,7 @@ def model(run: dict, ov: dict) -> dict:
     o = ov["round_trip_seconds"]
     out = {"s": s, "D": D, "o": o, "W": {}}
     for W in MODEL_WORKERS:
-        serial = span = 0.0
+        trips = per_task = span = 0.0
         n_max = 0
         for g in gens:
             for r in g["rounds"]:
@@ -431,12 +431,13 @@ def model(run: dict, ov: dict) -> dict:
                 piece = (r["compute"] / r["rules"] if r["kind"] == "fitness" and r["rules"]
                          else r["longest"])
                 span += max(r["compute"] / min(W, n), piece)
-                serial += o + n * s
-        serial = D + serial / n_gen
-        span /= n_gen
+                trips += o
+                per_task += n * s
+        trips, per_task, span = trips / n_gen, per_task / n_gen, span / n_gen
+        serial = D + trips + per_task
         out["W"][W] = {"T": serial + span, "serial": serial, "span": span,
-                       "tasks_per_round_max": n_max,
-                       "overlapped_T": max(serial, span)}
+                       "round_trips": trips, "per_task": per_task,
+                       "tasks_per_round_max": n_max, "overlapped_T": max(serial, span)}
     T1 = out["W"][1]["T"]
     for W, m in out["W"].items():
         m["speedup"] = T1 / m["T"]
@@ -459,12 +460,14 @@ def report(result: dict) -> None:
     print()
     print("(a) per-task overhead: a trivial task (abs) through the executor vs in-process")
     print(f"{'workers':>8} {'in-process us':>14} {'round trip ms':>14} {'min ms':>8} "
-          f"{'200 at once ms/task':>20} {'driver CPU ms/task':>19} {'of it IO loop':>14}")
+          f"{'many at once ms/task':>21} {'driver CPU ms/task':>19} {'of it IO loop':>14} "
+          f"{'IO loop idle':>13}")
     for W, ov in result["overhead"].items():
         print(f"{W:>8} {1e6 * ov['in_process_seconds']:14.3f} "
               f"{1000 * ov['round_trip_seconds']:14.2f} {1000 * ov['round_trip_min_seconds']:8.2f} "
-              f"{1000 * ov['batch_seconds_per_task']:20.3f} "
-              f"{1000 * ov['driver_cpu_per_task']:19.3f} {1000 * ov['io_loop_cpu_per_task']:14.3f}")
+              f"{1000 * ov['batch_seconds_per_task']:21.3f} "
+              f"{1000 * ov['driver_cpu_per_task']:19.3f} {1000 * ov['io_loop_cpu_per_task']:14.3f} "
+              f"{100 * ov['io_loop_idle_cpu_per_second']:12.1f}%")
     print()
     print("(b) bytes per task (pickled, protocol 5): in the runs, and by batch size "
           "(rules or runs below a task)")
@@ -477,9 +480,10 @@ def report(result: dict) -> None:
         print(f"{run['label']:<38} {run['bytes_sent_per_task']:9.0f} "
               f"{run['bytes_received_per_task']:9.0f} {ms(run['pickle_seconds_per_task'])}   {bb}")
     print()
-    print("(c) per generation (ms; generations after the first): driver main thread by "
-          "category, Dask IO loop, workers' compute")
-    head = (f"{'preset':<38} {'W':>2} {'wall':>9} {'main':>9} "
+    print("(c) per generation (ms; generations after the first): the driver's CPU by "
+          "category (main thread, with numba's threads in its kernels), the Dask IO loop's "
+          "CPU, tasks, rounds, batches kept in the driver, the workers' compute")
+    head = (f"{'preset':<38} {'W':>2} {'wall':>9} {'driver':>9} "
             + " ".join(f"{c[:9]:>9}" for c in CATEGORIES)
             + f" {'IO loop':>9} {'tasks':>6} {'rounds':>6} {'local':>6} {'compute':>9}")
     print(head)
@@ -516,13 +520,17 @@ def report(result: dict) -> None:
                 print(f"  {run['label']:<38} W={W}: measured {run['wall_per_generation']:.3f}, "
                       f"model {predicted:.3f}")
     print()
-    print("MODEL OUTPUT, the serial part (driver) vs the workers' span at 512 workers, and "
-          "overlapped (a steady-state driver with enough calls in flight: max instead of sum):")
+    W = MODEL_WORKERS[-1]
+    print(f"MODEL OUTPUT at {W} workers, seconds a generation: the serial part (the driver's "
+          "own work D, round trips R*o, per-task costs n*s) vs the workers' span; and T "
+          "overlapped (a steady-state driver with enough calls in flight: max instead of sum)")
+    print(f"{'preset':<38} {'D':>7} {'R*o':>7} {'n*s':>7} {'span':>7} {'tasks':>6} "
+          f"{'T':>7} {'overlap':>7}")
     for run in result["runs"][base]:
-        m = run["model"]["W"][MODEL_WORKERS[-1]]
-        print(f"  {run['label']:<38} serial {m['serial']:.3f} s, span {m['span']:.3f} s, "
-              f"at most {m['tasks_per_round_max']} tasks a round; overlapped T "
-              f"{m['overlapped_T']:.3f} s")
+        m = run["model"]["W"][W]
+        print(f"{run['label']:<38} {run['model']['D']:7.3f} {m['round_trips']:7.3f} "
+              f"{m['per_task']:7.3f} {m['span']:7.3f} {m['tasks_per_round_max']:6d} "
+              f"{m['T']:7.3f} {m['overlapped_T']:7.3f}")
 
 
 def main(argv=None) -> int:
@@ -546,15 +554,21 @@ def main(argv=None) -> int:
     result = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
                           "python": platform.python_version(), "dask": dask.__version__,
                           "load_start": load()},
-              "quick": args.quick, "overhead": {}, "runs": {}}
+              "quick": args.quick, "start_seconds": {}, "overhead": {}, "runs": {}}
     with tempfile.TemporaryDirectory() as tmp:
         for W in counts:
+            t = time.perf_counter()
             executor = MeasuredDask.local(W)
+            result["start_seconds"][W] = time.perf_counter() - t
             try:
-                result["overhead"][W] = overhead(executor, 10 if args.quick else 30,
-                                                 50 if args.quick else 200,
-                                                 0.5 if args.quick else 2.0)
-                result["runs"][W] = [measure_run(*row, executor, tmp) for row in rows]
+                result["overhead"][W] = overhead(executor, 5 if args.quick else 30,
+                                                 20 if args.quick else 200,
+                                                 0.2 if args.quick else 2.0)
+                result["runs"][W] = []
+                for row in rows:
+                    t = time.perf_counter()
+                    result["runs"][W].append(measure_run(*row, executor, tmp))
+                    result["runs"][W][-1]["seconds"] = time.perf_counter() - t
             finally:
                 executor.close()
     base = counts[0]
