@@ -69,8 +69,8 @@ from evo_l2l.evolution.executors import DaskExecutor  # noqa: E402
 
 MODEL_WORKERS = (1, 2, 8, 64, 512)
 BATCH_SIZES = (1, 4, 16)
-CATEGORIES = ("breeding", "evaluate", "fec", "selection", "kernels_in_driver", "client",
-              "archive", "other")
+CATEGORIES = ("breeding", "evaluate", "fec", "selection", "heldout", "kernels_in_driver",
+              "client", "archive", "other")
 
 # (label, preset, overrides, generations, min_call_seconds or None for the executor's own);
 # the full sizes, then the --quick ones.
@@ -124,14 +124,19 @@ def driver_cpu() -> float:
 
 class Timers:
     """Exclusive driver CPU seconds (driver_cpu) by category (a nested timed call's time
-    goes to its own category, not to its caller's)."""
+    goes to its own category, not to its caller's). While `heldout` is set (the held-out
+    evaluation of a generation's best), the driver's work goes to "heldout", its client
+    calls and the measurement's pickling still to their own."""
 
     def __init__(self):
         self.seconds = {c: 0.0 for c in CATEGORIES + ("measurement",)}
         self._stack: list = []
+        self.heldout = False
 
     @contextmanager
     def timing(self, category: str):
+        if self.heldout and category not in ("client", "measurement"):
+            category = "heldout"
         frame = [driver_cpu(), 0.0]                # start, children's time
         self._stack.append(frame)
         try:
@@ -155,6 +160,20 @@ class Timers:
                 return fn(*a, **kw)
         setattr(obj, name, timed)
 
+    def wrap_evaluate(self, problem) -> None:
+        """problem.evaluate timed as "evaluate", or as "heldout" on the held-out split."""
+        fn = problem.evaluate
+
+        def timed(genomes, split="train", *a, **kw):
+            outer = self.heldout
+            self.heldout = outer or split == "heldout"
+            try:
+                with self.timing("evaluate"):
+                    return fn(genomes, split, *a, **kw)
+            finally:
+                self.heldout = outer
+        problem.evaluate = timed
+
 
 class MeasuredDask(DaskExecutor):
     """DaskExecutor that records its rounds (map calls), bytes per task and the main
@@ -177,7 +196,8 @@ class MeasuredDask(DaskExecutor):
         finally:
             self._fitness_call = None
             if self.n_local_batches > local_before:
-                self.rounds.append({"kind": "local", "t0": 0.0, "t1": 0.0})
+                self.rounds.append({"kind": "local", "t0": 0.0, "t1": 0.0,
+                                    "heldout": self.timers.heldout})
 
     def map(self, fn, items):
         items = list(items)
@@ -191,7 +211,7 @@ class MeasuredDask(DaskExecutor):
         n_rules, chunk = self._fitness_call or (None, None)
         self.rounds.append({"kind": "fitness" if n_rules else "map", "fn": fn.__name__,
                             "t0": t0, "t1": t1, "n": len(items), "rules": n_rules,
-                            "chunk": chunk})
+                            "chunk": chunk, "heldout": self.timers.heldout})
         return out
 
     def _note(self, objs, fn, into: list) -> list:
@@ -315,7 +335,7 @@ def measure_run(label, preset, overrides, generations, min_call, executor, tmp) 
     search = make_search(config, problem)
     for name in ("ask", "tell", "breed", "integrate"):
         timers.wrap(search, name, "breeding")
-    timers.wrap(problem, "evaluate", "evaluate")
+    timers.wrap_evaluate(problem)
     timers.wrap(problem, "select_from", "selection")
     timers.wrap(problem, "_fingerprints_live", "fec")
     if getattr(problem, "fec", None) is not None:
@@ -362,6 +382,7 @@ def measure_run(label, preset, overrides, generations, min_call, executor, tmp) 
                 r["compute"] = float(sum(durations))
                 r["longest"] = float(max(durations, default=0.0))
         gens.append({"wall": b["perf"] - a["perf"], "main_cpu": main,
+                     "pickle": float(sum(executor.pickle_seconds[a["sent"]:b["sent"]])),
                      "io_loop_cpu": b["loop"] - a["loop"],
                      "categories": cat, "rounds": rounds, "tasks": len(in_gen),
                      "compute": float(sum(t[2] - t[1] for t in in_gen)),
@@ -387,6 +408,7 @@ def measure_run(label, preset, overrides, generations, min_call, executor, tmp) 
         "local_batches_per_generation": mean(
             lambda g: sum(r["kind"] == "local" for r in g["rounds"])),
         "compute_per_generation": mean(lambda g: g["compute"]),
+        "pickle_per_generation": mean(lambda g: g["pickle"]),
         "bytes_sent_per_task": float(np.mean(sent)) if sent else 0.0,
         "bytes_received_per_task": float(np.mean(received)) if received else 0.0,
         "pickle_seconds_per_task": (float(np.mean(executor.pickle_seconds))
@@ -419,8 +441,10 @@ def model(run: dict, ov: dict) -> dict:
     D = sum(g["main_cpu"] - g["categories"]["client"] for g in gens) / n_gen
     o = ov["round_trip_seconds"]
     out = {"s": s, "D": D, "o": o, "W": {}}
+    H = sum(g["categories"]["heldout"] for g in gens) / n_gen
     for W in MODEL_WORKERS:
-        trips = per_task = span = 0.0
+        # [search rounds, held-out rounds]: round trips, per-task costs, span
+        trips, per_task, span = [0.0, 0.0], [0.0, 0.0], [0.0, 0.0]
         n_max = 0
         for g in gens:
             for r in g["rounds"]:
@@ -430,14 +454,17 @@ def model(run: dict, ov: dict) -> dict:
                 n_max = max(n_max, n)
                 piece = (r["compute"] / r["rules"] if r["kind"] == "fitness" and r["rules"]
                          else r["longest"])
-                span += max(r["compute"] / min(W, n), piece)
-                trips += o
-                per_task += n * s
-        trips, per_task, span = trips / n_gen, per_task / n_gen, span / n_gen
-        serial = D + trips + per_task
-        out["W"][W] = {"T": serial + span, "serial": serial, "span": span,
-                       "round_trips": trips, "per_task": per_task,
-                       "tasks_per_round_max": n_max, "overlapped_T": max(serial, span)}
+                h = int(bool(r.get("heldout")))
+                span[h] += max(r["compute"] / min(W, n), piece) / n_gen
+                trips[h] += o / n_gen
+                per_task[h] += n * s / n_gen
+        serial = D + sum(trips) + sum(per_task)
+        search = D - H + trips[0] + per_task[0] + span[0]
+        heldout = H + trips[1] + per_task[1] + span[1]
+        out["W"][W] = {"T": serial + sum(span), "serial": serial, "span": sum(span),
+                       "round_trips": sum(trips), "per_task": sum(per_task),
+                       "tasks_per_round_max": n_max, "overlapped_T": max(serial, sum(span)),
+                       "heldout": heldout, "heldout_apart_T": max(search, heldout)}
     T1 = out["W"][1]["T"]
     for W, m in out["W"].items():
         m["speedup"] = T1 / m["T"]
@@ -482,17 +509,19 @@ def report(result: dict) -> None:
     print()
     print("(c) per generation (ms; generations after the first): the driver's CPU by "
           "category (main thread, with numba's threads in its kernels), the Dask IO loop's "
-          "CPU, tasks, rounds, batches kept in the driver, the workers' compute")
+          "CPU, of which (de)serialisation (estimate: pickling what is sent, unpickling what "
+          "comes back), tasks, rounds, batches kept in the driver, the workers' compute")
     head = (f"{'preset':<38} {'W':>2} {'wall':>9} {'driver':>9} "
             + " ".join(f"{c[:9]:>9}" for c in CATEGORIES)
-            + f" {'IO loop':>9} {'tasks':>6} {'rounds':>6} {'local':>6} {'compute':>9}")
+            + f" {'IO loop':>9} {'(de)ser':>9} {'tasks':>6} {'rounds':>6} {'local':>6} "
+            f"{'compute':>9}")
     print(head)
     for W, runs in result["runs"].items():
         for run in runs:
             cats = " ".join(ms(run["categories_per_generation"][c]) for c in CATEGORIES)
             print(f"{run['label']:<38} {W:>2} {ms(run['wall_per_generation'])} "
                   f"{ms(run['main_cpu_per_generation'])} {cats} "
-                  f"{ms(run['io_loop_cpu_per_generation'])} "
+                  f"{ms(run['io_loop_cpu_per_generation'])} {ms(run['pickle_per_generation'])} "
                   f"{run['tasks_per_generation']:6.1f} {run['remote_rounds_per_generation']:6.1f} "
                   f"{run['local_batches_per_generation']:6.1f} {ms(run['compute_per_generation'])}")
     print()
@@ -522,15 +551,18 @@ def report(result: dict) -> None:
     print()
     W = MODEL_WORKERS[-1]
     print(f"MODEL OUTPUT at {W} workers, seconds a generation: the serial part (the driver's "
-          "own work D, round trips R*o, per-task costs n*s) vs the workers' span; and T "
-          "overlapped (a steady-state driver with enough calls in flight: max instead of sum)")
+          "own work D, round trips R*o, per-task costs n*s) vs the workers' span; the most "
+          "tasks a round; T; T overlapped (a steady-state driver with enough calls in "
+          "flight: max instead of sum); the held-out evaluation of the best (in D or its "
+          "rounds) and T with it off the barrier (overlapping the next generation)")
     print(f"{'preset':<38} {'D':>7} {'R*o':>7} {'n*s':>7} {'span':>7} {'tasks':>6} "
-          f"{'T':>7} {'overlap':>7}")
+          f"{'T':>7} {'overlap':>7} {'heldout':>7} {'apart':>7}")
     for run in result["runs"][base]:
         m = run["model"]["W"][W]
         print(f"{run['label']:<38} {run['model']['D']:7.3f} {m['round_trips']:7.3f} "
               f"{m['per_task']:7.3f} {m['span']:7.3f} {m['tasks_per_round_max']:6d} "
-              f"{m['T']:7.3f} {m['overlapped_T']:7.3f}")
+              f"{m['T']:7.3f} {m['overlapped_T']:7.3f} {m['heldout']:7.3f} "
+              f"{m['heldout_apart_T']:7.3f}")
 
 
 def main(argv=None) -> int:

@@ -95,6 +95,8 @@ def test_the_model_adds_up(quick):
         for m in ws.values():
             assert m["T"] == pytest.approx(m["serial"] + m["span"])
             assert m["overlapped_T"] == pytest.approx(max(m["serial"], m["span"]))
+            # the held-out evaluation off the barrier: the search and it side by side
+            assert m["heldout"] >= 0 and m["heldout_apart_T"] <= m["T"] + 1e-12
             assert m["speedup"] == pytest.approx(ws["1"]["T"] / m["T"])
             assert m["serial"] >= model["D"]
         # the workers' span never grows with more workers
