@@ -43,10 +43,11 @@ def test_pooled_curves_are_each_groups_learning_curves_bit_for_bit():
         groups.append((coef, np.arange(starts[s], starts[s + 1])))
         where.append(s)
     curves = pooled_learning_curves(groups, pool, 4, 20.0)
-    for (coef, _), s, got in zip(groups, where, curves):
+    serial = pooled_learning_curves(groups, pool, 4, 20.0, serial=True)
+    for (coef, _), s, got, got_serial in zip(groups, where, curves, serial):
         want = learning_curves(coef, sets[s], 4, 20.0)
         assert got.shape == want.shape and got.flags.c_contiguous
-        assert np.array_equal(got, want)
+        assert np.array_equal(got, want) and np.array_equal(got_serial, want)
     # and the slow reference, for one small group
     np.testing.assert_allclose(curves[0], chalmers_curves(groups[0][0], sets[0], 4, 20.0),
                                rtol=0, atol=1e-12)

@@ -17,6 +17,10 @@ from .symbolic import InterpreterLearner
 # Rules per parallel job: large enough to fill SIMD lanes, small enough that
 # tasks x blocks gives both cores work.
 DEFAULT_BLOCK = 64
+# A pooled call making fewer synaptic updates than this runs on the calling thread:
+# starting and joining numba's threads costs more (the tail of a meta level's runs below,
+# a few runs of 8 rules left; measured by scripts/bench_meta.py --kernel).
+SERIAL_UPDATES = 2_000_000
 
 
 def learning_curves(coef: np.ndarray, tasks: TaskSet, n_epochs: int = 10,
@@ -83,7 +87,7 @@ def pool_tasks(task_sets: list) -> tuple:
 
 
 def pooled_learning_curves(groups: list, pool: tuple, n_epochs: int = 10,
-                           clip: float = 20.0) -> list:
+                           clip: float = 20.0, serial: bool | None = None) -> list:
     """learning_curves of several groups of rules, each on its own tasks, in one kernel call.
 
     groups: [(coef (R_g, 11) float64, rows (T_g,) int64)], rows naming the group's tasks in
@@ -91,7 +95,8 @@ def pooled_learning_curves(groups: list, pool: tuple, n_epochs: int = 10,
     curves bitwise what learning_curves(coef, its tasks) gives: a rule's curve on a task
     depends on that rule and task alone (kernels/single_layer_groups.py). Groups on the
     same rows share jobs (runs below with one task environment), so small groups still
-    fill the kernel's rule lanes."""
+    fill the kernel's rule lanes. serial: on the calling thread (None: when the call makes
+    fewer than SERIAL_UPDATES synaptic updates)."""
     if n_epochs < 0:
         raise ValueError("n_epochs must be >= 0")
     if not clip > 0:
@@ -132,9 +137,12 @@ def pooled_learning_curves(groups: list, pool: tuple, n_epochs: int = 10,
         job = job[balanced_task_order(work)]
         coef = np.ascontiguousarray(np.concatenate([coefs[g] for g in order]).T)
         from ..kernels import single_layer_groups as k
-        k.train_chalmers_jobs(coef, X, Y, W0, n_patterns, n_inputs, n_outputs, int(n_epochs),
-                              float(clip), *(np.ascontiguousarray(job[:, c]) for c in range(4)),
-                              perf)
+        if serial is None:
+            updates = n_patterns[t] * n_inputs[t] * n_outputs[t] * job[:, 3]
+            serial = int(updates.sum()) * max(1, n_epochs) < SERIAL_UPDATES
+        kernel = k.train_chalmers_jobs_serial if serial else k.train_chalmers_jobs
+        kernel(coef, X, Y, W0, n_patterns, n_inputs, n_outputs, int(n_epochs), float(clip),
+               *(np.ascontiguousarray(job[:, c]) for c in range(4)), perf)
     return [np.ascontiguousarray(perf[c:c + len(coef), :len(r)])
             for c, coef, r in zip(column.tolist(), coefs, rows)]
 
