@@ -1,0 +1,326 @@
+"""Numba kernels for the baselines of `evaluate` on episodes (analysis/baselines.py): every
+episode, and every learning rate tried, in one call instead of a scikit-learn fit or a
+NumPy loop per episode.
+
+Episodes are laid out as tasks/episodes.py packs them: X (T, P, I) with the bias column last,
+labels (T, P) the class of each row, segment_end (T, S), group_end (T, G) (the test groups
+follow the last segment), group_mask (T, G, O) the classes each group may answer. The
+accuracies go to acc (R, T, S + 1, G), R the rates: row 0 before training (left as it is by
+the kernels without an untrained prediction), row s + 1 after segment s.
+
+Scoring is that of analysis/baselines.masked_accuracy: the argmax of each row's scores over
+the group's allowed classes, the first one on ties, a NaN score never chosen unless every
+allowed score is NaN or -inf (then the first allowed class).
+
+- sgd_logistic: scikit-learn's SGDClassifier(loss="log_loss", penalty="l2", alpha,
+  shuffle=False) given one partial_fit per segment, step for step: one-vs-rest (one binary
+  fit per class, or one for two classes), labels 0/1, the half binomial loss's gradient,
+  L2 decay by a scale factor (wscale, folded back into the weights at the end of every
+  partial_fit), the 'optimal' schedule eta = 1 / (alpha (optimal_init + t - 1)) with t
+  counting samples across partial_fits, or a constant rate. Its weights are scikit-learn's
+  to the bit (tests/test_baseline_kernels.py); the decision values are summed in feature
+  order where scikit-learn calls BLAS, which can differ in the last bit.
+- backprop_mlp: the episode's own net (tanh hidden units, sigmoid outputs, output bias
+  input -1) trained by one gradient step of the cross-entropy per training row.
+- nearest_centroid: scikit-learn's NearestCentroid (Euclidean, uniform priors) on every
+  training row seen so far whose class the group allows.
+"""
+import math
+
+import numpy as np
+from numba import njit, prange
+
+# scikit-learn's WeightVector folds its scale factor back into the weights below this
+# (utils/_weight_vector.pyx.tp, float64)
+RESET_WSCALE = 1e-9
+# and clips the loss's gradient at this (linear_model/_sgd_fast.pyx.tp)
+MAX_DLOSS = 1e12
+
+
+@njit(cache=True)
+def _best_allowed(scores, allowed_row, n_classes):
+    """The masked argmax of analysis/baselines.masked_accuracy (NaN as -inf)."""
+    best = -1
+    top = -np.inf
+    for k in range(n_classes):
+        if allowed_row[k] == 0.0:
+            continue
+        v = scores[k]
+        if v != v:
+            v = -np.inf
+        if best < 0 or v > top:
+            best = k
+            top = v
+    return best
+
+
+@njit(cache=True)
+def _half_binomial_gradient(y, p):
+    """scikit-learn's cgradient_half_binomial(y_true, raw_prediction): expit(p) - y."""
+    if p > -37.0:
+        e = math.exp(-p)
+        return ((1.0 - y) - y * e) / (1.0 + e)
+    return math.exp(p) - y
+
+
+@njit(cache=True, parallel=True)
+def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_mask, rates,
+                 alpha, optimal_init, acc, weights):
+    """rates (R,): a constant rate each, NaN for the 'optimal' schedule. The bias column is
+    left out (the intercept stands for it), as analysis/baselines.parts leaves it out.
+    weights (R, T, K, I) or (0, 0, 0, 0): the final coef_ of each fit (K rows: one for two
+    classes, else one per class), its intercept_ in column I - 1."""
+    T = X.shape[0]
+    R = rates.shape[0]
+    S = segment_end.shape[1]
+    G = group_end.shape[1]
+    for job in prange(R * T):
+        r = job // T
+        t = job % T
+        rate = rates[r]
+        optimal = rate != rate
+        n_f = n_inputs[t] - 1
+        O = n_outputs[t]
+        K = 1 if O == 2 else O            # binary: one weight vector for class 1
+        w = np.zeros((K, n_f))
+        b = np.zeros(K)
+        wscale = np.ones(K)
+        scores = np.empty(O)
+        count = 1.0                        # scikit-learn's t_
+        start = 0
+        for s in range(S):
+            end = segment_end[t, s]
+            for k in range(K):
+                wscale[k] = 1.0
+            tt = count
+            for p in range(start, end):
+                x = X[t, p]
+                label = labels[t, p]
+                if optimal:
+                    eta = 1.0 / (alpha * (optimal_init + tt - 1.0))
+                else:
+                    eta = rate
+                decay = max(0.0, 1.0 - eta * alpha)
+                for k in range(K):
+                    positive = (1 if O == 2 else k) == label
+                    y = 1.0 if positive else 0.0
+                    dot = 0.0
+                    for j in range(n_f):
+                        dot += w[k, j] * x[j]
+                    dot *= wscale[k]
+                    dloss = _half_binomial_gradient(y, dot + b[k])
+                    if dloss < -MAX_DLOSS:
+                        dloss = -MAX_DLOSS
+                    elif dloss > MAX_DLOSS:
+                        dloss = MAX_DLOSS
+                    update = -eta * dloss
+                    wscale[k] *= decay
+                    if wscale[k] < RESET_WSCALE:
+                        for j in range(n_f):
+                            w[k, j] *= wscale[k]
+                        wscale[k] = 1.0
+                    if update != 0.0:
+                        c = update / wscale[k]
+                        for j in range(n_f):
+                            w[k, j] += x[j] * c
+                        b[k] += update
+                tt += 1.0
+            for k in range(K):
+                for j in range(n_f):
+                    w[k, j] *= wscale[k]
+            count += end - start
+            # score every test group with the weights after segment s
+            a = segment_end[t, S - 1]
+            for g in range(G):
+                e = group_end[t, g]
+                right = 0
+                for p in range(a, e):
+                    x = X[t, p]
+                    if O == 2:
+                        dot = 0.0
+                        for j in range(n_f):
+                            dot += x[j] * w[0, j]
+                        d = dot + b[0]
+                        scores[0] = -d
+                        scores[1] = d
+                    else:
+                        for k in range(O):
+                            dot = 0.0
+                            for j in range(n_f):
+                                dot += x[j] * w[k, j]
+                            scores[k] = dot + b[k]
+                    if _best_allowed(scores, group_mask[t, g], O) == labels[t, p]:
+                        right += 1
+                acc[r, t, s + 1, g] = right / (e - a) if e > a else np.nan
+                a = e
+            start = end
+        if weights.shape[0] > 0:
+            for k in range(K):
+                for j in range(n_f):
+                    weights[r, t, k, j] = w[k, j]
+                weights[r, t, k, n_f] = b[k]
+
+
+@njit(cache=True)
+def _mlp_score(Wh, Wo, X, labels, t, test_start, group_end, group_mask, n_i, H, O, h, z,
+               acc, r, row):
+    """Test-group accuracies of the net (Wh (n_i, H): inputs outer, units inner)."""
+    a = test_start
+    for g in range(group_end.shape[1]):
+        e = group_end[t, g]
+        right = 0
+        for p in range(a, e):
+            x = X[t, p]
+            for j in range(H):
+                h[j] = 0.0
+            for i in range(n_i):
+                xi = x[i]
+                for j in range(H):
+                    h[j] += Wh[i, j] * xi
+            for j in range(H):
+                h[j] = math.tanh(h[j])
+            for k in range(O):
+                v = 0.0
+                for j in range(H):
+                    v += Wo[k, j] * h[j]
+                z[k] = v - Wo[k, H]
+            if _best_allowed(z, group_mask[t, g], O) == labels[t, p]:
+                right += 1
+        acc[r, t, row, g] = right / (e - a) if e > a else np.nan
+        a = e
+
+
+@njit(cache=True, parallel=True)
+def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group_end,
+                 group_mask, rates, acc, weights):
+    """Online backprop at each of rates (R,): h = tanh(Wh x), o = sigmoid(Wo[:, :H] h -
+    Wo[:, H]), e = y - o; Wo += rate (e outer (h, -1)), Wh += rate ((Wo[:, :H]^T e)
+    (1 - h^2) outer x), the feedback through the output weights before their update.
+    Wh0 (T, H, I), Wo0 (T, O, H + 1), Y (T, P, O) one-hot. weights (R, T, H + O, I + H + 1)
+    or (0, 0, 0, 0): the final Wh in rows :H, columns :I, and Wo in rows H:, columns I:."""
+    T = X.shape[0]
+    R = rates.shape[0]
+    S = segment_end.shape[1]
+    H = Wh0.shape[1]
+    for job in prange(R * T):
+        r = job // T
+        t = job % T
+        rate = rates[r]
+        n_i = n_inputs[t]
+        O = n_outputs[t]
+        Wh = np.empty((n_i, H))             # transposed: the loops over units vectorise
+        for j in range(H):
+            for i in range(n_i):
+                Wh[i, j] = Wh0[t, j, i]
+        Wo = np.empty((O, H + 1))
+        for k in range(O):
+            for j in range(H + 1):
+                Wo[k, j] = Wo0[t, k, j]
+        h = np.empty(H)
+        d_h = np.empty(H)
+        z = np.empty(O)
+        e = np.empty(O)
+        test_start = segment_end[t, S - 1]
+        _mlp_score(Wh, Wo, X, labels, t, test_start, group_end, group_mask, n_i, H, O, h, z,
+                   acc, r, 0)
+        start = 0
+        for s in range(S):
+            end = segment_end[t, s]
+            for p in range(start, end):
+                x = X[t, p]
+                for j in range(H):
+                    h[j] = 0.0
+                for i in range(n_i):
+                    xi = x[i]
+                    for j in range(H):
+                        h[j] += Wh[i, j] * xi
+                for j in range(H):
+                    h[j] = math.tanh(h[j])
+                for k in range(O):
+                    v = 0.0
+                    for j in range(H):
+                        v += Wo[k, j] * h[j]
+                    e[k] = Y[t, p, k] - 1.0 / (1.0 + math.exp(-(v - Wo[k, H])))
+                for j in range(H):
+                    v = 0.0
+                    for k in range(O):
+                        v += Wo[k, j] * e[k]
+                    d_h[j] = v * (1.0 - h[j] * h[j])
+                for k in range(O):
+                    for j in range(H):
+                        Wo[k, j] += rate * (e[k] * h[j])
+                    Wo[k, H] += rate * (e[k] * -1.0)
+                for i in range(n_i):
+                    xi = x[i]
+                    for j in range(H):
+                        Wh[i, j] += rate * (d_h[j] * xi)
+            start = end
+            _mlp_score(Wh, Wo, X, labels, t, test_start, group_end, group_mask, n_i, H, O, h,
+                       z, acc, r, s + 1)
+        if weights.shape[0] > 0:
+            I = X.shape[2]
+            for j in range(H):
+                for i in range(n_i):
+                    weights[r, t, j, i] = Wh[i, j]
+            for k in range(O):
+                for j in range(H + 1):
+                    weights[r, t, H + k, I + j] = Wo[k, j]
+
+
+@njit(cache=True, parallel=True)
+def nearest_centroid(X, labels, n_inputs, n_outputs, segment_end, group_end, group_mask, acc):
+    """Row s + 1: each test row's class is that of the nearest (Euclidean) mean of the
+    training rows of segments 0..s of each allowed class seen (the first class on ties);
+    a group none of whose classes was seen scores 0. acc (1, T, S + 1, G)."""
+    T = X.shape[0]
+    S = segment_end.shape[1]
+    G = group_end.shape[1]
+    for t in prange(T):
+        n_f = n_inputs[t] - 1
+        O = n_outputs[t]
+        sums = np.zeros((O, n_f))
+        counts = np.zeros(O, np.int64)
+        centroid = np.empty((O, n_f))
+        test_start = segment_end[t, S - 1]
+        start = 0
+        for s in range(S):
+            end = segment_end[t, s]
+            for p in range(start, end):        # rows in stream order, as NumPy's mean sums
+                c = labels[t, p]
+                counts[c] += 1
+                for j in range(n_f):
+                    sums[c, j] += X[t, p, j]
+            for c in range(O):
+                if counts[c] > 0:
+                    for j in range(n_f):
+                        centroid[c, j] = sums[c, j] / counts[c]
+            a = test_start
+            for g in range(G):
+                e = group_end[t, g]
+                seen = False
+                for c in range(O):
+                    if group_mask[t, g, c] != 0.0 and counts[c] > 0:
+                        seen = True
+                if not seen:
+                    acc[0, t, s + 1, g] = 0.0
+                    a = e
+                    continue
+                right = 0
+                for p in range(a, e):
+                    best = -1
+                    top = np.inf
+                    for c in range(O):
+                        if group_mask[t, g, c] == 0.0 or counts[c] == 0:
+                            continue
+                        d2 = 0.0
+                        for j in range(n_f):
+                            u = X[t, p, j] - centroid[c, j]
+                            d2 += u * u
+                        if best < 0 or d2 < top:
+                            best = c
+                            top = d2
+                    if best == labels[t, p]:
+                        right += 1
+                acc[0, t, s + 1, g] = right / (e - a) if e > a else np.nan
+                a = e
+            start = end
