@@ -90,3 +90,17 @@ def test_in_process_meta_problem_scores_its_runs_below_together(monkeypatch):
         raise AssertionError("an in-process meta level ran a run below on its own")
     monkeypatch.setattr(meta, "run_below", not_one_by_one)
     assert np.array_equal(problem.summaries(rows), one_by_one, equal_nan=True)
+
+
+def test_thread_choice_tries_both_ways_then_takes_the_faster():
+    choice = meta_batch.ThreadChoice(small=1000)
+    assert choice.choose(999) is True and choice.n_large == 0       # small: one thread
+    assert choice.choose(5000) is False                             # threads first
+    choice.timed(False, 5000, 0.5)
+    assert choice.choose(5000) is True                              # then one thread
+    choice.timed(True, 5000, 0.1)
+    ways = [choice.choose(5000) for _ in range(2 * choice.RETRY)]
+    assert ways.count(False) == 2 and ways.count(True) == 2 * choice.RETRY - 2
+    choice.timed(True, 5000, 10.0)                                  # one thread got slow
+    choice.timed(True, 5000, 10.0)
+    assert choice.choose(5000) is False

@@ -18,6 +18,8 @@ run_below.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ..optimizers.ga_state import StateArrayGA, breeds_in_arrays
@@ -136,11 +138,47 @@ def pooled_fitness(runs: list, rules: list) -> list:
     return out
 
 
+class ThreadChoice:
+    """Whether a pooled call runs on numba's threads or on the calling thread, by the
+    seconds per update each way measured in this batch: on 2 cores shared with other
+    jobs the threads' start and join can cost more than they save, on a quiet machine
+    they nearly halve a large call. Calls under `small` updates stay on the calling
+    thread. Either way gives the same curves, so this changes times only."""
+
+    RETRY = 32          # every RETRY-th large call tries the way not chosen
+
+    def __init__(self, small: int):
+        self.small = small
+        self.rate: dict = {True: None, False: None}     # serial? -> seconds per update
+        self.n_large = 0
+
+    def choose(self, updates: int) -> bool:
+        if updates < self.small:
+            return True
+        self.n_large += 1
+        for way in (False, True):
+            if self.rate[way] is None:
+                return way
+        best = self.rate[True] <= self.rate[False]
+        return (not best) if self.n_large % self.RETRY == 0 else best
+
+    def timed(self, serial: bool, updates: int, seconds: float) -> None:
+        if updates >= self.small and updates > 0 and seconds > 0:
+            old = self.rate[serial]
+            rate = seconds / updates
+            self.rate[serial] = rate if old is None else 0.7 * old + 0.3 * rate
+
+
 def _pooled_call(runs: list, rules: list, call: list, out: list) -> None:
     first = runs[call[0]].problem
     groups = [(rules[i], runs[i].rows) for i in call]
+    updates = sum(len(rules[i]) * runs[i].problem.updates_per_rule["train"] for i in call)
+    choice = runs[call[0]].threads
+    serial = choice.choose(updates)
+    t0 = time.perf_counter()
     curves = first.learner.pooled_curves(first.family.name, groups, runs[call[0]].pool,
-                                         first.config.learner.settings)
+                                         first.config.learner.settings, serial)
+    choice.timed(serial, updates, time.perf_counter() - t0)
     for i, c in zip(call, curves):
         out[i] = runs[i].problem.fitness_from_curves(rules[i], c)
 
@@ -168,8 +206,10 @@ def run_below_batch(jobs: list) -> list:
         distinct.setdefault(task_key(r.problem.splits["train"]), r.problem.splits["train"])
     pool, starts = runs[0].problem.learner.pool_tasks(list(distinct.values()))
     where = {key: np.arange(starts[i], starts[i + 1]) for i, key in enumerate(distinct)}
+    threads = ThreadChoice(getattr(runs[0].problem.learner, "serial_updates", 0))
     for r in runs:
         r.pool, r.rows = pool, where[task_key(r.problem.splits["train"])]
+        r.threads = threads
     # The targets (each run's reference rules at every rate), one pooled call for all.
     refs = [r.reference_rules() for r in runs]
     pooled = [i for i, x in enumerate(refs) if x is not None]

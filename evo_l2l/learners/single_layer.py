@@ -166,14 +166,16 @@ class SingleLayer(InterpreterLearner, Learner):
     def coefficient_curves(self, family, coef, tasks, settings):
         return learning_curves(coef, tasks, settings.n_epochs, settings.clip)
 
+    serial_updates = SERIAL_UPDATES     # pooled calls smaller than this: one thread
+
     def pool_tasks(self, task_sets: list) -> tuple:
         """Task sets as one pool for pooled_curves (pool_tasks)."""
         return pool_tasks(task_sets)
 
-    def pooled_curves(self, family, groups, pool, settings) -> list:
+    def pooled_curves(self, family, groups, pool, settings, serial=None) -> list:
         """coefficient_curves of several groups of rules, each on its own tasks of the
         pool, in one kernel call (pooled_learning_curves)."""
-        return pooled_learning_curves(groups, pool, settings.n_epochs, settings.clip)
+        return pooled_learning_curves(groups, pool, settings.n_epochs, settings.clip, serial)
 
 
 LEARNER = SingleLayer()
