@@ -3,19 +3,21 @@
 
     nice -n 15 python scripts/measure_scaling.py [--workers 1,2] [--quick] [--json FILE]
 
-For the heavy presets (meta-evolution `schmidhuber1987-meta`, AutoML-Zero
-`automl-zero-linear-demo`, few-shot `fewshot-digits`; each shrunk to seconds a
-generation, see ROWS) on a Dask LocalCluster of each worker count given:
+For the heavy presets (meta-evolution `schmidhuber1987-meta` with runs below of 1000
+evaluations, 4 a genome, so that a generation takes seconds; AutoML-Zero
+`automl-zero-linear-demo` and few-shot `fewshot-digits` at their own sizes; a few
+generations each, see ROWS) on a Dask LocalCluster of each worker count given:
 
 (a) per-task overhead: a trivial task (the builtin `abs`) through the executor, one at a
-    time (round-trip latency) and 200 at once (wall and driver CPU per task), beside
-    the same call in this process;
+    time (round-trip latency) and 200 at once (20 with --quick; wall and driver CPU per
+    task), beside the same call in this process;
 (b) bytes per task: the pickled size (protocol 5) of what the executor submits, the
     function and its argument, and of what comes back; and the same for batches of 1, 4
     and 16 rules (or runs below) a task, from the run's own population;
 (c) per generation (generation 0, with its kernel loading and problem installation, left
     out): the driver's CPU split into breeding, the problem's evaluation bookkeeping, FEC
-    (AutoML-Zero), kernels run in the driver (batches too small to send, as shipped),
+    and the selection stage (AutoML-Zero), the held-out evaluation of the generation's
+    best, kernels run in the driver (training batches too small to send, as shipped),
     client calls (submit, wait, gather), archive writing and the rest of the loop; the
     CPU of the Dask IO loop, which in a LocalCluster runs the client's comms and the
     scheduler in the driver's process; and the workers' compute (task durations from
@@ -31,19 +33,25 @@ per generation with W workers (labelled model output):
     T(W) = D + R*o + n(W)*s + sum over rounds r of span_r(W)
     span_r(W) = max(C_r / min(W, n_r(W)), the longest indivisible piece of round r)
 
-D the driver's CPU a generation besides per-task client work; R the rounds a generation
+D the driver's CPU a generation besides its client calls; R the rounds a generation
 (executor calls the driver waits for: the generation barrier, a steady search's batch
 with one call in flight, a held-out evaluation); o the trivial task's round trip; n_r(W)
 the tasks of round r with W workers (the executor's own `cut` for fitness batches: at
-least 30 ms of work a call, at most 4 calls a worker; a map's items otherwise), s the
-driver's CPU per task (client calls and IO loop, measured in the run); C_r the workers'
-compute in round r; a piece is one rule (fitness) or one task (a map's item). Assumed:
-the driver's work and per-task costs are serial with the workers' compute (a generation
-barrier; true of the three presets as shipped), compute splits evenly over tasks, the
-network adds nothing beyond the measured localhost round trip, the scheduler keeps up
-(its CPU per task is in s, here in the driver's process), batches kept in the driver
-stay there at any W. The driver is the bottleneck from the first W at which its serial
-part D + R*o + n(W)*s exceeds the workers' span.
+least 30 ms of work a call, at most 4 calls a worker; a map's items otherwise); s the
+driver's CPU per task: the trivial task's (client calls and IO loop), or the run's client
+and IO-loop CPU a task beyond the loop's idle rate when that is more; C_r the workers'
+compute in round r; a piece is one rule (fitness) or one task (a map's item).
+
+Assumed: the driver's work and per-task costs are serial with the workers' compute (a
+generation barrier; true of the three presets as shipped), the driver has one core (D
+counts the CPU of numba's threads in its kernels), compute splits evenly over
+tasks, the network adds nothing beyond the measured localhost round trip, the scheduler
+keeps up (its CPU per task is in s, here in the driver's process), batches kept in the
+driver stay there at any W. The driver is the bottleneck from the first W at which its
+serial part D + R*o + n(W)*s exceeds the workers' span. Two variants at 512 workers, also
+model output: "overlap", a steady-state driver with enough calls in flight (max of the
+serial part and the span instead of their sum); "apart", the held-out evaluation of each
+generation's best taken off the barrier (run beside the next generation's search).
 """
 from __future__ import annotations
 
@@ -434,10 +442,10 @@ def model(run: dict, ov: dict) -> dict:
     tasks = sum(sum(r["n"] for r in g["rounds"] if r["kind"] != "local") for g in gens)
     client = sum(g["categories"]["client"] for g in gens)
     # The driver's CPU per task: its client calls and the IO loop's CPU beyond what the loop
-    # spends with no task out (a rate, measured apart). With no task sent, the trivial
-    # task's cost stands in.
+    # spends with no task out (a rate, measured apart), at least the trivial task's (on a
+    # loaded machine the idle rate, taken over a whole generation, can exceed the rest).
     loop = sum(g["io_loop_cpu"] - ov["io_loop_idle_cpu_per_second"] * g["wall"] for g in gens)
-    s = max(0.0, client + loop) / tasks if tasks else ov["driver_cpu_per_task"]
+    s = max(ov["driver_cpu_per_task"], (client + loop) / tasks if tasks else 0.0)
     D = sum(g["main_cpu"] - g["categories"]["client"] for g in gens) / n_gen
     o = ov["round_trip_seconds"]
     out = {"s": s, "D": D, "o": o, "W": {}}
