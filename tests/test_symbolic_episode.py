@@ -65,6 +65,23 @@ def test_hidden_codes_match_reference(k):
     np.testing.assert_allclose(val, rval, rtol=0, atol=1e-14)
 
 
+def test_hidden_codes_take_lower_units_first_among_equals():
+    """Units 6..11 repeat units 0..5, so every pre-activation comes twice: the k-th largest
+    is often tied, and the kernel's selection must keep the lower units as a stable sort
+    does (k = 5 splits a pair); a NaN input takes the sort's path."""
+    from evo_l2l.kernels.symbolic_episode import hidden_codes
+    tasks = random_episodes(np.random.default_rng(7), H=12)
+    tasks.W0_hidden[:, 6:] = tasks.W0_hidden[:, :6]
+    for k in (1, 3, 5, 7, 12):
+        idx, _ = hidden_codes(tasks.X, tasks.W0_hidden, tasks.n_inputs, k)
+        ridx, _ = naive.hidden_codes(tasks.X, tasks.W0_hidden, tasks.n_inputs, k)
+        np.testing.assert_array_equal(idx, ridx)
+    tasks.X[0, 0, 0] = np.nan
+    idx, _ = hidden_codes(tasks.X, tasks.W0_hidden, tasks.n_inputs, 5)
+    ridx, _ = naive.hidden_codes(tasks.X, tasks.W0_hidden, tasks.n_inputs, 5)
+    np.testing.assert_array_equal(idx, ridx)
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_delta_tree_equals_the_parametric_episode_kernel(seed):
     """With a power-of-two rate, eta * (a * m) is bit for bit the bengio delta rule's update,
