@@ -92,7 +92,7 @@ def test_sgd_kernel_folds_its_decay_back_as_scikit_learn_does(alpha):
         weights = np.zeros((1, len(tasks), 3, tasks.X.shape[2]))
         acc = np.full((1, len(tasks), 4, 2), np.nan)
         kb.sgd_logistic(tasks.X, *bl._episode_arrays(tasks), bl._rates([rate]), alpha,
-                        1.0 / (typw * alpha), acc, weights)
+                        1.0 / (typw * alpha), True, acc, weights)
         np.testing.assert_array_equal(weights[0], sklearn_sgd_weights(tasks, rate, alpha))
 
 
@@ -138,3 +138,15 @@ def test_a_group_whose_classes_were_not_seen_scores_zero():
         assert acc[0, 1, 0] == 0.0
     np.testing.assert_array_equal(bl.memory_baseline(tasks, "1nn"),
                                   previous.memory_baseline(tasks, "1nn"))
+
+
+def test_choosing_a_rate_measures_the_last_row_only_and_chooses_as_before():
+    tasks = random_episodes(5, n_classes=3)
+    for at_rates, method in ((bl.sgd_logistic_rates, bl.sgd_logistic),
+                             (bl.backprop_mlp_rates, bl.backprop_mlp)):
+        full = at_rates(tasks, bl.RATES)
+        last = at_rates(tasks, bl.RATES, measure_all=False)
+        np.testing.assert_array_equal(last[:, :, -1], full[:, :, -1])
+        assert np.isnan(last[:, :, :-1]).all()
+        by_rate = [bl.final_score(method(tasks, r)) for r in bl.RATES]
+        assert bl.best_rate(method, tasks) == bl.RATES[int(np.nanargmax(by_rate))]

@@ -134,10 +134,12 @@ def _no_weights() -> np.ndarray:
     return np.zeros((0, 0, 0, 0))
 
 
-def sgd_logistic_rates(tasks: TaskSet, rates, weights: np.ndarray | None = None) -> np.ndarray:
+def sgd_logistic_rates(tasks: TaskSet, rates, weights: np.ndarray | None = None,
+                       measure_all: bool = True) -> np.ndarray:
     """(R, E, S + 1, G) accuracies of sgd_logistic at each of `rates` (None: the 'optimal'
     schedule), every rate and episode in one kernel call. weights, if given, (R, E, O, I)
-    zeros: gets each fit's final coef_ rows (one for two classes), intercept_ last."""
+    zeros: gets each fit's final coef_ rows (one for two classes), intercept_ last.
+    measure_all False: row S only (the others NaN)."""
     from ..kernels.baselines import sgd_logistic as kernel
     acc = np.repeat(_empty(tasks)[None], len(rates), axis=0)
     if len(tasks) and len(rates):
@@ -145,8 +147,8 @@ def sgd_logistic_rates(tasks: TaskSet, rates, weights: np.ndarray | None = None)
         # (the log loss's dloss is above -1)
         typw = np.sqrt(1.0 / np.sqrt(SGD_ALPHA))
         optimal_init = 1.0 / (typw * SGD_ALPHA)
-        kernel(tasks.X, *_episode_arrays(tasks), _rates(rates), SGD_ALPHA, optimal_init, acc,
-               _no_weights() if weights is None else weights)
+        kernel(tasks.X, *_episode_arrays(tasks), _rates(rates), SGD_ALPHA, optimal_init,
+               measure_all, acc, _no_weights() if weights is None else weights)
     return acc
 
 
@@ -157,17 +159,20 @@ def sgd_logistic(tasks: TaskSet, rate: float | None) -> np.ndarray:
     return sgd_logistic_rates(tasks, [rate])[0]
 
 
-def backprop_mlp_rates(tasks: TaskSet, rates, weights: np.ndarray | None = None) -> np.ndarray:
+@_one_thread
+def backprop_mlp_rates(tasks: TaskSet, rates, weights: np.ndarray | None = None,
+                       measure_all: bool = True) -> np.ndarray:
     """(R, E, S + 1, G) accuracies of backprop_mlp at each of `rates`, in one kernel call.
     weights, if given, (R, E, H + O, I + H + 1) zeros: gets the final Wh (rows :H, columns
-    :I) and Wo (rows H:, columns I:) of each."""
+    :I) and Wo (rows H:, columns I:) of each. measure_all False: row S only (the others
+    NaN)."""
     from ..kernels.baselines import backprop_mlp as kernel
     acc = np.repeat(_empty(tasks)[None], len(rates), axis=0)
     if len(tasks) and len(rates):
         kernel(tasks.X, np.ascontiguousarray(tasks.Y, dtype=np.float64), _labels(tasks),
                np.ascontiguousarray(tasks.W0_hidden, dtype=np.float64),
                np.ascontiguousarray(tasks.W0, dtype=np.float64), *_episode_arrays(tasks)[1:],
-               _rates(rates), acc, _no_weights() if weights is None else weights)
+               _rates(rates), measure_all, acc, _no_weights() if weights is None else weights)
     return acc
 
 
@@ -208,6 +213,7 @@ def best_rate(method, train: TaskSet, rates=RATES) -> float:
     """The rate in `rates` at which method(train, rate) scores best on the training episodes
     (the first on ties)."""
     at_rates = _AT_RATES.get(method)
-    accs = at_rates(train, rates) if at_rates else [method(train, r) for r in rates]
+    accs = (at_rates(train, rates, measure_all=False) if at_rates
+            else [method(train, r) for r in rates])
     scores = [final_score(a) for a in accs]
     return float(rates[int(np.nanargmax(scores))])

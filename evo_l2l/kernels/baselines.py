@@ -65,7 +65,7 @@ def _half_binomial_gradient(y, p):
 
 @njit(cache=True, parallel=True)
 def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_mask, rates,
-                 alpha, optimal_init, acc, weights):
+                 alpha, optimal_init, measure_all, acc, weights):
     """rates (R,): a constant rate each, NaN for the 'optimal' schedule. The bias column is
     left out (the intercept stands for it), as analysis/baselines.parts leaves it out.
     weights (R, T, K, I) or (0, 0, 0, 0): the final coef_ of each fit (K rows: one for two
@@ -129,6 +129,9 @@ def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_m
                 for j in range(n_f):
                     w[k, j] *= wscale[k]
             count += end - start
+            start = end
+            if not (measure_all or s == S - 1):
+                continue
             # score every test group with the weights after segment s
             a = segment_end[t, S - 1]
             for g in range(G):
@@ -153,7 +156,6 @@ def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_m
                         right += 1
                 acc[r, t, s + 1, g] = right / (e - a) if e > a else np.nan
                 a = e
-            start = end
         if weights.shape[0] > 0:
             for k in range(K):
                 for j in range(n_f):
@@ -162,29 +164,27 @@ def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_m
 
 
 @njit(cache=True)
-def _mlp_score(Wh, Wo, X, labels, t, test_start, group_end, group_mask, n_i, H, O, h, z,
-               acc, r, row):
-    """Test-group accuracies of the net (Wh (n_i, H): inputs outer, units inner)."""
+def _mlp_score(Wh, Wo, Xtest, labels, t, test_start, group_end, group_mask, H, O, acc, r,
+               row):
+    """Test-group accuracies of the net (Wh (n_i, H): inputs outer, units inner) on the
+    episode's test rows Xtest (n, n_i): two BLAS products for all of them, as the NumPy
+    code scored a group (a product streams Wh once for many rows, where a row at a time
+    streamed it once a row: 4096-unit nets spent most of their time there)."""
+    hidden = np.tanh(np.dot(Xtest, Wh))
+    WoT = np.empty((H, O))
+    for k in range(O):
+        for j in range(H):
+            WoT[j, k] = Wo[k, j]
+    z = np.dot(hidden, WoT)
+    for k in range(O):
+        for n in range(z.shape[0]):
+            z[n, k] -= Wo[k, H]
     a = test_start
     for g in range(group_end.shape[1]):
         e = group_end[t, g]
         right = 0
         for p in range(a, e):
-            x = X[t, p]
-            for j in range(H):
-                h[j] = 0.0
-            for i in range(n_i):
-                xi = x[i]
-                for j in range(H):
-                    h[j] += Wh[i, j] * xi
-            for j in range(H):
-                h[j] = math.tanh(h[j])
-            for k in range(O):
-                v = 0.0
-                for j in range(H):
-                    v += Wo[k, j] * h[j]
-                z[k] = v - Wo[k, H]
-            if _best_allowed(z, group_mask[t, g], O) == labels[t, p]:
+            if _best_allowed(z[p - test_start], group_mask[t, g], O) == labels[t, p]:
                 right += 1
         acc[r, t, row, g] = right / (e - a) if e > a else np.nan
         a = e
@@ -192,12 +192,17 @@ def _mlp_score(Wh, Wo, X, labels, t, test_start, group_end, group_mask, n_i, H, 
 
 @njit(cache=True, parallel=True)
 def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group_end,
-                 group_mask, rates, acc, weights):
+                 group_mask, rates, measure_all, acc, weights):
     """Online backprop at each of rates (R,): h = tanh(Wh x), o = sigmoid(Wo[:, :H] h -
     Wo[:, H]), e = y - o; Wo += rate (e outer (h, -1)), Wh += rate ((Wo[:, :H]^T e)
     (1 - h^2) outer x), the feedback through the output weights before their update.
-    Wh0 (T, H, I), Wo0 (T, O, H + 1), Y (T, P, O) one-hot. weights (R, T, H + O, I + H + 1)
-    or (0, 0, 0, 0): the final Wh in rows :H, columns :I, and Wo in rows H:, columns I:."""
+    Wh0 (T, H, I), Wo0 (T, O, H + 1), Y (T, P, O) one-hot. measure_all False: row S only
+    (what choosing a rate reads). weights (R, T, H + O, I + H + 1) or (0, 0, 0, 0): the final
+    Wh in rows :H, columns :I, and Wo in rows H:, columns I:.
+
+    One pass over Wh a training row: the update of row p's hidden weights is fused with the
+    forward pass of row p + 1 (each weight updated, then read: the same arithmetic as two
+    passes). The forward sums go input by input."""
     T = X.shape[0]
     R = rates.shape[0]
     S = segment_end.shape[1]
@@ -216,24 +221,35 @@ def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group
         for k in range(O):
             for j in range(H + 1):
                 Wo[k, j] = Wo0[t, k, j]
+        test_start = segment_end[t, S - 1]
+        Xtest = np.empty((group_end[t, group_end.shape[1] - 1] - test_start, n_i))
+        for p in range(Xtest.shape[0]):
+            for i in range(n_i):
+                Xtest[p, i] = X[t, test_start + p, i]
         h = np.empty(H)
         d_h = np.empty(H)
-        z = np.empty(O)
         e = np.empty(O)
-        test_start = segment_end[t, S - 1]
-        _mlp_score(Wh, Wo, X, labels, t, test_start, group_end, group_mask, n_i, H, O, h, z,
-                   acc, r, 0)
+        if measure_all:
+            _mlp_score(Wh, Wo, Xtest, labels, t, test_start, group_end, group_mask, H, O,
+                       acc, r, 0)
+        pending = False                     # an update of Wh not yet applied (row `last`)
+        last = 0
         start = 0
         for s in range(S):
             end = segment_end[t, s]
             for p in range(start, end):
-                x = X[t, p]
                 for j in range(H):
                     h[j] = 0.0
                 for i in range(n_i):
-                    xi = x[i]
-                    for j in range(H):
-                        h[j] += Wh[i, j] * xi
+                    xi = X[t, p, i]
+                    if pending:
+                        xl = X[t, last, i]
+                        for j in range(H):
+                            Wh[i, j] += rate * (d_h[j] * xl)
+                            h[j] += Wh[i, j] * xi
+                    else:
+                        for j in range(H):
+                            h[j] += Wh[i, j] * xi
                 for j in range(H):
                     h[j] = math.tanh(h[j])
                 for k in range(O):
@@ -250,13 +266,18 @@ def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group
                     for j in range(H):
                         Wo[k, j] += rate * (e[k] * h[j])
                     Wo[k, H] += rate * (e[k] * -1.0)
-                for i in range(n_i):
-                    xi = x[i]
-                    for j in range(H):
-                        Wh[i, j] += rate * (d_h[j] * xi)
+                pending = True
+                last = p
             start = end
-            _mlp_score(Wh, Wo, X, labels, t, test_start, group_end, group_mask, n_i, H, O, h,
-                       z, acc, r, s + 1)
+            if measure_all or s == S - 1:
+                if pending:
+                    for i in range(n_i):
+                        xl = X[t, last, i]
+                        for j in range(H):
+                            Wh[i, j] += rate * (d_h[j] * xl)
+                    pending = False
+                _mlp_score(Wh, Wo, Xtest, labels, t, test_start, group_end, group_mask, H,
+                           O, acc, r, s + 1)
         if weights.shape[0] > 0:
             I = X.shape[2]
             for j in range(H):
