@@ -104,3 +104,22 @@ def test_pack_rows_is_pack_of_the_decoded_programs():
         assert got.dtype == want.dtype and np.array_equal(got, want)
     for got, want in zip(pg.pack_rows(rows[:0]), pg.pack_slow([])):
         assert got.shape == want.shape
+
+
+def test_live_pack_rows_is_live_pack_of_pack_rows():
+    from evo_l2l.kernels.programs import live_pack, live_pack_rows
+    for name in ("linear", "paper_code", "learn_only"):
+        rule = pg.ProgramSettings(**SPACES[name])
+        sp = pg.Space(rule)
+        rng = random.Random(7)
+        programs = [mutate(rng, mutate(rng, pg.random_program(rng, sp), sp), sp)
+                    for _ in range(60)]
+        rows = np.array([pg.encode_fixed(p, rule) for p in programs])
+        n_addr = max(rule.n_scalar, rule.n_vector, rule.n_matrix)
+        want = live_pack(*pg.pack_rows(rows), n_addr)
+        got = live_pack_rows(rows, n_addr)
+        assert len(got[0]) < len(pg.pack_rows(rows)[0])          # it removed something
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype and np.array_equal(g, w)
+    empty = live_pack_rows(np.zeros((2, 9)), 4)
+    assert empty[0].shape == (0, 4) and np.array_equal(empty[2], np.zeros((2, 4)))

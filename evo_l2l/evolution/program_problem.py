@@ -418,7 +418,8 @@ class ProgramProblem:
         # One pack for the batch: the fingerprints run on it, and the misses are rows of
         # it (bounds[misses]) when evaluated here; on a remote executor they go as rules.
         # (tests/test_automl_zero.py: the same fitness as fitness_of on each rule.)
-        live = lp.live(self._pack(genomes if _is_rows(genomes) else texts), self.sizes)
+        live = (lp.live_rows(genomes, self.sizes) if _is_rows(genomes)
+                else lp.live(self._pack(texts), self.sizes))
         keys = self._fingerprints_live(live, experiment)
         plan = self.fec.plan(keys)
         misses = [i for i, (kind, _) in enumerate(plan) if kind == "miss"]

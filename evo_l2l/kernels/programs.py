@@ -527,3 +527,46 @@ def live_pack(code, imm, bounds, n_addr: int):
     kept = np.concatenate([[0], np.cumsum(keep)])
     return (np.ascontiguousarray(code[keep]), np.ascontiguousarray(imm[keep]),
             kept[bounds].astype(np.int64))
+
+
+@njit(cache=True)
+def live_pack_rows(rows, n_addr):
+    """live_pack of the programs given as fixed-size rows (rules.programs.encode_fixed: the
+    three sizes, then six numbers per instruction): packed and pruned in one call, the same
+    three arrays as live_pack(*rules.programs.pack_rows(rows), n_addr)."""
+    P = rows.shape[0]
+    total = 0
+    for p in range(P):
+        total += int(rows[p, 0]) + int(rows[p, 1]) + int(rows[p, 2])
+    code = np.empty((total, 4), dtype=np.int64)
+    imm = np.empty((total, 2))
+    bounds = np.zeros((P, 4), dtype=np.int64)
+    at = 0
+    for p in range(P):
+        bounds[p, 0] = at
+        j = 3
+        for c in range(3):
+            for _ in range(int(rows[p, c])):
+                for f in range(4):
+                    code[at, f] = int(rows[p, j + f])
+                imm[at, 0] = rows[p, j + 4]
+                imm[at, 1] = rows[p, j + 5]
+                at += 1
+                j += 6
+            bounds[p, c + 1] = at
+    if total == 0:
+        return code, imm, bounds
+    keep = live_rows(code, bounds, n_addr)
+    kept = np.zeros(total + 1, dtype=np.int64)
+    for i in range(total):
+        kept[i + 1] = kept[i] + (1 if keep[i] else 0)
+    code2 = np.empty((kept[total], 4), dtype=np.int64)
+    imm2 = np.empty((kept[total], 2))
+    for i in range(total):
+        if keep[i]:
+            code2[kept[i]] = code[i]
+            imm2[kept[i]] = imm[i]
+    for p in range(P):
+        for c in range(4):
+            bounds[p, c] = kept[bounds[p, c]]
+    return code2, imm2, bounds

@@ -84,6 +84,12 @@ def live(packed, sizes: tuple) -> tuple:
     return kp.live_pack(*packed, max(sizes))
 
 
+def live_rows(rows: np.ndarray, sizes: tuple) -> tuple:
+    """live(pack_rows(rows)) for programs as fixed-size rows (rules.programs.encode_fixed),
+    in one compiled call."""
+    return kp.live_pack_rows(np.ascontiguousarray(rows, dtype=np.float64), max(sizes))
+
+
 def scores(packed, view: ProgramTasks, sizes: tuple) -> np.ndarray:
     """(P, T) scores of packed programs (rules.programs.pack) on a task view; the
     interpreter runs their live rows only (kernels.programs.live_pack: the same scores)."""

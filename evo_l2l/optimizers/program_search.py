@@ -110,16 +110,19 @@ class ProgramSearch(AgingSearch):
         if e != self.pop_experiment:        # a restart: the new experiment's members count
             self.pop_experiment, self.n_current = e, 0
         fitness = np.asarray(fitness, dtype=np.float64)
-        for row, f in zip(batch, fitness):
-            if self.count < self.n:
-                at = (self.head + self.count) % self.n
-                self.count += 1
-            else:                           # the oldest dies
-                at = self.head
-                self.head = (self.head + 1) % self.n
-            self.rows[at] = row
-            self.fit[at] = f
-            self.texts[at] = None
+        rows, k = np.asarray(batch), len(batch)
+        if k > self.n:                      # only the batch's last n stay
+            rows, fitness = rows[k - self.n:], fitness[k - self.n:]
+        # The i-th newcomer takes a free slot while there is one, else the oldest's: both
+        # are row (head + count + i) % n.
+        at = (self.head + self.count + np.arange(len(rows))) % self.n
+        self.rows[at] = rows
+        self.fit[at] = fitness
+        for i in at.tolist():
+            self.texts[i] = None
+        grow = min(len(rows), self.n - self.count)
+        self.head = (self.head + len(rows) - grow) % self.n
+        self.count += grow
         self.n_current = min(self.count, self.n_current + len(batch))
         before, self.integrated = self.integrated, self.integrated + len(batch)
         return self._boundary_after(before) == self.integrated

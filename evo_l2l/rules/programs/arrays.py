@@ -82,9 +82,9 @@ def pack_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def decode_fixed(row: np.ndarray, s: ProgramSettings) -> Program:
-    n = [int(x) for x in row[:3]]
-    flat = np.asarray(row[3:3 + 6 * sum(n)]).reshape(-1, 6)
-    rows = [(int(r[0]), int(r[1]), int(r[2]), int(r[3]), float(r[4]), float(r[5]))
-            for r in flat]
-    return Program(tuple(rows[:n[0]]), tuple(rows[n[0]:n[0] + n[1]]), tuple(rows[n[0] + n[1]:]))
+    v = np.asarray(row, dtype=np.float64).tolist()
+    n0, n1, n2 = int(v[0]), int(v[1]), int(v[2])
+    rows = [(int(v[i]), int(v[i + 1]), int(v[i + 2]), int(v[i + 3]), v[i + 4], v[i + 5])
+            for i in range(3, 3 + 6 * (n0 + n1 + n2), 6)]
+    return Program(tuple(rows[:n0]), tuple(rows[n0:n0 + n1]), tuple(rows[n0 + n1:]))
 
