@@ -65,3 +65,31 @@ def test_numba_generations_are_the_list_individuals_generations(case, operators)
             fast.sync()
             assert fast.search.rng.getstate() == slow.rng.getstate()
     assert bred > 15                                # the kernel bred most of them
+
+
+def test_many_populations_in_one_call_are_each_bred_alone():
+    gen = np.random.default_rng(3)
+    sizes, L = [5, 12, 1, 9], 35
+    settings = [(1, 0, False, 0.8, 0.01), (0, 3, True, 0.5, 0.2), (0, 2, True, 1.0, 0.5),
+                (2, 10, False, 0.3, 0.05)]
+    genomes = gen.integers(0, 2, (sum(sizes), L)).astype(np.uint8)
+    fitness = gen.uniform(0, 1, sum(sizes))
+    starts = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    fitness[starts[1] + 4] = np.nan                 # population 1 goes back to Python
+    states = np.stack([state_array(random.Random(s)) for s in range(6)])
+    rows = np.array([5, 0, 3, 1], dtype=np.int64)   # each population's state row
+    before = states.copy()
+    out, carried = np.zeros_like(genomes), np.zeros(len(fitness))
+    bred = np.zeros(4, dtype=np.bool_)
+    cols = [np.array([s[j] for s in settings], dtype=t)
+            for j, t in enumerate((np.int64, np.int64, np.bool_, np.float64, np.float64))]
+    ga_bits.bit_generations(genomes, fitness, starts, *cols, states, rows, out, carried, bred)
+    assert bred.tolist() == [True, False, True, True]
+    assert np.array_equal(states[rows[1]], before[rows[1]])
+    for i in (0, 2, 3):
+        a, b = starts[i], starts[i + 1]
+        mt, alone = before[rows[i]].copy(), np.zeros((b - a, L), dtype=np.uint8)
+        elites = ga_bits.bit_generation(genomes[a:b], fitness[a:b], *settings[i], mt, alone)
+        assert np.array_equal(out[a:b], alone) and np.array_equal(states[rows[i]], mt)
+        want = np.concatenate([fitness[a:b][elites], np.full(b - a - len(elites), np.nan)])
+        assert np.array_equal(carried[a:b], want, equal_nan=True)

@@ -34,12 +34,15 @@ class BelowRun:
     """One run below: its problem, its search and what its summary needs, advanced one
     ask/tell round at a time (ask_rules, then tell_fitness with the new rules' fitness)."""
 
-    def __init__(self, below: dict, row, run_seed: int, task_seed: int, budget: int):
+    def __init__(self, below: dict, row, run_seed: int, task_seed: int, budget: int,
+                 state: np.ndarray | None = None):
+        """state: a (625,) int64 row to keep the search's generator state in while numba
+        breeds its generations (StateArrayGA)."""
         self.config = meta.below_config(below, row, run_seed, task_seed, budget)
         self.problem = make_problem(self.config, build_tasks(self.config))
         self.search = make_search(self.config, self.problem)
         # the GA over bit genomes breeds in numba (the same generations, draw for draw)
-        self.breeder = StateArrayGA(self.search) if breeds_in_arrays(self.search) \
+        self.breeder = StateArrayGA(self.search, state) if breeds_in_arrays(self.search) \
             else self.search
         self.kind = kind_of(self.config)
         self.target: float | None = None
@@ -74,10 +77,14 @@ class BelowRun:
         """The next ask: (M, K) coefficients of its rules not scored yet, as
         problem.evaluate would send them to the kernel (decoded, +0.0, deduplicated)."""
         batch = self.breeder.ask()
-        fitness = batch.fitness.copy()
         todo = np.flatnonzero(~batch.known)
         coef = np.ascontiguousarray(self.problem.decode(batch.genomes[todo]) + 0.0)
-        keys = [row.tobytes() for row in coef]
+        return self.misses(batch.fitness.copy(), todo, [row.tobytes() for row in coef], coef)
+
+    def misses(self, fitness: np.ndarray, todo: np.ndarray, keys: list,
+               coef: np.ndarray) -> np.ndarray:
+        """The asked batch's (N,) carried fitness, its rows to score, their keys and
+        (len(todo), K) coefficients -> the coefficients not in the cache, once each."""
         misses: dict = {}
         for i, key in enumerate(keys):
             if key not in self.cache and key not in misses:
@@ -183,6 +190,58 @@ def _pooled_call(runs: list, rules: list, call: list, out: list) -> None:
         out[i] = runs[i].problem.fitness_from_curves(rules[i], c)
 
 
+class PooledBreeding:
+    """The generations of every run whose GA StateArrayGA breeds, bred in one numba call
+    (kernels/ga_bits.bit_generations) and decoded in one call: each from its own
+    generator state (a row of `states`) and population, draw for draw what its search
+    would breed. A run whose fitness holds NaN, or with no population yet, is left to
+    its own ask_rules."""
+
+    def __init__(self, runs: list, states: np.ndarray):
+        self.states = states
+        self.index = {id(r): i for i, r in enumerate(runs)}
+        args = [r.breeder.args if isinstance(r.breeder, StateArrayGA) else (0, 0, False, 0.0, 0.0)
+                for r in runs]
+        self.elitism, self.tournsize, self.uniform, self.cxpb, self.indpb = (
+            np.array([a[j] for a in args], dtype=t)
+            for j, t in enumerate((np.int64, np.int64, np.bool_, np.float64, np.float64)))
+
+    def ask(self, runs: list) -> tuple[list, list]:
+        """(runs asked, the coefficients each sends to the kernel) of those it breeds."""
+        from ..kernels import ga_bits
+        cand = [r for r in runs if isinstance(r.breeder, StateArrayGA) and r.breeder.ready()]
+        if not cand:
+            return [], []
+        pops = [r.search.pop_arrays for r in cand]
+        starts = np.zeros(len(cand) + 1, dtype=np.int64)
+        np.cumsum([len(f) for _, f in pops], out=starts[1:])
+        genomes = np.concatenate([g for g, _ in pops])
+        fitness = np.concatenate([f for _, f in pops])
+        ids = np.array([self.index[id(r)] for r in cand], dtype=np.int64)
+        for r in cand:
+            r.breeder.load()
+        out = np.empty_like(genomes)
+        carried = np.empty(len(fitness))
+        bred = np.zeros(len(cand), dtype=np.bool_)
+        ga_bits.bit_generations(genomes, fitness, starts, self.elitism[ids], self.tournsize[ids],
+                                self.uniform[ids], self.cxpb[ids], self.indpb[ids], self.states,
+                                ids, out, carried, bred)
+        coef = np.ascontiguousarray(cand[0].problem.decode(out) + 0.0)
+        row = coef.shape[1] * coef.itemsize
+        flat = coef.tobytes()
+        asked, rules = [], []
+        for j, r in enumerate(cand):
+            if not bred[j]:
+                continue
+            a, b = int(starts[j]), int(starts[j + 1])
+            e = int(self.elitism[ids[j]])
+            r.breeder.take(out[a:b])
+            keys = [flat[i:i + row] for i in range(row * (a + e), row * b, row)]
+            rules.append(r.misses(carried[a:b].copy(), np.arange(e, b - a), keys, coef[a + e:b]))
+            asked.append(r)
+        return asked, rules
+
+
 def task_key(tasks) -> bytes:
     """A task set's arrays as bytes: equal keys, the same tasks."""
     arrays = (tasks.X, tasks.Y, tasks.W0, tasks.n_patterns, tasks.n_inputs, tasks.n_outputs)
@@ -194,10 +253,12 @@ def run_below_batch(jobs: list) -> list:
     new rules of each round scored in one pooled kernel call (see the module docstring)."""
     if not jobs:
         return []
-    runs = [BelowRun(*job) for job in jobs]
-    settings = runs[0].config.learner.settings
+    states = np.zeros((len(jobs), 625), dtype=np.int64)     # the runs' generator states
+    runs = [BelowRun(*job, state=states[i]) for i, job in enumerate(jobs)]
+    first = runs[0].config.to_dict()
     if not all(r.poolable() and r.problem.learner is runs[0].problem.learner
-               and r.config.learner.settings == settings for r in runs):
+               and all(r.config.to_dict()[k] == first[k] for k in ("learner", "rule"))
+               for r in runs):
         return [meta.run_below(*job) for job in jobs]
     # One copy of each task environment in the pool: runs of one task seed (a split's runs
     # of every genome) name the same rows, and the learner scores their rules together.
@@ -220,10 +281,16 @@ def run_below_batch(jobs: list) -> list:
         if refs[i] is None:
             r.target = r.kind.reference_target(r.problem)
         r.start()
+    breeding = PooledBreeding(runs, states)
     active = runs
     while active:
-        rules = [r.ask_rules() for r in active]
-        for r, fit in zip(active, pooled_fitness(active, rules)):
+        asked, rules = breeding.ask(active)
+        bred = {id(r) for r in asked}
+        for r in active:
+            if id(r) not in bred:
+                asked.append(r)
+                rules.append(r.ask_rules())
+        for r, fit in zip(asked, pooled_fitness(asked, rules)):
             r.tell_fitness(fit)
         active = [r for r in active if not r.done]
     return [r.summary() for r in runs]

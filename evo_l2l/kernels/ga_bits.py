@@ -136,3 +136,28 @@ def bit_generation(genomes, fitness, elitism, tournsize, uniform, cxpb, indpb, m
             if random01(mt) < indpb:
                 out[j, g] = 1 if out[j, g] == 0 else 0
     return order[:e].copy()
+
+
+@njit(cache=True)
+def bit_generations(genomes, fitness, starts, elitism, tournsize, uniform, cxpb, indpb,
+                    states, state_rows, out, carried, bred):
+    """bit_generation for many populations in one call: population i is rows
+    starts[i] .. starts[i + 1] - 1 of genomes and fitness, with its own settings
+    (elitism[i] ...) and generator state states[state_rows[i]]; its next batch goes to the same rows
+    of out, the elites' fitness to carried (NaN for the offspring). A population whose
+    fitness holds NaN is left alone (bred[i] = False, its state untouched), for the
+    caller to breed in Python."""
+    for i in range(starts.shape[0] - 1):
+        a = starts[i]
+        b = starts[i + 1]
+        ok = True
+        for r in range(a, b):
+            if np.isnan(fitness[r]):
+                ok = False
+        bred[i] = ok
+        if not ok:
+            continue
+        elites = bit_generation(genomes[a:b], fitness[a:b], elitism[i], tournsize[i],
+                                uniform[i], cxpb[i], indpb[i], states[state_rows[i]], out[a:b])
+        for r in range(b - a):
+            carried[a + r] = fitness[a + elites[r]] if r < elites.shape[0] else np.nan

@@ -40,15 +40,35 @@ class StateArrayGA:
     """ask/tell/population of a GASearch in array mode over bit genomes (breeds_in_arrays),
     bred by kernels/ga_bits.bit_generation while its generator lives in `mt`."""
 
-    def __init__(self, search: GASearch):
+    def __init__(self, search: GASearch, buffer: np.ndarray | None = None):
+        """buffer: a (625,) int64 array to hold the generator's state in (a row of the
+        states bit_generations breeds many searches from), else one of its own."""
         if not breeds_in_arrays(search):
             raise ValueError("StateArrayGA takes a GA search over bit genomes in array mode")
         self.search = search
-        self.mt: np.ndarray | None = None     # the generator's state; None: in search.rng
+        self.buffer = np.empty(625, dtype=np.int64) if buffer is None else buffer
+        self.mt: np.ndarray | None = None     # the generator's state (buffer); None: in search.rng
         self._pending: np.ndarray | None = None
         s = search.s
-        self._args = (int(s.elitism), 0 if s.selection == "roulette" else int(s.tournament_size),
+        self.args = (int(s.elitism), 0 if s.selection == "roulette" else int(s.tournament_size),
                       s.crossover == "uniform", float(s.crossover_prob), float(s.mutation_indpb))
+
+    def load(self) -> np.ndarray:
+        """The generator's state in `buffer` (read from search.rng if it is there)."""
+        if self.mt is None:
+            self.buffer[:] = state_array(self.search.rng)
+            self.mt = self.buffer
+        return self.mt
+
+    def ready(self) -> bool:
+        """Whether the next generation can be bred from arrays (a population is there;
+        the kernel checks its fitness for NaN)."""
+        return self.search.pop_arrays is not None
+
+    def take(self, genomes: np.ndarray) -> None:
+        """A batch bred outside (bit_generations from this search's state and population)
+        as if ask() had made it."""
+        self._pending = genomes
 
     def sync(self) -> None:
         """Hands the generator's state back to search.rng."""
@@ -62,11 +82,9 @@ class StateArrayGA:
             self.sync()
             return self.search.ask()
         from ..kernels import ga_bits
-        if self.mt is None:
-            self.mt = state_array(self.search.rng)
         genomes, fitness = arrays
         out = np.empty_like(genomes)
-        elites = ga_bits.bit_generation(genomes, fitness, *self._args, self.mt, out)
+        elites = ga_bits.bit_generation(genomes, fitness, *self.args, self.load(), out)
         e = len(elites)
         carried = np.concatenate([fitness[elites], np.full(len(out) - e, np.nan)])
         self._pending = out
