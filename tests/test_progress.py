@@ -141,14 +141,15 @@ def test_evaluate_on_episodes_shows_each_step(fewshot_archive):
     res = CliRunner().invoke(main, ["evaluate", fewshot_archive, "--n-tasks", "6"])
     assert res.exit_code == 0, res.output
     steps = [line for line in res.stderr.splitlines() if line.startswith("[")]
-    # drawing, best, the reference rule, five baselines
-    assert len(steps) == 8, res.stderr
-    assert [s.split("]")[0] for s in steps] == [f"[{k}/8" for k in range(1, 9)]
+    # drawing, best and the reference rule (one learner call), five baselines
+    assert len(steps) == 7, res.stderr
+    assert [s.split("]")[0] for s in steps] == [f"[{k}/7" for k in range(1, 8)]
     assert "drawing the heldout episodes" in steps[0]
     assert "best (generation" in steps[1] and "on 6 episodes" in steps[1]
+    assert "delta rule (rate" in steps[1]
     assert "backprop" in steps[-1] and steps[-1].endswith("s so far)")
     assert res.stdout.startswith(res.stdout.lstrip())     # the table alone on stdout
-    assert "[1/8]" not in res.stdout
+    assert "[1/7]" not in res.stdout
 
 
 @pytest.mark.parametrize("flag", ["-q", "--json"])

@@ -94,20 +94,36 @@ def ablation_label(settings, rate: float, n_train: int) -> str:
             f"the {n_train} training sequences)")
 
 
-def ablation_row(problem, tasks: TaskSet, train: TaskSet, settings) -> dict | None:
-    """The run's own learner (its hidden layer and settings) trained by the delta rule on
-    `tasks`, the rate the one of ABLATION_RATES with the best ACC on `train`; None where the
-    learner has no delta rule. Its per-sequence ACC is kept for the paired differences."""
+def ablation_choice(problem, train: TaskSet, settings) -> tuple[float, object] | None:
+    """(rate, rule): the delta rule at the one of ABLATION_RATES with the best ACC on `train`
+    (the first on ties), in one learner call; None where the learner has no delta rule."""
     if ABLATION_RULE not in problem.known_rule_names():
         return None
     rules = [problem.known_rule(ABLATION_RULE, r) for r in ABLATION_RATES]
     scores = [bl.final_score(a) for a in rules_accuracy(problem, rules, train, settings)]
     best = int(np.nanargmax(scores))
-    rate = ABLATION_RATES[best]
-    acc = rule_accuracy(problem, rules[best], tasks, settings)
-    return _row("ablation", ablation_label(settings, rate, len(train)), acc, rate=rate,
-                formula=problem.formula(rules[best]),
+    return ABLATION_RATES[best], rules[best]
+
+
+def ablation_from(problem, choice: tuple[float, object], acc: np.ndarray, settings,
+                  n_train: int) -> dict:
+    """The ablation row of the chosen delta rule from its (T, S + 1, G) accuracies; its
+    per-sequence ACC is kept for the paired differences."""
+    rate, rule = choice
+    return _row("ablation", ablation_label(settings, rate, n_train), acc, rate=rate,
+                formula=problem.formula(rule),
                 ACC_per_sequence=continual_metrics(acc)["ACC"].tolist())
+
+
+def ablation_row(problem, tasks: TaskSet, train: TaskSet, settings) -> dict | None:
+    """The run's own learner (its hidden layer and settings) trained by the delta rule on
+    `tasks`, the rate the one of ABLATION_RATES with the best ACC on `train`; None where the
+    learner has no delta rule. Its per-sequence ACC is kept for the paired differences."""
+    choice = ablation_choice(problem, train, settings)
+    if choice is None:
+        return None
+    return ablation_from(problem, choice, rule_accuracy(problem, choice[1], tasks, settings),
+                         settings, len(train))
 
 
 def paired_difference(acc: np.ndarray, ablation: dict) -> dict:
@@ -162,10 +178,14 @@ def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which
                       progress: Callable[[int, int, str], None] | None = None) -> dict:
     """chosen: [(spec, label, rule)] -> {'tasks': description, 'rows': one per method}.
     progress(k, n_steps, label), if given, is called before each of its steps (drawing the
-    episodes, the ablation, each rule, each baseline): the library prints nothing."""
+    episodes, choosing the ablation's rate, the rules, each baseline): the library prints
+    nothing. The rules (and the ablation's delta rule) learn the episodes in one learner
+    call: a rule's accuracies do not depend on the others of a call, and a call costs
+    about the same for one rule as for a few."""
     continual = protocol(run.tasks) == "continual"
-    total = 1 + int(continual) + len(chosen) + (n_baseline_steps(run.tasks) if with_baselines
-                                               else 0)
+    has_ablation = continual and ABLATION_RULE in problem.known_rule_names()
+    total = (1 + int(continual) + int(bool(chosen) or has_ablation)
+             + (n_baseline_steps(run.tasks) if with_baselines else 0))
     done = [0]
 
     def step(label: str) -> None:
@@ -177,15 +197,21 @@ def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which
     tasks = episodes_for(run, which, n, seed)
     settings = run.config.learner.settings
     train = run.tasks.select("train")
-    ablation = None
+    choice = None
     if continual:
         step(f"ablation: the delta rule at {len(ABLATION_RATES)} rates on {len(train)} "
-             f"training sequences, the best on {len(tasks)}")
-        ablation = ablation_row(problem, tasks, train, settings)
+             "training sequences")
+        choice = ablation_choice(problem, train, settings)
+    rules = [rule for _, _, rule in chosen] + ([choice[1]] if choice is not None else [])
+    accs = []
+    if rules:
+        labels = [label for _, label, _ in chosen] + (["the ablation"] if choice else [])
+        step(f"{'; '.join(labels)} on {len(tasks)} episodes")
+        accs = rules_accuracy(problem, rules, tasks, settings)
+    ablation = (ablation_from(problem, choice, accs[-1], settings, len(train))
+                if choice is not None else None)
     rows = []
-    for spec, label, rule in chosen:
-        step(f"{label} on {len(tasks)} episodes")
-        acc = rule_accuracy(problem, rule, tasks, settings)
+    for (spec, label, rule), acc in zip(chosen, accs):
         row = _row(spec, label, acc, formula=problem.formula(rule))
         if ablation is not None:
             row["ACC_per_sequence"] = continual_metrics(acc)["ACC"].tolist()
