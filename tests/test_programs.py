@@ -216,3 +216,15 @@ def test_the_demo_space_s_mutations():
     first = pg.random_program(random.Random(0), s)
     consts = [ins[4] for body in first.components() for ins in body if OPS[ins[0]][0] == "const"]
     assert consts and all(-1.0 <= c <= 1.0 for c in consts)
+
+
+def test_text_of_instructions_seen_before_is_the_same_text():
+    """to_text keeps instruction lines it made: the same lines as formatting each afresh,
+    -0.0 apart from 0.0 and NaN immediates too."""
+    const = pg.OP_KEYS.index("s=const(f)")
+    for value in (0.0, -0.0, 0.0, float("nan"), float("nan"), 1e-300, -2.5, 0.0, -0.0):
+        p = pg.Program((), ((const, 0, 0, 1, value, 0.0), (const, 0, 0, 2, 0.0, value)), ())
+        want = "\n".join(["setup:", "predict:"] + ["  " + pg.instruction_text(i)
+                                                   for i in p.predict] + ["learn:"])
+        assert pg.to_text(p) == want
+        assert repr(value) in pg.to_text(p)

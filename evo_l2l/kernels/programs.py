@@ -55,6 +55,9 @@ GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 M1 = np.uint64(0xBF58476D1CE4E5B9)
 M2 = np.uint64(0x94D049BB133111EB)
 SETUP, PREDICT, LEARN = 0, 1, 2
+# Tasks a program runs on at once (a job of program_predictions): the search's tasks in one,
+# and enough jobs for every core when one program is scored on many tasks.
+TASK_CHUNK = 16
 
 
 @njit(cache=True, inline="always")
@@ -96,309 +99,389 @@ def _fmax(x, y):
 
 
 @njit(cache=True, error_model="numpy", inline="always")
-def _run(code, imm, start, stop, S, V, M, tv, tm, seed, counter):
-    """Executes instructions start..stop-1 on the memory; returns the RNG counter."""
+def _run(code, imm, start, stop, S, V, M, tv, tm, seeds, counter):
+    """Executes instructions start..stop-1 on the memories of T tasks at once (each array's
+    last axis is the task: S (n_scalar, T), V (n_vector, F, T), M (n_matrix, F, F, T); tv,
+    tm scratch of a vector's and a matrix's shape); returns the RNG counter, the same for
+    every task (they run the same instructions). Each task's numbers are computed by the
+    same operations in the same order as one task alone would be."""
     F = V.shape[1]
+    T = S.shape[1]
     for i in range(start, stop):
         op = code[i, 0]
         a = code[i, 1]
         b = code[i, 2]
         o = code[i, 3]
         if op < 15:
-            x = S[a]
             if op == 0:
-                S[o] = x + S[b]
+                for t in range(T):
+                    S[o, t] = S[a, t] + S[b, t]
             elif op == 1:
-                S[o] = x - S[b]
+                for t in range(T):
+                    S[o, t] = S[a, t] - S[b, t]
             elif op == 2:
-                S[o] = x * S[b]
+                for t in range(T):
+                    S[o, t] = S[a, t] * S[b, t]
             elif op == 3:
-                S[o] = x / S[b]
+                for t in range(T):
+                    S[o, t] = S[a, t] / S[b, t]
             elif op == 4:
-                S[o] = abs(x)
+                for t in range(T):
+                    S[o, t] = abs(S[a, t])
             elif op == 5:
-                S[o] = 1.0 / x
+                for t in range(T):
+                    S[o, t] = 1.0 / S[a, t]
             elif op == 6:
-                S[o] = math.sin(x)
+                for t in range(T):
+                    S[o, t] = math.sin(S[a, t])
             elif op == 7:
-                S[o] = math.cos(x)
+                for t in range(T):
+                    S[o, t] = math.cos(S[a, t])
             elif op == 8:
-                S[o] = math.tan(x)
+                for t in range(T):
+                    S[o, t] = math.tan(S[a, t])
             elif op == 9:
-                S[o] = math.asin(x) if -1.0 <= x <= 1.0 else np.nan
+                for t in range(T):
+                    x = S[a, t]
+                    S[o, t] = math.asin(x) if -1.0 <= x <= 1.0 else np.nan
             elif op == 10:
-                S[o] = math.acos(x) if -1.0 <= x <= 1.0 else np.nan
+                for t in range(T):
+                    x = S[a, t]
+                    S[o, t] = math.acos(x) if -1.0 <= x <= 1.0 else np.nan
             elif op == 11:
-                S[o] = math.atan(x)
+                for t in range(T):
+                    S[o, t] = math.atan(S[a, t])
             elif op == 12:
-                S[o] = math.exp(x)
+                for t in range(T):
+                    S[o, t] = math.exp(S[a, t])
             elif op == 13:
-                S[o] = math.log(x) if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
+                for t in range(T):
+                    x = S[a, t]
+                    S[o, t] = math.log(x) if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
             else:
-                S[o] = 1.0 if x > 0.0 else 0.0
+                for t in range(T):
+                    S[o, t] = 1.0 if S[a, t] > 0.0 else 0.0
         elif op < 30:
             if op == 15:
                 for j in range(F):
-                    V[o, j] = 1.0 if V[a, j] > 0.0 else 0.0
+                    for t in range(T):
+                        V[o, j, t] = 1.0 if V[a, j, t] > 0.0 else 0.0
             elif op == 16:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = 1.0 if M[a, j, k] > 0.0 else 0.0
+                        for t in range(T):
+                            M[o, j, k, t] = 1.0 if M[a, j, k, t] > 0.0 else 0.0
             elif op == 17:
-                x = S[a]
                 for j in range(F):
-                    V[o, j] = x * V[b, j]
+                    for t in range(T):
+                        V[o, j, t] = S[a, t] * V[b, j, t]
             elif op == 18:
-                x = S[a]
                 for j in range(F):
-                    V[o, j] = x
+                    for t in range(T):
+                        V[o, j, t] = S[a, t]
             elif op == 19:
                 for j in range(F):
-                    V[o, j] = 1.0 / V[a, j]
+                    for t in range(T):
+                        V[o, j, t] = 1.0 / V[a, j, t]
             elif op == 20:
-                acc = 0.0
-                for j in range(F):
-                    acc += V[a, j] * V[a, j]
-                S[o] = math.sqrt(acc)
+                for t in range(T):
+                    acc = 0.0
+                    for j in range(F):
+                        acc += V[a, j, t] * V[a, j, t]
+                    S[o, t] = math.sqrt(acc)
             elif op == 21:
-                acc = 0.0
-                for j in range(F):
-                    for k in range(F):
-                        acc += M[a, j, k] * M[a, j, k]
-                S[o] = math.sqrt(acc)
+                for t in range(T):
+                    acc = 0.0
+                    for j in range(F):
+                        for k in range(F):
+                            acc += M[a, j, k, t] * M[a, j, k, t]
+                    S[o, t] = math.sqrt(acc)
             elif op == 22:
                 for j in range(F):
                     for k in range(F):
-                        tm[j, k] = M[a, k, j]
+                        for t in range(T):
+                            tm[j, k, t] = M[a, k, j, t]
                 M[o] = tm
             elif op == 23:
                 for j in range(F):
-                    V[o, j] = abs(V[a, j])
+                    for t in range(T):
+                        V[o, j, t] = abs(V[a, j, t])
             elif op == 24:
                 for j in range(F):
-                    V[o, j] = V[a, j] + V[b, j]
+                    for t in range(T):
+                        V[o, j, t] = V[a, j, t] + V[b, j, t]
             elif op == 25:
                 for j in range(F):
-                    V[o, j] = V[a, j] - V[b, j]
+                    for t in range(T):
+                        V[o, j, t] = V[a, j, t] - V[b, j, t]
             elif op == 26:
                 for j in range(F):
-                    V[o, j] = V[a, j] * V[b, j]
+                    for t in range(T):
+                        V[o, j, t] = V[a, j, t] * V[b, j, t]
             elif op == 27:
                 for j in range(F):
-                    V[o, j] = V[a, j] / V[b, j]
+                    for t in range(T):
+                        V[o, j, t] = V[a, j, t] / V[b, j, t]
             elif op == 28:
-                acc = 0.0
-                for j in range(F):
-                    acc += V[a, j] * V[b, j]
-                S[o] = acc
+                for t in range(T):
+                    acc = 0.0
+                    for j in range(F):
+                        acc += V[a, j, t] * V[b, j, t]
+                    S[o, t] = acc
             else:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = V[a, j] * V[b, k]
+                        for t in range(T):
+                            M[o, j, k, t] = V[a, j, t] * V[b, k, t]
         elif op < 41:
             if op == 30:
-                x = S[a]
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = x * M[b, j, k]
+                        for t in range(T):
+                            M[o, j, k, t] = S[a, t] * M[b, j, k, t]
             elif op == 31:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = 1.0 / M[a, j, k]
+                        for t in range(T):
+                            M[o, j, k, t] = 1.0 / M[a, j, k, t]
             elif op == 32:
-                for j in range(F):
-                    acc = 0.0
-                    for k in range(F):
-                        acc += M[a, j, k] * V[b, k]
-                    tv[j] = acc
+                for t in range(T):
+                    for j in range(F):
+                        acc = 0.0
+                        for k in range(F):
+                            acc += M[a, j, k, t] * V[b, k, t]
+                        tv[j, t] = acc
                 V[o] = tv
             elif op == 33:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = V[a, j]
+                        for t in range(T):
+                            M[o, j, k, t] = V[a, j, t]
             elif op == 34:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = V[a, k]
+                        for t in range(T):
+                            M[o, j, k, t] = V[a, k, t]
             elif op == 35:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = abs(M[a, j, k])
+                        for t in range(T):
+                            M[o, j, k, t] = abs(M[a, j, k, t])
             elif op == 36:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = M[a, j, k] + M[b, j, k]
+                        for t in range(T):
+                            M[o, j, k, t] = M[a, j, k, t] + M[b, j, k, t]
             elif op == 37:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = M[a, j, k] - M[b, j, k]
+                        for t in range(T):
+                            M[o, j, k, t] = M[a, j, k, t] - M[b, j, k, t]
             elif op == 38:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = M[a, j, k] * M[b, j, k]
+                        for t in range(T):
+                            M[o, j, k, t] = M[a, j, k, t] * M[b, j, k, t]
             elif op == 39:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = M[a, j, k] / M[b, j, k]
+                        for t in range(T):
+                            M[o, j, k, t] = M[a, j, k, t] / M[b, j, k, t]
             else:
-                for j in range(F):
-                    for k in range(F):
-                        acc = 0.0
-                        for q in range(F):
-                            acc += M[a, j, q] * M[b, q, k]
-                        tm[j, k] = acc
+                for t in range(T):
+                    for j in range(F):
+                        for k in range(F):
+                            acc = 0.0
+                            for q in range(F):
+                                acc += M[a, j, q, t] * M[b, q, k, t]
+                            tm[j, k, t] = acc
                 M[o] = tm
         elif op < 52:
             if op == 41:
-                S[o] = _fmin(S[a], S[b])
+                for t in range(T):
+                    S[o, t] = _fmin(S[a, t], S[b, t])
             elif op == 42:
                 for j in range(F):
-                    V[o, j] = _fmin(V[a, j], V[b, j])
+                    for t in range(T):
+                        V[o, j, t] = _fmin(V[a, j, t], V[b, j, t])
             elif op == 43:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = _fmin(M[a, j, k], M[b, j, k])
+                        for t in range(T):
+                            M[o, j, k, t] = _fmin(M[a, j, k, t], M[b, j, k, t])
             elif op == 44:
-                S[o] = _fmax(S[a], S[b])
+                for t in range(T):
+                    S[o, t] = _fmax(S[a, t], S[b, t])
             elif op == 45:
                 for j in range(F):
-                    V[o, j] = _fmax(V[a, j], V[b, j])
+                    for t in range(T):
+                        V[o, j, t] = _fmax(V[a, j, t], V[b, j, t])
             elif op == 46:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = _fmax(M[a, j, k], M[b, j, k])
+                        for t in range(T):
+                            M[o, j, k, t] = _fmax(M[a, j, k, t], M[b, j, k, t])
             elif op == 47:
-                acc = 0.0
-                for j in range(F):
-                    acc += V[a, j]
-                S[o] = acc / F
-            elif op == 48:
-                acc = 0.0
-                for j in range(F):
-                    for k in range(F):
-                        acc += M[a, j, k]
-                S[o] = acc / (F * F)
-            elif op == 49:
-                for j in range(F):
+                for t in range(T):
                     acc = 0.0
-                    for k in range(F):
-                        acc += M[a, j, k]
-                    tv[j] = acc / F
+                    for j in range(F):
+                        acc += V[a, j, t]
+                    S[o, t] = acc / F
+            elif op == 48:
+                for t in range(T):
+                    acc = 0.0
+                    for j in range(F):
+                        for k in range(F):
+                            acc += M[a, j, k, t]
+                    S[o, t] = acc / (F * F)
+            elif op == 49:
+                for t in range(T):
+                    for j in range(F):
+                        acc = 0.0
+                        for k in range(F):
+                            acc += M[a, j, k, t]
+                        tv[j, t] = acc / F
                 V[o] = tv
             elif op == 50:
-                acc = 0.0
-                for j in range(F):
-                    acc += V[a, j]
-                mu = acc / F
-                acc = 0.0
-                for j in range(F):
-                    acc += (V[a, j] - mu) * (V[a, j] - mu)
-                S[o] = math.sqrt(acc / F)
+                for t in range(T):
+                    acc = 0.0
+                    for j in range(F):
+                        acc += V[a, j, t]
+                    mu = acc / F
+                    acc = 0.0
+                    for j in range(F):
+                        acc += (V[a, j, t] - mu) * (V[a, j, t] - mu)
+                    S[o, t] = math.sqrt(acc / F)
             else:
-                acc = 0.0
-                for j in range(F):
-                    for k in range(F):
-                        acc += M[a, j, k]
-                mu = acc / (F * F)
-                acc = 0.0
-                for j in range(F):
-                    for k in range(F):
-                        acc += (M[a, j, k] - mu) * (M[a, j, k] - mu)
-                S[o] = math.sqrt(acc / (F * F))
+                for t in range(T):
+                    acc = 0.0
+                    for j in range(F):
+                        for k in range(F):
+                            acc += M[a, j, k, t]
+                    mu = acc / (F * F)
+                    acc = 0.0
+                    for j in range(F):
+                        for k in range(F):
+                            acc += (M[a, j, k, t] - mu) * (M[a, j, k, t] - mu)
+                    S[o, t] = math.sqrt(acc / (F * F))
         else:
             c0 = imm[i, 0]
             c1 = imm[i, 1]
             if op == 52:
-                S[o] = c0
+                for t in range(T):
+                    S[o, t] = c0
             elif op == 53:
-                S[o] = c0 + (c1 - c0) * _uniform01(seed, counter)
+                for t in range(T):
+                    S[o, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
                 counter += 1
             elif op == 54:
                 for j in range(F):
-                    V[o, j] = c0 + (c1 - c0) * _uniform01(seed, counter)
+                    for t in range(T):
+                        V[o, j, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
                     counter += 1
             elif op == 55:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = c0 + (c1 - c0) * _uniform01(seed, counter)
+                        for t in range(T):
+                            M[o, j, k, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
                         counter += 1
             elif op == 56:
-                S[o] = c0 + c1 * _gauss(seed, counter)
+                for t in range(T):
+                    S[o, t] = c0 + c1 * _gauss(seeds[t], counter)
                 counter += 2
             elif op == 57:
                 for j in range(F):
-                    V[o, j] = c0 + c1 * _gauss(seed, counter)
+                    for t in range(T):
+                        V[o, j, t] = c0 + c1 * _gauss(seeds[t], counter)
                     counter += 2
             else:
                 for j in range(F):
                     for k in range(F):
-                        M[o, j, k] = c0 + c1 * _gauss(seed, counter)
+                        for t in range(T):
+                            M[o, j, k, t] = c0 + c1 * _gauss(seeds[t], counter)
                         counter += 2
     return counter
 
 
 @njit(cache=True, error_model="numpy")
-def _task(code, imm, bounds, X, y, n_train, n_valid, seed, n_scalar, n_vector, n_matrix,
-          classify, squash, max_abs_error, preds):
-    """One program on one task: the score; preds (n_train + n_valid,) gets the predictions
-    (NaN after an early stop) when it has room."""
-    F = X.shape[1]
-    S = np.zeros(n_scalar)
-    V = np.zeros((n_vector, F))
-    M = np.zeros((n_matrix, F, F))
-    tv = np.zeros(F)
-    tm = np.zeros((F, F))
-    record = preds.shape[0] > 0
-    acc = 0.0
+def _program(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector, n_matrix,
+             classify, squash, max_abs_error, preds, out):
+    """One program on T tasks at once (their memories side by side, _run): out (T,) scores;
+    preds (T, n_train + n_valid) the predictions (NaN after an early stop) when it has
+    room. A task stopped early runs on with the others (its numbers are never read) until
+    every task has stopped."""
+    T, n, F = X.shape[0], X.shape[1], X.shape[2]
+    S = np.zeros((n_scalar, T))
+    V = np.zeros((n_vector, F, T))
+    M = np.zeros((n_matrix, F, F, T))
+    tv = np.zeros((F, T))
+    tm = np.zeros((F, F, T))
+    record = preds.shape[1] > 0
+    acc = np.zeros(T)
+    alive = np.ones(T, dtype=np.bool_)
+    n_alive = T
     counter = 0
     # One call site of _run (it is inlined: one copy, not three): phase 0 is Setup, then
     # Predict (1) and, on training examples, Learn (2), example by example.
-    n = n_train + n_valid
     e = -1
     phase = 0
     while True:
         if phase == 1:
             for j in range(F):
-                V[0, j] = X[e, j]
-            S[0] = 0.0
+                for t in range(T):
+                    V[0, j, t] = X[t, e, j]
+            for t in range(T):
+                S[0, t] = 0.0
         elif phase == 2:
-            S[0] = y[e]
-        counter = _run(code, imm, bounds[phase], bounds[phase + 1], S, V, M, tv, tm, seed,
+            for t in range(T):
+                S[0, t] = Y[t, e]
+        counter = _run(code, imm, bounds[phase], bounds[phase + 1], S, V, M, tv, tm, seeds,
                        counter)
         if phase == 1:
-            p = S[1]
-            if classify:
-                p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
-                S[1] = p
-            if not math.isfinite(p) or (e < n_train and abs(p - y[e]) > max_abs_error):
+            for t in range(T):
+                if not alive[t]:
+                    continue
+                p = S[1, t]
+                if classify:
+                    p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
+                    S[1, t] = p
+                if not math.isfinite(p) or (e < n_train and abs(p - Y[t, e]) > max_abs_error):
+                    alive[t] = False
+                    n_alive -= 1
+                    if record:
+                        for q in range(e, n):
+                            preds[t, q] = np.nan
+                    continue
                 if record:
-                    for q in range(e, n):
-                        preds[q] = np.nan
-                return 0.0
-            if record:
-                preds[e] = p
+                    preds[t, e] = p
+                if e >= n_train:
+                    if classify:
+                        acc[t] += 1.0 if (p > 0.5) == (Y[t, e] > 0.5) else 0.0
+                    else:
+                        d = p - Y[t, e]
+                        acc[t] += d * d
+            if n_alive == 0:
+                break
             if e < n_train:
                 phase = 2
                 continue
-            d = p - y[e]
-            if classify:
-                acc += 1.0 if (p > 0.5) == (y[e] > 0.5) else 0.0
-            else:
-                acc += d * d
         e += 1
         if e == n:
             break
         phase = 1
-    if n_valid == 0:
-        return 0.0
-    if classify:
-        return acc / n_valid
-    rms = math.sqrt(acc / n_valid)
-    if not math.isfinite(rms):
-        return 0.0
-    if squash:
-        return 1.0 - 0.63661977236758138243 * math.atan(rms)
-    return min(1.0, max(0.0, 1.0 - rms))
+    for t in range(T):
+        if not alive[t] or n_valid == 0:
+            out[t] = 0.0
+        elif classify:
+            out[t] = acc[t] / n_valid
+        else:
+            rms = math.sqrt(acc[t] / n_valid)
+            if not math.isfinite(rms):
+                out[t] = 0.0
+            elif squash:
+                out[t] = 1.0 - 0.63661977236758138243 * math.atan(rms)
+            else:
+                out[t] = min(1.0, max(0.0, 1.0 - rms))
 
 
 def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
@@ -423,14 +506,18 @@ def program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scal
                         n_matrix, classify, squash, max_abs_error, preds, out):
     """As program_scores, also writing the predictions: preds (P, T, n_train + n_valid)
     (made before each training example's Learn, then on the validation examples; NaN after
-    an early stop)."""
+    an early stop). A program runs on up to TASK_CHUNK tasks at once: an instruction is
+    decoded once for all of them, their numbers side by side; the jobs (program, chunk of
+    tasks) run in parallel."""
     P, T = bounds.shape[0], X.shape[0]
-    for job in prange(P * T):
-        p = job // T
-        t = job % T
-        out[p, t] = _task(code, imm, bounds[p], X[t], Y[t], n_train, n_valid, seeds[t],
-                          n_scalar, n_vector, n_matrix, classify, squash, max_abs_error,
-                          preds[p, t])
+    chunks = (T + TASK_CHUNK - 1) // TASK_CHUNK
+    for job in prange(P * chunks):
+        p = job // chunks
+        t0 = (job % chunks) * TASK_CHUNK
+        t1 = min(T, t0 + TASK_CHUNK)
+        _program(code, imm, bounds[p], X[t0:t1], Y[t0:t1], n_train, n_valid, seeds[t0:t1],
+                 n_scalar, n_vector, n_matrix, classify, squash, max_abs_error,
+                 preds[p, t0:t1], out[p, t0:t1])
 
 
 # -- dead-code removal before a run (the interpreter's fast path) --------------------------

@@ -15,6 +15,7 @@ Floats are written with repr, so text -> program -> text is exact.
 """
 from __future__ import annotations
 
+import math
 import re
 
 from ...kernels.programs import OPS
@@ -49,11 +50,29 @@ def instruction_text(ins: Instruction) -> str:
     return _TEMPLATES[op].format(op, a, b, o, float(c0), float(c1))
 
 
+# Indented instruction lines by instruction: a search's programs share most of their
+# instructions with their parents, and writing the archive's populations formats them over
+# and over. (0 and 0.0 are equal keys and print alike in the int fields; the immediates are
+# floats in every Program made here, and a float key keeps -0.0 apart from 0.0.)
+_LINES: dict = {}
+_LINES_MAX = 200_000
+
+
+def _line(ins: Instruction) -> str:
+    key = (ins, math.copysign(1.0, ins[4]), math.copysign(1.0, ins[5]))
+    line = _LINES.get(key)
+    if line is None:
+        if len(_LINES) >= _LINES_MAX:
+            _LINES.clear()
+        line = _LINES[key] = "  " + instruction_text(ins)
+    return line
+
+
 def to_text(program: Program) -> str:
     lines = []
     for comp, body in zip(COMPONENTS, program.components()):
         lines.append(f"{comp}:")
-        lines.extend(f"  {instruction_text(ins)}" for ins in body)
+        lines.extend(map(_line, body))
     return "\n".join(lines)
 
 
