@@ -98,9 +98,11 @@ def test_episode_bounds_are_checked():
         dataclasses.replace(ts, group_mask=None)
 
 
-def test_mnist1d_is_generated_locally_without_touching_the_global_generators():
+def test_mnist1d_is_generated_locally_without_touching_the_global_generators(tmp_path,
+                                                                            monkeypatch):
     import random
     from evo_l2l.tasks import mnist1d_data
+    monkeypatch.setenv("EVO_L2L_DATA", str(tmp_path))       # an empty cache: generated
     random.seed(5); np.random.seed(5)
     before = (random.random(), np.random.random())
     random.seed(5); np.random.seed(5)
@@ -109,6 +111,30 @@ def test_mnist1d_is_generated_locally_without_touching_the_global_generators():
     assert (random.random(), np.random.random()) == before       # DEAP's `random` untouched
     assert x.shape == (5000, 40) and sorted(set(y.tolist())) == list(range(10))
     assert mnist1d_data.data_identity()["name"] == "mnist1d.data.make_dataset"
+    mnist1d_data._load.cache_clear()
+
+
+def test_mnist1d_is_kept_in_the_cache_folder_and_made_again_when_damaged(tmp_path,
+                                                                         monkeypatch):
+    from evo_l2l.tasks import mnist1d_data
+    monkeypatch.setenv("EVO_L2L_DATA", str(tmp_path))
+    made = []
+    make = mnist1d_data._make
+    monkeypatch.setattr(mnist1d_data, "_make", lambda: made.append(1) or make())
+    mnist1d_data._load.cache_clear()
+    x, y = mnist1d_data.signals()
+    path = mnist1d_data.cache_path()
+    assert path.parent == tmp_path and path.exists() and len(made) == 1
+    mnist1d_data._load.cache_clear()
+    x2, y2 = mnist1d_data.signals()                       # read back: not made again
+    assert len(made) == 1 and np.array_equal(x2, x) and np.array_equal(y2, y)
+    for damage in (b"not a zip", path.read_bytes()[:-100]):
+        path.write_bytes(damage)
+        mnist1d_data._load.cache_clear()
+        x3, _ = mnist1d_data.signals()
+        assert np.array_equal(x3, x)
+    assert len(made) == 3
+    mnist1d_data._load.cache_clear()
 
 
 @pytest.mark.parametrize("name", ["permuted_digits", "split_digits"])
