@@ -586,6 +586,25 @@ def report(result: dict) -> None:
               f"{m['heldout_apart_T']:7.3f}")
 
 
+def measure_all(args, counts, rows, result, tmp) -> None:
+    """(a), (b) and (c) on a LocalCluster of each worker count, into result."""
+    for W in counts:
+        t = time.perf_counter()
+        executor = MeasuredDask.local(W)
+        result["start_seconds"][W] = time.perf_counter() - t
+        try:
+            result["overhead"][W] = overhead(executor, 5 if args.quick else 30,
+                                             20 if args.quick else 200,
+                                             0.2 if args.quick else 2.0)
+            result["runs"][W] = []
+            for row in rows:
+                t = time.perf_counter()
+                result["runs"][W].append(measure_run(*row, executor, tmp))
+                result["runs"][W][-1]["seconds"] = time.perf_counter() - t
+        finally:
+            executor.close()
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--workers", default=None,
@@ -608,22 +627,13 @@ def main(argv=None) -> int:
                           "python": platform.python_version(), "dask": dask.__version__,
                           "load_start": load()},
               "quick": args.quick, "start_seconds": {}, "overhead": {}, "runs": {}}
+    from evo_l2l.evolution.evaluator import ExecutorLost
     with tempfile.TemporaryDirectory() as tmp:
-        for W in counts:
-            t = time.perf_counter()
-            executor = MeasuredDask.local(W)
-            result["start_seconds"][W] = time.perf_counter() - t
-            try:
-                result["overhead"][W] = overhead(executor, 5 if args.quick else 30,
-                                                 20 if args.quick else 200,
-                                                 0.2 if args.quick else 2.0)
-                result["runs"][W] = []
-                for row in rows:
-                    t = time.perf_counter()
-                    result["runs"][W].append(measure_run(*row, executor, tmp))
-                    result["runs"][W][-1]["seconds"] = time.perf_counter() - t
-            finally:
-                executor.close()
+        try:
+            measure_all(args, counts, rows, result, tmp)
+        except ExecutorLost as exc:
+            print(f"error: the measurement's Dask cluster failed: {exc}", file=sys.stderr)
+            return 1
     base = counts[0]
     for run in result["runs"][base]:
         run["model"] = model(run, result["overhead"][base])
