@@ -105,6 +105,21 @@ ROWS = {
 }
 
 
+def commit() -> str:
+    """The evo_l2l checkout's commit (and "+" if it has changes), else "unknown"."""
+    import subprocess
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, text=True,
+                              capture_output=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no",
+                                "evo_l2l"], cwd=root, text=True, capture_output=True,
+                               timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return (head + ("+" if dirty else "")) if head else "unknown"
+
+
 def load() -> list:
     return [round(x, 2) for x in os.getloadavg()]
 
@@ -288,7 +303,7 @@ def batch_bytes(problem, genomes, executor) -> dict:
         for k in BATCH_SIZES:
             jobs = [(problem.below, rules[i % len(rules)], int(rs), int(ts), problem.budget)
                     for i in range(k)]
-            result = [np.zeros(6)] * k
+            result = [np.zeros(6) for _ in range(k)]
             out[k] = (len(pickle.dumps((run_below_jobs, jobs), protocol=5)),
                       len(pickle.dumps(result, protocol=5)))
         return out
@@ -500,8 +515,8 @@ def ms(x: float) -> str:
 def report(result: dict) -> None:
     m = result["machine"]
     print(f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, "
-          f"dask {m['dask']}; load average {m['load_start']} at the start, "
-          f"{m['load_end']} at the end")
+          f"dask {m['dask']}, evo_l2l at {m['commit']}; load average {m['load_start']} at "
+          f"the start, {m['load_end']} at the end")
     print()
     print("(a) per-task overhead: a trivial task (abs) through the executor vs in-process")
     print(f"{'workers':>8} {'in-process us':>14} {'round trip ms':>14} {'min ms':>8} "
@@ -625,6 +640,7 @@ def main(argv=None) -> int:
     rows = ROWS["quick" if args.quick else "full"]
     result = {"machine": {"cpu": cpu_model(), "cores": os.cpu_count(),
                           "python": platform.python_version(), "dask": dask.__version__,
+                          "commit": commit(),
                           "load_start": load()},
               "quick": args.quick, "start_seconds": {}, "overhead": {}, "runs": {}}
     from evo_l2l.evolution.evaluator import ExecutorLost
