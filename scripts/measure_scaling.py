@@ -72,7 +72,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from machine import cpu_model  # noqa: E402
 
 from evo_l2l.evolution import executors as ex_mod  # noqa: E402
-from evo_l2l.evolution.evaluator import MIN_CALL_SECONDS, cut  # noqa: E402
+from evo_l2l.evolution.evaluator import cut  # noqa: E402
 from evo_l2l.evolution.executors import DaskExecutor  # noqa: E402
 
 MODEL_WORKERS = (1, 2, 8, 64, 512)
@@ -207,8 +207,9 @@ class Timers:
 
 
 class MeasuredDask(DaskExecutor):
-    """DaskExecutor that records its rounds (map calls), bytes per task and the main
-    thread's CPU in them; its behaviour is the parent's."""
+    """DaskExecutor that records its rounds (map calls, and batches kept in the driver),
+    bytes per task and the driver's CPU in its client calls; its behaviour is the
+    parent's."""
 
     def __init__(self, *a, **kw):
         super().__init__(*a, **kw)
