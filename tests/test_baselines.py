@@ -86,3 +86,20 @@ def test_the_numpy_nearest_neighbour_is_scikit_learns(toy_runs, preset):
     tasks = open_run(toy_runs(preset).path).tasks
     assert np.array_equal(bl.memory_baseline(tasks, "1nn"), sklearn_nearest_neighbour(tasks),
                           equal_nan=True)
+
+
+@pytest.mark.parametrize("preset", ["fewshot-digits", "fewshot-digits-gp", "continual-digits"])
+def test_rules_measured_after_training_only_give_the_same_last_row(toy_runs, preset):
+    """evaluate's few-shot rules and its choice of the ablation's rate ask the learner for
+    row S only (kinds -> learners: parametric and symbolic): the same numbers there."""
+    from evo_l2l.analysis.curves import problem_for
+    from evo_l2l.analysis.episode_eval import rules_accuracy
+    from evo_l2l.archive import open_run
+    run = open_run(toy_runs(preset).path)
+    problem = problem_for(run)
+    rules = [problem.known_rule("delta", r) for r in (0.1, 1.0)]
+    settings, tasks = run.config.learner.settings, run.tasks
+    full = rules_accuracy(problem, rules, tasks, settings)
+    last = rules_accuracy(problem, rules, tasks, settings, measure_all=False)
+    np.testing.assert_array_equal(last[:, :, -1], full[:, :, -1])
+    assert np.isnan(last[:, :, :-1]).all() and not np.isnan(full[:, :, :-1]).all()

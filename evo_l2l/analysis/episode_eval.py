@@ -72,10 +72,16 @@ def episodes_for(run, which: str, n: int | None = None, seed: int = 0) -> TaskSe
     return tasks
 
 
-def rules_accuracy(problem, rules: list, tasks: TaskSet, settings) -> np.ndarray:
+def rules_accuracy(problem, rules: list, tasks: TaskSet, settings,
+                   measure_all: bool = True) -> np.ndarray:
     """(R, T, S + 1, G) accuracies of R rules in one learner call: coefficient rows, or tree
-    texts (symbolic rules, run by the learner's program_accuracy)."""
-    return kind_of(problem).episode_accuracy(problem, rules, tasks, settings)
+    texts (symbolic rules, run by the learner's program_accuracy). measure_all False: row
+    S only (the others NaN), which is all a few-shot summary or a choice of rate reads; the
+    learner then skips scoring the others (half its work on few-shot episodes)."""
+    if measure_all:
+        return kind_of(problem).episode_accuracy(problem, rules, tasks, settings)
+    return kind_of(problem).episode_accuracy(problem, rules, tasks, settings,
+                                             measure_all=False)
 
 
 def rule_accuracy(problem, rule, tasks: TaskSet, settings) -> np.ndarray:
@@ -100,7 +106,8 @@ def ablation_choice(problem, train: TaskSet, settings) -> tuple[float, object] |
     if ABLATION_RULE not in problem.known_rule_names():
         return None
     rules = [problem.known_rule(ABLATION_RULE, r) for r in ABLATION_RATES]
-    scores = [bl.final_score(a) for a in rules_accuracy(problem, rules, train, settings)]
+    scores = [bl.final_score(a) for a in rules_accuracy(problem, rules, train, settings,
+                                                          measure_all=False)]
     best = int(np.nanargmax(scores))
     return ABLATION_RATES[best], rules[best]
 
@@ -207,7 +214,8 @@ def evaluate_episodes(run, problem, chosen: list[tuple[str, str, object]], which
     if rules:
         labels = [label for _, label, _ in chosen] + (["the ablation"] if choice else [])
         step(f"{'; '.join(labels)} on {len(tasks)} episodes")
-        accs = rules_accuracy(problem, rules, tasks, settings)
+        # a few-shot summary reads the accuracies after the support set only
+        accs = rules_accuracy(problem, rules, tasks, settings, measure_all=continual)
     ablation = (ablation_from(problem, choice, accs[-1], settings, len(train))
                 if choice is not None else None)
     rows = []

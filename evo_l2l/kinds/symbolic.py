@@ -135,10 +135,11 @@ class SymbolicKind(RuleKind):
     def latex_fallback(self, problem, rule) -> str:
         return r"\mathtt{" + sym.tree_text(problem.tree(rule)).replace("_", r"\_") + "}"
 
-    def episode_accuracy(self, problem, rules, tasks, settings):
+    def episode_accuracy(self, problem, rules, tasks, settings, measure_all=True):
         programs = sym.compile_programs([problem.tree(r) for r in rules], problem.pset)
         return problem.learner.program_accuracy(programs, tasks, settings,
-                                                problem.rule_settings.eta)
+                                                problem.rule_settings.eta,
+                                                measure_all=measure_all)
 
     def rule_axes(self, ax, run) -> None:
         from ..analysis import plots

@@ -172,9 +172,10 @@ class EpisodeNet(Learner):
                                measure_all=few or settings.fitness_measure != "final")
         return seen_so_far(acc)
 
-    def accuracy(self, coef, tasks, settings) -> np.ndarray:
-        """(R, T, S + 1, G) every accuracy (analysis: R matrices, few-shot accuracy)."""
-        return episode_accuracy(coef, tasks, settings.n_epochs, settings.clip)
+    def accuracy(self, coef, tasks, settings, measure_all: bool = True) -> np.ndarray:
+        """(R, T, S + 1, G) every accuracy (analysis: R matrices, few-shot accuracy);
+        measure_all False: row S only."""
+        return episode_accuracy(coef, tasks, settings.n_epochs, settings.clip, measure_all)
 
 
 LEARNER = EpisodeNet()

@@ -193,9 +193,10 @@ class SRWM(Learner):
                                  measure_all=settings.fitness_measure != "final")
         return prob if settings.score == "probability" else acc
 
-    def accuracy(self, coef, tasks, settings) -> np.ndarray:
-        """(R, T, 2, 1) query accuracy before and after the support set (evaluate)."""
-        acc, _ = run_episodes(coef, tasks, settings.self_modification, measure_all=True)
+    def accuracy(self, coef, tasks, settings, measure_all: bool = True) -> np.ndarray:
+        """(R, T, 2, 1) query accuracy before and after the support set (evaluate);
+        measure_all False: after only (before NaN)."""
+        acc, _ = run_episodes(coef, tasks, settings.self_modification, measure_all=measure_all)
         return np.stack([acc[:, :, 0], acc[:, :, -1]], axis=2)[..., None]
 
 

@@ -127,9 +127,11 @@ class SymbolicEpisodeNet(Learner):
                                measure_all=few or settings.fitness_measure != "final")
         return seen_so_far(acc)
 
-    def program_accuracy(self, programs, tasks, settings, eta, views=None) -> np.ndarray:
-        """(R, T, S + 1, G) every accuracy (analysis: R matrices, few-shot accuracy)."""
-        return program_accuracy(programs, tasks, settings, eta, views)
+    def program_accuracy(self, programs, tasks, settings, eta, views=None,
+                         measure_all: bool = True) -> np.ndarray:
+        """(R, T, S + 1, G) every accuracy (analysis: R matrices, few-shot accuracy);
+        measure_all False: row S only."""
+        return program_accuracy(programs, tasks, settings, eta, views, measure_all)
 
 
 LEARNER = SymbolicEpisodeNet()

@@ -145,9 +145,12 @@ class RuleKind:
     def write_runs_below(self, problem, row, split: str, folder: str) -> list[str]:
         raise ValueError("--runs-below needs a meta-evolution archive")
 
-    def episode_accuracy(self, problem, rules: list, tasks, settings) -> np.ndarray:
-        """(R, T, S + 1, G) accuracies of R rules on episodic tasks, in one learner call."""
-        return problem.learner.accuracy(self.batch_of(problem, rules), tasks, settings)
+    def episode_accuracy(self, problem, rules: list, tasks, settings,
+                         measure_all: bool = True) -> np.ndarray:
+        """(R, T, S + 1, G) accuracies of R rules on episodic tasks, in one learner call
+        (measure_all False: row S only, the others NaN: a learner may skip scoring them)."""
+        return problem.learner.accuracy(self.batch_of(problem, rules), tasks, settings,
+                                        measure_all=measure_all)
 
     def rule_axes(self, ax, run) -> None:
         """The plot panel of the evolved rule over generations."""
