@@ -4,6 +4,7 @@ that two versions of the code can be timed and compared bit for bit.
 
     python scripts/bench_meta.py [--full] [--src DIR] [-o OUT.h5] [--compare OTHER.h5]
     python scripts/bench_meta.py --kernel
+    python scripts/bench_meta.py --profile [--src DIR]
 
 Default: the shortened run of docs/results/performance.md (2 level-2 generations, 4
 training runs below and 2 held-out runs per score):
@@ -15,9 +16,13 @@ training runs below and 2 held-out runs per score):
 code in DIR (e.g. an older commit unpacked with `git archive COMMIT | tar -x -C DIR`)
 instead of the installed evo_l2l. A toy run first compiles or loads the kernels, so the
 timed run measures the search. Printed: the machine, the load average before and after,
-the wall seconds, and a digest of the archive's generation arrays (fitness, genomes,
+the wall seconds and CPU seconds of the run, and a digest of the archive's generation arrays (fitness, genomes,
 runs-below summaries; not times); --compare names the datasets that differ from another
 archive.
+
+--profile: the shortened run in this process under cProfile (after a toy run that loads
+the kernels), its time split into the numba kernel calls (functions in evo_l2l/kernels),
+breeding (evo_l2l/optimizers, DEAP, random) and the rest, and the top functions.
 
 --kernel: the pooled single-layer call (learners/single_layer.py pooled_learning_curves)
 on the calling thread and on numba's threads, for 4 to 512 rules on chalmers1990's 20
@@ -26,6 +31,7 @@ training tasks: where SERIAL_UPDATES puts the switch.
 import argparse
 import hashlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -77,16 +83,19 @@ def run(opts) -> None:
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores")
     print("command: evo-l2l " + " ".join(cmd) + (f"  (code from {opts.src})" if opts.src else ""))
     load0 = os.getloadavg()
+    cpu0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = evo(cmd, opts.src)
     wall = time.perf_counter() - t0
+    cpu1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
     if done.returncode:
         sys.exit(f"run failed: {done.stderr.strip()}")
     load1 = os.getloadavg()
     arrays = numbers(opts.output)
     print(f"load average before {load0[0]:.2f} / {load0[1]:.2f}, after {load1[0]:.2f} / "
           f"{load1[1]:.2f} (1 / 5 minutes)")
-    print(f"wall {wall:.1f} s; archive digest {digest(arrays)}; best fitness per generation "
+    print(f"wall {wall:.1f} s, CPU {cpu:.1f} s (user + system, every thread); archive digest {digest(arrays)}; best fitness per generation "
           + " ".join(f"{x:.6f}" for x in arrays["best_fitness"]))
     if opts.compare:
         other = numbers(opts.compare)
@@ -95,6 +104,44 @@ def run(opts) -> None:
                   or not np.array_equal(arrays[n], other[n], equal_nan=arrays[n].dtype.kind == "f")]
         print(f"against {opts.compare}: " + (f"{len(differ)} datasets differ: {', '.join(differ)}"
                                              if differ else f"all {len(arrays)} datasets equal"))
+
+
+def profile(opts) -> None:
+    if opts.src:
+        sys.path.insert(0, os.path.abspath(opts.src))
+    import cProfile
+    import pstats
+    import tempfile
+
+    import evo_l2l
+    short = {"n_generations": 2, "tasks__n_runs": 4, "tasks__n_heldout": 2}
+    with tempfile.TemporaryDirectory() as tmp:
+        evo_l2l.evolve("schmidhuber1987-meta", os.path.join(tmp, "warm.h5"), n_generations=1,
+                       learner__budget=60, tasks__n_runs=1, tasks__n_heldout=1)
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        evo_l2l.evolve("schmidhuber1987-meta", os.path.join(tmp, "run.h5"), **short)
+        prof.disable()
+        wall = time.perf_counter() - t0
+    stats = pstats.Stats(prof)
+    parts = {"kernels": 0.0, "breeding": 0.0, "rest": 0.0}
+    for (path, _, func), (_, _, tottime, _, _) in stats.stats.items():
+        path = path.replace(os.sep, "/")
+        if "/evo_l2l/kernels/" in path:
+            parts["kernels"] += tottime
+        elif "/evo_l2l/optimizers/" in path or "/deap/" in path or path.endswith("/random.py") \
+                or "_random.Random" in func:
+            parts["breeding"] += tottime
+        else:
+            parts["rest"] += tottime
+    total = sum(parts.values())
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores; load average "
+          f"{os.getloadavg()[0]:.2f}; code: {os.path.dirname(evo_l2l.__file__)}")
+    print(f"evo_l2l.evolve('schmidhuber1987-meta', ..., {short}): {wall:.1f} s under cProfile")
+    for name, t in parts.items():
+        print(f"  {name:9s} {t:7.1f} s  {100 * t / total:5.1f}%")
+    stats.sort_stats("tottime").print_stats(12)
 
 
 def kernel() -> None:
@@ -127,11 +174,15 @@ def main() -> None:
     ap.add_argument("-o", "--output", default="bench-meta.h5", help="archive to write")
     ap.add_argument("--compare", help="an archive of the same command to compare with")
     ap.add_argument("--kernel", action="store_true", help="time the pooled kernel call only")
+    ap.add_argument("--profile", action="store_true",
+                    help="profile the shortened run in this process")
     opts = ap.parse_args()
     if opts.compare and not os.path.exists(opts.compare):
         ap.error(f"--compare: no such file {opts.compare}")
     if opts.kernel:
         kernel()
+    elif opts.profile:
+        profile(opts)
     else:
         run(opts)
 

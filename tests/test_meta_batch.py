@@ -104,3 +104,20 @@ def test_thread_choice_tries_both_ways_then_takes_the_faster():
     choice.timed(True, 5000, 10.0)                                  # one thread got slow
     choice.timed(True, 5000, 10.0)
     assert choice.choose(5000) is False
+
+
+def test_warming_a_meta_level_loads_the_pooled_kernels(monkeypatch):
+    from evo_l2l.kernels import ga_bits, single_layer_groups
+    from evo_l2l.rules.kinds import kind_of
+    called = []
+    for module, name in [(single_layer_groups, "train_chalmers_jobs"),
+                         (single_layer_groups, "train_chalmers_jobs_serial"),
+                         (ga_bits, "bit_generations")]:
+        kernel = getattr(module, name)
+        monkeypatch.setattr(module, name,
+                            lambda *a, kernel=kernel, name=name: called.append(name) or kernel(*a))
+    config = PRESETS["schmidhuber1987-meta"].default_config(
+        **{"learner.budget": 60, "tasks.n_runs": 1, "tasks.n_heldout": 1})
+    problem = make_problem(config, build_tasks(config))
+    kind_of(config).warm(problem)
+    assert set(called) == {"train_chalmers_jobs", "train_chalmers_jobs_serial", "bit_generations"}

@@ -294,3 +294,19 @@ def run_below_batch(jobs: list) -> list:
             r.tell_fitness(fit)
         active = [r for r in active if not r.done]
     return [r.summary() for r in runs]
+
+
+def warm_pooled(below: dict, row) -> None:
+    """Compiles (or loads from numba's cache) what run_below_batch calls for `below`: a
+    tiny run below with operator row `row` (breeding, the pooled call on one thread) and a
+    pooled call on numba's threads. Nothing for a level below that is not pooled."""
+    job = (below, row, 1, 1, 16)
+    run = BelowRun(*job)
+    if not run.poolable():
+        return
+    run_below_batch([job])
+    p = run.problem
+    pool, starts = p.learner.pool_tasks([p.splits["train"]])
+    rule = np.asarray(p.known_rule(p.reference_rule), dtype=np.float64)[None]
+    p.learner.pooled_curves(p.family.name, [(rule, np.arange(starts[1]))], pool,
+                            p.config.learner.settings, serial=False)

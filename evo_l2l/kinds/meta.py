@@ -76,10 +76,13 @@ class MetaKind(RuleKind):
         return None
 
     def warm(self, problem) -> None:
-        """Its level below's kernels: those are what its runs below run."""
+        """Its level below's kernels: those are what its runs below run; and those its runs
+        below advanced together call (the GA's breeding, the pooled kernel calls)."""
+        from ..evolution.meta_batch import warm_pooled
         from ..evolution.problem import build_tasks, make_problem
         below = RunConfig.from_dict(problem.below)
         kind_of(below).warm(make_problem(below, build_tasks(below)))
+        warm_pooled(problem.below, problem.hand_set)
 
     def detail_lines(self, problem, rule: dict) -> list[str]:
         out = ["  ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}"
