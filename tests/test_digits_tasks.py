@@ -31,6 +31,19 @@ def test_the_data_are_the_bundled_digits_and_identified():
         images[0, 0, 0] = 1.0                      # read-only: nobody alters the cached copy
 
 
+def test_the_digits_are_read_as_scikit_learn_reads_them():
+    """Read from the wheel's file without importing scikit-learn: load_digits' arrays, and
+    the version scikit-learn itself reports."""
+    import sklearn
+    from sklearn.datasets import load_digits
+    images, labels = dd.digits()
+    d = load_digits()
+    np.testing.assert_array_equal(images, d.images)
+    np.testing.assert_array_equal(labels, d.target)
+    assert images.dtype == d.images.dtype and labels.dtype == np.int64
+    assert dd.data_identity()["version"] == sklearn.__version__
+
+
 @pytest.mark.parametrize("name", FAMILIES)
 def test_same_seed_same_episodes_and_stored_heldout_is_a_prefix(name):
     a, b, c = make(name), make(name), make(name, seed=1)
