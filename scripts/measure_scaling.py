@@ -10,7 +10,9 @@ generations each, see ROWS) on a Dask LocalCluster of each worker count given:
 
 (a) per-task overhead: a trivial task (the builtin `abs`) through the executor, one at a
     time (round-trip latency) and 200 at once (20 with --quick; wall and driver CPU per
-    task), beside the same call in this process;
+    task), beside the same call in this process; once more with a scheduler in a process
+    of its own (`dask scheduler` and a `dask worker` started here, as on a cluster), which
+    splits the per-task CPU between the driver (the client) and the scheduler;
 (b) bytes per task: the pickled size (protocol 5) of what the executor submits, the
     function and its argument, and of what comes back; and the same for batches of 1, 4
     and 16 rules (or runs below) a task, from the run's own population;
@@ -153,6 +155,58 @@ def driver_cpu() -> float:
     return process - 0.5 * (before + after)
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds of every thread of process `pid` (Linux schedstat: nanoseconds)."""
+    total = 0
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            pass
+    return total / 1e9
+
+
+@contextmanager
+def scheduler_apart(n_workers: int, tmp: str):
+    """A `dask scheduler` process and a `dask worker` process (of `n_workers` workers,
+    without a nanny: 1) started here, as on a cluster (the scheduler out of the driver's
+    process); yields (executor, scheduler pid). Both are stopped at the end."""
+    import subprocess
+
+    from evo_l2l.evolution.executors import WORKER_ENV
+    info = os.path.join(tmp, "scheduler.json")
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    env = dict(os.environ, **WORKER_ENV)
+    procs = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler",
+                               "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                               "--scheduler-file", info], env=env, **quiet)]
+    executor = None
+    try:
+        deadline = time.time() + 60
+        while not os.path.exists(info) and time.time() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.2)                               # the file is written in one go
+        with open(info) as f:
+            address = json.load(f)["address"]
+        procs.append(subprocess.Popen(
+            [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nworkers",
+             str(n_workers), "--nthreads", "1", "--no-dashboard", "--no-nanny"], env=env,
+            **quiet))
+        executor = MeasuredDask.connect(address, timeout=30)
+        yield executor, procs[0].pid
+    finally:
+        if executor is not None:
+            executor.close()
+        for proc in reversed(procs):
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
 class Timers:
     """Exclusive driver CPU seconds (driver_cpu) by category (a nested timed call's time
     goes to its own category, not to its caller's). While `heldout` is set (the held-out
@@ -264,7 +318,10 @@ class MeasuredDask(DaskExecutor):
 
 
 # -- (a) per-task overhead ----------------------------------------------------------------
-def overhead(executor, n_latency: int, n_batch: int, idle_seconds: float) -> dict:
+def overhead(executor, n_latency: int, n_batch: int, idle_seconds: float,
+             scheduler_pid: int | None = None) -> dict:
+    """(a) on `executor`; with `scheduler_pid` (a scheduler in its own process) also the
+    scheduler's CPU a task."""
     t = time.perf_counter()
     for _ in range(100_000):
         abs(-1)
@@ -276,9 +333,11 @@ def overhead(executor, n_latency: int, n_batch: int, idle_seconds: float) -> dic
         t = time.perf_counter()
         send(executor, abs, [-1])
         lat.append(time.perf_counter() - t)
+    sched = process_cpu(scheduler_pid) if scheduler_pid else 0.0
     w, c, m = time.perf_counter(), loop_cpu(), driver_cpu()
     send(executor, abs, [-1] * n_batch)
     w, c, m = time.perf_counter() - w, loop_cpu() - c, driver_cpu() - m
+    sched = process_cpu(scheduler_pid) - sched if scheduler_pid else None
     # The IO loop's own CPU while no task is out (heartbeats, the scheduler's periodic
     # work), per second: a rate, apart from the per-task costs.
     w0, c0 = time.perf_counter(), loop_cpu()
@@ -288,7 +347,8 @@ def overhead(executor, n_latency: int, n_batch: int, idle_seconds: float) -> dic
             "round_trip_min_seconds": min(lat), "batch_tasks": n_batch,
             "batch_seconds_per_task": w / n_batch, "driver_cpu_per_task": (c + m) / n_batch,
             "main_thread_cpu_per_task": m / n_batch, "io_loop_cpu_per_task": c / n_batch,
-            "io_loop_idle_cpu_per_second": idle}
+            "io_loop_idle_cpu_per_second": idle,
+            "scheduler_cpu_per_task": None if sched is None else sched / n_batch}
 
 
 # -- (b) bytes per task by batch size ------------------------------------------------------
@@ -519,16 +579,23 @@ def report(result: dict) -> None:
           f"dask {m['dask']}, evo_l2l at {m['commit']}; load average {m['load_start']} at "
           f"the start, {m['load_end']} at the end")
     print()
-    print("(a) per-task overhead: a trivial task (abs) through the executor vs in-process")
-    print(f"{'workers':>8} {'in-process us':>14} {'round trip ms':>14} {'min ms':>8} "
+    print("(a) per-task overhead: a trivial task (abs) through the executor vs in-process; "
+          "a LocalCluster (its scheduler in the driver's IO loop), and a scheduler in its own "
+          "process (`dask scheduler`, `dask worker`) as on a cluster")
+    print(f"{'workers':>18} {'in-process us':>14} {'round trip ms':>14} {'min ms':>8} "
           f"{'many at once ms/task':>21} {'driver CPU ms/task':>19} {'of it IO loop':>14} "
-          f"{'IO loop idle':>13}")
-    for W, ov in result["overhead"].items():
-        print(f"{W:>8} {1e6 * ov['in_process_seconds']:14.3f} "
+          f"{'IO loop idle':>13} {'scheduler ms/task':>17}")
+    rows = [(f"{W}", ov) for W, ov in result["overhead"].items()]
+    rows += [(f"{W}, scheduler apart", ov)
+             for W, ov in result["overhead_scheduler_apart"].items()]
+    for name, ov in rows:
+        sched = ov.get("scheduler_cpu_per_task")
+        print(f"{name:>18} {1e6 * ov['in_process_seconds']:14.3f} "
               f"{1000 * ov['round_trip_seconds']:14.2f} {1000 * ov['round_trip_min_seconds']:8.2f} "
               f"{1000 * ov['batch_seconds_per_task']:21.3f} "
               f"{1000 * ov['driver_cpu_per_task']:19.3f} {1000 * ov['io_loop_cpu_per_task']:14.3f} "
-              f"{100 * ov['io_loop_idle_cpu_per_second']:12.1f}%")
+              f"{100 * ov['io_loop_idle_cpu_per_second']:12.1f}% "
+              f"{'-' if sched is None else format(1000 * sched, '.3f'):>17}")
     print()
     print("(b) bytes per task (pickled, protocol 5): in the runs, and by batch size "
           "(rules or runs below a task)")
@@ -619,6 +686,11 @@ def measure_all(args, counts, rows, result, tmp) -> None:
                 result["runs"][W][-1]["seconds"] = time.perf_counter() - t
         finally:
             executor.close()
+    # One worker is enough for a trivial task's costs (and --no-nanny starts one only).
+    with scheduler_apart(1, tmp) as (executor, pid):
+        result["overhead_scheduler_apart"] = {1: overhead(
+            executor, 5 if args.quick else 30, 20 if args.quick else 200,
+            0.2 if args.quick else 2.0, pid)}
 
 
 def main(argv=None) -> int:
@@ -643,7 +715,8 @@ def main(argv=None) -> int:
                           "python": platform.python_version(), "dask": dask.__version__,
                           "commit": commit(),
                           "load_start": load()},
-              "quick": args.quick, "start_seconds": {}, "overhead": {}, "runs": {}}
+              "quick": args.quick, "start_seconds": {}, "overhead": {},
+              "overhead_scheduler_apart": {}, "runs": {}}
     from evo_l2l.evolution.evaluator import ExecutorLost
     with tempfile.TemporaryDirectory() as tmp:
         try:

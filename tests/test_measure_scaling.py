@@ -27,6 +27,7 @@ def quick(tmp_path_factory):
 
 def test_the_table_has_every_part_and_row(quick):
     stdout, _ = quick
+    assert "1, scheduler apart" in stdout
     for title in ("machine: ", "(a) per-task overhead", "(b) bytes per task",
                   "(c) per generation", "MODEL OUTPUT (inputs measured with 1 worker",
                   "model check", "MODEL OUTPUT at 512 workers"):
@@ -45,6 +46,11 @@ def test_overhead_is_measured_and_a_round_trip_costs_more_than_a_call(quick):
     assert ov["round_trip_seconds"] > 100 * ov["in_process_seconds"]
     assert ov["round_trip_min_seconds"] <= ov["round_trip_seconds"]
     assert ov["io_loop_idle_cpu_per_second"] >= 0
+    assert ov["scheduler_cpu_per_task"] is None
+    # a scheduler in its own process: its CPU a task measured apart from the driver's
+    apart = data["overhead_scheduler_apart"]["1"]
+    assert apart["scheduler_cpu_per_task"] > 0 and apart["driver_cpu_per_task"] > 0
+    assert apart["round_trip_seconds"] > 100 * apart["in_process_seconds"]
 
 
 def test_bytes_per_task_grow_with_the_batch(quick):
