@@ -228,3 +228,23 @@ def test_text_of_instructions_seen_before_is_the_same_text():
                                                    for i in p.predict] + ["learn:"])
         assert pg.to_text(p) == want
         assert repr(value) in pg.to_text(p)
+
+
+def test_kernel_in_threads_equals_one_thread(monkeypatch):
+    """A call big enough for threads spreads its jobs over them: the same scores and
+    predictions as one loop over every job."""
+    import evo_l2l.kernels.programs as kp
+    rng = np.random.default_rng(3)
+    rnd = random.Random(3)
+    s = all_ops_settings(const_scale=0.5)
+    programs = [pg.random_program(rnd, s) for _ in range(25)]
+    programs += [pg.parse_program(pg.KNOWN_PROGRAMS["sgd"](0.1))]
+    X, Y, seeds = random_tasks(rng, T=37)          # 3 chunks of tasks a program
+    results = []
+    for threads, steps in ((1, kp.PARALLEL_STEPS), (3, 0)):
+        monkeypatch.setattr(kp, "PARALLEL_STEPS", steps)
+        monkeypatch.setattr(kp.numba, "get_num_threads", lambda: threads)
+        results.append(kernel(programs, X, Y, seeds, 6, 4, (4, 3, 2), False))
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    assert 0 < np.count_nonzero(results[0][0]) < results[0][0].size

@@ -35,7 +35,7 @@ EXPECTED_SECONDS: dict[str, float] = {
     "mixed_two_layer.train_mixed_two_layer": 18.3,
     "mlp_train.train": 31.6,
     "programs.live_rows": 2.4,
-    "programs.program_predictions": 65.9,
+    "programs.program_jobs": 33.0,
     "single_layer.train_chalmers_population": 37.9,
     "srwm.srwm_episodes": 6.1,
     "symbolic.probe_outputs": 29.8,

@@ -24,9 +24,11 @@ a batch, the batch or the thread. The plain Python reference is tests/naive_prog
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 # (name, output kind, argument kinds): s scalar, v vector, m matrix address; f a float
 # immediate (c0, c1 in order).
@@ -58,6 +60,8 @@ SETUP, PREDICT, LEARN = 0, 1, 2
 # Tasks a program runs on at once (a job of program_predictions): the search's tasks in one,
 # and enough jobs for every core when one program is scored on many tasks.
 TASK_CHUNK = 16
+# Example steps (programs x tasks x examples) from which a call runs in several threads.
+PARALLEL_STEPS = 100_000
 
 
 @njit(cache=True, inline="always")
@@ -501,17 +505,41 @@ def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n
                         np.zeros((bounds.shape[0], X.shape[0], 0)), out)
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
 def program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
                         n_matrix, classify, squash, max_abs_error, preds, out):
     """As program_scores, also writing the predictions: preds (P, T, n_train + n_valid)
     (made before each training example's Learn, then on the validation examples; NaN after
     an early stop). A program runs on up to TASK_CHUNK tasks at once: an instruction is
-    decoded once for all of them, their numbers side by side; the jobs (program, chunk of
-    tasks) run in parallel."""
+    decoded once for all of them, their numbers side by side.
+
+    The jobs (program, chunk of tasks) run in one compiled loop (program_jobs, which
+    releases the GIL); a call with work enough for several threads (PARALLEL_STEPS example
+    steps or more) spreads them over numba's thread count in Python threads. Compiled with
+    numba's parallel=True instead, the interpreter took half as long again to compile."""
     P, T = bounds.shape[0], X.shape[0]
+    jobs = P * ((T + TASK_CHUNK - 1) // TASK_CHUNK)
+    args = (code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector, n_matrix,
+            classify, squash, max_abs_error, preds, out)
+    threads = min(numba.get_num_threads(), jobs)
+    if threads <= 1 or P * T * X.shape[1] < PARALLEL_STEPS:
+        program_jobs(*args, 0, jobs)
+        return
+    # Several small ranges a thread: the jobs' costs differ (early stops).
+    step = max(1, jobs // (4 * threads))
+    with ThreadPoolExecutor(threads) as pool:
+        for f in [pool.submit(program_jobs, *args, i, min(jobs, i + step))
+                  for i in range(0, jobs, step)]:
+            f.result()
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def program_jobs(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
+                 n_matrix, classify, squash, max_abs_error, preds, out, first, last):
+    """program_predictions' jobs first..last-1: job j is program j // chunks on its chunk
+    j % chunks of TASK_CHUNK tasks."""
+    T = X.shape[0]
     chunks = (T + TASK_CHUNK - 1) // TASK_CHUNK
-    for job in prange(P * chunks):
+    for job in range(first, last):
         p = job // chunks
         t0 = (job % chunks) * TASK_CHUNK
         t1 = min(T, t0 + TASK_CHUNK)
