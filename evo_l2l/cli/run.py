@@ -410,28 +410,71 @@ def experiments(name, as_json):
 
 
 @main.command()
-def warmup():
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=None,
+              help="processes compiling at once (default: the cores this process may use); "
+                   "presets that share a learner compile in the same process")
+def warmup(jobs):
     """Compile every preset's numba kernels into the on-disk cache now (cluster set-up, images),
     and evo_l2l's Python bytecode (an editable install or PYTHONDONTWRITEBYTECODE=1 leaves it
     uncompiled: 0.1 s more on every command)."""
     import compileall
     import time
     from pathlib import Path
-    from ..evolution.problem import build_tasks, make_problem
-    from ..experiments import PRESETS
-    from ..rules.kinds import kind_of
     package = Path(__file__).resolve().parents[1]
     if compileall.compile_dir(str(package), quiet=2):
         click.echo(f"bytecode of {package} compiled")
     else:
         click.echo(f"could not write the bytecode of {package} (read-only?); commands still run")
+    groups = warmup_groups()
+    jobs = min(jobs or available_cores(), len(groups))
     t0 = time.perf_counter()
-    with compile_lines():
-        for name, preset in PRESETS.items():
-            t1 = time.perf_counter()
-            config = preset.default_config()
-            problem = make_problem(config, build_tasks(config))
-            kind_of(config).warm(problem)
-            click.echo(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
+    if jobs <= 1:
+        for group in groups:
+            for line in warm_presets(group):
+                click.echo(line)
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+        click.echo(f"compiling in {jobs} processes")
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for f in as_completed([pool.submit(warm_presets, g) for g in groups]):
+                for line in f.result():
+                    click.echo(line)
     click.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s "
                "(compiled, or loaded from numba's cache)")
+
+
+def available_cores() -> int:
+    import os
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def warmup_groups() -> list[list[str]]:
+    """The presets by learner (presets with the same learner share their kernels, so one
+    process compiles them), the groups with the most presets first."""
+    from ..experiments import PRESETS
+    by: dict = {}
+    for name, preset in PRESETS.items():
+        by.setdefault(preset.default_config().learner.name, []).append(name)
+    return sorted(by.values(), key=len, reverse=True)
+
+
+def warm_presets(names: list[str]) -> list[str]:
+    """Compiles (or loads) the kernels of the presets `names`, one after another; a line
+    each with the time it took. Compile lines go to stderr as they happen."""
+    import time
+    from ..evolution.problem import build_tasks, make_problem
+    from ..experiments import PRESETS
+    from ..rules.kinds import kind_of
+    lines = []
+    with compile_lines():
+        for name in names:
+            t1 = time.perf_counter()
+            config = PRESETS[name].default_config()
+            problem = make_problem(config, build_tasks(config))
+            kind_of(config).warm(problem)
+            lines.append(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
+    return lines
