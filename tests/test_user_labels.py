@@ -87,7 +87,7 @@ def test_a_meta_runs_summary_names_operator_sets_not_rules(tmp_path):
 # -- the reference rule's rate is never at the grid's edge when the edge is no optimum -----
 
 def test_reference_rate_goes_past_the_grid_edge_while_fitness_improves():
-    from evo_l2l.analysis.rules import best_reference_rule
+    from evo_l2l.analysis.rules import best_reference_rate, best_reference_rule
 
     class Rising:
         """Fitness rises with the rate up to 2^12, then stays: the SRWM gain's shape."""
@@ -110,6 +110,9 @@ def test_reference_rate_goes_past_the_grid_edge_while_fitness_improves():
             return {}
 
     assert best_reference_rule(Rising())["rate"] == 2.0 ** 12
+    # what evaluate's `reference` asks: the same rate and rule, no description
+    rate, rule = best_reference_rate(Rising())
+    assert rate == 2.0 ** 12 and rule[0] == rate
 
 
 # -- AutoML: the learner's genes by name, curves as long as the learner trains ---------------

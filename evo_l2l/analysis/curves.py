@@ -53,8 +53,8 @@ def rule_from_spec(run, problem, spec: str) -> tuple[str, object]:
                 raise ValueError(f"{name} takes no rate")
             return problem.known_label(name), problem.known_rule(name)
         if name == problem.reference_rule and not arg:
-            from .rules import best_reference_rule
-            rate = best_reference_rule(problem)["rate"]
+            from .rules import best_reference_rate
+            rate, _ = best_reference_rate(problem)
             return f"{name} rule (rate {rate:g})", problem.known_rule(name, rate)
         if arg:
             if name == "none":

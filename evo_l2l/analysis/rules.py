@@ -40,10 +40,16 @@ def form_tag(problem, details: dict) -> str:
 def best_reference_rule(problem) -> dict:
     """The problem's reference rule (delta, Oja, Rescorla-Wagner...) at the power-of-two rate
     in 2^-8..2^8 that does best on the training tasks."""
+    rate, rule = best_reference_rate(problem)
+    return describe_rule(problem, rule, rate=rate)
+
+
+def best_reference_rate(problem) -> tuple[float, object]:
+    """(rate, rule) of best_reference_rule, without describing the rule (its fitness on
+    both splits again, its formula: seconds of sympy for a symbolic rule)."""
     rated = kind_of(problem).reference_rules(problem)
     if len(rated) == 1:
-        rate, rule = rated[0]
-        return describe_rule(problem, rule, rate=rate)
+        return rated[0]
     rated, fit = list(rated), list(problem.fitness_of([rule for _, rule in rated], "train"))
     best = int(np.argmax(fit))
     # A best rate at the grid's edge is no tuned rate (the hand-built SRWM's gain keeps
@@ -62,7 +68,7 @@ def best_reference_rule(problem) -> dict:
         else:
             rated.insert(0, (rate, rule)), fit.insert(0, f)
         best = int(np.argmax(fit))
-    return describe_rule(problem, rated[best][1], rate=rated[best][0])
+    return rated[best]
 
 
 EDGE_STEPS = 8
