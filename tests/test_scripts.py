@@ -415,6 +415,17 @@ def check_bench_automl_zero(out):
     assert grab(r"live rows:\s+\d+ full evaluations/s \(([\d.]+)x\)", out)[0] > 0
 
 
+def check_profile_automl_zero(out):
+    parts = dict((line[:28].strip(), float(line[28:])) for line in out.splitlines()[1:])
+    assert grab(r"children: (\d+)", out) == [11000.0]
+    assert all(v >= 0 for v in parts.values()) and parts["full evaluations"] > 0
+    top = sum(v for k, v in parts.items() if k in ("breed", "evaluate", "integrate",
+                                                    "population texts", "archive writes"))
+    assert parts["breed"] >= parts["compiled breeding"]
+    assert parts["evaluate"] >= parts["fingerprints"] + parts["full evaluations"]
+    assert top <= parts["total CPU s (evolve)"] + 0.05
+
+
 def check_digest(out):
     lines = [line.split() for line in out.strip().splitlines()]
     assert [line[0] for line in lines] == ["automl-zero-linear"] * 3 + \
@@ -535,6 +546,7 @@ def case(name, args, check, id=None):
          "reproduce_automl_zero-digits"),
     case("bench_automl_zero.py", ["--toy", "--repeats", "1"], check_bench_automl_zero),
     case("digest_automl_zero.py", ["--toy", "--out", "dig"], check_digest),
+    case("profile_automl_zero.py", ["--generations", "2"], check_profile_automl_zero),
     case("random_bound_automl_zero.py", ["--toy", "--evolution", "3/5"], check_random_bound),
     case("corrupt_test.py", ["--copies", "2", "--generations", "4", "--population", "6"],
          check_corrupt_test),
