@@ -346,13 +346,13 @@ def overhead(executor, n_latency: int, n_batch: int, idle_seconds: float,
     return {"in_process_seconds": in_process, "round_trip_seconds": statistics.median(lat),
             "round_trip_min_seconds": min(lat), "batch_tasks": n_batch,
             "batch_seconds_per_task": w / n_batch, "driver_cpu_per_task": (c + m) / n_batch,
-            "main_thread_cpu_per_task": m / n_batch, "io_loop_cpu_per_task": c / n_batch,
+            "driver_cpu_outside_loop_per_task": m / n_batch, "io_loop_cpu_per_task": c / n_batch,
             "io_loop_idle_cpu_per_second": idle,
             "scheduler_cpu_per_task": None if sched is None else sched / n_batch}
 
 
 # -- (b) bytes per task by batch size ------------------------------------------------------
-def batch_bytes(problem, genomes, executor) -> dict:
+def batch_bytes(problem, genomes) -> dict:
     """Pickled bytes of a task carrying 1, 4, 16 rules (a fitness task) or runs below (a
     meta task: run_below_jobs), and of its result, from the population's genomes."""
     from evo_l2l.evolution.meta import run_below_jobs
@@ -410,7 +410,7 @@ def task_stream_rows(data) -> list:
 def measure_run(label, preset, overrides, generations, min_call, executor, tmp) -> dict:
     from distributed import get_task_stream
 
-    from evo_l2l.archive import STATUS_COMPLETE, ArchiveWriter
+    from evo_l2l.archive import STATUS_COMPLETE, STATUS_INTERRUPTED, ArchiveWriter
     from evo_l2l.evolution.loop import evolve, make_search
     from evo_l2l.evolution.problem import build_tasks, make_problem
     from evo_l2l.experiments import PRESETS
@@ -446,25 +446,27 @@ def measure_run(label, preset, overrides, generations, min_call, executor, tmp) 
 
     def probe(record):
         marks.append({"wall": time.time(), "perf": time.perf_counter(),
-                      "main": driver_cpu(), "loop": loop_cpu(),
+                      "driver": driver_cpu(), "loop": loop_cpu(),
                       "cat": dict(timers.seconds), "rounds": len(executor.rounds),
                       "sent": len(executor.sent)})
 
+    status = STATUS_INTERRUPTED
     try:
         with timed_local_fitness(timers), get_task_stream(executor.client) as stream:
             last = evolve(problem, config, [archive, probe], catch_stop=False, search=search)
-        writer.close(STATUS_COMPLETE)
+        status = STATUS_COMPLETE
     finally:
+        writer.close(status)
         executor.min_call_seconds = saved_min
     tasks_done = task_stream_rows(stream.data)
     genomes, _ = search.population()
     gens = []
     for a, b in zip(marks[:-1], marks[1:]):
-        main = b["main"] - a["main"]
+        own = b["driver"] - a["driver"]
         cat = {c: b["cat"][c] - a["cat"][c] for c in timers.seconds}
         measured = cat.pop("measurement")
-        main -= measured
-        cat["other"] = main - sum(v for k, v in cat.items() if k != "other")
+        own -= measured
+        cat["other"] = own - sum(v for k, v in cat.items() if k != "other")
         rounds = executor.rounds[a["rounds"]:b["rounds"]]
         in_gen = [t for t in tasks_done if a["wall"] < t[2] <= b["wall"]]
         for r in rounds:
@@ -473,7 +475,7 @@ def measure_run(label, preset, overrides, generations, min_call, executor, tmp) 
                              if r["t0"] <= t[1] and t[2] <= r["t1"] + 1e-3]
                 r["compute"] = float(sum(durations))
                 r["longest"] = float(max(durations, default=0.0))
-        gens.append({"wall": b["perf"] - a["perf"], "main_cpu": main,
+        gens.append({"wall": b["perf"] - a["perf"], "driver_cpu": own,
                      "pickle": float(sum(executor.pickle_seconds[a["sent"]:b["sent"]])),
                      "io_loop_cpu": b["loop"] - a["loop"],
                      "categories": cat, "rounds": rounds, "tasks": len(in_gen),
@@ -490,7 +492,7 @@ def measure_run(label, preset, overrides, generations, min_call, executor, tmp) 
         "min_call_seconds": executor.min_call_seconds if min_call is None else min_call,
         "measured_generations": len(gens), "last_generation": int(last.generation),
         "wall_per_generation": mean(lambda g: g["wall"]),
-        "main_cpu_per_generation": mean(lambda g: g["main_cpu"]),
+        "driver_cpu_per_generation": mean(lambda g: g["driver_cpu"]),
         "io_loop_cpu_per_generation": mean(lambda g: g["io_loop_cpu"]),
         "categories_per_generation": {c: mean(lambda g, c=c: g["categories"][c])
                                       for c in CATEGORIES},
@@ -505,7 +507,7 @@ def measure_run(label, preset, overrides, generations, min_call, executor, tmp) 
         "bytes_received_per_task": float(np.mean(received)) if received else 0.0,
         "pickle_seconds_per_task": (float(np.mean(executor.pickle_seconds))
                                     if executor.pickle_seconds else 0.0),
-        "batch_bytes": {str(k): v for k, v in batch_bytes(problem, genomes, executor).items()},
+        "batch_bytes": {str(k): v for k, v in batch_bytes(problem, genomes).items()},
         "gens": gens,
     }
 
@@ -530,7 +532,7 @@ def model(run: dict, ov: dict, workers=MODEL_WORKERS) -> dict:
     # loaded machine the idle rate, taken over a whole generation, can exceed the rest).
     loop = sum(g["io_loop_cpu"] - ov["io_loop_idle_cpu_per_second"] * g["wall"] for g in gens)
     s = max(ov["driver_cpu_per_task"], (client + loop) / tasks if tasks else 0.0)
-    D = sum(g["main_cpu"] - g["categories"]["client"] for g in gens) / n_gen
+    D = sum(g["driver_cpu"] - g["categories"]["client"] for g in gens) / n_gen
     o = ov["round_trip_seconds"]
     out = {"s": s, "D": D, "o": o, "W": {}}
     H = sum(g["categories"]["heldout"] for g in gens) / n_gen
@@ -621,7 +623,7 @@ def report(result: dict) -> None:
         for run in runs:
             cats = " ".join(ms(run["categories_per_generation"][c]) for c in CATEGORIES)
             print(f"{run['label']:<38} {W:>2} {ms(run['wall_per_generation'])} "
-                  f"{ms(run['main_cpu_per_generation'])} {cats} "
+                  f"{ms(run['driver_cpu_per_generation'])} {cats} "
                   f"{ms(run['io_loop_cpu_per_generation'])} {ms(run['pickle_per_generation'])} "
                   f"{run['tasks_per_generation']:6.1f} {run['remote_rounds_per_generation']:6.1f} "
                   f"{run['local_batches_per_generation']:6.1f} {ms(run['compute_per_generation'])}")

@@ -68,26 +68,29 @@ def test_per_generation_figures_are_consistent(quick):
     runs = {r["label"]: r for r in data["runs"]["1"]}
     assert set(runs) == set(LABELS)
     for label, run in runs.items():
-        assert run["measured_generations"] >= 1
-        assert run["wall_per_generation"] > 0 and run["main_cpu_per_generation"] > 0
+        said = {k: v for k, v in run.items() if k not in ("gens", "model")}
+        assert run["measured_generations"] >= 1, said
+        assert run["wall_per_generation"] > 0 and run["driver_cpu_per_generation"] > 0, said
         cats = run["categories_per_generation"]
-        assert sum(cats.values()) == pytest.approx(run["main_cpu_per_generation"], abs=1e-9)
-        assert all(v >= -1e-3 for v in cats.values()), (label, cats)
-        assert run["io_loop_cpu_per_generation"] >= 0
+        assert sum(cats.values()) == pytest.approx(run["driver_cpu_per_generation"], abs=1e-9)
+        # clocks of two threads read one after the other: a few microseconds apart a reading
+        assert all(v >= -2e-3 for v in cats.values()), said
+        assert run["io_loop_cpu_per_generation"] >= 0, said
         if run["tasks_per_generation"] > 0:
             # work went out: it has bytes, compute and client time
-            assert run["bytes_sent_per_task"] > 0 and run["bytes_received_per_task"] > 0
-            assert run["compute_per_generation"] > 0 and cats["client"] > 0
-            assert run["remote_rounds_per_generation"] >= 1
+            assert run["bytes_sent_per_task"] > 0 and run["bytes_received_per_task"] > 0, said
+            assert run["compute_per_generation"] > 0 and cats["client"] > 0, said
+            assert run["remote_rounds_per_generation"] >= 1, said
         else:
-            assert run["compute_per_generation"] == 0 and cats["client"] == 0
+            assert run["compute_per_generation"] == 0 and cats["client"] == 0, said
     # As shipped AutoML-Zero's batches (about a millisecond of work) stay in the driver;
     # with min_call_seconds=0 they go out.
     shipped, remote = runs["automl-zero-linear-demo"], runs["automl-zero-linear-demo [all remote]"]
-    assert shipped["tasks_per_generation"] == 0 and shipped["local_batches_per_generation"] > 0
-    assert remote["tasks_per_generation"] > 0
-    assert shipped["categories_per_generation"]["fec"] > 0
-    assert runs["schmidhuber1987-meta"]["tasks_per_generation"] > 0
+    assert shipped["tasks_per_generation"] == 0, shipped
+    assert shipped["local_batches_per_generation"] > 0, shipped
+    assert remote["tasks_per_generation"] > 0, remote
+    assert shipped["categories_per_generation"]["fec"] > 0, shipped
+    assert runs["schmidhuber1987-meta"]["tasks_per_generation"] > 0, runs["schmidhuber1987-meta"]
 
 
 def test_the_model_adds_up(quick):
