@@ -30,11 +30,21 @@ import math
 import numpy as np
 from numba import njit, prange
 
+from .fastexp import fast_exp
+
 # scikit-learn's WeightVector folds its scale factor back into the weights below this
 # (utils/_weight_vector.pyx.tp, float64)
 RESET_WSCALE = 1e-9
 # and clips the loss's gradient at this (linear_model/_sgd_fast.pyx.tp)
 MAX_DLOSS = 1e12
+
+
+@njit(cache=True, inline="always")
+def _tanh(v):
+    """tanh as 2 sigmoid(2 v) - 1 with fast_exp (within about 2e-16 of tanh, absolute):
+    it vectorises, where libm's tanh, once per hidden unit and row, was most of backprop's
+    time on the 4096-unit nets."""
+    return 2.0 / (1.0 + fast_exp(-2.0 * v)) - 1.0
 
 
 @njit(cache=True)
@@ -170,7 +180,10 @@ def _mlp_score(Wh, Wo, Xtest, labels, t, test_start, group_end, group_mask, H, O
     episode's test rows Xtest (n, n_i): two BLAS products for all of them, as the NumPy
     code scored a group (a product streams Wh once for many rows, where a row at a time
     streamed it once a row: 4096-unit nets spent most of their time there)."""
-    hidden = np.tanh(np.dot(Xtest, Wh))
+    hidden = np.dot(Xtest, Wh)
+    for n in range(hidden.shape[0]):
+        for j in range(H):
+            hidden[n, j] = _tanh(hidden[n, j])
     WoT = np.empty((H, O))
     for k in range(O):
         for j in range(H):
@@ -251,12 +264,12 @@ def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group
                         for j in range(H):
                             h[j] += Wh[i, j] * xi
                 for j in range(H):
-                    h[j] = math.tanh(h[j])
+                    h[j] = _tanh(h[j])
                 for k in range(O):
                     v = 0.0
                     for j in range(H):
                         v += Wo[k, j] * h[j]
-                    e[k] = Y[t, p, k] - 1.0 / (1.0 + math.exp(-(v - Wo[k, H])))
+                    e[k] = Y[t, p, k] - 1.0 / (1.0 + fast_exp(-(v - Wo[k, H])))
                 for j in range(H):
                     v = 0.0
                     for k in range(O):
