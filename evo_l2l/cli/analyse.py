@@ -31,8 +31,8 @@ from . import main
               help="Seed of the fresh tasks.")
 @click.option("--baselines/--no-baselines", default=True, show_default=True,
               help="Runs on episodes: also score the baselines (1-NN, nearest centroid, SGD, "
-                   "online backprop with its rate chosen on the training episodes; minutes on "
-                   "the wide continual GP nets).")
+                   "online backprop with its rate chosen on the training episodes; most of "
+                   "the time on the wide continual GP nets).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
 @click.option("--quiet", "-q", is_flag=True,
               help="Nothing on stderr but errors: no line per kernel numba compiles, no "

@@ -23,7 +23,9 @@ allowed score is NaN or -inf (then the first allowed class).
 - backprop_mlp: the episode's own net (tanh hidden units, sigmoid outputs, output bias
   input -1) trained by one gradient step of the cross-entropy per training row.
 - nearest_centroid: scikit-learn's NearestCentroid (Euclidean, uniform priors) on every
-  training row seen so far whose class the group allows.
+  training row seen so far whose class the group allows; the class means are its to the
+  bit (rows summed in stream order, then divided), the distances summed feature by
+  feature (where two means tie to rounding, the choice can differ from its BLAS one).
 """
 import math
 
