@@ -3,11 +3,13 @@
 Why: one level-2 generation of schmidhuber1987-meta makes about a hundred runs of
 chalmers1990 of hundreds to thousands of generations of 8 to 100 rules each. Run one
 after another (meta.run_below), each generation was a kernel call on a few rules, and
-numba's thread start and join on 2 shared cores cost more than the arithmetic. Here each
-run breeds its generation with its own search, exactly as evolve() would, and the new
-rules of every run are scored in one kernel call (the learner's pooled_curves: each run's
-rules on its own tasks only). The runs' random streams, fitness values and summaries are
-bitwise those of run_below (tests/test_meta_batch.py).
+numba's thread start and join on 2 shared cores cost more than the arithmetic. Here the
+runs advance round by round: every run's generation is bred in one numba call, each run
+from its own generator state and settings, draw for draw what its search would breed
+(PooledBreeding, kernels/ga_bits.py; a search it cannot breed asks as in evolve()), and
+the new rules of every run are scored in one kernel call (the learner's pooled_curves:
+each run's rules on its own tasks only). The runs' random streams, fitness values and
+summaries are bitwise those of run_below (tests/test_meta_batch.py).
 
 What evolve() computes and a summary never reads is left out: the held-out fitness of
 each generation's best rule, the generation records and their per-individual arrays.
