@@ -18,6 +18,10 @@ and after. Its printed table goes to OUT/PRESET.txt (--out, default DIR/out).
 commit: `git archive COMMIT | tar -x -C /tmp/old`); --compare OUT says whether each table
 equals OUT/PRESET.txt of an earlier invocation (its --out), byte for byte. --set KEY=VALUE
 (repeatable) goes to `run`, --n-tasks N to the timed `evaluate` (a quick check).
+--profile K runs the timed `evaluate` in one Python process under cProfile instead (the
+command line itself ends with os._exit, which would lose the profile) and prints the K
+functions of evo_l2l with the most cumulative time, after the row (times then include
+cProfile's overhead).
 Run it with `nice -n 15` beside other work; other jobs' load still shows in the wall time.
 """
 import argparse
@@ -44,6 +48,29 @@ def cli(args: list, env: dict, out=subprocess.DEVNULL) -> int:
                           stderr=subprocess.PIPE, text=True).returncode
 
 
+PROFILE = """
+import cProfile, pstats, sys
+from evo_l2l._process import configure_process
+configure_process()
+from evo_l2l.cli import main
+profile = cProfile.Profile()
+profile.enable()
+try:
+    main(sys.argv[2:], standalone_mode=False)
+finally:
+    profile.disable()
+    stats = pstats.Stats(profile, stream=sys.stderr).sort_stats("cumulative")
+    stats.print_stats(r"evo_l2l.*\\.py", int(sys.argv[1]))
+"""
+
+
+def profiled(args: list, env: dict, out, k: int) -> tuple[int, str]:
+    """(exit code, cProfile's table) of `evo-l2l ARGS` run in this Python, profiled."""
+    proc = subprocess.run([sys.executable, "-c", PROFILE, str(k), *args], env=env,
+                          stdout=out, stderr=subprocess.PIPE, text=True)
+    return proc.returncode, proc.stderr
+
+
 def children_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_CHILDREN)
     return r.ru_utime + r.ru_stime
@@ -58,6 +85,7 @@ def main() -> None:
     ap.add_argument("--compare", help="a --dir of an earlier invocation")
     ap.add_argument("--set", action="append", default=[], dest="sets")
     ap.add_argument("--n-tasks", type=int)
+    ap.add_argument("--profile", type=int, metavar="K")
     a = ap.parse_args()
     env = dict(os.environ)
     if a.code:
@@ -80,8 +108,12 @@ def main() -> None:
         args = ["evaluate", archive, "-q"] + (["--n-tasks", str(a.n_tasks)] if a.n_tasks else [])
         table = os.path.join(out_dir, f"{preset}.txt")
         l0, c0, t0 = load(), children_cpu(), time.perf_counter()
+        profile = ""
         with open(table, "w") as out:
-            code = cli(args, env, out)
+            if a.profile:
+                code, profile = profiled(args, env, out, a.profile)
+            else:
+                code = cli(args, env, out)
         wall, cpu, l1 = time.perf_counter() - t0, children_cpu() - c0, load()
         same = ""
         earlier = os.path.join(a.compare, f"{preset}.txt") if a.compare else None
@@ -93,6 +125,10 @@ def main() -> None:
         if code:
             same = f"exit {code}"
         print(f"{preset:<26} {wall:7.1f} {cpu:7.1f} {l0:5.1f}-{l1:<5.1f}  {same}", flush=True)
+        if profile:
+            lines = profile.splitlines()
+            start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+            print("\n".join("    " + line for line in lines[start:] if line.strip()), flush=True)
 
 
 if __name__ == "__main__":
