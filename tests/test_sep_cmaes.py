@@ -60,3 +60,20 @@ def test_the_scaling_benchmark_prints_its_table():
     assert out.returncode == 0, out.stderr
     rows = out.stdout.splitlines()[1:]
     assert [r.split()[0] for r in rows] == ["20", "40"] and all(r.endswith("x") for r in rows)
+
+
+def test_full_cmaes_on_a_long_genome_notes_sep_cmaes(tmp_path):
+    from types import SimpleNamespace
+
+    from evo_l2l.evolution.run import start_run
+    from evo_l2l.experiments import get_preset
+    from evo_l2l.optimizers.cmaes import LONG_GENOME, OPTIMIZER
+    short, long_ = SimpleNamespace(length=LONG_GENOME - 1), SimpleNamespace(length=1118)
+    assert OPTIMIZER.notice(None, short, 8) is None
+    assert "sep_cmaes" in OPTIMIZER.notice(None, long_, 8)
+    lines = []
+    for optimizer in ("cmaes", "sep_cmaes"):
+        config = get_preset("srwm-fewshot").default_config(toy=True).with_overrides(
+            {"optimizer": optimizer, "run.n_generations": 1, "run.population": 4})
+        start_run(config, str(tmp_path / f"{optimizer}.h5"), notify=lines.append)
+    assert len(lines) == 1 and "1118 x 1118" in lines[0]

@@ -298,6 +298,11 @@ def start_run(config: RunConfig, path: str, force: bool = False,
     # The run's search, made once: its fresh state arrays lay out the archive, and evolve
     # seeds its generator and runs it.
     search = make_search(config, problem)
+    notice_of = getattr(config.component("optimizer"), "notice", None)
+    slow = notice_of and notice_of(config.optimizer.settings, problem.genome,
+                                   config.run.population)
+    if slow and notify is not None:
+        notify(slow)
     with graceful_stop(handle_signals) as stop:
         writer = ArchiveWriter.create(path, config, tasks, problem, search.state(), force=force,
                                       trace=search.trace() if hasattr(search, "trace") else None)

@@ -78,6 +78,6 @@ srwm_glyphs = Preset(
                  "self_modification": "full", "score": "probability"},
      "tasks": {**_TASKS, "size": 20, "n_train_episodes": 256},
      "run": {"population": 128, "n_generations": 400}},
-    {"optimizer": {"cmaes": {"sigma": 0.3}}},
+    {"optimizer": {"cmaes": {"sigma": 0.3}, "sep_cmaes": {"sigma": 0.3}}},
     PAPER_NUMBERS=_SRWM_NUMBERS, doc=__doc__,
     toy={"tasks.n_train_episodes": 8, "tasks.n_heldout": 4, "tasks.size": 14})

@@ -42,7 +42,7 @@ srwm_fewshot = Preset(
      "tasks": {"name": "rot_digits", "n_way": 2, "k_shot": 1, "n_query": 15,
                "n_train_episodes": 256, "n_heldout": 100},
      "run": {"population": 128, "n_generations": 400}},
-    {"optimizer": {"cmaes": {"sigma": 0.3}}},
+    {"optimizer": {"cmaes": {"sigma": 0.3}, "sep_cmaes": {"sigma": 0.3}}},
     PAPER_NUMBERS=_SRWM_NUMBERS, doc=__doc__,
     toy={"tasks.n_train_episodes": 8, "tasks.n_heldout": 4})
 

@@ -59,6 +59,11 @@ class Optimizer:
     def create(self, settings, genome: GenomeSpec, population: int):
         raise ValueError(f"optimizer {self.name!r} cannot create a search")
 
+    def notice(self, settings, genome: GenomeSpec, population: int) -> str | None:
+        """One line for the user before a run starts (a setting that will be slow), or
+        None."""
+        return None
+
     def legacy_state(self, vector: np.ndarray, genome: GenomeSpec, population: int) -> dict:
         """Named state arrays from the one vector archive format 1.0 kept (empty: no state)."""
         if len(vector):
