@@ -61,7 +61,7 @@ SETUP, PREDICT, LEARN = 0, 1, 2
 # and enough jobs for every core when one program is scored on many tasks.
 TASK_CHUNK = 16
 # Example steps (programs x tasks x examples) from which a call runs in several threads.
-PARALLEL_STEPS = 100_000
+PARALLEL_STEPS = 500_000
 
 
 @njit(cache=True, inline="always")
