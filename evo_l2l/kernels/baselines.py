@@ -8,6 +8,10 @@ follow the last segment), group_mask (T, G, O) the classes each group may answer
 accuracies go to acc (R, T, S + 1, G), R the rates: row 0 before training (left as it is by
 the kernels without an untrained prediction), row s + 1 after segment s.
 
+sgd_logistic and nearest_centroid run on one thread: a call takes a fraction of a second on
+1000 episodes, and parallel=True about doubled their compile time. backprop_mlp runs its
+(rate, episode) jobs on numba's threads.
+
 Scoring is that of analysis/baselines.masked_accuracy: the argmax of each row's scores over
 the group's allowed classes, the first one on ties, a NaN score never chosen unless every
 allowed score is NaN or -inf (then the first allowed class).
@@ -75,7 +79,7 @@ def _half_binomial_gradient(y, p):
     return math.exp(p) - y
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_mask, rates,
                  alpha, optimal_init, measure_all, acc, weights):
     """rates (R,): a constant rate each, NaN for the 'optimal' schedule. The bias column is
@@ -86,7 +90,7 @@ def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_m
     R = rates.shape[0]
     S = segment_end.shape[1]
     G = group_end.shape[1]
-    for job in prange(R * T):
+    for job in range(R * T):
         r = job // T
         t = job % T
         rate = rates[r]
@@ -303,7 +307,7 @@ def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group
                     weights[r, t, H + k, I + j] = Wo[k, j]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def nearest_centroid(X, labels, n_inputs, n_outputs, segment_end, group_end, group_mask, acc):
     """Row s + 1: each test row's class is that of the nearest (Euclidean) mean of the
     training rows of segments 0..s of each allowed class seen (the first class on ties);
@@ -311,7 +315,7 @@ def nearest_centroid(X, labels, n_inputs, n_outputs, segment_end, group_end, gro
     T = X.shape[0]
     S = segment_end.shape[1]
     G = group_end.shape[1]
-    for t in prange(T):
+    for t in range(T):
         n_f = n_inputs[t] - 1
         O = n_outputs[t]
         sums = np.zeros((O, n_f))
