@@ -43,9 +43,11 @@ def load() -> float:
         return float(f.read().split()[0])
 
 
-def cli(args: list, env: dict, out=subprocess.DEVNULL) -> int:
-    return subprocess.run([sys.executable, "-m", "evo_l2l", *args], env=env, stdout=out,
-                          stderr=subprocess.PIPE, text=True).returncode
+def cli(args: list, env: dict, out=subprocess.DEVNULL) -> tuple[int, str]:
+    """(exit code, last line on stderr) of `evo-l2l ARGS`."""
+    proc = subprocess.run([sys.executable, "-m", "evo_l2l", *args], env=env, stdout=out,
+                          stderr=subprocess.PIPE, text=True)
+    return proc.returncode, (proc.stderr.strip().splitlines() or [""])[-1]
 
 
 PROFILE = """
@@ -93,6 +95,7 @@ def main() -> None:
                                              env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     out_dir = a.out or os.path.join(a.dir, "out")
     os.makedirs(out_dir, exist_ok=True)
+    os.makedirs(a.dir, exist_ok=True)
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores; code: "
           f"{os.path.abspath(a.code) if a.code else 'installed evo_l2l'}")
     print(f"{'preset':<26} {'wall s':>7} {'CPU s':>7} {'load':>11}  output")
@@ -100,10 +103,10 @@ def main() -> None:
         archive = os.path.join(a.dir, f"{preset}.h5")
         if not os.path.exists(archive):
             sets = [x for s in a.sets for x in ("--set", s)]
-            code = cli(["run", preset, "--generations", "2", "--population", "6", "-q",
-                        "-o", archive, *sets], dict(os.environ))
+            code, why = cli(["run", preset, "--generations", "2", "--population", "6", "-q",
+                             "-o", archive, *sets], dict(os.environ))
             if code:
-                sys.exit(f"could not make {archive} (exit {code})")
+                sys.exit(f"could not make {archive}: {why}")
         cli(["evaluate", archive, "-q", "--n-tasks", "2"], env)
         args = ["evaluate", archive, "-q"] + (["--n-tasks", str(a.n_tasks)] if a.n_tasks else [])
         table = os.path.join(out_dir, f"{preset}.txt")
@@ -112,8 +115,9 @@ def main() -> None:
         with open(table, "w") as out:
             if a.profile:
                 code, profile = profiled(args, env, out, a.profile)
+                why = profile.strip().splitlines()[-1] if code and profile.strip() else ""
             else:
-                code = cli(args, env, out)
+                code, why = cli(args, env, out)
         wall, cpu, l1 = time.perf_counter() - t0, children_cpu() - c0, load()
         same = ""
         earlier = os.path.join(a.compare, f"{preset}.txt") if a.compare else None
@@ -123,7 +127,7 @@ def main() -> None:
             with open(table) as f, open(earlier) as g:
                 same = "same as --compare" if f.read() == g.read() else "DIFFERS from --compare"
         if code:
-            same = f"exit {code}"
+            same = f"exit {code}: {why}"
         print(f"{preset:<26} {wall:7.1f} {cpu:7.1f} {l0:5.1f}-{l1:<5.1f}  {same}", flush=True)
         if profile:
             lines = profile.splitlines()

@@ -645,3 +645,18 @@ def test_learning_to_optimize_script(tmp_path):
         v = res["vs_tuned_adam"][evolved]
         assert res["won"] == (v["mean"] + v["ci95"] < 0 and v["nonfinite"] == 0)
     assert run["families_won"] == sum(res["won"] for res in run["families"].values())
+
+
+def test_bench_evaluate_times_compares_and_profiles(tmp_path):
+    """A toy archive made once, its evaluate timed twice: the second table compared with the
+    first (the same code: the same bytes), then a profile naming evaluate's functions."""
+    toy = ["--set", "tasks.n_train_episodes=4", "--set", "tasks.n_heldout=3", "--n-tasks", "6"]
+    first = run_script("bench_evaluate.py", "fewshot-digits", "--dir", "d", "--out", "a",
+                       *toy, cwd=tmp_path)
+    row = [line.split() for line in first.splitlines() if line.startswith("fewshot-digits")]
+    assert len(row) == 1 and float(row[0][1]) > 0 and float(row[0][2]) > 0
+    assert (tmp_path / "d" / "fewshot-digits.h5").exists()
+    assert "query accuracy" in (tmp_path / "a" / "fewshot-digits.txt").read_text()
+    second = run_script("bench_evaluate.py", "fewshot-digits", "--dir", "d", "--out", "b",
+                        "--compare", "a", "--profile", "5", *toy, cwd=tmp_path)
+    assert "same as --compare" in second and "evaluate_episodes" in second
