@@ -43,6 +43,8 @@ from .fastexp import fast_exp
 RESET_WSCALE = 1e-9
 # and clips the loss's gradient at this (linear_model/_sgd_fast.pyx.tp)
 MAX_DLOSS = 1e12
+# training rows whose hidden updates backprop_mlp applies together
+BLOCK = 8
 
 
 @njit(cache=True, inline="always")
@@ -180,24 +182,21 @@ def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_m
 
 
 @njit(cache=True)
-def _mlp_score(Wh, Wo, Xtest, labels, t, test_start, group_end, group_mask, H, O, acc, r,
-               row):
-    """Test-group accuracies of the net (Wh (n_i, H): inputs outer, units inner) on the
-    episode's test rows Xtest (n, n_i): two BLAS products for all of them, as the NumPy
-    code scored a group (a product streams Wh once for many rows, where a row at a time
-    streamed it once a row: 4096-unit nets spent most of their time there)."""
+def _mlp_score(Wh, WoT, bias, Xtest, labels, t, test_start, group_end, group_mask, H, O, acc,
+               r, row):
+    """Test-group accuracies of the net (Wh (n_i, H), WoT (H, O): the layers' weights
+    transposed, bias (O,) the output bias's weights) on the episode's test rows Xtest (n,
+    n_i): two BLAS products for all of them, as the NumPy code scored a group (a product
+    streams Wh once for many rows, where a row at a time streamed it once a row: 4096-unit
+    nets spent most of their time there)."""
     hidden = np.dot(Xtest, Wh)
     for n in range(hidden.shape[0]):
         for j in range(H):
             hidden[n, j] = _tanh(hidden[n, j])
-    WoT = np.empty((H, O))
-    for k in range(O):
-        for j in range(H):
-            WoT[j, k] = Wo[k, j]
     z = np.dot(hidden, WoT)
-    for k in range(O):
-        for n in range(z.shape[0]):
-            z[n, k] -= Wo[k, H]
+    for n in range(z.shape[0]):
+        for k in range(O):
+            z[n, k] -= bias[k]
     a = test_start
     for g in range(group_end.shape[1]):
         e = group_end[t, g]
@@ -219,9 +218,12 @@ def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group
     (what choosing a rate reads). weights (R, T, H + O, I + H + 1) or (0, 0, 0, 0): the final
     Wh in rows :H, columns :I, and Wo in rows H:, columns I:.
 
-    One pass over Wh a training row: the update of row p's hidden weights is fused with the
-    forward pass of row p + 1 (each weight updated, then read: the same arithmetic as two
-    passes). The forward sums go input by input."""
+    The hidden weights are read and written in blocks of BLOCK training rows, twice a block
+    instead of twice a row (the 4096-unit nets' weights do not stay in cache): a row's
+    forward sums are those with the block's first Wh plus the pending updates of the
+    block's earlier rows, rate D_c (x_c . x_p), and the block's updates are added at its end,
+    row by row in order. The same arithmetic as updating after every row, in another order
+    of the sums, so the weights agree to rounding (tests/test_baseline_kernels.py)."""
     T = X.shape[0]
     R = rates.shape[0]
     S = segment_end.shape[1]
@@ -236,75 +238,96 @@ def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group
         for j in range(H):
             for i in range(n_i):
                 Wh[i, j] = Wh0[t, j, i]
-        Wo = np.empty((O, H + 1))
+        WoT = np.empty((H, O))              # output weights transposed, as Wh
+        bias = np.empty(O)
         for k in range(O):
-            for j in range(H + 1):
-                Wo[k, j] = Wo0[t, k, j]
+            for j in range(H):
+                WoT[j, k] = Wo0[t, k, j]
+            bias[k] = Wo0[t, k, H]
         test_start = segment_end[t, S - 1]
         Xtest = np.empty((group_end[t, group_end.shape[1] - 1] - test_start, n_i))
         for p in range(Xtest.shape[0]):
             for i in range(n_i):
                 Xtest[p, i] = X[t, test_start + p, i]
         h = np.empty(H)
-        d_h = np.empty(H)
         e = np.empty(O)
+        z = np.empty(O)
         if measure_all:
-            _mlp_score(Wh, Wo, Xtest, labels, t, test_start, group_end, group_mask, H, O,
-                       acc, r, 0)
-        pending = False                     # an update of Wh not yet applied (row `last`)
-        last = 0
+            _mlp_score(Wh, WoT, bias, Xtest, labels, t, test_start, group_end, group_mask, H,
+                       O, acc, r, 0)
+        base = np.empty((BLOCK, H))         # a block's forward sums with the block's Wh
+        D = np.empty((BLOCK, H))            # the block's hidden deltas, applied at its end
+        gram = np.empty((BLOCK, BLOCK))
         start = 0
         for s in range(S):
             end = segment_end[t, s]
-            for p in range(start, end):
-                for j in range(H):
-                    h[j] = 0.0
+            for q0 in range(start, end, BLOCK):
+                nb = min(BLOCK, end - q0)
+                # one pass over Wh: every row's sums with Wh as the block found it
+                for b in range(nb):
+                    for j in range(H):
+                        base[b, j] = 0.0
                 for i in range(n_i):
-                    xi = X[t, p, i]
-                    if pending:
-                        xl = X[t, last, i]
+                    for b in range(nb):
+                        xi = X[t, q0 + b, i]
                         for j in range(H):
-                            Wh[i, j] += rate * (d_h[j] * xl)
-                            h[j] += Wh[i, j] * xi
-                    else:
-                        for j in range(H):
-                            h[j] += Wh[i, j] * xi
-                for j in range(H):
-                    h[j] = _tanh(h[j])
-                for k in range(O):
-                    v = 0.0
+                            base[b, j] += Wh[i, j] * xi
+                for b in range(nb):
+                    for c in range(b):
+                        v = 0.0
+                        for i in range(n_i):
+                            v += X[t, q0 + c, i] * X[t, q0 + b, i]
+                        gram[c, b] = v
+                for b in range(nb):
+                    p = q0 + b
+                    # Wh of row p = the block's Wh + rate * sum over rows c < b of x_c D_c
                     for j in range(H):
-                        v += Wo[k, j] * h[j]
-                    e[k] = Y[t, p, k] - 1.0 / (1.0 + fast_exp(-(v - Wo[k, H])))
-                for j in range(H):
-                    v = 0.0
+                        h[j] = base[b, j]
+                    for c in range(b):
+                        g = gram[c, b]
+                        for j in range(H):
+                            h[j] += rate * (D[c, j] * g)
+                    for j in range(H):
+                        h[j] = _tanh(h[j])
+                    # the output units' sums side by side: each still unit by unit in order
                     for k in range(O):
-                        v += Wo[k, j] * e[k]
-                    d_h[j] = v * (1.0 - h[j] * h[j])
-                for k in range(O):
+                        z[k] = 0.0
                     for j in range(H):
-                        Wo[k, j] += rate * (e[k] * h[j])
-                    Wo[k, H] += rate * (e[k] * -1.0)
-                pending = True
-                last = p
+                        hj = h[j]
+                        for k in range(O):
+                            z[k] += WoT[j, k] * hj
+                    for k in range(O):
+                        e[k] = Y[t, p, k] - 1.0 / (1.0 + fast_exp(-(z[k] - bias[k])))
+                    for j in range(H):
+                        v = 0.0
+                        for k in range(O):
+                            v += WoT[j, k] * e[k]
+                        D[b, j] = v * (1.0 - h[j] * h[j])
+                    for j in range(H):
+                        hj = h[j]
+                        for k in range(O):
+                            WoT[j, k] += rate * (e[k] * hj)
+                    for k in range(O):
+                        bias[k] += rate * (e[k] * -1.0)
+                # one pass over Wh: the block's updates, row by row in order
+                for i in range(n_i):
+                    for b in range(nb):
+                        xi = X[t, q0 + b, i]
+                        for j in range(H):
+                            Wh[i, j] += rate * (D[b, j] * xi)
             start = end
             if measure_all or s == S - 1:
-                if pending:
-                    for i in range(n_i):
-                        xl = X[t, last, i]
-                        for j in range(H):
-                            Wh[i, j] += rate * (d_h[j] * xl)
-                    pending = False
-                _mlp_score(Wh, Wo, Xtest, labels, t, test_start, group_end, group_mask, H,
-                           O, acc, r, s + 1)
+                _mlp_score(Wh, WoT, bias, Xtest, labels, t, test_start, group_end, group_mask,
+                           H, O, acc, r, s + 1)
         if weights.shape[0] > 0:
             I = X.shape[2]
             for j in range(H):
                 for i in range(n_i):
                     weights[r, t, j, i] = Wh[i, j]
             for k in range(O):
-                for j in range(H + 1):
-                    weights[r, t, H + k, I + j] = Wo[k, j]
+                for j in range(H):
+                    weights[r, t, H + k, I + j] = WoT[j, k]
+                weights[r, t, H + k, I + H] = bias[k]
 
 
 @njit(cache=True)
