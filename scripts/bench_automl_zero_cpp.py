@@ -361,6 +361,15 @@ def run_py(seed, counts, args, logs):
     return dict(load=before, indivs=indivs, final=final, log=log, **t)
 
 
+def warm(args):
+    """An untimed toy run of the preset first, so that no timed run compiles numba's
+    kernels (a first run after an install or a code change would time the compiler)."""
+    print("  evo_l2l: warming the kernel cache (untimed) ...", flush=True)
+    h5 = os.path.join(args.work, "warm.h5")
+    subprocess.run([sys.executable, "-m", "evo_l2l", "run", PRESET, "--toy", "-q", "--force",
+                    "--generations", "1", "-o", h5], cwd=args.work, capture_output=True)
+
+
 def solved(final):
     return "-" if final is None else ("yes" if final > 0.9999 else "no")
 
@@ -429,6 +438,7 @@ def main():
             fail(f"C++ peer: {why}")
         print(f"note: C++ peer skipped, running the Python side only: {why}", flush=True)
 
+    warm(args)
     rows = []
     for seed in seeds:
         c = run_cpp(binary, seed, args, logs) if binary else None
