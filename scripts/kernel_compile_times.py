@@ -7,7 +7,8 @@ not touched).
     nice -n 15 python scripts/kernel_compile_times.py            # every preset
     python scripts/kernel_compile_times.py chalmers1990          # some presets
 
-Prints the machine, each kernel as it is compiled, then EXPECTED_SECONDS as Python to paste
+Prints the machine, each kernel as it is compiled, each preset's wall and CPU seconds (the
+CPU seconds, of this process, move less with other jobs on the machine), then EXPECTED_SECONDS as Python to paste
 into evo_l2l/kernels/compile_report.py (a kernel compiled for several signatures: its
 longest compile; a helper several kernels call counts in the first one's time).
 """
@@ -45,14 +46,15 @@ if __name__ == "__main__":
     try:
         with reporting_compiles(on_end=done):
             for name in names:
-                t1 = time.perf_counter()
+                t1, c1 = time.perf_counter(), time.process_time()
                 preset = PRESETS[name]
                 config = preset.default_config()
                 kind_of(config).warm(make_problem(config, build_tasks(config)))
                 toy = preset.default_config(**{**preset.toy, "run.toy": True,
                                                "run.n_generations": 1})
                 start_run(toy, os.path.join(cache, f"{name}.h5"), force=True)
-                print(f"# preset {name}: {time.perf_counter() - t1:.1f} s", flush=True)
+                print(f"# preset {name}: {time.perf_counter() - t1:.1f} s "
+                      f"(CPU {time.process_time() - c1:.1f} s)", flush=True)
     finally:
         shutil.rmtree(cache, ignore_errors=True)
     print(f"# all: {time.perf_counter() - t0:.1f} s")
