@@ -26,3 +26,10 @@ def test_bad_jobs_is_one_line_and_exit_2():
     result = CliRunner().invoke(main, ["warmup", "--jobs", "0"])
     assert result.exit_code == 2
     assert "--jobs" in result.output
+
+
+def test_warming_an_episode_preset_compiles_evaluate_s_baselines():
+    from evo_l2l.kernels import baselines as kb
+    warm_presets(["fewshot-digits"])
+    for kernel in (kb.nearest_centroid, kb.sgd_logistic, kb.backprop_mlp):
+        assert kernel.signatures, kernel

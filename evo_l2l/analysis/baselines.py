@@ -225,3 +225,14 @@ def best_rate(method, train: TaskSet, rates=RATES) -> float:
             else [method(train, r) for r in rates])
     scores = [final_score(a) for a in accs]
     return float(rates[int(np.nanargmax(scores))])
+
+
+def warm(tasks: TaskSet) -> None:
+    """Compiles (or loads) the baselines' kernels on the first episode of an episode task
+    set (`evo-l2l warmup`), so that a first `evaluate` does not compile them."""
+    if tasks is None or getattr(tasks, "segment_end", None) is None or not len(tasks):
+        return
+    one = tasks.select(np.arange(1))
+    memory_baseline(one, "centroid")
+    sgd_logistic_rates(one, RATES[:1])
+    backprop_mlp_rates(one, RATES[:1])

@@ -468,6 +468,7 @@ def warm_presets(names: list[str]) -> list[str]:
     import time
     from ..evolution.problem import build_tasks, make_problem
     from ..experiments import PRESETS
+    from ..analysis.baselines import warm as warm_baselines
     from ..rules.kinds import kind_of
     lines = []
     with compile_lines():
@@ -476,5 +477,6 @@ def warm_presets(names: list[str]) -> list[str]:
             config = PRESETS[name].default_config()
             problem = make_problem(config, build_tasks(config))
             kind_of(config).warm(problem)
+            warm_baselines(getattr(problem, "tasks", None))
             lines.append(f"  {name:28s} {time.perf_counter() - t1:5.1f} s")
     return lines
