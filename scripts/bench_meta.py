@@ -114,6 +114,7 @@ def profile(opts) -> None:
     import tempfile
 
     import evo_l2l
+    evo_l2l.configure_process()        # as the command line runs (OpenMP threads wait passively)
     short = {"n_generations": 2, "tasks__n_runs": 4, "tasks__n_heldout": 2}
     with tempfile.TemporaryDirectory() as tmp:
         evo_l2l.evolve("schmidhuber1987-meta", os.path.join(tmp, "warm.h5"), n_generations=1,
@@ -145,6 +146,8 @@ def profile(opts) -> None:
 
 
 def kernel() -> None:
+    import evo_l2l
+    evo_l2l.configure_process()
     from evo_l2l.evolution.problem import build_tasks
     from evo_l2l.experiments import PRESETS
     from evo_l2l.learners.single_layer import pool_tasks, pooled_learning_curves
