@@ -16,9 +16,9 @@ training runs below and 2 held-out runs per score):
 code in DIR (e.g. an older commit unpacked with `git archive COMMIT | tar -x -C DIR`)
 instead of the installed evo_l2l. A toy run first compiles or loads the kernels, so the
 timed run measures the search. Printed: the machine, the load average before and after,
-the wall seconds and CPU seconds of the run, and a digest of the archive's generation arrays (fitness, genomes,
-runs-below summaries; not times); --compare names the datasets that differ from another
-archive.
+the wall seconds and CPU seconds of the run, and a digest of the archive's generation
+arrays (fitness, genomes, runs-below summaries; not times); --compare names the datasets
+that differ from another archive.
 
 --profile: the shortened run in this process under cProfile (after a toy run that loads
 the kernels), its time split into the numba kernel calls (functions in evo_l2l/kernels),
@@ -95,7 +95,8 @@ def run(opts) -> None:
     arrays = numbers(opts.output)
     print(f"load average before {load0[0]:.2f} / {load0[1]:.2f}, after {load1[0]:.2f} / "
           f"{load1[1]:.2f} (1 / 5 minutes)")
-    print(f"wall {wall:.1f} s, CPU {cpu:.1f} s (user + system, every thread); archive digest {digest(arrays)}; best fitness per generation "
+    print(f"wall {wall:.1f} s, CPU {cpu:.1f} s (user + system, every thread); archive digest "
+          f"{digest(arrays)}; best fitness per generation "
           + " ".join(f"{x:.6f}" for x in arrays["best_fitness"]))
     if opts.compare:
         other = numbers(opts.compare)

@@ -2,8 +2,9 @@
 
 Why: one level-2 generation of schmidhuber1987-meta makes about a hundred runs of
 chalmers1990 of hundreds to thousands of generations of 8 to 100 rules each. Run one
-after another (meta.run_below), each generation was a kernel call on a few rules, and
-numba's thread start and join on 2 shared cores cost more than the arithmetic. Here the
+after another (meta.run_below), each generation went through evolve()'s loop in Python
+(DEAP breeding, the fitness cache, a record, a held-out check) around a kernel call on a
+few rules, three quarters of the time (docs/results/performance.md). Here the
 runs advance round by round: every run's generation is bred in one numba call, each run
 from its own generator state and settings, draw for draw what its search would breed
 (PooledBreeding, kernels/ga_bits.py; a search it cannot breed asks as in evolve()), and
@@ -149,10 +150,11 @@ def pooled_fitness(runs: list, rules: list) -> list:
 
 class ThreadChoice:
     """Whether a pooled call runs on numba's threads or on the calling thread, by the
-    seconds per update each way measured in this batch: on 2 cores shared with other
-    jobs the threads' start and join can cost more than they save, on a quiet machine
-    they nearly halve a large call. Calls under `small` updates stay on the calling
-    thread. Either way gives the same curves, so this changes times only."""
+    seconds per update each way measured in this batch: beside other jobs on 2 cores the
+    threads save little or nothing (waking them waits on the scheduler), with a free
+    second core they nearly halve a large call (docs/results/performance.md). Calls
+    under `small` updates stay on the calling thread. Either way gives the same curves,
+    so this changes times only."""
 
     RETRY = 32          # every RETRY-th large call tries the way not chosen
 

@@ -1,9 +1,9 @@
 """One generation of the bit-genome GA in numba, drawing from a Mersenne Twister state array.
 
 Why: a meta level's runs below make about a million chalmers1990 generations of 8 to 100
-individuals per level-2 run; bred in Python (optimizers/ga.py bit_generation), each cost
-0.1-0.3 ms of small numpy calls and generator calls, most of the run once the kernels
-were pooled. This is the same generation step, draw for draw: the generator is
+individuals per level-2 run; bred in Python (DEAP lists, or optimizers/ga.py
+bit_generation's small numpy and generator calls) that was a third of the run
+(docs/results/performance.md). This is the same generation step, draw for draw: the generator is
 CPython's random.Random (MT19937, genrand_res53 for random(), the top k bits of a word
 for getrandbits(k) and _randbelow), its state held as an int64 array of 625 numbers
 (random.Random.getstate()'s 624 words and index), so a caller can hand the state back

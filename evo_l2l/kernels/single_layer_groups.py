@@ -1,10 +1,9 @@
 """The single-layer population kernel over groups: each group's rules on its own tasks.
 
 Why: a meta level's runs below (evolution/meta_batch.py) each score a small population
-on their own task set once a generation. One call of train_chalmers_population per run
-and generation cost more in numba's thread start and join than in arithmetic (7 ms for
-8 to 100 rules on 2 busy cores, 0.15 ms single-threaded for 8 rules). Here one call
-takes every run's rules: a job is one (task, block of one group's rules) pair, listed
+on their own task set once a generation; advanced together, one call takes every run's
+rules, so the Python around a call is paid once a round, not once a run, and runs on the
+same tasks share rule lanes. A job is one (task, block of one group's rules) pair, listed
 by the caller, so no rule is trained on another group's tasks.
 
 A job's body is train_chalmers_population's (the same lane steps, padding and order of

@@ -17,9 +17,9 @@ from .symbolic import InterpreterLearner
 # Rules per parallel job: large enough to fill SIMD lanes, small enough that
 # tasks x blocks gives both cores work.
 DEFAULT_BLOCK = 64
-# A pooled call making fewer synaptic updates than this runs on the calling thread:
-# starting and joining numba's threads costs more (the tail of a meta level's runs below,
-# a few runs of 8 rules left; measured by scripts/bench_meta.py --kernel).
+# A pooled call making fewer synaptic updates than this runs on the calling thread: waking
+# numba's threads gains nothing on it (the tail of a meta level's runs below, a few runs of
+# 8 rules left; scripts/bench_meta.py --kernel times both ways).
 SERIAL_UPDATES = 2_000_000
 
 
