@@ -2,7 +2,7 @@
 """Wall time of a meta-evolution run (schmidhuber1987-meta), and its archive's numbers, so
 that two versions of the code can be timed and compared bit for bit.
 
-    python scripts/bench_meta.py [--full] [--src DIR] [-o OUT.h5] [--compare OTHER.h5]
+    python scripts/bench_meta.py [--full | --toy] [--src DIR] [-o OUT.h5] [--compare OTHER.h5]
     python scripts/bench_meta.py --kernel
     python scripts/bench_meta.py --profile [--src DIR]
 
@@ -12,7 +12,8 @@ training runs below and 2 held-out runs per score):
     evo-l2l run schmidhuber1987-meta --generations 2 --set tasks.n_runs=4
         --set tasks.n_heldout=2 -o OUT.h5 --force -q
 
---full: the preset's own run (10 generations, 8 runs below per score). --src DIR: run the
+--full: the preset's own run (10 generations, 8 runs below per score); --toy: the preset at
+toy size for 2 generations (seconds; --profile too), to try the script. --src DIR: run the
 code in DIR (e.g. an older commit unpacked with `git archive COMMIT | tar -x -C DIR`)
 instead of the installed evo_l2l. A toy run first compiles or loads the kernels, so the
 timed run measures the search. Printed: the machine, the load average before and after,
@@ -42,6 +43,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from machine import cpu_model  # noqa: E402
 
 SHORT = ["--generations", "2", "--set", "tasks.n_runs=4", "--set", "tasks.n_heldout=2"]
+TOY = ["--toy", "--generations", "2"]
 
 
 def numbers(path: str) -> dict:
@@ -78,8 +80,8 @@ def run(opts) -> None:
     if done.returncode:
         sys.exit(f"warm-up run failed: {done.stderr.strip()}")
     os.remove(warm)
-    cmd = ["run", "schmidhuber1987-meta", *([] if opts.full else SHORT), "-o", opts.output,
-           "--force", "-q"]
+    size = TOY if opts.toy else [] if opts.full else SHORT
+    cmd = ["run", "schmidhuber1987-meta", *size, "-o", opts.output, "--force", "-q"]
     print(f"machine: {cpu_model()}, {os.cpu_count()} cores")
     print("command: evo-l2l " + " ".join(cmd) + (f"  (code from {opts.src})" if opts.src else ""))
     load0 = os.getloadavg()
@@ -117,6 +119,8 @@ def profile(opts) -> None:
     import evo_l2l
     evo_l2l.configure_process()        # as the command line runs (OpenMP threads wait passively)
     short = {"n_generations": 2, "tasks__n_runs": 4, "tasks__n_heldout": 2}
+    if opts.toy:
+        short.update(learner__budget=60, tasks__n_runs=1, tasks__n_heldout=1)
     with tempfile.TemporaryDirectory() as tmp:
         evo_l2l.evolve("schmidhuber1987-meta", os.path.join(tmp, "warm.h5"), n_generations=1,
                        learner__budget=60, tasks__n_runs=1, tasks__n_heldout=1)
@@ -174,6 +178,7 @@ def kernel() -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--full", action="store_true", help="the preset's whole run")
+    ap.add_argument("--toy", action="store_true", help="the preset at toy size (seconds)")
     ap.add_argument("--src", help="run the evo_l2l package in this directory")
     ap.add_argument("-o", "--output", default="bench-meta.h5", help="archive to write")
     ap.add_argument("--compare", help="an archive of the same command to compare with")
@@ -181,6 +186,8 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true",
                     help="profile the shortened run in this process")
     opts = ap.parse_args()
+    if opts.full and opts.toy:
+        ap.error("--full and --toy are two sizes: give one")
     if opts.compare and not os.path.exists(opts.compare):
         ap.error(f"--compare: no such file {opts.compare}")
     if opts.kernel:

@@ -660,3 +660,27 @@ def test_bench_evaluate_times_compares_and_profiles(tmp_path):
     second = run_script("bench_evaluate.py", "fewshot-digits", "--dir", "d", "--out", "b",
                         "--compare", "a", "--profile", "5", *toy, cwd=tmp_path)
     assert "same as --compare" in second and "evaluate_episodes" in second
+
+
+def test_bench_meta_times_compares_profiles_and_times_the_kernel(tmp_path):
+    """A toy meta run timed twice, the second archive compared with the first (the same
+    code: every dataset equal), a profile split three ways, and the kernel table."""
+    first = run_script("bench_meta.py", "--toy", "-o", "a.h5", cwd=tmp_path)
+    wall, cpu = grab(r"^wall ([\d.]+) s, CPU ([\d.]+) s", first)
+    assert wall > 0 and cpu > 0 and (tmp_path / "a.h5").exists()
+    second = run_script("bench_meta.py", "--toy", "-o", "b.h5", "--compare", "a.h5",
+                        cwd=tmp_path)
+    assert grab(r"archive digest (\w+)", first, str) == grab(r"archive digest (\w+)", second, str)
+    n = grab(r"against a.h5: all (\d+) datasets equal", second, int)[0]
+    assert n > 20
+    profile = run_script("bench_meta.py", "--toy", "--profile", cwd=tmp_path)
+    shares = [grab(rf"^  {part}\s+[\d.]+ s\s+([\d.]+)%", profile)[0]
+              for part in ("kernels", "breeding", "rest")]
+    assert abs(sum(shares) - 100) < 0.5
+    table = run_script("bench_meta.py", "--kernel", cwd=tmp_path)
+    rows = [line.split() for line in table.splitlines() if re.match(r"\s+\d+\s+\d+\s", line)]
+    assert [int(r[0]) for r in rows] == [4, 8, 16, 32, 64, 128, 256, 512]
+    assert all(int(r[1]) == int(r[0]) * int(rows[0][1]) // 4 for r in rows)
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "bench_meta.py"),
+                           "--full", "--toy"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "give one" in proc.stderr
