@@ -33,3 +33,9 @@ def test_warming_an_episode_preset_compiles_evaluate_s_baselines():
     warm_presets(["fewshot-digits"])
     for kernel in (kb.nearest_centroid, kb.sgd_logistic, kb.backprop_mlp):
         assert kernel.signatures, kernel
+
+
+def test_warming_a_program_preset_compiles_the_breeding():
+    from evo_l2l.kernels import program_breeding
+    warm_presets(["automl-zero-linear-demo"])
+    assert program_breeding.breed.signatures

@@ -21,6 +21,15 @@ class ProgramKind(RuleKind):
     def batch_of(self, problem, rules):
         return problem.to_genome_array(list(rules))
 
+    def warm(self, problem) -> None:
+        """The interpreter's kernels (RuleKind.warm), and the search's compiled breeding
+        on a batch of one child of a population of one."""
+        super().warm(problem)
+        from ..optimizers.program_search import ProgramSearch, ProgramSearchSettings
+        search = ProgramSearch(ProgramSearchSettings(tournament_size=1, children_per_call=1),
+                               problem.genome, 1)
+        search.breed()
+
     def archive_attrs(self, problem) -> dict[str, list]:
         from ..rules.programs import OP_KEYS
         return {"program_ops": list(OP_KEYS)}
