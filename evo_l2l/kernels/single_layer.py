@@ -104,6 +104,41 @@ def _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, out):
         out[r] = v if v == v else 0.0
 
 
+@njit(cache=True, fastmath=_FASTMATH, inline="always")
+def chalmers_job(coef, X, Y, W0, n_patterns, n_inputs, n_outputs, n_epochs, clip,
+         task, slot, r0, nr, perf):
+    """One job of train_chalmers_population: rules r0 .. r0 + nr - 1 on one task, their
+    curves into perf[r0:r0 + nr, slot] (single_layer_groups.py shares it)."""
+    max_i = X.shape[2]
+    max_o = Y.shape[2]
+    max_p = X.shape[1]
+    NRP = padded_lanes(nr)
+    n_p = n_patterns[task]
+    n_i = n_inputs[task]
+    n_o = n_outputs[task]
+    y_t = Y[task]
+    xt0 = task * max_p * max_i
+    k = padded_coef_block(coef, r0, nr, NRP)
+    W = weights_3d(W0[task], n_o, n_i, max_o, max_i, NRP)
+    m = empty(NRP)
+    n_steps, base, extra = step_chunks(NRP // 4, MAX_CHUNKS)
+    _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
+    store_perf(perf, slot, 0, r0, nr, m)
+    for epoch in range(n_epochs):
+        for p in range(n_p):
+            x0 = xt0 + p * max_i
+            for j in range(n_o):
+                t = y_t[p, j]
+                w0 = j * max_i * NRP
+                g = 0
+                for s in range(n_steps):
+                    c = base + 1 if s < extra else base
+                    _train_step(c, W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
+                    g += 4 * c
+        _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
+        store_perf(perf, slot, epoch + 1, r0, nr, m)
+
+
 @njit(cache=True, fastmath=_FASTMATH, parallel=True)
 def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
                               n_epochs, clip, block, perf, order=None):
@@ -122,38 +157,12 @@ def train_chalmers_population(coef, X, Y, W0, n_patterns, n_inputs, n_outputs,
     """
     n_tasks = X.shape[0]
     n_rules = coef.shape[1]
-    max_i = X.shape[2]
-    max_o = Y.shape[2]
-    max_p = X.shape[1]
     n_blocks = n_rule_blocks(n_rules, block)
     for job in prange(n_tasks * n_blocks):
         position, r0, nr = job_rules(job, n_blocks, block, n_rules)
         task = ordered_task(position, order)
-        NRP = padded_lanes(nr)
-        n_p = n_patterns[task]
-        n_i = n_inputs[task]
-        n_o = n_outputs[task]
-        y_t = Y[task]
-        xt0 = task * max_p * max_i
-        k = padded_coef_block(coef, r0, nr, NRP)
-        W = weights_3d(W0[task], n_o, n_i, max_o, max_i, NRP)
-        m = empty(NRP)
-        n_steps, base, extra = step_chunks(NRP // 4, MAX_CHUNKS)
-        _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
-        store_perf(perf, task, 0, r0, nr, m)
-        for epoch in range(n_epochs):
-            for p in range(n_p):
-                x0 = xt0 + p * max_i
-                for j in range(n_o):
-                    t = y_t[p, j]
-                    w0 = j * max_i * NRP
-                    g = 0
-                    for s in range(n_steps):
-                        c = base + 1 if s < extra else base
-                        _train_step(c, W, w0 + g, NRP, X, x0, n_i, k, g, t, clip)
-                        g += 4 * c
-            _measure(W, NRP, X, xt0, y_t, n_p, n_i, n_o, max_i, m)
-            store_perf(perf, task, epoch + 1, r0, nr, m)
+        chalmers_job(coef, X, Y, W0, n_patterns, n_inputs, n_outputs, n_epochs, clip,
+                     task, task, r0, nr, perf)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
