@@ -10,7 +10,7 @@ import click
 from ..errors import ConfigError
 from . import main
 from .common import (compile_lines, default_archive, executor_options, open_executor,
-                     parse_sets)
+                     parse_sets, usable_cores)
 from .seeds import parse_seeds
 
 
@@ -426,7 +426,7 @@ def warmup(jobs):
     else:
         click.echo(f"could not write the bytecode of {package} (read-only?); commands still run")
     groups = warmup_groups()
-    jobs = min(jobs or available_cores(), len(groups))
+    jobs = min(jobs or usable_cores(), len(groups))
     t0 = time.perf_counter()
     if jobs <= 1:
         for group in groups:
@@ -442,14 +442,6 @@ def warmup(jobs):
                     click.echo(line)
     click.echo(f"kernels ready in {time.perf_counter() - t0:.1f} s "
                "(compiled, or loaded from numba's cache)")
-
-
-def available_cores() -> int:
-    import os
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 def warmup_groups() -> list[list[str]]:
