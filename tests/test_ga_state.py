@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from evo_l2l.components import GenomeSpec
-from evo_l2l.kernels import ga_bits
+from evo_l2l.kernels import ga_bits, mt19937
 from evo_l2l.optimizers import ga
 from evo_l2l.optimizers.ga_state import StateArrayGA, set_state, state_array
 
@@ -22,9 +22,9 @@ def test_state_array_draws_are_random_randoms(seed):
     for _ in range(1500):                           # past two refills of the 624 words
         n = int(gen.choice([1, 2, 3, 7, 35, 100, 2 ** 31 + 5, 2 ** 32 - 1]))
         if gen.random() < 0.5:
-            assert ga_bits.random01(mt) == rng.random()
+            assert mt19937.random01(mt) == rng.random()
         else:
-            assert ga_bits.randbelow(mt, n) == rng._randbelow(n)
+            assert mt19937.randbelow(mt, n) == rng._randbelow(n)
     assert tuple(int(x) for x in mt) == rng.getstate()[1]
     other = random.Random(99)
     set_state(other, mt)

@@ -80,11 +80,11 @@ def test_compiled_breeding_makes_the_python_children(name, seed):
     ref_rng.setstate(rng.getstate())
     want = python_breed(ref_rng, sp, members, fitness, skip, n - skip, kinds, s)
 
-    st, ctl = mt19937.load(rng)
+    st, g = mt19937.load(rng)
     out = np.empty((len(kinds), pg.fixed_width(rule)))
-    program_breeding.breed(st, ctl, rows, fit, head, skip, n - skip, kinds,
+    program_breeding.breed(st, g, rows, fit, head, skip, n - skip, kinds,
                            *breeding_arrays(sp, s), out)
-    mt19937.store(rng, st, ctl)
+    mt19937.store(rng, st, g)
     got = [pg.decode_fixed(r, rule) for r in out]
     assert [pg.to_text(p) for p in got] == [pg.to_text(p) for p in want]
     assert got == want                           # immediates to the last bit

@@ -4,8 +4,8 @@ Why: a meta level's runs below make about a million chalmers1990 generations of 
 individuals per level-2 run; bred in Python (DEAP lists, or optimizers/ga.py
 bit_generation's small numpy and generator calls) that was a third of the run
 (docs/results/performance.md). This is the same generation step, draw for draw: the generator is
-CPython's random.Random (MT19937, genrand_res53 for random(), the top k bits of a word
-for getrandbits(k) and _randbelow), its state held as an int64 array of 625 numbers
+CPython's random.Random (kernels/mt19937.py: genrand_res53 for random(), the top k bits of
+a word for _randbelow), its state held as an int64 array of 625 numbers
 (random.Random.getstate()'s 624 words and index), so a caller can hand the state back
 to the Random (optimizers/ga_state.py) and nothing tells the two apart
 (tests/test_ga_state.py).
@@ -16,52 +16,7 @@ way; the caller breeds such a generation in Python).
 import numpy as np
 from numba import njit
 
-_N = 624
-_M = 397
-
-
-@njit(cache=True)
-def next_word(mt):
-    """genrand_uint32: the next 32-bit word of state mt (625,) int64, advanced in place."""
-    i = mt[_N]
-    if i >= _N:
-        for kk in range(_N - _M):
-            y = (mt[kk] & 0x80000000) | (mt[kk + 1] & 0x7fffffff)
-            mt[kk] = mt[kk + _M] ^ (y >> 1) ^ (0x9908b0df if y & 1 else 0)
-        for kk in range(_N - _M, _N - 1):
-            y = (mt[kk] & 0x80000000) | (mt[kk + 1] & 0x7fffffff)
-            mt[kk] = mt[kk + _M - _N] ^ (y >> 1) ^ (0x9908b0df if y & 1 else 0)
-        y = (mt[_N - 1] & 0x80000000) | (mt[0] & 0x7fffffff)
-        mt[_N - 1] = mt[_M - 1] ^ (y >> 1) ^ (0x9908b0df if y & 1 else 0)
-        i = 0
-    y = mt[i]
-    mt[_N] = i + 1
-    y ^= y >> 11
-    y ^= (y << 7) & 0x9d2c5680
-    y ^= (y << 15) & 0xefc60000
-    y ^= y >> 18
-    return y
-
-
-@njit(cache=True)
-def random01(mt):
-    """random.Random.random(): genrand_res53 of two words."""
-    a = next_word(mt) >> 5
-    b = next_word(mt) >> 6
-    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
-
-
-@njit(cache=True)
-def randbelow(mt, n):
-    """random.Random._randbelow(n) for 1 <= n < 2**32: the top n.bit_length() bits of a
-    word, drawn again while >= n."""
-    k = 0
-    while (n >> k) > 0:
-        k += 1
-    r = next_word(mt) >> (32 - k)
-    while r >= n:
-        r = next_word(mt) >> (32 - k)
-    return r
+from .mt19937 import random01, randbelow
 
 
 @njit(cache=True)

@@ -35,36 +35,36 @@ UNIFORM, GAUSSIAN = 1, 2
 
 
 @njit(cache=True)
-def _const(st, ctl, knobs) -> float:
+def _const(st, g, knobs) -> float:
     if knobs[2] != 0.0:
-        return mt.uniform(st, ctl, -knobs[0], knobs[0])
-    return mt.gauss(st, ctl, 0.0, knobs[0])
+        return mt.uniform(st, -knobs[0], knobs[0])
+    return mt.gauss(st, g, 0.0, knobs[0])
 
 
 @njit(cache=True)
-def _instruction(st, ctl, sp_i, sp_2, c, knobs, out):
+def _instruction(st, g, sp_i, sp_2, c, knobs, out):
     """random_instruction into out (6,): op, its inputs, immediates, then the output."""
     codes, n_codes, op_insz = sp_2
     op_out, op_nin, op_nf, op_flag, n_addr, first_out = sp_i
-    op = codes[c, mt.below(st, ctl, n_codes[c])]
+    op = codes[c, mt.randbelow(st, n_codes[c])]
     a0 = 0
     a1 = 0
     if op_nin[op] > 0:
-        a0 = mt.below(st, ctl, op_insz[op, 0])
+        a0 = mt.randbelow(st, op_insz[op, 0])
     if op_nin[op] > 1:
-        a1 = mt.below(st, ctl, op_insz[op, 1])
+        a1 = mt.randbelow(st, op_insz[op, 1])
     c0 = 0.0
     c1 = 0.0
     if op_nf[op] > 0:
-        c0 = _const(st, ctl, knobs)
+        c0 = _const(st, g, knobs)
     if op_nf[op] > 1:
-        c1 = _const(st, ctl, knobs)
+        c1 = _const(st, g, knobs)
     if op_flag[op] == UNIFORM and c0 > c1:
         c0, c1 = c1, c0
     if op_flag[op] == GAUSSIAN:
         c1 = abs(c1)
     k = op_out[op]
-    o = first_out[k] + mt.below(st, ctl, n_addr[k] - first_out[k])
+    o = first_out[k] + mt.randbelow(st, n_addr[k] - first_out[k])
     out[0] = op
     out[1] = a0
     out[2] = a1
@@ -97,66 +97,66 @@ def _repack(body, n, row):
 
 
 @njit(cache=True)
-def _mutate(st, ctl, sp_i, sp_2, searched, mutations, sizes, knobs, body, n, scratch):
+def _mutate(st, g, sp_i, sp_2, searched, mutations, sizes, knobs, body, n, scratch):
     """mutate (optimizers/program_mutations.py) on the unpacked program (body, n)."""
     op_out, op_nin, op_nf, op_flag, n_addr, first_out = sp_i
     op_insz = sp_2[2]
-    kind = mutations[mt.below(st, ctl, len(mutations))]
-    c = searched[mt.below(st, ctl, len(searched))]
+    kind = mutations[mt.randbelow(st, len(mutations))]
+    c = searched[mt.randbelow(st, len(searched))]
     m = n[c]
     if kind == MODIFY_ARGUMENT and m == 0:
         kind = INSERT_REMOVE
     if kind == INSERT_REMOVE:
         can_insert = m < sizes[0, c]
         can_remove = m > sizes[1, c]
-        if can_insert and (not can_remove or mt.random(st, ctl) < 0.5):
-            at = mt.below(st, ctl, m + 1)
-            _instruction(st, ctl, sp_i, sp_2, c, knobs, scratch)
+        if can_insert and (not can_remove or mt.random01(st) < 0.5):
+            at = mt.randbelow(st, m + 1)
+            _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
             for j in range(m, at, -1):
                 body[c, j, :] = body[c, j - 1, :]
             body[c, at, :] = scratch
             n[c] = m + 1
         elif can_remove:
-            at = mt.below(st, ctl, m)
+            at = mt.randbelow(st, m)
             for j in range(at, m - 1):
                 body[c, j, :] = body[c, j + 1, :]
             n[c] = m - 1
     elif kind == RANDOMIZE_COMPONENT:
         for j in range(m):
-            _instruction(st, ctl, sp_i, sp_2, c, knobs, scratch)
+            _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
             body[c, j, :] = scratch
     elif kind == RANDOMIZE_INSTRUCTION:
         if m:
             # body[draw(len)] = random_instruction(...): Python evaluates the right side
             # first, so the instruction's draws come before the position's.
-            _instruction(st, ctl, sp_i, sp_2, c, knobs, scratch)
-            body[c, mt.below(st, ctl, m), :] = scratch
+            _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
+            body[c, mt.randbelow(st, m), :] = scratch
     else:
-        j = mt.below(st, ctl, m)
+        j = mt.randbelow(st, m)
         op = int(body[c, j, 0])
         nin = op_nin[op]
-        slot = mt.below(st, ctl, 1 + nin + op_nf[op])
+        slot = mt.randbelow(st, 1 + nin + op_nf[op])
         if slot == 0:
             k = op_out[op]
-            body[c, j, 3] = first_out[k] + mt.below(st, ctl, n_addr[k] - first_out[k])
+            body[c, j, 3] = first_out[k] + mt.randbelow(st, n_addr[k] - first_out[k])
         elif slot <= nin:
-            body[c, j, slot] = mt.below(st, ctl, op_insz[op, slot - 1])
+            body[c, j, slot] = mt.randbelow(st, op_insz[op, slot - 1])
         else:
             ci = slot - 1 - nin
             old = body[c, j, 4 + ci]
             if knobs[3] != 0.0:
-                if mt.random(st, ctl) < 0.1:
+                if mt.random01(st) < 0.1:
                     value = -old
                 elif old > 0:
-                    value = math.exp(math.log(old) + mt.gauss(st, ctl, 0.0, 1.0))
+                    value = math.exp(math.log(old) + mt.gauss(st, g, 0.0, 1.0))
                 elif old < 0:
-                    value = -math.exp(math.log(-old) + mt.gauss(st, ctl, 0.0, 1.0))
+                    value = -math.exp(math.log(-old) + mt.gauss(st, g, 0.0, 1.0))
                 else:
-                    value = old * math.exp(mt.gauss(st, ctl, 0.0, 1.0))
-            elif mt.random(st, ctl) < 0.5:
-                value = _const(st, ctl, knobs)
+                    value = old * math.exp(mt.gauss(st, g, 0.0, 1.0))
+            elif mt.random01(st) < 0.5:
+                value = _const(st, g, knobs)
             else:
-                value = old * math.exp(mt.gauss(st, ctl, 0.0, knobs[1]))
+                value = old * math.exp(mt.gauss(st, g, 0.0, knobs[1]))
             if ci == 0:
                 body[c, j, 4] = value
             else:
@@ -168,7 +168,7 @@ def _mutate(st, ctl, sp_i, sp_2, searched, mutations, sizes, knobs, body, n, scr
 
 
 @njit(cache=True)
-def breed(st, ctl, pop, fit, head, skip, n_current, kinds, sp_i, sp_2, searched, mutations,
+def breed(st, g, pop, fit, head, skip, n_current, kinds, sp_i, sp_2, searched, mutations,
           sizes, fixed_row, knobs, out):
     """Children into out (k, W): kinds[i] 0 a random program, 1 a child of a tournament
     among the population's members skip .. skip + n_current - 1 (oldest first; member i
@@ -185,18 +185,18 @@ def breed(st, ctl, pop, fit, head, skip, n_current, kinds, sp_i, sp_2, searched,
             for c in searched:
                 n[c] = sizes[2, c]
                 for j in range(n[c]):
-                    _instruction(st, ctl, sp_i, sp_2, c, knobs, scratch)
+                    _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
                     body[c, j, :] = scratch
             _repack(body, n, out[i])
             continue
-        best = (head + skip + mt.below(st, ctl, n_current)) % cap
+        best = (head + skip + mt.randbelow(st, n_current)) % cap
         for _ in range(tsize - 1):
-            m = (head + skip + mt.below(st, ctl, n_current)) % cap
+            m = (head + skip + mt.randbelow(st, n_current)) % cap
             if fit[m] > fit[best]:
                 best = m
-        if mt.random(st, ctl) < knobs[5]:
+        if mt.random01(st) < knobs[5]:
             _unpack(pop[best], body, n)
-            _mutate(st, ctl, sp_i, sp_2, searched, mutations, sizes, knobs, body, n, scratch)
+            _mutate(st, g, sp_i, sp_2, searched, mutations, sizes, knobs, body, n, scratch)
             _repack(body, n, out[i])
         else:
             out[i, :] = pop[best]

@@ -94,11 +94,11 @@ class ProgramSearch(AgingSearch):
         else:
             kinds = (self.births + np.arange(k) - first >= self.n).astype(np.int64)
         out = np.empty((k, self.width))
-        st, ctl = mt19937.load(self.rng)
-        program_breeding.breed(st, ctl, self.rows, self.fit, self.head,
+        st, g = mt19937.load(self.rng)
+        program_breeding.breed(st, g, self.rows, self.fit, self.head,
                                self.count - self.n_current, max(self.n_current, 1), kinds,
                                *self._arrays, out)
-        mt19937.store(self.rng, st, ctl)
+        mt19937.store(self.rng, st, g)
         batch = ProgramRows.of(out, e)
         self.births += k
         self.pending.append(batch)
