@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import pytest
+import naive_mlp
 from click.testing import CliRunner
 
 from evo_l2l.cli import main
@@ -194,7 +195,8 @@ def test_what_is_not_momentum_based():
         assert not up.is_momentum_based(up.known(name))
     # an accumulator u never reads: dead, so no momentum
     unread = program("m1 = interp(m1, g, 0.9); r1 = square(m1); u = sign(g)")
-    assert up.anatomy(unread) == {"accumulators": [], "momentum": False, "normalised": "sign"}
+    assert up.anatomy(unread) == {"accumulators": [], "momentum": False, "normalised": "sign",
+                                  "memory": 0.0}
     # a kept value fed only by itself is no accumulator of g
     counter = program("m1 = shift(m1, 1); r1 = sqrt(m1); u = div(g, r1)")
     a = up.anatomy(counter)
@@ -202,6 +204,42 @@ def test_what_is_not_momentum_based():
     # momentum through a copy, normalised by sign
     copied = program("m2 = interp(m2, g, 0.9); r1 = scale(m2, 2); u = sign(r1)")
     assert up.anatomy(copied)["accumulators"] == ["m2"] and up.is_momentum_based(copied)
+
+
+def test_a_second_moment_alone_is_not_momentum():
+    # RMSprop's accumulator feeds the step only through its size: past gradients never turn
+    # the step, so it is not momentum, though a data path from an accumulator reaches u
+    rmsprop = program("r1 = square(g); m2 = interp(m2, r1, 0.99); r2 = sqrt(m2); "
+                      "r2 = shift(r2, 1e-08); u = div(g, r2)")
+    a = up.anatomy(rmsprop)
+    assert a["accumulators"] == ["m2"] and a["normalised"] == "second moment"
+    assert a["memory"] == 0.0 and not a["momentum"] and not up.is_momentum_based(rmsprop)
+
+
+def test_an_accumulator_that_forgets_at_once_is_not_momentum():
+    forget = {c: up.anatomy(program(f"m1 = interp(m1, g, {c}); u = sign(m1)"))
+              for c in (0.0, 0.05, 0.5, 0.9)}
+    assert [forget[c]["momentum"] for c in (0.0, 0.05, 0.5, 0.9)] == [False, False, True, True]
+    assert forget[0.0]["memory"] == 0.0
+    assert forget[0.05]["memory"] < up.MIN_MEMORY < forget[0.5]["memory"] < forget[0.9]["memory"]
+
+
+def test_steps_are_the_reference_programs_steps():
+    # the NumPy steps `memory` reads against the kernel's reference, on random programs
+    rng = np.random.default_rng(7)
+    G, w = rng.standard_normal((6, 50)), rng.standard_normal(50)
+    genomes = np.array([[g.encode(v) for g, v in zip(up.GENES, row)] for row in
+                        [up.known(n) for n in up.KNOWN_TEXTS]])
+    randoms = np.array([[rng.uniform(g.low, g.high) if g.kind != "cat" else
+                         rng.integers(len(g.choices)) for g in up.GENES] for _ in range(40)])
+    rows = np.vstack([up.decode_real(genomes), up.decode_real(randoms)])
+    for row in rows:
+        regs = np.zeros((8, 50))
+        want = []
+        for t in range(1, 7):
+            naive_mlp.program_update(row, w.copy(), G[t - 1], regs, t)
+            want.append(regs[7].copy())
+        np.testing.assert_array_equal(up.steps(row, G, w), np.array(want))
 
 
 # -- 4. learned optimizer ----------------------------------------------------------------

@@ -273,9 +273,63 @@ def anatomy(row) -> dict:
             if wider != reach[m]:
                 reach[m], changed = wider, True
     accumulators = [m for m in names if m in reach[m] and m in fed]
-    momentum = any(f"prev_{m}" in deps[U] for m in accumulators)
+    mem = memory(row)
+    # a data path from an accumulator is momentum only if past gradients move the step
+    momentum = any(f"prev_{m}" in deps[U] for m in accumulators) and mem >= MIN_MEMORY
     norm = "sign" if signed[U] else ("second moment" if divided[U] else None)
-    return {"accumulators": accumulators, "momentum": momentum, "normalised": norm}
+    return {"accumulators": accumulators, "momentum": momentum, "normalised": norm,
+            "memory": mem}
+
+
+def steps(row, G, w) -> np.ndarray:
+    """The step u a program takes at each of T steps, for gradients G (T, N) at weights w
+    (N,): (T, N). The kernel's ops (kernels/mlp_train.py, PROGRAM rows) in NumPy."""
+    row = canonical(row)
+    G = np.asarray(G, dtype=np.float64)
+    regs = np.zeros((len(REGISTERS), G.shape[1]))
+    regs[1] = w
+    out = np.empty_like(G)
+    with np.errstate(all="ignore"):
+        for t in range(1, G.shape[0] + 1):
+            regs[5:] = 0.0
+            regs[0] = G[t - 1]
+            for s in live_slots(row):
+                op, dst, a, b, c = _fields(row, s)
+                x, y = regs[a], regs[b]
+                regs[dst] = _OPS[op](x, y, c, t)
+            out[t - 1] = regs[U]
+    return out
+
+
+_OPS = {"add": lambda x, y, c, t: x + y, "sub": lambda x, y, c, t: x - y,
+        "mul": lambda x, y, c, t: x * y,
+        "div": lambda x, y, c, t: np.where(y != 0, x / np.where(y != 0, y, 1.0), 0.0),
+        "sign": lambda x, y, c, t: np.sign(x), "sqrt": lambda x, y, c, t: np.sqrt(np.abs(x)),
+        "abs": lambda x, y, c, t: np.abs(x), "square": lambda x, y, c, t: x * x,
+        "interp": lambda x, y, c, t: c * x + (1 - c) * y, "scale": lambda x, y, c, t: c * x,
+        "shift": lambda x, y, c, t: x + c, "clip": lambda x, y, c, t: np.clip(x, -c, c),
+        "debias": lambda x, y, c, t: x / (1 - c ** t),
+        "const": lambda x, y, c, t: np.full_like(x, c)}
+
+MEMORY_STEPS, MEMORY_PARAMS = 32, 4096
+MIN_MEMORY = 0.1
+
+
+def memory(row, seed: int = 0) -> float:
+    """How often past gradients turn the step: the last step u of MEMORY_STEPS steps of
+    independent N(0, 1) gradients, against u' after the same last gradient but other
+    earlier ones; the fraction of parameters where u and u' differ in sign. 0 for a step
+    that reads only this step's gradient, or whose accumulator forgets at once
+    (interp(m, g, 0)), or whose past only scales the step (RMSprop's second moment); about
+    0.4 for Adam. Below MIN_MEMORY a data path from an accumulator is not called momentum."""
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((MEMORY_STEPS, MEMORY_PARAMS))
+    other = rng.standard_normal(G.shape)
+    other[-1] = G[-1]
+    w = rng.standard_normal(MEMORY_PARAMS)
+    u, v = steps(row, G, w)[-1], steps(row, other, w)[-1]
+    ok = np.isfinite(u) & np.isfinite(v)
+    return float(np.mean((np.sign(u) != np.sign(v)) & ok))
 
 
 def describe(row) -> str:
