@@ -92,6 +92,43 @@ def test_in_process_meta_problem_scores_its_runs_below_together(monkeypatch):
     assert np.array_equal(problem.summaries(rows), one_by_one, equal_nan=True)
 
 
+def test_a_meta_problem_sends_workers_chunks_of_runs_that_each_worker_pools(monkeypatch):
+    config = PRESETS["schmidhuber1987-meta"].default_config(
+        **{"learner.budget": 120, "tasks.n_runs": 2, "tasks.n_heldout": 1})
+    problem = make_problem(config, build_tasks(config))
+    rows = problem.decode(np.random.default_rng(1).uniform(-1, 1, (3, ops.N_GENES)))
+    in_process = problem.summaries(rows)
+
+    class Recording:
+        n_workers = 2
+        calls = []
+
+        def map(self, fn, items):
+            items = list(items)
+            self.calls.append((fn, [len(i) for i in items]))
+            return [fn(i) for i in items]
+
+    fresh = make_problem(config, build_tasks(config))
+    fresh.evaluator = Recording()
+
+    def not_one_by_one(*args):
+        raise AssertionError("a worker ran a run below on its own")
+    monkeypatch.setattr(meta, "run_below", not_one_by_one)
+    assert np.array_equal(fresh.summaries(rows), in_process, equal_nan=True)
+    # 3 rules x 2 runs: 4 chunks (2 per worker) of contiguous runs, each one pooled call
+    assert Recording.calls == [(meta.run_below_jobs, [1, 2, 1, 2])]
+
+
+def test_chunks_cut_in_order_into_nearly_equal_nonempty_parts():
+    for n_items in range(0, 12):
+        for n in range(1, 15):
+            parts = meta.chunks(list(range(n_items)), n)
+            assert [x for p in parts for x in p] == list(range(n_items))
+            assert all(parts) and len(parts) == max(1, min(n, n_items)) or n_items == 0
+            if n_items:
+                assert max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
 def test_thread_choice_tries_both_ways_then_takes_the_faster():
     choice = meta_batch.ThreadChoice(small=1000)
     assert choice.choose(999) is True and choice.n_large == 0       # small: one thread

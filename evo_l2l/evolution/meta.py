@@ -93,9 +93,16 @@ def run_below(below: dict, row, run_seed: int, task_seed: int, budget: int) -> n
                      seen["evaluations"], np.nan if target is None else target, like])
 
 
-def run_below_job(job: tuple) -> np.ndarray:
-    """run_below(*job), a module-level function an executor can send to a worker."""
-    return run_below(*job)
+# Chunks of a generation's runs below per worker: more than one, so that a worker whose
+# runs finish early takes another chunk instead of waiting for the slowest worker.
+CHUNKS_PER_WORKER = 2
+
+
+def chunks(items: list, n: int) -> list[list]:
+    """items cut into at most n contiguous, nonempty parts of nearly equal size, in order."""
+    n = max(1, min(n, len(items)))
+    edges = [len(items) * k // n for k in range(n + 1)]
+    return [items[a:b] for a, b in zip(edges, edges[1:])]
 
 
 def run_below_jobs(jobs: list) -> list:
@@ -181,15 +188,17 @@ class MetaProblem:
                 if k not in cache and k not in keys[:i]]
         jobs = [(self.below, r, int(rs), int(ts), self.budget)
                 for _, r in todo for rs, ts in self.seeds[split]]
-        # Independent plain-data calls: spread over the executor's workers; in this process
-        # all of them advance together, each generation of every run one kernel call on
-        # numba's threads (meta_batch), which gives the same results.
+        # Independent plain-data calls. In this process all of them advance together, each
+        # generation of every run one kernel call on numba's threads (meta_batch), which
+        # gives the same results; on workers, in contiguous chunks (a few per worker, for
+        # balance) that each worker advances together in the same way.
         if not jobs:
             results = []
         elif isinstance(self.evaluator, InProcess):
             results = run_below_jobs(jobs)
         else:
-            results = self.evaluator.map(run_below_job, jobs)
+            results = [r for part in self.evaluator.map(run_below_jobs, chunks(
+                jobs, CHUNKS_PER_WORKER * self.evaluator.n_workers)) for r in part]
         T = len(self.seeds[split])
         for n, (k, _) in enumerate(todo):
             cache[k] = np.array(results[n * T:(n + 1) * T])
