@@ -150,3 +150,12 @@ def test_choosing_a_rate_measures_the_last_row_only_and_chooses_as_before():
         assert np.isnan(last[:, :, :-1]).all()
         by_rate = [bl.final_score(method(tasks, r)) for r in bl.RATES]
         assert bl.best_rate(method, tasks) == bl.RATES[int(np.nanargmax(by_rate))]
+
+
+def test_the_wide_nets_loops_do_not_check_divisors():
+    """backprop_mlp and its scoring compile with error_model 'numpy': numba's default checks
+    each division for zero, which keeps the tanh and sigmoid loops over 4096 units from
+    vectorising (their divisors, 1 + exp(...), are never zero); hidden_codes likewise."""
+    from evo_l2l.kernels.symbolic_episode import hidden_codes
+    for kernel in (kb.backprop_mlp, kb._mlp_score, hidden_codes):
+        assert kernel.targetoptions.get("error_model") == "numpy"

@@ -108,3 +108,18 @@ def test_measuring_only_the_end_gives_the_same_last_row():
     last = program_accuracy(progs, tasks, s, 0.5, measure_all=False)
     np.testing.assert_array_equal(full[:, :, -1], last[:, :, -1])
     assert np.isnan(last[:, :, :-1]).all()
+
+
+def test_kth_largest_is_the_partitions_value():
+    """_kth_largest looks among the units at or above the least of K segment maxima: the
+    same value as np.partition over all of them, with ties, infinities, K = 1, K = H and a
+    remainder after the segments. A selection that missed a unit would pick a smaller
+    value here (the candidates are few next to H)."""
+    from evo_l2l.kernels.symbolic_episode import _kth_largest
+    rng = np.random.default_rng(3)
+    arrays = [rng.normal(size=4096), rng.normal(size=101), np.round(rng.normal(size=500), 1),
+              np.repeat(rng.normal(size=50), 8), np.zeros(64),
+              np.concatenate([rng.normal(size=200), [np.inf, -np.inf, np.inf]])]
+    for pre in arrays:
+        for K in (1, 2, 7, 64, len(pre) // 2, len(pre) - 1, len(pre)):
+            assert _kth_largest(pre, K) == np.partition(pre, len(pre) - K)[len(pre) - K]

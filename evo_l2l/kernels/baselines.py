@@ -181,7 +181,14 @@ def sgd_logistic(X, labels, n_inputs, n_outputs, segment_end, group_end, group_m
                 weights[r, t, k, n_f] = b[k]
 
 
-@njit(cache=True)
+# error_model "numpy": a division does not check its divisor for zero (numba's default raises
+# ZeroDivisionError), so the tanh and sigmoid loops over units vectorise; each divisor here is
+# 1 + exp(...) >= 1 or NaN, or checked before, so nothing raised before and every value is the
+# same (docs/results/performance.md, evaluate: the wide continual GP presets).
+_NO_ZERO_CHECK = "numpy"
+
+
+@njit(cache=True, error_model=_NO_ZERO_CHECK)
 def _mlp_score(Wh, WoT, bias, Xtest, labels, t, test_start, group_end, group_mask, H, O, acc,
                r, row):
     """Test-group accuracies of the net (Wh (n_i, H), WoT (H, O): the layers' weights
@@ -208,7 +215,7 @@ def _mlp_score(Wh, WoT, bias, Xtest, labels, t, test_start, group_end, group_mas
         a = e
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, error_model=_NO_ZERO_CHECK)
 def backprop_mlp(X, Y, labels, Wh0, Wo0, n_inputs, n_outputs, segment_end, group_end,
                  group_mask, rates, measure_all, acc, weights):
     """Online backprop at each of rates (R,): h = tanh(Wh x), o = sigmoid(Wo[:, :H] h -
