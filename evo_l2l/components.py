@@ -291,6 +291,10 @@ class GenomeSpec:
     pset: the DEAP primitive set (trees); parse: text -> DEAP tree (trees).
     genes: for a mixed real genome, the type of each gene (rules/genes.py: real, logreal,
     int, cat), which the typed optimizers (mixed_ga, mixed_random) use; empty otherwise.
+    insert: for a genome that is a program, its insertion mutation: (genome as a list,
+    random.Random) -> None, in place: a new instruction placed in the path of a live read,
+    DEAP's mutInsert for linear programs; optimizer aging uses it with probability
+    insert_prob.
     """
 
     kind: str
@@ -298,6 +302,7 @@ class GenomeSpec:
     pset: object = None
     parse: typing.Callable | None = None
     genes: tuple = ()
+    insert: typing.Callable | None = None
 
     @property
     def dtype(self):

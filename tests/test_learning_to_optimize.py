@@ -12,12 +12,12 @@ import naive_mlp
 from click.testing import CliRunner
 
 from evo_l2l.cli import main
-from evo_l2l.components import GenomeSpec, validate_settings
+from evo_l2l.components import ConfigError, GenomeSpec, validate_settings
 from evo_l2l.kernels import mlp_train
 from evo_l2l.kinds.learned_optimizer import KIND as FEATURE_KIND
 from evo_l2l.kinds.optimizer_program import KIND as PROGRAM_KIND
 from evo_l2l.learners import mlp_trainer
-from evo_l2l.optimizers.aging import AgingSearch, AgingSettings
+from evo_l2l.optimizers.aging import OPTIMIZER as AGING, AgingSearch, AgingSettings
 from evo_l2l.rules import learned_optimizers as lo
 from evo_l2l.rules import update_programs as up
 from evo_l2l.rules.genes import decode_genes, is_valid
@@ -447,6 +447,76 @@ def test_aging_children_of_typed_genomes_stay_valid(genes, sigma):
     assert seen[:, 0].min() >= -5.0 and seen[:, 0].max() <= 0.0      # log10 of the rate
     if sigma > 1:
         assert np.sum(seen[:, 0] == -5.0) and np.sum(seen[:, 0] == 0.0)   # clipped, not out
+
+
+def _random_genomes(rng, n):
+    return [[float(rng.integers(len(g.choices))) if g.kind == "cat" else
+             float(rng.integers(g.low, g.high + 1)) if g.kind == "int" else
+             rng.uniform(g.low, g.high) for g in up.GENES] for _ in range(n)]
+
+
+def test_an_identity_insertion_leaves_the_program_unchanged():
+    # the inserted instruction made the identity (scale by 1 of what it reads): the program
+    # steps exactly as before, so the insertion only adds, in the read's path
+    rng, draw = np.random.default_rng(5), random.Random(5)
+    G, w = rng.standard_normal((6, 40)), rng.standard_normal(40)
+    inserted = 0
+    for genome in _random_genomes(rng, 300) + [list(up.encode(up.known(n))) for n in
+                                                up.KNOWN_TEXTS]:
+        before = up.decode_real(np.array([genome]))[0]
+        child = list(genome)
+        at = up.insert_instruction(child, draw)
+        # (known programs' constants, such as momentum's scale 10, lie outside the genes')
+        assert is_valid(up.GENES, child) or not is_valid(up.GENES, genome)
+        if at is None:
+            assert sum(a != b for a, b in zip(genome, child)) == 1       # one op changed
+            continue
+        inserted += 1
+        base = 1 + at * up.SLOT
+        child[base] = float(up.OPS.index("scale"))
+        child[base + 4] = 1.0
+        after = up.decode_real(np.array([child]))[0]
+        np.testing.assert_array_equal(up.steps(after, G, w), up.steps(before, G, w))
+        assert len(up.live_slots(after)) == len(up.live_slots(before)) + 1
+    assert inserted > 150
+
+
+def test_one_insertion_turns_sign_sgd_into_signed_momentum_now_and_then():
+    draw, base = random.Random(1), list(up.encode(up.parse("lr = 0.01; u = sign(g)")))
+    found = []
+    for _ in range(2000):
+        child = list(base)
+        up.insert_instruction(child, draw)
+        row = up.decode_real(np.array([child]))[0]
+        if up.is_momentum_based(row):
+            found.append(up.text_of(row))
+    assert len(found) >= 10, found
+    assert any("interp" in t for t in found)
+
+
+def test_aging_inserts_with_insert_prob_and_draws_as_before_without():
+    calls = []
+    spec = GenomeSpec("real", len(up.GENES), genes=up.GENES,
+                      insert=lambda g, r: calls.append(1) or up.insert_instruction(g, r))
+    plain = GenomeSpec("real", len(up.GENES), genes=up.GENES)
+
+    def bred(genome, insert_prob):
+        s = AgingSettings(tournament_size=4, mutation_prob=1.0, children_per_call=10,
+                          in_flight=1, insert_prob=insert_prob)
+        search = AgingSearch(s, genome, 10)
+        search.rng.seed(2)
+        out = []
+        for k in range(5):
+            out.append(search.breed())
+            search.integrate(np.arange(len(out[-1]), dtype=float) + k)
+        return np.vstack(out)
+
+    assert np.array_equal(bred(spec, 0.0), bred(plain, 0.0)) and not calls
+    bred(spec, 0.5)
+    assert 10 <= len(calls) <= 30                     # 40 children, about half inserted
+    with pytest.raises(ConfigError, match="insert_prob needs a program genome"):
+        AGING.check(AgingSettings(insert_prob=0.5), plain, 10)
+    AGING.check(AgingSettings(insert_prob=0.5), spec, 10)
 
 
 def test_momentum_through_two_state_slots_is_momentum():

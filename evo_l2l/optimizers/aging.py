@@ -49,6 +49,10 @@ class AgingSettings(Settings):
                              "parents a child sees), not of the executor", low=1)
     generation_size: int = setting(0, "children between two archived generations; 0: the "
                                    "population size", low=0)
+    insert_prob: float = setting(0.0, "probability that a mutated child's mutation is its "
+                                 "program's insertion (a new instruction in the path of a "
+                                 "live read: update programs) instead of per-gene mutation; "
+                                 "0: per-gene only", low=0, high=1)
 
 
 class AgingSearch(Search):
@@ -109,6 +113,10 @@ class AgingSearch(Search):
         return child
 
     def _mutate(self, child: list) -> None:
+        # drawn only when asked for, so searches without insertion keep their streams
+        if self.s.insert_prob > 0 and self.rng.random() < self.s.insert_prob:
+            self.genome.insert(child, self.rng)
+            return
         genes = [i for i in range(len(child)) if self.rng.random() < self.indpb]
         if not genes:
             genes = [self.rng.randrange(len(child))]
@@ -176,6 +184,8 @@ class Aging(Optimizer):
     def check(self, s: AgingSettings, genome, population: int) -> None:
         need(s.tournament_size <= population,
              "optimizer.tournament_size must be at most the population")
+        need(s.insert_prob == 0 or getattr(genome, "insert", None) is not None,
+             "optimizer.insert_prob needs a program genome (rule update_program)")
 
     def create(self, s, genome, population):
         return AgingSearch(s, genome, population)

@@ -185,9 +185,11 @@ class TypedRuleFamily(RuleFamily):
     optimizers keep each gene valid, and any real optimizer's genome decodes to a valid row."""
 
     genes: tuple = ()
+    # a program family's insertion mutation (GenomeSpec.insert), None for others
+    insert: Callable | None = None
 
     def check(self, s) -> None:
         """Nothing beyond the settings' own bounds."""
 
     def genome(self, s, learner=None) -> GenomeSpec:
-        return GenomeSpec("real", len(self.genes), genes=self.genes)
+        return GenomeSpec("real", len(self.genes), genes=self.genes, insert=self.insert)

@@ -196,6 +196,47 @@ def parse(text: str) -> np.ndarray:
     return canonical(row)
 
 
+def insert_instruction(genome: list, rng) -> int | None:
+    """The insertion mutation of a genome (GenomeSpec.insert), in place: a live instruction's
+    read of register X goes through a new random instruction Y = op(X, Z, c) placed just
+    before it, as DEAP's mutInsert puts a new node above a subtree. The instructions between
+    it and the nearest dead slot shift by one into that slot, in order. So one mutation can
+    turn u = sign(g) into m1 = interp(g, m1, c); u = sign(m1). Y is a register the live
+    program neither reads nor writes, so with an identity op the program is unchanged. A
+    genome with no live read, no dead slot or no such register gets one per-gene op change
+    instead. Returns the new instruction's slot (None for the op change)."""
+    row = decode_genes(GENES, np.asarray(genome, dtype=np.float64)[None])[0]
+    live = live_slots(row)
+    reads = [(s, k) for s in live for k in range(ARITY[_fields(row, s)[0]][0])]
+    dead = [s for s in range(N_SLOTS) if s not in live]
+    used = {r for s in live for r in (_fields(row, s)[1],) + _reads(*_fields(row, s)[:1],
+                                                                     *_fields(row, s)[2:4])}
+    free = [r for r in range(2, U) if r not in used]
+    if not reads or not dead or not free:
+        s = rng.randrange(N_SLOTS)
+        genome[1 + s * SLOT] = float(rng.choice([k for k in range(len(OPS))
+                                                 if k != int(row[1 + s * SLOT])]))
+        return None
+    s, k = rng.choice(reads)
+    slots = [list(genome[1 + i * SLOT:1 + (i + 1) * SLOT]) for i in range(N_SLOTS)]
+    after = [d for d in dead if d > s]
+    if after:                               # s..d-1 move to s+1..d; the new one at s
+        d = after[0]
+        slots[s + 1:d + 1] = slots[s:d]
+        new_at, reader = s, s + 1
+    else:                                   # d+1..s-1 move to d..s-2; the new one at s-1
+        d = max(dead)
+        slots[d:s - 1] = slots[d + 1:s]
+        new_at, reader = s - 1, s
+    op = rng.choice([o for o in OPS if ARITY[o][0] > 0])
+    dst = rng.choice(free)
+    slots[new_at] = [float(OPS.index(op)), float(dst), float(slots[reader][2 + k]),
+                     float(rng.randint(0, len(REGISTERS) - 1)), rng.uniform(-1.0, 1.0)]
+    slots[reader][2 + k] = float(dst)
+    genome[1:] = [v for slot in slots for v in slot]
+    return new_at
+
+
 # -- known optimizers, as programs -------------------------------------------------------
 ADAM = ("m1 = interp(m1, g, 0.9); r1 = square(g); m2 = interp(m2, r1, 0.999); "
         "r1 = debias(m1, 0.9); r2 = debias(m2, 0.999); r2 = sqrt(r2); r2 = shift(r2, 1e-08); "
@@ -373,4 +414,4 @@ FAMILY = TypedRuleFamily(
     "update_program", ProgramRowSettings, FORM, kind="optimizer_program",
     summary="an optimizer program: a per-parameter update of up to 10 instructions over g, w, "
             "three state slots and temporaries (the program search that found Lion)",
-    genes=GENES)
+    genes=GENES, insert=insert_instruction)
