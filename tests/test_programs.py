@@ -103,6 +103,39 @@ def test_kernel_matches_reference(seed, classify, squash, max_abs_error):
             assert out[p, t] == pytest.approx(score, rel=1e-12, abs=1e-12)
 
 
+@pytest.mark.parametrize("op", range(len(OPS)))
+def test_each_op_reaches_the_prediction_as_in_the_reference(op):
+    """Each op on its own, in Predict and again in Learn, its result read by the
+    prediction: the kernel runs some ops in place and the others (OUT_OF_LINE) in functions
+    compiled apart; every one must match the plain Python reference."""
+    from evo_l2l.kernels.programs import OUT_OF_LINE
+    _, out_kind, arg_kinds = OPS[op]
+    # s2, s3, v1, v2, m0, m1 drawn in Setup; v0 the features, s0 the label.
+    setup = ((56, 0, 0, 2, 0.3, 0.5), (56, 0, 0, 3, -0.2, 0.5), (57, 0, 0, 1, 0.1, 1.0),
+             (57, 0, 0, 2, 0.0, 1.0), (58, 0, 0, 0, 0.2, 1.0), (58, 0, 0, 1, -0.1, 1.0))
+    sources = {"s": (2, 3), "v": (0, 2), "m": (0, 1)}
+    args = [sources[k][i] for i, k in enumerate(arg_kinds.replace("f", ""))] + [0, 0]
+    c0, c1 = (-0.5, 1.5) if "f" in arg_kinds else (0.0, 0.0)
+    out = {"s": 1, "v": 1, "m": 1}[out_kind]
+    ins = (op, args[0], args[1], out, c0, c1)
+    read = {"s": (), "v": ((28, 1, 0, 1, 0.0, 0.0),),         # s1 = dot(v1, v0)
+            "m": ((48, 1, 0, 1, 0.0, 0.0),)}[out_kind]        # s1 = mean(m1)
+    learn = ((1, 0, 1, 3, 0.0, 0.0), ins)                   # s3 = s0 - s1, then the op
+    program = pg.Program(setup, (ins,) + read, learn)
+    rng = np.random.default_rng(op)
+    n_train, n_valid, sizes = 6, 4, (4, 3, 2)
+    X, Y, seeds = random_tasks(rng, T=5)
+    out_, preds = kernel([program], X, Y, seeds, n_train, n_valid, sizes, False,
+                         max_abs_error=1e9)
+    for t in range(len(X)):
+        score, ref = run_task(program, X[t], Y[t], n_train, n_valid, int(seeds[t]), sizes,
+                              False, True, 1e9)
+        np.testing.assert_allclose(preds[0, t], ref, rtol=1e-12, atol=1e-12,
+                                   err_msg=pg.to_text(program))
+        assert out_[0, t] == pytest.approx(score, rel=1e-12, abs=1e-12)
+    assert np.isfinite(preds).any(), f"op {op} ({'apart' if OUT_OF_LINE[op] else 'in place'})"
+
+
 def test_kernel_results_do_not_depend_on_the_batch():
     rng = np.random.default_rng(7)
     rnd = random.Random(7)

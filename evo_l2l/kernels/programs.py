@@ -102,390 +102,210 @@ def _fmax(x, y):
     return x if x >= y else y
 
 
-@njit(cache=True, error_model="numpy", inline="always")
-def _run(code, imm, start, stop, S, V, M, tv, tm, seeds, counter):
-    """Executes instructions start..stop-1 on the memories of T tasks at once (each array's
-    last axis is the task: S (n_scalar, T), V (n_vector, F, T), M (n_matrix, F, F, T); tv,
-    tm scratch of a vector's and a matrix's shape); returns the RNG counter, the same for
-    every task (they run the same instructions). Each task's numbers are computed by the
-    same operations in the same order as one task alone would be."""
-    F = V.shape[1]
-    T = S.shape[1]
-    for i in range(start, stop):
-        op = code[i, 0]
-        a = code[i, 1]
-        b = code[i, 2]
-        o = code[i, 3]
-        if op < 15:
-            if op == 0:
-                for t in range(T):
-                    S[o, t] = S[a, t] + S[b, t]
-            elif op == 1:
-                for t in range(T):
-                    S[o, t] = S[a, t] - S[b, t]
-            elif op == 2:
-                for t in range(T):
-                    S[o, t] = S[a, t] * S[b, t]
-            elif op == 3:
-                for t in range(T):
-                    S[o, t] = S[a, t] / S[b, t]
-            elif op == 4:
-                for t in range(T):
-                    S[o, t] = abs(S[a, t])
-            elif op == 5:
-                for t in range(T):
-                    S[o, t] = 1.0 / S[a, t]
-            elif op == 6:
-                for t in range(T):
-                    S[o, t] = math.sin(S[a, t])
-            elif op == 7:
-                for t in range(T):
-                    S[o, t] = math.cos(S[a, t])
-            elif op == 8:
-                for t in range(T):
-                    S[o, t] = math.tan(S[a, t])
-            elif op == 9:
-                for t in range(T):
-                    x = S[a, t]
-                    S[o, t] = math.asin(x) if -1.0 <= x <= 1.0 else np.nan
-            elif op == 10:
-                for t in range(T):
-                    x = S[a, t]
-                    S[o, t] = math.acos(x) if -1.0 <= x <= 1.0 else np.nan
-            elif op == 11:
-                for t in range(T):
-                    S[o, t] = math.atan(S[a, t])
-            elif op == 12:
-                for t in range(T):
-                    S[o, t] = math.exp(S[a, t])
-            elif op == 13:
-                for t in range(T):
-                    x = S[a, t]
-                    S[o, t] = math.log(x) if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
-            else:
-                for t in range(T):
-                    S[o, t] = 1.0 if S[a, t] > 0.0 else 0.0
-        elif op < 30:
-            if op == 15:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = 1.0 if V[a, j, t] > 0.0 else 0.0
-            elif op == 16:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = 1.0 if M[a, j, k, t] > 0.0 else 0.0
-            elif op == 17:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = S[a, t] * V[b, j, t]
-            elif op == 18:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = S[a, t]
-            elif op == 19:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = 1.0 / V[a, j, t]
-            elif op == 20:
-                for t in range(T):
-                    acc = 0.0
-                    for j in range(F):
-                        acc += V[a, j, t] * V[a, j, t]
-                    S[o, t] = math.sqrt(acc)
-            elif op == 21:
-                for t in range(T):
-                    acc = 0.0
-                    for j in range(F):
-                        for k in range(F):
-                            acc += M[a, j, k, t] * M[a, j, k, t]
-                    S[o, t] = math.sqrt(acc)
-            elif op == 22:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            tm[j, k, t] = M[a, k, j, t]
-                M[o] = tm
-            elif op == 23:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = abs(V[a, j, t])
-            elif op == 24:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = V[a, j, t] + V[b, j, t]
-            elif op == 25:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = V[a, j, t] - V[b, j, t]
-            elif op == 26:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = V[a, j, t] * V[b, j, t]
-            elif op == 27:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = V[a, j, t] / V[b, j, t]
-            elif op == 28:
-                for t in range(T):
-                    acc = 0.0
-                    for j in range(F):
-                        acc += V[a, j, t] * V[b, j, t]
-                    S[o, t] = acc
-            else:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = V[a, j, t] * V[b, k, t]
-        elif op < 41:
-            if op == 30:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = S[a, t] * M[b, j, k, t]
-            elif op == 31:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = 1.0 / M[a, j, k, t]
-            elif op == 32:
-                for t in range(T):
-                    for j in range(F):
-                        acc = 0.0
-                        for k in range(F):
-                            acc += M[a, j, k, t] * V[b, k, t]
-                        tv[j, t] = acc
-                V[o] = tv
-            elif op == 33:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = V[a, j, t]
-            elif op == 34:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = V[a, k, t]
-            elif op == 35:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = abs(M[a, j, k, t])
-            elif op == 36:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = M[a, j, k, t] + M[b, j, k, t]
-            elif op == 37:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = M[a, j, k, t] - M[b, j, k, t]
-            elif op == 38:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = M[a, j, k, t] * M[b, j, k, t]
-            elif op == 39:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = M[a, j, k, t] / M[b, j, k, t]
-            else:
-                for t in range(T):
-                    for j in range(F):
-                        for k in range(F):
-                            acc = 0.0
-                            for q in range(F):
-                                acc += M[a, j, q, t] * M[b, q, k, t]
-                            tm[j, k, t] = acc
-                M[o] = tm
-        elif op < 52:
-            if op == 41:
-                for t in range(T):
-                    S[o, t] = _fmin(S[a, t], S[b, t])
-            elif op == 42:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = _fmin(V[a, j, t], V[b, j, t])
-            elif op == 43:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = _fmin(M[a, j, k, t], M[b, j, k, t])
-            elif op == 44:
-                for t in range(T):
-                    S[o, t] = _fmax(S[a, t], S[b, t])
-            elif op == 45:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = _fmax(V[a, j, t], V[b, j, t])
-            elif op == 46:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = _fmax(M[a, j, k, t], M[b, j, k, t])
-            elif op == 47:
-                for t in range(T):
-                    acc = 0.0
-                    for j in range(F):
-                        acc += V[a, j, t]
-                    S[o, t] = acc / F
-            elif op == 48:
-                for t in range(T):
-                    acc = 0.0
-                    for j in range(F):
-                        for k in range(F):
-                            acc += M[a, j, k, t]
-                    S[o, t] = acc / (F * F)
-            elif op == 49:
-                for t in range(T):
-                    for j in range(F):
-                        acc = 0.0
-                        for k in range(F):
-                            acc += M[a, j, k, t]
-                        tv[j, t] = acc / F
-                V[o] = tv
-            elif op == 50:
-                for t in range(T):
-                    acc = 0.0
-                    for j in range(F):
-                        acc += V[a, j, t]
-                    mu = acc / F
-                    acc = 0.0
-                    for j in range(F):
-                        acc += (V[a, j, t] - mu) * (V[a, j, t] - mu)
-                    S[o, t] = math.sqrt(acc / F)
-            else:
-                for t in range(T):
-                    acc = 0.0
-                    for j in range(F):
-                        for k in range(F):
-                            acc += M[a, j, k, t]
-                    mu = acc / (F * F)
-                    acc = 0.0
-                    for j in range(F):
-                        for k in range(F):
-                            acc += (M[a, j, k, t] - mu) * (M[a, j, k, t] - mu)
-                    S[o, t] = math.sqrt(acc / (F * F))
-        else:
-            c0 = imm[i, 0]
-            c1 = imm[i, 1]
-            if op == 52:
-                for t in range(T):
-                    S[o, t] = c0
-            elif op == 53:
-                for t in range(T):
-                    S[o, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
-                counter += 1
-            elif op == 54:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
-                    counter += 1
-            elif op == 55:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
-                        counter += 1
-            elif op == 56:
-                for t in range(T):
-                    S[o, t] = c0 + c1 * _gauss(seeds[t], counter)
-                counter += 2
-            elif op == 57:
-                for j in range(F):
-                    for t in range(T):
-                        V[o, j, t] = c0 + c1 * _gauss(seeds[t], counter)
-                    counter += 2
-            else:
-                for j in range(F):
-                    for k in range(F):
-                        for t in range(T):
-                            M[o, j, k, t] = c0 + c1 * _gauss(seeds[t], counter)
-                        counter += 2
-    return counter
+# Ops program_jobs runs in functions compiled on their own: the matrix ops, min and max, the
+# reductions the linear search spaces do not use, and the drawing initialisers.
+OUT_OF_LINE = np.zeros(N_OPS, dtype=np.bool_)
+OUT_OF_LINE[[16, 21, 22, 29, *range(30, 47), *range(48, 52), *range(53, 59)]] = True
 
 
 @njit(cache=True, error_model="numpy")
-def _program(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector, n_matrix,
-             classify, squash, max_abs_error, preds, out):
-    """One program on T tasks at once (their memories side by side, _run): out (T,) scores;
-    preds (T, n_train + n_valid) the predictions (NaN after an early stop) when it has
-    room. A task stopped early runs on with the others (its numbers are never read) until
-    every task has stopped."""
-    T, n, F = X.shape[0], X.shape[1], X.shape[2]
-    S = np.zeros((n_scalar, T))
-    V = np.zeros((n_vector, F, T))
-    M = np.zeros((n_matrix, F, F, T))
-    tv = np.zeros((F, T))
-    tm = np.zeros((F, F, T))
-    record = preds.shape[1] > 0
-    acc = np.zeros(T)
-    alive = np.ones(T, dtype=np.bool_)
-    n_alive = T
-    counter = 0
-    # One call site of _run (it is inlined: one copy, not three): phase 0 is Setup, then
-    # Predict (1) and, on training examples, Learn (2), example by example.
-    e = -1
-    phase = 0
-    while True:
-        if phase == 1:
-            for j in range(F):
+def _matrix_ops(op, a, b, o, S, V, M, tv, tm):
+    """The ops that read or write a matrix (OUT_OF_LINE), on T tasks at once as in program_jobs."""
+    F = V.shape[1]
+    T = S.shape[1]
+    if op == 16:
+        for j in range(F):
+            for k in range(F):
                 for t in range(T):
-                    V[0, j, t] = X[t, e, j]
+                    M[o, j, k, t] = 1.0 if M[a, j, k, t] > 0.0 else 0.0
+    elif op == 21:
+        for t in range(T):
+            acc = 0.0
+            for j in range(F):
+                for k in range(F):
+                    acc += M[a, j, k, t] * M[a, j, k, t]
+            S[o, t] = math.sqrt(acc)
+    elif op == 22:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    tm[j, k, t] = M[a, k, j, t]
+        M[o] = tm
+    elif op == 29:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = V[a, j, t] * V[b, k, t]
+    elif op == 30:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = S[a, t] * M[b, j, k, t]
+    elif op == 31:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = 1.0 / M[a, j, k, t]
+    elif op == 32:
+        for t in range(T):
+            for j in range(F):
+                acc = 0.0
+                for k in range(F):
+                    acc += M[a, j, k, t] * V[b, k, t]
+                tv[j, t] = acc
+        V[o] = tv
+    elif op == 33:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = V[a, j, t]
+    elif op == 34:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = V[a, k, t]
+    elif op == 35:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = abs(M[a, j, k, t])
+    elif op == 36:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = M[a, j, k, t] + M[b, j, k, t]
+    elif op == 37:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = M[a, j, k, t] - M[b, j, k, t]
+    elif op == 38:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = M[a, j, k, t] * M[b, j, k, t]
+    elif op == 39:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = M[a, j, k, t] / M[b, j, k, t]
+    else:  # 40
+        for t in range(T):
+            for j in range(F):
+                for k in range(F):
+                    acc = 0.0
+                    for q in range(F):
+                        acc += M[a, j, q, t] * M[b, q, k, t]
+                    tm[j, k, t] = acc
+        M[o] = tm
+
+
+@njit(cache=True, error_model="numpy")
+def _minmax_stat_ops(op, a, b, o, S, V, M, tv):
+    """min, max, and the matrix mean, row means and standard deviations (OUT_OF_LINE)."""
+    F = V.shape[1]
+    T = S.shape[1]
+    if op == 41:
+        for t in range(T):
+            S[o, t] = _fmin(S[a, t], S[b, t])
+    elif op == 42:
+        for j in range(F):
             for t in range(T):
-                S[0, t] = 0.0
-        elif phase == 2:
+                V[o, j, t] = _fmin(V[a, j, t], V[b, j, t])
+    elif op == 43:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = _fmin(M[a, j, k, t], M[b, j, k, t])
+    elif op == 44:
+        for t in range(T):
+            S[o, t] = _fmax(S[a, t], S[b, t])
+    elif op == 45:
+        for j in range(F):
             for t in range(T):
-                S[0, t] = Y[t, e]
-        counter = _run(code, imm, bounds[phase], bounds[phase + 1], S, V, M, tv, tm, seeds,
-                       counter)
-        if phase == 1:
+                V[o, j, t] = _fmax(V[a, j, t], V[b, j, t])
+    elif op == 46:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = _fmax(M[a, j, k, t], M[b, j, k, t])
+    elif op == 48:
+        for t in range(T):
+            acc = 0.0
+            for j in range(F):
+                for k in range(F):
+                    acc += M[a, j, k, t]
+            S[o, t] = acc / (F * F)
+    elif op == 49:
+        for t in range(T):
+            for j in range(F):
+                acc = 0.0
+                for k in range(F):
+                    acc += M[a, j, k, t]
+                tv[j, t] = acc / F
+        V[o] = tv
+    elif op == 50:
+        for t in range(T):
+            acc = 0.0
+            for j in range(F):
+                acc += V[a, j, t]
+            mu = acc / F
+            acc = 0.0
+            for j in range(F):
+                acc += (V[a, j, t] - mu) * (V[a, j, t] - mu)
+            S[o, t] = math.sqrt(acc / F)
+    else:  # 51
+        for t in range(T):
+            acc = 0.0
+            for j in range(F):
+                for k in range(F):
+                    acc += M[a, j, k, t]
+            mu = acc / (F * F)
+            acc = 0.0
+            for j in range(F):
+                for k in range(F):
+                    acc += (M[a, j, k, t] - mu) * (M[a, j, k, t] - mu)
+            S[o, t] = math.sqrt(acc / (F * F))
+
+
+@njit(cache=True, error_model="numpy")
+def _random_ops(op, c0, c1, o, S, V, M, seeds, counter):
+    """The initialisers that draw (OUT_OF_LINE): returns the RNG counter after them."""
+    F = V.shape[1]
+    T = S.shape[1]
+    if op == 53:
+        for t in range(T):
+            S[o, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
+        counter += 1
+    elif op == 54:
+        for j in range(F):
             for t in range(T):
-                if not alive[t]:
-                    continue
-                p = S[1, t]
-                if classify:
-                    p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
-                    S[1, t] = p
-                if not math.isfinite(p) or (e < n_train and abs(p - Y[t, e]) > max_abs_error):
-                    alive[t] = False
-                    n_alive -= 1
-                    if record:
-                        for q in range(e, n):
-                            preds[t, q] = np.nan
-                    continue
-                if record:
-                    preds[t, e] = p
-                if e >= n_train:
-                    if classify:
-                        acc[t] += 1.0 if (p > 0.5) == (Y[t, e] > 0.5) else 0.0
-                    else:
-                        d = p - Y[t, e]
-                        acc[t] += d * d
-            if n_alive == 0:
-                break
-            if e < n_train:
-                phase = 2
-                continue
-        e += 1
-        if e == n:
-            break
-        phase = 1
-    for t in range(T):
-        if not alive[t] or n_valid == 0:
-            out[t] = 0.0
-        elif classify:
-            out[t] = acc[t] / n_valid
-        else:
-            rms = math.sqrt(acc[t] / n_valid)
-            if not math.isfinite(rms):
-                out[t] = 0.0
-            elif squash:
-                out[t] = 1.0 - 0.63661977236758138243 * math.atan(rms)
-            else:
-                out[t] = min(1.0, max(0.0, 1.0 - rms))
+                V[o, j, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
+            counter += 1
+    elif op == 55:
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = c0 + (c1 - c0) * _uniform01(seeds[t], counter)
+                counter += 1
+    elif op == 56:
+        for t in range(T):
+            S[o, t] = c0 + c1 * _gauss(seeds[t], counter)
+        counter += 2
+    elif op == 57:
+        for j in range(F):
+            for t in range(T):
+                V[o, j, t] = c0 + c1 * _gauss(seeds[t], counter)
+            counter += 2
+    else:  # 58
+        for j in range(F):
+            for k in range(F):
+                for t in range(T):
+                    M[o, j, k, t] = c0 + c1 * _gauss(seeds[t], counter)
+                counter += 2
+    return counter
+
+
 
 
 def program_scores(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
@@ -536,16 +356,220 @@ def program_predictions(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scal
 def program_jobs(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_vector,
                  n_matrix, classify, squash, max_abs_error, preds, out, first, last):
     """program_predictions' jobs first..last-1: job j is program j // chunks on its chunk
-    j % chunks of TASK_CHUNK tasks."""
-    T = X.shape[0]
-    chunks = (T + TASK_CHUNK - 1) // TASK_CHUNK
+    j % chunks of TASK_CHUNK tasks, run on their memories side by side (each array's last
+    axis is the task: S (n_scalar, T), V (n_vector, F, T), M (n_matrix, F, F, T); tv, tm
+    scratch of a vector's and a matrix's shape). Each task's numbers are computed by the
+    same operations in the same order as one task alone would be. A task stopped early runs
+    on with the others (its numbers are never read) until every task has stopped.
+
+    The whole job is this one function, its scalar and vector ops in place (the linear
+    search spaces use no others), the other ops (OUT_OF_LINE) calls to three functions
+    compiled apart: numba inlines a function by copying its IR, slowly for a large one, and
+    links each called function into its caller's module to optimise it there again, so a
+    chain of large functions is optimised once per level. As one function with every op in
+    place it took twice as long to compile, with the same speed on the linear search spaces
+    (docs/results/performance.md, cold start)."""
+    chunks = (X.shape[0] + TASK_CHUNK - 1) // TASK_CHUNK
     for job in range(first, last):
-        p = job // chunks
+        prog = job // chunks
         t0 = (job % chunks) * TASK_CHUNK
-        t1 = min(T, t0 + TASK_CHUNK)
-        _program(code, imm, bounds[p], X[t0:t1], Y[t0:t1], n_train, n_valid, seeds[t0:t1],
-                 n_scalar, n_vector, n_matrix, classify, squash, max_abs_error,
-                 preds[p, t0:t1], out[p, t0:t1])
+        t1 = min(X.shape[0], t0 + TASK_CHUNK)
+        pb = bounds[prog]
+        Xj = X[t0:t1]
+        Yj = Y[t0:t1]
+        sj = seeds[t0:t1]
+        pj = preds[prog, t0:t1]
+        oj = out[prog, t0:t1]
+        T, n, F = Xj.shape[0], Xj.shape[1], Xj.shape[2]
+        S = np.zeros((n_scalar, T))
+        V = np.zeros((n_vector, F, T))
+        M = np.zeros((n_matrix, F, F, T))
+        tv = np.zeros((F, T))
+        tm = np.zeros((F, F, T))
+        record = pj.shape[1] > 0
+        total = np.zeros(T)
+        alive = np.ones(T, dtype=np.bool_)
+        n_alive = T
+        counter = np.int64(0)      # not a literal 0: _random_ops is compiled for one type
+        # One loop over the instructions for all three components: phase 0 is Setup, then
+        # Predict (1) and, on training examples, Learn (2), example by example.
+        e = -1
+        phase = 0
+        while True:
+            if phase == 1:
+                for j in range(F):
+                    for t in range(T):
+                        V[0, j, t] = Xj[t, e, j]
+                for t in range(T):
+                    S[0, t] = 0.0
+            elif phase == 2:
+                for t in range(T):
+                    S[0, t] = Yj[t, e]
+            for i in range(pb[phase], pb[phase + 1]):
+                op = code[i, 0]
+                a = code[i, 1]
+                b = code[i, 2]
+                o = code[i, 3]
+                if OUT_OF_LINE[op]:
+                    if op < 41:
+                        _matrix_ops(op, a, b, o, S, V, M, tv, tm)
+                    elif op < 52:
+                        _minmax_stat_ops(op, a, b, o, S, V, M, tv)
+                    else:
+                        counter = _random_ops(op, imm[i, 0], imm[i, 1], o, S, V, M, sj, counter)
+                elif op < 15:
+                    if op == 0:
+                        for t in range(T):
+                            S[o, t] = S[a, t] + S[b, t]
+                    elif op == 1:
+                        for t in range(T):
+                            S[o, t] = S[a, t] - S[b, t]
+                    elif op == 2:
+                        for t in range(T):
+                            S[o, t] = S[a, t] * S[b, t]
+                    elif op == 3:
+                        for t in range(T):
+                            S[o, t] = S[a, t] / S[b, t]
+                    elif op == 4:
+                        for t in range(T):
+                            S[o, t] = abs(S[a, t])
+                    elif op == 5:
+                        for t in range(T):
+                            S[o, t] = 1.0 / S[a, t]
+                    elif op == 6:
+                        for t in range(T):
+                            S[o, t] = math.sin(S[a, t])
+                    elif op == 7:
+                        for t in range(T):
+                            S[o, t] = math.cos(S[a, t])
+                    elif op == 8:
+                        for t in range(T):
+                            S[o, t] = math.tan(S[a, t])
+                    elif op == 9:
+                        for t in range(T):
+                            x = S[a, t]
+                            S[o, t] = math.asin(x) if -1.0 <= x <= 1.0 else np.nan
+                    elif op == 10:
+                        for t in range(T):
+                            x = S[a, t]
+                            S[o, t] = math.acos(x) if -1.0 <= x <= 1.0 else np.nan
+                    elif op == 11:
+                        for t in range(T):
+                            S[o, t] = math.atan(S[a, t])
+                    elif op == 12:
+                        for t in range(T):
+                            S[o, t] = math.exp(S[a, t])
+                    elif op == 13:
+                        for t in range(T):
+                            x = S[a, t]
+                            S[o, t] = math.log(x) if x > 0.0 else (-np.inf if x == 0.0 else np.nan)
+                    else:  # 14
+                        for t in range(T):
+                            S[o, t] = 1.0 if S[a, t] > 0.0 else 0.0
+                elif op < 30:
+                    if op == 15:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = 1.0 if V[a, j, t] > 0.0 else 0.0
+                    elif op == 17:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = S[a, t] * V[b, j, t]
+                    elif op == 18:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = S[a, t]
+                    elif op == 19:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = 1.0 / V[a, j, t]
+                    elif op == 20:
+                        for t in range(T):
+                            acc = 0.0
+                            for j in range(F):
+                                acc += V[a, j, t] * V[a, j, t]
+                            S[o, t] = math.sqrt(acc)
+                    elif op == 23:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = abs(V[a, j, t])
+                    elif op == 24:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = V[a, j, t] + V[b, j, t]
+                    elif op == 25:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = V[a, j, t] - V[b, j, t]
+                    elif op == 26:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = V[a, j, t] * V[b, j, t]
+                    elif op == 27:
+                        for j in range(F):
+                            for t in range(T):
+                                V[o, j, t] = V[a, j, t] / V[b, j, t]
+                    else:  # 28
+                        for t in range(T):
+                            acc = 0.0
+                            for j in range(F):
+                                acc += V[a, j, t] * V[b, j, t]
+                            S[o, t] = acc
+                elif op == 47:
+                    for t in range(T):
+                        acc = 0.0
+                        for j in range(F):
+                            acc += V[a, j, t]
+                        S[o, t] = acc / F
+                else:  # 52
+                    c0 = imm[i, 0]
+                    for t in range(T):
+                        S[o, t] = c0
+            if phase == 1:
+                for t in range(T):
+                    if not alive[t]:
+                        continue
+                    p = S[1, t]
+                    if classify:
+                        p = 1.0 / (1.0 + math.exp(-p)) if p > -700.0 else 0.0
+                        S[1, t] = p
+                    if not math.isfinite(p) or (e < n_train and abs(p - Yj[t, e]) > max_abs_error):
+                        alive[t] = False
+                        n_alive -= 1
+                        if record:
+                            for q in range(e, n):
+                                pj[t, q] = np.nan
+                        continue
+                    if record:
+                        pj[t, e] = p
+                    if e >= n_train:
+                        if classify:
+                            total[t] += 1.0 if (p > 0.5) == (Yj[t, e] > 0.5) else 0.0
+                        else:
+                            d = p - Yj[t, e]
+                            total[t] += d * d
+                if n_alive == 0:
+                    break
+                if e < n_train:
+                    phase = 2
+                    continue
+            e += 1
+            if e == n:
+                break
+            phase = 1
+        for t in range(T):
+            if not alive[t] or n_valid == 0:
+                oj[t] = 0.0
+            elif classify:
+                oj[t] = total[t] / n_valid
+            else:
+                rms = math.sqrt(total[t] / n_valid)
+                if not math.isfinite(rms):
+                    oj[t] = 0.0
+                elif squash:
+                    oj[t] = 1.0 - 0.63661977236758138243 * math.atan(rms)
+                else:
+                    oj[t] = min(1.0, max(0.0, 1.0 - rms))
 
 
 # -- dead-code removal before a run (the interpreter's fast path) --------------------------
