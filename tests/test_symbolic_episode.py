@@ -65,6 +65,21 @@ def test_hidden_codes_match_reference(k):
     np.testing.assert_allclose(val, rval, rtol=0, atol=1e-14)
 
 
+@pytest.mark.parametrize("k", [0, 37])
+def test_hidden_codes_over_tiles_blocks_and_jobs_match_reference(k):
+    """Wider than one tile of units (1100 = 2 x 512 + 76) and longer than one job of
+    patterns (282 = 256 + 26: blocks of 8 and a block of 2): each pattern's code as the
+    reference has it, a unit or a pattern left out or summed twice would show."""
+    from evo_l2l.kernels import symbolic_episode as kse
+    tasks = random_episodes(np.random.default_rng(11), n_episodes=1, S=2, G=2, H=1100,
+                            per=131)
+    assert tasks.X.shape[1] == 282 and kse.CODE_TILE == 512 and kse.CODE_ROWS == 256
+    idx, val = kse.hidden_codes(tasks.X, tasks.W0_hidden, tasks.n_inputs, k)
+    ridx, rval = naive.hidden_codes(tasks.X, tasks.W0_hidden, tasks.n_inputs, k)
+    np.testing.assert_array_equal(idx, ridx)
+    np.testing.assert_allclose(val, rval, rtol=0, atol=1e-14)
+
+
 def test_hidden_codes_take_lower_units_first_among_equals():
     """Units 6..11 repeat units 0..5, so every pre-activation comes twice: the k-th largest
     is often tied, and the kernel's selection must keep the lower units as a stable sort
