@@ -587,3 +587,27 @@ def test_reward_forms_read_off_the_binary_reward():
     assert name == "(R - 0.558664)*E" and abs(c - 4.8765) < 1e-3
     assert known_form(sym.parse_tree("mul(E, mul(E, sub(R, half)))", p), p, "reward") is None
     assert known_form(sym.parse_tree("pdiv(E, R)", p), p, "reward") is None     # E/R: 1 at R = 0
+
+
+def test_probe_outputs_read_the_state_and_pattern_rows():
+    """probe_outputs places the state rows V and the pattern rows PV in the register file
+    where var_kind/var_row say: each variable alone reads its own row, and a sum reads
+    two of them."""
+    from evo_l2l.kernels import symbolic as ks
+    rng = np.random.default_rng(0)
+    V, PV = rng.normal(size=(4, 7)), rng.normal(size=(2, 7))
+    kinds = np.array([0, 0, 0, 0, 1, 1], dtype=np.int64)    # w, o, R, E; then x, t
+    rows = np.array([0, 1, 2, 3, 0, 1], dtype=np.int64)
+    progs = [[(ks.OP_VAR, k)] for k in range(6)] + [[(ks.OP_VAR, 2), (ks.OP_VAR, 5),
+                                                      (ks.OP_ADD, 0)]]
+    L = max(len(p) for p in progs)
+    ops = np.zeros((len(progs), L), dtype=np.int32)
+    args = np.zeros((len(progs), L))
+    for r, p in enumerate(progs):
+        for k, (op, arg) in enumerate(p):
+            ops[r, k], args[r, k] = op, arg
+    lengths = np.array([len(p) for p in progs], dtype=np.int64)
+    out = np.full((len(progs), 7), np.nan)
+    ks.probe_outputs(ops, args, lengths, 2, V, PV, kinds, rows, out)
+    want = np.vstack([V, PV, V[2] + PV[1]])
+    np.testing.assert_array_equal(out, want)

@@ -413,8 +413,13 @@ def probe_outputs(ops, args, lengths, depth, V, PV, var_kind, var_row, out):
     """out[r] = program r's output at the probe points: state rows V (4, S), pattern rows PV (2, S)."""
     S = V.shape[1]
     M = np.zeros((TEMP0 + 2 * depth, S))
-    M[:N_STATE] = V
-    M[N_STATE:TEMP0] = PV
+    # Element by element: an array assigned to a slice compiles numba's shape-mismatch
+    # message (string formatting), which tripled this kernel's compile time.
+    for s in range(S):
+        for k in range(N_STATE):
+            M[k, s] = V[k, s]
+        for k in range(N_PATTERN):
+            M[N_STATE + k, s] = PV[k, s]
     for r in range(ops.shape[0]):
         code, dst, src, src2, const, n_ins, out_row, _ = register_program(
             ops, args, lengths, r, var_kind, var_row)
