@@ -85,6 +85,15 @@ def _unpack(row, body, n):
 
 
 @njit(cache=True)
+def _copy6(src, dst):
+    """dst[:] = src for one instruction's six numbers, element by element: an array
+    assigned to a slice compiles numba's shape-mismatch message (string formatting), a
+    third of this module's cold compile."""
+    for f in range(6):
+        dst[f] = src[f]
+
+
+@njit(cache=True)
 def _repack(body, n, row):
     row[:] = 0.0
     at = 3
@@ -113,24 +122,24 @@ def _mutate(st, g, sp_i, sp_2, searched, mutations, sizes, knobs, body, n, scrat
             at = mt.randbelow(st, m + 1)
             _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
             for j in range(m, at, -1):
-                body[c, j, :] = body[c, j - 1, :]
-            body[c, at, :] = scratch
+                _copy6(body[c, j - 1], body[c, j])
+            _copy6(scratch, body[c, at])
             n[c] = m + 1
         elif can_remove:
             at = mt.randbelow(st, m)
             for j in range(at, m - 1):
-                body[c, j, :] = body[c, j + 1, :]
+                _copy6(body[c, j + 1], body[c, j])
             n[c] = m - 1
     elif kind == RANDOMIZE_COMPONENT:
         for j in range(m):
             _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
-            body[c, j, :] = scratch
+            _copy6(scratch, body[c, j])
     elif kind == RANDOMIZE_INSTRUCTION:
         if m:
             # body[draw(len)] = random_instruction(...): Python evaluates the right side
             # first, so the instruction's draws come before the position's.
             _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
-            body[c, mt.randbelow(st, m), :] = scratch
+            _copy6(scratch, body[c, mt.randbelow(st, m)])
     else:
         j = mt.randbelow(st, m)
         op = int(body[c, j, 0])
@@ -186,7 +195,7 @@ def breed(st, g, pop, fit, head, skip, n_current, kinds, sp_i, sp_2, searched, m
                 n[c] = sizes[2, c]
                 for j in range(n[c]):
                     _instruction(st, g, sp_i, sp_2, c, knobs, scratch)
-                    body[c, j, :] = scratch
+                    _copy6(scratch, body[c, j])
             _repack(body, n, out[i])
             continue
         best = (head + skip + mt.randbelow(st, n_current)) % cap
@@ -199,4 +208,5 @@ def breed(st, g, pop, fit, head, skip, n_current, kinds, sp_i, sp_2, searched, m
             _mutate(st, g, sp_i, sp_2, searched, mutations, sizes, knobs, body, n, scratch)
             _repack(body, n, out[i])
         else:
-            out[i, :] = pop[best]
+            for f in range(out.shape[1]):
+                out[i, f] = pop[best, f]
