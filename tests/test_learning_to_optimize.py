@@ -206,6 +206,16 @@ def test_what_is_not_momentum_based():
     assert up.anatomy(copied)["accumulators"] == ["m2"] and up.is_momentum_based(copied)
 
 
+def test_clipped_momentum_is_momentum_but_not_sign_or_second_moment_normalised():
+    # an accumulator of gradients clipped to a box: past gradients turn the step only when
+    # gradients are small (the clip saturates on N(0, 1) ones), so memory looks at several
+    # gradient sizes
+    row = program("r1 = add(g, m2); m2 = clip(r1, 0.04); u = scale(m2, 1)")
+    a = up.anatomy(row)
+    assert a["momentum"] and a["normalised"] == "clip" and not up.is_momentum_based(row)
+    assert up.memory(row) > up.MIN_MEMORY
+
+
 def test_a_second_moment_alone_is_not_momentum():
     # RMSprop's accumulator feeds the step only through its size: past gradients never turn
     # the step, so it is not momentum, though a data path from an accumulator reaches u

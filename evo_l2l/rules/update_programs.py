@@ -276,15 +276,16 @@ def same_program(row, other) -> bool:
 def anatomy(row) -> dict:
     """What the live program does, read from its data flow (one step, then the state it
     leaves): which state slots are accumulators (kept values fed by g and by themselves,
-    directly or through other slots),
-    whether the step u reads one (momentum), and how u is normalised (sign, or divided by a
-    square root: a second moment)."""
+    directly or through other slots), whether the step u reads one and past gradients turn
+    it (momentum; `memory`), and how u is bounded: by a sign, by division by a square root
+    (a second moment), or by a clip (reported, but not what momentum-based asks for)."""
     row = np.asarray(row, dtype=np.float64)
     deps = {i: set() for i in range(len(REGISTERS))}
     deps[0], deps[1] = {"g"}, {"w"}
     for k in STATE:
         deps[k] = {f"prev_{REGISTERS[k]}"}
     signed = {i: False for i in range(len(REGISTERS))}
+    clipped = {i: False for i in range(len(REGISTERS))}
     rooted = {i: False for i in range(len(REGISTERS))}
     divided = {i: False for i in range(len(REGISTERS))}
     for s in live_slots(row):
@@ -292,6 +293,7 @@ def anatomy(row) -> dict:
         reads = _reads(op, a, b)
         d = set().union(*(deps[x] for x in reads)) if reads else set()
         signed[dst] = op == "sign" or any(signed[x] for x in reads)
+        clipped[dst] = op == "clip" or any(clipped[x] for x in reads)
         rooted[dst] = op == "sqrt" or (op in ("shift", "scale", "debias", "abs")
                                        and rooted[a])
         divided[dst] = (op == "div" and rooted[b]) or any(divided[x] for x in reads
@@ -317,7 +319,8 @@ def anatomy(row) -> dict:
     mem = memory(row)
     # a data path from an accumulator is momentum only if past gradients move the step
     momentum = any(f"prev_{m}" in deps[U] for m in accumulators) and mem >= MIN_MEMORY
-    norm = "sign" if signed[U] else ("second moment" if divided[U] else None)
+    norm = ("sign" if signed[U] else "second moment" if divided[U] else
+            "clip" if clipped[U] else None)
     return {"accumulators": accumulators, "momentum": momentum, "normalised": norm,
             "memory": mem}
 
@@ -353,24 +356,30 @@ _OPS = {"add": lambda x, y, c, t: x + y, "sub": lambda x, y, c, t: x - y,
         "const": lambda x, y, c, t: np.full_like(x, c)}
 
 MEMORY_STEPS, MEMORY_PARAMS = 32, 4096
+MEMORY_SCALES = (1e-3, 1e-2, 1e-1, 1.0)
 MIN_MEMORY = 0.1
 
 
 def memory(row, seed: int = 0) -> float:
     """How often past gradients turn the step: the last step u of MEMORY_STEPS steps of
-    independent N(0, 1) gradients, against u' after the same last gradient but other
-    earlier ones; the fraction of parameters where u and u' differ in sign. 0 for a step
-    that reads only this step's gradient, or whose accumulator forgets at once
-    (interp(m, g, 0)), or whose past only scales the step (RMSprop's second moment); about
-    0.4 for Adam. Below MIN_MEMORY a data path from an accumulator is not called momentum."""
+    independent normal gradients, against u' after the same last gradient but other earlier
+    ones; the fraction of parameters where u and u' differ in sign, the most at any of
+    MEMORY_SCALES (a program with constants, such as a clip, acts differently on gradients
+    of different sizes). 0 for a step that reads only this step's gradient, or whose
+    accumulator forgets at once (interp(m, g, 0)), or whose past only scales the step
+    (RMSprop's second moment); about 0.4 for Adam. Below MIN_MEMORY a data path from an
+    accumulator is not called momentum."""
     rng = np.random.default_rng(seed)
     G = rng.standard_normal((MEMORY_STEPS, MEMORY_PARAMS))
     other = rng.standard_normal(G.shape)
     other[-1] = G[-1]
     w = rng.standard_normal(MEMORY_PARAMS)
-    u, v = steps(row, G, w)[-1], steps(row, other, w)[-1]
-    ok = np.isfinite(u) & np.isfinite(v)
-    return float(np.mean((np.sign(u) != np.sign(v)) & ok))
+    most = 0.0
+    for scale in MEMORY_SCALES:
+        u, v = steps(row, scale * G, w)[-1], steps(row, scale * other, w)[-1]
+        ok = np.isfinite(u) & np.isfinite(v)
+        most = max(most, float(np.mean((np.sign(u) != np.sign(v)) & ok)))
+    return most
 
 
 def describe(row) -> str:
@@ -391,7 +400,7 @@ def is_momentum_based(row) -> bool:
     """A momentum accumulator feeds the step, and the step is sign- or second-moment-
     normalised (what a search from random programs is asked to find)."""
     a = anatomy(row)
-    return a["momentum"] and a["normalised"] is not None
+    return a["momentum"] and a["normalised"] in ("sign", "second moment")
 
 
 def details(row, settings=None) -> dict:
