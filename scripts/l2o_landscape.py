@@ -16,7 +16,9 @@ EXTRA = {"rmsprop": "r1 = square(g); m2 = interp(m2, r1, 0.99); r2 = sqrt(m2); "
                     "r2 = shift(r2, 1e-08); u = div(g, r2)",
          "signsgd": "u = sign(g)",
          "signed momentum 0.9": "m1 = interp(m1, g, 0.9); u = sign(m1)",
-         "sgd, weight decay 0.05": "r1 = scale(w, 0.05); u = add(g, r1)"}
+         "sgd, weight decay 0.05": "r1 = scale(w, 0.05); u = add(g, r1)",
+         "clipped sgd 0.1": "u = clip(g, 0.1)",
+         "clipped momentum 0.04": "r1 = add(g, m1); m1 = clip(r1, 0.04); u = scale(m1, 1)"}
 
 
 def main(argv=None) -> int:

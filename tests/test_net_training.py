@@ -253,3 +253,32 @@ def test_the_digits_family_cuts_its_rows_to_fit_the_dataset():
     s.check()
     ts = nt.make_tasks(np.random.default_rng(0), s, "digits", 2)
     assert ts.n_patterns.tolist() == [1797, 1797] and ts.n_inputs.tolist() == [64, 64]
+
+
+def test_target_scales_multiply_a_regression_tasks_targets_and_nothing_else():
+    plain = nt.make_tasks(np.random.default_rng(3), settings(dataset="regression"), None, 1)
+    twice = nt.make_tasks(np.random.default_rng(3),
+                          settings(dataset="regression", min_target_scale=2.0,
+                                   max_target_scale=2.0), None, 1)
+    assert np.array_equal(twice.X, plain.X) and np.array_equal(twice.net_spec, plain.net_spec)
+    assert np.array_equal(twice.Y, 2.0 * plain.Y)
+    # drawn per task, log-uniform in the range
+    many = nt.make_tasks(np.random.default_rng(4),
+                         settings(dataset="regression", min_target_scale=0.1,
+                                  max_target_scale=10.0), None, 24)
+    size = np.array([np.sqrt(np.mean(many.Y[t, :48, :many.n_outputs[t]] ** 2))
+                     for t in range(24)])
+    assert size.min() < 0.5 and size.max() > 2.0 and np.all((size > 0.05) & (size < 20))
+    # another dataset's held-out family (classes) takes no target scale
+    s = settings(dataset="regression", min_target_scale=0.1, max_target_scale=10.0)
+    digits = nt.make_tasks(np.random.default_rng(5), s, "digits", 2)
+    assert set(np.unique(digits.Y)) <= {0.0, 1.0}
+
+
+@pytest.mark.parametrize("bad,message", [
+    (dict(dataset="mnist1d", min_target_scale=0.5), "target scales apply to regression"),
+    (dict(dataset="regression", min_target_scale=2.0, max_target_scale=1.0),
+     "min_target_scale must be <= max_target_scale")])
+def test_bad_target_scales_are_refused(bad, message):
+    with pytest.raises(ConfigError, match=message):
+        settings(**bad)

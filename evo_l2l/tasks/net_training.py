@@ -56,13 +56,14 @@ COL = {name: i for i, name in enumerate(NET_SPEC)}
 
 
 def _other_dataset(s, name: str):
-    """Settings s on dataset `name`, its rows cut to fit: at most a quarter of the dataset's
+    """Settings s on dataset `name`, its rows cut to fit (and its targets unscaled: classes): at most a quarter of the dataset's
     rows as test rows, the training rows what remains (digits has 1797 in all)."""
     n_test = min(s.n_test, N_ROWS[name] // 4)
     n_train = min(s.n_train, N_ROWS[name] - n_test)
     return dataclasses.replace(s, dataset=name, n_train=n_train, n_test=n_test,
                                max_batch=min(s.max_batch, n_train),
-                               min_batch=min(s.min_batch, n_train))
+                               min_batch=min(s.min_batch, n_train),
+                               min_target_scale=1.0, max_target_scale=1.0)
 
 
 # Held-out families: meta-training settings -> the held-out tasks' distribution.
@@ -101,6 +102,12 @@ class Settings(TaskSettings):
     min_init_scale: float = setting(1.0, "smallest initial scale (weights N(0, 1) * scale / "
                                          "sqrt(fan in); log-uniform)", low=0.0, low_open=True)
     max_init_scale: float = setting(1.0, "largest initial scale", low=0.0, low_open=True)
+    min_target_scale: float = setting(1.0, "regression: each task's standardised targets "
+                                           "times a factor, log-uniform between these (losses "
+                                           "and gradients of different sizes across tasks, as "
+                                           "real tasks have)", low=0.0, low_open=True)
+    max_target_scale: float = setting(1.0, "regression: the largest target factor", low=0.0,
+                                      low_open=True)
     heldout_family: str = setting("same", "distribution of the held-out tasks: same, wide, "
                                           "deep, long, digits, regression or relu",
                                   choices=tuple(HELDOUT_FAMILIES))
@@ -151,6 +158,10 @@ def check_settings(s: Settings, meta_dataset: str, family: str | None = None) ->
     need(s.max_batch <= s.n_train, f"max_batch must be <= n_train ({s.n_train}){where}")
     need(s.min_init_scale <= s.max_init_scale,
          f"min_init_scale must be <= max_init_scale{where}")
+    need(s.min_target_scale <= s.max_target_scale,
+         f"min_target_scale must be <= max_target_scale{where}")
+    need(s.dataset == "regression" or s.min_target_scale == s.max_target_scale == 1.0,
+         f"target scales apply to regression tasks; {s.dataset}'s targets are classes{where}")
     rows_from = source(s.dataset, meta_dataset, family)
     if rows_from != "synthetic":
         rows = pool_rows(s.dataset, rows_from)
@@ -248,6 +259,10 @@ def _draw_task(rng, s: Settings, where: str) -> tuple[np.ndarray, np.ndarray, np
                                * (s.max_init_scale / s.min_init_scale) ** rng.uniform())
     spec[COL["seed"]] = rng.integers(0, 2 ** 31)
     spec[COL["n_train"]] = s.n_train
+    if where == "synthetic" and (s.min_target_scale, s.max_target_scale) != (1.0, 1.0):
+        # drawn last and only when asked for, so tasks without it are drawn as before
+        y = y * (s.min_target_scale
+                 * (s.max_target_scale / s.min_target_scale) ** rng.uniform())
     return x, y, spec
 
 
