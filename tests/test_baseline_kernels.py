@@ -159,3 +159,23 @@ def test_the_wide_nets_loops_do_not_check_divisors():
     from evo_l2l.kernels.symbolic_episode import hidden_codes
     for kernel in (kb.backprop_mlp, kb._mlp_score, hidden_codes):
         assert kernel.targetoptions.get("error_model") == "numpy"
+
+
+@pytest.mark.parametrize("n", range(10))
+def test_four_rows_a_pass_add_as_one_row_a_pass(n):
+    """backprop_mlp's hidden sums and updates, four rows a pass and the rest one by one,
+    are bit for bit those of one row a pass, for every remainder of n rows."""
+    rng = np.random.default_rng(n)
+    H = 37
+    W, D = rng.normal(size=(n, H)), rng.normal(size=(n, H))
+    x, start = rng.normal(size=n), rng.normal(size=H)
+    sums, want = start.copy(), start.copy()
+    kb._add_rows(sums, W, x, n, H)
+    w, want_w = start.copy(), start.copy()
+    kb._add_updates(w, D, x, 0.3, n, H)
+    for i in range(n):
+        for j in range(H):
+            want[j] += W[i, j] * x[i]
+            want_w[j] += 0.3 * (D[i, j] * x[i])
+    assert np.array_equal(sums, want) and np.array_equal(w, want_w)
+    assert n == 0 or not np.array_equal(sums, start)
