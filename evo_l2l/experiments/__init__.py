@@ -57,6 +57,7 @@ _WHERE = {
     "continual-glyphs-gp": ("continual_glyphs", "continual_glyphs_gp"),
     "l2o-programs": ("learning_to_optimize", "programs"),
     "l2o-learned": ("learning_to_optimize", "learned"),
+    "l2o-programs-regression": ("learning_to_optimize", "programs_regression"),
 }
 
 

@@ -12,6 +12,9 @@ instructions (rules/update_programs.py) from random programs; fitness the mean o
 1 - final test loss / initial test loss.
 l2o-learned: CMA-ES over a learned optimizer's rate and 12 feature weights
 (rules/learned_optimizers.py).
+l2o-programs-regression: l2o-programs meta-trained on teacher-net regression, where
+momentum pays, with insertion mutations (optimizer.insert_prob): the rediscovery of
+momentum from random programs.
 """
 from .preset import Preset
 
@@ -42,6 +45,27 @@ programs = Preset(
     PAPER_NUMBERS=NUMBERS, doc=__doc__,
     toy={"tasks.n_tasks": 4, "tasks.n_heldout": 2, "tasks.n_steps": 10, "tasks.n_train": 64,
          "tasks.n_test": 64})
+
+# Rediscovery: teacher-net regression with minibatches of 64 on nets of 16-32 units, where
+# momentum pays (scripts/l2o_landscape.py: tuned Adam and signed momentum about 0.049 of
+# the initial loss, RMSprop 0.051, signSGD 0.056, SGD 0.089), and a search that can insert
+# an instruction in the path of a live read (optimizer.insert_prob): per-gene mutation alone
+# needs two coincident changes to put an accumulator between g and the step.
+REDISCOVERY_TASKS = {**TASKS, "dataset": "regression", "min_batch": 64, "max_batch": 64,
+                     "max_width": 32}
+programs_regression = Preset(
+    "l2o-programs-regression", PAPER,
+    "optimizer programs searched from random programs with insertion mutations, scored by "
+    "training teacher-net regression MLPs where momentum pays; does the search rediscover "
+    "momentum?",
+    {"optimizer": {"name": "aging", "tournament_size": 10, "mutation_prob": 0.9,
+                   "mutation_indpb": 0.04, "children_per_call": 50, "in_flight": 1,
+                   "insert_prob": 0.5},
+     "rule": {"name": "update_program"}, "learner": dict(LEARNER),
+     "tasks": dict(REDISCOVERY_TASKS), "run": {"population": 100, "n_generations": 200}},
+    PAPER_NUMBERS=NUMBERS, doc=__doc__,
+    toy={"tasks.n_tasks": 4, "tasks.n_heldout": 2, "tasks.n_steps": 10, "tasks.n_train": 64,
+         "tasks.n_test": 64, "tasks.min_batch": 16, "tasks.max_batch": 16})
 
 learned = Preset(
     "l2o-learned", PAPER,
