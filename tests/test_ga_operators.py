@@ -11,6 +11,8 @@ from deap import creator, tools
 
 from evo_l2l.optimizers import base as optimizer_base
 
+from ga_cases import CASES, OPERATORS, fitness_like_runs, ga_case
+
 
 
 def _deap_clone(ind):
@@ -209,36 +211,15 @@ def test_two_point_is_cxtwopoint_on_the_same_stream(seed):
         assert a.getstate() == b.getstate()
 
 
-def _fitness_like_runs(gen, n, case):
-    """Fitness with the kinds of values runs give: ties, zeros, -inf (l1 penalty), NaN."""
-    f = gen.choice([0.0, 0.25, 0.5, 0.75], n) if case % 4 == 1 else gen.uniform(0, 1, n)
-    if case % 4 == 2:
-        f[gen.random(n) < 0.3] = 0.0
-        f[gen.random(n) < 0.1] = -np.inf
-    if case % 4 == 3 and gen.random() < 0.3:
-        f[:] = 0.0                          # roulette's uniform fallback
-    if case % 5 == 4 and gen.random() < 0.2:
-        f[gen.integers(0, n)] = np.nan      # array mode hands this generation to the lists
-    return f
-
-
-@pytest.mark.parametrize("operators", [("roulette", "two_point"), ("tournament", "uniform"),
-                                       ("roulette", "uniform"), ("tournament", "two_point")])
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("operators", OPERATORS)
+@pytest.mark.parametrize("case", CASES)
 def test_array_generations_are_the_list_individuals_generations(case, operators):
     """GASearch's array mode (bit_generation) against its DEAP-list mode on the same stream:
     the same batches (genomes, carried fitness, known), the same random state after every
     generation, and a restore in the middle continues both alike."""
-    from evo_l2l.components import GenomeSpec
     from evo_l2l.optimizers import ga
-    gen = np.random.default_rng(case)
-    n, length = [(40, 35), (7, 2), (13, 3), (2, 35), (21, 8)][case % 5]
-    s = ga.GASettings(elitism=int(gen.integers(0, min(n, 4))),
-                      crossover_prob=[0.8, 0.0, 1.0, 0.5][case % 4],
-                      mutation_indpb=[0.01, 0.2, 0.0, 0.5][case % 4],
-                      selection=operators[0], crossover=operators[1],
-                      tournament_size=int(gen.integers(1, 11)))
-    spec = GenomeSpec("bits", length)
+    gen, n, spec, s = ga_case(case, operators)
+
     def searches_seeded(state):             # each search draws from its own rng
         out = []
         for mode in (True, False):
@@ -253,7 +234,7 @@ def test_array_generations_are_the_list_individuals_generations(case, operators)
             searches = searches_seeded(searches[1].rng.getstate())
             for search in searches:
                 search.restore(genomes, fitness, {})
-        fitness = _fitness_like_runs(gen, n, case)
+        fitness = fitness_like_runs(gen, n, case)
         batches = []
         for search in searches:
             batches.append(search.ask())

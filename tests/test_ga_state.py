@@ -5,12 +5,11 @@ import random
 import numpy as np
 import pytest
 
-from evo_l2l.components import GenomeSpec
 from evo_l2l.kernels import ga_bits, mt19937
 from evo_l2l.optimizers import ga
 from evo_l2l.optimizers.ga_state import StateArrayGA, set_state, state_array
 
-from test_ga_operators import _fitness_like_runs
+from ga_cases import CASES, OPERATORS, fitness_like_runs, ga_case
 
 
 @pytest.mark.parametrize("seed", [0, 7])
@@ -31,26 +30,18 @@ def test_state_array_draws_are_random_randoms(seed):
     assert other.getstate() == rng.getstate()
 
 
-@pytest.mark.parametrize("operators", [("roulette", "two_point"), ("tournament", "uniform"),
-                                       ("roulette", "uniform"), ("tournament", "two_point")])
-@pytest.mark.parametrize("case", range(10))
+@pytest.mark.parametrize("operators", OPERATORS)
+@pytest.mark.parametrize("case", CASES)
 def test_numba_generations_are_the_list_individuals_generations(case, operators):
     """StateArrayGA against GASearch's DEAP-list mode: the same batches, populations and
     (after sync) generator state; generations with NaN fitness go to the search."""
-    gen = np.random.default_rng(case)
-    n, length = [(40, 35), (7, 2), (13, 3), (2, 35), (21, 8)][case % 5]
-    s = ga.GASettings(elitism=int(gen.integers(0, min(n, 4))),
-                      crossover_prob=[0.8, 0.0, 1.0, 0.5][case % 4],
-                      mutation_indpb=[0.01, 0.2, 0.0, 0.5][case % 4],
-                      selection=operators[0], crossover=operators[1],
-                      tournament_size=int(gen.integers(1, 11)))
-    spec = GenomeSpec("bits", length)
+    gen, n, spec, s = ga_case(case, operators)
     fast, slow = StateArrayGA(ga.GASearch(s, spec, n)), ga.GASearch(s, spec, n, arrays=False)
     for search in (fast.search, slow):
         search.rng.seed(case)
     bred = 0
     for generation in range(30):
-        fitness = _fitness_like_runs(gen, n, case)
+        fitness = fitness_like_runs(gen, n, case)
         bred += fast.search.pop_arrays is not None and not np.isnan(
             fast.search.pop_arrays[1]).any()
         a, b = fast.ask(), slow.ask()
