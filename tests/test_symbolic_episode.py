@@ -138,3 +138,26 @@ def test_kth_largest_is_the_partitions_value():
     for pre in arrays:
         for K in (1, 2, 7, 64, len(pre) // 2, len(pre) - 1, len(pre)):
             assert _kth_largest(pre, K) == np.partition(pre, len(pre) - K)[len(pre) - K]
+
+
+def test_top_k_is_the_stable_sorts_choice_with_nans_ties_and_signed_zeros():
+    """_top_k selects without sorting: the same units as the first K of a stable argsort
+    of -pre, sorted, when some units are NaN (fewer numbers than K too), tied, or -0.0
+    beside 0.0; and _select's value is np.partition's."""
+    from evo_l2l.kernels.symbolic_episode import _select, _top_k
+    rng = np.random.default_rng(11)
+    for trial in range(300):
+        H = int(rng.integers(1, 80))
+        pre = np.round(rng.normal(size=H), int(rng.integers(0, 3)))
+        pre[rng.random(H) < 0.2] = 0.0
+        pre[rng.random(H) < 0.2] = -0.0
+        pre[rng.random(H) < rng.choice([0.0, 0.1, 0.5, 0.95])] = np.nan
+        for K in {1, int(rng.integers(1, H + 1)), H}:
+            chosen = np.empty(K, dtype=np.int64)
+            _top_k(pre, K, chosen)
+            want = np.sort(np.argsort(-pre, kind="mergesort")[:K])
+            np.testing.assert_array_equal(chosen, want, err_msg=f"{pre!r} K={K}")
+        numbers = pre[pre == pre]
+        if len(numbers):
+            r = int(rng.integers(0, len(numbers)))
+            assert _select(numbers.copy(), r) == np.partition(numbers, r)[r]

@@ -56,6 +56,38 @@ CODE_TILE = 512    # units per tile: a block's sums over a tile stay in the core
 
 
 @njit(cache=True)
+def _select(values, r):
+    """The r-th smallest (from 0) of values (no NaN), which it reorders: the value
+    np.partition(values, r)[r] has, by Hoare's selection with the middle element as
+    pivot. np.partition, and the sorts the NaN case of _top_k used, were two thirds of
+    hidden_codes' cold compile."""
+    lo = 0
+    hi = values.shape[0] - 1
+    while lo < hi:
+        pivot = values[(lo + hi) // 2]
+        i = lo
+        j = hi
+        while i <= j:
+            while values[i] < pivot:
+                i += 1
+            while values[j] > pivot:
+                j -= 1
+            if i <= j:
+                x = values[i]
+                values[i] = values[j]
+                values[j] = x
+                i += 1
+                j -= 1
+        if r <= j:
+            hi = j
+        elif r >= i:
+            lo = i
+        else:
+            return values[r]
+    return values[r]
+
+
+@njit(cache=True)
 def _kth_largest(pre, K):
     """The K-th largest of pre (H,) (no NaN; 1 <= K <= H): the value np.partition(pre,
     H - K)[H - K] has, found among a few candidates. Of n >= K segments of pre, the least
@@ -82,21 +114,41 @@ def _kth_largest(pre, K):
         if pre[j] >= m:
             candidates[n] = pre[j]
             n += 1
-    return np.partition(candidates, n - K)[n - K]
+    return _select(candidates, n - K)
 
 
 @njit(cache=True, fastmath=_FASTMATH)
 def _top_k(pre, K, chosen):
     """The K units of largest pre-activation, lower index first among equals, into chosen
     (K,) in ascending order: the first K of a stable argsort of -pre, sorted, found by one
-    selection of the K-th largest value instead of a sort (NaNs: by the sort itself)."""
+    selection of the K-th largest value instead of a sort. The sort puts NaNs last, in
+    order: with fewer than K numbers, every number and the first NaNs; else the K-th
+    largest is selected among the numbers (a NaN is never above or equal to it)."""
     H = pre.shape[0]
+    n_num = 0
     for j in range(H):
-        if pre[j] != pre[j]:
-            order = np.argsort(-pre, kind="mergesort")
-            chosen[:] = np.sort(order[:K])
-            return
-    v = _kth_largest(pre, K)
+        if pre[j] == pre[j]:
+            n_num += 1
+    if n_num < K:
+        extra = K - n_num
+        q = 0
+        for j in range(H):
+            if pre[j] == pre[j] or extra > 0:
+                if pre[j] != pre[j]:
+                    extra -= 1
+                chosen[q] = j
+                q += 1
+        return
+    if n_num < H:
+        numbers = np.empty(n_num)
+        q = 0
+        for j in range(H):
+            if pre[j] == pre[j]:
+                numbers[q] = pre[j]
+                q += 1
+        v = _select(numbers, n_num - K)
+    else:
+        v = _kth_largest(pre, K)
     ties = K
     for j in range(H):
         if pre[j] > v:
@@ -254,7 +306,7 @@ def train_programs_episodes(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_inputs,
         test_start = segment_end[task, S - 1]
         if measure_all:
             _score_groups(Wh, Wo, X, Y, task, test_start, group_end, group_mask, n_i, H, O,
-                          plastic_hidden, code_idx, code_val, h, z, acc, r, 0)
+                          plastic_hidden, code_idx, code_val, h, z, acc, r, np.int64(0))
         start = 0
         for s in range(S):
             end = segment_end[task, s]
@@ -273,7 +325,9 @@ def train_programs_episodes(ops, args, lengths, depth, X, Y, Wh0, Wo0, n_inputs,
                         for q in range(K):
                             h[idx[q]] = val[q]
                     # Gather: output synapses (c, j) then the bias, then hidden (j, i).
-                    n = 0
+                    # (n and row 0 above are int64, not literal 0s: a literal compiled
+                    # run_registers and _score_groups a second time.)
+                    n = np.int64(0)
                     for c in range(O):
                         if active_only:
                             for q in range(K):
