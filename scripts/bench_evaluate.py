@@ -20,8 +20,10 @@ equals OUT/PRESET.txt of an earlier invocation (its --out), byte for byte. --set
 (repeatable) goes to `run`, --n-tasks N to the timed `evaluate` (a quick check).
 --profile K runs the timed `evaluate` in one Python process under cProfile instead (the
 command line itself ends with os._exit, which would lose the profile) and prints the K
-functions of evo_l2l with the most cumulative time, after the row (times then include
-cProfile's overhead).
+functions of evo_l2l with the most cumulative time, after the row. The profile counts CPU
+seconds of the process (every thread's; other jobs on the machine do not inflate them as
+they do wall time), and they include cProfile's overhead, which weighs most on Python
+with many small calls (scikit-learn's fits, sympy), not on a kernel called once.
 Run it with `nice -n 15` beside other work; other jobs' load still shows in the wall time.
 """
 import argparse
@@ -51,11 +53,11 @@ def cli(args: list, env: dict, out=subprocess.DEVNULL) -> tuple[int, str]:
 
 
 PROFILE = """
-import cProfile, pstats, sys
+import cProfile, pstats, sys, time
 from evo_l2l._process import configure_process
 configure_process()
 from evo_l2l.cli import main
-profile = cProfile.Profile()
+profile = cProfile.Profile(time.process_time)
 profile.enable()
 try:
     main(sys.argv[2:], standalone_mode=False)
@@ -132,6 +134,7 @@ def main() -> None:
         if profile:
             lines = profile.splitlines()
             start = next((i for i, line in enumerate(lines) if "ncalls" in line), 0)
+            print("    profile in CPU seconds (the process's, every thread's)")
             print("\n".join("    " + line for line in lines[start:] if line.strip()), flush=True)
 
 

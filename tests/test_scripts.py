@@ -660,6 +660,7 @@ def test_bench_evaluate_times_compares_and_profiles(tmp_path):
     second = run_script("bench_evaluate.py", "fewshot-digits", "--dir", "d", "--out", "b",
                         "--compare", "a", "--profile", "5", *toy, cwd=tmp_path)
     assert "same as --compare" in second and "evaluate_episodes" in second
+    assert "profile in CPU seconds" in second
 
 
 def test_bench_meta_times_compares_profiles_and_times_the_kernel(tmp_path):
