@@ -7,8 +7,9 @@ not touched).
     nice -n 15 python scripts/kernel_compile_times.py            # every preset
     python scripts/kernel_compile_times.py chalmers1990          # some presets
 
-Prints the machine, each kernel as it is compiled, each preset's wall and CPU seconds (the
-CPU seconds, of this process, move less with other jobs on the machine), then EXPECTED_SECONDS as Python to paste
+Prints the machine, each kernel as it is compiled and each preset, with wall and CPU seconds
+(the CPU seconds, of this process, move less with other jobs on the machine), then
+EXPECTED_SECONDS (wall seconds) as Python to paste
 into evo_l2l/kernels/compile_report.py (a kernel compiled for several signatures: its
 longest compile; a helper several kernels call counts in the first one's time).
 """
@@ -37,14 +38,19 @@ if __name__ == "__main__":
         sys.exit(f"unknown preset {unknown[0]!r}")
     print(f"# {cpu_model()}, {os.cpu_count()} cores; cold cache {cache}", flush=True)
     seconds: dict = {}
+    cpu_start: dict = {}
+
+    def started(name, expected):
+        cpu_start[name] = time.process_time()
 
     def done(name, s):
         seconds[name] = max(s, seconds.get(name, 0.0))
-        print(f"# {name:45s} {s:7.1f} s", flush=True)
+        cpu = time.process_time() - cpu_start.pop(name)
+        print(f"# {name:45s} {s:7.1f} s (CPU {cpu:.1f} s)", flush=True)
 
     t0 = time.perf_counter()
     try:
-        with reporting_compiles(on_end=done):
+        with reporting_compiles(on_start=started, on_end=done):
             for name in names:
                 t1, c1 = time.perf_counter(), time.process_time()
                 preset = PRESETS[name]

@@ -3,6 +3,7 @@
 `evaluate` on episodes, which seed of how many `run --seeds` runs and an ETA; nothing with
 -q, and nothing from the library unless a caller asks."""
 import os
+import re
 import subprocess
 import sys
 
@@ -212,6 +213,8 @@ def test_the_compile_times_script_times_a_preset_on_a_cold_cache(tmp_path):
     rows = dict(line.strip().rstrip(",").split(": ") for line in table.splitlines()[:-1])
     assert list(rows) == ['"single_layer.train_chalmers_population"']
     assert float(rows['"single_layer.train_chalmers_population"']) > 0.5   # compiled, not loaded
+    assert re.search(r"^# single_layer\.train_chalmers_population +[\d.]+ s \(CPU [\d.]+ s\)$",
+                     proc.stdout, re.M), proc.stdout
     bad = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "kernel_compile_times.py"),
                           "nosuch"], capture_output=True, text=True, timeout=600, cwd=tmp_path)
     assert bad.returncode != 0 and "unknown preset 'nosuch'" in bad.stderr
