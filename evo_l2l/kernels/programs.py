@@ -366,9 +366,9 @@ def program_jobs(code, imm, bounds, X, Y, n_train, n_valid, seeds, n_scalar, n_v
     search spaces use no others), the other ops (OUT_OF_LINE) calls to three functions
     compiled apart: numba inlines a function by copying its IR, slowly for a large one, and
     links each called function into its caller's module to optimise it there again, so a
-    chain of large functions is optimised once per level. As one function with every op in
-    place it took twice as long to compile, with the same speed on the linear search spaces
-    (docs/results/performance.md, cold start)."""
+    chain of large functions is optimised once per level. With every op in a function
+    inlined into a second one that this one called, it took twice as long to compile, at
+    the same speed on the linear search spaces (docs/results/performance.md, cold start)."""
     chunks = (X.shape[0] + TASK_CHUNK - 1) // TASK_CHUNK
     for job in range(first, last):
         prog = job // chunks
