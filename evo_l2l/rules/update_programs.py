@@ -209,8 +209,10 @@ def insert_instruction(genome: list, rng) -> int | None:
     live = live_slots(row)
     reads = [(s, k) for s in live for k in range(ARITY[_fields(row, s)[0]][0])]
     dead = [s for s in range(N_SLOTS) if s not in live]
-    used = {r for s in live for r in (_fields(row, s)[1],) + _reads(*_fields(row, s)[:1],
-                                                                     *_fields(row, s)[2:4])}
+    used = set()
+    for s in live:
+        op, dst, a, b, _ = _fields(row, s)
+        used.update((dst, *_reads(op, a, b)))
     free = [r for r in range(2, U) if r not in used]
     if not reads or not dead or not free:
         s = rng.randrange(N_SLOTS)
