@@ -184,7 +184,7 @@ class Aging(Optimizer):
     def check(self, s: AgingSettings, genome, population: int) -> None:
         need(s.tournament_size <= population,
              "optimizer.tournament_size must be at most the population")
-        need(s.insert_prob == 0 or getattr(genome, "insert", None) is not None,
+        need(s.insert_prob == 0 or genome.insert is not None,
              "optimizer.insert_prob needs a program genome (rule update_program)")
 
     def create(self, s, genome, population):

@@ -56,8 +56,9 @@ COL = {name: i for i, name in enumerate(NET_SPEC)}
 
 
 def _other_dataset(s, name: str):
-    """Settings s on dataset `name`, its rows cut to fit (and its targets unscaled: classes): at most a quarter of the dataset's
-    rows as test rows, the training rows what remains (digits has 1797 in all)."""
+    """Settings s on dataset `name`, its rows cut to fit: at most a quarter of the dataset's
+    rows as test rows, the training rows what remains (digits has 1797 in all); its targets,
+    classes, unscaled."""
     n_test = min(s.n_test, N_ROWS[name] // 4)
     n_train = min(s.n_train, N_ROWS[name] - n_test)
     return dataclasses.replace(s, dataset=name, n_train=n_train, n_test=n_test,
