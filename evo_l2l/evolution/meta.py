@@ -36,7 +36,7 @@ from ..rules import operators as ops
 from ..rules.family import RuleFamily
 from ..rules.kinds import kind_of
 from ..tasks import TaskSet
-from .evaluator import Evaluator, InProcess
+from .evaluator import Evaluator, InProcess, cut
 
 # One run below, summarised: the columns of run_below's result.
 SUMMARY = ("reached", "evaluations_to_target", "best_fitness", "evaluations", "target",
@@ -96,13 +96,6 @@ def run_below(below: dict, row, run_seed: int, task_seed: int, budget: int) -> n
 # Chunks of a generation's runs below per worker: more than one, so that a worker whose
 # runs finish early takes another chunk instead of waiting for the slowest worker.
 CHUNKS_PER_WORKER = 2
-
-
-def chunks(items: list, n: int) -> list[list]:
-    """items cut into at most n contiguous, nonempty parts of nearly equal size, in order."""
-    n = max(1, min(n, len(items)))
-    edges = [len(items) * k // n for k in range(n + 1)]
-    return [items[a:b] for a, b in zip(edges, edges[1:])]
 
 
 def run_below_jobs(jobs: list) -> list:
@@ -197,8 +190,11 @@ class MetaProblem:
         elif isinstance(self.evaluator, InProcess):
             results = run_below_jobs(jobs)
         else:
-            results = [r for part in self.evaluator.map(run_below_jobs, chunks(
-                jobs, CHUNKS_PER_WORKER * self.evaluator.n_workers)) for r in part]
+            parts = cut(len(jobs), 0.0, len(jobs), self.evaluator.n_workers, min_seconds=0.0,
+                        calls_per_worker=CHUNKS_PER_WORKER)
+            results = [r for part in self.evaluator.map(run_below_jobs,
+                                                        [jobs[a:b] for a, b in parts])
+                       for r in part]
         T = len(self.seeds[split])
         for n, (k, _) in enumerate(todo):
             cache[k] = np.array(results[n * T:(n + 1) * T])
