@@ -85,7 +85,8 @@ def run_kernel(j):
     test_loss = np.zeros((R, T, 2))
     train_loss = np.zeros((R, T, j["steps"]))
     mt.train(mt.PROGRAM, j["rows"], j["X"], j["Y"], j["n_in"], j["n_out"], j["arch"],
-             j["n_train"], j["n_pat"], j["theta0"], j["batches"], test_loss, train_loss)
+             j["n_train"], j["n_pat"], np.ones(T), j["theta0"], j["batches"], test_loss,
+             train_loss)
     return train_loss
 
 

@@ -107,8 +107,9 @@ def loss_and_grad(theta, X, Y, d, widths, relu, loss_kind):
     return loss, np.concatenate([np.concatenate([gW.ravel(), gb]) for gW, gb in grads])
 
 
-def train(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batches, E):
-    """(test losses (E+1,), train losses (S,)) of one optimizer on one task."""
+def train(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batches, E, scale=1.0):
+    """(test losses (E+1,), train losses (S,)) of one optimizer on one task whose loss is
+    multiplied by `scale`."""
     n_hidden, relu, loss_kind = int(arch_row[0]), arch_row[4] == 1, int(arch_row[5])
     B, S = int(arch_row[6]), int(arch_row[7])
     widths = [int(w) for w in arch_row[1:1 + n_hidden]] + [int(n_out)]
@@ -122,7 +123,8 @@ def train(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batches, 
 
     def measure():
         with np.errstate(all="ignore"):
-            return loss_and_grad(theta, Xd[test], Yd[test], d, widths, relu, loss_kind)[0]
+            return scale * loss_and_grad(theta, Xd[test], Yd[test], d, widths, relu,
+                                         loss_kind)[0]
 
     test_loss[0] = measure()
     if not np.isfinite(test_loss[0]):
@@ -132,6 +134,7 @@ def train(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batches, 
         rows = batches[s, :B]
         with np.errstate(all="ignore"):
             loss, g = loss_and_grad(theta, Xd[rows], Yd[rows], d, widths, relu, loss_kind)
+            loss, g = scale * loss, scale * g
         if not np.isfinite(loss):
             return test_loss, train_loss
         train_loss[s] = loss

@@ -196,7 +196,7 @@ def test_what_is_not_momentum_based():
     # an accumulator u never reads: dead, so no momentum
     unread = program("m1 = interp(m1, g, 0.9); r1 = square(m1); u = sign(g)")
     assert up.anatomy(unread) == {"accumulators": [], "momentum": False, "normalised": "sign",
-                                  "memory": 0.0}
+                                  "memory": 0.0, "size_spread": 1.0, "scale_free": True}
     # a kept value fed only by itself is no accumulator of g
     counter = program("m1 = shift(m1, 1); r1 = sqrt(m1); u = div(g, r1)")
     a = up.anatomy(counter)
@@ -214,6 +214,23 @@ def test_clipped_momentum_is_momentum_but_not_sign_or_second_moment_normalised()
     a = up.anatomy(row)
     assert a["momentum"] and a["normalised"] == "clip" and not up.is_momentum_based(row)
     assert up.memory(row) > up.MIN_MEMORY
+
+
+def test_a_normalised_step_is_scale_free_and_a_sign_that_only_turns_it_is_not():
+    assert up.size_spread(up.known("sgd")) == pytest.approx(1e4)
+    for name in ("adam", "lion"):
+        assert up.size_spread(up.known(name)) == pytest.approx(1.0, abs=1e-3)
+    # a sum of gradients clipped to a box: saturated for large gradients, not small ones
+    clipped = program("r1 = add(g, m2); m2 = clip(r1, 0.04); u = scale(m2, 1)")
+    assert up.size_spread(clipped) > 10 * up.MAX_SIZE_SPREAD
+    # signed momentum times the gradient: a sign in the data flow, but the step's size is
+    # the gradient's
+    turned = program("m1 = interp(m1, g, 0.9); r1 = sign(m1); u = mul(r1, g)")
+    a = up.anatomy(turned)
+    assert a["momentum"] and a["normalised"] == "sign" and not a["scale_free"]
+    assert not up.is_momentum_based(turned) and "follows the gradient" in up.describe(turned)
+    # a step that is 0 at some gradient size has no size to compare
+    assert up.size_spread(program("u = const(0)")) == np.inf
 
 
 def test_a_second_moment_alone_is_not_momentum():

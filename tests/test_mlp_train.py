@@ -28,7 +28,9 @@ def random_case(rng, T=4, D=7, O=4, P=40, n_train=30, S=12, B=6):
             Y[t, :, :o] = rng.normal(size=(P, o))
         Q = max(Q, k.n_params(d, arch[t], o))
     theta0 = rng.normal(size=(T, Q)) * 0.5
-    return X, Y, n_in, n_out, arch, np.full(T, n_train), np.full(T, P), theta0, batches
+    scale = 10.0 ** rng.uniform(-3, 1, T)
+    return (X, Y, n_in, n_out, arch, np.full(T, n_train), np.full(T, P), scale, theta0,
+            batches)
 
 
 def program_rows(rng, n):
@@ -51,7 +53,7 @@ def test_kernel_matches_numpy_reference(mode, make):
     rng = np.random.default_rng(mode + 11)
     case = random_case(rng)
     rows = make(rng, 6)
-    X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches = case
+    X, Y, n_in, n_out, arch, n_train, n_pat, scale, theta0, batches = case
     E = 3
     R, T, S = len(rows), len(X), batches.shape[1]
     test, train = np.zeros((R, T, E + 1)), np.zeros((R, T, S))
@@ -60,7 +62,8 @@ def test_kernel_matches_numpy_reference(mode, make):
     for r in range(R):
         for t in range(T):
             a, b = naive_mlp.train(mode, rows[r], X[t], Y[t], n_in[t], n_out[t], arch[t],
-                                   n_train[t], n_pat[t], theta0[t], batches[t], E)
+                                   n_train[t], n_pat[t], theta0[t], batches[t], E,
+                                   scale[t])
             s = arch[t, 7]
             np.testing.assert_allclose(test[r, t], a, rtol=1e-9, atol=1e-12)
             np.testing.assert_allclose(train[r, t, :s], b[:s], rtol=1e-9, atol=1e-12)
@@ -87,7 +90,7 @@ def test_cross_entropy_of_huge_equal_logits_is_log_classes():
     """A net whose weights all ran off to the same huge value outputs equal logits: its loss
     is log(classes), not 0 (mx + log z would absorb log z; a search found that hole)."""
     rng = np.random.default_rng(3)
-    X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches = random_case(rng, T=1)
+    X, Y, n_in, n_out, arch, n_train, n_pat, _, theta0, batches = random_case(rng, T=1)
     arch[0, :8] = (1, 3, 0, 0, 0, 0, 4, 1)
     n_in[0], n_out[0] = 5, 4
     Y[0] = 0
@@ -95,6 +98,6 @@ def test_cross_entropy_of_huge_equal_logits_is_log_classes():
     theta0[0, :] = 1e300
     test, train = np.zeros((1, 1, 2)), np.zeros((1, 1, batches.shape[1]))
     sgd = np.zeros((1, 1 + k.N_SLOTS * k.SLOT))           # lr 0: the net stays as it is
-    k.train(k.PROGRAM, sgd, X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches, test,
-            train)
+    k.train(k.PROGRAM, sgd, X, Y, n_in, n_out, arch, n_train, n_pat, np.ones(1), theta0,
+            batches, test, train)
     np.testing.assert_allclose(test[0, 0, 0], np.log(4), rtol=1e-12)

@@ -159,7 +159,7 @@ def kernel_losses(mode, rows, tasks):
     rows = np.ascontiguousarray(rows, dtype=np.float64)
     test_loss = np.zeros((len(rows), T, E + 1))
     train_loss = np.zeros((len(rows), T, STEPS))
-    mt.train(mode, rows, X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches,
+    mt.train(mode, rows, X, Y, n_in, n_out, arch, n_train, n_pat, np.ones(T), theta0, batches,
              test_loss, train_loss)
     return train_loss
 

@@ -12,6 +12,8 @@ import pytest
 from evo_l2l.components import validate_settings
 from evo_l2l.errors import ConfigError
 from evo_l2l.kernels import mlp_train
+from evo_l2l.learners import mlp_trainer
+from evo_l2l.rules import update_programs as up
 from evo_l2l.tasks import HELDOUT, TASK_FAMILIES, TRAIN, TaskSet
 from evo_l2l.tasks import net_training as nt
 from evo_l2l.tasks.taskset import NET_SPEC
@@ -190,8 +192,8 @@ def _sgd_run(ts, E=4):
     test_loss = np.zeros((1, len(ts), E + 1))
     train_loss = np.zeros((1, len(ts), arch[:, 7].max()))
     mlp_train.train(0, row, ts.X, ts.Y, ts.n_inputs, ts.n_outputs, arch, nt.n_train(ts),
-                    ts.n_patterns, nt.initial_parameters(ts), nt.minibatches(ts), test_loss,
-                    train_loss)
+                    ts.n_patterns, nt.loss_scales(ts), nt.initial_parameters(ts),
+                    nt.minibatches(ts), test_loss, train_loss)
     return row[0], test_loss[0], train_loss[0]
 
 
@@ -206,7 +208,8 @@ def test_sgd_trains_every_task_as_the_numpy_reference_does():
     for t in (0, len(ts) - 1):
         ref_test, ref_train = naive_mlp.train(
             0, row, ts.X[t], ts.Y[t], ts.n_inputs[t], ts.n_outputs[t], arch[t],
-            nt.n_train(ts)[t], ts.n_patterns[t], theta0[t], batches[t], 4)
+            nt.n_train(ts)[t], ts.n_patterns[t], theta0[t], batches[t], 4,
+            nt.loss_scales(ts)[t])
         np.testing.assert_allclose(test_loss[t], ref_test, rtol=1e-9)
         np.testing.assert_allclose(train_loss[t, :arch[t, 7]], ref_train, rtol=1e-9)
 
@@ -282,3 +285,38 @@ def test_target_scales_multiply_a_regression_tasks_targets_and_nothing_else():
 def test_bad_target_scales_are_refused(bad, message):
     with pytest.raises(ConfigError, match=message):
         settings(**bad)
+
+
+def test_loss_scales_multiply_a_tasks_losses_and_gradients_and_nothing_else():
+    plain = make(3)
+    assert np.all(plain.net_spec[:, COL["loss_scale"]] == 1.0)
+    scaled = make(3, min_loss_scale=1e-3, max_loss_scale=1.0)
+    assert np.array_equal(scaled.X, plain.X) and np.array_equal(scaled.Y, plain.Y)
+    other = [c for c in range(len(NET_SPEC)) if c != COL["loss_scale"]]
+    assert np.array_equal(scaled.net_spec[:, other], plain.net_spec[:, other])
+    factor = nt.loss_scales(scaled)
+    assert np.all((factor >= 1e-3) & (factor <= 1.0)) and len(set(factor)) == len(scaled)
+    # the kernel's losses are the unscaled ones times the factor; a sign step is the same
+    # on both (the gradient's sign does not change), an SGD step is not
+    sign_sgd = up.parse("lr = 0.01; u = sign(g)")[None]
+    sgd = up.known("sgd", 0.1)[None]
+    for row, same in ((sign_sgd, True), (sgd, False)):
+        a, _ = mlp_trainer.losses("update_program", row, plain, 2)
+        b, _ = mlp_trainer.losses("update_program", row, scaled, 2)
+        np.testing.assert_allclose(b[0, :, 0], factor * a[0, :, 0], rtol=1e-12)
+        assert np.allclose(b[0, :, -1], factor * a[0, :, -1], rtol=1e-9) == same
+
+
+def test_a_net_spec_without_the_loss_scale_column_is_read_as_scale_one():
+    """Archives written before tasks had a loss scale hold 11 columns."""
+    ts = make(0)
+    old = TaskSet(ts.X, ts.Y, ts.W0, ts.n_patterns, ts.n_inputs, ts.n_outputs, ts.split,
+                  ts.family, ts.params, net_spec=ts.net_spec[:, :-1])
+    assert np.array_equal(old.net_spec, ts.net_spec)
+
+
+def test_bad_loss_scales_are_refused():
+    with pytest.raises(ConfigError, match="min_loss_scale must be <= max_loss_scale"):
+        settings(min_loss_scale=2.0, max_loss_scale=1.0)
+    with pytest.raises(ConfigError, match="min_loss_scale"):
+        settings(min_loss_scale=0.0)

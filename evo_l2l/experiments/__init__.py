@@ -58,6 +58,7 @@ _WHERE = {
     "l2o-programs": ("learning_to_optimize", "programs"),
     "l2o-learned": ("learning_to_optimize", "learned"),
     "l2o-programs-regression": ("learning_to_optimize", "programs_regression"),
+    "l2o-programs-scaled": ("learning_to_optimize", "programs_scaled"),
 }
 
 

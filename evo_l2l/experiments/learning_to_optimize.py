@@ -15,6 +15,10 @@ l2o-learned: CMA-ES over a learned optimizer's rate and 12 feature weights
 l2o-programs-regression: l2o-programs meta-trained on teacher-net regression, where
 momentum pays, with insertion mutations (optimizer.insert_prob): the rediscovery of
 momentum from random programs.
+l2o-programs-scaled: l2o-programs-regression with each task's loss times a factor between
+1e-4 and 1: the same problems with gradients of sizes four decades apart, where only a step
+whose size does not follow the gradient's (a sign, a division by a second moment) trains
+every task with one learning rate.
 """
 from .preset import Preset
 
@@ -66,6 +70,18 @@ programs_regression = Preset(
     PAPER_NUMBERS=NUMBERS, doc=__doc__,
     toy={"tasks.n_tasks": 4, "tasks.n_heldout": 2, "tasks.n_steps": 10, "tasks.n_train": 64,
          "tasks.n_test": 64, "tasks.min_batch": 16, "tasks.max_batch": 16})
+
+# Scaled losses: on l2o-programs-regression's tasks a clip at a fixed constant is as good a
+# normaliser as a sign (clipped momentum 0.049, signed momentum 0.050 of the initial loss);
+# with losses 1e-4..1 times their size the constant cannot suit every task (clipped
+# momentum 0.25, SGD 0.58) while Adam (0.048) and signed momentum (0.050) are unchanged.
+SCALED_TASKS = {**REDISCOVERY_TASKS, "min_loss_scale": 1e-4, "max_loss_scale": 1.0}
+programs_scaled = programs_regression.variant(
+    "l2o-programs-scaled",
+    "l2o-programs-regression with each task's loss scaled by 1e-4..1, so that a step must not "
+    "follow the gradient's size; does the search rediscover sign- or second-moment-"
+    "normalised momentum?",
+    {"tasks": dict(SCALED_TASKS)})
 
 learned = Preset(
     "l2o-learned", PAPER,

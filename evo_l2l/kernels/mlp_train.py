@@ -33,6 +33,8 @@ Shapes (T tasks, P rows, D inputs, O outputs, R optimizers, S steps, B batch, E 
     arch        (T, 8) i8    n_hidden, h1, h2, h3, activation (0 tanh, 1 relu),
                              loss (0 cross-entropy, 1 squared), batch size, steps
     n_train, n_pat (T,)      training rows, all rows
+    loss_scale  (T,)         each task's loss is its mean loss times this factor (so are
+                             its gradients: the same problem, gradients of another size)
     theta0      (T, Q)       initial parameters: per layer W (out x in, row-major) then b
     batches     (T, S, B) i8 each step's training rows
     test_loss   (R, T, E+1)  out: mean loss on the test rows before training and after
@@ -308,7 +310,7 @@ def _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT, offs, de
 
 
 @njit(cache=True, error_model="numpy")
-def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batches,
+def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, scale, theta0, batches,
                test_loss, train_loss):
     """One optimizer on one task: fills test_loss (E+1,) and train_loss (S,)."""
     L = arch_row[0] + 1
@@ -342,19 +344,23 @@ def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batc
     for s in range(S):
         train_loss[s] = np.inf
 
-    test_loss[0] = _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT, offs,
-                              delta)
+    test_loss[0] = scale * _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT,
+                                      preT, offs, delta)
     if not math.isfinite(test_loss[0]):
         return
     checkpoint = 1
     for s in range(S):
         rows = batches[s]
         _forward(theta, X, rows, B, d, arch_row, n_out, actsT, preT, offs)
-        loss = _loss_and_delta(Y, rows, B, n_out, arch_row[5], actsT, offs[L], delta, True)
+        loss = scale * _loss_and_delta(Y, rows, B, n_out, arch_row[5], actsT, offs[L], delta,
+                                       True)
         if not math.isfinite(loss):
             return
         train_loss[s] = loss
         _backward(theta, grad, arch_row, d, n_out, B, actsT, preT, acts, offs, delta, dprev)
+        if scale != 1.0:
+            for j in range(n):
+                grad[j] *= scale
         if mode == PROGRAM:
             _program_update(row, theta, grad, state, n, s + 1.0)
         else:
@@ -364,8 +370,8 @@ def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batc
                 train_loss[s] = np.inf
                 return
         while checkpoint <= E and (s + 1) * E >= checkpoint * S:
-            value = _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT, offs,
-                               delta)
+            value = scale * _test_loss(theta, X, Y, test_rows, d, arch_row, n_out, actsT, preT,
+                                       offs, delta)
             if not math.isfinite(value):
                 return
             test_loss[checkpoint] = value
@@ -373,8 +379,8 @@ def _train_one(mode, row, X, Y, d, n_out, arch_row, n_train, n_pat, theta0, batc
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def train(mode, rows, X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches, test_loss,
-          train_loss):
+def train(mode, rows, X, Y, n_in, n_out, arch, n_train, n_pat, loss_scale, theta0, batches,
+          test_loss, train_loss):
     """Every optimizer on every task (see the module docstring)."""
     R = rows.shape[0]
     T = X.shape[0]
@@ -382,4 +388,5 @@ def train(mode, rows, X, Y, n_in, n_out, arch, n_train, n_pat, theta0, batches, 
         r = job // T
         t = job - r * T
         _train_one(mode, rows[r], X[t], Y[t], n_in[t], n_out[t], arch[t], n_train[t],
-                   n_pat[t], theta0[t], batches[t], test_loss[r, t], train_loss[r, t])
+                   n_pat[t], loss_scale[t], theta0[t], batches[t], test_loss[r, t],
+                   train_loss[r, t])

@@ -31,12 +31,14 @@ class TrainerSettings(Settings):
 
 
 def task_arrays(tasks) -> tuple:
-    """(arch, n_train, theta0, batches) of a net_training task set, made once per set."""
+    """(arch, n_train, loss_scale, theta0, batches) of a net_training task set, made once
+    per set."""
     got = getattr(tasks, "_trainer_arrays", None)
     if got is None:
         from ..tasks import net_training as nt
         got = (np.ascontiguousarray(nt.architecture(tasks), dtype=np.int64),
                np.ascontiguousarray(nt.n_train(tasks), dtype=np.int64),
+               nt.loss_scales(tasks),
                np.ascontiguousarray(nt.initial_parameters(tasks), dtype=np.float64),
                np.ascontiguousarray(nt.minibatches(tasks), dtype=np.int64))
         tasks._trainer_arrays = got
@@ -47,13 +49,14 @@ def losses(family: str, rows, tasks, n_checkpoints: int) -> tuple[np.ndarray, np
     """(test loss (R, T, n_checkpoints + 1), training minibatch loss (R, T, S)) of R
     optimizer rows on a task set; inf from where a run diverged."""
     rows = np.ascontiguousarray(np.atleast_2d(rows), dtype=np.float64)
-    arch, n_train, theta0, batches = task_arrays(tasks)
+    arch, n_train, loss_scale, theta0, batches = task_arrays(tasks)
     R, T = rows.shape[0], len(tasks)
     test = np.empty((R, T, n_checkpoints + 1))
     train = np.empty((R, T, batches.shape[1]))
     if R and T:
         kernel.train(MODES[family], rows, tasks.X, tasks.Y, tasks.n_inputs, tasks.n_outputs,
-                     arch, n_train, tasks.n_patterns, theta0, batches, test, train)
+                     arch, n_train, tasks.n_patterns, loss_scale, theta0, batches, test,
+                     train)
     return test, train
 
 

@@ -280,7 +280,8 @@ def anatomy(row) -> dict:
     leaves): which state slots are accumulators (kept values fed by g and by themselves,
     directly or through other slots), whether the step u reads one and past gradients turn
     it (momentum; `memory`), and how u is bounded: by a sign, by division by a square root
-    (a second moment), or by a clip (reported, but not what momentum-based asks for)."""
+    (a second moment), or by a clip (reported, but not what momentum-based asks for), and
+    whether the step's size is free of the gradient's (`size_spread`)."""
     row = np.asarray(row, dtype=np.float64)
     deps = {i: set() for i in range(len(REGISTERS))}
     deps[0], deps[1] = {"g"}, {"w"}
@@ -323,8 +324,9 @@ def anatomy(row) -> dict:
     momentum = any(f"prev_{m}" in deps[U] for m in accumulators) and mem >= MIN_MEMORY
     norm = ("sign" if signed[U] else "second moment" if divided[U] else
             "clip" if clipped[U] else None)
+    spread = size_spread(row)
     return {"accumulators": accumulators, "momentum": momentum, "normalised": norm,
-            "memory": mem}
+            "memory": mem, "size_spread": spread, "scale_free": spread <= MAX_SIZE_SPREAD}
 
 
 def steps(row, G, w) -> np.ndarray:
@@ -384,10 +386,36 @@ def memory(row, seed: int = 0) -> float:
     return most
 
 
+SIZE_SCALES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0)
+MAX_SIZE_SPREAD = 3.0
+
+
+def size_spread(row, seed: int = 0) -> float:
+    """How far the step's size follows the gradient's: the mean |u| of the last of
+    MEMORY_STEPS steps of normal gradients, the largest over the smallest at the gradient
+    sizes SIZE_SCALES (four decades). 1 for a sign or Adam's division by a second moment;
+    10^4 for SGD or momentum; about 90 for a sum of gradients clipped to 0.04; inf for a step
+    that is 0 at some size. At most MAX_SIZE_SPREAD the step is called scale-free: one
+    learning rate serves losses of any size."""
+    rng = np.random.default_rng(seed)
+    G = rng.standard_normal((MEMORY_STEPS, MEMORY_PARAMS))
+    w = rng.standard_normal(MEMORY_PARAMS)
+    sizes = []
+    for scale in SIZE_SCALES:
+        u = steps(row, scale * G, w)[-1]
+        sizes.append(float(np.mean(np.abs(u))) if np.all(np.isfinite(u)) else np.inf)
+    low, high = min(sizes), max(sizes)
+    if not np.isfinite(high) or low == 0.0:
+        return np.inf
+    return high / low
+
+
 def describe(row) -> str:
     a = anatomy(row)
     if not a["momentum"]:
         kind = "no momentum"
+    elif a["normalised"] in ("sign", "second moment") and not a["scale_free"]:
+        kind = f"momentum, {a['normalised']} in part (its size follows the gradient's)"
     else:
         kind = "momentum" + (f", {a['normalised']}-normalised" if a["normalised"] else "")
     same = [n for n in KNOWN_TEXTS if same_program(row, known(n))]
@@ -400,9 +428,9 @@ def is_reference_rule(row) -> bool:
 
 def is_momentum_based(row) -> bool:
     """A momentum accumulator feeds the step, and the step is sign- or second-moment-
-    normalised (what a search from random programs is asked to find)."""
+    normalised, so scale-free (what a search from random programs is asked to find)."""
     a = anatomy(row)
-    return a["momentum"] and a["normalised"] in ("sign", "second moment")
+    return a["momentum"] and a["normalised"] in ("sign", "second moment") and a["scale_free"]
 
 
 def details(row, settings=None) -> dict:

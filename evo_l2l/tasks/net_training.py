@@ -4,9 +4,9 @@ A task is a small MLP to train: a dataset sample (n_train training rows, then n_
 rows), a net (1-3 hidden layers with biases, tanh or ReLU, a linear output layer), a loss,
 a minibatch sequence and an initialisation. An optimizer under test trains it
 (kernels/mlp_train.py) and is scored by the test loss. The TaskSet holds X (T, P, D) without
-a bias column (the layers have biases), Y (T, P, O), and net_spec (T, 11) with the columns
+a bias column (the layers have biases), Y (T, P, O), and net_spec (T, 12) with the columns
 NET_SPEC (tasks/taskset.py); W0 is zeros, unused. The helpers below turn a TaskSet into the
-kernel's arguments: architecture, n_train, initial_parameters and minibatches.
+kernel's arguments: architecture, n_train, loss_scales, initial_parameters and minibatches.
 
 Datasets, never downloaded:
     mnist1d     MNIST-1D signals (40 inputs, 10 classes), softmax cross-entropy
@@ -109,6 +109,12 @@ class Settings(TaskSettings):
                                            "real tasks have)", low=0.0, low_open=True)
     max_target_scale: float = setting(1.0, "regression: the largest target factor", low=0.0,
                                       low_open=True)
+    min_loss_scale: float = setting(1.0, "each task's loss (so its gradients) times a factor, "
+                                         "log-uniform between these: the same problem with "
+                                         "gradients of another size, as loss weights, sums "
+                                         "instead of means and loss scaling give", low=0.0,
+                                    low_open=True)
+    max_loss_scale: float = setting(1.0, "the largest loss factor", low=0.0, low_open=True)
     heldout_family: str = setting("same", "distribution of the held-out tasks: same, wide, "
                                           "deep, long, digits, regression or relu",
                                   choices=tuple(HELDOUT_FAMILIES))
@@ -161,6 +167,8 @@ def check_settings(s: Settings, meta_dataset: str, family: str | None = None) ->
          f"min_init_scale must be <= max_init_scale{where}")
     need(s.min_target_scale <= s.max_target_scale,
          f"min_target_scale must be <= max_target_scale{where}")
+    need(s.min_loss_scale <= s.max_loss_scale,
+         f"min_loss_scale must be <= max_loss_scale{where}")
     need(s.dataset == "regression" or s.min_target_scale == s.max_target_scale == 1.0,
          f"target scales apply to regression tasks; {s.dataset}'s targets are classes{where}")
     rows_from = source(s.dataset, meta_dataset, family)
@@ -260,10 +268,16 @@ def _draw_task(rng, s: Settings, where: str) -> tuple[np.ndarray, np.ndarray, np
                                * (s.max_init_scale / s.min_init_scale) ** rng.uniform())
     spec[COL["seed"]] = rng.integers(0, 2 ** 31)
     spec[COL["n_train"]] = s.n_train
+    spec[COL["loss_scale"]] = 1.0
     if where == "synthetic" and (s.min_target_scale, s.max_target_scale) != (1.0, 1.0):
         # drawn last and only when asked for, so tasks without it are drawn as before
         y = y * (s.min_target_scale
                  * (s.max_target_scale / s.min_target_scale) ** rng.uniform())
+    if (s.min_loss_scale, s.max_loss_scale) != (1.0, 1.0):
+        # from the task's own seed, as its weights and minibatches: the same tasks as without
+        # loss scales, only scaled
+        u = np.random.default_rng([int(spec[COL["seed"]]), 2]).uniform()
+        spec[COL["loss_scale"]] = s.min_loss_scale * (s.max_loss_scale / s.min_loss_scale) ** u
     return x, y, spec
 
 
@@ -349,6 +363,11 @@ def architecture(tasks: TaskSet) -> np.ndarray:
     """(T, 8) int64 the kernel's `arch`: n_hidden, width1, width2, width3, activation, loss,
     batch_size, n_steps."""
     return np.ascontiguousarray(_spec(tasks)[:, :8].astype(np.int64))
+
+
+def loss_scales(tasks: TaskSet) -> np.ndarray:
+    """(T,) float64 the factor each task's loss and gradients are multiplied by."""
+    return np.ascontiguousarray(_spec(tasks)[:, COL["loss_scale"]], dtype=np.float64)
 
 
 def n_train(tasks: TaskSet) -> np.ndarray:

@@ -11,9 +11,10 @@ EPISODE_ARRAYS = ("segment_end", "group_end", "group_mask")   # optional, stored
 # The columns of TaskSet.net_spec: hidden layers (1-3) and their widths (0 past the last),
 # activation (0 tanh, 1 relu), loss (0 softmax cross-entropy, 1 squared error), minibatch
 # size, steps, initial scale (weights ~ N(0, (scale / sqrt(fan in))^2), biases 0), the seed
-# of the initial weights and the minibatches, training rows (the rest are test rows).
+# of the initial weights and the minibatches, training rows (the rest are test rows), and
+# the factor the loss (so the gradient) is multiplied by.
 NET_SPEC = ("n_hidden", "width1", "width2", "width3", "activation", "loss", "batch_size",
-            "n_steps", "init_scale", "seed", "n_train")
+            "n_steps", "init_scale", "seed", "n_train", "loss_scale")
 
 
 @dataclass
@@ -72,6 +73,9 @@ class TaskSet:
         self._check_episodes(T)
         if self.net_spec is not None:
             self.net_spec = np.ascontiguousarray(self.net_spec, dtype=np.float64)
+            if self.net_spec.shape == (T, len(NET_SPEC) - 1):
+                # archives written before tasks had a loss scale: their losses were unscaled
+                self.net_spec = np.column_stack([self.net_spec, np.ones(T)])
             if self.net_spec.shape != (T, len(NET_SPEC)):
                 raise ValueError(f"net_spec must have shape (T, {len(NET_SPEC)})")
         ok = (self.X.ndim == 3 and self.Y.ndim == 3 and self.W0.ndim == 3
