@@ -521,6 +521,25 @@ def test_one_insertion_turns_sign_sgd_into_signed_momentum_now_and_then():
     assert any("interp" in t for t in found)
 
 
+def test_is_momentum_based_reads_what_anatomy_says():
+    """The shortcut (data flow first) against anatomy's full reading, on programs one or two
+    insertions from signSGD and Adam, where all of its parts vary."""
+    draw = random.Random(4)
+    kinds = set()
+    for start in (up.parse("lr = 0.01; u = sign(g)"), up.known("adam")):
+        for _ in range(60):
+            child = list(up.encode(start))
+            for _ in range(draw.randint(1, 2)):
+                up.insert_instruction(child, draw)
+            row = up.decode_real(np.array([child]))[0]
+            a = up.anatomy(row)
+            full = a["momentum"] and a["normalised"] in ("sign", "second moment") \
+                and a["scale_free"]
+            assert up.is_momentum_based(row) == full, up.text_of(row)
+            kinds.add((a["momentum"], a["normalised"], a["scale_free"]))
+    assert len(kinds) >= 4, kinds
+
+
 def test_aging_inserts_with_insert_prob_and_draws_as_before_without():
     calls = []
     spec = GenomeSpec("real", len(up.GENES), genes=up.GENES,

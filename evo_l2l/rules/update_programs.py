@@ -282,6 +282,16 @@ def anatomy(row) -> dict:
     it (momentum; `memory`), and how u is bounded: by a sign, by division by a square root
     (a second moment), or by a clip (reported, but not what momentum-based asks for), and
     whether the step's size is free of the gradient's (`size_spread`)."""
+    flow = _flow(row)
+    mem = memory(row)
+    spread = size_spread(row)
+    return {"accumulators": flow["accumulators"], "momentum": flow["reads_accumulator"]
+            and mem >= MIN_MEMORY, "normalised": flow["normalised"], "memory": mem,
+            "size_spread": spread, "scale_free": spread <= MAX_SIZE_SPREAD}
+
+
+def _flow(row) -> dict:
+    """anatomy's data-flow part: accumulators, whether u reads one, how u is bounded."""
     row = np.asarray(row, dtype=np.float64)
     deps = {i: set() for i in range(len(REGISTERS))}
     deps[0], deps[1] = {"g"}, {"w"}
@@ -319,14 +329,12 @@ def anatomy(row) -> dict:
             if wider != reach[m]:
                 reach[m], changed = wider, True
     accumulators = [m for m in names if m in reach[m] and m in fed]
-    mem = memory(row)
-    # a data path from an accumulator is momentum only if past gradients move the step
-    momentum = any(f"prev_{m}" in deps[U] for m in accumulators) and mem >= MIN_MEMORY
     norm = ("sign" if signed[U] else "second moment" if divided[U] else
             "clip" if clipped[U] else None)
-    spread = size_spread(row)
-    return {"accumulators": accumulators, "momentum": momentum, "normalised": norm,
-            "memory": mem, "size_spread": spread, "scale_free": spread <= MAX_SIZE_SPREAD}
+    # a data path from an accumulator is momentum only if past gradients move the step
+    # (anatomy's `memory`)
+    return {"accumulators": accumulators, "normalised": norm,
+            "reads_accumulator": any(f"prev_{m}" in deps[U] for m in accumulators)}
 
 
 def steps(row, G, w) -> np.ndarray:
@@ -428,9 +436,11 @@ def is_reference_rule(row) -> bool:
 
 def is_momentum_based(row) -> bool:
     """A momentum accumulator feeds the step, and the step is sign- or second-moment-
-    normalised, so scale-free (what a search from random programs is asked to find)."""
-    a = anatomy(row)
-    return a["momentum"] and a["normalised"] in ("sign", "second moment") and a["scale_free"]
+    normalised, so scale-free (what a search from random programs is asked to find). The
+    data flow is read first: the measured parts of `anatomy` run only when it passes."""
+    flow = _flow(row)
+    return (flow["reads_accumulator"] and flow["normalised"] in ("sign", "second moment")
+            and memory(row) >= MIN_MEMORY and size_spread(row) <= MAX_SIZE_SPREAD)
 
 
 def details(row, settings=None) -> dict:
