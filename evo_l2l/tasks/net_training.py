@@ -225,6 +225,11 @@ def data_identity(name: str) -> dict:
     return _pools(name)[4]
 
 
+def _log_uniform(low: float, high: float, u: float) -> float:
+    """The point a fraction u of the way from low to high on a log scale."""
+    return low * (high / low) ** u
+
+
 def _log_uniform_int(rng, low: int, high: int) -> int:
     """An integer in [low, high], P(k) proportional to log((k + 1) / k)."""
     return min(high, int(math.floor(low * ((high + 1) / low) ** rng.uniform())))
@@ -264,20 +269,18 @@ def _draw_task(rng, s: Settings, where: str) -> tuple[np.ndarray, np.ndarray, np
     spec[COL["loss"]] = loss
     spec[COL["batch_size"]] = rng.integers(s.min_batch, s.max_batch + 1)
     spec[COL["n_steps"]] = s.n_steps
-    spec[COL["init_scale"]] = (s.min_init_scale
-                               * (s.max_init_scale / s.min_init_scale) ** rng.uniform())
+    spec[COL["init_scale"]] = _log_uniform(s.min_init_scale, s.max_init_scale, rng.uniform())
     spec[COL["seed"]] = rng.integers(0, 2 ** 31)
     spec[COL["n_train"]] = s.n_train
     spec[COL["loss_scale"]] = 1.0
     if where == "synthetic" and (s.min_target_scale, s.max_target_scale) != (1.0, 1.0):
         # drawn last and only when asked for, so tasks without it are drawn as before
-        y = y * (s.min_target_scale
-                 * (s.max_target_scale / s.min_target_scale) ** rng.uniform())
+        y = y * _log_uniform(s.min_target_scale, s.max_target_scale, rng.uniform())
     if (s.min_loss_scale, s.max_loss_scale) != (1.0, 1.0):
         # from the task's own seed, as its weights and minibatches: the same tasks as without
         # loss scales, only scaled
         u = np.random.default_rng([int(spec[COL["seed"]]), 2]).uniform()
-        spec[COL["loss_scale"]] = s.min_loss_scale * (s.max_loss_scale / s.min_loss_scale) ** u
+        spec[COL["loss_scale"]] = _log_uniform(s.min_loss_scale, s.max_loss_scale, u)
     return x, y, spec
 
 
